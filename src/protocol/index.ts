@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './stream.js';
+export * from './numbers.js';
+export * from './limits.js';
+export * from './validate.js';
+export * from './summary-keys.js';

@@ -1,0 +1,29 @@
+import type { WireNumber } from './types.js';
+
+export function toWire(v: number): WireNumber {
+  if (Number.isFinite(v)) return v;
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function fromWire(v: WireNumber): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  return v === 'Infinity' ? Infinity : -Infinity;
+}
+
+export function isWireNumber(v: unknown): v is WireNumber {
+  return (typeof v === 'number' && Number.isFinite(v)) || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+}
+
+export function toWireArray(values: ArrayLike<number>): WireNumber[] {
+  const out = new Array<WireNumber>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = toWire(values[i]!);
+  return out;
+}
+
+export function fromWireArray(values: readonly WireNumber[]): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = fromWire(values[i]!);
+  return out;
+}

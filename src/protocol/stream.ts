@@ -1,0 +1,31 @@
+import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.js';
+
+/**
+ * Events of the live stream (`GET /api/stream?follow=<id>,<id>`), sent as Server-Sent Events whose `data` is one of these as JSON.
+ * SSE was chosen over WebSocket: the stream is one-way, EventSource reconnects by itself and resends `Last-Event-ID`,
+ * and it needs no dependency on either side. Event ids are `<epoch>:<seq>`; the epoch changes when the server restarts.
+ */
+export type StreamEvent =
+  | { type: 'hello'; epoch: string; follow: string[] }
+  /** Executions-list changes go to every connection. */
+  | { type: 'execution'; execution: Execution }
+  | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
+  | { type: 'points'; executionId: string; series: SeriesPoints[] }
+  | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
+  | { type: 'resync'; reason: string };
+
+export type StreamEventType = StreamEvent['type'];
+
+export function formatEventId(epoch: string, seq: number): string {
+  return `${epoch}:${seq}`;
+}
+
+export function parseEventId(id: string | null | undefined): { epoch: string; seq: number } | null {
+  if (!id) return null;
+  const i = id.lastIndexOf(':');
+  if (i <= 0) return null;
+  const seq = Number(id.slice(i + 1));
+  if (!Number.isSafeInteger(seq) || seq < 0) return null;
+  return { epoch: id.slice(0, i), seq };
+}

@@ -1,0 +1,149 @@
+/** Wire and domain types shared by the server, the SDK and the studio. Times are milliseconds since the Unix epoch. */
+
+export const EXECUTION_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'lost'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+/** Statuses an execution can be ended with by its producer. `lost` is only ever set by the server. */
+export const END_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+export type EndStatus = (typeof END_STATUSES)[number];
+
+export type Labels = Record<string, string>;
+
+/** A number on the wire: JSON has no NaN/Infinity, so those travel as strings and are kept, never dropped. */
+export type WireNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One chart with one shared x-axis (Coflux `MetricGroup`). */
+export interface GroupDef {
+  name: string;
+  units?: string;
+  lower?: number;
+  upper?: number;
+}
+
+/** A y-axis (Coflux `MetricScale`). Metrics of one group whose scales share a name share a y-axis. */
+export interface ScaleDef {
+  name?: string;
+  units?: string;
+  lower?: number;
+  upper?: number;
+  progress?: boolean;
+}
+
+/** How a metric is drawn; sent once per execution, at the metric's first record. */
+export interface MetricDef {
+  key: string;
+  group?: GroupDef;
+  scale?: ScaleDef;
+}
+
+/** Cog summary metrics: one JSON object per execution. */
+export type SummaryValue = boolean | number | string | SummaryValue[] | { [key: string]: SummaryValue };
+export type SummaryObject = { [key: string]: SummaryValue };
+export const SUMMARY_MODES = ['replace', 'incr', 'append'] as const;
+export type SummaryMode = (typeof SUMMARY_MODES)[number];
+
+/** One `recordMetric` call. `value: null` deletes the key. `x` is seconds since the execution started, used to draw numeric values over time. */
+export interface SummaryOp {
+  key: string;
+  value: SummaryValue | null;
+  mode: SummaryMode;
+  x?: number;
+}
+
+export interface Execution {
+  id: string;
+  name: string;
+  labels: Labels;
+  status: ExecutionStatus;
+  startedAt: number;
+  endedAt: number | null;
+  /** Last time the server received anything for this execution. */
+  lastSeenAt: number;
+  error: string | null;
+  metricCount: number;
+  summary: SummaryObject;
+}
+
+// ---- Ingest (POST /api/ingest) -------------------------------------------------------
+
+/** Points of one series in one batch: columnar, x strictly increasing and above every x already stored. */
+export interface SeriesPoints {
+  key: string;
+  x: number[];
+  y: WireNumber[];
+}
+
+export interface ExecutionStart {
+  name: string;
+  labels?: Labels;
+  startedAt?: number;
+}
+
+export interface ExecutionEnd {
+  status: EndStatus;
+  endedAt?: number;
+  error?: string;
+}
+
+/** Everything a batch says about one execution. Applied in this order: start, definitions, points, summary, end. */
+export interface ExecutionUpdate {
+  id: string;
+  start?: ExecutionStart;
+  definitions?: MetricDef[];
+  points?: SeriesPoints[];
+  summary?: SummaryOp[];
+  end?: ExecutionEnd;
+}
+
+export interface IngestBatch {
+  /** Chosen by the client; a retried batch with the same id is acknowledged again but stored once. */
+  batchId?: string;
+  executions: ExecutionUpdate[];
+}
+
+export interface IngestAck {
+  ok: true;
+  batchId: string | null;
+  duplicate: boolean;
+  points: number;
+}
+
+/** The body of every 4xx/5xx answer. `path` points at the offending item, e.g. `executions[0].points[2].x[5]`. */
+export interface ApiError {
+  error: string;
+  path?: string;
+  rule?: string;
+}
+
+// ---- Query API -------------------------------------------------------------------------
+
+export interface ExecutionList {
+  executions: Execution[];
+  nextCursor: string | null;
+}
+
+export interface SeriesInfo {
+  key: string;
+  count: number;
+  minX: number | null;
+  maxX: number | null;
+  lastY: WireNumber | null;
+}
+
+export interface ExecutionDetail {
+  execution: Execution;
+  definitions: MetricDef[];
+  series: SeriesInfo[];
+}
+
+/** History of one series. When `downsampled`, each bucket contributed its first, min, max and last point (in x order). */
+export interface SeriesData {
+  key: string;
+  total: number;
+  downsampled: boolean;
+  x: number[];
+  y: WireNumber[];
+}
+
+export interface SeriesResponse {
+  series: SeriesData[];
+}

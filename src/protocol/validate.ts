@@ -1,0 +1,253 @@
+import { LIMITS } from './limits.js';
+import { isWireNumber } from './numbers.js';
+import { summaryKeyProblem, summaryValueProblem } from './summary-keys.js';
+import {
+  END_STATUSES, SUMMARY_MODES,
+  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type GroupDef, type IngestBatch, type Labels,
+  type MetricDef, type ScaleDef, type SeriesPoints, type SummaryOp,
+} from './types.js';
+
+/** Bad input: names the offending field (`path`) and the rule it broke. */
+export class ValidationError extends Error {
+  constructor(readonly path: string, readonly rule: string, readonly status = 400) {
+    super(path ? `${path}: ${rule}` : rule);
+    this.name = 'ValidationError';
+  }
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+type Obj = Record<string, unknown>;
+
+function fail(path: string, rule: string): never {
+  throw new ValidationError(path, rule);
+}
+
+function object(v: unknown, path: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'must be an object');
+  return v as Obj;
+}
+
+function noUnknownFields(o: Obj, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(join(path, k), `is not a known field (expected one of: ${allowed.join(', ')})`);
+}
+
+function array(v: unknown, path: string, max: number): unknown[] {
+  if (!Array.isArray(v)) fail(path, 'must be an array');
+  if (v.length > max) fail(path, `must have at most ${max} items (got ${v.length})`);
+  return v;
+}
+
+function text(v: unknown, path: string, max: number, opts: { empty?: boolean } = {}): string {
+  if (typeof v !== 'string') fail(path, 'must be a string');
+  if (!opts.empty && v.length === 0) fail(path, 'must not be empty');
+  if (v.length > max) fail(path, `must be at most ${max} characters (got ${v.length})`);
+  return v;
+}
+
+function finite(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'must be a finite number');
+  return v;
+}
+
+function optional<T>(o: Obj, key: string, path: string, check: (v: unknown, p: string) => T): T | undefined {
+  return o[key] === undefined ? undefined : check(o[key], join(path, key));
+}
+
+function join(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/** The rule a metric key breaks, or null. Keys starting with `@` are reserved for series the server derives. */
+export function metricKeyProblem(key: string): string | null {
+  if (key.length === 0) return 'must not be empty';
+  if (key.length > LIMITS.maxKeyLength) return `must be at most ${LIMITS.maxKeyLength} characters (got ${key.length})`;
+  if (CONTROL.test(key)) return 'must not contain control characters';
+  if (key.trim() !== key) return 'must not start or end with whitespace';
+  if (key.startsWith('@')) return 'must not start with "@" (reserved)';
+  return null;
+}
+
+export function metricKey(v: unknown, path: string): string {
+  const key = text(v, path, Number.MAX_SAFE_INTEGER, { empty: true });
+  const problem = metricKeyProblem(key);
+  if (problem) fail(path, problem);
+  return key;
+}
+
+function bounds(o: Obj, path: string): { lower?: number; upper?: number } {
+  const lower = optional(o, 'lower', path, finite);
+  const upper = optional(o, 'upper', path, finite);
+  if (lower !== undefined && upper !== undefined && !(lower < upper)) fail(join(path, 'upper'), `must be greater than lower (${lower})`);
+  return { ...(lower !== undefined && { lower }), ...(upper !== undefined && { upper }) };
+}
+
+export function validateGroup(v: unknown, path: string): GroupDef {
+  const o = object(v, path);
+  noUnknownFields(o, ['name', 'units', 'lower', 'upper'], path);
+  const name = text(o.name, join(path, 'name'), LIMITS.maxNameLength);
+  const units = optional(o, 'units', path, (u, p) => text(u, p, 50, { empty: true }));
+  return { name, ...(units !== undefined && { units }), ...bounds(o, path) };
+}
+
+export function validateScale(v: unknown, path: string): ScaleDef {
+  const o = object(v, path);
+  noUnknownFields(o, ['name', 'units', 'lower', 'upper', 'progress'], path);
+  const name = optional(o, 'name', path, (u, p) => text(u, p, LIMITS.maxNameLength));
+  const units = optional(o, 'units', path, (u, p) => text(u, p, 50, { empty: true }));
+  const progress = optional(o, 'progress', path, (u, p) => {
+    if (typeof u !== 'boolean') fail(p, 'must be a boolean');
+    return u;
+  });
+  return {
+    ...(name !== undefined && { name }),
+    ...(units !== undefined && { units }),
+    ...bounds(o, path),
+    ...(progress !== undefined && { progress }),
+  };
+}
+
+export function validateDefinition(v: unknown, path: string): MetricDef {
+  const o = object(v, path);
+  noUnknownFields(o, ['key', 'group', 'scale'], path);
+  const key = metricKey(o.key, join(path, 'key'));
+  const group = optional(o, 'group', path, validateGroup);
+  const scale = optional(o, 'scale', path, validateScale);
+  return { key, ...(group && { group }), ...(scale && { scale }) };
+}
+
+function validateLabels(v: unknown, path: string): Labels {
+  const o = object(v, path);
+  const entries = Object.entries(o);
+  if (entries.length > LIMITS.maxLabels) fail(path, `must have at most ${LIMITS.maxLabels} labels`);
+  const labels: Labels = {};
+  for (const [k, value] of entries) {
+    text(k, `${path} key "${k}"`, LIMITS.maxLabelLength);
+    labels[k] = text(value, join(path, k), LIMITS.maxLabelLength, { empty: true });
+  }
+  return labels;
+}
+
+function validateStart(v: unknown, path: string): ExecutionStart {
+  const o = object(v, path);
+  noUnknownFields(o, ['name', 'labels', 'startedAt'], path);
+  const name = text(o.name, join(path, 'name'), LIMITS.maxNameLength);
+  const labels = optional(o, 'labels', path, validateLabels);
+  const startedAt = optional(o, 'startedAt', path, finite);
+  return { name, ...(labels && { labels }), ...(startedAt !== undefined && { startedAt }) };
+}
+
+function validateEnd(v: unknown, path: string): ExecutionEnd {
+  const o = object(v, path);
+  noUnknownFields(o, ['status', 'endedAt', 'error'], path);
+  const status = o.status;
+  if (!END_STATUSES.includes(status as never)) fail(join(path, 'status'), `must be one of ${END_STATUSES.join(', ')}`);
+  const endedAt = optional(o, 'endedAt', path, finite);
+  const error = optional(o, 'error', path, (u, p) => text(u, p, LIMITS.maxErrorLength, { empty: true }));
+  return { status: status as ExecutionEnd['status'], ...(endedAt !== undefined && { endedAt }), ...(error !== undefined && { error }) };
+}
+
+/** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */
+interface Budget { points: number }
+
+function validatePoints(v: unknown, path: string, budget: Budget): SeriesPoints {
+  const o = object(v, path);
+  noUnknownFields(o, ['key', 'x', 'y'], path);
+  const key = metricKey(o.key, join(path, 'key'));
+  const x = array(o.x, join(path, 'x'), LIMITS.maxPointsPerBatch);
+  const y = array(o.y, join(path, 'y'), LIMITS.maxPointsPerBatch);
+  if (x.length !== y.length) fail(join(path, 'y'), `must have as many items as x (${x.length}, got ${y.length})`);
+  budget.points += x.length;
+  if (budget.points > LIMITS.maxPointsPerBatch) fail(join(path, 'x'), `a batch may hold at most ${LIMITS.maxPointsPerBatch} points`);
+  let prev = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i];
+    if (typeof xi !== 'number' || !Number.isFinite(xi)) fail(`${path}.x[${i}]`, 'must be a finite number');
+    if (!(xi > prev)) fail(`${path}.x[${i}]`, `x must increase within a series (${xi} is not greater than ${prev})`);
+    prev = xi;
+    if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
+  }
+  return { key, x: x as number[], y: y as SeriesPoints['y'] };
+}
+
+function validateSummaryOp(v: unknown, path: string): SummaryOp {
+  const o = object(v, path);
+  noUnknownFields(o, ['key', 'value', 'mode', 'x'], path);
+  const key = text(o.key, join(path, 'key'), Number.MAX_SAFE_INTEGER, { empty: true });
+  const keyProblem = summaryKeyProblem(key);
+  if (keyProblem) fail(join(path, 'key'), keyProblem);
+  const mode = o.mode === undefined ? 'replace' : o.mode;
+  if (!SUMMARY_MODES.includes(mode as never)) fail(join(path, 'mode'), `must be one of ${SUMMARY_MODES.join(', ')}`);
+  if (!('value' in o)) fail(join(path, 'value'), 'is required (null deletes the key)');
+  const valueProblem = o.value === null ? null : summaryValueProblem(o.value);
+  if (valueProblem) fail(join(path, 'value'), valueProblem);
+  const x = optional(o, 'x', path, finite);
+  return { key, value: o.value as SummaryOp['value'], mode: mode as SummaryOp['mode'], ...(x !== undefined && { x }) };
+}
+
+function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpdate {
+  const o = object(v, path);
+  noUnknownFields(o, ['id', 'start', 'definitions', 'points', 'summary', 'end'], path);
+  const id = text(o.id, join(path, 'id'), LIMITS.maxIdLength);
+  if (!ID_PATTERN.test(id)) fail(join(path, 'id'), 'must start with a letter or digit and contain only letters, digits, "_", ".", ":" and "-"');
+  const update: ExecutionUpdate = { id };
+  const start = optional(o, 'start', path, validateStart);
+  if (start) update.start = start;
+  if (o.definitions !== undefined) {
+    const seen = new Set<string>();
+    update.definitions = array(o.definitions, join(path, 'definitions'), 10_000).map((d, i) => {
+      const def = validateDefinition(d, `${path}.definitions[${i}]`);
+      if (seen.has(def.key)) fail(`${path}.definitions[${i}].key`, `"${def.key}" is defined twice in one batch`);
+      seen.add(def.key);
+      return def;
+    });
+  }
+  if (o.points !== undefined) {
+    const seen = new Set<string>();
+    update.points = array(o.points, join(path, 'points'), 10_000).map((p, i) => {
+      const pts = validatePoints(p, `${path}.points[${i}]`, budget);
+      if (seen.has(pts.key)) fail(`${path}.points[${i}].key`, `"${pts.key}" appears twice in one batch (merge its points into one item)`);
+      seen.add(pts.key);
+      return pts;
+    });
+  }
+  if (o.summary !== undefined) {
+    update.summary = array(o.summary, join(path, 'summary'), 100_000).map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
+  }
+  const end = optional(o, 'end', path, validateEnd);
+  if (end) update.end = end;
+  return update;
+}
+
+/** Checks the shape of a whole ingest batch. Rules that need stored state (unknown execution, x above stored x, conflicting definitions) are the store's. */
+export function validateIngestBatch(v: unknown): IngestBatch {
+  const o = object(v, '');
+  noUnknownFields(o, ['batchId', 'executions'], '');
+  const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));
+  const budget: Budget = { points: 0 };
+  const executions = array(o.executions, 'executions', LIMITS.maxExecutionsPerBatch)
+    .map((u, i) => validateUpdate(u, `executions[${i}]`, budget));
+  const ids = new Set<string>();
+  executions.forEach((u, i) => {
+    if (ids.has(u.id)) fail(`executions[${i}].id`, `"${u.id}" appears twice in one batch`);
+    ids.add(u.id);
+  });
+  return { ...(batchId !== undefined && { batchId }), executions };
+}
+
+/** True when two definitions of the same key describe the same chart placement. */
+export function sameDefinition(a: MetricDef, b: MetricDef): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Obj).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,42 @@
+import type {
+  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, IngestBatch, SeriesData, StreamEvent,
+} from '../../protocol/index.js';
+
+export interface ApplyResult {
+  /** The batch id was seen before: nothing was stored again, `events` is empty. */
+  duplicate: boolean;
+  /** Points stored by this batch. */
+  points: number;
+  /** What changed, in order, for the live stream: `execution` upserts, `definitions`, `points`, `summary`. */
+  events: StreamEvent[];
+}
+
+export interface ListQuery {
+  status?: ExecutionStatus[];
+  /** Case-insensitive substring of the name. */
+  q?: string;
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface RangeQuery {
+  from?: number;
+  to?: number;
+  /** Largest number of points wanted; above it each bucket contributes first/min/max/last. */
+  budget?: number;
+}
+
+/**
+ * The embedded store. Every method is synchronous (better-sqlite3); `applyBatch` commits the whole batch in one
+ * transaction or throws a `ValidationError` (status 400/404/409/413) having stored nothing.
+ */
+export interface Store {
+  applyBatch(batch: IngestBatch, now: number): ApplyResult;
+  listExecutions(query: ListQuery): ExecutionList;
+  getExecution(id: string): ExecutionDetail | null;
+  readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[];
+  /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them. */
+  markLost(lastSeenBefore: number): Execution[];
+  close(): void;
+}
