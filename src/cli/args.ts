@@ -1,0 +1,82 @@
+/** Pure parsing of `plotline serve` flags, so bad flags get an error naming the flag and the rule. */
+
+export interface ServeArgs {
+  port: number;
+  host: string;
+  db: string;
+  demo: boolean;
+  lostAfterMs: number;
+  token: string | null;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: plotline serve [options]
+
+Starts the Plotline server and studio.
+
+Options:
+  --port N          port to listen on (default 7777; 0 picks a free one)
+  --host H          interface to bind (default 127.0.0.1, loopback only)
+  --db PATH         SQLite file (default .plotline/plotline.db), or :memory:
+  --demo            keep starting simulated executions, so charts move at once
+  --lost-after S    seconds of silence before a running execution shows as lost (default 60)
+  --token T         require "Authorization: Bearer T" on ingest (default: PLOTLINE_TOKEN, else none)
+  -h, --help        show this help
+`;
+
+function value(argv: string[], i: number, flag: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return v;
+}
+
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ServeArgs {
+  const args: ServeArgs = {
+    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf('=');
+    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const take = () => {
+      if (inline !== undefined) return inline;
+      const v = value(argv, i, flag);
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--port': {
+        const v = take();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535 (got "${v}")`);
+        args.port = n;
+        break;
+      }
+      case '--host':
+        args.host = take();
+        break;
+      case '--db':
+        args.db = take();
+        if (args.db.length === 0) throw new UsageError('--db must not be empty');
+        break;
+      case '--demo':
+        args.demo = true;
+        break;
+      case '--lost-after': {
+        const v = take();
+        const s = Number(v);
+        if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--lost-after must be a positive number of seconds (got "${v}")`);
+        args.lostAfterMs = s * 1000;
+        break;
+      }
+      case '--token':
+        args.token = take();
+        break;
+      default:
+        throw new UsageError(`unknown option "${raw}"`);
+    }
+  }
+  return args;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { parseServeArgs, UsageError, USAGE } from './args.js';
+import { startServer } from '../server/index.js';
+import { startDemo } from '../server/demo/index.js';
+
+async function serve(argv: string[]): Promise<void> {
+  const args = parseServeArgs(argv, process.env);
+  let server;
+  try {
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
+    throw err;
+  }
+  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
+  console.log(`Plotline studio: ${server.url}/`);
+  if (args.demo) console.log('Demo: simulated executions are being recorded.');
+  console.log(`Store: ${args.db === ':memory:' ? 'in memory (nothing is kept after exit)' : args.db}`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stopDemo?.();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
+  if (rest.includes('-h') || rest.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  await serve(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`plotline: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error('plotline:', err);
+  process.exit(1);
+});

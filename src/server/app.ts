@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
+import { listParam, numberParam, readJson, sendError, sendJson } from './http-util.js';
+import { ingest } from './ingest.js';
+import { serveStudio } from './static-files.js';
+import type { Store } from './store/store.js';
+import type { StreamHub } from './stream-hub.js';
+
+export interface AppContext {
+  store: Store;
+  hub: StreamHub;
+  studioRoot: string;
+  /** When set, ingest requests must carry `Authorization: Bearer <token>`. */
+  token: string | null;
+}
+
+type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const routes: Route[] = [
+  { method: 'POST', pattern: /^\/api\/ingest$/, handler: postIngest },
+  { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
+  { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
+  { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
+];
+
+export function addRoute(method: string, pattern: RegExp, handler: Handler): void {
+  routes.push({ method, pattern, handler });
+}
+
+export function createHandler(ctx: AppContext) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      let pathMatched = false;
+      for (const route of routes) {
+        const m = route.pattern.exec(url.pathname);
+        if (!m) continue;
+        pathMatched = true;
+        if (route.method !== req.method) continue;
+        await route.handler(ctx, req, res, url, m.slice(1).map(decodeURIComponent));
+        return;
+      }
+      if (pathMatched) throw new ValidationError('method', `${req.method} is not allowed on ${url.pathname}`, 405);
+      if (url.pathname.startsWith('/api/')) throw new ValidationError('path', `no API endpoint ${url.pathname}`, 404);
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new ValidationError('method', `${req.method} is not allowed here`, 405);
+      serveStudio(ctx.studioRoot, req, res, url.pathname);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+export function checkToken(ctx: AppContext, req: IncomingMessage): void {
+  if (ctx.token === null) return;
+  if (req.headers.authorization !== `Bearer ${ctx.token}`) {
+    throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
+  }
+}
+
+async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkToken(ctx, req);
+  const body = await readJson(req, LIMITS.maxBatchBytes);
+  sendJson(res, 200, ingest(ctx.store, ctx.hub, body));
+}
+
+function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const status = listParam(url.searchParams, 'status');
+  for (const s of status) {
+    if (!EXECUTION_STATUSES.includes(s as ExecutionStatus)) throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
+  }
+  const limit = numberParam(url.searchParams, 'limit') ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'query parameter must be an integer from 1 to 1000');
+  const q = url.searchParams.get('q') ?? undefined;
+  const cursor = url.searchParams.get('cursor') ?? undefined;
+  sendJson(res, 200, ctx.store.listExecutions({
+    limit,
+    ...(status.length > 0 && { status: status as ExecutionStatus[] }),
+    ...(q && { q }),
+    ...(cursor && { cursor }),
+  }));
+}
+
+function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): void {
+  const detail = ctx.store.getExecution(id!);
+  if (!detail) throw new ValidationError('id', `no execution "${id}"`, 404);
+  sendJson(res, 200, detail);
+}
+
+function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): void {
+  if (!ctx.store.getExecution(id!)) throw new ValidationError('id', `no execution "${id}"`, 404);
+  const keys = url.searchParams.getAll('key');
+  if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
+  const from = numberParam(url.searchParams, 'from');
+  const to = numberParam(url.searchParams, 'to');
+  const budget = numberParam(url.searchParams, 'budget');
+  if (budget !== undefined && (!Number.isInteger(budget) || budget < 4 || budget > LIMITS.maxBudget)) {
+    throw new ValidationError('budget', `query parameter must be an integer from 4 to ${LIMITS.maxBudget}`);
+  }
+  if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
+  sendJson(res, 200, {
+    series: ctx.store.readSeries(id!, keys, {
+      ...(from !== undefined && { from }),
+      ...(to !== undefined && { to }),
+      ...(budget !== undefined && { budget }),
+    }),
+  });
+}
+
+function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const follow = listParam(url.searchParams, 'follow');
+  const header = req.headers['last-event-id'];
+  const lastEventId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('since');
+  ctx.hub.attach(res, follow, lastEventId ?? null);
+}

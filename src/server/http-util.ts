@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ValidationError, type ApiError } from '../protocol/index.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof ValidationError) {
+    const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
+    sendJson(res, err.status, body);
+    return;
+  }
+  console.error('plotline: internal error', err);
+  sendJson(res, 500, { error: 'internal server error' } satisfies ApiError);
+}
+
+/** Reads a request body, refusing (413) bodies over `limit` bytes without buffering them. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new ValidationError('body', `must be at most ${limit} bytes (got ${declared}); send smaller batches`, 413));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ValidationError('body', `must be at most ${limit} bytes; send smaller batches`, 413));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (body.length === 0) throw new ValidationError('body', 'must be a JSON document (got an empty body)');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new ValidationError('body', `must be valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Parses an optional finite-number query parameter, naming it when it is not one. */
+export function numberParam(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new ValidationError(name, `query parameter must be a finite number (got "${raw}")`);
+  return n;
+}
+
+export function listParam(params: URLSearchParams, name: string): string[] {
+  return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}

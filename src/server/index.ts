@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createHandler, type AppContext } from './app.js';
+import { startLostSweeper } from './lost-sweeper.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/store.js';
+import { StreamHub, type StreamHubOptions } from './stream-hub.js';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  /** SQLite file path, or ':memory:'. */
+  db?: string;
+  /** An execution that sends nothing for this long without ending is shown as `lost`. */
+  lostAfterMs?: number;
+  token?: string | null;
+  studioRoot?: string;
+  stream?: StreamHubOptions;
+  /** Don't log to the console. */
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  hub: StreamHub;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7777;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DB = '.plotline/plotline.db';
+export const DEFAULT_LOST_AFTER_MS = 60_000;
+
+/** The built studio lives next to the compiled server (dist/studio), or under dist/ when run from source. */
+function defaultStudioRoot(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return here.includes('/dist/') ? fileURLToPath(new URL('../../studio', import.meta.url)) : fileURLToPath(new URL('../../dist/studio', import.meta.url));
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? DEFAULT_HOST;
+  const store = openStore(opts.db ?? DEFAULT_DB);
+  const hub = new StreamHub(opts.stream);
+  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null };
+  const server = createServer(createHandler(ctx));
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    store.close();
+    hub.close();
+    throw err;
+  }
+  const stopSweeper = startLostSweeper(store, hub, opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS);
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    store,
+    hub,
+    server,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        stopSweeper();
+        hub.close();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

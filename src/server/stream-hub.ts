@@ -1,0 +1,140 @@
+import type { ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { formatEventId, parseEventId, type StreamEvent } from '../protocol/index.js';
+
+export interface StreamHubOptions {
+  /** Events kept for replay on reconnect. */
+  ringEvents?: number;
+  /** Bytes of all kept events; the oldest are forgotten first. */
+  ringBytes?: number;
+  /** Bytes a connection may have queued in its socket before it is told to resync instead. */
+  maxQueuedBytes?: number;
+  keepAliveMs?: number;
+}
+
+interface Stored {
+  seq: number;
+  executionId: string | null;
+  frame: string;
+}
+
+interface Connection {
+  res: ServerResponse;
+  follow: Set<string>;
+  /** The socket was too far behind: events are skipped until it drains, then it gets a `resync`. */
+  lagging: boolean;
+}
+
+function executionIdOf(event: StreamEvent): string | null {
+  switch (event.type) {
+    case 'definitions':
+    case 'points':
+    case 'summary':
+      return event.executionId;
+    default:
+      return null;
+  }
+}
+
+function frame(event: StreamEvent, id: string | null): string {
+  return `${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
+}
+
+/**
+ * Fans stream events out to SSE connections. Every event gets a sequence number within this server's epoch; a bounded ring of
+ * recent events lets a reconnecting client resume exactly after its Last-Event-ID. A client that cannot be resumed (new epoch
+ * after a restart, or older than the ring) or whose socket backs up is sent `resync` and refetches history instead.
+ */
+export class StreamHub {
+  readonly epoch = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  private seq = 0;
+  private ring: Stored[] = [];
+  private ringStart = 0;
+  private ringBytes = 0;
+  private readonly connections = new Set<Connection>();
+  private readonly opts: Required<StreamHubOptions>;
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(opts: StreamHubOptions = {}) {
+    this.opts = { ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 8 * 1024 * 1024, keepAliveMs: 15_000, ...opts };
+    this.keepAlive = setInterval(() => {
+      for (const c of this.connections) if (!c.lagging) c.res.write(': keep-alive\n\n');
+    }, this.opts.keepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  publish(event: StreamEvent): void {
+    const seq = ++this.seq;
+    const stored: Stored = { seq, executionId: executionIdOf(event), frame: frame(event, formatEventId(this.epoch, seq)) };
+    this.remember(stored);
+    for (const c of this.connections) this.deliver(c, stored);
+  }
+
+  /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
+  attach(res: ServerResponse, follow: string[], lastEventId: string | null): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const conn: Connection = { res, follow: new Set(follow), lagging: false };
+    const current = formatEventId(this.epoch, this.seq);
+    const last = parseEventId(lastEventId);
+    const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
+    res.write('retry: 1000\n\n');
+    if (!last) {
+      res.write(frame(hello, current));
+    } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1 && last.seq <= this.seq) {
+      // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it.
+      res.write(frame(hello, null));
+      for (let i = Math.max(0, last.seq + 1 - this.ringStart); i < this.ring.length; i++) this.deliver(conn, this.ring[i]!);
+    } else {
+      res.write(frame(hello, null));
+      const reason = last.epoch === this.epoch ? 'too far behind to replay' : 'the server restarted';
+      res.write(frame({ type: 'resync', reason }, current));
+    }
+    this.connections.add(conn);
+    const detach = () => this.connections.delete(conn);
+    res.on('close', detach);
+    res.on('error', detach);
+    res.on('drain', () => {
+      if (!conn.lagging) return;
+      conn.lagging = false;
+      res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
+    });
+  }
+
+  close(): void {
+    clearInterval(this.keepAlive);
+    for (const c of this.connections) c.res.end();
+    this.connections.clear();
+  }
+
+  private deliver(c: Connection, stored: Stored): void {
+    if (c.lagging) return;
+    if (stored.executionId !== null && !c.follow.has(stored.executionId)) return;
+    c.res.write(stored.frame);
+    if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+  }
+
+  private remember(stored: Stored): void {
+    if (this.ring.length === 0) this.ringStart = stored.seq;
+    this.ring.push(stored);
+    this.ringBytes += stored.frame.length;
+    // Trim in bulk, with some slack, so trimming stays amortised O(1) per event.
+    if (this.ring.length <= this.opts.ringEvents + 1024 && this.ringBytes <= this.opts.ringBytes) return;
+    let drop = 0;
+    while (this.ring.length - drop > 1 && (this.ring.length - drop > this.opts.ringEvents || this.ringBytes > this.opts.ringBytes * 0.9)) {
+      this.ringBytes -= this.ring[drop]!.frame.length;
+      drop++;
+    }
+    this.ring = this.ring.slice(drop);
+    this.ringStart += drop;
+  }
+}
