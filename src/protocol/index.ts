@@ -4,3 +4,4 @@ export * from './numbers.js';
 export * from './limits.js';
 export * from './validate.js';
 export * from './summary-keys.js';
+export * from "./sse-parser.js";

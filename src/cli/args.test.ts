@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseServeArgs, UsageError } from './args.js';
+
+describe('plotline serve flags', () => {
+  it('defaults to loopback, port 7777 and a file store under .plotline', () => {
+    expect(parseServeArgs([])).toEqual({ port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: null });
+  });
+  it('reads every flag, in both --flag value and --flag=value forms', () => {
+    expect(parseServeArgs(['--port', '0', '--host=0.0.0.0', '--db', ':memory:', '--demo', '--lost-after', '2.5', '--token=t'])).toEqual({
+      port: 0, host: '0.0.0.0', db: ':memory:', demo: true, lostAfterMs: 2500, token: 't',
+    });
+  });
+  it('takes the token from PLOTLINE_TOKEN', () => {
+    expect(parseServeArgs([], { PLOTLINE_TOKEN: 'env' }).token).toBe('env');
+  });
+  it.each([
+    [['--port', 'abc'], /--port must be an integer from 0 to 65535/],
+    [['--port', '70000'], /--port must be an integer/],
+    [['--port'], /--port needs a value/],
+    [['--lost-after', '-1'], /--lost-after must be a positive number/],
+    [['--verbose'], /unknown option "--verbose"/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseServeArgs(argv as string[])).toThrow(UsageError);
+    expect(() => parseServeArgs(argv as string[])).toThrow(message);
+  });
+});
