@@ -3,6 +3,8 @@ import { SseParser, type StreamEvent } from '../../src/protocol/index.js';
 export interface ReceivedEvent {
   id: string | null;
   event: StreamEvent;
+  /** performance.now() when the event was parsed. */
+  arrivedAt: number;
 }
 
 /** A live-stream client for tests: collects events, can drop the connection and resume with Last-Event-ID. */
@@ -35,7 +37,7 @@ export class TestStreamClient {
           const { value, done } = await reader.read();
           if (done) break;
           for (const m of this.parser.push(value)) {
-            this.events.push({ id: m.id, event: JSON.parse(m.data) as StreamEvent });
+            this.events.push({ id: m.id, event: JSON.parse(m.data) as StreamEvent, arrivedAt: performance.now() });
             for (const w of this.waiters.splice(0)) w();
           }
         }

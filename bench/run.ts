@@ -1,0 +1,48 @@
+/**
+ * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
+ * --rss-seconds N (length of the memory run, default 300).
+ */
+import { runStoreBench } from './store-bench.js';
+import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
+import { machineLine, report } from './machine.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const rssIndex = argv.indexOf('--rss-seconds');
+const rssSeconds = rssIndex >= 0 ? Number(argv[rssIndex + 1]) : quick ? 30 : 300;
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
+  console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
+
+  const store = await runStoreBench({ quick });
+  report('Store (in-process, file DB)', Object.entries(store).map(([k, v]) => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : v, '']));
+
+  const ingest = await ingestThroughSdk(100, quick ? 20_000 : 100_000);
+  const bare = Number(store.bareWritePointsPerSecond ?? NaN);
+  report('Ingest: SDK → HTTP → server → SQLite file', [
+    ['points/s', fmt(ingest.pointsPerSecond), 'target ≥ 1,000,000'],
+    ['ratio to bare in-process write', fmt(ingest.pointsPerSecond / bare, 2), 'target ≥ 0.5'],
+    ['bytes on disk per point', fmt(ingest.bytesPerPoint, 1), 'target ≤ 16 (before compaction settles)'],
+  ]);
+
+  const latency = await recordToStreamLatency(quick ? 500 : 2000);
+  report('Latency: record() → live-stream client (loopback)', [
+    ['p50 ms', fmt(latency.p50, 2), 'target ≤ 10'],
+    ['p99 ms', fmt(latency.p99, 2), 'target ≤ 50'],
+  ]);
+
+  console.log(`\nServer memory at 50,000 points/s for ${rssSeconds} s (sampling RSS)...`);
+  const rss = await rssUnderLoad(rssSeconds);
+  report('Server RSS under load', [
+    ['samples MiB', rss.samplesMiB.join(' '), ''],
+    ['spread (max-min)/min', `${fmt(rss.spread * 100, 1)}%`, 'target ≤ 20%'],
+  ]);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { connect, Metric } from '../src/sdk/index.js';
+import { TestStreamClient } from '../test/helpers/sse-client.js';
+import { percentile } from './machine.js';
+import { startBenchServer } from './server-process.js';
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+/** Points/s through SDK → HTTP → server process → SQLite file, and bytes on disk per point. */
+export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
+  const server = await startBenchServer(['--db', join(dir, 'bench.db')]);
+  try {
+    const client = connect({ url: server.url });
+    const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
+    const execution = client.startExecution('bench-ingest');
+    const t0 = performance.now();
+    await execution.run(async () => {
+      for (let x = 0; x < pointsPerSeries; x++) {
+        for (const m of metrics) m.record(Math.sin(x / 100) + x * 1e-6, { at: x });
+        if (x % 200 === 0) await yieldToLoop();
+      }
+    });
+    await execution.end();
+    const seconds = (performance.now() - t0) / 1000;
+    await client.close();
+    await server.stop();
+    const total = series * pointsPerSeries;
+    return { pointsPerSecond: total / seconds, bytesPerPoint: dirBytes(dir) / total };
+  } finally {
+    if (server.child.exitCode === null) await server.stop();
+  }
+}
+
+/** Milliseconds from `record()` (throttle off) to the point arriving at a live-stream client on loopback. */
+export async function recordToStreamLatency(points = 2000, intervalMs = 5): Promise<{ p50: number; p99: number }> {
+  const server = await startBenchServer(['--db', ':memory:']);
+  const client = connect({ url: server.url });
+  const execution = client.startExecution('bench-latency');
+  const stream = new TestStreamClient(server.url, [execution.id]);
+  const metric = new Metric('latency_probe', { throttle: null });
+  try {
+    await stream.connect();
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    await execution.run(async () => {
+      for (let i = 0; i < points; i++) {
+        sentAt.set(i, performance.now());
+        metric.record(i, { at: i });
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    });
+    await stream.waitFor(() => stream.points(execution.id, 'latency_probe').x.length >= points, 30_000);
+    for (const r of stream.events) {
+      if (r.event.type !== 'points') continue;
+      for (const s of r.event.series) for (const x of s.x) latencies.push(r.arrivedAt - sentAt.get(x)!);
+    }
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    stream.disconnect();
+    await execution.end();
+    await client.close();
+    await server.stop();
+  }
+}
+
+/** Server RSS while an SDK sends `rate` points/s for `seconds`: samples after a warm-up, and their spread. */
+export async function rssUnderLoad(seconds: number, rate = 50_000): Promise<{ samplesMiB: number[]; spread: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
+  const server = await startBenchServer(['--db', join(dir, 'rss.db')]);
+  const client = connect({ url: server.url });
+  const execution = client.startExecution('bench-rss');
+  const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`gauge_${i}`, { throttle: null }));
+  const samples: number[] = [];
+  const warmup = Math.min(30, seconds / 5);
+  const t0 = performance.now();
+  let x = 0;
+  try {
+    await execution.run(async () => {
+      const perTick = rate / metrics.length / 10;
+      let nextSample = warmup;
+      for (;;) {
+        const elapsed = (performance.now() - t0) / 1000;
+        if (elapsed >= seconds) break;
+        const due = Math.floor(elapsed * 10 * perTick);
+        while (x < due) {
+          for (const m of metrics) m.record(Math.random(), { at: x });
+          x++;
+        }
+        if (elapsed >= nextSample) {
+          samples.push(server.rssBytes() / 2 ** 20);
+          nextSample += Math.max(1, seconds / 30);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    await execution.end();
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+  const min = Math.min(...samples);
+  const max = Math.max(...samples);
+  return { samplesMiB: samples.map((s) => Math.round(s)), spread: (max - min) / min };
+}
