@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
-import { listParam, numberParam, readJson, sendError, sendJson } from './http-util.js';
+import { checkToken, listParam, numberParam, readJson, sendError, sendJson } from './http-util.js';
 import { ingest } from './ingest.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
@@ -58,15 +58,8 @@ export function createHandler(ctx: AppContext) {
   };
 }
 
-export function checkToken(ctx: AppContext, req: IncomingMessage): void {
-  if (ctx.token === null) return;
-  if (req.headers.authorization !== `Bearer ${ctx.token}`) {
-    throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
-  }
-}
-
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  checkToken(ctx, req);
+  checkToken(ctx.token, req);
   const body = await readJson(req, LIMITS.maxBatchBytes);
   sendJson(res, 200, ingest(ctx.store, ctx.hub, body));
 }

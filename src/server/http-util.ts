@@ -68,3 +68,11 @@ export function numberParam(params: URLSearchParams, name: string): number | und
 export function listParam(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
+
+/** When the server has a token, writes must carry `Authorization: Bearer <token>`. */
+export function checkToken(token: string | null, req: IncomingMessage): void {
+  if (token === null) return;
+  if (req.headers.authorization !== `Bearer ${token}`) {
+    throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
+  }
+}
