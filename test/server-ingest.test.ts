@@ -80,7 +80,7 @@ describe('ingest', () => {
       const before = await snapshot();
       // A valid item in the same batch must not be stored either.
       const batch = typeof body === 'object' && body !== null && 'executions' in body
-        ? { executions: [{ id: 'valid-neighbour', start: { name: 'n' }, points: [{ key: 'a', x: [1], y: [1] }] }, ...(body as { executions: unknown[] }).executions] }
+        ? { executions: [...(body as { executions: unknown[] }).executions, { id: 'valid-neighbour', start: { name: 'n' }, points: [{ key: 'a', x: [1], y: [1] }] }] }
         : body;
       const res = await ingest(batch);
       expect(res.status).toBe(status);

@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './validate.js';
 export * from './summary-keys.js';
 export * from "./sse-parser.js";
+export * from "./summary.js";

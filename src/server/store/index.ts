@@ -1,0 +1,2 @@
+export { openStore } from '../chunks/sqlite-store.js';
+export type { Store, ApplyResult, ListQuery, RangeQuery } from './store.js';
