@@ -1,0 +1,45 @@
+/**
+ * Client-side throttle of one series (Coflux semantics): at most `rate` values per second, leading and trailing edge.
+ * The first value of a window goes out at once; later ones in the window replace each other and the latest goes out when
+ * the window ends (or on flush). Pure: time is passed in.
+ */
+export interface Pending {
+  x: number;
+  y: number;
+}
+
+export class Throttle {
+  private readonly windowMs: number;
+  private lastSentAt = -Infinity;
+  pending: Pending | null = null;
+
+  constructor(rate: number | null) {
+    this.windowMs = rate === null ? 0 : 1000 / rate;
+  }
+
+  /** Returns the point to send now, or null when it was kept as the window's trailing value. */
+  offer(x: number, y: number, now: number): Pending | null {
+    if (this.windowMs === 0 || now - this.lastSentAt >= this.windowMs) {
+      this.lastSentAt = now;
+      this.pending = null;
+      return { x, y };
+    }
+    this.pending = { x, y };
+    return null;
+  }
+
+  /** When the trailing value is due (ms timestamp), or null when nothing waits. */
+  dueAt(): number | null {
+    return this.pending ? this.lastSentAt + this.windowMs : null;
+  }
+
+  /** Takes the trailing value (on window end, flush or end). */
+  takePending(now: number): Pending | null {
+    const p = this.pending;
+    if (p) {
+      this.pending = null;
+      this.lastSentAt = now;
+    }
+    return p;
+  }
+}
