@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect, currentScope, Metric, MetricGroup, MetricScale, progress, recordMetric, type Client } from '../src/sdk/index.js';
+import { startServer, type RunningServer } from '../src/server/index.js';
+import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
+
+let server: RunningServer;
+let client: Client;
+const warnings: string[] = [];
+beforeAll(async () => {
+  server = await startServer({ port: 0, db: ':memory:', quiet: true });
+  client = connect({ url: server.url, warn: (m) => warnings.push(m) });
+});
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+
+async function detail(id: string) {
+  return (await getJson(`${server.url}/api/executions/${id}`)).json;
+}
+async function series(id: string, key: string) {
+  return (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent(key)}`)).json.series[0];
+}
+
+describe('SDK → server', () => {
+  it('records with default x = seconds since start, and with at', async () => {
+    const loss = new Metric('loss', { group: new MetricGroup('training', { units: 'epoch' }), scale: new MetricScale({ name: 'loss' }), throttle: null });
+    const wall = new Metric('wall', { throttle: null });
+    let id = '';
+    await client.withExecution('xs', async (e) => {
+      id = e.id;
+      for (let epoch = 1; epoch <= 5; epoch++) loss.record(1 / epoch, { at: epoch });
+      wall.record(1);
+      await new Promise((r) => setTimeout(r, 120));
+      wall.record(2);
+    });
+    const d = await detail(id);
+    expect(d.execution.status).toBe('succeeded');
+    expect(d.definitions).toEqual([{ key: 'loss', group: { name: 'training', units: 'epoch' }, scale: { name: 'loss' } }, { key: 'wall' }]);
+    expect((await series(id, 'loss')).x).toEqual([1, 2, 3, 4, 5]);
+    const w = await series(id, 'wall');
+    expect(w.x[0]).toBeGreaterThanOrEqual(0);
+    expect(w.x[1] - w.x[0]).toBeGreaterThan(0.1);
+    expect(w.x[1]).toBeLessThan(5);
+  });
+
+  it('drops a non-increasing x with one warning per metric, never throwing', async () => {
+    const m = new Metric('steps', { throttle: null });
+    warnings.length = 0;
+    let id = '';
+    await client.withExecution('non-increasing', (e) => {
+      id = e.id;
+      m.record(1, { at: 1 });
+      m.record(2, { at: 1 });
+      m.record(3, { at: 0 });
+      m.record(4, { at: 2 });
+    });
+    expect((await series(id, 'steps')).x).toEqual([1, 2]);
+    expect(warnings.filter((w) => w.includes('"steps"'))).toHaveLength(1);
+  });
+
+  it('throttles: leading value at once, latest of the window wins, trailing value always delivered', async () => {
+    const m = new Metric('throttled', { throttle: 2 });
+    let id = '';
+    await client.withExecution('throttle', (e) => {
+      id = e.id;
+      for (let i = 0; i < 100; i++) m.record(i, { at: i });
+    });
+    const s = await series(id, 'throttled');
+    expect(s.x).toEqual([0, 99]);
+    expect(s.y).toEqual([0, 99]);
+  });
+
+  it('sends every value with throttle: null', async () => {
+    const m = new Metric('every', { throttle: null });
+    let id = '';
+    await client.withExecution('no-throttle', (e) => {
+      id = e.id;
+      for (let i = 0; i < 1000; i++) m.record(i, { at: i });
+    });
+    expect((await series(id, 'every')).total).toBe(1000);
+  });
+
+  it('throws on a conflicting redefinition, and outside an execution', async () => {
+    const a = new Metric('dup', { group: 'one' });
+    const b = new Metric('dup', { group: 'two' });
+    expect(() => a.record(1)).toThrow(/outside an execution/);
+    await expect(client.withExecution('conflict', () => {
+      a.record(1);
+      b.record(2);
+    })).rejects.toThrow(/"dup" is already defined differently/);
+  });
+
+  it('marks a throwing function failed with its message, and rethrows', async () => {
+    let id = '';
+    await expect(client.withExecution('boom', (e) => {
+      id = e.id;
+      throw new Error('kaput');
+    })).rejects.toThrow('kaput');
+    expect((await detail(id)).execution).toMatchObject({ status: 'failed', error: 'kaput' });
+  });
+
+  it('keeps NaN and ±Infinity', async () => {
+    const m = new Metric('odd', { throttle: null });
+    let id = '';
+    await client.withExecution('odd', (e) => {
+      id = e.id;
+      [1, NaN, Infinity, -Infinity, 2].forEach((v, i) => m.record(v, { at: i }));
+    });
+    expect((await series(id, 'odd')).y).toEqual([1, 'NaN', 'Infinity', '-Infinity', 2]);
+  });
+
+  it('progress: 0 first, the count after each item, on arrays, iterables and async iterables, final count on break', async () => {
+    let id = '';
+    await client.withExecution('progress', async (e) => {
+      id = e.id;
+      for (const _ of progress([1, 2, 3], { key: 'array', group: 'p' })) { /* consume */ }
+      function* gen() { yield 1; yield 2; }
+      for (const _ of progress(gen(), { key: 'iter' })) { /* consume */ }
+      async function* agen() { yield 1; yield 2; yield 3; yield 4; }
+      for await (const item of progress(agen(), { key: 'async' })) if (item === 3) break;
+    });
+    const d = await detail(id);
+    const defs = Object.fromEntries(d.definitions.map((x: { key: string }) => [x.key, x]));
+    expect(defs.array).toEqual({ key: 'array', group: { name: 'p' }, scale: { progress: true, upper: 3 } });
+    expect(defs.iter).toEqual({ key: 'iter', scale: { progress: true } });
+    const arr = await series(id, 'array');
+    expect(arr.y[0]).toBe(0);
+    expect(arr.y[arr.y.length - 1]).toBe(3);
+    const asyncSeries = await series(id, 'async');
+    expect(asyncSeries.y[asyncSeries.y.length - 1]).toBe(2);
+    expect((await series(id, 'iter')).y.at(-1)).toBe(2);
+  });
+
+  it('Cog summary metrics: modes, nesting, type safety, delete, no-op outside', async () => {
+    expect(() => recordMetric('outside', 1)).not.toThrow();
+    expect(currentScope().metrics.has('outside')).toBe(false);
+    let id = '';
+    await client.withExecution('summary', async (e) => {
+      id = e.id;
+      recordMetric('temperature', 0.7);
+      recordMetric('token_count', 10, 'incr');
+      recordMetric('token_count', 5, 'incr');
+      recordMetric('steps', 'a', 'append');
+      recordMetric('steps', 'b', 'append');
+      recordMetric('timing.inference', 0.85);
+      await Promise.resolve();
+      const scope = currentScope();
+      expect(() => recordMetric('token_count', 'oops')).toThrow(/token_count.*int.*string/);
+      scope.metrics.delete('token_count');
+      recordMetric('token_count', 'now a string');
+      expect(scope.metrics.get('timing.inference')).toBe(0.85);
+      expect(() => recordMetric('bad..key', 1)).toThrow(/empty segment/);
+      recordMetric('predict_time', 99);
+    });
+    const d = await detail(id);
+    expect(d.execution.summary).toMatchObject({ temperature: 0.7, token_count: 'now a string', steps: ['a', 'b'], timing: { inference: 0.85 } });
+    expect(d.execution.summary.predict_time).toBeLessThan(99);
+  });
+});
+
+describe('SDK delivery', () => {
+  it('retries while the server is down and stores each batch once', async () => {
+    const db = tempDbPath();
+    let spawned = await spawnServer(['--db', db]);
+    const url = spawned.url;
+    const port = new URL(url).port;
+    const c = connect({ url, warn: () => {} });
+    const m = new Metric('retried', { throttle: null });
+    const e = c.startExecution('retry');
+    e.run(() => { for (let i = 0; i < 100; i++) m.record(i, { at: i }); });
+    await e.flush();
+    await spawned.kill('SIGKILL');
+    e.run(() => { for (let i = 100; i < 200; i++) m.record(i, { at: i }); });
+    await new Promise((r) => setTimeout(r, 300));
+    spawned = await spawnServer(['--db', db, '--port', port]);
+    try {
+      await e.end();
+      const s = (await getJson(`${url}/api/executions/${e.id}/series?key=retried`)).json.series[0];
+      expect(s.x).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await c.close();
+      await spawned.kill();
+    }
+  });
+
+  it('keeps memory bounded while the server is unreachable: drops oldest, warns once, never blocks', async () => {
+    const warned: string[] = [];
+    const c = connect({ url: 'http://127.0.0.1:9', maxBufferedPoints: 1000, warn: (m) => warned.push(m) });
+    const m = new Metric('bounded', { throttle: null });
+    const e = c.startExecution('bounded');
+    const t0 = performance.now();
+    e.run(() => { for (let i = 0; i < 100_000; i++) m.record(i, { at: i }); });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(c.droppedPoints).toBeGreaterThan(98_000);
+    expect(warned.filter((w) => w.includes('dropping the oldest'))).toHaveLength(1);
+  });
+});
