@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
 import { checkToken, listParam, numberParam, readJson, sendError, sendJson } from './http-util.js';
+import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
@@ -24,6 +25,7 @@ interface Route {
 
 const routes: Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest$/, handler: postIngest },
+  { method: 'POST', pattern: /^\/api\/ingest\/cog$/, handler: postCogWebhook },
   { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },

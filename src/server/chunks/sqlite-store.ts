@@ -184,7 +184,7 @@ export class SqliteStore implements Store {
       row.status = u.end.status;
       row.ended_at = u.end.endedAt ?? now;
       row.error = u.end.error ?? null;
-      summary!.predict_time = Math.max(0, (row.ended_at - row.started_at) / 1000);
+      summary!.predict_time = Math.round(Math.max(0, row.ended_at - row.started_at) * 1000) / 1e6;
     }
     const summaryChanged = summary !== null && JSON.stringify(summary) !== row.summary;
     if (summaryChanged) row.summary = JSON.stringify(summary);
