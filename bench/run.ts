@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
 
   const store = await runStoreBench({ quick });
-  report('Store (in-process, file DB)', Object.entries(store).map(([k, v]) => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : v, '']));
+  report('Store (in-process, file DB)', Object.entries(store).map(([k, v]): [string, string, string] => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : String(v), '']));
 
   const ingest = await ingestThroughSdk(100, quick ? 20_000 : 100_000);
   const bare = Number(store.bareWritePointsPerSecond ?? NaN);
