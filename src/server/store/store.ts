@@ -38,5 +38,7 @@ export interface Store {
   readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[];
   /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them. */
   markLost(lastSeenBefore: number): Execution[];
+  /** Merges small chunks now (also done in the background and on close). */
+  compact?(): void;
   close(): void;
 }

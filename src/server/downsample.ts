@@ -1,0 +1,101 @@
+/**
+ * M4 downsampling: [from, to] is cut into equal-width x buckets and each bucket keeps its first, min, max and last point,
+ * so spikes survive any zoom level. min/max look at finite values only; a bucket holding NaN/±Inf also keeps its first
+ * such point unless one of its kept points already is non-finite, so gaps and infinities never silently vanish.
+ * Points must be added in increasing x. Output: real x values, x order, no duplicate x.
+ */
+
+/** A run of consecutive points already reduced to first/min/max/last (+ first non-finite), all inside one bucket. */
+export interface PointSummary {
+  firstX: number; firstY: number;
+  lastX: number; lastY: number;
+  /** NaN x when the run has no finite value. */
+  minX: number; minY: number;
+  maxX: number; maxY: number;
+  /** NaN x when every value is finite. */
+  oddX: number; oddY: number;
+}
+
+/** Buckets for a point budget: each bucket contributes up to 4 points. */
+export function bucketsForBudget(budget: number): number {
+  return Math.max(1, Math.floor(budget / 4));
+}
+
+const FIRST = 0;
+const LAST = 1;
+const MIN = 2;
+const MAX = 3;
+const ODD = 4;
+const SLOTS = 5;
+
+export class M4 {
+  readonly buckets: number;
+  private readonly width: number;
+  /** Per bucket and slot: the x (NaN = empty) and y of the kept point. */
+  private readonly xs: Float64Array;
+  private readonly ys: Float64Array;
+
+  constructor(readonly from: number, readonly to: number, buckets: number) {
+    this.buckets = Math.max(1, Math.floor(buckets));
+    this.width = to > from ? (to - from) / this.buckets : 1;
+    this.xs = new Float64Array(this.buckets * SLOTS).fill(NaN);
+    this.ys = new Float64Array(this.buckets * SLOTS);
+  }
+
+  bucketOf(x: number): number {
+    const b = Math.floor((x - this.from) / this.width);
+    return b < 0 ? 0 : b >= this.buckets ? this.buckets - 1 : b;
+  }
+
+  add(x: number, y: number): void {
+    const o = this.bucketOf(x) * SLOTS;
+    if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, x, y);
+    this.set(o + LAST, x, y);
+    if (!Number.isFinite(y)) {
+      if (Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, x, y);
+      return;
+    }
+    if (Number.isNaN(this.xs[o + MIN]!) || y < this.ys[o + MIN]!) this.set(o + MIN, x, y);
+    if (Number.isNaN(this.xs[o + MAX]!) || y > this.ys[o + MAX]!) this.set(o + MAX, x, y);
+  }
+
+  addPoints(x: ArrayLike<number>, y: ArrayLike<number>, start = 0, end = x.length): void {
+    for (let i = start; i < end; i++) this.add(x[i]!, y[i]!);
+  }
+
+  /** Adds a pre-reduced run; the caller guarantees it lies inside one bucket and after everything added so far. */
+  addSummary(s: PointSummary): void {
+    const o = this.bucketOf(s.firstX) * SLOTS;
+    if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, s.firstX, s.firstY);
+    this.set(o + LAST, s.lastX, s.lastY);
+    if (!Number.isNaN(s.oddX) && Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, s.oddX, s.oddY);
+    if (!Number.isNaN(s.minX) && (Number.isNaN(this.xs[o + MIN]!) || s.minY < this.ys[o + MIN]!)) this.set(o + MIN, s.minX, s.minY);
+    if (!Number.isNaN(s.maxX) && (Number.isNaN(this.xs[o + MAX]!) || s.maxY > this.ys[o + MAX]!)) this.set(o + MAX, s.maxX, s.maxY);
+  }
+
+  result(): { x: number[]; y: number[] } {
+    const x: number[] = [];
+    const y: number[] = [];
+    const picked: number[] = [];
+    for (let b = 0; b < this.buckets; b++) {
+      const o = b * SLOTS;
+      if (Number.isNaN(this.xs[o + FIRST]!)) continue;
+      picked.length = 0;
+      for (const slot of [FIRST, MIN, MAX, LAST]) if (!Number.isNaN(this.xs[o + slot]!)) picked.push(o + slot);
+      const hasOddAlready = picked.some((i) => !Number.isFinite(this.ys[i]!));
+      if (!hasOddAlready && !Number.isNaN(this.xs[o + ODD]!)) picked.push(o + ODD);
+      picked.sort((i, j) => this.xs[i]! - this.xs[j]!);
+      for (const i of picked) {
+        if (x.length > 0 && x[x.length - 1] === this.xs[i]) continue;
+        x.push(this.xs[i]!);
+        y.push(this.ys[i]!);
+      }
+    }
+    return { x, y };
+  }
+
+  private set(i: number, x: number, y: number): void {
+    this.xs[i] = x;
+    this.ys[i] = y;
+  }
+}

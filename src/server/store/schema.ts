@@ -1,0 +1,69 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Points live in `chunks`: one row per run of consecutive points of one series (x and y encoded columns plus the
+ * per-block summary tier). `series` keeps what listing a series needs without touching its chunks.
+ * `last_y` has no type affinity on purpose: it holds a number, or 'NaN' / 'Infinity' / '-Infinity' (SQLite stores NaN as NULL).
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at REAL NOT NULL,
+  ended_at REAL,
+  last_seen_at REAL NOT NULL,
+  error TEXT,
+  summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_newest ON executions (started_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS executions_status ON executions (status, last_seen_at);
+CREATE TABLE IF NOT EXISTS definitions (
+  execution_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  def TEXT NOT NULL,
+  PRIMARY KEY (execution_id, key)
+);
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  execution_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  min_x REAL NOT NULL,
+  last_x REAL NOT NULL,
+  last_y,
+  UNIQUE (execution_id, key)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  first_x REAL NOT NULL,
+  last_x REAL NOT NULL,
+  count INTEGER NOT NULL,
+  xs BLOB NOT NULL,
+  ys BLOB NOT NULL,
+  blocks BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, last_x);
+CREATE TABLE IF NOT EXISTS batches (
+  batch_id TEXT PRIMARY KEY,
+  at REAL NOT NULL,
+  points INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_by_age ON batches (at);
+`;
+
+export function openSchema(db: Database.Database, inMemory: boolean): void {
+  if (!inMemory) {
+    // Must precede the first table: lets compaction hand freed pages back to the file system.
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma('journal_mode = WAL');
+    // A commit is in the WAL (OS page cache) before the ack: it survives the process being killed; fsync at checkpoints.
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.exec(SCHEMA);
+}
