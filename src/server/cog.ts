@@ -1,102 +1,213 @@
+import { createHash } from 'node:crypto';
 import {
-  summaryKeyProblem, summaryValueProblem, ValidationError,
-  type EndStatus, type Execution, type ExecutionUpdate, type SummaryOp, type SummaryValue,
+  END_STATUSES, LIMITS, summaryKeyProblem, summaryValueProblem, ValidationError,
+  type EndStatus, type Execution, type ExecutionEnd, type ExecutionUpdate, type Labels, type SummaryObject, type SummaryOp, type SummaryValue,
 } from '../protocol/index.js';
 import { summaryTypeOf } from '../protocol/summary.js';
 
 /** Cog prediction statuses and what they become here. */
-const STATUS: Record<string, EndStatus | 'running'> = {
+const STATUS = {
   starting: 'running',
   processing: 'running',
   succeeded: 'succeeded',
   failed: 'failed',
   canceled: 'cancelled',
-};
+} as const satisfies Record<string, EndStatus | 'running'>;
+type CogStatus = keyof typeof STATUS;
 
+/**
+ * The fields of a Cog prediction webhook that Plotline uses, checked. Same shape as the payload (snake_case, ISO times), so
+ * `parseCogPrediction` is idempotent and `cogPredictionToUpdate` accepts a raw payload or a parsed one alike.
+ */
 export interface CogPrediction {
   id: string;
-  status: keyof typeof STATUS;
+  status: CogStatus;
   version?: string;
-  createdAt?: number;
-  startedAt?: number;
-  completedAt?: number;
-  metrics: Record<string, unknown>;
+  created_at?: string;
+  started_at?: string;
+  completed_at?: string;
+  /** Absent when the delivery carries no metrics (then the summary is left as it is). */
+  metrics?: Record<string, unknown>;
   error: string | null;
 }
 
-function time(v: unknown, path: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const t = typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t)) throw new ValidationError(path, 'must be an ISO 8601 timestamp');
-  return t;
+export interface CogOptions {
+  /** Execution name: the `?model=` query parameter, default "cog". */
+  model: string;
+  /** The execution as stored, or null when this prediction was never seen. */
+  existing: Execution | null;
+  now: number;
 }
 
-/** Checks the fields of a Cog webhook payload that Plotline uses; other fields (input, output, logs, …) are ignored. */
+/** Cog's own `predict_time`: never a summary op, because the store derives it from the execution's start and end. */
+const PREDICT_TIME = 'predict_time';
+/** Summary key listing payload metrics that could not be kept (see `cogSummary`). */
+export const COG_SKIPPED_KEY = 'plotline_skipped_metrics';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Milliseconds since the epoch. Cog writes UTC; a time without a zone is read as UTC too, not as the server's local time. */
+function parseTime(v: string): number {
+  const m = ISO_TIME.exec(v);
+  const hasTime = v.length > 10;
+  return m ? Date.parse(hasTime && !m[1] ? `${v}Z` : v) : NaN;
+}
+
+function optionalTime(p: Record<string, unknown>, field: 'created_at' | 'started_at' | 'completed_at'): string | undefined {
+  const v = p[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !Number.isFinite(parseTime(v))) throw new ValidationError(field, 'must be an ISO 8601 timestamp or null');
+  return v;
+}
+
+/** Checks the fields Plotline uses; the others (input, output, logs, urls, …) are ignored. Throws a ValidationError naming the field. */
 export function parseCogPrediction(payload: unknown): CogPrediction {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError('body', 'must be a Cog prediction object');
   const p = payload as Record<string, unknown>;
-  if (typeof p.id !== 'string' || p.id.length === 0) throw new ValidationError('id', 'must be a non-empty string (the prediction id)');
-  if (typeof p.status !== 'string' || !(p.status in STATUS)) throw new ValidationError('status', `must be one of ${Object.keys(STATUS).join(', ')}`);
-  if (p.metrics !== undefined && p.metrics !== null && (typeof p.metrics !== 'object' || Array.isArray(p.metrics))) throw new ValidationError('metrics', 'must be an object');
+  if (typeof p.id !== 'string' || p.id.trim().length === 0) throw new ValidationError('id', 'must be a non-empty string (the prediction id)');
+  if (typeof p.status !== 'string' || !Object.hasOwn(STATUS, p.status)) throw new ValidationError('status', `must be one of ${Object.keys(STATUS).join(', ')}`);
+  if (p.version !== undefined && p.version !== null && typeof p.version !== 'string') throw new ValidationError('version', 'must be a string or null');
+  if (p.metrics !== undefined && p.metrics !== null && (typeof p.metrics !== 'object' || Array.isArray(p.metrics))) throw new ValidationError('metrics', 'must be an object or null');
   if (p.error !== undefined && p.error !== null && typeof p.error !== 'string') throw new ValidationError('error', 'must be a string or null');
-  const createdAt = time(p.created_at, 'created_at');
-  const startedAt = time(p.started_at, 'started_at');
-  const completedAt = time(p.completed_at, 'completed_at');
+  const created_at = optionalTime(p, 'created_at');
+  const started_at = optionalTime(p, 'started_at');
+  const completed_at = optionalTime(p, 'completed_at');
   return {
     id: p.id,
-    status: p.status,
-    ...(typeof p.version === 'string' && { version: p.version }),
-    ...(createdAt !== undefined && { createdAt }),
-    ...(startedAt !== undefined && { startedAt }),
-    ...(completedAt !== undefined && { completedAt }),
-    metrics: (p.metrics as Record<string, unknown> | null | undefined) ?? {},
+    status: p.status as CogStatus,
+    ...(typeof p.version === 'string' && p.version !== '' && { version: p.version }),
+    ...(created_at !== undefined && { created_at }),
+    ...(started_at !== undefined && { started_at }),
+    ...(completed_at !== undefined && { completed_at }),
+    ...(p.metrics !== undefined && p.metrics !== null && { metrics: p.metrics as Record<string, unknown> }),
     error: (p.error as string | null | undefined) ?? null,
   };
 }
 
+/**
+ * `cog-<prediction id>`, fitted to the execution id rules (letters, digits, "_", ".", ":", "-"; at most 100 characters). When the
+ * id had to be changed, a hash of the original keeps two different predictions apart.
+ */
 export function cogExecutionId(predictionId: string): string {
-  return `cog-${predictionId.replace(/[^A-Za-z0-9_.:-]/g, '-')}`.slice(0, 100);
+  const max = LIMITS.maxIdLength - 'cog-'.length;
+  const clean = predictionId.replace(/[^A-Za-z0-9_.:-]/g, '-');
+  if (clean === predictionId && clean.length <= max && /^[A-Za-z0-9]/.test(clean)) return `cog-${clean}`;
+  const hash = createHash('sha256').update(predictionId).digest('hex').slice(0, 10);
+  return `cog-${clean.slice(0, max - hash.length - 1)}-${hash}`;
+}
+
+function cogLabels(p: CogPrediction): Labels {
+  const fit = (s: string) => s.slice(0, LIMITS.maxLabelLength);
+  return { source: 'cog', prediction: fit(p.id), ...(p.version !== undefined && { version: fit(p.version) }) };
+}
+
+/** A top-level Cog metric name made into one valid summary-key segment ("tokens/sec" → "tokens_sec", "2nd" → "m2nd"), or null. */
+export function sanitizeCogKey(key: string): string | null {
+  if (!/[A-Za-z0-9]/.test(key)) return null;
+  let s = key.replace(/[^A-Za-z0-9_]+/g, '_');
+  if (!/^[A-Za-z]/.test(s)) s = `m${s}`;
+  s = s.slice(0, 128).replace(/_+$/, '');
+  return summaryKeyProblem(s) === null ? s : null;
 }
 
 /**
- * Maps one webhook delivery to an update of the prediction's execution, or null when it brings nothing new. Deliveries may repeat
- * or arrive out of order: a prediction that has ended is never reopened, and a `completed` delivery arriving first starts and ends
- * it at once. `metrics` become summary values (keys breaking the summary-key rules are skipped: Cog itself would not produce them);
- * Cog's own `predict_time` is kept by ending the execution exactly that long after it started.
+ * The summary a Cog `metrics` object stands for. Its top-level keys are single names (Cog has already nested dotted keys), so a
+ * name that breaks our key rules, or contains a dot, is sanitized rather than dropped; a name whose sanitized form is taken, or a
+ * value our summary cannot hold (null inside a list, …), is skipped and listed, with the reason, under `plotline_skipped_metrics`
+ * so it is visible in the studio rather than silently lost. `predict_time` is left out (the store sets it when the execution ends).
  */
-export function cogPredictionToUpdate(prediction: CogPrediction, opts: { model: string; existing: Execution | null; now: number }): ExecutionUpdate | null {
-  const id = cogExecutionId(prediction.id);
-  const { existing } = opts;
-  if (existing && existing.status !== 'running' && existing.status !== 'lost') return null;
+export function cogSummary(metrics: Record<string, unknown>): SummaryObject {
+  const out: SummaryObject = {};
+  const skipped: string[] = [];
+  const entries = Object.entries(metrics).filter(([key, value]) => key !== PREDICT_TIME && key !== COG_SKIPPED_KEY && value !== null && value !== undefined);
+  const isValidName = (key: string) => summaryKeyProblem(key) === null && !key.includes('.');
+  // Valid names first, so a sanitized name never takes the place of a real one.
+  const ordered = [...entries.filter(([k]) => isValidName(k)), ...entries.filter(([k]) => !isValidName(k))];
+  for (const [key, value] of ordered) {
+    const valueProblem = summaryValueProblem(value);
+    const name = isValidName(key) ? key : sanitizeCogKey(key);
+    if (valueProblem) skipped.push(`${key}: ${valueProblem}`);
+    else if (name === null) skipped.push(`${key}: no valid summary key can be made from this name`);
+    else if (Object.hasOwn(out, name)) skipped.push(`${key}: its summary name "${name}" is already used`);
+    else out[name] = value as SummaryValue;
+  }
+  if (skipped.length > 0) out[COG_SKIPPED_KEY] = skipped;
+  return out;
+}
+
+/** Deep equality of summary values, ignoring object key order (Cog's metrics map has none). */
+function sameValue(a: SummaryValue, b: SummaryValue): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]!));
+  }
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k]!, b[k]!));
+}
+
+/**
+ * Summary ops that turn `current` into `desired`, per top-level key: unchanged keys get no op (so repeated deliveries add no
+ * points to the `@summary.*` series), a changed key is replaced, a key whose type changed is deleted first (Cog's payload is the
+ * truth, our type rule must not refuse it), and a key Cog no longer reports is deleted. `predict_time` is never touched.
+ */
+export function summaryOpsToMatch(current: SummaryObject, desired: SummaryObject): SummaryOp[] {
+  const ops: SummaryOp[] = [];
+  for (const key of Object.keys(current)) {
+    if (key !== PREDICT_TIME && !Object.hasOwn(desired, key)) ops.push({ key, value: null, mode: 'replace' });
+  }
+  for (const [key, value] of Object.entries(desired)) {
+    const old = Object.hasOwn(current, key) ? current[key] : undefined;
+    if (old !== undefined && sameValue(old, value)) continue;
+    if (old !== undefined && summaryTypeOf(old) !== summaryTypeOf(value)) ops.push({ key, value: null, mode: 'replace' });
+    ops.push({ key, value, mode: 'replace' });
+  }
+  return ops;
+}
+
+/**
+ * The end of a finished prediction. The store sets `predict_time` to (endedAt - startedAt) / 1000, so when Cog reports its own
+ * `predict_time` the execution ends exactly that long after it started, and Cog's value is the one kept.
+ */
+function cogEnd(p: CogPrediction, status: EndStatus, startedAt: number, now: number): ExecutionEnd {
+  const predictTime = p.metrics?.[PREDICT_TIME];
+  const endedAt = typeof predictTime === 'number' && Number.isFinite(predictTime) && predictTime >= 0
+    ? startedAt + predictTime * 1000
+    : p.completed_at !== undefined ? parseTime(p.completed_at) : now;
+  return {
+    status,
+    endedAt: Math.max(startedAt, endedAt),
+    ...(p.error !== null && { error: p.error.slice(0, LIMITS.maxErrorLength) }),
+  };
+}
+
+const isEnded = (e: Execution) => (END_STATUSES as readonly string[]).includes(e.status);
+
+/**
+ * Maps one Cog webhook delivery (start, output, logs or completed) to an update of the prediction's execution. Throws a
+ * ValidationError naming the field when the payload is malformed.
+ *
+ * Deliveries may repeat or arrive out of order, so the update is computed against what is stored (`existing`):
+ * - the first delivery seen starts the execution (a `completed` one starts and ends it in one update);
+ * - the summary is made equal to the payload's `metrics` (see `cogSummary`, `summaryOpsToMatch`); a delivery without metrics
+ *   leaves it alone;
+ * - an execution that has ended is never reopened or changed: a late `processing` delivery yields `{ id }`, which changes nothing
+ *   but "last seen" (as does a delivery with nothing new for a running one, which keeps a long prediction from being marked lost).
+ */
+export function cogPredictionToUpdate(payload: unknown, opts: CogOptions): ExecutionUpdate {
+  const p = parseCogPrediction(payload);
+  const id = cogExecutionId(p.id);
+  const { existing, now } = opts;
+  if (existing && isEnded(existing)) return { id };
   const update: ExecutionUpdate = { id };
-  const startedAt = prediction.startedAt ?? prediction.createdAt ?? opts.now;
-  if (!existing) {
-    update.start = {
-      name: opts.model,
-      labels: { source: 'cog', prediction: prediction.id, ...(prediction.version && { version: prediction.version }) },
-      startedAt,
-    };
+  const firstSeen = p.started_at ?? p.created_at;
+  const startedAt = existing?.startedAt ?? (firstSeen !== undefined ? parseTime(firstSeen) : now);
+  if (!existing) update.start = { name: opts.model, labels: cogLabels(p), startedAt };
+  if (p.metrics) {
+    const ops = summaryOpsToMatch(existing?.summary ?? {}, cogSummary(p.metrics));
+    if (ops.length > 0) update.summary = ops;
   }
-  const summary: SummaryOp[] = [];
-  const current = existing?.summary ?? {};
-  for (const [key, value] of Object.entries(prediction.metrics)) {
-    if (key === 'predict_time' || summaryKeyProblem(key) || value === null || summaryValueProblem(value)) continue;
-    const v = value as SummaryValue;
-    const old = current[key];
-    if (old !== undefined && JSON.stringify(old) === JSON.stringify(v)) continue;
-    // Cog's payload is the truth: a value whose type changed replaces the old one.
-    if (old !== undefined && summaryTypeOf(old) !== summaryTypeOf(v)) summary.push({ key, value: null, mode: 'replace' });
-    summary.push({ key, value: v, mode: 'replace' });
-  }
-  if (summary.length > 0) update.summary = summary;
-  const status = STATUS[prediction.status]!;
-  if (status !== 'running') {
-    const predictTime = prediction.metrics.predict_time;
-    const begun = existing?.startedAt ?? startedAt;
-    const endedAt = typeof predictTime === 'number' && Number.isFinite(predictTime) && predictTime >= 0
-      ? begun + predictTime * 1000
-      : prediction.completedAt ?? opts.now;
-    update.end = { status, endedAt: Math.max(begun, endedAt), ...(prediction.error !== null && { error: prediction.error }) };
-  }
-  return update.start || update.summary || update.end ? update : null;
+  const status = STATUS[p.status];
+  if (status !== 'running') update.end = cogEnd(p, status, startedAt, now);
+  return update;
 }
