@@ -166,8 +166,9 @@ export class SqliteStore implements Store {
       row.ended_at = u.end.endedAt ?? now;
       row.error = u.end.error ?? null;
       summary ??= JSON.parse(row.summary) as SummaryObject;
-      // The runtime's figure wins over anything the user recorded under this key (as in Cog).
-      summary.predict_time = (row.ended_at - row.started_at) / 1000;
+      // The runtime's figure wins over anything the user recorded under this key (as in Cog). Rounded to the µs so that
+      // ms arithmetic does not show as 1.2344999999.
+      summary.predict_time = Math.round(Math.max(0, row.ended_at - row.started_at) * 1000) / 1e6;
     }
     const summaryText = summary === null ? row.summary : JSON.stringify(summary);
     const summaryChanged = summaryText !== row.summary;
