@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postJson } from './helpers/server.js';
+import { TestStreamClient } from './helpers/sse-client.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -10,6 +11,8 @@ afterAll(() => server.close());
 
 const hook = (body: unknown, model = 'acme/llm') => postJson(`${server.url}/api/ingest/cog?model=${encodeURIComponent(model)}`, body);
 const execution = async (id: string) => (await getJson(`${server.url}/api/executions/cog-${id}`)).json.execution;
+const summarySeries = async (id: string, key: string) =>
+  (await getJson(`${server.url}/api/executions/cog-${id}/series?key=${encodeURIComponent(`@summary.${key}`)}`)).json.series[0];
 
 function prediction(id: string, status: string, extra: Record<string, unknown> = {}) {
   return { id, version: 'v1', status, created_at: '2026-11-20T10:00:00.000Z', started_at: '2026-11-20T10:00:01.000Z', input: { prompt: 'hi' }, output: null, logs: '', error: null, ...extra };
@@ -55,5 +58,84 @@ describe('Cog webhook', () => {
     expect(res.json.error).toMatch(/status: must be one of starting, processing, succeeded, failed, canceled/);
     expect((await hook({ status: 'starting' })).json.error).toMatch(/^id:/);
     expect((await hook(prediction('p5', 'starting', { created_at: 'yesterday', started_at: null }))).json.error).toMatch(/created_at: must be an ISO 8601 timestamp/);
+  });
+
+  it('a completed delivery arriving first creates and ends the execution in one go, predict_time exact', async () => {
+    const res = await hook(prediction('p6', 'succeeded', {
+      started_at: '2026-11-20T10:00:01.250000+00:00', completed_at: '2026-11-20T10:00:09.000000+00:00', output: ['a', 'b'],
+      logs: 'step 1\nstep 2\n', urls: { get: 'https://example.invalid/p6' }, metrics: { predict_time: 0.523412, tokens: 2 },
+    }));
+    expect(res).toMatchObject({ status: 200, json: { ok: true, executionId: 'cog-p6' } });
+    const e = await execution('p6');
+    expect(e).toMatchObject({ status: 'succeeded', startedAt: Date.parse('2026-11-20T10:00:01.250Z'), summary: { tokens: 2, predict_time: 0.523412 } });
+    expect(e.endedAt - e.startedAt).toBeCloseTo(523.412, 3); // epoch ms in a double keep ~0.25 µs
+  });
+
+  it('out-of-order processing deliveries, type changes and vanished keys end with the summary equal to the final metrics', async () => {
+    await hook(prediction('p7', 'starting'));
+    await hook(prediction('p7', 'processing', { metrics: { tokens: 5, success_rate: 1, stage: 'load', scratch: true } }));
+    // An older delivery arriving late: fewer tokens, no success_rate yet.
+    await hook(prediction('p7', 'processing', { metrics: { tokens: 2, stage: 'load' } }));
+    // success_rate changes type (int → float): Cog's value must be taken, not refused.
+    await hook(prediction('p7', 'processing', { metrics: { tokens: 9, success_rate: 0.5, stage: ['load', 'infer'] } }));
+    expect((await execution('p7')).summary).toEqual({ tokens: 9, success_rate: 0.5, stage: ['load', 'infer'] });
+    await hook(prediction('p7', 'succeeded', { metrics: { tokens: 12, success_rate: 0.75, stage: ['load', 'infer'], predict_time: 3 } }));
+    expect((await execution('p7')).summary).toEqual({ tokens: 12, success_rate: 0.75, stage: ['load', 'infer'], predict_time: 3 });
+    expect((await summarySeries('p7', 'tokens')).y).toEqual([5, 2, 9, 12]);
+  });
+
+  it('repeated deliveries add no summary points and no changes', async () => {
+    const processing = prediction('p8', 'processing', { metrics: { tokens: 4 } });
+    await hook(processing);
+    await hook(processing);
+    await hook(processing);
+    expect((await summarySeries('p8', 'tokens')).y).toEqual([4]);
+    const done = prediction('p8', 'succeeded', { metrics: { tokens: 4, predict_time: 1.5 } });
+    await hook(done);
+    const first = await execution('p8');
+    await hook(done);
+    await hook(processing);
+    const again = await execution('p8');
+    expect({ ...again, lastSeenAt: 0 }).toEqual({ ...first, lastSeenAt: 0 });
+    expect(again).toMatchObject({ status: 'succeeded', summary: { tokens: 4, predict_time: 1.5 } });
+  });
+
+  it('metric names that break the key rules are sanitized, and what cannot be kept is listed', async () => {
+    await hook(prediction('p9', 'processing', { metrics: { 'tokens/sec': 41.5, '2nd_pass': true, odd: [1, null] } }));
+    expect((await execution('p9')).summary).toEqual({
+      tokens_sec: 41.5, m2nd_pass: true, plotline_skipped_metrics: ['odd: value must not contain null inside arrays or objects'],
+    });
+  });
+
+  it('streams each delivery live to a studio following the execution', async () => {
+    const studio = new TestStreamClient(server.url, ['cog-p10']);
+    try {
+      await studio.connect();
+      await hook(prediction('p10', 'processing', { metrics: { tokens: 3 } }));
+      await studio.waitFor((ev) => ev.some((r) => r.event.type === 'summary' && r.event.executionId === 'cog-p10'));
+      expect(studio.points('cog-p10', '@summary.tokens').y).toEqual([3]);
+      await hook(prediction('p10', 'failed', { error: 'boom' }));
+      await studio.waitFor((ev) => ev.some((r) => r.event.type === 'execution' && r.event.execution.id === 'cog-p10' && r.event.execution.status === 'failed'));
+    } finally {
+      studio.disconnect();
+    }
+  });
+
+  it('odd prediction ids become valid, distinct execution ids', async () => {
+    const a = await hook(prediction('run/1 a', 'starting'));
+    const b = await hook(prediction('run-1-a', 'starting'));
+    expect(a.json.executionId).toMatch(/^cog-run-1-a-[0-9a-f]+$/);
+    expect(b.json.executionId).toBe('cog-run-1-a');
+    const e = (await getJson(`${server.url}/api/executions/${a.json.executionId}`)).json.execution;
+    expect(e.labels).toMatchObject({ source: 'cog', prediction: 'run/1 a' });
+  });
+
+  it('names the execution after ?model=, default "cog", and refuses a bad model name', async () => {
+    await postJson(`${server.url}/api/ingest/cog`, prediction('p11', 'starting'));
+    expect((await execution('p11')).name).toBe('cog');
+    const bad = await hook(prediction('p12', 'starting'), ' spaced ');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/^model:/);
+    expect((await getJson(`${server.url}/api/executions/cog-p12`)).status).toBe(404);
   });
 });
