@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Points live in `chunks`: one row per run of consecutive points of one series (x and y encoded columns plus the
- * per-block summary tier). `series` keeps what listing a series needs without touching its chunks.
+ * Points live in chunks: one row per run of consecutive points of one series, its per-block summary tier in `chunks`
+ * and its encoded x and y columns in `chunk_points`. `series` keeps what listing a series needs without touching its chunks.
  * `last_y` has no type affinity on purpose: it holds a number, or 'NaN' / 'Infinity' / '-Infinity' (SQLite stores NaN as NULL).
  */
 const SCHEMA = `
@@ -42,9 +42,13 @@ CREATE TABLE IF NOT EXISTS chunks (
   first_x REAL NOT NULL,
   last_x REAL NOT NULL,
   count INTEGER NOT NULL,
-  xs BLOB NOT NULL,
-  ys BLOB NOT NULL,
   blocks BLOB NOT NULL
+);
+-- Apart from chunks: a downsampled read scans the small block tier of many chunks and the points of only a few.
+CREATE TABLE IF NOT EXISTS chunk_points (
+  chunk_id INTEGER PRIMARY KEY,
+  xs BLOB NOT NULL,
+  ys BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, last_x);
 CREATE TABLE IF NOT EXISTS batches (

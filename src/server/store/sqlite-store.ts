@@ -15,9 +15,9 @@ import type { ApplyResult, ListQuery, RangeQuery, Store } from './store.js';
 import { applySummaryOps } from './summary-series.js';
 
 /** Largest chunk written; bigger writes are cut. */
-const MAX_CHUNK = 8192;
+const MAX_CHUNK = 2048;
 /** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
-const SMALL_CHUNK = 2048;
+const SMALL_CHUNK = 512;
 /** The background pass only bothers with series that collected this many small chunks; `compact()` takes them all. */
 const BACKGROUND_MIN_SMALL = 8;
 const BACKGROUND_EVERY_MS = 2000;
@@ -85,15 +85,17 @@ export class SqliteStore implements Store {
       addSeries: db.prepare<[string, string, number, number, number, WireNumber]>(
         'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?)'),
       growSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE id = ?'),
-      addChunk: db.prepare<[number, number, number, number, Buffer, Buffer, Buffer]>(
-        'INSERT INTO chunks (series_id, first_x, last_x, count, xs, ys, blocks) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      addChunk: db.prepare<[number, number, number, number, Buffer]>(
+        'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
+      addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
       chunksInRange: db.prepare<[number, number, number], ChunkMeta>(
         'SELECT id, count, blocks FROM chunks WHERE series_id = ? AND last_x >= ? AND first_x <= ? ORDER BY last_x'),
-      chunkColumns: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunks WHERE id = ?'),
+      chunkColumns: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
-      chunkFull: db.prepare<[number], { series_id: number; count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
-        'SELECT series_id, count, xs, ys, blocks FROM chunks WHERE id = ?'),
+      chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
+        'SELECT count, xs, ys, blocks FROM chunks JOIN chunk_points ON chunk_id = id WHERE id = ?'),
       deleteChunk: db.prepare<[number]>('DELETE FROM chunks WHERE id = ?'),
+      deleteChunkPoints: db.prepare<[number]>('DELETE FROM chunk_points WHERE chunk_id = ?'),
       seriesWithSmallChunks: db.prepare<[number], { series_id: number; n: number }>(
         'SELECT series_id, COUNT(*) AS n FROM chunks WHERE count < ? GROUP BY series_id HAVING n > 1'),
       staleRunning: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'running' AND last_seen_at < ?"),
@@ -232,7 +234,8 @@ export class SqliteStore implements Store {
 
   private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
     for (const c of encodeChunks(x, y, MAX_CHUNK)) {
-      this.sql.addChunk.run(seriesId, c.firstX, c.lastX, c.count, c.xs, c.ys, c.blocks);
+      const id = this.sql.addChunk.run(seriesId, c.firstX, c.lastX, c.count, c.blocks).lastInsertRowid;
+      this.sql.addChunkPoints.run(Number(id), c.xs, c.ys);
       if (c.count < SMALL_CHUNK) small.push(seriesId);
     }
   }
@@ -316,6 +319,7 @@ export class SqliteStore implements Store {
     const parts = ids.map((id) => {
       const c = this.sql.chunkFull.get(id)!;
       this.sql.deleteChunk.run(id);
+      this.sql.deleteChunkPoints.run(id);
       return decodeChunk(c);
     });
     const n = parts.reduce((sum, p) => sum + p.x.length, 0);

@@ -1,0 +1,136 @@
+/**
+ * Store benchmarks, in process, file DB: bare write speed in the SDK's batch shape, bytes on disk per point after
+ * compaction (big batches, tiny live batches, irregular x), and downsampled read time of a 10,000,000-point series.
+ * Run alone with `node dist/bench/store-bench.js [--quick]` after `npm run build:node`.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { IngestBatch, SeriesPoints } from '../src/protocol/index.js';
+import { openStore, type Store } from '../src/server/store/index.js';
+import { machineLine, median, report } from './machine.js';
+
+export interface StoreBenchOptions {
+  quick?: boolean;
+}
+
+type Figures = Record<string, number | string>;
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+/** A fresh file store in its own temp directory; `finish` closes it (compaction, checkpoint) and returns bytes on disk. */
+function tempStore(): { store: Store; finish: () => number } {
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-store-bench-'));
+  const store = openStore(join(dir, 'bench.db'), { backgroundCompaction: false });
+  return {
+    store,
+    finish: () => {
+      store.close();
+      const bytes = dirBytes(dir);
+      rmSync(dir, { recursive: true, force: true });
+      return bytes;
+    },
+  };
+}
+
+/** y values a training run would send: smooth trend plus noise. */
+function value(i: number, s: number): number {
+  return Math.sin(i / 100 + s) + i * 1e-6 + Math.random() * 0.01;
+}
+
+/**
+ * Writes `series` × `perSeries` points in batches of `perBatch` points per series (every series in every batch, as the
+ * SDK flushes). `xOf(i)` is the x of the i-th point. Returns points/s of applyBatch and bytes per point after close.
+ */
+function writeSeries(series: number, perSeries: number, perBatch: number, xOf: (i: number) => number): { pointsPerSecond: number; bytesPerPoint: number } {
+  const { store, finish } = tempStore();
+  store.applyBatch({ executions: [{ id: 'bench', start: { name: 'bench' } }] }, Date.now());
+  let ms = 0;
+  for (let from = 0, n = 0; from < perSeries; from += perBatch, n++) {
+    const to = Math.min(perSeries, from + perBatch);
+    const points: SeriesPoints[] = [];
+    for (let s = 0; s < series; s++) {
+      const x: number[] = [];
+      const y: number[] = [];
+      for (let i = from; i < to; i++) {
+        x.push(xOf(i));
+        y.push(value(i, s));
+      }
+      points.push({ key: `series_${s}`, x, y });
+    }
+    const batch: IngestBatch = { batchId: `b${n}`, executions: [{ id: 'bench', points }] };
+    const t0 = performance.now();
+    store.applyBatch(batch, Date.now());
+    ms += performance.now() - t0;
+  }
+  const total = series * perSeries;
+  return { pointsPerSecond: total / (ms / 1000), bytesPerPoint: finish() / total };
+}
+
+/** Read time of one long series (random walk with one spike): whole range at budget 2000, and a 1% zoom. */
+function readLongSeries(points: number): Figures {
+  const { store, finish } = tempStore();
+  store.applyBatch({ executions: [{ id: 'long', start: { name: 'long' } }] }, Date.now());
+  const spikeAt = Math.floor(points * 0.637);
+  let walk = 0;
+  const perBatch = 100_000;
+  for (let from = 0; from < points; from += perBatch) {
+    const to = Math.min(points, from + perBatch);
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let i = from; i < to; i++) {
+      walk += Math.random() - 0.5;
+      x.push(i);
+      y.push(i === spikeAt ? 1e6 : walk);
+    }
+    store.applyBatch({ executions: [{ id: 'long', points: [{ key: 'walk', x, y }] }] }, Date.now());
+  }
+  const timeRead = (from?: number, to?: number) => {
+    const times: number[] = [];
+    let spikeKept = false;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      const [data] = store.readSeries('long', ['walk'], { from, to, budget: 2000 });
+      times.push(performance.now() - t0);
+      spikeKept = data!.y.includes(1e6);
+    }
+    return { ms: median(times), spikeKept };
+  };
+  const whole = timeRead();
+  const zoom = timeRead(points * 0.63, points * 0.64);
+  finish();
+  return {
+    [`read ${points.toLocaleString('en-US')} pts, budget 2000: median ms`]: whole.ms,
+    'read 1% zoom, budget 2000: median ms': zoom.ms,
+    'spike kept in both reads': whole.spikeKept && zoom.spikeKept ? 'yes' : 'NO',
+  };
+}
+
+export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Figures> {
+  const perSeries = opts.quick ? 20_000 : 100_000;
+  const bulk = writeSeries(100, perSeries, 5000, (i) => i);
+  const live = writeSeries(20, opts.quick ? 5000 : 20_000, 10, (i) => i);
+  // Seconds since the start at ms resolution, jittered: not evenly spaced.
+  const irregular = writeSeries(20, opts.quick ? 20_000 : 100_000, 5000, (i) => (i * 100 + (i % 7)) / 1000);
+  return {
+    machine: machineLine(),
+    bareWritePointsPerSecond: bulk.pointsPerSecond,
+    'bytes/point after compaction (100 series × 5k-point batches)': bulk.bytesPerPoint,
+    'bytes/point after compaction (10-point live batches)': live.bytesPerPoint,
+    'bytes/point after compaction (irregular ms x)': irregular.bytesPerPoint,
+    'points/s with 10-point live batches': live.pointsPerSecond,
+    ...readLongSeries(opts.quick ? 2_000_000 : 10_000_000),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick');
+  console.log(`Plotline store benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
+  const figures = await runStoreBench({ quick });
+  report('Store (in-process, file DB)', Object.entries(figures).map(([k, v]): [string, string, string] => [
+    k, typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: v < 100 ? 2 : 0 }) : v, '',
+  ]));
+}
