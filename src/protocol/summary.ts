@@ -90,8 +90,6 @@ function nextValue(key: string, old: SummaryValue | undefined, value: SummaryVal
       if (!Array.isArray(old)) return [old, clone(value)];
       old.push(clone(value)); // in place keeps a long append loop linear; nothing can fail after this point
       return old;
-    default:
-      throw new SummaryError(key, `mode must be one of ${SUMMARY_MODES.join(', ')} (got ${String(mode)})`);
   }
 }
 
@@ -111,12 +109,9 @@ function nextValue(key: string, old: SummaryValue | undefined, value: SummaryVal
 export function applySummaryOp(summary: SummaryObject, op: SummaryOp): void {
   const keyProblem = summaryKeyProblem(op.key);
   if (keyProblem) throw new SummaryError(op.key, keyProblem);
-  if (op.value !== null) {
-    const valueProblem = summaryValueProblem(op.value);
-    if (valueProblem) throw new SummaryError(op.key, valueProblem);
-  } else if (!SUMMARY_MODES.includes(op.mode)) {
-    throw new SummaryError(op.key, `mode must be one of ${SUMMARY_MODES.join(', ')} (got ${String(op.mode)})`);
-  }
+  if (!SUMMARY_MODES.includes(op.mode)) throw new SummaryError(op.key, `mode must be one of ${SUMMARY_MODES.join(', ')} (got ${String(op.mode)})`);
+  const valueProblem = op.value === null ? null : summaryValueProblem(op.value);
+  if (valueProblem) throw new SummaryError(op.key, valueProblem);
 
   const at = locate(summary, op.key);
   if (op.value === null) {

@@ -114,7 +114,8 @@ export function sanitizeCogKey(key: string): string | null {
  * The summary a Cog `metrics` object stands for. Its top-level keys are single names (Cog has already nested dotted keys), so a
  * name that breaks our key rules, or contains a dot, is sanitized rather than dropped; a name whose sanitized form is taken, or a
  * value our summary cannot hold (null inside a list, …), is skipped and listed, with the reason, under `plotline_skipped_metrics`
- * so it is visible in the studio rather than silently lost. `predict_time` is left out (the store sets it when the execution ends).
+ * so it is visible in the studio rather than silently lost (a payload metric of that very name is ignored: the key is ours).
+ * `predict_time` is left out (the store sets it when the execution ends).
  */
 export function cogSummary(metrics: Record<string, unknown>): SummaryObject {
   const out: SummaryObject = {};
