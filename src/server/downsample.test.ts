@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { bucketsForBudget, M4, type PointSummary } from './downsample.js';
+
+function m4Of(x: number[], y: number[], buckets: number): { x: number[]; y: number[] } {
+  const m = new M4(x[0]!, x[x.length - 1]!, buckets);
+  m.addPoints(x, y);
+  return m.result();
+}
+
+function summarize(x: number[], y: number[]): PointSummary {
+  const s: PointSummary = { firstX: x[0]!, firstY: y[0]!, lastX: x.at(-1)!, lastY: y.at(-1)!, minX: NaN, minY: NaN, maxX: NaN, maxY: NaN, oddX: NaN, oddY: NaN };
+  x.forEach((xi, i) => {
+    const v = y[i]!;
+    if (!Number.isFinite(v)) {
+      if (Number.isNaN(s.oddX)) [s.oddX, s.oddY] = [xi, v];
+      return;
+    }
+    if (Number.isNaN(s.minX) || v < s.minY) [s.minX, s.minY] = [xi, v];
+    if (Number.isNaN(s.maxX) || v > s.maxY) [s.maxX, s.maxY] = [xi, v];
+  });
+  return s;
+}
+
+describe('M4 downsampling', () => {
+  it('keeps first, min, max and last of each bucket, in x order, with real x values', () => {
+    const x = [0, 1, 2, 3, 4, 5, 6, 7];
+    const y = [5, 1, 9, 4, 2, 8, 3, 6];
+    // Two buckets: [0, 3.5) and [3.5, 7].
+    expect(m4Of(x, y, 2)).toEqual({ x: [0, 1, 2, 3, 4, 5, 7], y: [5, 1, 9, 4, 2, 8, 6] });
+  });
+
+  it('does not repeat a point that is both first and min', () => {
+    expect(m4Of([0, 1, 2], [0, 5, 3], 1)).toEqual({ x: [0, 1, 2], y: [0, 5, 3] });
+    expect(m4Of([10], [1], 4)).toEqual({ x: [10], y: [1] });
+  });
+
+  it('keeps a single spike among 1,000,000 points at a budget of 1000', () => {
+    const n = 1_000_000;
+    const x = Array.from({ length: n }, (_, i) => i);
+    const y = x.map((i) => Math.sin(i / 1000));
+    y[765_432] = 50;
+    y[123_456] = -50;
+    const out = m4Of(x, y, bucketsForBudget(1000));
+    expect(out.x.length).toBeLessThanOrEqual(1000);
+    expect(out.y).toContain(50);
+    expect(out.y).toContain(-50);
+    expect(out.x[out.y.indexOf(50)]).toBe(765_432);
+    expect(out.x[0]).toBe(0);
+    expect(out.x.at(-1)).toBe(n - 1);
+  });
+
+  it('keeps NaN and infinities, and min/max ignore NaN', () => {
+    const x = Array.from({ length: 100 }, (_, i) => i);
+    const y = x.map((i) => i % 10);
+    y[42] = NaN;
+    y[77] = Infinity;
+    const out = m4Of(x, y, 4);
+    expect(out.x).toContain(42);
+    expect(Number.isNaN(out.y[out.x.indexOf(42)]!)).toBe(true);
+    expect(out.y).toContain(Infinity);
+    // min/max of the bucket holding the NaN are still the finite 0 and 9.
+    expect(out.y.slice(0, out.x.indexOf(42) + 1).filter(Number.isFinite)).toEqual(expect.arrayContaining([0, 9]));
+  });
+
+  it('keeps a bucket made only of NaN as one point at least', () => {
+    const out = m4Of([0, 1, 2, 3], [NaN, NaN, NaN, NaN], 1);
+    expect(out.x).toEqual([0, 3]);
+    expect(out.y.every(Number.isNaN)).toBe(true);
+  });
+
+  it('gives the same result from block summaries as from the points when blocks lie inside buckets', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const x = Array.from({ length: 4096 }, (_, i) => i * 0.5);
+    const y = x.map(() => (rand() < 0.01 ? NaN : rand() * 100 - 50));
+    const buckets = 16; // 256 points a bucket: each 64-point block lies in one bucket.
+    const fromPoints = m4Of(x, y, buckets);
+    const m = new M4(x[0]!, x.at(-1)!, buckets);
+    for (let b = 0; b < x.length; b += 64) m.addSummary(summarize(x.slice(b, b + 64), y.slice(b, b + 64)));
+    expect(m.result()).toEqual(fromPoints);
+  });
+
+  it('puts points outside [from, to] into the edge buckets and copes with from === to', () => {
+    const m = new M4(5, 5, 10);
+    m.add(5, 1);
+    expect(m.result()).toEqual({ x: [5], y: [1] });
+    expect(new M4(0, 10, 10).bucketOf(-3)).toBe(0);
+    expect(new M4(0, 10, 10).bucketOf(10)).toBe(9);
+  });
+
+  it('turns a budget into buckets of four points', () => {
+    expect(bucketsForBudget(2000)).toBe(500);
+    expect(bucketsForBudget(3)).toBe(1);
+  });
+});
