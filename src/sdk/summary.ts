@@ -16,6 +16,10 @@ export interface Scope {
   recordMetric(key: string, value: SummaryValue | null, mode?: SummaryMode): void;
 }
 
+function copy(v: SummaryValue | undefined): SummaryValue | undefined {
+  return v !== null && typeof v === 'object' ? (JSON.parse(JSON.stringify(v)) as SummaryValue) : v;
+}
+
 function checkMode(mode: unknown): SummaryMode {
   if (!SUMMARY_MODES.includes(mode as SummaryMode)) throw new TypeError(`recordMetric mode must be one of ${SUMMARY_MODES.join(', ')} (got ${String(mode)})`);
   return mode as SummaryMode;
@@ -25,7 +29,8 @@ function scopeOf(execution: ExecutionHandle): Scope {
   const record = (key: string, value: SummaryValue | null, mode: SummaryMode = 'replace') => execution.recordSummary(key, value, checkMode(mode));
   return {
     metrics: {
-      get: (key) => getSummaryValue(execution.summary, key),
+      // A copy: editing what get() returns must not change the summary behind the server's back.
+      get: (key) => copy(getSummaryValue(execution.summary, key)),
       set: (key, value) => record(key, value, 'replace'),
       has: (key) => hasSummaryValue(execution.summary, key),
       delete: (key) => record(key, null, 'replace'),
