@@ -56,7 +56,7 @@ export class StreamHub {
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(opts: StreamHubOptions = {}) {
-    this.opts = { ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 8 * 1024 * 1024, keepAliveMs: 15_000, ...opts };
+    this.opts = { ringEvents: 20_000, ringBytes: 16 * 1024 * 1024, maxQueuedBytes: 8 * 1024 * 1024, keepAliveMs: 15_000, ...opts };
     this.keepAlive = setInterval(() => {
       for (const c of this.connections) if (!c.lagging) c.res.write(': keep-alive\n\n');
     }, this.opts.keepAliveMs);
