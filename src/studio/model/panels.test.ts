@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricDef } from '../../protocol/index.js';
+import { axisSide, buildPanels, cursorSyncKey, SUMMARY_PANEL_TITLE } from './panels.js';
+
+const training = { name: 'training', units: 'epoch' };
+
+describe('buildPanels', () => {
+  it('gives a metric without group a panel of its own named after its key, with its own axis', () => {
+    const panels = buildPanels([{ key: 'loss' }, { key: 'lr', scale: { units: 'lr' } }]);
+    expect(panels.map((p) => p.title)).toEqual(['loss', 'lr']);
+    expect(panels[0]!.axes).toEqual([{ scale: 'metric:loss', side: 'left' }]);
+    expect(panels[0]!.xUnits).toBeUndefined();
+    expect(panels[1]!.axes[0]!.units).toBe('lr');
+  });
+
+  it('puts the metrics of a group in one panel with the group units and bounds on x', () => {
+    const panels = buildPanels([
+      { key: 'train_loss', group: { ...training, lower: 0, upper: 12 } },
+      { key: 'val_loss', group: { ...training, lower: 0, upper: 12 } },
+    ]);
+    expect(panels).toHaveLength(1);
+    expect(panels[0]).toMatchObject({ id: 'group:training', title: 'training', xUnits: 'epoch', xLower: 0, xUpper: 12 });
+    expect(panels[0]!.lines.map((l) => l.key)).toEqual(['train_loss', 'val_loss']);
+  });
+
+  it('shares a y-axis between metrics whose scales have the same name, with units and fixed bounds', () => {
+    const scale = { name: 'loss', units: 'nats', lower: 0, upper: 5 };
+    const [panel] = buildPanels([
+      { key: 'train_loss', group: training, scale },
+      { key: 'val_loss', group: training, scale: { name: 'loss' } },
+    ]);
+    expect(panel!.axes).toEqual([{ scale: 'scale:loss', units: 'nats', lower: 0, upper: 5, side: 'left' }]);
+    expect(panel!.lines.map((l) => l.scale)).toEqual(['scale:loss', 'scale:loss']);
+  });
+
+  it('fills a shared scale property from a later metric when the first left it out', () => {
+    const [panel] = buildPanels([
+      { key: 'a', group: training, scale: { name: 's' } },
+      { key: 'b', group: training, scale: { name: 's', units: 'ms', lower: 0 } },
+    ]);
+    expect(panel!.axes).toEqual([{ scale: 'scale:s', units: 'ms', lower: 0, side: 'left' }]);
+  });
+
+  it('gives each metric with an unnamed scale or no scale its own axis, even with equal units', () => {
+    const [panel] = buildPanels([
+      { key: 'a', group: training, scale: { units: '%' } },
+      { key: 'b', group: training, scale: { units: '%' } },
+      { key: 'c', group: training },
+    ]);
+    expect(panel!.axes.map((a) => a.scale)).toEqual(['metric:a', 'metric:b', 'metric:c']);
+  });
+
+  it('puts the first axis left, the next right, and alternates further ones outward', () => {
+    const defs: MetricDef[] = ['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, group: training, scale: { name: key } }));
+    const [panel] = buildPanels(defs);
+    expect(panel!.axes.map((a) => a.side)).toEqual(['left', 'right', 'left', 'right', 'left']);
+    expect([0, 1, 2, 3].map(axisSide)).toEqual(['left', 'right', 'left', 'right']);
+  });
+
+  it('renders a progress scale as a progress bar, not a line or an axis', () => {
+    const [panel] = buildPanels([
+      { key: 'batches', group: { name: 'progress' }, scale: { progress: true, upper: 40 } },
+      { key: 'items', group: { name: 'progress' }, scale: { progress: true, lower: 5 } },
+    ]);
+    expect(panel!.title).toBe('progress');
+    expect(panel!.lines).toEqual([]);
+    expect(panel!.axes).toEqual([]);
+    expect(panel!.progress).toEqual([{ key: 'batches', lower: 0, upper: 40 }, { key: 'items', lower: 5 }]);
+  });
+
+  it('mixes lines and progress bars in one group', () => {
+    const [panel] = buildPanels([
+      { key: 'loss', group: training },
+      { key: 'done', group: training, scale: { progress: true, upper: 10 } },
+    ]);
+    expect(panel!.lines.map((l) => l.key)).toEqual(['loss']);
+    expect(panel!.progress.map((p) => p.key)).toEqual(['done']);
+  });
+
+  it('keeps panels in first-definition order and ignores a repeated definition', () => {
+    const panels = buildPanels([
+      { key: 'x', group: { name: 'g1' } },
+      { key: 'solo' },
+      { key: 'y', group: { name: 'g1' } },
+      { key: 'x', group: { name: 'g2' } },
+    ]);
+    expect(panels.map((p) => [p.title, p.lines.map((l) => l.key)])).toEqual([['g1', ['x', 'y']], ['solo', ['solo']]]);
+  });
+
+  it('draws series without a definition as ungrouped metrics after the defined ones', () => {
+    const panels = buildPanels([{ key: 'a', group: { name: 'g' } }], ['a', 'raw']);
+    expect(panels.map((p) => p.title)).toEqual(['g', 'raw']);
+    expect(panels[1]!.lines[0]).toMatchObject({ key: 'raw', label: 'raw', scale: 'metric:raw' });
+  });
+
+  it('collects @summary.* series in one "Summary over time" panel labelled without the prefix', () => {
+    const panels = buildPanels([{ key: 'loss' }], ['loss', '@summary.token_count', '@summary.timing.total']);
+    const summary = panels.at(-1)!;
+    expect(summary.title).toBe(SUMMARY_PANEL_TITLE);
+    expect(summary.lines.map((l) => [l.key, l.label])).toEqual([['@summary.token_count', 'token_count'], ['@summary.timing.total', 'timing.total']]);
+    expect(summary.axes.map((a) => a.side)).toEqual(['left', 'right']);
+  });
+
+  it('gives the series of a panel distinct colors', () => {
+    const [panel] = buildPanels(['a', 'b', 'c'].map((key) => ({ key, group: training })));
+    expect(new Set(panel!.lines.map((l) => l.color)).size).toBe(3);
+  });
+
+  it('syncs cursors of panels whose x units match', () => {
+    const [a, b, c] = buildPanels([{ key: 'a', group: training }, { key: 'b', group: { name: 'other', units: 'epoch' } }, { key: 'c' }]);
+    expect(cursorSyncKey('e1', a!)).toBe(cursorSyncKey('e1', b!));
+    expect(cursorSyncKey('e1', a!)).not.toBe(cursorSyncKey('e1', c!));
+  });
+});

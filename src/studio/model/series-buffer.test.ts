@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { alignSeries, appendPoints, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange } from './series-buffer.js';
+
+const xs = (s: { x: Float64Array; length: number }) => Array.from(s.x.subarray(0, s.length));
+const ysOf = (s: { y: Float64Array; length: number }) => Array.from(s.y.subarray(0, s.length));
+
+describe('appendPoints', () => {
+  it('grows past its capacity and keeps order', () => {
+    const s = emptySeries(2);
+    const x = Array.from({ length: 1000 }, (_, i) => i);
+    expect(appendPoints(s, x, x.map((v) => v * 2))).toBe(1000);
+    expect(s.length).toBe(1000);
+    expect(lastX(s)).toBe(999);
+    expect(lastY(s)).toBe(1998);
+    expect(s.x.length).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('drops points at or below the last held x (replayed or overlapping with history)', () => {
+    const s = seriesFrom([1, 2, 3], [10, 20, 30]);
+    expect(appendPoints(s, [2, 3, 4, 4, 5], [0, 0, 40, 41, 50])).toBe(2);
+    expect(xs(s)).toEqual([1, 2, 3, 4, 5]);
+    expect(ysOf(s)).toEqual([10, 20, 30, 40, 50]);
+    expect(s.total).toBe(5);
+  });
+
+  it('keeps NaN and infinities as values', () => {
+    const s = emptySeries();
+    appendPoints(s, [1, 2, 3], [NaN, Infinity, -Infinity]);
+    expect(ysOf(s)).toEqual([NaN, Infinity, -Infinity]);
+  });
+
+  it('reports empty series as null', () => {
+    expect(lastX(emptySeries())).toBeNull();
+    expect(lastY(emptySeries())).toBeNull();
+  });
+});
+
+describe('spliceRange', () => {
+  it('replaces the held points inside the range with the finer read and keeps the rest', () => {
+    const coarse = seriesFrom([0, 10, 20, 30, 40], [0, 1, 2, 3, 4], 1000, true);
+    const fine = spliceRange(coarse, 10, 20, [10, 12, 15, 18, 20], [1, 9, -9, 5, 2], false);
+    expect(xs(fine)).toEqual([0, 10, 12, 15, 18, 20, 30, 40]);
+    expect(ysOf(fine)).toEqual([0, 1, 9, -9, 5, 2, 3, 4]);
+    expect(fine.total).toBe(1000);
+    expect(fine.downsampled).toBe(true);
+    expect(xs(coarse)).toEqual([0, 10, 20, 30, 40]);
+  });
+
+  it('is no longer downsampled when the whole series was refined at full resolution', () => {
+    const coarse = seriesFrom([0, 5, 10], [1, 2, 3], 4, true);
+    expect(spliceRange(coarse, 0, 10, [0, 4, 5, 10], [1, 7, 2, 3], false).downsampled).toBe(false);
+  });
+
+  it('ignores refined points outside the range or out of order', () => {
+    const coarse = seriesFrom([0, 10, 20], [0, 1, 2], 3, true);
+    expect(xs(spliceRange(coarse, 5, 15, [3, 6, 6, 9, 16], [0, 0, 0, 0, 0], false))).toEqual([0, 6, 9, 20]);
+  });
+});
+
+describe('lowerBound', () => {
+  it('finds the first x at or above a value', () => {
+    const s = seriesFrom([1, 3, 5], [0, 0, 0]);
+    expect([0, 1, 2, 3, 6].map((v) => lowerBound(s, v))).toEqual([0, 0, 1, 1, 3]);
+  });
+});
+
+describe('alignSeries', () => {
+  it('merges x columns; a missing point is undefined (spanned), a non-finite one null (a gap) and listed', () => {
+    const a = seriesFrom([1, 2, 4], [10, NaN, 40]);
+    const b = seriesFrom([2, 3, 4], [200, Infinity, 400]);
+    const out = alignSeries([a, b]);
+    expect(Array.from(out.x)).toEqual([1, 2, 3, 4]);
+    expect(out.ys).toEqual([[10, null, undefined, 40], [undefined, 200, null, 400]]);
+    expect(out.odd).toEqual([[2], [3]]);
+  });
+
+  it('passes a single series through', () => {
+    const out = alignSeries([seriesFrom([1, 2], [3, 4])]);
+    expect(Array.from(out.x)).toEqual([1, 2]);
+    expect(out.ys).toEqual([[3, 4]]);
+  });
+
+  it('handles no series and empty series', () => {
+    expect(Array.from(alignSeries([]).x)).toEqual([]);
+    expect(alignSeries([emptySeries(), seriesFrom([5], [1])]).ys).toEqual([[undefined], [1]]);
+  });
+});

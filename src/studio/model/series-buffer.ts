@@ -1,0 +1,158 @@
+/**
+ * A live series held as growable columnar Float64Arrays (uPlot's own data model), plus the merge rules of the live view:
+ * x strictly increases within a series, so a streamed point whose x is at or below the last held x is dropped — that is what
+ * makes "subscribe, buffer, fetch history, apply the buffer" free of both gaps and duplicates.
+ */
+export interface SeriesBuffer {
+  x: Float64Array;
+  y: Float64Array;
+  length: number;
+  /** Points the server holds for this series (≥ length when history was downsampled). */
+  total: number;
+  /** Some held stretch is a per-bucket first/min/max/last reduction of the real points. */
+  downsampled: boolean;
+}
+
+export function emptySeries(capacity = 64): SeriesBuffer {
+  return { x: new Float64Array(capacity), y: new Float64Array(capacity), length: 0, total: 0, downsampled: false };
+}
+
+export function seriesFrom(x: ArrayLike<number>, y: ArrayLike<number>, total = x.length, downsampled = false): SeriesBuffer {
+  if (x.length !== y.length) throw new Error(`series x and y differ in length (${x.length} vs ${y.length})`);
+  const s = emptySeries(Math.max(64, x.length));
+  s.x.set(x);
+  s.y.set(y);
+  s.length = x.length;
+  s.total = total;
+  s.downsampled = downsampled;
+  return s;
+}
+
+export function lastX(s: SeriesBuffer): number | null {
+  return s.length > 0 ? s.x[s.length - 1]! : null;
+}
+
+export function lastY(s: SeriesBuffer): number | null {
+  return s.length > 0 ? s.y[s.length - 1]! : null;
+}
+
+function ensureCapacity(s: SeriesBuffer, needed: number): void {
+  if (needed <= s.x.length) return;
+  let cap = s.x.length || 64;
+  while (cap < needed) cap *= 2;
+  const x = new Float64Array(cap);
+  const y = new Float64Array(cap);
+  x.set(s.x.subarray(0, s.length));
+  y.set(s.y.subarray(0, s.length));
+  s.x = x;
+  s.y = y;
+}
+
+/** Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept. */
+export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  ensureCapacity(s, s.length + xs.length);
+  let last = s.length > 0 ? s.x[s.length - 1]! : -Infinity;
+  let kept = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (!(x > last)) continue;
+    s.x[s.length] = x;
+    s.y[s.length] = ys[i]!;
+    s.length++;
+    last = x;
+    kept++;
+  }
+  s.total += kept;
+  return kept;
+}
+
+/** Index of the first x ≥ v (binary search over the held points). */
+export function lowerBound(s: SeriesBuffer, v: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.x[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A new buffer whose points within [from, to] are replaced by a finer read of that range (zoom refinement):
+ * held points before `from` and after `to` stay as they are. `total` is kept; `downsampled` stays true when any part still is.
+ */
+export function spliceRange(s: SeriesBuffer, from: number, to: number, xs: ArrayLike<number>, ys: ArrayLike<number>, fineIsDownsampled: boolean): SeriesBuffer {
+  const a = lowerBound(s, from);
+  let b = lowerBound(s, to);
+  if (b < s.length && s.x[b] === to) b++;
+  const outsideDownsampled = s.downsampled && (a > 0 || b < s.length);
+  const out = emptySeries(a + xs.length + (s.length - b));
+  out.x.set(s.x.subarray(0, a));
+  out.y.set(s.y.subarray(0, a));
+  out.length = a;
+  let last = a > 0 ? s.x[a - 1]! : -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (!(x > last) || x < from || x > to) continue;
+    out.x[out.length] = x;
+    out.y[out.length] = ys[i]!;
+    out.length++;
+    last = x;
+  }
+  for (let i = b; i < s.length; i++) {
+    if (!(s.x[i]! > last)) continue;
+    out.x[out.length] = s.x[i]!;
+    out.y[out.length] = s.y[i]!;
+    out.length++;
+  }
+  out.total = s.total;
+  out.downsampled = outsideDownsampled || fineIsDownsampled;
+  return out;
+}
+
+/** Aligned chart data for one panel: one shared x column, y per series with `null` for a non-finite value (a gap) and
+ *  `undefined` where a series has no point at that x (spanned); `odd` lists the x of every non-finite value per series. */
+export interface AlignedColumns {
+  x: Float64Array;
+  ys: (number | null | undefined)[][];
+  odd: number[][];
+}
+
+/** Merges the x columns of several series (k-way, each already sorted and unique) into uPlot's aligned layout. */
+export function alignSeries(series: readonly SeriesBuffer[]): AlignedColumns {
+  const k = series.length;
+  const pos = new Array<number>(k).fill(0);
+  let upper = 0;
+  for (const s of series) upper += s.length;
+  const x = new Float64Array(upper);
+  const ys = series.map(() => [] as (number | null | undefined)[]);
+  const odd = series.map(() => [] as number[]);
+  let n = 0;
+  for (;;) {
+    let min = Infinity;
+    for (let j = 0; j < k; j++) {
+      const s = series[j]!;
+      if (pos[j]! < s.length && s.x[pos[j]!]! < min) min = s.x[pos[j]!]!;
+    }
+    if (min === Infinity) break;
+    x[n] = min;
+    for (let j = 0; j < k; j++) {
+      const s = series[j]!;
+      const p = pos[j]!;
+      if (p < s.length && s.x[p] === min) {
+        const v = s.y[p]!;
+        if (Number.isFinite(v)) ys[j]![n] = v;
+        else {
+          ys[j]![n] = null;
+          odd[j]!.push(min);
+        }
+        pos[j] = p + 1;
+      } else {
+        ys[j]![n] = undefined;
+      }
+    }
+    n++;
+  }
+  return { x: x.subarray(0, n), ys, odd };
+}
