@@ -67,6 +67,11 @@ export class Client {
     await this.sender.flush();
   }
 
+  /** Points recorded and not yet acknowledged by the server (a producer may wait on it to apply backpressure). */
+  get bufferedPoints(): number {
+    return this.sender.pending.points;
+  }
+
   /** Points dropped because the buffer was full while the server was unreachable. */
   get droppedPoints(): number {
     return this.sender.droppedPoints;
