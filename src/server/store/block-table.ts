@@ -16,6 +16,7 @@ export class BlockTable {
   constructor(private readonly v: Float64Array) {}
 
   static fromBytes(bytes: Buffer): BlockTable {
+    if (bytes.byteOffset % 8 === 0) return new BlockTable(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8));
     const v = new Float64Array(bytes.length / 8);
     Buffer.from(v.buffer).set(bytes);
     return new BlockTable(v);

@@ -21,7 +21,8 @@ const SMALL_CHUNK = 512;
 /** The background pass only bothers with series that collected this many small chunks; `compact()` takes them all. */
 const BACKGROUND_MIN_SMALL = 8;
 const BACKGROUND_EVERY_MS = 2000;
-const BACKGROUND_MAX_SERIES = 64;
+/** Each background pass stops after this long, so ingest is never held up for more than a moment. */
+const BACKGROUND_BUDGET_MS = 50;
 /** Batch ids are remembered this long (a client retries for seconds, not hours). */
 const BATCH_ID_TTL_MS = 3600_000;
 const PRUNE_BATCH_IDS_EVERY = 1000;
@@ -103,7 +104,7 @@ export class SqliteStore implements Store {
     };
     // Small chunks left by an earlier process (or a kill before compaction) are merged too.
     for (const r of this.sql.seriesWithSmallChunks.all(SMALL_CHUNK)) this.smallChunks.set(r.series_id, r.n);
-    this.timer = opts.backgroundCompaction === false ? null : setInterval(() => this.compactSome(BACKGROUND_MIN_SMALL, BACKGROUND_MAX_SERIES), BACKGROUND_EVERY_MS);
+    this.timer = opts.backgroundCompaction === false ? null : setInterval(() => this.compactSome(BACKGROUND_MIN_SMALL, BACKGROUND_BUDGET_MS), BACKGROUND_EVERY_MS);
     this.timer?.unref();
   }
 
@@ -300,11 +301,12 @@ export class SqliteStore implements Store {
     this.compactSome(2, Infinity);
   }
 
-  private compactSome(minSmall: number, maxSeries: number): void {
+  private compactSome(minSmall: number, budgetMs: number): void {
     if (!this.db.open) return;
+    const until = performance.now() + budgetMs;
     let done = 0;
     for (const [seriesId, n] of this.smallChunks) {
-      if (done >= maxSeries) break;
+      if (performance.now() > until) break;
       if (n < minSmall) continue;
       this.smallChunks.delete(seriesId);
       this.db.transaction(() => {
