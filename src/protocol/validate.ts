@@ -131,7 +131,7 @@ function validateLabels(v: unknown, path: string): Labels {
   return labels;
 }
 
-function validateStart(v: unknown, path: string): ExecutionStart {
+export function validateStart(v: unknown, path: string): ExecutionStart {
   const o = object(v, path);
   noUnknownFields(o, ['name', 'labels', 'startedAt'], path);
   const name = text(o.name, join(path, 'name'), LIMITS.maxNameLength);

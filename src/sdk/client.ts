@@ -1,4 +1,4 @@
-import { LIMITS, type Labels } from '../protocol/index.js';
+import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
 import { Sender } from './sender.js';
 
@@ -13,35 +13,51 @@ export interface ConnectOptions {
   warn?: (message: string) => void;
 }
 
+export const DEFAULT_URL = 'http://127.0.0.1:7777';
+export const DEFAULT_MAX_BUFFERED_POINTS = 1_000_000;
+/** How long a process that ran out of work waits for undelivered metrics before it exits anyway. */
+const EXIT_GRACE_MS = 5_000;
+
+function resolveUrl(url: string | undefined): string {
+  const raw = url ?? process.env.PLOTLINE_URL ?? DEFAULT_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new TypeError(`connect({ url }): url must be an absolute http(s) URL (got ${JSON.stringify(raw)})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`connect({ url }): url must use http or https (got ${parsed.protocol})`);
+  return raw.replace(/\/+$/, '');
+}
+
+/**
+ * A connection to a Plotline server. Delivery: everything recorded is sent in the background; `await execution.end()`,
+ * `execution.flush()` or `client.flush()` is the guaranteed way to know it arrived. When the program simply runs out of work
+ * (`beforeExit`), the client sends what is left, waiting up to 5 s for an unreachable server. `process.exit()` and signals
+ * cannot wait for a network request, so anything not yet acknowledged at that point is lost: await `end()` before exiting.
+ */
 export class Client {
   readonly url: string;
   private readonly sender: Sender;
   private readonly warn: (message: string) => void;
   private readonly executions = new Set<ExecutionHandle>();
-  private readonly onBeforeExit = () => {
-    for (const e of this.executions) e.releaseThrottled();
-    void this.sender.flush();
-  };
+  private exitFlushRunning = false;
+  private readonly onBeforeExit = () => this.flushBeforeExit();
 
   constructor(opts: ConnectOptions = {}) {
-    this.url = (opts.url ?? process.env.PLOTLINE_URL ?? 'http://127.0.0.1:7777').replace(/\/+$/, '');
+    this.url = resolveUrl(opts.url);
     this.warn = opts.warn ?? ((m) => console.warn(m));
-    this.sender = new Sender({
-      url: this.url,
-      token: opts.token ?? process.env.PLOTLINE_TOKEN ?? null,
-      maxBufferedPoints: opts.maxBufferedPoints ?? 1_000_000,
-      maxPointsPerBatch: Math.min(100_000, LIMITS.maxPointsPerBatch),
-      warn: this.warn,
-    });
-    // When the program runs out of work, deliver what is still buffered (the pending request keeps the process alive).
+    const maxBufferedPoints = opts.maxBufferedPoints ?? DEFAULT_MAX_BUFFERED_POINTS;
+    if (!Number.isInteger(maxBufferedPoints) || maxBufferedPoints < 1) {
+      throw new TypeError(`connect({ maxBufferedPoints }): must be a positive integer (got ${String(maxBufferedPoints)})`);
+    }
+    const token = opts.token ?? process.env.PLOTLINE_TOKEN ?? null;
+    this.sender = new Sender({ url: this.url, token: token || null, maxBufferedPoints, warn: this.warn });
     process.on('beforeExit', this.onBeforeExit);
   }
 
   /** Starts an execution; its start travels with the first batch. */
   startExecution(name: string, opts: { labels?: Labels } = {}): ExecutionHandle {
-    if (typeof name !== 'string' || name.length === 0 || name.length > LIMITS.maxNameLength) {
-      throw new TypeError(`startExecution(name): name must be a string of 1 to ${LIMITS.maxNameLength} characters`);
-    }
     const execution = new ExecutionHandle(this.sender, name, opts.labels ?? {}, this.warn, (e) => this.executions.delete(e));
     this.executions.add(execution);
     return execution;
@@ -69,7 +85,7 @@ export class Client {
 
   /** Points recorded and not yet acknowledged by the server (a producer may wait on it to apply backpressure). */
   get bufferedPoints(): number {
-    return this.sender.pending.points;
+    return this.sender.bufferedPoints;
   }
 
   /** Points dropped because the buffer was full while the server was unreachable. */
@@ -82,6 +98,21 @@ export class Client {
     await this.flush();
     this.sender.close();
     process.off('beforeExit', this.onBeforeExit);
+  }
+
+  /** The event loop is empty: send what is left, keeping the process alive for a bounded time only. */
+  private flushBeforeExit(): void {
+    if (this.exitFlushRunning) return;
+    for (const e of this.executions) e.releaseThrottled();
+    if (this.sender.idle) return;
+    this.exitFlushRunning = true;
+    const grace = setTimeout(() => {
+      this.warn(`plotline: exiting before ${this.url} acknowledged the last metrics; they are lost. Await execution.end() to be sure.`);
+    }, EXIT_GRACE_MS);
+    void this.sender.flush({ keepAlive: false }).then(() => {
+      clearTimeout(grace);
+      this.exitFlushRunning = false;
+    });
   }
 }
 

@@ -1,32 +1,50 @@
 import { randomUUID } from 'node:crypto';
-import { applySummaryOp, END_STATUSES, type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue } from '../protocol/index.js';
+import {
+  applySummaryOp, END_STATUSES, LIMITS, SummaryError, validateStart,
+  type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue,
+} from '../protocol/index.js';
 import { executionContext } from './context.js';
+import { definitionDifference } from './definition-diff.js';
 import type { Metric } from './metric.js';
-import type { Sender } from './sender.js';
+import type { PendingBatches } from './pending.js';
+import { nextX } from './series-x.js';
 import { Throttle } from './throttle.js';
 
+/** Where an execution puts what it records (the client's Sender). */
+export interface Outbox {
+  readonly pending: PendingBatches;
+  /** Called after every change to `pending`. */
+  changed(): void;
+  /** Resolves when everything recorded so far is acknowledged. */
+  flush(): Promise<void>;
+}
+
 interface SeriesState {
-  signature: string;
+  metric: Metric;
   throttle: Throttle;
   lastX: number;
-  warned: boolean;
+  warnedX: boolean;
   timer: NodeJS.Timeout | null;
 }
 
+/** A summary value larger than this (as JSON) could not travel in one batch. */
+const MAX_SUMMARY_VALUE_BYTES = LIMITS.maxBatchBytes / 4;
+
 /** A running execution: where metrics of its context go. */
 export class ExecutionHandle {
-  readonly id: string;
+  readonly id: string = randomUUID();
   private readonly t0 = performance.now();
   private readonly series = new Map<string, SeriesState>();
   /** Local mirror of the summary, so Cog rule violations throw here, synchronously, as in Cog. */
   readonly summary: SummaryObject = {};
   private ended = false;
+  private warnedAfterEnd = false;
 
-  constructor(private readonly sender: Sender, readonly name: string, labels: Labels, private readonly warn: (m: string) => void,
+  constructor(private readonly outbox: Outbox, readonly name: string, labels: Labels, private readonly warn: (m: string) => void,
     private readonly onEnd: (e: ExecutionHandle) => void = () => {}) {
-    this.id = randomUUID();
-    sender.pending.start(this.id, { name, labels, startedAt: Date.now() });
-    sender.changed();
+    const start = validateStart({ name, labels, startedAt: Date.now() }, 'startExecution');
+    outbox.pending.start(this.id, start);
+    outbox.changed();
   }
 
   /** Seconds since the execution started. */
@@ -34,110 +52,129 @@ export class ExecutionHandle {
     return (performance.now() - this.t0) / 1000;
   }
 
-  /** Runs `fn` with this execution as the current context (for `Metric.record()` and `recordMetric()`). */
+  /** Runs `fn` with this execution as the current context (for `Metric.record()` and `recordMetric()`); returns its result. */
   run<T>(fn: () => T): T {
     return executionContext.run(this, fn);
   }
 
+  /** Called by `Metric.record()`. Never throws for x problems (warns once per metric), only for a conflicting definition. */
   recordPoint(metric: Metric, value: number, at: number | undefined): void {
     if (this.ended) {
-      this.warnOnce(metric.key, `plotline: Metric "${metric.key}" recorded after execution "${this.name}" ended; the value is dropped.`);
-      return;
-    }
-    let s = this.series.get(metric.key);
-    if (!s) {
-      s = { signature: metric.signature, throttle: new Throttle(metric.throttle), lastX: -Infinity, warned: false, timer: null };
-      this.series.set(metric.key, s);
-      this.sender.pending.define(this.id, metric.definition);
-    } else if (s.signature !== metric.signature) {
-      throw new Error(`Metric "${metric.key}" is already defined differently in this execution (${s.signature}, now ${metric.signature}); one key keeps one group and scale`);
-    }
-    let x: number;
-    if (at === undefined) {
-      // Default x is time: two records within the same microsecond still get increasing x.
-      const t = this.elapsed();
-      x = t > s.lastX ? t : s.lastX + 1e-9;
-    } else if (!(at > s.lastX)) {
-      if (!s.warned) {
-        s.warned = true;
-        this.warn(`plotline: Metric "${metric.key}": at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series, so the value is dropped (warned once per metric).`);
+      if (!this.warnedAfterEnd) {
+        this.warnedAfterEnd = true;
+        this.warn(`plotline: Metric "${metric.key}" recorded after execution "${this.name}" ended; values recorded after end() are dropped.`);
       }
       return;
-    } else {
-      x = at;
+    }
+    const s = this.seriesOf(metric);
+    const x = nextX(s.lastX, at, this.elapsed());
+    if (x === null) {
+      if (!s.warnedX) {
+        s.warnedX = true;
+        this.warn(`plotline: Metric "${metric.key}": at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series, so the value is dropped (warned once per metric and execution).`);
+      }
+      return;
     }
     s.lastX = x;
-    const now = performance.now();
-    const send = s.throttle.offer(x, value, now);
-    if (send) {
-      this.sender.pending.point(this.id, metric.key, send.x, send.y);
-      this.sender.changed();
-    } else {
-      this.scheduleTrailing(metric.key, s);
-    }
+    const send = s.throttle.offer(x, value, performance.now());
+    if (send) this.emit(metric.key, send.x, send.y);
+    else this.scheduleTrailing(s);
   }
 
-  private scheduleTrailing(key: string, s: SeriesState): void {
+  /** The series state of `metric`, sending its definition on first use; a different definition of the same key throws. */
+  private seriesOf(metric: Metric): SeriesState {
+    const s = this.series.get(metric.key);
+    if (s) {
+      if (s.metric !== metric && s.metric.signature !== metric.signature) {
+        const diff = definitionDifference(s.metric.definition, metric.definition);
+        throw new Error(`Metric "${metric.key}" is already defined differently in execution "${this.name}" (${diff}); a key keeps one group and scale within an execution`);
+      }
+      return s;
+    }
+    const created: SeriesState = { metric, throttle: new Throttle(metric.throttle), lastX: -Infinity, warnedX: false, timer: null };
+    this.series.set(metric.key, created);
+    this.outbox.pending.define(this.id, metric.definition);
+    return created;
+  }
+
+  private emit(key: string, x: number, y: number): void {
+    this.outbox.pending.point(this.id, key, x, y);
+    this.outbox.changed();
+  }
+
+  private scheduleTrailing(s: SeriesState): void {
     if (s.timer) return;
     const due = s.throttle.dueAt();
     if (due === null) return;
     s.timer = setTimeout(() => {
       s.timer = null;
-      this.deliverTrailing(key, s);
+      this.deliverTrailing(s);
     }, Math.max(0, due - performance.now()));
     s.timer.unref();
   }
 
-  private deliverTrailing(key: string, s: SeriesState): void {
+  private deliverTrailing(s: SeriesState): void {
     const p = s.throttle.takePending(performance.now());
-    if (!p) return;
-    this.sender.pending.point(this.id, key, p.x, p.y);
-    this.sender.changed();
+    if (p) this.emit(s.metric.key, p.x, p.y);
   }
 
   /** Delivers every throttled trailing value now. */
   releaseThrottled(): void {
-    for (const [key, s] of this.series) {
+    for (const s of this.series.values()) {
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
-      this.deliverTrailing(key, s);
+      this.deliverTrailing(s);
     }
   }
 
+  /** Called by `recordMetric()`: applies the op to the local summary (throwing on a Cog rule), then sends it. */
   recordSummary(key: string, value: SummaryValue | null, mode: SummaryMode): void {
     if (this.ended) return;
-    const op = { key, value, mode };
-    applySummaryOp(this.summary, op);
-    this.sender.pending.summary(this.id, { ...op, x: this.elapsed() });
-    this.sender.changed();
+    const json = value === null || typeof value !== 'object' ? undefined : tryJson(value);
+    const size = typeof value === 'string' ? value.length : json?.length ?? 0;
+    if (size > MAX_SUMMARY_VALUE_BYTES) {
+      throw new SummaryError(key, `value is too large (${size} characters as JSON; at most ${MAX_SUMMARY_VALUE_BYTES})`);
+    }
+    applySummaryOp(this.summary, { key, value, mode });
+    // A snapshot: the caller may mutate its object before the batch leaves.
+    const sent = json === undefined ? value : (JSON.parse(json) as SummaryValue);
+    this.outbox.pending.summary(this.id, { key, value: sent, mode, x: this.elapsed() });
+    this.outbox.changed();
   }
 
-  /** Resolves when everything recorded so far is acknowledged by the server. */
+  /** Resolves when everything recorded so far (throttled values included) is acknowledged by the server. */
   async flush(): Promise<void> {
     this.releaseThrottled();
-    await this.sender.flush();
+    await this.outbox.flush();
   }
 
-  /** Ends the execution (default `succeeded`) after delivering everything recorded. */
+  /** Ends the execution (default `succeeded`) after delivering everything recorded; resolves once the server has it. */
   async end(status: EndStatus = 'succeeded', opts: { error?: string } = {}): Promise<void> {
     if (!END_STATUSES.includes(status)) throw new TypeError(`end(status): status must be one of ${END_STATUSES.join(', ')} (got ${String(status)})`);
-    if (this.ended) return this.sender.flush();
+    if (opts.error !== undefined && typeof opts.error !== 'string') throw new TypeError('end(status, { error }): error must be a string');
+    if (this.ended) return this.outbox.flush();
     this.releaseThrottled();
     this.ended = true;
     this.onEnd(this);
-    this.sender.pending.end(this.id, { status, endedAt: Date.now(), ...(opts.error !== undefined && { error: opts.error }) });
-    this.sender.changed();
-    await this.sender.flush();
+    const error = opts.error === undefined ? undefined : truncate(opts.error, LIMITS.maxErrorLength);
+    this.outbox.pending.end(this.id, { status, endedAt: Date.now(), ...(error !== undefined && { error }) });
+    this.outbox.changed();
+    await this.outbox.flush();
   }
 
   get isEnded(): boolean {
     return this.ended;
   }
+}
 
-  private warnedKeys = new Set<string>();
-  private warnOnce(key: string, message: string): void {
-    if (this.warnedKeys.has(key)) return;
-    this.warnedKeys.add(key);
-    this.warn(message);
+function tryJson(value: SummaryValue): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined; // cycles, BigInt…: applySummaryOp names the rule
   }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,16 +1,83 @@
-import { toWireArray, type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type IngestBatch, type MetricDef, type SummaryOp } from '../protocol/index.js';
+import {
+  LIMITS, toWireArray,
+  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type MetricDef, type SeriesPoints, type SummaryOp,
+} from '../protocol/index.js';
+
+/** How much one ingest batch may carry; all well under the server's LIMITS so a batch is never refused for its size. */
+export interface BatchLimits {
+  points: number;
+  /** Series items (per-key point arrays) across the batch. */
+  series: number;
+  definitions: number;
+  summaryOps: number;
+  executions: number;
+  /** Estimated JSON size. */
+  bytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = {
+  points: 50_000,
+  series: 2_000,
+  definitions: 2_000,
+  summaryOps: 10_000,
+  executions: LIMITS.maxExecutionsPerBatch,
+  bytes: LIMITS.maxBatchBytes / 2,
+};
+
+/** Worst-case JSON size of one point (two doubles) and of a series item around its key. */
+const POINT_BYTES = 50;
+const SERIES_BYTES = 40;
 
 interface Columns {
   x: number[];
   y: number[];
 }
 
+interface Sized<T> {
+  item: T;
+  bytes: number;
+}
+
 interface PendingExecution {
-  start?: ExecutionStart;
-  definitions: MetricDef[];
+  start?: Sized<ExecutionStart>;
+  definitions: Sized<MetricDef>[];
   points: Map<string, Columns>;
-  summary: SummaryOp[];
-  end?: ExecutionEnd;
+  summary: Sized<SummaryOp>[];
+  end?: Sized<ExecutionEnd>;
+}
+
+function sized<T>(item: T): Sized<T> {
+  return { item, bytes: JSON.stringify(item).length + 2 };
+}
+
+/** What is left of a batch being assembled. The first item of a batch always fits, so a batch always makes progress. */
+class Budget {
+  private empty = true;
+  constructor(private readonly left: BatchLimits) {}
+
+  /** Takes one item of `kind` (or an item only limited by size, for null) costing `bytes`. */
+  take(kind: 'definitions' | 'summaryOps' | 'executions' | null, bytes: number): boolean {
+    if (!this.empty && ((kind && this.left[kind] < 1) || this.left.bytes < bytes)) return false;
+    if (kind) this.left[kind]--;
+    this.left.bytes -= bytes;
+    this.empty = false;
+    return true;
+  }
+
+  /** How many of `n` points of one series fit (at least one when the batch is empty). */
+  points(n: number, key: string): number {
+    if (!this.empty && this.left.series < 1) return 0;
+    const overhead = SERIES_BYTES + key.length;
+    const byBytes = Math.floor((this.left.bytes - overhead) / POINT_BYTES);
+    const fit = Math.min(n, this.left.points, byBytes);
+    const k = this.empty ? Math.max(1, fit) : Math.max(0, fit);
+    if (k === 0) return 0;
+    this.left.series--;
+    this.left.points -= k;
+    this.left.bytes -= overhead + k * POINT_BYTES;
+    this.empty = false;
+    return k;
+  }
 }
 
 /**
@@ -42,11 +109,11 @@ export class PendingBatches {
   }
 
   start(id: string, start: ExecutionStart): void {
-    this.of(id).start = start;
+    this.of(id).start = sized(start);
   }
 
   define(id: string, def: MetricDef): void {
-    this.of(id).definitions.push(def);
+    this.of(id).definitions.push(sized(def));
   }
 
   point(id: string, key: string, x: number, y: number): void {
@@ -62,14 +129,14 @@ export class PendingBatches {
   }
 
   summary(id: string, op: SummaryOp): void {
-    this.of(id).summary.push(op);
+    this.of(id).summary.push(sized(op));
   }
 
   end(id: string, end: ExecutionEnd): void {
-    this.of(id).end = end;
+    this.of(id).end = sized(end);
   }
 
-  /** Drops the oldest tenth of the largest waiting series. */
+  /** Drops the oldest tenth of the largest waiting series (amortised: one scan per many points). */
   private dropOldest(): void {
     let largest: Columns | null = null;
     for (const e of this.executions.values()) for (const c of e.points.values()) if (!largest || c.x.length > largest.x.length) largest = c;
@@ -81,43 +148,74 @@ export class PendingBatches {
     this.dropped += n;
   }
 
-  /** Takes up to `maxPoints` points (and everything else waiting) as one batch; what does not fit stays, in order. */
-  take(maxPoints: number): IngestBatch['executions'] {
+  /**
+   * Takes one batch's worth, in order: per execution its start, definitions, points, summary operations and end. What does
+   * not fit stays for the next batch, and nothing that must follow it (points after their definitions, the end after
+   * everything) is sent before it.
+   */
+  take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate[] {
+    const budget = new Budget({ ...limits });
     const out: ExecutionUpdate[] = [];
-    let budget = maxPoints;
     for (const [id, e] of this.executions) {
+      if (!budget.take('executions', id.length + 10)) break;
       const update: ExecutionUpdate = { id };
-      if (e.start) update.start = e.start;
-      if (e.definitions.length) update.definitions = e.definitions;
-      let complete = true;
-      const points: NonNullable<ExecutionUpdate['points']> = [];
-      for (const [key, c] of e.points) {
-        if (budget <= 0) {
-          complete = false;
-          break;
-        }
-        const n = Math.min(budget, c.x.length);
-        const x = n === c.x.length ? c.x : c.x.splice(0, n);
-        const y = n === c.y.length ? c.y : c.y.splice(0, n);
-        if (n === c.x.length) e.points.delete(key);
-        else complete = false;
-        budget -= n;
-        this.pointCount -= n;
-        points.push({ key, x, y: toWireArray(y) });
-      }
-      if (points.length) update.points = points;
-      if (complete && e.summary.length) update.summary = e.summary;
-      if (complete && e.end) update.end = e.end;
       out.push(update);
-      if (complete) {
-        this.executions.delete(id);
-      } else {
-        // What was sent leaves; points that did not fit (and the summary and end, which must follow them) wait for the next batch.
-        delete e.start;
-        e.definitions = [];
-        break;
-      }
+      const complete = this.takeExecution(e, update, budget);
+      if (!complete) break;
+      this.executions.delete(id);
     }
     return out;
   }
+
+  /** Moves what fits of one execution into `update`; true when nothing of it is left. */
+  private takeExecution(e: PendingExecution, update: ExecutionUpdate, budget: Budget): boolean {
+    if (e.start) {
+      if (!budget.take(null, e.start.bytes)) return false;
+      update.start = e.start.item;
+      delete e.start;
+    }
+    const definitions = takeWhile(e.definitions, (d) => budget.take('definitions', d.bytes));
+    if (definitions.length) update.definitions = definitions;
+    if (e.definitions.length) return false;
+
+    const points: SeriesPoints[] = [];
+    let pointsComplete = true;
+    for (const [key, c] of e.points) {
+      const n = budget.points(c.x.length, key);
+      if (n === 0) {
+        pointsComplete = false;
+        break;
+      }
+      const all = n === c.x.length;
+      const x = all ? c.x : c.x.splice(0, n);
+      const y = all ? c.y : c.y.splice(0, n);
+      if (all) e.points.delete(key);
+      this.pointCount -= n;
+      points.push({ key, x, y: toWireArray(y) });
+      if (!all) {
+        pointsComplete = false;
+        break;
+      }
+    }
+    if (points.length) update.points = points;
+    if (!pointsComplete) return false;
+
+    const summary = takeWhile(e.summary, (s) => budget.take('summaryOps', s.bytes));
+    if (summary.length) update.summary = summary;
+    if (e.summary.length) return false;
+
+    if (e.end) {
+      if (!budget.take(null, e.end.bytes)) return false;
+      update.end = e.end.item;
+      delete e.end;
+    }
+    return true;
+  }
+}
+
+/** Removes from the front of `items` while `fits` says yes; returns the removed items. */
+function takeWhile<T>(items: Sized<T>[], fits: (s: Sized<T>) => boolean): T[] {
+  let n = 0;
+  while (n < items.length && fits(items[n]!)) n++;
+  return items.splice(0, n).map((s) => s.item);
 }

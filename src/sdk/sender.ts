@@ -1,33 +1,46 @@
 import { randomUUID } from 'node:crypto';
 import type { IngestBatch } from '../protocol/index.js';
-import { PendingBatches } from './pending.js';
+import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
 
 export interface SenderOptions {
   url: string;
   token: string | null;
   /** Points waiting while the server is unreachable; beyond this the oldest are dropped (counted, one warning). */
   maxBufferedPoints: number;
-  maxPointsPerBatch: number;
+  batchLimits?: BatchLimits;
   warn: (message: string) => void;
 }
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
+/** Exponential backoff with ±25% jitter, so many clients do not retry in lockstep. */
+export function backoffMs(attempt: number, random = Math.random()): number {
+  return Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** attempt) * (0.75 + random / 2);
+}
+
+interface Waiter {
+  seq: number;
+  keepAlive: boolean;
+  resolve: () => void;
+}
+
 /**
  * Sends pending batches in the background, one request at a time (so batches arrive in order). Idle → sends at once
- * (live latency stays low); busy → what is recorded meanwhile goes in the next batch. A failed request is retried with the same
- * batch id, which the server stores once. `record()` never waits on any of this.
+ * (live latency stays low); busy → what is recorded meanwhile goes in the next batch. A failed request (network error,
+ * 5xx, 429) is retried with the same batch id, which the server stores once; a refused one (4xx) is dropped with a warning.
+ * `record()` never waits on any of this.
  */
 export class Sender {
   readonly pending: PendingBatches;
-  private inFlight: Promise<void> | null = null;
+  private inFlight = false;
+  private sendingPoints = 0;
   private scheduled = false;
   private retry: { batch: IngestBatch; attempt: number } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private recordedSeq = 0;
   private ackedSeq = 0;
-  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private waiters: Waiter[] = [];
   private warnedDrop = false;
   private warnedUnreachable = false;
   private closed = false;
@@ -41,68 +54,88 @@ export class Sender {
     this.recordedSeq++;
     if (this.pending.dropped > 0 && !this.warnedDrop) {
       this.warnedDrop = true;
-      this.opts.warn(`plotline: the server at ${this.opts.url} is not keeping up or unreachable; dropping the oldest buffered points (more than ${this.opts.maxBufferedPoints} waiting). Later drops are counted silently.`);
+      this.opts.warn(`plotline: the server at ${this.opts.url} is not keeping up or unreachable; dropping the oldest buffered points (more than ${this.opts.maxBufferedPoints} waiting). Later drops are counted silently (client.droppedPoints).`);
     }
     this.schedule();
   }
 
-  /** Resolves when everything recorded before the call is acknowledged by the server. */
-  flush(): Promise<void> {
+  /**
+   * Resolves when everything recorded before the call is acknowledged (or refused) by the server. While it waits, retries
+   * keep the process alive unless `keepAlive` is false.
+   */
+  flush({ keepAlive = true }: { keepAlive?: boolean } = {}): Promise<void> {
     const seq = this.recordedSeq;
     if (this.ackedSeq >= seq) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ seq, keepAlive, resolve }));
+    this.refreshRetryRef();
     this.schedule();
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    return done;
+  }
+
+  /** True when everything recorded is acknowledged. */
+  get idle(): boolean {
+    return this.ackedSeq >= this.recordedSeq;
+  }
+
+  /** Points waiting or on their way (a batch in flight or awaiting retry). */
+  get bufferedPoints(): number {
+    return this.pending.points + this.sendingPoints;
   }
 
   get droppedPoints(): number {
     return this.pending.dropped;
   }
 
+  /** Stops retrying; what is still unsent stays unsent. */
   close(): void {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight || this.retryTimer) return;
+    if (this.scheduled || this.inFlight || this.retryTimer || this.closed) return;
     this.scheduled = true;
     // setImmediate: records made in the same tick travel together.
     setImmediate(() => {
       this.scheduled = false;
-      this.sendNext();
+      void this.sendNext();
     });
   }
 
-  private sendNext(): void {
-    if (this.inFlight || this.retryTimer) return;
-    let batch: IngestBatch;
-    let attempt = 0;
-    const seq = this.recordedSeq;
-    if (this.retry) {
-      ({ batch, attempt } = this.retry);
-    } else {
-      if (this.pending.empty) {
+  private async sendNext(): Promise<void> {
+    while (!this.inFlight && !this.retryTimer && !this.closed) {
+      const seq = this.recordedSeq;
+      if (!this.retry && this.pending.empty) {
         this.ack(seq);
         return;
       }
-      batch = { batchId: randomUUID(), executions: this.pending.take(this.opts.maxPointsPerBatch) };
-    }
-    this.inFlight = this.post(batch).then((outcome) => {
-      this.inFlight = null;
+      const { batch, attempt } = this.retry ?? { batch: { batchId: randomUUID(), executions: this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS) }, attempt: 0 };
+      this.inFlight = true;
+      this.sendingPoints = pointsIn(batch);
+      const outcome = await this.post(batch);
+      this.inFlight = false;
       if (outcome === 'retry') {
         this.retry = { batch, attempt: attempt + 1 };
-        const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** attempt) * (0.75 + Math.random() / 2);
+        if (this.closed) return;
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
-          this.sendNext();
-        }, delay);
-        this.retryTimer.unref();
+          void this.sendNext();
+        }, backoffMs(attempt));
+        this.refreshRetryRef();
         return;
       }
       this.retry = null;
+      this.sendingPoints = 0;
       if (this.pending.empty) this.ack(seq);
-      else this.sendNext();
-    });
+    }
+  }
+
+  /** A retry keeps the process alive only while someone awaits delivery. */
+  private refreshRetryRef(): void {
+    if (!this.retryTimer) return;
+    if (this.waiters.some((w) => w.keepAlive)) this.retryTimer.ref();
+    else this.retryTimer.unref();
   }
 
   private ack(seq: number): void {
@@ -115,7 +148,6 @@ export class Sender {
   }
 
   private async post(batch: IngestBatch): Promise<'done' | 'retry'> {
-    if (this.closed && this.retry) return 'done';
     try {
       const res = await fetch(`${this.opts.url}/api/ingest`, {
         method: 'POST',
@@ -129,9 +161,7 @@ export class Sender {
         return 'done';
       }
       if (res.status >= 500 || res.status === 429) return this.unreachable(`HTTP ${res.status}`);
-      let message = text;
-      try { message = (JSON.parse(text) as { error?: string }).error ?? text; } catch { /* not JSON */ }
-      this.opts.warn(`plotline: the server refused a batch (HTTP ${res.status}): ${message}. That batch is dropped.`);
+      this.opts.warn(`plotline: the server refused a batch (HTTP ${res.status}): ${errorMessage(text)}. That batch is dropped.`);
       return 'done';
     } catch (err) {
       return this.unreachable((err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
@@ -144,5 +174,19 @@ export class Sender {
       this.opts.warn(`plotline: cannot reach ${this.opts.url} (${why}); retrying in the background, buffering up to ${this.opts.maxBufferedPoints} points.`);
     }
     return 'retry';
+  }
+}
+
+function pointsIn(batch: IngestBatch): number {
+  let n = 0;
+  for (const u of batch.executions) for (const p of u.points ?? []) n += p.x.length;
+  return n;
+}
+
+function errorMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { error?: string }).error ?? body;
+  } catch {
+    return body;
   }
 }
