@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+/**
+ * `npm run bench:studio`: the studio in headless Chromium against a real server.
+ *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
+ *  2. frame times and long tasks while 50 series stream at 20 points/s each;
+ *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
+ */
+import { chromium, type Page } from 'playwright';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/server/store/index.js';
+import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
+import { machineLine, percentile, report } from './machine.js';
+import { startBenchServer } from './server-process.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const heapSeconds = quick ? 60 : 600;
+const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
+  '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
+
+/** Writes a finished execution straight into a store file: 20 series in 4 groups, 1M points each. */
+function seedBigExecution(dbPath: string, series: number, points: number): string {
+  const store = openStore(dbPath, { backgroundCompaction: false });
+  const id = 'bench-big';
+  const definitions = Array.from({ length: series }, (_, i) => ({ key: `series_${i}`, group: { name: `group_${i % 4}`, units: 'step' } }));
+  store.applyBatch({ executions: [{ id, start: { name: 'bench: 20 × 1M points', startedAt: Date.now() - 3_600_000 }, definitions }] }, Date.now());
+  const step = 50_000;
+  for (let from = 0; from < points; from += step) {
+    const x = Array.from({ length: step }, (_, i) => from + i);
+    store.applyBatch({
+      executions: [{ id, points: definitions.map((d, s) => ({ key: d.key, x, y: x.map((v) => Math.sin(v / 5000 + s) + (v % 99_991 === 0 ? 5 : 0)) })) }],
+    }, Date.now());
+  }
+  store.applyBatch({ executions: [{ id, end: { status: 'succeeded' } }] }, Date.now());
+  store.compact?.();
+  store.close();
+  return id;
+}
+
+/** Resolves when every panel region has a drawn chart (a canvas) and no series request is pending. */
+async function waitForPanels(page: Page, panels: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const regions = Array.from(document.querySelectorAll('[role="region"]')).filter((r) => r.querySelector('canvas'));
+    return regions.length >= n;
+  }, panels, { timeout: 60_000, polling: 'raf' });
+  await page.waitForLoadState('networkidle');
+  // One more frame so the last setData is on screen.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+async function main(): Promise<void> {
+  console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
+  const db = join(dir, 'studio.db');
+  const t0 = performance.now();
+  const bigId = seedBigExecution(db, 20, 1_000_000);
+  console.log(`seeded 20 × 1,000,000 points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const server = await startBenchServer(['--db', db]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${server.url}/`);
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const start = Date.now();
+      await page.goto(`${server.url}/executions/${bigId}`);
+      await waitForPanels(page, 4);
+      times.push(Date.now() - start);
+    }
+    report('Finished execution, 20 series × 1,000,000 points (4 panels)', [
+      ['navigation → all panels painted, ms (median of 3)', String([...times].sort((a, b) => a - b)[1]), 'target < 1500'],
+    ]);
+
+    const client = connect({ url: server.url });
+    const live = client.startExecution('bench: 50 series streaming');
+    const groups = Array.from({ length: 5 }, (_, g) => new MetricGroup(`live_${g}`));
+    const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 5]!, throttle: null }));
+    let tick = 0;
+    const producer = setInterval(() => live.run(() => {
+      tick++;
+      metrics.forEach((m, i) => m.record(Math.sin(tick / 20 + i) * (1 + i / 10)));
+    }), 50);
+    try {
+      await page.goto(`${server.url}/executions/${live.id}`);
+      await waitForPanels(page, 5);
+      const frames = await page.evaluate(() => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
+        const deltas: number[] = [];
+        const longTasks: number[] = [];
+        new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
+        let last = performance.now();
+        const end = last + 15_000;
+        const loop = (t: number) => {
+          deltas.push(t - last);
+          last = t;
+          if (t < end) requestAnimationFrame(loop);
+          else resolve({ deltas, longTasks });
+        };
+        requestAnimationFrame(loop);
+      }));
+      const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
+      report('Streaming: 50 series × 20 points/s, 15 s of frames', [
+        ['frame time p95, ms', percentile(sorted, 95).toFixed(1), 'target ≤ 16.7'],
+        ['long tasks over 50 ms', String(frames.longTasks.filter((d) => d > 50).length), 'target 0'],
+        ['longest task, ms', frames.longTasks.length ? Math.max(...frames.longTasks).toFixed(0) : '0', ''],
+      ]);
+
+      const heap: number[] = [];
+      const samples = 10;
+      for (let i = 0; i <= samples; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, (heapSeconds * 1000) / samples));
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('HeapProfiler.collectGarbage');
+        await cdp.detach();
+        heap.push(await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20));
+      }
+      const settled = heap.slice(1);
+      const spread = (Math.max(...settled) - Math.min(...settled)) / Math.min(...settled);
+      report(`JS heap while streaming for ${heapSeconds} s (after GC)`, [
+        ['samples MiB', heap.map((h) => h.toFixed(1)).join(' '), ''],
+        ['spread after the first sample', `${(spread * 100).toFixed(1)}%`, 'target ≤ 20%'],
+      ]);
+    } finally {
+      clearInterval(producer);
+      await live.end();
+      await client.close();
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
