@@ -5,7 +5,7 @@
  *  2. frame times and long tasks while 50 series stream at 20 points/s each;
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
  */
-import { chromium, type Page } from 'playwright';
+import { chromium, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
