@@ -1,0 +1,32 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { ConnectionBadge } from './components/badges.js';
+import { ExecutionPage } from './components/ExecutionPage.js';
+import { ExecutionsPage } from './components/ExecutionsPage.js';
+import { live } from './live/live.js';
+import { executionIdFromPath } from './model/url-state.js';
+import { Link, useLocation } from './router.js';
+
+export function App() {
+  const { pathname } = useLocation();
+  const executionId = executionIdFromPath(pathname);
+  const queryClient = useQueryClient();
+
+  useEffect(() => {
+    live.follow(executionId);
+  }, [executionId]);
+  useEffect(() => live.onResync(() => void queryClient.invalidateQueries()), [queryClient]);
+
+  return (
+    <div className="app">
+      <nav className="topbar">
+        <Link href="/" className="brand">
+          <img src="/favicon.svg" alt="" width={20} height={20} />
+          Plotline
+        </Link>
+        <ConnectionBadge />
+      </nav>
+      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : <ExecutionsPage />}</main>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import type { ApiError, ExecutionDetail, ExecutionList, ExecutionStatus, SeriesResponse } from '../../protocol/index.js';
+
+/** REST reads of the Plotline server (same origin; `npm run dev` proxies /api). */
+
+export class ApiRequestError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json' } });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as ApiError;
+      if (body.error) message = body.path ? `${body.path}: ${body.error}` : body.error;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiRequestError(res.status, message);
+  }
+  return (await res.json()) as T;
+}
+
+export interface ListQuery {
+  status?: readonly ExecutionStatus[];
+  q?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export function listExecutions(query: ListQuery, signal?: AbortSignal): Promise<ExecutionList> {
+  const p = new URLSearchParams();
+  if (query.status?.length) p.set('status', query.status.join(','));
+  if (query.q) p.set('q', query.q);
+  if (query.limit) p.set('limit', String(query.limit));
+  if (query.cursor) p.set('cursor', query.cursor);
+  const qs = p.toString();
+  return getJson(`/api/executions${qs ? `?${qs}` : ''}`, signal);
+}
+
+export function getExecution(id: string, signal?: AbortSignal): Promise<ExecutionDetail> {
+  return getJson(`/api/executions/${encodeURIComponent(id)}`, signal);
+}
+
+export interface SeriesQuery {
+  keys: readonly string[];
+  from?: number;
+  to?: number;
+  /** Points per series the chart can show (about 4 × its pixel width: first/min/max/last per pixel). */
+  budget?: number;
+}
+
+export function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+  const p = new URLSearchParams();
+  for (const k of query.keys) p.append('key', k);
+  if (query.from !== undefined) p.set('from', String(query.from));
+  if (query.to !== undefined) p.set('to', String(query.to));
+  if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
+  return getJson(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
+}

@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import type { ChartTheme } from '../model/chart-options.js';
+import type { PanelModel } from '../model/panels.js';
+import type { SeriesBuffer } from '../model/series-buffer.js';
+import { Legend } from './Legend.js';
+import { ProgressBar } from './ProgressBar.js';
+import { UPlotChart, type XRange } from './UPlotChart.js';
+
+interface Props {
+  panel: PanelModel;
+  series: Map<string, SeriesBuffer>;
+  version: number;
+  theme: ChartTheme;
+  syncKey: string;
+  running: boolean;
+  zoom: XRange | null;
+  onZoom: (range: XRange | null) => void;
+  onRefine: (keys: string[], from: number, to: number, budget: number) => void;
+}
+
+/** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
+export function ChartPanel({ panel, series, version, theme, syncKey, running, zoom, onZoom, onRefine }: Props) {
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = (key: string) =>
+    setHidden((h) => {
+      const next = new Set(h);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+  const keys = panel.lines.map((l) => l.key);
+  return (
+    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}`} role="region" aria-label={panel.title}>
+      <header className="panel-head">
+        <h3>{panel.title}</h3>
+        {zoom && panel.lines.length > 0 && (
+          <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
+            Follow live
+          </button>
+        )}
+      </header>
+      {panel.progress.map((p) => (
+        <ProgressBar key={p.key} model={p} series={series.get(p.key)} running={running} />
+      ))}
+      {panel.lines.length > 0 && (
+        <>
+          <UPlotChart
+            panel={panel}
+            series={series}
+            version={version}
+            theme={theme}
+            syncKey={syncKey}
+            hidden={hidden}
+            zoom={zoom}
+            onZoom={onZoom}
+            onRefine={(from, to, budget) => onRefine(keys, from, to, budget)}
+          />
+          <Legend lines={panel.lines} series={series} theme={theme} hidden={hidden} onToggle={toggle} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { useChartTheme } from '../chart/theme.js';
+import { live } from '../live/live.js';
+import { useLive } from '../live/live-store.js';
+import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
+import { buildPanels, cursorSyncKey } from '../model/panels.js';
+import { decodeRange, encodeRange } from '../model/url-state.js';
+import { Link, navigate, useLocation } from '../router.js';
+import { Labels, StatusBadge } from './badges.js';
+import { ChartPanel } from './ChartPanel.js';
+import type { XRange } from './UPlotChart.js';
+import { SummaryTree } from './SummaryTree.js';
+import { useNow } from './use-now.js';
+
+/** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
+export function ExecutionPage({ id }: { id: string }) {
+  const followed = useLive((s) => (s.followed?.id === id ? s.followed : null));
+  const version = useLive((s) => s.version);
+  const theme = useChartTheme();
+  const { pathname, search } = useLocation();
+  const range = decodeRange(search);
+  const definitions = followed?.definitions;
+  const keys = followed?.keys;
+  const panels = useMemo(() => buildPanels(definitions ?? [], keys ?? []), [definitions, keys]);
+  const execution = followed?.execution ?? null;
+  const running = execution?.status === 'running';
+  const now = useNow(running);
+  useEffect(() => {
+    document.title = `${execution?.name ?? 'Execution'} · Plotline`;
+  }, [execution?.name]);
+
+  const setZoom = useCallback(
+    (axis: string, r: XRange | null) => navigate(pathname + encodeRange(window.location.search, r && { axis, ...r }), { replace: true }),
+    [pathname],
+  );
+  const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.sync.refine(k, from, to, budget), []);
+
+  if (!followed || !followed.loaded) {
+    return <div className="page"><p className="muted">Loading…</p></div>;
+  }
+  if (!execution) {
+    return (
+      <div className="page">
+        <Link href="/" className="back">← Executions</Link>
+        <div className="error-box" role="alert">Could not load execution “{id}”: {followed.error ?? 'not found'}</div>
+      </div>
+    );
+  }
+  return (
+    <div className="page">
+      <Link href="/" className="back">← Executions</Link>
+      <header className="exec-head">
+        <div className="exec-title">
+          <h1>{execution.name}</h1>
+          <StatusBadge status={execution.status} />
+        </div>
+        <dl className="exec-meta">
+          <div><dt>Started</dt><dd>{formatTimestamp(execution.startedAt)}</dd></div>
+          <div><dt>Duration</dt><dd>{formatDuration(executionSeconds(execution, now))}</dd></div>
+          <div><dt>Metrics</dt><dd>{execution.metricCount}</dd></div>
+          <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
+        </dl>
+        <Labels labels={execution.labels} />
+        {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
+        {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
+      </header>
+      {panels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
+      <div className="panels">
+        {panels.map((panel) => {
+          const axis = panel.xUnits ?? '';
+          const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
+          return (
+            <ChartPanel
+              key={panel.id}
+              panel={panel}
+              series={followed.series}
+              version={version}
+              theme={theme}
+              syncKey={cursorSyncKey(id, panel)}
+              running={running}
+              zoom={zoom}
+              onZoom={(r) => setZoom(axis, r)}
+              onRefine={refine}
+            />
+          );
+        })}
+      </div>
+      <SummaryTree summary={followed.summary} />
+    </div>
+  );
+}
