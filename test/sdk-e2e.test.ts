@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, currentScope, Metric, MetricGroup, MetricScale, progress, recordMetric, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
-import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
+import { getJson } from './helpers/server.js';
 
 let server: RunningServer;
 let client: Client;
@@ -19,7 +19,15 @@ async function detail(id: string) {
   return (await getJson(`${server.url}/api/executions/${id}`)).json;
 }
 async function series(id: string, key: string) {
-  return (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent(key)}`)).json.series[0];
+  return (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent(key)}`)).json.series?.[0];
+}
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 describe('SDK → server', () => {
@@ -81,14 +89,61 @@ describe('SDK → server', () => {
     expect((await series(id, 'every')).total).toBe(1000);
   });
 
-  it('throws on a conflicting redefinition, and outside an execution', async () => {
+  it('delivers the trailing value at the end of its window without flush, then starts a new window', async () => {
+    const m = new Metric('live', { throttle: 5 });
+    const e = client.startExecution('trailing-timer');
+    e.run(() => [1, 2, 3].forEach((v) => m.record(v, { at: v })));
+    const first = await eventually(() => series(e.id, 'live'), (s) => s?.y.length === 2);
+    expect(first.y).toEqual([1, 3]);
+    await new Promise((r) => setTimeout(r, 250));
+    e.run(() => [4, 5, 6].forEach((v) => m.record(v, { at: v })));
+    const second = await eventually(() => series(e.id, 'live'), (s) => s?.y.length === 4);
+    expect(second.x).toEqual([1, 3, 4, 6]);
+    await e.end();
+  });
+
+  it('throws on a conflicting redefinition (naming what differs), and outside an execution', async () => {
     const a = new Metric('dup', { group: 'one' });
     const b = new Metric('dup', { group: 'two' });
+    const same = new Metric('dup', { group: 'one' });
     expect(() => a.record(1)).toThrow(/outside an execution/);
-    await expect(client.withExecution('conflict', () => {
+    let id = '';
+    await expect(client.withExecution('conflict', (e) => {
+      id = e.id;
       a.record(1);
-      b.record(2);
-    })).rejects.toThrow(/"dup" is already defined differently/);
+      same.record(2);
+      b.record(3);
+    })).rejects.toThrow(/"dup" is already defined differently .*group\.name: "one" → "two"/);
+    const d = await detail(id);
+    expect(d.execution).toMatchObject({ status: 'failed' });
+    expect(d.definitions).toEqual([{ key: 'dup', group: { name: 'one' } }]);
+    // Another execution may define the key its own way.
+    await client.withExecution('conflict-2', () => b.record(1));
+  });
+
+  it('returns the result of withExecution, keeps labels, and rejects bad labels naming the field', async () => {
+    let id = '';
+    const result = await client.withExecution('labelled', (e) => {
+      id = e.id;
+      return 42;
+    }, { labels: { team: 'vision', run: '7' } });
+    expect(result).toBe(42);
+    expect((await detail(id)).execution).toMatchObject({ name: 'labelled', labels: { team: 'vision', run: '7' }, status: 'succeeded' });
+    expect(() => client.startExecution('bad', { labels: { lr: 0.1 as unknown as string } })).toThrow(/startExecution\.labels\.lr: must be a string/);
+    expect(() => client.startExecution('')).toThrow(/startExecution\.name: must not be empty/);
+  });
+
+  it('drops values recorded after end with one warning, and end() twice is harmless', async () => {
+    const m = new Metric('late', { throttle: null });
+    const e = client.startExecution('late');
+    e.run(() => m.record(1, { at: 1 }));
+    await e.end('cancelled');
+    warnings.length = 0;
+    e.run(() => { m.record(2, { at: 2 }); m.record(3, { at: 3 }); });
+    await e.end();
+    expect(warnings.filter((w) => w.includes('after end()'))).toHaveLength(1);
+    expect((await series(e.id, 'late')).y).toEqual([1]);
+    expect((await detail(e.id)).execution.status).toBe('cancelled');
   });
 
   it('marks a throwing function failed with its message, and rethrows', async () => {
@@ -119,6 +174,7 @@ describe('SDK → server', () => {
       for (const _ of progress(gen(), { key: 'iter' })) { /* consume */ }
       async function* agen() { yield 1; yield 2; yield 3; yield 4; }
       for await (const item of progress(agen(), { key: 'async' })) if (item === 3) break;
+      for (const item of progress(new Set(['a', 'b', 'c', 'd']), { key: 'set' })) if (item === 'b') break;
     });
     const d = await detail(id);
     const defs = Object.fromEntries(d.definitions.map((x: { key: string }) => [x.key, x]));
@@ -127,8 +183,12 @@ describe('SDK → server', () => {
     const arr = await series(id, 'array');
     expect(arr.y[0]).toBe(0);
     expect(arr.y[arr.y.length - 1]).toBe(3);
+    // Breaking while handling the 3rd item leaves 3 items consumed.
     const asyncSeries = await series(id, 'async');
-    expect(asyncSeries.y[asyncSeries.y.length - 1]).toBe(2);
+    expect(asyncSeries.y[0]).toBe(0);
+    expect(asyncSeries.y.at(-1)).toBe(3);
+    expect(defs.set).toEqual({ key: 'set', scale: { progress: true, upper: 4 } });
+    expect((await series(id, 'set')).y.at(-1)).toBe(2);
     expect((await series(id, 'iter')).y.at(-1)).toBe(2);
   });
 
@@ -152,47 +212,12 @@ describe('SDK → server', () => {
       expect(scope.metrics.get('timing.inference')).toBe(0.85);
       expect(() => recordMetric('bad..key', 1)).toThrow(/empty segment/);
       recordMetric('predict_time', 99);
+      const config = { lr: 1 };
+      recordMetric('config', config);
+      config.lr = 2;
     });
     const d = await detail(id);
-    expect(d.execution.summary).toMatchObject({ temperature: 0.7, token_count: 'now a string', steps: ['a', 'b'], timing: { inference: 0.85 } });
+    expect(d.execution.summary).toMatchObject({ temperature: 0.7, token_count: 'now a string', steps: ['a', 'b'], timing: { inference: 0.85 }, config: { lr: 1 } });
     expect(d.execution.summary.predict_time).toBeLessThan(99);
-  });
-});
-
-describe('SDK delivery', () => {
-  it('retries while the server is down and stores each batch once', async () => {
-    const db = tempDbPath();
-    let spawned = await spawnServer(['--db', db]);
-    const url = spawned.url;
-    const port = new URL(url).port;
-    const c = connect({ url, warn: () => {} });
-    const m = new Metric('retried', { throttle: null });
-    const e = c.startExecution('retry');
-    e.run(() => { for (let i = 0; i < 100; i++) m.record(i, { at: i }); });
-    await e.flush();
-    await spawned.kill('SIGKILL');
-    e.run(() => { for (let i = 100; i < 200; i++) m.record(i, { at: i }); });
-    await new Promise((r) => setTimeout(r, 300));
-    spawned = await spawnServer(['--db', db, '--port', port]);
-    try {
-      await e.end();
-      const s = (await getJson(`${url}/api/executions/${e.id}/series?key=retried`)).json.series[0];
-      expect(s.x).toEqual(Array.from({ length: 200 }, (_, i) => i));
-    } finally {
-      await c.close();
-      await spawned.kill();
-    }
-  });
-
-  it('keeps memory bounded while the server is unreachable: drops oldest, warns once, never blocks', async () => {
-    const warned: string[] = [];
-    const c = connect({ url: 'http://127.0.0.1:9', maxBufferedPoints: 1000, warn: (m) => warned.push(m) });
-    const m = new Metric('bounded', { throttle: null });
-    const e = c.startExecution('bounded');
-    const t0 = performance.now();
-    e.run(() => { for (let i = 0; i < 100_000; i++) m.record(i, { at: i }); });
-    expect(performance.now() - t0).toBeLessThan(2000);
-    expect(c.droppedPoints).toBeGreaterThan(98_000);
-    expect(warned.filter((w) => w.includes('dropping the oldest'))).toHaveLength(1);
   });
 });
