@@ -28,15 +28,17 @@ function SummaryRows({ entries, prefix, depth }: { entries: [string, SummaryValu
 function SummaryNode({ name, prefix, value, depth }: { name: string; prefix: string; value: SummaryValue; depth: number }) {
   const [open, setOpen] = useState(depth < 2);
   const path = prefix ? `${prefix}.${name}` : name;
+  const branch = isSummaryObject(value);
   const label = (
-    <span className="summary-path">
+    <span className="summary-path" style={{ paddingLeft: depth * 16 }}>
+      <span className="caret" aria-hidden="true">{branch ? (open ? '▾' : '▸') : ''}</span>
       {prefix && <span className="summary-prefix">{prefix}.</span>}
       <span className="summary-name">{name}</span>
     </span>
   );
   if (!isSummaryObject(value)) {
     return (
-      <li role="treeitem" className="summary-leaf" style={{ paddingLeft: depth * 16 }}>
+      <li role="treeitem" className="summary-leaf">
         {label}
         <span className={`summary-value ${typeof value}`}>{formatSummaryValue(value)}</span>
       </li>
@@ -44,8 +46,7 @@ function SummaryNode({ name, prefix, value, depth }: { name: string; prefix: str
   }
   return (
     <li role="treeitem" aria-expanded={open}>
-      <button type="button" className="summary-branch" style={{ paddingLeft: depth * 16 }} onClick={() => setOpen(!open)}>
-        <span className="caret">{open ? '▾' : '▸'}</span>
+      <button type="button" className="summary-branch" onClick={() => setOpen(!open)}>
         {label}
         {!open && <span className="summary-value muted">{formatSummaryValue(value)}</span>}
       </button>

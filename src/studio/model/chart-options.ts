@@ -60,6 +60,7 @@ export function boundedRange(lower: number | undefined, upper: number | undefine
 function yAxis(axis: AxisModel, index: number, theme: ChartTheme): uPlot.Axis {
   return {
     scale: axis.scale,
+    show: !axis.hidden,
     side: axis.side === 'left' ? 3 : 1,
     ...(axis.units !== undefined && { label: axis.units }),
     labelSize: axis.units !== undefined ? 18 : 0,

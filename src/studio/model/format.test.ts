@@ -3,7 +3,7 @@ import { durationSplits, executionSeconds, formatDuration, formatNumber, formatT
 
 describe('formatDuration', () => {
   it.each([
-    [0, '0s'], [30, '30s'], [90, '1m30s'], [60, '1m'], [0.25, '0.25s'], [59.6, '60s'], [3600, '1h'], [3725, '1h2m'],
+    [0, '0s'], [30, '30s'], [90, '1m30s'], [60, '1m'], [0.25, '0.25s'], [1.292, '1.3s'], [0.1234, '0.12s'], [59.6, '60s'], [3600, '1h'], [3725, '1h2m'],
     [90000, '1d1h'], [-30, '-30s'], [NaN, 'NaN'],
   ])('%s s → %s', (s, text) => expect(formatDuration(s)).toBe(text));
 });

@@ -37,7 +37,7 @@ export function formatDuration(seconds: number): string {
   const sign = seconds < 0 ? '-' : '';
   let s = Math.abs(seconds);
   if (s < 60) {
-    const rounded = s >= 10 || Number.isInteger(s) ? Math.round(s) : Math.round(s * 1000) / 1000;
+    const rounded = s >= 10 || Number.isInteger(s) ? Math.round(s) : s >= 1 ? Math.round(s * 10) / 10 : Number(s.toPrecision(2));
     return `${sign}${rounded}s`;
   }
   s = Math.round(s);

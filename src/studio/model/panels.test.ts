@@ -101,6 +101,14 @@ describe('buildPanels', () => {
     expect(summary.axes.map((a) => a.side)).toEqual(['left', 'right']);
   });
 
+  it('draws only the first two axes of the summary panel, each value keeping its own range', () => {
+    const keys = ['a', 'b', 'c', 'd'].map((k) => `@summary.${k}`);
+    const [panel] = buildPanels([], keys);
+    expect(panel!.axes.map((a) => [a.scale, !!a.hidden])).toEqual([
+      ['metric:@summary.a', false], ['metric:@summary.b', false], ['metric:@summary.c', true], ['metric:@summary.d', true],
+    ]);
+  });
+
   it('gives the series of a panel distinct colors', () => {
     const [panel] = buildPanels(['a', 'b', 'c'].map((key) => ({ key, group: training })));
     expect(new Set(panel!.lines.map((l) => l.color)).size).toBe(3);

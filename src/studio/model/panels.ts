@@ -12,6 +12,8 @@ import type { GroupDef, MetricDef, ScaleDef } from '../../protocol/index.js';
 
 export const SUMMARY_SERIES_PREFIX = '@summary.';
 export const SUMMARY_PANEL_TITLE = 'Summary over time';
+/** Summary values have unrelated magnitudes, so each keeps its own y range, but only this many axes are drawn. */
+export const SUMMARY_PANEL_VISIBLE_AXES = 2;
 
 export type AxisSide = 'left' | 'right';
 
@@ -22,6 +24,8 @@ export interface AxisModel {
   lower?: number;
   upper?: number;
   side: AxisSide;
+  /** Not drawn (the series keeps its own y range; legend and tooltip give its values). */
+  hidden?: boolean;
 }
 
 export interface LineSeriesModel {
@@ -126,6 +130,9 @@ export function buildPanels(definitions: readonly MetricDef[], seriesKeys: reado
   if (summaryKeys.length > 0) {
     const draft = draftFor('summary', SUMMARY_PANEL_TITLE);
     for (const key of summaryKeys) add(key, draft, undefined, key.slice(SUMMARY_SERIES_PREFIX.length));
+    draft.panel.axes.forEach((axis, i) => {
+      if (i >= SUMMARY_PANEL_VISIBLE_AXES) axis.hidden = true;
+    });
   }
   return order.map((d) => d.panel);
 }
