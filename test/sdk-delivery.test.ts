@@ -1,0 +1,261 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { IngestAck, IngestBatch } from '../src/protocol/index.js';
+import { connect, Metric } from '../src/sdk/index.js';
+import { startServer, type RunningServer } from '../src/server/index.js';
+import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function seriesAt(url: string, id: string, key: string) {
+  return (await getJson(`${url}/api/executions/${id}/series?key=${encodeURIComponent(key)}`)).json.series?.[0];
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+async function listen(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * A real HTTP hop in front of the server that records every ingest batch and answer, counts concurrent requests, and can
+ * lose the answer to the first `dropAnswers` requests after the server stored them (as a connection reset would).
+ */
+async function ingestProxy(target: string, dropAnswers = 0) {
+  const batches: IngestBatch[] = [];
+  const answers: Array<{ status: number; body: IngestAck & { error?: string } }> = [];
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const server = createServer(async (req, res) => {
+    concurrent++;
+    maxConcurrent = Math.max(maxConcurrent, concurrent);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    batches.push(JSON.parse(body) as IngestBatch);
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers: { 'content-type': 'application/json', ...(req.headers.authorization && { authorization: req.headers.authorization }) },
+      body,
+    });
+    const text = await upstream.text();
+    answers.push({ status: upstream.status, body: JSON.parse(text) });
+    concurrent--;
+    if (dropAnswers > 0) {
+      dropAnswers--;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+  });
+  const port = await listen(server);
+  cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  return { url: `http://127.0.0.1:${port}`, batches, answers, maxConcurrent: () => maxConcurrent };
+}
+
+async function memoryServer(opts: { port?: number; token?: string } = {}): Promise<RunningServer> {
+  const server = await startServer({ port: opts.port ?? 0, db: ':memory:', quiet: true, ...(opts.token && { token: opts.token }) });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function trackedClient(...args: Parameters<typeof connect>) {
+  const client = connect(...args);
+  cleanups.push(() => Promise.race([client.close(), new Promise((r) => setTimeout(r, 2000))]));
+  return client;
+}
+
+describe('SDK delivery', () => {
+  it('retries while a file-DB server restarts and stores each batch once', async () => {
+    const db = tempDbPath();
+    let spawned = await spawnServer(['--db', db]);
+    const url = spawned.url;
+    const port = new URL(url).port;
+    const c = trackedClient({ url, warn: () => {} });
+    const m = new Metric('retried', { throttle: null });
+    const e = c.startExecution('retry');
+    e.run(() => { for (let i = 0; i < 100; i++) m.record(i, { at: i }); });
+    await e.flush();
+    await spawned.kill('SIGKILL');
+    e.run(() => { for (let i = 100; i < 200; i++) m.record(i, { at: i }); });
+    await new Promise((r) => setTimeout(r, 300));
+    spawned = await spawnServer(['--db', db, '--port', port]);
+    try {
+      await e.end();
+      expect((await seriesAt(url, e.id, 'retried')).x).toEqual(range(0, 200));
+    } finally {
+      await spawned.kill();
+    }
+  });
+
+  it('buffers while no server listens yet, warns once, and delivers everything when it starts', async () => {
+    const port = await freePort();
+    const warned: string[] = [];
+    const c = trackedClient({ url: `http://127.0.0.1:${port}`, warn: (m) => warned.push(m) });
+    const m = new Metric('early', { throttle: null });
+    const e = c.startExecution('server-later');
+    e.run(() => { for (let i = 0; i < 500; i++) m.record(i, { at: i }); });
+    const ended = e.end();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(warned.filter((w) => w.includes('cannot reach'))).toHaveLength(1);
+    const server = await memoryServer({ port });
+    await ended;
+    expect((await seriesAt(server.url, e.id, 'early')).x).toEqual(range(0, 500));
+    expect((await getJson(`${server.url}/api/executions/${e.id}`)).json.execution.status).toBe('succeeded');
+    expect(warned.at(-1)).toMatch(/reconnected/);
+  });
+
+  it('resends a batch whose answer was lost with the same batch id; the server stores it once', async () => {
+    const server = await memoryServer();
+    const proxy = await ingestProxy(server.url, 1);
+    const c = trackedClient({ url: proxy.url, warn: () => {} });
+    const m = new Metric('once', { throttle: null });
+    const e = c.startExecution('lost-answer');
+    e.run(() => { for (let i = 0; i < 300; i++) m.record(i, { at: i }); });
+    await e.end();
+    expect(proxy.batches[1]!.batchId).toBe(proxy.batches[0]!.batchId);
+    expect(proxy.answers[0]!.body).toMatchObject({ ok: true, duplicate: false });
+    expect(proxy.answers[1]!.body).toMatchObject({ ok: true, duplicate: true });
+    expect((await seriesAt(server.url, e.id, 'once')).x).toEqual(range(0, 300));
+  });
+
+  it('keeps one request in flight, sends each definition once, and splits big batches', async () => {
+    const server = await memoryServer();
+    const proxy = await ingestProxy(server.url);
+    const c = trackedClient({ url: proxy.url });
+    const a = new Metric('a', { throttle: null, group: 'g' });
+    const b = new Metric('b', { throttle: null });
+    const e = c.startExecution('split');
+    await e.run(async () => {
+      for (let i = 0; i < 120_000; i++) {
+        a.record(i, { at: i });
+        if (i % 1000 === 0) b.record(i);
+        if (i % 20_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    });
+    await e.end();
+    expect(proxy.maxConcurrent()).toBe(1);
+    expect(proxy.batches.length).toBeGreaterThanOrEqual(3);
+    for (const batch of proxy.batches) {
+      expect(batch.executions.flatMap((u) => u.points ?? []).reduce((n, p) => n + p.x.length, 0)).toBeLessThanOrEqual(50_000);
+    }
+    const defs = proxy.batches.flatMap((batch) => batch.executions.flatMap((u) => u.definitions ?? []));
+    expect(defs.map((d) => d.key).sort()).toEqual(['a', 'b']);
+    expect(proxy.batches.flatMap((batch) => batch.executions.filter((u) => u.start))).toHaveLength(1);
+    expect(proxy.batches.at(-1)!.executions.at(-1)!.end).toMatchObject({ status: 'succeeded' });
+    expect((await seriesAt(server.url, e.id, 'a')).total).toBe(120_000);
+    expect((await seriesAt(server.url, e.id, 'b')).total).toBe(120);
+  });
+
+  it('drops a refused batch with a warning naming the server error, and keeps sending the next ones', async () => {
+    const server = await memoryServer({ token: 'secret' });
+    const warned: string[] = [];
+    const wrong = trackedClient({ url: server.url, token: 'nope', warn: (m) => warned.push(m) });
+    const refused = wrong.startExecution('refused');
+    await refused.end();
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/HTTP 401.*authorization.*Bearer/);
+    const right = trackedClient({ url: server.url, token: 'secret' });
+    const m = new Metric('authorised', { throttle: null });
+    await right.withExecution('accepted', (e) => {
+      m.record(1, { at: 1 });
+      return e.id;
+    });
+    const list = (await getJson(`${server.url}/api/executions`)).json.executions.map((x: { name: string }) => x.name);
+    expect(list).toEqual(['accepted']);
+  });
+
+  it('takes the URL and token from PLOTLINE_URL / PLOTLINE_TOKEN, and refuses a bad URL', async () => {
+    const server = await memoryServer({ token: 't0k' });
+    const saved = { url: process.env.PLOTLINE_URL, token: process.env.PLOTLINE_TOKEN };
+    process.env.PLOTLINE_URL = `${server.url}/`;
+    process.env.PLOTLINE_TOKEN = 't0k';
+    try {
+      const c = trackedClient({ warn: (m) => { throw new Error(m); } });
+      expect(c.url).toBe(server.url);
+      let id = '';
+      await c.withExecution('from-env', (e) => { id = e.id; });
+      expect((await getJson(`${server.url}/api/executions/${id}`)).json.execution.status).toBe('succeeded');
+    } finally {
+      for (const [k, v] of [['PLOTLINE_URL', saved.url], ['PLOTLINE_TOKEN', saved.token]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(() => connect({ url: 'localhost:7777' })).toThrow(/url must/);
+  });
+
+  it('keeps memory bounded while the server is unreachable: drops the oldest, warns once, never blocks, then delivers the newest', async () => {
+    const port = await freePort();
+    const warned: string[] = [];
+    const c = trackedClient({ url: `http://127.0.0.1:${port}`, maxBufferedPoints: 1000, warn: (m) => warned.push(m) });
+    const m = new Metric('bounded', { throttle: null });
+    const e = c.startExecution('bounded');
+    const t0 = performance.now();
+    e.run(() => { for (let i = 0; i < 100_000; i++) m.record(i, { at: i }); });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(c.droppedPoints).toBeGreaterThan(98_000);
+    expect(c.bufferedPoints).toBeLessThanOrEqual(1000);
+    expect(warned.filter((w) => w.includes('dropping the oldest'))).toHaveLength(1);
+    const server = await memoryServer({ port });
+    await e.end();
+    const s = await seriesAt(server.url, e.id, 'bounded');
+    expect(s.total).toBe(100_000 - c.droppedPoints);
+    expect(s.x.at(-1)).toBe(99_999);
+    expect((await getJson(`${server.url}/api/executions/${e.id}`)).json.definitions).toEqual([{ key: 'bounded' }]);
+  });
+});
+
+describe('SDK delivery at process exit', () => {
+  const sdk = fileURLToPath(new URL('../dist/src/sdk/index.js', import.meta.url));
+
+  /** Runs a script that records through the built SDK and never awaits; resolves with its exit code, stderr and run time. */
+  function runScript(url: string, body: string): Promise<{ code: number | null; stderr: string; ms: number }> {
+    const dir = mkdtempSync(join(tmpdir(), 'plotline-exit-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, `import { connect, Metric } from ${JSON.stringify(sdk)};\nconst client = connect({ url: ${JSON.stringify(url)} });\n${body}\n`);
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr, ms: performance.now() - t0 })));
+  }
+
+  const script = `
+const m = new Metric('exit', { throttle: 2 });
+const e = client.startExecution('exit-flush');
+e.run(() => { for (let i = 0; i < 1000; i++) m.record(i, { at: i }); });
+console.error('id=' + e.id);`;
+
+  it('delivers throttled trailing values when the program runs out of work (beforeExit)', async () => {
+    const server = await memoryServer();
+    const { code, stderr } = await runScript(server.url, script);
+    expect(code).toBe(0);
+    const id = /id=(\S+)/.exec(stderr)![1]!;
+    expect((await seriesAt(server.url, id, 'exit')).y).toEqual([0, 999]);
+  });
+
+  it('exits after a bounded wait, with a warning, when the server is unreachable', async () => {
+    const { code, stderr, ms } = await runScript(`http://127.0.0.1:${await freePort()}`, script);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/exiting before .* acknowledged/);
+    expect(ms).toBeLessThan(15_000);
+  }, 20_000);
+});
