@@ -67,7 +67,8 @@ export class ExecutionHandle {
       return;
     }
     const s = this.seriesOf(metric);
-    const x = nextX(s.lastX, at, this.elapsed());
+    const now = performance.now();
+    const x = nextX(s.lastX, at, (now - this.t0) / 1000);
     if (x === null) {
       if (!s.warnedX) {
         s.warnedX = true;
@@ -76,7 +77,7 @@ export class ExecutionHandle {
       return;
     }
     s.lastX = x;
-    const send = s.throttle.offer(x, value, performance.now());
+    const send = s.throttle.offer(x, value, now);
     if (send) this.emit(metric.key, send.x, send.y);
     else this.scheduleTrailing(s);
   }

@@ -41,21 +41,26 @@ export class Metric {
       throw new TypeError(`Metric "${key}": throttle must be a positive number of values per second, or null for no throttling`);
     }
     this.throttle = throttle;
+    if (opts.group !== undefined && typeof opts.group !== 'string' && !(opts.group instanceof MetricGroup)) {
+      throw new TypeError(`Metric "${key}": group must be a MetricGroup or a group name`);
+    }
+    if (opts.scale !== undefined && !(opts.scale instanceof MetricScale)) throw new TypeError(`Metric "${key}": scale must be a MetricScale`);
     const group = typeof opts.group === 'string' ? new MetricGroup(opts.group) : opts.group;
     this.definition = { key, ...(group && { group: group.definition }), ...(opts.scale && { scale: opts.scale.definition }) };
     this.signature = canonicalJson(this.definition);
   }
 
   /** Records a value; x is seconds since the execution started unless `at` is given. Throws outside an execution. */
-  record(value: number, opts: { at?: number } = {}): void {
+  record(value: number, opts?: { at?: number }): void {
     const execution = currentExecution();
     if (!execution) {
       throw new Error(`Metric "${this.key}".record() was called outside an execution: run it inside client.withExecution(...) or execution.run(...)`);
     }
-    if (typeof value !== 'number') throw new TypeError(`Metric "${this.key}".record(): value must be a number (got ${typeof value})`);
-    if (opts.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) {
-      throw new TypeError(`Metric "${this.key}".record(): at must be a finite number`);
+    if (typeof value !== 'number') throw new TypeError(`Metric "${this.key}".record(value): value must be a number (got ${typeof value})`);
+    const at = opts?.at;
+    if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
+      throw new TypeError(`Metric "${this.key}".record(value, { at }): at must be a finite number (got ${String(at)})`);
     }
-    execution.recordPoint(this, value, opts.at);
+    execution.recordPoint(this, value, at);
   }
 }
