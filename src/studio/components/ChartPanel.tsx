@@ -16,10 +16,12 @@ interface Props {
   zoom: XRange | null;
   onZoom: (range: XRange | null) => void;
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
+  /** A group panel is a landmark region; the summary-over-time chart lives inside the Summary region as a figure. */
+  role?: 'region' | 'figure';
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, running, zoom, onZoom, onRefine }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, running, zoom, onZoom, onRefine, role = 'region' }: Props) {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const toggle = (key: string) =>
     setHidden((h) => {
@@ -29,7 +31,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, running, zo
     });
   const keys = panel.lines.map((l) => l.key);
   return (
-    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}`} role="region" aria-label={panel.title}>
+    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}`} role={role} aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
         {zoom && panel.lines.length > 0 && (

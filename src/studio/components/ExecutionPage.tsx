@@ -3,7 +3,7 @@ import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useLive } from '../live/live-store.js';
 import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
-import { buildPanels, cursorSyncKey } from '../model/panels.js';
+import { buildPanels, cursorSyncKey, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
@@ -35,6 +35,28 @@ export function ExecutionPage({ id }: { id: string }) {
   );
   const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.sync.refine(k, from, to, budget), []);
 
+  const renderPanel = (panel: PanelModel, role?: 'figure') => {
+    const axis = panel.xUnits ?? '';
+    const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
+    return (
+      <ChartPanel
+        key={panel.id}
+        panel={panel}
+        series={followed!.series}
+        version={version}
+        theme={theme}
+        syncKey={cursorSyncKey(id, panel)}
+        running={running}
+        zoom={zoom}
+        onZoom={(r) => setZoom(axis, r)}
+        onRefine={refine}
+        {...(role && { role })}
+      />
+    );
+  };
+  const groupPanels = panels.filter((p) => p.id !== SUMMARY_PANEL_ID);
+  const summaryPanel = panels.find((p) => p.id === SUMMARY_PANEL_ID);
+
   if (!followed || !followed.loaded) {
     return <div className="page"><p className="muted">Loading…</p></div>;
   }
@@ -64,28 +86,9 @@ export function ExecutionPage({ id }: { id: string }) {
         {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
         {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
       </header>
-      {panels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
-      <div className="panels">
-        {panels.map((panel) => {
-          const axis = panel.xUnits ?? '';
-          const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
-          return (
-            <ChartPanel
-              key={panel.id}
-              panel={panel}
-              series={followed.series}
-              version={version}
-              theme={theme}
-              syncKey={cursorSyncKey(id, panel)}
-              running={running}
-              zoom={zoom}
-              onZoom={(r) => setZoom(axis, r)}
-              onRefine={refine}
-            />
-          );
-        })}
-      </div>
-      <SummaryTree summary={followed.summary} />
+      {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
+      <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
+      <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>
   );
 }

@@ -1,16 +1,22 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { SummaryObject, SummaryValue } from '../../protocol/index.js';
 import { formatSummaryValue, isSummaryObject } from '../model/summary-tree.js';
 
-/** The execution's summary object as an expandable tree; each key is shown by its full dotted path. */
-export function SummaryTree({ summary }: { summary: SummaryObject }) {
+/**
+ * The "Summary" region: the execution's summary object as an expandable tree (each key shown by its full dotted path),
+ * and beside it `chart`, the numeric summary values over time.
+ */
+export function SummaryTree({ summary, chart }: { summary: SummaryObject; chart?: ReactNode }) {
   const entries = Object.entries(summary);
   return (
-    <section className="panel summary" role="region" aria-label="Summary">
-      <header className="panel-head">
-        <h3>Summary</h3>
-      </header>
-      {entries.length === 0 ? <p className="muted">No summary metrics yet.</p> : <SummaryRows entries={entries} prefix="" depth={0} />}
+    <section className={`panel summary${chart ? ' with-chart' : ''}`} role="region" aria-label="Summary">
+      <div className="summary-tree-col">
+        <header className="panel-head">
+          <h3>Summary</h3>
+        </header>
+        {entries.length === 0 ? <p className="muted">No summary metrics yet.</p> : <SummaryRows entries={entries} prefix="" depth={0} />}
+      </div>
+      {chart}
     </section>
   );
 }

@@ -12,6 +12,7 @@ import type { GroupDef, MetricDef, ScaleDef } from '../../protocol/index.js';
 
 export const SUMMARY_SERIES_PREFIX = '@summary.';
 export const SUMMARY_PANEL_TITLE = 'Summary over time';
+export const SUMMARY_PANEL_ID = 'summary';
 /** Summary values have unrelated magnitudes, so each keeps its own y range, but only this many axes are drawn. */
 export const SUMMARY_PANEL_VISIBLE_AXES = 2;
 
@@ -128,7 +129,7 @@ export function buildPanels(definitions: readonly MetricDef[], seriesKeys: reado
     else add(key, draftFor(`metric:${key}`, key), undefined);
   }
   if (summaryKeys.length > 0) {
-    const draft = draftFor('summary', SUMMARY_PANEL_TITLE);
+    const draft = draftFor(SUMMARY_PANEL_ID, SUMMARY_PANEL_TITLE);
     for (const key of summaryKeys) add(key, draft, undefined, key.slice(SUMMARY_SERIES_PREFIX.length));
     draft.panel.axes.forEach((axis, i) => {
       if (i >= SUMMARY_PANEL_VISIBLE_AXES) axis.hidden = true;
