@@ -170,7 +170,9 @@ describe('SDK delivery', () => {
     const wrong = trackedClient({ url: server.url, token: 'nope', warn: (m) => warned.push(m) });
     const refused = wrong.startExecution('refused');
     await refused.end();
+    await wrong.startExecution('refused-again').end();
     expect(warned).toHaveLength(1);
+    expect(wrong.refusedBatches).toBe(2);
     expect(warned[0]).toMatch(/HTTP 401.*authorization.*Bearer/);
     const right = trackedClient({ url: server.url, token: 'secret' });
     const m = new Metric('authorised', { throttle: null });

@@ -42,7 +42,6 @@ export class Client {
   private readonly warn: (message: string) => void;
   private readonly executions = new Set<ExecutionHandle>();
   private exitFlushRunning = false;
-  private readonly onBeforeExit = () => this.flushBeforeExit();
 
   constructor(opts: ConnectOptions = {}) {
     this.url = resolveUrl(opts.url);
@@ -53,7 +52,8 @@ export class Client {
     }
     const token = opts.token ?? process.env.PLOTLINE_TOKEN ?? null;
     this.sender = new Sender({ url: this.url, token: token || null, maxBufferedPoints, warn: this.warn });
-    process.on('beforeExit', this.onBeforeExit);
+    openClients.add(this);
+    if (openClients.size === 1) process.on('beforeExit', flushOpenClients);
   }
 
   /** Starts an execution; its start travels with the first batch. */
@@ -93,15 +93,21 @@ export class Client {
     return this.sender.droppedPoints;
   }
 
+  /** Batches the server refused (4xx: bad input, wrong token) and that were dropped, not retried. */
+  get refusedBatches(): number {
+    return this.sender.refusedBatches;
+  }
+
   /** Flushes and stops background work. */
   async close(): Promise<void> {
     await this.flush();
     this.sender.close();
-    process.off('beforeExit', this.onBeforeExit);
+    openClients.delete(this);
+    if (openClients.size === 0) process.off('beforeExit', flushOpenClients);
   }
 
-  /** The event loop is empty: send what is left, keeping the process alive for a bounded time only. */
-  private flushBeforeExit(): void {
+  /** @internal The event loop is empty: send what is left, keeping the process alive for a bounded time only. */
+  flushBeforeExit(): void {
     if (this.exitFlushRunning) return;
     for (const e of this.executions) e.releaseThrottled();
     if (this.sender.idle) return;
@@ -114,6 +120,12 @@ export class Client {
       this.exitFlushRunning = false;
     });
   }
+}
+
+/** One `beforeExit` listener for all clients (not one each, which would trip Node's listener-leak warning). */
+const openClients = new Set<Client>();
+function flushOpenClients(): void {
+  for (const client of openClients) client.flushBeforeExit();
 }
 
 export function connect(opts: ConnectOptions = {}): Client {

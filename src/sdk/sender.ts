@@ -13,6 +13,7 @@ export interface SenderOptions {
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
+const MAX_DISTINCT_REFUSALS = 100;
 
 /** Exponential backoff with ±25% jitter, so many clients do not retry in lockstep. */
 export function backoffMs(attempt: number, random = Math.random()): number {
@@ -44,6 +45,9 @@ export class Sender {
   private warnedDrop = false;
   private warnedUnreachable = false;
   private closed = false;
+  private readonly refusalsWarned = new Set<string>();
+  /** Batches the server refused (4xx) and that were dropped. */
+  refusedBatches = 0;
 
   constructor(private readonly opts: SenderOptions) {
     this.pending = new PendingBatches(opts.maxBufferedPoints);
@@ -161,11 +165,20 @@ export class Sender {
         return 'done';
       }
       if (res.status >= 500 || res.status === 429) return this.unreachable(`HTTP ${res.status}`);
-      this.opts.warn(`plotline: the server refused a batch (HTTP ${res.status}): ${errorMessage(text)}. That batch is dropped.`);
+      this.refused(res.status, errorMessage(text));
       return 'done';
     } catch (err) {
       return this.unreachable((err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
     }
+  }
+
+  /** A refused batch is dropped, not retried; each distinct refusal is told once (a wrong token must not warn per batch). */
+  private refused(status: number, message: string): void {
+    this.refusedBatches++;
+    const reason = `HTTP ${status}: ${message}`;
+    if (this.refusalsWarned.has(reason) || this.refusalsWarned.size >= MAX_DISTINCT_REFUSALS) return;
+    this.refusalsWarned.add(reason);
+    this.opts.warn(`plotline: the server refused a batch (${reason}). That batch is dropped; the same refusal is not reported again.`);
   }
 
   private unreachable(why: string): 'retry' {
