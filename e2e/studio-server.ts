@@ -78,4 +78,6 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${scheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
+  // Charts are rebuilt with the scheme's colors; let that settle before the test goes on.
+  await page.waitForTimeout(300);
 }

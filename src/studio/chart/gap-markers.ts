@@ -2,7 +2,8 @@ import type uPlot from 'uplot';
 
 /**
  * Marks where a series has NaN or ±Infinity: the line already breaks there (the value is a null gap); this draws a small
- * tick in the series' color, capped by a red mark, at the bottom of the plot, so a gap is never mistaken for missing data.
+ * red triangle (underlined in the series' color) at the bottom of the plot and a faint dashed line through it, so a gap is
+ * never mistaken for missing data.
  * `oddX()` returns, per drawn series (index 1…), the x positions of its non-finite values.
  */
 export function gapMarkersPlugin(oddX: () => number[][], color: string): uPlot.Plugin {
@@ -29,14 +30,26 @@ export function gapMarkersPlugin(oddX: () => number[][], color: string): uPlot.P
             const cx = Math.round(u.valToPos(x, 'x', true));
             if (cx - lastPx < 2 * px) continue;
             lastPx = cx;
-            ctx.fillStyle = color;
-            ctx.globalAlpha = 0.12;
-            ctx.fillRect(cx - px, top, 2 * px, height);
+            // A faint dashed line through the plot, and a solid marker at the bottom in the series' color with a red cap.
+            ctx.strokeStyle = color;
+            ctx.globalAlpha = 0.45;
+            ctx.lineWidth = px;
+            ctx.setLineDash([3 * px, 3 * px]);
+            ctx.beginPath();
+            ctx.moveTo(cx, top);
+            ctx.lineTo(cx, top + height);
+            ctx.stroke();
+            ctx.setLineDash([]);
             ctx.globalAlpha = 1;
-            ctx.fillStyle = (stroke as string | undefined) ?? color;
-            ctx.fillRect(cx - px, top + height - 10 * px, 2 * px, 10 * px);
             ctx.fillStyle = color;
-            ctx.fillRect(cx - 3 * px, top + height - 12 * px, 6 * px, 3 * px);
+            ctx.beginPath();
+            ctx.moveTo(cx, top + height - 9 * px);
+            ctx.lineTo(cx + 5 * px, top + height);
+            ctx.lineTo(cx - 5 * px, top + height);
+            ctx.closePath();
+            ctx.fill();
+            ctx.fillStyle = (stroke as string | undefined) ?? color;
+            ctx.fillRect(cx - 4 * px, top + height - 2 * px, 8 * px, 2 * px);
           }
         });
         ctx.restore();
