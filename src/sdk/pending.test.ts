@@ -112,4 +112,30 @@ describe('PendingBatches', () => {
     expect(xs[0]).toBe(1000 - xs.length);
     expect(batch![0]).toMatchObject({ start: { name: 'bounded' }, definitions: [{ key: 'k' }], summary: [{ key: 's' }], end: { status: 'succeeded' } });
   });
+
+  it('drops in one pass per tenth of capacity however many series wait, each series keeping its newest points', () => {
+    const p = new PendingBatches(20_000);
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) for (let k = 0; k < 10_000; k++) p.point('e1', `k${k}`, i, i);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(p.points).toBeLessThanOrEqual(20_000);
+    expect(p.dropped + p.points).toBe(200_000);
+    const batches = drain(p, limits({ series: 20_000 }));
+    for (const k of [0, 4321, 9999]) {
+      const xs = xsOf(batches, 'e1', `k${k}`);
+      expect(xs.at(-1)).toBe(19);
+      expect(xs).toEqual(Array.from({ length: xs.length }, (_, i) => 20 - xs.length + i));
+    }
+  });
+
+  it('forgets series that dropping emptied', () => {
+    const p = new PendingBatches(10);
+    p.start('e1', { name: 'emptied' });
+    p.point('e1', 'old', 1, 1);
+    for (let i = 0; i < 30; i++) p.point('e1', 'new', i, i);
+    const batches = drain(p);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]![0]!.points!.map((s) => s.key)).toEqual(['new']);
+    expect(p.points).toBe(0);
+  });
 });

@@ -70,7 +70,7 @@ class Budget {
     const overhead = SERIES_BYTES + key.length;
     const byBytes = Math.floor((this.left.bytes - overhead) / POINT_BYTES);
     const fit = Math.min(n, this.left.points, byBytes);
-    const k = this.empty ? Math.max(1, fit) : Math.max(0, fit);
+    const k = this.empty ? Math.min(n, Math.max(1, fit)) : Math.max(0, fit);
     if (k === 0) return 0;
     this.left.series--;
     this.left.points -= k;
@@ -136,16 +136,21 @@ export class PendingBatches {
     this.of(id).end = sized(end);
   }
 
-  /** Drops the oldest tenth of the largest waiting series (amortised: one scan per many points). */
+  /**
+   * Frees a tenth of the capacity in one pass: every waiting series loses the same share of its oldest points, so the cost
+   * is one scan per many records however many series there are.
+   */
   private dropOldest(): void {
-    let largest: Columns | null = null;
-    for (const e of this.executions.values()) for (const c of e.points.values()) if (!largest || c.x.length > largest.x.length) largest = c;
-    if (!largest) return;
-    const n = Math.max(1, Math.floor(largest.x.length / 10));
-    largest.x.splice(0, n);
-    largest.y.splice(0, n);
-    this.pointCount -= n;
-    this.dropped += n;
+    const share = Math.min(1, Math.ceil(this.maxPoints / 10) / this.pointCount);
+    for (const e of this.executions.values()) {
+      for (const c of e.points.values()) {
+        const n = Math.min(c.x.length, Math.ceil(c.x.length * share));
+        c.x.splice(0, n);
+        c.y.splice(0, n);
+        this.pointCount -= n;
+        this.dropped += n;
+      }
+    }
   }
 
   /**
@@ -181,6 +186,10 @@ export class PendingBatches {
     const points: SeriesPoints[] = [];
     let pointsComplete = true;
     for (const [key, c] of e.points) {
+      if (c.x.length === 0) {
+        e.points.delete(key); // emptied by dropOldest
+        continue;
+      }
       const n = budget.points(c.x.length, key);
       if (n === 0) {
         pointsComplete = false;
