@@ -14,6 +14,8 @@ export interface SenderOptions {
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 const MAX_DISTINCT_REFUSALS = 100;
+/** A request unanswered this long is retried (same batch id, so it is stored once even if the first one lands). */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Exponential backoff with ±25% jitter, so many clients do not retry in lockstep. */
 export function backoffMs(attempt: number, random = Math.random()): number {
@@ -157,6 +159,7 @@ export class Sender {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) },
         body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
       if (res.ok) {
