@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { EXECUTION_STATUSES, type Execution, type ExecutionStatus } from '../../protocol/index.js';
 import { listExecutions } from '../api/client.js';
 import { useLive } from '../live/live-store.js';
@@ -69,6 +69,23 @@ export function ExecutionsPage() {
   const toggleStatus = (s: ExecutionStatus) => setStatus((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : [...cur, s]));
   const sortBy = (column: string | null) =>
     setSort((cur) => (cur.column === column ? { column, desc: !cur.desc } : { column, desc: true }));
+  const pickerRef = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    // The column menu closes on a click anywhere else or on Escape, like a menu.
+    const close = (e: MouseEvent) => {
+      const picker = pickerRef.current;
+      if (picker?.open && !picker.contains(e.target as Node)) picker.open = false;
+    };
+    const escape = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && pickerRef.current?.open) pickerRef.current.open = false;
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', escape);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', escape);
+    };
+  }, []);
   const filtered = filter.q !== '' || filter.status.length > 0;
 
   if (query.isSuccess && rows.length === 0 && !filtered) return <EmptyState />;
@@ -87,7 +104,7 @@ export function ExecutionsPage() {
             ))}
           </div>
           {available.length > 0 && (
-            <details className="column-picker">
+            <details className="column-picker" ref={pickerRef}>
               <summary>Columns{shownColumns.length > 0 ? ` (${shownColumns.length})` : ''}</summary>
               <div className="column-menu" role="group" aria-label="Summary columns">
                 {available.map((c) => (
