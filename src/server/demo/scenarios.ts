@@ -42,7 +42,7 @@ export async function trainingRun(ctx: DemoContext): Promise<void> {
       gpuMemory.record(17.5 + 1.5 * ctx.random());
       gpuUtil.record(88 + 10 * ctx.random());
       if (Number.isNaN(value)) throw new Error(`loss diverged to NaN at step ${step}`);
-      await ctx.sleep(60);
+      await ctx.sleep(150);
     }
     const loss = 2.3 * Math.exp(-step / 180) + 0.15;
     trainLoss.record(loss + 0.03 * gaussian(ctx.random), { at: epoch });
