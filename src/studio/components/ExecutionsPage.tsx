@@ -132,7 +132,7 @@ export function ExecutionsPage() {
               <th className="num">Duration</th>
               <th className="num">Metrics</th>
               {shownColumns.map((c) => (
-                <th key={c} className="num" aria-sort={sort.column === c ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+                <th key={c} className="num summary-col" aria-sort={sort.column === c ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
                   <button type="button" className="th-sort" onClick={() => sortBy(c)}>
                     {c}
                     {sort.column === c ? (sort.desc ? ' ↓' : ' ↑') : ''}
