@@ -3,7 +3,7 @@ import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useLive } from '../live/live-store.js';
 import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
-import { buildPanels, cursorSyncKey, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
+import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
@@ -21,7 +21,11 @@ export function ExecutionPage({ id }: { id: string }) {
   const range = decodeRange(search);
   const definitions = followed?.definitions;
   const keys = followed?.keys;
-  const panels = useMemo(() => buildPanels(definitions ?? [], keys ?? []), [definitions, keys]);
+  // A summary value is drawn over time only once it has changed (two points); constants stay in the tree.
+  const drawnKeys = (keys ?? []).filter((k) => !isSummarySeries(k) || (followed?.series.get(k)?.total ?? 0) >= 2);
+  const drawnSignature = drawnKeys.join('\n');
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const panels = useMemo(() => buildPanels(definitions ?? [], drawnKeys), [definitions, drawnSignature]);
   const execution = followed?.execution ?? null;
   const running = execution?.status === 'running';
   const now = useNow(running);
