@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
+import { spawnServer } from '../test/helpers/server.js';
 
 /** Helpers of the studio e2e specs: a real `plotline serve` child process, raw ingest, screenshots. */
 
-const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 export const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 
 export interface StudioServer {
@@ -32,36 +31,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the built CLI; resolves once it prints the studio URL. */
-export function startStudioServer(db: string, port = 0): Promise<StudioServer> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /Plotline studio: (http:\/\/[^\s/]+)\/?/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      const url = m[1]!;
-      resolve({
-        url,
-        port: Number(new URL(url).port),
-        stop: (signal = 'SIGTERM') =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill(signal);
-          }),
-      });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
+/** Starts the built CLI (the same helper the integration tests use); resolves once it prints the studio URL. */
+export async function startStudioServer(db: string, port = 0): Promise<StudioServer> {
+  const server = await spawnServer(['--db', db, ...(port ? ['--port', String(port)] : [])]);
+  return { url: server.url, port: Number(new URL(server.url).port), stop: (signal) => server.kill(signal) };
 }
 
 export async function ingest(url: string, batch: unknown): Promise<void> {

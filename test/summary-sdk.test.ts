@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, currentScope, recordMetric, SummaryError, type Client } from '../src/sdk/index.js';
+import { connect, currentScope, recordMetric, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postJson } from './helpers/server.js';
+import { summaryErrorOf } from './helpers/summary-error.js';
 
 let server: RunningServer;
 let client: Client;
@@ -32,15 +33,6 @@ async function predictSummary(predict: () => void | Promise<void>) {
   return summary;
 }
 
-function summaryError(fn: () => void): SummaryError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SummaryError);
-    return e as SummaryError;
-  }
-  throw new Error('expected a SummaryError');
-}
 
 describe('Cog seed examples through SDK → server', () => {
   it('overview: simple values', async () => {
@@ -104,7 +96,7 @@ describe('Cog seed examples through SDK → server', () => {
   it('type safety: the change throws client-side with the rule; delete, then set with a new type', async () => {
     expect(await predictSummary(() => {
       recordMetric('count', 1);
-      const e = summaryError(() => recordMetric('count', 'oops'));
+      const e = summaryErrorOf(() => recordMetric('count', 'oops'));
       expect(e.key).toBe('count');
       expect(e.rule).toBe('type is int and cannot change to string until the key is deleted');
       currentScope().metrics.delete('count');
@@ -218,11 +210,11 @@ describe('SDK rules', () => {
   it('bad keys, incr on a non-number and nesting under a scalar throw client-side and send nothing', async () => {
     expect(await predictSummary(() => {
       recordMetric('label', 'cat');
-      expect(summaryError(() => recordMetric('bad..key', 1)).rule).toMatch(/empty segment/);
-      expect(summaryError(() => recordMetric('a.b.c.d.e', 1)).rule).toMatch(/at most 4 dot-separated segments/);
-      expect(summaryError(() => recordMetric('label', 1, 'incr')).rule).toBe('incr needs a numeric value, but the key holds a string');
-      expect(summaryError(() => recordMetric('n', 'x', 'incr')).rule).toBe('incr needs a number (got string)');
-      expect(summaryError(() => recordMetric('label.sub', 1)).rule).toMatch(/"label" is a string, not an object/);
+      expect(summaryErrorOf(() => recordMetric('bad..key', 1)).rule).toMatch(/empty segment/);
+      expect(summaryErrorOf(() => recordMetric('a.b.c.d.e', 1)).rule).toMatch(/at most 4 dot-separated segments/);
+      expect(summaryErrorOf(() => recordMetric('label', 1, 'incr')).rule).toBe('incr needs a numeric value, but the key holds a string');
+      expect(summaryErrorOf(() => recordMetric('n', 'x', 'incr')).rule).toBe('incr needs a number (got string)');
+      expect(summaryErrorOf(() => recordMetric('label.sub', 1)).rule).toMatch(/"label" is a string, not an object/);
       expect(() => recordMetric('n', 1, 'add' as never)).toThrow(/mode must be one of replace, incr, append/);
     })).toEqual({ label: 'cat' });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySummaryOp, getSummaryValue, hasSummaryValue, SummaryError, summaryTypeOf } from './summary.js';
 import type { SummaryMode, SummaryObject, SummaryValue } from './types.js';
+import { summaryErrorOf } from '../../test/helpers/summary-error.js';
 
 /** Applies `record_metric` calls in order, like a Cog predictor would, and returns the summary. */
 function run(...calls: [key: string, value: SummaryValue | null, mode?: SummaryMode][]): SummaryObject {
@@ -9,15 +10,6 @@ function run(...calls: [key: string, value: SummaryValue | null, mode?: SummaryM
   return summary;
 }
 
-function errorOf(fn: () => void): SummaryError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SummaryError);
-    return e as SummaryError;
-  }
-  throw new Error('expected a SummaryError');
-}
 
 describe('Cog seed examples', () => {
   it('records simple values of every supported type', () => {
@@ -52,7 +44,7 @@ describe('Cog seed examples', () => {
 
   it('type safety: a key keeps its type until it is deleted, then takes a new one', () => {
     const s = run(['count', 1]);
-    const e = errorOf(() => applySummaryOp(s, { key: 'count', value: 'oops', mode: 'replace' }));
+    const e = summaryErrorOf(() => applySummaryOp(s, { key: 'count', value: 'oops', mode: 'replace' }));
     expect(e.key).toBe('count');
     expect(e.rule).toBe('type is int and cannot change to string until the key is deleted');
     expect(e.message).toBe('summary key "count": type is int and cannot change to string until the key is deleted');
@@ -123,7 +115,7 @@ describe('nesting', () => {
 
   it('refuses to set through a non-object and leaves the summary unchanged', () => {
     const s = run(['timing', 3]);
-    const e = errorOf(() => applySummaryOp(s, { key: 'timing.inference.gpu', value: 1, mode: 'replace' }));
+    const e = summaryErrorOf(() => applySummaryOp(s, { key: 'timing.inference.gpu', value: 1, mode: 'replace' }));
     expect(e.rule).toMatch(/"timing" is a int, not an object/);
     expect(s).toEqual({ timing: 3 });
   });
@@ -148,7 +140,7 @@ describe('nesting', () => {
   it('an object key keeps type object: replacing it with another object is fine, with a scalar is not', () => {
     const s = run(['config.temp', 0.7], ['config', { layers: 2 }]);
     expect(s).toEqual({ config: { layers: 2 } });
-    expect(errorOf(() => applySummaryOp(s, { key: 'config', value: 1, mode: 'replace' })).rule).toBe(
+    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'config', value: 1, mode: 'replace' })).rule).toBe(
       'type is object and cannot change to int until the key is deleted',
     );
   });
@@ -169,10 +161,10 @@ describe('modes and types', () => {
     expect(summaryTypeOf(1)).toBe('int');
     expect(summaryTypeOf(1.5)).toBe('float');
     const s = run(['score', 1]);
-    expect(errorOf(() => applySummaryOp(s, { key: 'score', value: 0.5, mode: 'replace' })).rule).toBe(
+    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'score', value: 0.5, mode: 'replace' })).rule).toBe(
       'type is int and cannot change to float until the key is deleted',
     );
-    expect(errorOf(() => applySummaryOp(s, { key: 'score', value: true, mode: 'replace' })).rule).toBe(
+    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'score', value: true, mode: 'replace' })).rule).toBe(
       'type is int and cannot change to bool until the key is deleted',
     );
   });
@@ -187,13 +179,13 @@ describe('modes and types', () => {
   });
 
   it('incr refuses a non-number value and a non-number key, naming the rule', () => {
-    expect(errorOf(() => run(['n', 'one', 'incr'])).rule).toBe('incr needs a number (got string)');
-    expect(errorOf(() => run(['n', 'one'], ['n', 1, 'incr'])).rule).toBe('incr needs a numeric value, but the key holds a string');
-    expect(errorOf(() => run(['n', true], ['n', 1, 'incr'])).rule).toBe('incr needs a numeric value, but the key holds a bool');
+    expect(summaryErrorOf(() => run(['n', 'one', 'incr'])).rule).toBe('incr needs a number (got string)');
+    expect(summaryErrorOf(() => run(['n', 'one'], ['n', 1, 'incr'])).rule).toBe('incr needs a numeric value, but the key holds a string');
+    expect(summaryErrorOf(() => run(['n', true], ['n', 1, 'incr'])).rule).toBe('incr needs a numeric value, but the key holds a bool');
   });
 
   it('incr refuses to overflow to Infinity', () => {
-    expect(errorOf(() => run(['n', Number.MAX_VALUE, 'incr'], ['n', Number.MAX_VALUE, 'incr'])).rule).toMatch(/overflow/);
+    expect(summaryErrorOf(() => run(['n', Number.MAX_VALUE, 'incr'], ['n', Number.MAX_VALUE, 'incr'])).rule).toMatch(/overflow/);
   });
 
   it('append on a missing key creates [value]; on a non-array wraps the old value', () => {
@@ -213,7 +205,7 @@ describe('modes and types', () => {
   });
 
   it('an unknown mode is an error naming the modes', () => {
-    expect(errorOf(() => applySummaryOp({}, { key: 'a', value: 1, mode: 'add' as SummaryMode })).rule).toBe(
+    expect(summaryErrorOf(() => applySummaryOp({}, { key: 'a', value: 1, mode: 'add' as SummaryMode })).rule).toBe(
       'mode must be one of replace, incr, append (got add)',
     );
   });
@@ -231,15 +223,15 @@ describe('key and value rules', () => {
     ['x'.repeat(129), 'at most 128 characters'],
   ])('refuses key %j', (key, rule) => {
     const s: SummaryObject = {};
-    const e = errorOf(() => applySummaryOp(s, { key, value: 1, mode: 'replace' }));
+    const e = summaryErrorOf(() => applySummaryOp(s, { key, value: 1, mode: 'replace' }));
     expect(e.rule).toContain(rule);
     expect(e.key).toBe(key);
     expect(s).toEqual({});
   });
 
   it('refuses non-finite numbers and nulls inside values', () => {
-    expect(errorOf(() => run(['a', Number.NaN])).rule).toBe('value numbers must be finite');
-    expect(errorOf(() => run(['a', [1, null as unknown as number]])).rule).toBe('value must not contain null inside arrays or objects');
+    expect(summaryErrorOf(() => run(['a', Number.NaN])).rule).toBe('value numbers must be finite');
+    expect(summaryErrorOf(() => run(['a', [1, null as unknown as number]])).rule).toBe('value must not contain null inside arrays or objects');
   });
 
   it('keys named like Object.prototype members are ordinary keys', () => {
