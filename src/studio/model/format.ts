@@ -1,15 +1,21 @@
 /** Number, duration and time formatting shared by axes, legends, tables and the summary tree. */
 
 /** A value for a legend or table: NaN and ±Infinity spelled out, integers plain, others with 4 significant digits. */
+// Intl formatters are costly to create; toLocaleString() creates one per call, which showed up in live redraw profiles.
+const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 10 });
+const DAY = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' });
+const DAY_YEAR = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
+const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 export function formatNumber(v: number | null | undefined): string {
   if (v === null || v === undefined) return '—';
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+∞';
   if (v === -Infinity) return '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString('en-US');
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return NUMBER.format(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return v.toExponential(3).replace(/\.?0+e/, 'e');
-  return Number(v.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 10 });
+  return NUMBER.format(Number(v.toPrecision(4)));
 }
 
 /** A compact axis tick: 1.2k, 3.4M, 0.001, 1e-6. */
@@ -76,8 +82,8 @@ export function niceStep(raw: number): number {
 export function formatTimestamp(ms: number, now = Date.now()): string {
   const d = new Date(ms);
   const sameYear = d.getFullYear() === new Date(now).getFullYear();
-  const date = d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) });
-  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const date = (sameYear ? DAY : DAY_YEAR).format(d);
+  const time = TIME.format(d);
   return `${date}, ${time}`;
 }
 
