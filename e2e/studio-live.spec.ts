@@ -36,7 +36,9 @@ test('a recorded execution appears, charts and updates live, and reopens cold wh
     batches.record(10);
     gpu.record(75);
     recordMetric('timing.inference', 0.25);
-    recordMetric('token_count', 12);
+    // A value that changes is also drawn over time.
+    recordMetric('token_count', 5, 'incr');
+    recordMetric('token_count', 7, 'incr');
   });
   await execution.flush();
 

@@ -6,6 +6,7 @@ import { tooltipPlugin } from '../chart/tooltip.js';
 import { chartOptions, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatDuration, formatNumber } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
+import { decimateForDisplay } from '../model/decimate.js';
 import { alignSeries, emptySeries, lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
 export interface XRange {
@@ -47,8 +48,13 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
-    const { panel: p, series: s } = latest.current;
-    const aligned = alignSeries(p.lines.map((l) => s.get(l.key) ?? EMPTY));
+    const { panel: p, series: s, zoom: z } = latest.current;
+    const held = p.lines.map((l) => s.get(l.key) ?? EMPTY);
+    // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
+    const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
+    const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
+    const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
+    const aligned = alignSeries(Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held);
     oddRef.current = aligned.odd;
     return [aligned.x, ...aligned.ys] as uPlot.AlignedData;
   };

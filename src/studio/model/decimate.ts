@@ -1,0 +1,52 @@
+import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+
+/**
+ * What a chart draws of one held series: the points within [from, to] (plus one neighbour on each side, so lines reach the
+ * edges), reduced to first/min/max/last (and the first non-finite point) per pixel-wide bucket once there are more than about
+ * four per pixel. A long live series then costs the chart a bounded number of points, whatever its length, and no spike or
+ * NaN marker is lost. Returns `s` itself when nothing needs reducing.
+ */
+export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pixels: number): SeriesBuffer {
+  const buckets = Math.max(1, Math.floor(pixels));
+  if (s.length <= buckets * 4) return s;
+  const start = Math.max(0, lowerBound(s, from) - 1);
+  const end = Math.min(s.length, lowerBound(s, to) + 1);
+  const n = end - start;
+  if (n <= buckets * 4) return { ...s, x: s.x.subarray(start, end), y: s.y.subarray(start, end), length: n };
+  const x = new Float64Array(buckets * 5 + 2);
+  const y = new Float64Array(buckets * 5 + 2);
+  let out = 0;
+  const push = (i: number) => {
+    if (out > 0 && x[out - 1] === s.x[i]) return;
+    x[out] = s.x[i]!;
+    y[out] = s.y[i]!;
+    out++;
+  };
+  const width = (to - from) / buckets || 1;
+  let i = start;
+  // The neighbour before the range is kept as it is.
+  if (s.x[i]! < from) push(i++);
+  const last = s.x[end - 1]! > to ? end - 1 : end;
+  while (i < last) {
+    const bucket = Math.floor((s.x[i]! - from) / width);
+    let j = i;
+    let minI = -1;
+    let maxI = -1;
+    let oddI = -1;
+    while (j < last && Math.floor((s.x[j]! - from) / width) === bucket) {
+      const v = s.y[j]!;
+      if (!Number.isFinite(v)) {
+        if (oddI < 0) oddI = j;
+      } else {
+        if (minI < 0 || v < s.y[minI]!) minI = j;
+        if (maxI < 0 || v > s.y[maxI]!) maxI = j;
+      }
+      j++;
+    }
+    const picks = [i, minI, maxI, oddI, j - 1].filter((k) => k >= 0).sort((a, b) => a - b);
+    for (const k of picks) push(k);
+    i = j;
+  }
+  if (last < end) push(last);
+  return { x: x.subarray(0, out), y: y.subarray(0, out), length: out, total: s.total, downsampled: true };
+}
