@@ -20,3 +20,10 @@ export function report(title: string, rows: Array<[string, string, string]>): vo
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [name, value, target] of rows) console.log(`  ${name.padEnd(w0)}  ${value.padStart(w1)}   ${target}`);
 }
+
+/** Growth from the start to the end of a run of samples: mean of the last third over mean of the first third, minus 1. */
+export function trend(samples: number[]): number {
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return mean(samples.slice(-third)) / mean(samples.slice(0, third)) - 1;
+}

@@ -4,7 +4,7 @@
  */
 import { runStoreBench } from './store-bench.js';
 import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
-import { machineLine, report } from './machine.js';
+import { machineLine, report, trend } from './machine.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   report('Server RSS under load', [
     ['samples MiB', rss.samplesMiB.join(' '), ''],
     ['spread (max-min)/min', `${fmt(rss.spread * 100, 1)}%`, 'target ≤ 20%'],
+    ['growth, last third vs first third', `${fmt(trend(rss.samplesMiB) * 100, 1)}%`, 'target within ±20%'],
   ]);
 }
 
