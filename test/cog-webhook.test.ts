@@ -5,7 +5,7 @@ import { TestStreamClient } from './helpers/sse-client.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ port: 0, db: ':memory:', quiet: true });
+  server = await startServer({ port: 0, db: ':memory:' });
 });
 afterAll(() => server.close());
 

@@ -71,7 +71,7 @@ async function ingestProxy(target: string, dropAnswers = 0) {
 }
 
 async function memoryServer(opts: { port?: number; token?: string } = {}): Promise<RunningServer> {
-  const server = await startServer({ port: opts.port ?? 0, db: ':memory:', quiet: true, ...(opts.token && { token: opts.token }) });
+  const server = await startServer({ port: opts.port ?? 0, db: ':memory:', ...(opts.token && { token: opts.token }) });
   cleanups.push(() => server.close());
   return server;
 }

@@ -7,7 +7,7 @@ let server: RunningServer;
 let client: Client;
 const warnings: string[] = [];
 beforeAll(async () => {
-  server = await startServer({ port: 0, db: ':memory:', quiet: true });
+  server = await startServer({ port: 0, db: ':memory:' });
   client = connect({ url: server.url, warn: (m) => warnings.push(m) });
 });
 afterAll(async () => {

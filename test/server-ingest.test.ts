@@ -5,7 +5,7 @@ import { getJson, postJson } from './helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ port: 0, db: ':memory:', quiet: true });
+  server = await startServer({ port: 0, db: ':memory:' });
 });
 afterAll(() => server.close());
 
@@ -108,7 +108,7 @@ describe('ingest', () => {
   });
 
   it('requires the token when the server has one', async () => {
-    const guarded = await startServer({ port: 0, db: ':memory:', token: 's3cret', quiet: true });
+    const guarded = await startServer({ port: 0, db: ':memory:', token: 's3cret' });
     try {
       const body = { executions: [{ id: 'a', start: { name: 'a' } }] };
       const denied = await postJson(`${guarded.url}/api/ingest`, body);

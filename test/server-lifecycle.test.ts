@@ -4,7 +4,7 @@ import { getJson, postJson } from './helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ port: 0, db: ':memory:', lostAfterMs: 300, quiet: true });
+  server = await startServer({ port: 0, db: ':memory:', lostAfterMs: 300 });
 });
 afterAll(() => server.close());
 

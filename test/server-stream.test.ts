@@ -16,7 +16,7 @@ function send(url: string, id: string, key: string, xs: number[], start = false)
 
 describe('live stream', () => {
   it('delivers list changes to everyone and points only to followers', async () => {
-    const server = await startServer({ port: 0, db: ':memory:', quiet: true });
+    const server = await startServer({ port: 0, db: ':memory:' });
     cleanups.push(() => server.close());
     const follower = new TestStreamClient(server.url, ['s-1']);
     const other = new TestStreamClient(server.url, []);
@@ -31,7 +31,7 @@ describe('live stream', () => {
   });
 
   it('resumes after the client drops with no gap and no duplicate', async () => {
-    const server = await startServer({ port: 0, db: ':memory:', quiet: true });
+    const server = await startServer({ port: 0, db: ':memory:' });
     cleanups.push(() => server.close());
     const client = new TestStreamClient(server.url, ['s-2']);
     cleanups.push(() => client.disconnect());
@@ -49,7 +49,7 @@ describe('live stream', () => {
   });
 
   it('tells a client whose position is no longer kept to resync', async () => {
-    const server = await startServer({ port: 0, db: ':memory:', quiet: true, stream: { ringEvents: 5 } });
+    const server = await startServer({ port: 0, db: ':memory:', stream: { ringEvents: 5 } });
     cleanups.push(() => server.close());
     const client = new TestStreamClient(server.url, ['s-3']);
     cleanups.push(() => client.disconnect());

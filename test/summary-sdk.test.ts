@@ -7,7 +7,7 @@ import { summaryErrorOf } from './helpers/summary-error.js';
 let server: RunningServer;
 let client: Client;
 beforeAll(async () => {
-  server = await startServer({ port: 0, db: ':memory:', quiet: true });
+  server = await startServer({ port: 0, db: ':memory:' });
   client = connect({ url: server.url, warn: () => {} });
 });
 afterAll(async () => {

@@ -17,8 +17,6 @@ export interface ServerOptions {
   token?: string | null;
   studioRoot?: string;
   stream?: StreamHubOptions;
-  /** Don't log to the console. */
-  quiet?: boolean;
 }
 
 export interface RunningServer {
