@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedRange, chartOptions, xAxisLabel, type ChartTheme } from './chart-options.js';
+import { boundedRange, chartOptions, unitTickSteps, xAxisLabel, type ChartTheme } from './chart-options.js';
 import { buildPanels } from './panels.js';
 
 const theme: ChartTheme = { text: '#000', muted: '#555', grid: '#eee', palette: ['red', 'green', 'blue'], odd: 'red', font: '12px sans-serif' };
@@ -43,5 +43,17 @@ describe('boundedRange', () => {
   it('opens a window around a single value and survives no data', () => {
     expect(range(boundedRange(undefined, undefined, 0.05), 5, 5)).toEqual([4.5, 5.5]);
     expect(range(boundedRange(undefined, undefined, 0.05), null, null)).toEqual([-0.05, 1.05]);
+  });
+});
+
+describe('ticks of an x-axis in units', () => {
+  it('stay on whole values once the range spans a few units', () => {
+    const steps = unitTickSteps(1, 12);
+    expect(steps.every((s) => Number.isInteger(s))).toBe(true);
+    expect(steps).toContain(1);
+    expect(steps).toContain(5);
+  });
+  it('may be fractional in a narrow zoom', () => {
+    expect(unitTickSteps(3, 3.5)).toContain(0.1);
   });
 });

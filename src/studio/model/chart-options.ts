@@ -76,6 +76,18 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme): uPlot.Axis {
   };
 }
 
+/** 1, 2, 5 × 10^k tick steps from 1e-9 to 5e15. */
+const NICE_STEPS = Array.from({ length: 25 }, (_, i) => i - 9).flatMap((e) => [1, 2, 5].map((m) => Number(`${m}e${e}`)));
+const WHOLE_STEPS = NICE_STEPS.filter((step) => step >= 1);
+
+/**
+ * Tick steps of an x-axis in the group's own units (epoch, step, token): those count in whole numbers, so once the range spans a
+ * few units the ticks stay on whole values (no "1.5 epoch"); a narrow zoom still gets fractional ticks.
+ */
+export function unitTickSteps(min: number, max: number): number[] {
+  return max - min >= 4 ? WHOLE_STEPS : NICE_STEPS;
+}
+
 function xAxis(panel: PanelModel, theme: ChartTheme): uPlot.Axis {
   const seconds = panel.xUnits === undefined;
   return {
@@ -90,7 +102,9 @@ function xAxis(panel: PanelModel, theme: ChartTheme): uPlot.Axis {
     grid: { show: true, stroke: theme.grid, width: 1 },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
     values: (_u, splits) => splits.map(seconds ? formatDuration : formatTick),
-    ...(seconds && { splits: (u: uPlot, _ai: number, min: number, max: number) => durationSplits(min, max, u.bbox.width / devicePixelRatioOf(u)) }),
+    ...(seconds
+      ? { splits: (u: uPlot, _ai: number, min: number, max: number) => durationSplits(min, max, u.bbox.width / devicePixelRatioOf(u)) }
+      : { incrs: (_u: uPlot, _ai: number, min: number, max: number) => unitTickSteps(min, max) }),
   };
 }
 
