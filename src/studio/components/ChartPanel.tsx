@@ -4,17 +4,10 @@ import type { PanelModel } from '../model/panels.js';
 import type { SeriesBuffer } from '../model/series-buffer.js';
 import { Legend } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
-import { UPlotChart, type XRange } from './UPlotChart.js';
+import { UPlotChart, type ChartSource } from './UPlotChart.js';
 
-interface Props {
-  panel: PanelModel;
-  series: Map<string, SeriesBuffer>;
-  version: number;
-  theme: ChartTheme;
-  syncKey: string;
+interface Props extends ChartSource {
   running: boolean;
-  zoom: XRange | null;
-  onZoom: (range: XRange | null) => void;
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
   /** A group panel is a landmark region; the summary-over-time chart lives inside the Summary region as a figure. */
   role?: 'region' | 'figure';

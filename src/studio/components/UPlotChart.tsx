@@ -14,17 +14,21 @@ export interface XRange {
   to: number;
 }
 
-interface Props {
+/** What every chart of a panel draws from: the panel model, the held series and when they last changed. */
+export interface ChartSource {
   panel: PanelModel;
   series: Map<string, SeriesBuffer>;
   /** Changes whenever held data changed (at most once per frame). */
   version: number;
   theme: ChartTheme;
   syncKey: string;
-  hidden: ReadonlySet<string>;
   /** The user's zoom on this panel's x-axis; null follows the newest data. */
   zoom: XRange | null;
   onZoom: (range: XRange | null) => void;
+}
+
+interface Props extends ChartSource {
+  hidden: ReadonlySet<string>;
   /** Zoomed into a range: read it again at this many points per series. */
   onRefine: (from: number, to: number, budget: number) => void;
   height?: number;
