@@ -1,7 +1,4 @@
 import { useState } from 'react';
-import type { ChartTheme } from '../model/chart-options.js';
-import type { PanelModel } from '../model/panels.js';
-import type { SeriesBuffer } from '../model/series-buffer.js';
 import { Legend } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
