@@ -1,7 +1,11 @@
 import { fromWireArray, type Execution, type MetricDef, type StreamEvent } from '../../protocol/index.js';
 import { getExecution, getSeries } from '../api/client.js';
+import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange } from '../model/series-buffer.js';
 import { liveStore, touchFollowed, type FollowedExecution } from './live-store.js';
+
+/** A live series keeps at most this many points in the tab; older stretches are reduced and re-read on zoom. */
+const LIVE_POINTS_PER_SERIES = 8192;
 
 /** Points per series asked for when a page opens: about 4 per pixel of a full-width chart (first/min/max/last). */
 export function initialBudget(): number {
@@ -103,6 +107,7 @@ export class ExecutionSync {
             newKeys = true;
           }
           appendPoints(s, p.x, fromWireArray(p.y));
+          boundHeldPoints(s, LIVE_POINTS_PER_SERIES);
         }
         if (newKeys) liveStore.setState({ followed: { ...f } });
         touchFollowed();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decimateForDisplay } from './decimate.js';
-import { seriesFrom } from './series-buffer.js';
+import { boundHeldPoints, decimateForDisplay } from './decimate.js';
+import { appendPoints, seriesFrom } from './series-buffer.js';
 
 function series(n: number, f: (i: number) => number) {
   const x = Array.from({ length: n }, (_, i) => i);
@@ -33,5 +33,36 @@ describe('decimateForDisplay', () => {
     expect(d.x[0]).toBe(50_000);
     expect(d.x[d.length - 1]).toBe(50_101);
     expect(d.length).toBe(102);
+  });
+});
+
+describe('boundHeldPoints', () => {
+  it('leaves a series within the bound alone', () => {
+    const s = series(1000, (i) => i);
+    expect(boundHeldPoints(s, 8192)).toBe(false);
+    expect(s.length).toBe(1000);
+  });
+
+  it('keeps the newest half exact, reduces the older half, keeps spikes and marks the series downsampled', () => {
+    const s = series(20_000, (i) => (i === 777 ? 1e6 : i % 2));
+    expect(boundHeldPoints(s, 8192)).toBe(true);
+    expect(s.length).toBeLessThanOrEqual(8192);
+    expect(s.downsampled).toBe(true);
+    expect(s.total).toBe(20_000);
+    const xs = Array.from(s.x.subarray(0, s.length));
+    expect(xs.slice(-4096)).toEqual(Array.from({ length: 4096 }, (_, i) => 20_000 - 4096 + i));
+    expect(Array.from(s.y.subarray(0, s.length))).toContain(1e6);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
+  });
+
+  it('stays bounded as points keep arriving', () => {
+    const s = series(0, (i) => i);
+    for (let i = 0; i < 100_000; i += 100) {
+      appendPoints(s, Array.from({ length: 100 }, (_, k) => i + k), Array.from({ length: 100 }, (_, k) => Math.sin(i + k)));
+      boundHeldPoints(s, 8192);
+      expect(s.length).toBeLessThanOrEqual(8192);
+    }
+    expect(s.total).toBe(100_000);
+    expect(s.x[s.length - 1]).toBe(99_999);
   });
 });

@@ -50,3 +50,27 @@ export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pi
   if (last < end) push(last);
   return { x: x.subarray(0, out), y: y.subarray(0, out), length: out, total: s.total, downsampled: true };
 }
+
+/**
+ * Keeps a live series' memory bounded: once it holds more than `max` points, the older half is reduced to first/min/max/last per
+ * bucket (spikes and NaN kept) and the series is marked downsampled, so zooming into that stretch reads it again from the server.
+ * The newest `max / 2` points stay exact. Mutates `s`; returns whether it reduced anything.
+ */
+export function boundHeldPoints(s: SeriesBuffer, max: number): boolean {
+  if (s.length <= max) return false;
+  const recent = Math.floor(max / 2);
+  const split = s.length - recent;
+  const older: SeriesBuffer = { ...s, x: s.x.subarray(0, split), y: s.y.subarray(0, split), length: split };
+  const reduced = decimateForDisplay(older, older.x[0]!, older.x[split - 1]!, Math.floor(max / 16));
+  const x = new Float64Array(max + 1);
+  const y = new Float64Array(max + 1);
+  x.set(reduced.x.subarray(0, reduced.length));
+  y.set(reduced.y.subarray(0, reduced.length));
+  x.set(s.x.subarray(split, s.length), reduced.length);
+  y.set(s.y.subarray(split, s.length), reduced.length);
+  s.x = x;
+  s.y = y;
+  s.length = reduced.length + recent;
+  s.downsampled = true;
+  return true;
+}
