@@ -1,4 +1,4 @@
-import type { PointSummary } from '../downsample.js';
+import type { PointSummary } from '../../protocol/downsample.js';
 
 /**
  * The coarse tier stored with each chunk: for every block of BLOCK_SIZE points, its first/last/min/max (+ first

@@ -1,5 +1,5 @@
 import { toWireArray, type SeriesData } from '../../protocol/index.js';
-import { bucketsForBudget, M4 } from '../downsample.js';
+import { bucketsForBudget, M4 } from '../../protocol/downsample.js';
 import { BLOCK_SIZE, BlockTable } from './block-table.js';
 import { decodeBlock, decodeChunk } from './chunk.js';
 

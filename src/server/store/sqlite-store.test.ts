@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError, type ExecutionUpdate, type IngestBatch, type StreamEvent, type WireNumber } from '../../protocol/index.js';
-import { M4, bucketsForBudget } from '../downsample.js';
+import { M4, bucketsForBudget } from '../../protocol/downsample.js';
 import { openStore, type Store } from './index.js';
 
 const T0 = 1_700_000_000_000;

@@ -1,3 +1,4 @@
+import { M4 } from '../../protocol/downsample.js';
 import { lowerBound, type SeriesBuffer } from './series-buffer.js';
 
 /**
@@ -13,42 +14,19 @@ export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pi
   const end = Math.min(s.length, lowerBound(s, to) + 1);
   const n = end - start;
   if (n <= buckets * 4) return { ...s, x: s.x.subarray(start, end), y: s.y.subarray(start, end), length: n };
-  const x = new Float64Array(buckets * 5 + 2);
-  const y = new Float64Array(buckets * 5 + 2);
-  let out = 0;
-  const push = (i: number) => {
-    if (out > 0 && x[out - 1] === s.x[i]) return;
-    x[out] = s.x[i]!;
-    y[out] = s.y[i]!;
-    out++;
-  };
-  const width = (to - from) / buckets || 1;
-  let i = start;
-  // The neighbour before the range is kept as it is.
-  if (s.x[i]! < from) push(i++);
-  const last = s.x[end - 1]! > to ? end - 1 : end;
-  while (i < last) {
-    const bucket = Math.floor((s.x[i]! - from) / width);
-    let j = i;
-    let minI = -1;
-    let maxI = -1;
-    let oddI = -1;
-    while (j < last && Math.floor((s.x[j]! - from) / width) === bucket) {
-      const v = s.y[j]!;
-      if (!Number.isFinite(v)) {
-        if (oddI < 0) oddI = j;
-      } else {
-        if (minI < 0 || v < s.y[minI]!) minI = j;
-        if (maxI < 0 || v > s.y[maxI]!) maxI = j;
-      }
-      j++;
-    }
-    const picks = [i, minI, maxI, oddI, j - 1].filter((k) => k >= 0).sort((a, b) => a - b);
-    for (const k of picks) push(k);
-    i = j;
-  }
-  if (last < end) push(last);
-  return { x: x.subarray(0, out), y: y.subarray(0, out), length: out, total: s.total, downsampled: true };
+  // The neighbours just outside [from, to] are kept as they are; the points inside go through the server's M4 reduction.
+  const inFrom = s.x[start]! < from ? start + 1 : start;
+  const inTo = s.x[end - 1]! > to ? end - 1 : end;
+  const m4 = new M4(from, to, buckets);
+  m4.addPoints(s.x, s.y, inFrom, inTo);
+  const reduced = m4.result();
+  const x: number[] = [];
+  const y: number[] = [];
+  if (inFrom > start) { x.push(s.x[start]!); y.push(s.y[start]!); }
+  x.push(...reduced.x);
+  y.push(...reduced.y);
+  if (inTo < end) { x.push(s.x[inTo]!); y.push(s.y[inTo]!); }
+  return { x: Float64Array.from(x), y: Float64Array.from(y), length: x.length, total: s.total, downsampled: true };
 }
 
 /**
