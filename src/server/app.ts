@@ -23,7 +23,7 @@ interface Route {
   handler: Handler;
 }
 
-const routes: Route[] = [
+const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest$/, handler: postIngest },
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, handler: postCogWebhook },
   { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
@@ -32,10 +32,6 @@ const routes: Route[] = [
   { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
   { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
-
-export function addRoute(method: string, pattern: RegExp, handler: Handler): void {
-  routes.push({ method, pattern, handler });
-}
 
 export function createHandler(ctx: AppContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
