@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, currentScope, recordMetric, type Client } from '../src/sdk/index.js';
+import { connect, currentScope, recordMetric, SummaryError, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postJson } from './helpers/server.js';
-import { summaryErrorOf } from './helpers/summary-error.js';
+import { thrownBy } from './helpers/thrown.js';
 
 let server: RunningServer;
 let client: Client;
@@ -263,3 +263,7 @@ describe('raw HTTP clients', () => {
     expect((await getJson(`${server.url}/api/executions/${id}`)).status).toBe(404);
   });
 });
+
+function summaryErrorOf(fn: () => void): SummaryError {
+  return thrownBy(fn, SummaryError);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySummaryOp, getSummaryValue, hasSummaryValue, SummaryError, summaryTypeOf } from './summary.js';
 import type { SummaryMode, SummaryObject, SummaryValue } from './types.js';
-import { summaryErrorOf } from '../../test/helpers/summary-error.js';
+import { thrownBy } from '../../test/helpers/thrown.js';
 
 /** Applies `record_metric` calls in order, like a Cog predictor would, and returns the summary. */
 function run(...calls: [key: string, value: SummaryValue | null, mode?: SummaryMode][]): SummaryObject {
@@ -257,3 +257,7 @@ describe('getSummaryValue / hasSummaryValue', () => {
     expect(hasSummaryValue(s, 'flag')).toBe(true);
   });
 });
+
+function summaryErrorOf(fn: () => void): SummaryError {
+  return thrownBy(fn, SummaryError);
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySummaryOp, ValidationError, type Execution, type SummaryObject } from '../protocol/index.js';
 import { COG_SKIPPED_KEY, cogExecutionId, cogPredictionToUpdate, cogSummary, parseCogPrediction, sanitizeCogKey, summaryOpsToMatch } from './cog.js';
+import { thrownBy } from '../../test/helpers/thrown.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const CREATED = '2026-11-20T10:00:00.000000+00:00';
@@ -18,13 +19,7 @@ function running(extra: Partial<Execution> = {}): Execution {
 }
 
 function validationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return e as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
+  return thrownBy(fn, ValidationError);
 }
 
 /** What the store would hold after applying `ops` to `summary`. */
