@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IngestAck, IngestBatch } from '../src/protocol/index.js';
+import { BINARY_BATCH_TYPE, decodeBinaryBatch, type IngestAck, type IngestBatch, type SeriesColumns } from '../src/protocol/index.js';
 import { connect, Metric } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
  * lose the answer to the first `dropAnswers` requests after the server stored them (as a connection reset would).
  */
 async function ingestProxy(target: string, dropAnswers = 0) {
-  const batches: IngestBatch[] = [];
+  const batches: IngestBatch<SeriesColumns>[] = [];
   const answers: Array<{ status: number; body: IngestAck & { error?: string } }> = [];
   let concurrent = 0;
   let maxConcurrent = 0;
@@ -48,11 +48,12 @@ async function ingestProxy(target: string, dropAnswers = 0) {
     maxConcurrent = Math.max(maxConcurrent, concurrent);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString();
-    batches.push(JSON.parse(body) as IngestBatch);
+    const body = Buffer.concat(chunks);
+    expect(req.headers['content-type']).toBe(BINARY_BATCH_TYPE);
+    batches.push(decodeBinaryBatch(body) as IngestBatch<SeriesColumns>);
     const upstream = await fetch(`${target}${req.url}`, {
       method: req.method,
-      headers: { 'content-type': 'application/json', ...(req.headers.authorization && { authorization: req.headers.authorization }) },
+      headers: { 'content-type': BINARY_BATCH_TYPE, ...(req.headers.authorization && { authorization: req.headers.authorization }) },
       body,
     });
     const text = await upstream.text();

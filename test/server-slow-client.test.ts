@@ -18,7 +18,7 @@ describe('a stream client too slow to keep up', () => {
       // ~200 KB per event; the paused reader lets the socket back up.
       let x = 0;
       for (let i = 0; i < 200; i++) {
-        server.hub.publish({ type: 'points', executionId: 'slow', series: [{ key: 'k', x: y.map(() => x++), y }] });
+        server.hub.publish({ type: 'points', executionId: 'slow', series: [{ key: 'k', x: Float64Array.from(y, () => x++), y: Float64Array.from(y) }] });
       }
       res.on('data', (chunk: string) => {
         for (const m of parser.push(chunk)) events.push(JSON.parse(m.data) as StreamEvent);

@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './summary-keys.js';
 export * from "./sse-parser.js";
 export * from "./summary.js";
+export * from './binary-batch.js';

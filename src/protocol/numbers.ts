@@ -1,4 +1,4 @@
-import type { WireNumber } from './types.js';
+import type { SeriesColumns, SeriesPoints, WireNumber } from './types.js';
 
 export function toWire(v: number): WireNumber {
   if (Number.isFinite(v)) return v;
@@ -26,4 +26,10 @@ export function fromWireArray(values: readonly WireNumber[]): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = fromWire(values[i]!);
   return out;
+}
+
+/** Points in columns; wire-form points (JSON arrays, NaN as a string) are converted. */
+export function toColumns(p: SeriesPoints | SeriesColumns): SeriesColumns {
+  if (p.x instanceof Float64Array) return p as SeriesColumns;
+  return { key: p.key, x: Float64Array.from(p.x), y: fromWireArray((p as SeriesPoints).y) };
 }

@@ -84,21 +84,37 @@ export interface ExecutionEnd {
   error?: string;
 }
 
-/** Everything a batch says about one execution. Applied in this order: start, definitions, points, summary, end. */
-export interface ExecutionUpdate {
+/**
+ * Points of one series once accepted: plain doubles, NaN and ±Infinity included. Binary batches decode straight into
+ * these (views on the request body), JSON batches are converted after validation.
+ */
+export interface SeriesColumns {
+  key: string;
+  x: Float64Array;
+  y: Float64Array;
+}
+
+/**
+ * Everything a batch says about one execution. Applied in this order: start, definitions, points, summary, end.
+ * `P` is how points are held: wire JSON (`SeriesPoints`) or accepted columns (`SeriesColumns`).
+ */
+export interface ExecutionUpdate<P = SeriesPoints> {
   id: string;
   start?: ExecutionStart;
   definitions?: MetricDef[];
-  points?: SeriesPoints[];
+  points?: P[];
   summary?: SummaryOp[];
   end?: ExecutionEnd;
 }
 
-export interface IngestBatch {
+export interface IngestBatch<P = SeriesPoints> {
   /** Chosen by the client; a retried batch with the same id is acknowledged again but stored once. */
   batchId?: string;
-  executions: ExecutionUpdate[];
+  executions: ExecutionUpdate<P>[];
 }
+
+/** A batch as the store takes it: validated, points in columns. */
+export type AcceptedBatch = IngestBatch<SeriesColumns>;
 
 export interface IngestAck {
   ok: true;

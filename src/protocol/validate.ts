@@ -1,10 +1,10 @@
 import { LIMITS } from './limits.js';
-import { isWireNumber } from './numbers.js';
+import { fromWireArray, isWireNumber } from './numbers.js';
 import { summaryKeyProblem, summaryValueProblem } from './summary-keys.js';
 import {
   END_STATUSES, SUMMARY_MODES,
-  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type GroupDef, type IngestBatch, type Labels,
-  type MetricDef, type ScaleDef, type SeriesPoints, type SummaryOp,
+  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
+  type AcceptedBatch, type MetricDef, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
 /** Bad input: names the offending field (`path`) and the rule it broke. */
@@ -153,12 +153,19 @@ function validateEnd(v: unknown, path: string): ExecutionEnd {
 /** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */
 interface Budget { points: number }
 
-function validatePoints(v: unknown, path: string, budget: Budget): SeriesPoints {
+/** A column of a JSON batch (an array) or of a binary one (a Float64Array). */
+function column(v: unknown, path: string): unknown[] | Float64Array {
+  if (!(v instanceof Float64Array)) return array(v, path, LIMITS.maxPointsPerBatch);
+  if (v.length > LIMITS.maxPointsPerBatch) fail(path, `must have at most ${LIMITS.maxPointsPerBatch} items (got ${v.length})`);
+  return v;
+}
+
+function validatePoints(v: unknown, path: string, budget: Budget): SeriesColumns {
   const o = object(v, path);
   noUnknownFields(o, ['key', 'x', 'y'], path);
   const key = metricKey(o.key, join(path, 'key'));
-  const x = array(o.x, join(path, 'x'), LIMITS.maxPointsPerBatch);
-  const y = array(o.y, join(path, 'y'), LIMITS.maxPointsPerBatch);
+  const x = column(o.x, join(path, 'x'));
+  const y = column(o.y, join(path, 'y'));
   if (x.length !== y.length) fail(join(path, 'y'), `must have as many items as x (${x.length}, got ${y.length})`);
   budget.points += x.length;
   if (budget.points > LIMITS.maxPointsPerBatch) fail(join(path, 'x'), `a batch may hold at most ${LIMITS.maxPointsPerBatch} points`);
@@ -168,9 +175,13 @@ function validatePoints(v: unknown, path: string, budget: Budget): SeriesPoints 
     if (typeof xi !== 'number' || !Number.isFinite(xi)) fail(`${path}.x[${i}]`, 'must be a finite number');
     if (!(xi > prev)) fail(`${path}.x[${i}]`, `x must increase within a series (${xi} is not greater than ${prev})`);
     prev = xi;
+  }
+  const xs = x instanceof Float64Array ? x : Float64Array.from(x as number[]);
+  if (y instanceof Float64Array) return { key, x: xs, y };
+  for (let i = 0; i < y.length; i++) {
     if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
   }
-  return { key, x: x as number[], y: y as SeriesPoints['y'] };
+  return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']) };
 }
 
 function validateSummaryOp(v: unknown, path: string): SummaryOp {
@@ -188,12 +199,12 @@ function validateSummaryOp(v: unknown, path: string): SummaryOp {
   return { key, value: o.value as SummaryOp['value'], mode: mode as SummaryOp['mode'], ...(x !== undefined && { x }) };
 }
 
-function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpdate {
+function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpdate<SeriesColumns> {
   const o = object(v, path);
   noUnknownFields(o, ['id', 'start', 'definitions', 'points', 'summary', 'end'], path);
   const id = text(o.id, join(path, 'id'), LIMITS.maxIdLength);
   if (!ID_PATTERN.test(id)) fail(join(path, 'id'), 'must start with a letter or digit and contain only letters, digits, "_", ".", ":" and "-"');
-  const update: ExecutionUpdate = { id };
+  const update: ExecutionUpdate<SeriesColumns> = { id };
   const start = optional(o, 'start', path, validateStart);
   if (start) update.start = start;
   if (o.definitions !== undefined) {
@@ -222,8 +233,11 @@ function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpda
   return update;
 }
 
-/** Checks the shape of a whole ingest batch. Rules that need stored state (unknown execution, x above stored x, conflicting definitions) are the store's. */
-export function validateIngestBatch(v: unknown): IngestBatch {
+/**
+ * Checks the shape of a whole ingest batch, JSON or decoded binary, and returns it with points in columns. Rules that need
+ * stored state (unknown execution, x above stored x, conflicting definitions) are the store's.
+ */
+export function validateIngestBatch(v: unknown): AcceptedBatch {
   const o = object(v, '');
   noUnknownFields(o, ['batchId', 'executions'], '');
   const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));

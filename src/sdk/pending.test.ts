@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { validateIngestBatch, type ExecutionUpdate } from '../protocol/index.js';
-import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
+import { decodeBinaryBatch, encodeBinaryBatch, validateIngestBatch, type ExecutionUpdate } from '../protocol/index.js';
+import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits, type PendingPoints } from './pending.js';
 
 const limits = (overrides: Partial<BatchLimits>): BatchLimits => ({ ...DEFAULT_BATCH_LIMITS, ...overrides });
 
 /** Takes batches until nothing waits; each must be a valid ingest batch. */
-function drain(p: PendingBatches, l: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate[][] {
-  const batches: ExecutionUpdate[][] = [];
+function drain(p: PendingBatches, l: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<PendingPoints>[][] {
+  const batches: ExecutionUpdate<PendingPoints>[][] = [];
   while (!p.empty) {
     const executions = p.take(l);
-    validateIngestBatch({ batchId: `b${batches.length}`, executions });
+    validateIngestBatch(decodeBinaryBatch(encodeBinaryBatch({ batchId: `b${batches.length}`, executions })));
     batches.push(executions);
     if (batches.length > 10_000) throw new Error('take() makes no progress');
   }
   return batches;
 }
 
-function xsOf(batches: ExecutionUpdate[][], id: string, key: string): number[] {
+function xsOf(batches: ExecutionUpdate<PendingPoints>[][], id: string, key: string): number[] {
   return batches.flat().filter((u) => u.id === id).flatMap((u) => u.points ?? []).filter((s) => s.key === key).flatMap((s) => s.x);
 }
 
 describe('PendingBatches', () => {
-  it('sends start, definitions, points (columnar, NaN as text), summary and end of an execution in one update', () => {
+  it('sends start, definitions, points (columnar, NaN kept as a number), summary and end of an execution in one update', () => {
     const p = new PendingBatches(1000);
     p.start('e1', { name: 'run' });
     p.define('e1', { key: 'loss' });
@@ -32,7 +32,7 @@ describe('PendingBatches', () => {
     expect(p.points).toBe(2);
     expect(drain(p)).toEqual([[{
       id: 'e1', start: { name: 'run' }, definitions: [{ key: 'loss' }],
-      points: [{ key: 'loss', x: [1, 2], y: [0.5, 'NaN'] }],
+      points: [{ key: 'loss', x: [1, 2], y: [0.5, NaN] }],
       summary: [{ key: 'a', value: 1, mode: 'replace', x: 0.1 }], end: { status: 'succeeded' },
     }]]);
     expect(p.points).toBe(0);

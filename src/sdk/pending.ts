@@ -1,6 +1,6 @@
 import {
-  LIMITS, toWireArray,
-  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type MetricDef, type SeriesPoints, type SummaryOp,
+  LIMITS,
+  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type MetricDef, type NumberColumns, type SummaryOp,
 } from '../protocol/index.js';
 
 /** How much one ingest batch may carry; all well under the server's LIMITS so a batch is never refused for its size. */
@@ -11,7 +11,7 @@ export interface BatchLimits {
   definitions: number;
   summaryOps: number;
   executions: number;
-  /** Estimated JSON size. */
+  /** Estimated size in the binary encoding. */
   bytes: number;
 }
 
@@ -24,11 +24,17 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   bytes: LIMITS.maxBatchBytes / 2,
 };
 
-/** Worst-case JSON size of one point (two doubles) and of a series item around its key. */
-const POINT_BYTES = 50;
+/** Size of one point in the binary encoding (two doubles), and of a series item's header around its key. */
+const POINT_BYTES = 16;
 const SERIES_BYTES = 40;
 
 interface Columns {
+  x: number[];
+  y: number[];
+}
+
+/** Points of one series as taken for a batch: plain numbers, NaN and ±Infinity included. */
+export interface PendingPoints extends NumberColumns {
   x: number[];
   y: number[];
 }
@@ -158,12 +164,12 @@ export class PendingBatches {
    * not fit stays for the next batch, and nothing that must follow it (points after their definitions, the end after
    * everything) is sent before it.
    */
-  take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate[] {
+  take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<PendingPoints>[] {
     const budget = new Budget({ ...limits });
-    const out: ExecutionUpdate[] = [];
+    const out: ExecutionUpdate<PendingPoints>[] = [];
     for (const [id, e] of this.executions) {
       if (!budget.take('executions', id.length + 10)) break;
-      const update: ExecutionUpdate = { id };
+      const update: ExecutionUpdate<PendingPoints> = { id };
       out.push(update);
       const complete = this.takeExecution(e, update, budget);
       if (!complete) break;
@@ -173,7 +179,7 @@ export class PendingBatches {
   }
 
   /** Moves what fits of one execution into `update`; true when nothing of it is left. */
-  private takeExecution(e: PendingExecution, update: ExecutionUpdate, budget: Budget): boolean {
+  private takeExecution(e: PendingExecution, update: ExecutionUpdate<PendingPoints>, budget: Budget): boolean {
     if (e.start) {
       if (!budget.take(null, e.start.bytes)) return false;
       update.start = e.start.item;
@@ -183,7 +189,7 @@ export class PendingBatches {
     if (definitions.length) update.definitions = definitions;
     if (e.definitions.length) return false;
 
-    const points: SeriesPoints[] = [];
+    const points: PendingPoints[] = [];
     let pointsComplete = true;
     for (const [key, c] of e.points) {
       if (c.x.length === 0) {
@@ -200,7 +206,7 @@ export class PendingBatches {
       const y = all ? c.y : c.y.splice(0, n);
       if (all) e.points.delete(key);
       this.pointCount -= n;
-      points.push({ key, x, y: toWireArray(y) });
+      points.push({ key, x, y });
       if (!all) {
         pointsComplete = false;
         break;

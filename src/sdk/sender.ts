@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IngestBatch } from '../protocol/index.js';
+import { BINARY_BATCH_TYPE, encodeBinaryBatch, type IngestBatch, type NumberColumns } from '../protocol/index.js';
 import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
 
 export interface SenderOptions {
@@ -39,7 +39,7 @@ export class Sender {
   private inFlight = false;
   private sendingPoints = 0;
   private scheduled = false;
-  private retry: { batch: IngestBatch; attempt: number } | null = null;
+  private retry: { batch: OutgoingBatch; attempt: number } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private recordedSeq = 0;
   private ackedSeq = 0;
@@ -116,9 +116,9 @@ export class Sender {
         this.ack(seq);
         return;
       }
-      const { batch, attempt } = this.retry ?? { batch: { batchId: randomUUID(), executions: this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS) }, attempt: 0 };
+      const { batch, attempt } = this.retry ?? { batch: encode(this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS)), attempt: 0 };
       this.inFlight = true;
-      this.sendingPoints = pointsIn(batch);
+      this.sendingPoints = batch.points;
       const outcome = await this.post(batch);
       this.inFlight = false;
       if (outcome === 'retry') {
@@ -153,12 +153,12 @@ export class Sender {
     });
   }
 
-  private async post(batch: IngestBatch): Promise<'done' | 'retry'> {
+  private async post(batch: OutgoingBatch): Promise<'done' | 'retry'> {
     try {
       const res = await fetch(`${this.opts.url}/api/ingest`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) },
-        body: JSON.stringify(batch),
+        headers: { 'content-type': BINARY_BATCH_TYPE, ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) },
+        body: batch.body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
@@ -193,10 +193,16 @@ export class Sender {
   }
 }
 
-function pointsIn(batch: IngestBatch): number {
-  let n = 0;
-  for (const u of batch.executions) for (const p of u.points ?? []) n += p.x.length;
-  return n;
+/** A batch ready to go, encoded once: a retry sends the same bytes, batch id included. */
+interface OutgoingBatch {
+  body: Uint8Array<ArrayBuffer>;
+  points: number;
+}
+
+function encode(executions: IngestBatch<NumberColumns>['executions']): OutgoingBatch {
+  let points = 0;
+  for (const u of executions) for (const p of u.points ?? []) points += p.x.length;
+  return { body: encodeBinaryBatch({ batchId: randomUUID(), executions }), points };
 }
 
 function errorMessage(body: string): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
-import { checkToken, listParam, numberParam, readJson, sendError, sendJson } from './http-util.js';
+import { BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
+import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
 import { serveStudio } from './static-files.js';
@@ -58,7 +58,8 @@ export function createHandler(ctx: AppContext) {
 
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkToken(ctx.token, req);
-  const body = await readJson(req, LIMITS.maxBatchBytes);
+  const binary = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === BINARY_BATCH_TYPE;
+  const body = binary ? decodeBinaryBatch(await readBody(req, LIMITS.maxBatchBytes)) : await readJson(req, LIMITS.maxBatchBytes);
   sendJson(res, 200, ingest(ctx.store, ctx.hub, body));
 }
 

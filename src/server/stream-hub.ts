@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { formatEventId, parseEventId, type StreamEvent } from '../protocol/index.js';
+import { estimatedFrameBytes, toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
   /** Events kept for replay on reconnect. */
@@ -15,7 +16,11 @@ export interface StreamHubOptions {
 interface Stored {
   seq: number;
   executionId: string | null;
-  frame: string;
+  /** Built when first sent: points nobody follows are never turned into JSON. */
+  frame: string | null;
+  /** Until then, the event itself. */
+  event: HubEvent | null;
+  bytes: number;
 }
 
 interface Connection {
@@ -25,7 +30,7 @@ interface Connection {
   lagging: boolean;
 }
 
-function executionIdOf(event: StreamEvent): string | null {
+function executionIdOf(event: HubEvent): string | null {
   switch (event.type) {
     case 'definitions':
     case 'points':
@@ -67,9 +72,11 @@ export class StreamHub {
     return this.connections.size;
   }
 
-  publish(event: StreamEvent): void {
+  publish(event: HubEvent): void {
     const seq = ++this.seq;
-    const stored: Stored = { seq, executionId: executionIdOf(event), frame: frame(event, formatEventId(this.epoch, seq)) };
+    const stored: Stored = { seq, executionId: executionIdOf(event), frame: null, event, bytes: 0 };
+    if (event.type === 'points') stored.bytes = estimatedFrameBytes(event);
+    else stored.bytes = this.frameOf(stored).length;
     this.remember(stored);
     for (const c of this.connections) this.deliver(c, stored);
   }
@@ -119,19 +126,27 @@ export class StreamHub {
   private deliver(c: Connection, stored: Stored): void {
     if (c.lagging) return;
     if (stored.executionId !== null && !c.follow.has(stored.executionId)) return;
-    c.res.write(stored.frame);
+    c.res.write(this.frameOf(stored));
     if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+  }
+
+  private frameOf(stored: Stored): string {
+    if (stored.frame === null) {
+      stored.frame = frame(toWireEvent(stored.event!), formatEventId(this.epoch, stored.seq));
+      stored.event = null;
+    }
+    return stored.frame;
   }
 
   private remember(stored: Stored): void {
     if (this.ring.length === 0) this.ringStart = stored.seq;
     this.ring.push(stored);
-    this.ringBytes += stored.frame.length;
+    this.ringBytes += stored.bytes;
     // Trim in bulk, with some slack, so trimming stays amortised O(1) per event.
     if (this.ring.length <= this.opts.ringEvents + 1024 && this.ringBytes <= this.opts.ringBytes) return;
     let drop = 0;
     while (this.ring.length - drop > 1 && (this.ring.length - drop > this.opts.ringEvents || this.ringBytes > this.opts.ringBytes * 0.9)) {
-      this.ringBytes -= this.ring[drop]!.frame.length;
+      this.ringBytes -= this.ring[drop]!.bytes;
       drop++;
     }
     this.ring = this.ring.slice(drop);

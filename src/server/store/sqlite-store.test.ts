@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError, type ExecutionUpdate, type IngestBatch, type StreamEvent, type WireNumber } from '../../protocol/index.js';
 import { M4, bucketsForBudget } from '../../protocol/downsample.js';
 import { openStore, type Store } from './index.js';
+import { toWireEvent } from '../hub-event.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -83,7 +84,7 @@ for (const kind of ['memory', 'file'] as const) {
         }],
       }, T0 + 1000);
       expect(events.map((e) => e.type)).toEqual(['execution', 'definitions', 'points', 'summary']);
-      const [execution, definitions, points, summary] = events as [
+      const [execution, definitions, points, summary] = events.map(toWireEvent) as [
         Extract<StreamEvent, { type: 'execution' }>, Extract<StreamEvent, { type: 'definitions' }>,
         Extract<StreamEvent, { type: 'points' }>, Extract<StreamEvent, { type: 'summary' }>];
       expect(execution.execution).toMatchObject({ id: 'run-1', lastSeenAt: T0 + 1000, metricCount: 2, summary: { acc: 0.5 } });

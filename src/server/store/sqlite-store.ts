@@ -2,10 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  fromWireArray, sameDefinition, toWireArray, ValidationError,
+  sameDefinition, toColumns, toWireArray, ValidationError,
   type Execution, type ExecutionDetail, type ExecutionList, type ExecutionUpdate, type IngestBatch, type MetricDef,
-  type SeriesData, type SeriesPoints, type StreamEvent, type SummaryObject, type WireNumber,
+  type SeriesColumns, type SeriesData, type SeriesPoints, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
+import type { HubEvent } from '../hub-event.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
@@ -108,14 +109,14 @@ export class SqliteStore implements Store {
     this.timer?.unref();
   }
 
-  applyBatch(batch: IngestBatch, now: number): ApplyResult {
+  applyBatch(batch: IngestBatch<SeriesColumns | SeriesPoints>, now: number): ApplyResult {
     const small: number[] = [];
     const result = this.db.transaction((): ApplyResult => {
       if (batch.batchId !== undefined) {
         const seen = this.sql.batch.get(batch.batchId);
         if (seen) return { duplicate: true, points: seen.points, events: [] };
       }
-      const events: StreamEvent[] = [];
+      const events: HubEvent[] = [];
       let points = 0;
       batch.executions.forEach((u, i) => {
         points += this.applyUpdate(u, `executions[${i}]`, now, events, small);
@@ -130,7 +131,7 @@ export class SqliteStore implements Store {
   }
 
   /** Applies one execution's update (start → definitions → points → summary → end); returns the points stored. */
-  private applyUpdate(u: ExecutionUpdate, path: string, now: number, events: StreamEvent[], small: number[]): number {
+  private applyUpdate(u: ExecutionUpdate<SeriesColumns | SeriesPoints>, path: string, now: number, events: HubEvent[], small: number[]): number {
     const row = this.startOrFind(u, path, now);
     const hasData = !!(u.definitions?.length || u.points?.length || u.summary?.length);
     if (ENDED.has(row.status)) {
@@ -146,10 +147,11 @@ export class SqliteStore implements Store {
     row.last_seen_at = now;
 
     const newDefinitions = this.addDefinitions(u, path);
-    const streamed: SeriesPoints[] = [];
+    const streamed: SeriesColumns[] = [];
     let points = 0;
-    u.points?.forEach((p, j) => {
-      this.appendPoints(u.id, p.key, Float64Array.from(p.x), fromWireArray(p.y), `${path}.points[${j}].x[0]`, small);
+    u.points?.forEach((wire, j) => {
+      const p = toColumns(wire);
+      this.appendPoints(u.id, p.key, p.x, p.y, `${path}.points[${j}].x[0]`, small);
       streamed.push(p);
       points += p.x.length;
     });
@@ -160,8 +162,9 @@ export class SqliteStore implements Store {
       const derived = applySummaryOps(summary, u.summary, `${path}.summary`, (now - row.started_at) / 1000,
         (key) => this.sql.series.get(u.id, key)?.last_x ?? null);
       for (const d of derived) {
-        this.appendPoints(u.id, d.key, Float64Array.from(d.x), Float64Array.from(d.y), `${path}.summary`, small);
-        streamed.push({ key: d.key, x: d.x, y: toWireArray(d.y) });
+        const columns = { key: d.key, x: Float64Array.from(d.x), y: Float64Array.from(d.y) };
+        this.appendPoints(u.id, d.key, columns.x, columns.y, `${path}.summary`, small);
+        streamed.push(columns);
       }
     }
     if (u.end && !alreadyEnded) {
@@ -185,7 +188,7 @@ export class SqliteStore implements Store {
     return points;
   }
 
-  private startOrFind(u: ExecutionUpdate, path: string, now: number): ExecutionRow {
+  private startOrFind(u: Pick<ExecutionUpdate, 'id' | 'start'>, path: string, now: number): ExecutionRow {
     const row = this.sql.execution.get(u.id);
     if (row) {
       if (u.start && u.start.name !== row.name) {
@@ -202,7 +205,7 @@ export class SqliteStore implements Store {
     return created;
   }
 
-  private addDefinitions(u: ExecutionUpdate, path: string): MetricDef[] {
+  private addDefinitions(u: Pick<ExecutionUpdate, 'id' | 'definitions'>, path: string): MetricDef[] {
     const added: MetricDef[] = [];
     u.definitions?.forEach((def, j) => {
       const existing = this.sql.definition.get(u.id, def.key);

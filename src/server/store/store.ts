@@ -1,6 +1,7 @@
 import type {
-  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, IngestBatch, SeriesData, StreamEvent,
+  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, IngestBatch, SeriesColumns, SeriesData, SeriesPoints,
 } from '../../protocol/index.js';
+import type { HubEvent } from '../hub-event.js';
 
 export interface ApplyResult {
   /** The batch id was seen before: nothing was stored again, `events` is empty. */
@@ -8,7 +9,7 @@ export interface ApplyResult {
   /** Points stored by this batch. */
   points: number;
   /** What changed, in order, for the live stream: `execution` upserts, `definitions`, `points`, `summary`. */
-  events: StreamEvent[];
+  events: HubEvent[];
 }
 
 export interface ListQuery {
@@ -32,7 +33,8 @@ export interface RangeQuery {
  * transaction or throws a `ValidationError` (status 400/404/409/413) having stored nothing.
  */
 export interface Store {
-  applyBatch(batch: IngestBatch, now: number): ApplyResult;
+  /** Takes validated batches (`validateIngestBatch`); points may also be in wire form, which is converted. */
+  applyBatch(batch: IngestBatch<SeriesColumns | SeriesPoints>, now: number): ApplyResult;
   listExecutions(query: ListQuery): ExecutionList;
   getExecution(id: string): ExecutionDetail | null;
   readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[];
