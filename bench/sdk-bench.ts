@@ -22,7 +22,8 @@ export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000):
     const t0 = performance.now();
     await execution.run(async () => {
       for (let x = 0; x < pointsPerSeries; x++) {
-        for (const m of metrics) m.record(Math.sin(x / 100) + x * 1e-6, { at: x });
+        const value = Math.sin(x / 100) + x * 1e-6;
+        for (const m of metrics) m.record(value, { at: x });
         if (x % 200 === 0) {
           await yieldToLoop();
           // Backpressure instead of overflowing the SDK's buffer: the figure is what is stored, not what is dropped.

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BINARY_BATCH_TYPE, decodeBinaryBatch, type IngestAck, type IngestBatch, type SeriesColumns } from '../src/protocol/index.js';
 import { connect, Metric } from '../src/sdk/index.js';
+import { DEFAULT_BATCH_LIMITS } from '../src/sdk/pending.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
 
@@ -144,8 +145,9 @@ describe('SDK delivery', () => {
     const a = new Metric('a', { throttle: null, group: 'g' });
     const b = new Metric('b', { throttle: null });
     const e = c.startExecution('split');
+    const total = DEFAULT_BATCH_LIMITS.points * 2 + 20_000;
     await e.run(async () => {
-      for (let i = 0; i < 120_000; i++) {
+      for (let i = 0; i < total; i++) {
         a.record(i, { at: i });
         if (i % 1000 === 0) b.record(i);
         if (i % 20_000 === 0) await new Promise((r) => setImmediate(r));
@@ -155,14 +157,14 @@ describe('SDK delivery', () => {
     expect(proxy.maxConcurrent()).toBe(1);
     expect(proxy.batches.length).toBeGreaterThanOrEqual(3);
     for (const batch of proxy.batches) {
-      expect(batch.executions.flatMap((u) => u.points ?? []).reduce((n, p) => n + p.x.length, 0)).toBeLessThanOrEqual(50_000);
+      expect(batch.executions.flatMap((u) => u.points ?? []).reduce((n, p) => n + p.x.length, 0)).toBeLessThanOrEqual(DEFAULT_BATCH_LIMITS.points);
     }
     const defs = proxy.batches.flatMap((batch) => batch.executions.flatMap((u) => u.definitions ?? []));
     expect(defs.map((d) => d.key).sort()).toEqual(['a', 'b']);
     expect(proxy.batches.flatMap((batch) => batch.executions.filter((u) => u.start))).toHaveLength(1);
     expect(proxy.batches.at(-1)!.executions.at(-1)!.end).toMatchObject({ status: 'succeeded' });
-    expect((await seriesAt(server.url, e.id, 'a')).total).toBe(120_000);
-    expect((await seriesAt(server.url, e.id, 'b')).total).toBe(120);
+    expect((await seriesAt(server.url, e.id, 'a')).total).toBe(total);
+    expect((await seriesAt(server.url, e.id, 'b')).total).toBe(total / 1000);
   });
 
   it('drops a refused batch with a warning naming the server error, and keeps sending the next ones', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { LIMITS } from '../src/protocol/index.js';
-import { getJson, postJson } from './helpers/server.js';
+import { getJson, postJson, storeSnapshot } from './helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -11,18 +11,7 @@ afterAll(() => server.close());
 
 const ingest = (body: unknown, headers?: Record<string, string>) => postJson(`${server.url}/api/ingest`, body, headers);
 
-/** Everything a client can read about the store, to prove a rejected batch changed nothing. */
-async function snapshot(): Promise<unknown> {
-  const list = (await getJson(`${server.url}/api/executions?limit=1000`)).json;
-  const details = [];
-  for (const e of list.executions) {
-    const d = (await getJson(`${server.url}/api/executions/${e.id}`)).json;
-    const keys = d.series.map((s: { key: string }) => `key=${encodeURIComponent(s.key)}`).join('&');
-    const series = keys ? (await getJson(`${server.url}/api/executions/${e.id}/series?${keys}`)).json : null;
-    details.push({ ...d, execution: { ...d.execution, lastSeenAt: 0 }, series });
-  }
-  return details;
-}
+const snapshot = () => storeSnapshot(server.url);
 
 describe('ingest', () => {
   beforeAll(async () => {

@@ -4,19 +4,26 @@ import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits, type PendingPoi
 
 const limits = (overrides: Partial<BatchLimits>): BatchLimits => ({ ...DEFAULT_BATCH_LIMITS, ...overrides });
 
-/** Takes batches until nothing waits; each must be a valid ingest batch. */
-function drain(p: PendingBatches, l: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<PendingPoints>[][] {
-  const batches: ExecutionUpdate<PendingPoints>[][] = [];
+type PlainUpdate = ExecutionUpdate<{ key: string; x: number[]; y: number[] }>;
+
+/** Takes batches until nothing waits; each must be a valid ingest batch. Columns come back as plain arrays, to compare. */
+function drain(p: PendingBatches, l: BatchLimits = DEFAULT_BATCH_LIMITS): PlainUpdate[][] {
+  const batches: PlainUpdate[][] = [];
   while (!p.empty) {
     const executions = p.take(l);
     validateIngestBatch(decodeBinaryBatch(encodeBinaryBatch({ batchId: `b${batches.length}`, executions })));
-    batches.push(executions);
+    batches.push(executions.map(plain));
     if (batches.length > 10_000) throw new Error('take() makes no progress');
   }
   return batches;
 }
 
-function xsOf(batches: ExecutionUpdate<PendingPoints>[][], id: string, key: string): number[] {
+function plain(u: ExecutionUpdate<PendingPoints>): PlainUpdate {
+  const { points, ...rest } = u;
+  return points ? { ...rest, points: points.map((s) => ({ key: s.key, x: Array.from(s.x), y: Array.from(s.y) })) } : rest;
+}
+
+function xsOf(batches: PlainUpdate[][], id: string, key: string): number[] {
   return batches.flat().filter((u) => u.id === id).flatMap((u) => u.points ?? []).filter((s) => s.key === key).flatMap((s) => s.x);
 }
 

@@ -1,6 +1,7 @@
+import { SeriesBuffer } from './series-buffer.js';
 import {
   LIMITS,
-  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type MetricDef, type NumberColumns, type SummaryOp,
+  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type MetricDef, type SeriesColumns, type SummaryOp,
 } from '../protocol/index.js';
 
 /** How much one ingest batch may carry; all well under the server's LIMITS so a batch is never refused for its size. */
@@ -16,7 +17,7 @@ export interface BatchLimits {
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
-  points: 50_000,
+  points: 250_000,
   series: 2_000,
   definitions: 2_000,
   summaryOps: 10_000,
@@ -28,16 +29,8 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
 const POINT_BYTES = 16;
 const SERIES_BYTES = 40;
 
-interface Columns {
-  x: number[];
-  y: number[];
-}
-
-/** Points of one series as taken for a batch: plain numbers, NaN and ±Infinity included. */
-export interface PendingPoints extends NumberColumns {
-  x: number[];
-  y: number[];
-}
+/** Points of one series as taken for a batch: plain doubles, NaN and ±Infinity included. */
+export type PendingPoints = SeriesColumns;
 
 interface Sized<T> {
   item: T;
@@ -47,7 +40,7 @@ interface Sized<T> {
 interface PendingExecution {
   start?: Sized<ExecutionStart>;
   definitions: Sized<MetricDef>[];
-  points: Map<string, Columns>;
+  points: Map<string, SeriesBuffer>;
   summary: Sized<SummaryOp>[];
   end?: Sized<ExecutionEnd>;
 }
@@ -94,6 +87,8 @@ export class PendingBatches {
   private executions = new Map<string, PendingExecution>();
   private pointCount = 0;
   dropped = 0;
+  /** Changes whenever `take()` may have handed over or forgotten a series buffer. */
+  generation = 0;
 
   constructor(private readonly maxPoints: number) {}
 
@@ -123,14 +118,25 @@ export class PendingBatches {
   }
 
   point(id: string, key: string, x: number, y: number): void {
+    this.append(this.seriesBuffer(id, key), x, y);
+  }
+
+  /**
+   * Where the points of one series wait, for `append` without looking it up per point. It stays the right buffer while
+   * `generation` is unchanged (`take()` may hand it over and forget it).
+   */
+  seriesBuffer(id: string, key: string): SeriesBuffer {
     const e = this.of(id);
-    let c = e.points.get(key);
-    if (!c) {
-      c = { x: [], y: [] };
-      e.points.set(key, c);
+    let buffer = e.points.get(key);
+    if (!buffer) {
+      buffer = new SeriesBuffer();
+      e.points.set(key, buffer);
     }
-    c.x.push(x);
-    c.y.push(y);
+    return buffer;
+  }
+
+  append(buffer: SeriesBuffer, x: number, y: number): void {
+    buffer.push(x, y);
     if (++this.pointCount > this.maxPoints) this.dropOldest();
   }
 
@@ -149,10 +155,9 @@ export class PendingBatches {
   private dropOldest(): void {
     const share = Math.min(1, Math.ceil(this.maxPoints / 10) / this.pointCount);
     for (const e of this.executions.values()) {
-      for (const c of e.points.values()) {
-        const n = Math.min(c.x.length, Math.ceil(c.x.length * share));
-        c.x.splice(0, n);
-        c.y.splice(0, n);
+      for (const buffer of e.points.values()) {
+        const n = Math.min(buffer.length, Math.ceil(buffer.length * share));
+        buffer.dropFront(n);
         this.pointCount -= n;
         this.dropped += n;
       }
@@ -165,6 +170,7 @@ export class PendingBatches {
    * everything) is sent before it.
    */
   take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<PendingPoints>[] {
+    this.generation++;
     const budget = new Budget({ ...limits });
     const out: ExecutionUpdate<PendingPoints>[] = [];
     for (const [id, e] of this.executions) {
@@ -191,22 +197,20 @@ export class PendingBatches {
 
     const points: PendingPoints[] = [];
     let pointsComplete = true;
-    for (const [key, c] of e.points) {
-      if (c.x.length === 0) {
+    for (const [key, buffer] of e.points) {
+      if (buffer.length === 0) {
         e.points.delete(key); // emptied by dropOldest
         continue;
       }
-      const n = budget.points(c.x.length, key);
+      const n = budget.points(buffer.length, key);
       if (n === 0) {
         pointsComplete = false;
         break;
       }
-      const all = n === c.x.length;
-      const x = all ? c.x : c.x.splice(0, n);
-      const y = all ? c.y : c.y.splice(0, n);
+      const all = n === buffer.length;
       if (all) e.points.delete(key);
       this.pointCount -= n;
-      points.push({ key, x, y });
+      points.push({ key, ...buffer.takeFront(n) });
       if (!all) {
         pointsComplete = false;
         break;

@@ -13,7 +13,10 @@ function localExecution() {
     execution.releaseThrottled();
     return outbox.pending.take()[0]!;
   };
-  const values = (key: string) => taken().points?.find((p) => p.key === key)?.y;
+  const values = (key: string) => {
+    const y = taken().points?.find((p) => p.key === key)?.y;
+    return y && Array.from(y);
+  };
   return { execution, taken, values };
 }
 
@@ -26,7 +29,7 @@ describe('progress', () => {
     expect(seen).toEqual([10, 20, 30]);
     expect(u.definitions).toEqual([{ key: 'items', group: { name: 'work' }, scale: { progress: true, upper: 3 } }]);
     // The default throttle (10/s) keeps the leading 0 and the latest value, which flush delivers.
-    expect(u.points).toEqual([{ key: 'items', x: expect.any(Array), y: [0, 3] }]);
+    expect(u.points).toEqual([{ key: 'items', x: expect.any(Float64Array), y: Float64Array.of(0, 3) }]);
   });
 
   it('records every count without throttling in between when items are slow enough', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BINARY_BATCH_TYPE, encodeBinaryBatch, type IngestBatch, type NumberColumns } from '../protocol/index.js';
+import { postBytes } from './http-post.js';
 import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
 
 export interface SenderOptions {
@@ -155,14 +156,10 @@ export class Sender {
 
   private async post(batch: OutgoingBatch): Promise<'done' | 'retry'> {
     try {
-      const res = await fetch(`${this.opts.url}/api/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': BINARY_BATCH_TYPE, ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) },
-        body: batch.body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const text = await res.text();
-      if (res.ok) {
+      const headers = { 'content-type': BINARY_BATCH_TYPE, ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) };
+      const res = await postBytes(`${this.opts.url}/api/ingest`, headers, batch.body, REQUEST_TIMEOUT_MS);
+      const text = res.text;
+      if (res.status >= 200 && res.status < 300) {
         if (this.warnedUnreachable) this.opts.warn(`plotline: reconnected to ${this.opts.url}`);
         this.warnedUnreachable = false;
         return 'done';
@@ -171,7 +168,8 @@ export class Sender {
       this.refused(res.status, errorMessage(text));
       return 'done';
     } catch (err) {
-      return this.unreachable((err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      return this.unreachable(e.code ?? e.cause?.code ?? e.message);
     }
   }
 

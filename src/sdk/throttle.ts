@@ -17,6 +17,11 @@ export class Throttle {
     this.windowMs = rate === null ? 0 : 1000 / rate;
   }
 
+  /** No throttling (`null` rate): every value is sent, and the caller need not consult the clock. */
+  get unlimited(): boolean {
+    return this.windowMs === 0;
+  }
+
   /** Returns the point to send now, or null when it was kept as the window's trailing value. */
   offer(x: number, y: number, now: number): Pending | null {
     if (this.windowMs === 0 || now - this.lastSentAt >= this.windowMs) {

@@ -49,12 +49,13 @@ export function spawnServer(args: string[]): Promise<SpawnedServer> {
   });
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  return postBody(url, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+}
+
+/** POSTs raw bytes or text; the answer is parsed as JSON when it is JSON. */
+export async function postBody(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let json: unknown = text;
   try { json = JSON.parse(text); } catch { /* keep the text */ }
@@ -64,4 +65,17 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 export async function getJson(url: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url);
   return { status: res.status, json: await res.json() };
+}
+
+/** Everything a client can read about the store, to prove a rejected batch changed nothing. */
+export async function storeSnapshot(url: string): Promise<unknown> {
+  const list = (await getJson(`${url}/api/executions?limit=1000`)).json;
+  const details = [];
+  for (const e of list.executions) {
+    const d = (await getJson(`${url}/api/executions/${e.id}`)).json;
+    const keys = d.series.map((s: { key: string }) => `key=${encodeURIComponent(s.key)}`).join('&');
+    const series = keys ? (await getJson(`${url}/api/executions/${e.id}/series?${keys}`)).json : null;
+    details.push({ ...d, execution: { ...d.execution, lastSeenAt: 0 }, series });
+  }
+  return details;
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBinaryBatch, encodeBinaryBatch } from './binary-batch.js';
+import { validateIngestBatch } from './validate.js';
+
+describe('binary batch encoding', () => {
+  const batch = {
+    batchId: 'b1',
+    executions: [
+      { id: 'a', start: { name: 'run' }, points: [{ key: 'x', x: [1, 2, 3], y: [NaN, -Infinity, 0.1] }, { key: 'empty', x: [], y: [] }] },
+      { id: 'b', definitions: [{ key: 'k' }], points: [{ key: 'k', x: Float64Array.of(5), y: Float64Array.of(Infinity) }], end: { status: 'failed' as const } },
+    ],
+  };
+
+  it('round-trips every field and every double bit for bit', () => {
+    const decoded = validateIngestBatch(decodeBinaryBatch(encodeBinaryBatch(batch)));
+    expect(decoded.batchId).toBe('b1');
+    expect(decoded.executions[0]!.start).toEqual({ name: 'run' });
+    expect(decoded.executions[0]!.points!.map((p) => [p.key, Array.from(p.x), Array.from(p.y)])).toEqual([
+      ['x', [1, 2, 3], [NaN, -Infinity, 0.1]], ['empty', [], []],
+    ]);
+    expect(decoded.executions[1]).toMatchObject({ id: 'b', definitions: [{ key: 'k' }], end: { status: 'failed' } });
+    expect(Array.from(decoded.executions[1]!.points![0]!.y)).toEqual([Infinity]);
+  });
+
+  it('pads the header so columns start on an 8-byte boundary', () => {
+    const bytes = encodeBinaryBatch(batch);
+    const headerLength = new DataView(bytes.buffer).getUint32(4, true);
+    expect(bytes.length - 16 * 4).toBe(Math.ceil((8 + headerLength) / 8) * 8);
+  });
+
+  it('decodes a body that does not start on an 8-byte boundary (copying it)', () => {
+    const bytes = encodeBinaryBatch(batch);
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    const decoded = validateIngestBatch(decodeBinaryBatch(shifted.subarray(3)));
+    expect(Array.from(decoded.executions[0]!.points![0]!.x)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses to encode columns of different lengths', () => {
+    expect(() => encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x: [1, 2], y: [1] }] }] })).toThrow(/"k": x and y differ in length \(2, 1\)/);
+  });
+});

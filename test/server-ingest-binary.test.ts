@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BINARY_BATCH_TYPE, encodeBinaryBatch, type IngestBatch, type NumberColumns } from '../src/protocol/index.js';
+import { startServer, type RunningServer } from '../src/server/index.js';
+import { getJson, postBody, postJson, storeSnapshot } from './helpers/server.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ port: 0, db: ':memory:' });
+});
+afterAll(() => server.close());
+
+const postBinary = (body: Uint8Array<ArrayBuffer>) => postBody(`${server.url}/api/ingest`, body, { 'content-type': BINARY_BATCH_TYPE });
+const binary = (batch: IngestBatch<NumberColumns>) => encodeBinaryBatch(batch);
+const series = async (id: string, key: string) => (await getJson(`${server.url}/api/executions/${id}/series?key=${key}`)).json.series[0];
+
+/** A well-formed binary body, then edited by hand: header JSON and column bytes as given. */
+function handMade(header: unknown, columns: number[], opts: { magic?: string; headerLength?: number; pad?: boolean } = {}): Uint8Array<ArrayBuffer> {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const start = opts.pad === false ? 8 + json.length : Math.ceil((8 + json.length) / 8) * 8;
+  const bytes = new Uint8Array(start + columns.length * 8);
+  bytes.set(new TextEncoder().encode(opts.magic ?? 'PLB1'), 0);
+  new DataView(bytes.buffer).setUint32(4, opts.headerLength ?? json.length, true);
+  bytes.set(json, 8);
+  columns.forEach((v, i) => new DataView(bytes.buffer).setFloat64(start + 8 * i, v, true));
+  return bytes;
+}
+
+describe('binary ingest', () => {
+  beforeAll(async () => {
+    const ok = await postBinary(binary({
+      batchId: 'bin-seed',
+      executions: [{ id: 'bin-1', start: { name: 'binary' }, definitions: [{ key: 'loss', group: { name: 'g', units: 'step' } }], points: [{ key: 'loss', x: [1, 2], y: [0.5, 0.25] }] }],
+    }));
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ ok: true, batchId: 'bin-seed', duplicate: false, points: 2 });
+  });
+
+  it('stores exactly what the same batch stores as JSON, NaN, ±Infinity and awkward doubles included', async () => {
+    const x = [0.1, 0.1 + 0.2, 1e-300 + 1, 7, 1e15 + 0.5];
+    const y = [NaN, Infinity, -Infinity, 5e-324, -0.1 * 3];
+    const asBinary = await postBinary(binary({ executions: [{ id: 'twin-bin', start: { name: 'twin' }, points: [{ key: 'v', x, y }] }] }));
+    const asJson = await postJson(`${server.url}/api/ingest`, {
+      executions: [{ id: 'twin-json', start: { name: 'twin' }, points: [{ key: 'v', x, y: y.map((v) => (Number.isFinite(v) ? v : String(v))) }] }],
+    });
+    expect([asBinary.status, asJson.status]).toEqual([200, 200]);
+    const [b, j] = [await series('twin-bin', 'v'), await series('twin-json', 'v')];
+    expect(b).toEqual(j);
+    expect(b.y).toEqual(['NaN', 'Infinity', '-Infinity', 5e-324, -0.1 * 3]);
+    expect(b.x).toEqual(x);
+  });
+
+  it('acknowledges a retried binary batch again but stores it once', async () => {
+    const body = binary({ batchId: 'bin-retry', executions: [{ id: 'bin-1', points: [{ key: 'loss', x: [3], y: [0.2] }] }] });
+    expect((await postBinary(body)).json).toMatchObject({ duplicate: false, points: 1 });
+    expect((await postBinary(body)).json).toMatchObject({ duplicate: true, points: 1 });
+    expect((await series('bin-1', 'loss')).x).toEqual([1, 2, 3]);
+  });
+
+  it('accepts a batch without points whose header is not padded', async () => {
+    const res = await postBinary(handMade({ executions: [{ id: 'bin-1', definitions: [{ key: 'other' }] }] }, [], { pad: false }));
+    expect(res.status).toBe(200);
+  });
+
+  const points = (n: unknown, extra: Record<string, unknown> = {}) => ({ executions: [{ id: 'bin-1', points: [{ key: 'loss', n, ...extra }] }] });
+  const bad: Array<[string, Uint8Array<ArrayBuffer>, RegExp]> = [
+    ['a wrong magic', handMade(points(1), [10, 1], { magic: 'JSON' }), /body: .*must start with "PLB1"/],
+    ['a body shorter than the preamble', new Uint8Array([0x50, 0x4c, 0x42]), /body: .*must start with "PLB1"/],
+    ['a header length past the end', handMade(points(1), [10, 1], { headerLength: 10_000 }), /body: header length 10000 runs past the end/],
+    ['a header that is not JSON', handMade('x', [], { headerLength: 2 }), /body: the binary batch header must be valid JSON/],
+    ['x and y in the header', handMade(points(1, { x: [10] }), [10, 1]), /executions\[0\]\.points\[0\]\.x: a binary batch carries x and y in its column section/],
+    ['a negative count', handMade(points(-1), []), /executions\[0\]\.points\[0\]\.n: must be a whole number of points/],
+    ['a fractional count', handMade(points(1.5), [10, 1]), /executions\[0\]\.points\[0\]\.n: must be a whole number of points/],
+    ['more points than bytes', handMade(points(3), [10, 1]), /executions\[0\]\.points\[0\]\.n: 3 points run past the end of the body/],
+    ['bytes left after the columns', handMade(points(1), [10, 1, 99]), /body: the body holds 8 bytes more/],
+    ['x not increasing', handMade(points(2), [20, 20, 1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase within a series/],
+    ['x not above the stored x', handMade(points(1), [2, 1]), /x must increase: 2 is not greater than the last stored x 3/],
+    ['a NaN x', handMade(points(1), [NaN, 1]), /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number/],
+    ['an unknown field in a points item', handMade(points(1, { z: 1 }), [10, 1]), /executions\[0\]\.points\[0\]\.z: is not a known field/],
+    ['an unknown execution', handMade({ executions: [{ id: 'ghost', points: [{ key: 'a', n: 1 }] }] }, [1, 1]), /executions\[0\]\.id: unknown execution "ghost"/],
+  ];
+
+  for (const [what, body, message] of bad) {
+    it(`rejects ${what}, naming the field and rule, and stores nothing`, async () => {
+      const before = await storeSnapshot(server.url);
+      const res = await postBinary(body);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.json.error).toMatch(message);
+      expect(typeof res.json.rule).toBe('string');
+      expect(await storeSnapshot(server.url)).toEqual(before);
+    });
+  }
+});
