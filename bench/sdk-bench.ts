@@ -5,6 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { connect, Metric } from '../src/sdk/index.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
 import { percentile } from './machine.js';
+import { seriesValue, trendAt } from './points.js';
 import { startBenchServer } from './server-process.js';
 
 function dirBytes(dir: string): number {
@@ -22,12 +23,12 @@ export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000):
     const t0 = performance.now();
     await execution.run(async () => {
       for (let x = 0; x < pointsPerSeries; x++) {
-        const value = Math.sin(x / 100) + x * 1e-6;
-        for (const m of metrics) m.record(value, { at: x });
+        const trend = trendAt(x);
+        for (let s = 0; s < series; s++) metrics[s]!.record(seriesValue(trend, s), { at: x });
         if (x % 200 === 0) {
           await yieldToLoop();
           // Backpressure instead of overflowing the SDK's buffer: the figure is what is stored, not what is dropped.
-          while (client.bufferedPoints > 400_000) await new Promise((r) => setTimeout(r, 1));
+          while (client.bufferedPoints > 900_000) await new Promise((r) => setTimeout(r, 1));
         }
       }
     });

@@ -61,6 +61,12 @@ describe('binary ingest', () => {
     expect(res.status).toBe(200);
   });
 
+  it('takes x as xStart and xStep without an x column', async () => {
+    const res = await postBinary(handMade({ executions: [{ id: 'bin-1', points: [{ key: 'regular', n: 3, xStart: 10, xStep: 0.5 }] }] }, [7, 8, 9]));
+    expect(res.status).toBe(200);
+    expect(await series('bin-1', 'regular')).toMatchObject({ x: [10, 10.5, 11], y: [7, 8, 9] });
+  });
+
   const points = (n: unknown, extra: Record<string, unknown> = {}) => ({ executions: [{ id: 'bin-1', points: [{ key: 'loss', n, ...extra }] }] });
   const bad: Array<[string, Uint8Array<ArrayBuffer>, RegExp]> = [
     ['a wrong magic', handMade(points(1), [10, 1], { magic: 'JSON' }), /body: .*must start with "PLB1"/],
@@ -75,6 +81,8 @@ describe('binary ingest', () => {
     ['x not increasing', handMade(points(2), [20, 20, 1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase within a series/],
     ['x not above the stored x', handMade(points(1), [2, 1]), /x must increase: 2 is not greater than the last stored x 3/],
     ['a NaN x', handMade(points(1), [NaN, 1]), /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number/],
+    ['xStart without xStep', handMade(points(1, { xStart: 50 }), [1]), /executions\[0\]\.points\[0\]\.xStep: must be a finite number \(xStart and xStep go together\)/],
+    ['a step that does not increase x', handMade(points(2, { xStart: 50, xStep: 0 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
     ['an unknown field in a points item', handMade(points(1, { z: 1 }), [10, 1]), /executions\[0\]\.points\[0\]\.z: is not a known field/],
     ['an unknown execution', handMade({ executions: [{ id: 'ghost', points: [{ key: 'a', n: 1 }] }] }, [1, 1]), /executions\[0\]\.id: unknown execution "ghost"/],
   ];

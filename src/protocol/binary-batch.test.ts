@@ -25,7 +25,25 @@ describe('binary batch encoding', () => {
   it('pads the header so columns start on an 8-byte boundary', () => {
     const bytes = encodeBinaryBatch(batch);
     const headerLength = new DataView(bytes.buffer).getUint32(4, true);
-    expect(bytes.length - 16 * 4).toBe(Math.ceil((8 + headerLength) / 8) * 8);
+    // "x" has regular x (3 y values), "k" has one point (x and y): 5 doubles of columns.
+    expect(bytes.length - 8 * 5).toBe(Math.ceil((8 + headerLength) / 8) * 8);
+  });
+
+  const headerOf = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true))));
+
+  it('sends evenly spaced x as xStart and xStep, and rebuilds them bit for bit', () => {
+    const x = Array.from({ length: 1000 }, (_, i) => 0.1 + 0.1 * i);
+    const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });
+    expect(headerOf(bytes).executions[0].points[0]).toEqual({ key: 'k', n: 1000, xStart: 0.1, xStep: 0.1 });
+    const decoded = validateIngestBatch(decodeBinaryBatch(bytes));
+    expect(Array.from(decoded.executions[0]!.points![0]!.x)).toEqual(x);
+  });
+
+  it('keeps the x column when x is not exactly regular', () => {
+    const x = [1, 2, 3.0000000000000004, 4];
+    const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });
+    expect(headerOf(bytes).executions[0].points[0]).toEqual({ key: 'k', n: 4 });
+    expect(Array.from(validateIngestBatch(decodeBinaryBatch(bytes)).executions[0]!.points![0]!.x)).toEqual(x);
   });
 
   it('decodes a body that does not start on an 8-byte boundary (copying it)', () => {

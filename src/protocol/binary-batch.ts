@@ -1,3 +1,4 @@
+import { regularStep } from './regular.js';
 import type { IngestBatch } from './types.js';
 import { ValidationError } from './validate.js';
 
@@ -8,7 +9,9 @@ import { ValidationError } from './validate.js';
  *   "PLB1" | u32 header length H | header: UTF-8 JSON of the batch, each points item `{key, n}` instead of `{key, x, y}`
  *   | zero padding to a multiple of 8 | for each points item in header order: n float64 x, then n float64 y
  *
- * NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as a JSON one.
+ * An item whose x are exactly `xStart + xStep · i` (steps, epochs) may say so, `{key, n, xStart, xStep}`, and leave its
+ * x out of the columns. NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as
+ * a JSON one.
  */
 export const BINARY_BATCH_TYPE = 'application/vnd.plotline.batch';
 
@@ -26,29 +29,30 @@ export interface NumberColumns {
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>): Uint8Array<ArrayBuffer> {
-  const columns: NumberColumns[] = [];
+  const columns: Array<{ values: NumberColumns; withX: boolean }> = [];
   const header = {
     ...batch,
     executions: batch.executions.map((u) => (u.points === undefined ? u : {
       ...u,
       points: u.points.map((p) => {
         if (p.x.length !== p.y.length) throw new RangeError(`points "${p.key}": x and y differ in length (${p.x.length}, ${p.y.length})`);
-        columns.push(p);
-        return { key: p.key, n: p.x.length };
+        const xStep = p.x.length > 1 ? regularStep(p.x) : null;
+        columns.push({ values: p, withX: xStep === null });
+        return xStep === null ? { key: p.key, n: p.x.length } : { key: p.key, n: p.x.length, xStart: p.x[0], xStep };
       }),
     })),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align8(PREAMBLE + json.length);
-  const total = columns.reduce((sum, c) => sum + 16 * c.x.length, dataStart);
+  const total = columns.reduce((sum, c) => sum + (c.withX ? 16 : 8) * c.values.y.length, dataStart);
   const bytes = new Uint8Array(total);
   bytes.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(bytes.buffer).setUint32(4, json.length, true);
   bytes.set(json, PREAMBLE);
   let at = dataStart;
   for (const c of columns) {
-    at = writeColumn(bytes, at, c.x);
-    at = writeColumn(bytes, at, c.y);
+    if (c.withX) at = writeColumn(bytes, at, c.values.x);
+    at = writeColumn(bytes, at, c.values.y);
   }
   return bytes;
 }
@@ -72,6 +76,22 @@ function readColumn(bytes: Uint8Array, at: number, n: number): Float64Array {
 }
 
 type Obj = Record<string, unknown>;
+
+/** The x of an item that gives `xStart` and `xStep` instead of an x column (both or neither), or null. */
+function regularX(p: Obj, n: number, path: string): Float64Array | null {
+  if (p.xStart === undefined && p.xStep === undefined) return null;
+  for (const field of ['xStart', 'xStep'] as const) {
+    const v = p[field];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(`${path}.${field}`, 'must be a finite number (xStart and xStep go together)');
+  }
+  const start = p.xStart as number;
+  const step = p.xStep as number;
+  delete p.xStart;
+  delete p.xStep;
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = start + step * i;
+  return x;
+}
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -104,13 +124,15 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
       if ('x' in p || 'y' in p) throw new ValidationError(`${path}.${'x' in p ? 'x' : 'y'}`, 'a binary batch carries x and y in its column section; give their count as "n"');
       const n = p.n;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ValidationError(`${path}.n`, 'must be a whole number of points, 0 or more');
-      if (at + 16 * n > aligned.length) {
+      const x = regularX(p, n, path);
+      const bytes = (x ? 8 : 16) * n;
+      if (at + bytes > aligned.length) {
         throw new ValidationError(`${path}.n`, `${n} points run past the end of the body (${aligned.length - at} bytes of columns left)`);
       }
       delete p.n;
-      p.x = readColumn(aligned, at, n);
-      p.y = readColumn(aligned, at + 8 * n, n);
-      at += 16 * n;
+      p.x = x ?? readColumn(aligned, at, n);
+      p.y = readColumn(aligned, at + bytes - 8 * n, n);
+      at += bytes;
       items++;
     });
   });

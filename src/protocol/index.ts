@@ -7,3 +7,4 @@ export * from './summary-keys.js';
 export * from "./sse-parser.js";
 export * from "./summary.js";
 export * from './binary-batch.js';
+export * from './regular.js';

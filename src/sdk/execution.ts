@@ -63,24 +63,13 @@ export class ExecutionHandle {
 
   /** Called by `Metric.record()`. Never throws for x problems (warns once per metric), only for a conflicting definition. */
   recordPoint(metric: Metric, value: number, at: number | undefined): void {
-    if (this.ended) {
-      if (!this.warnedAfterEnd) {
-        this.warnedAfterEnd = true;
-        this.warn(`plotline: Metric "${metric.key}" recorded after execution "${this.name}" ended; values recorded after end() are dropped.`);
-      }
-      return;
-    }
-    const s = this.seriesOf(metric);
+    if (this.ended) return this.droppedAfterEnd(metric);
+    const cached = metric.lastSeries;
+    const s = cached !== null && cached.execution === this ? (cached.state as SeriesState) : this.seriesOf(metric);
     // The clock is only read when it matters: at tens of millions of records a second it is a visible cost.
     const now = at === undefined || !s.throttle.unlimited ? performance.now() : 0;
     const x = nextX(s.lastX, at, (now - this.t0) / 1000);
-    if (x === null) {
-      if (!s.warnedX) {
-        s.warnedX = true;
-        this.warn(`plotline: Metric "${metric.key}": at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series, so the value is dropped (warned once per metric and execution).`);
-      }
-      return;
-    }
+    if (x === null) return this.droppedForX(s, at!);
     s.lastX = x;
     if (s.throttle.unlimited) {
       this.emit(s, x, value);
@@ -91,6 +80,18 @@ export class ExecutionHandle {
     else this.scheduleTrailing(s);
   }
 
+  private droppedAfterEnd(metric: Metric): void {
+    if (this.warnedAfterEnd) return;
+    this.warnedAfterEnd = true;
+    this.warn(`plotline: Metric "${metric.key}" recorded after execution "${this.name}" ended; values recorded after end() are dropped.`);
+  }
+
+  private droppedForX(s: SeriesState, at: number): void {
+    if (s.warnedX) return;
+    s.warnedX = true;
+    this.warn(`plotline: Metric "${s.metric.key}": at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series, so the value is dropped (warned once per metric and execution).`);
+  }
+
   /** The series state of `metric`, sending its definition on first use; a different definition of the same key throws. */
   private seriesOf(metric: Metric): SeriesState {
     const s = this.series.get(metric.key);
@@ -99,12 +100,14 @@ export class ExecutionHandle {
         const diff = definitionDifference(s.metric.definition, metric.definition);
         throw new Error(`Metric "${metric.key}" is already defined differently in execution "${this.name}" (${diff}); a key keeps one group and scale within an execution`);
       }
+      metric.lastSeries = { execution: this, state: s };
       return s;
     }
     const created: SeriesState = {
       metric, throttle: new Throttle(metric.throttle), lastX: -Infinity, warnedX: false, timer: null, buffer: null, bufferGeneration: -1,
     };
     this.series.set(metric.key, created);
+    metric.lastSeries = { execution: this, state: created };
     this.outbox.pending.define(this.id, metric.definition);
     return created;
   }

@@ -32,6 +32,8 @@ export class Metric {
   readonly throttle: number | null;
   /** Canonical form of the definition, to compare redefinitions cheaply. */
   readonly signature: string;
+  /** @internal The execution this metric last recorded to, and its series there: saves a lookup per record. */
+  lastSeries: { execution: object; state: unknown } | null = null;
 
   constructor(readonly key: string, opts: MetricOptions = {}) {
     const problem = typeof key === 'string' ? metricKeyProblem(key) : 'must be a string';
@@ -53,14 +55,17 @@ export class Metric {
   /** Records a value; x is seconds since the execution started unless `at` is given. Throws outside an execution. */
   record(value: number, opts?: { at?: number }): void {
     const execution = currentExecution();
+    const at = opts?.at;
+    // One test on the hot path, so that it stays small enough to be inlined; the reasons are worked out when it fails.
+    if (execution === undefined || typeof value !== 'number' || (at !== undefined && !Number.isFinite(at))) this.refuse(execution, value, at);
+    execution.recordPoint(this, value, at);
+  }
+
+  private refuse(execution: unknown, value: unknown, at: unknown): never {
     if (!execution) {
       throw new Error(`Metric "${this.key}".record() was called outside an execution: run it inside client.withExecution(...) or execution.run(...)`);
     }
     if (typeof value !== 'number') throw new TypeError(`Metric "${this.key}".record(value): value must be a number (got ${typeof value})`);
-    const at = opts?.at;
-    if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
-      throw new TypeError(`Metric "${this.key}".record(value, { at }): at must be a finite number (got ${String(at)})`);
-    }
-    execution.recordPoint(this, value, at);
+    throw new TypeError(`Metric "${this.key}".record(value, { at }): at must be a finite number (got ${String(at)})`);
   }
 }

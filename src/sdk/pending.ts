@@ -17,13 +17,15 @@ export interface BatchLimits {
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
-  points: 250_000,
+  points: 500_000,
   series: 2_000,
   definitions: 2_000,
   summaryOps: 10_000,
   executions: LIMITS.maxExecutionsPerBatch,
   bytes: LIMITS.maxBatchBytes / 2,
 };
+
+const MAX_SIZE_HINTS = 10_000;
 
 /** Size of one point in the binary encoding (two doubles), and of a series item's header around its key. */
 const POINT_BYTES = 16;
@@ -89,6 +91,8 @@ export class PendingBatches {
   dropped = 0;
   /** Changes whenever `take()` may have handed over or forgotten a series buffer. */
   generation = 0;
+  /** Points each series had when last taken whole: its next buffer starts that big. */
+  private readonly sizeHints = new Map<string, number>();
 
   constructor(private readonly maxPoints: number) {}
 
@@ -129,7 +133,8 @@ export class PendingBatches {
     const e = this.of(id);
     let buffer = e.points.get(key);
     if (!buffer) {
-      buffer = new SeriesBuffer();
+      const hint = this.sizeHints.get(key);
+      buffer = new SeriesBuffer(hint === undefined ? undefined : Math.ceil(hint * 1.25));
       e.points.set(key, buffer);
     }
     return buffer;
@@ -208,7 +213,11 @@ export class PendingBatches {
         break;
       }
       const all = n === buffer.length;
-      if (all) e.points.delete(key);
+      if (all) {
+        e.points.delete(key);
+        if (this.sizeHints.size >= MAX_SIZE_HINTS) this.sizeHints.clear();
+        this.sizeHints.set(key, n);
+      }
       this.pointCount -= n;
       points.push({ key, ...buffer.takeFront(n) });
       if (!all) {

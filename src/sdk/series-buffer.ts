@@ -1,8 +1,14 @@
 /** Points of one series waiting to be sent: two growable Float64 columns (no per-point objects, little for the GC to do). */
 export class SeriesBuffer {
-  x = new Float64Array(64);
-  y = new Float64Array(64);
+  x: Float64Array;
+  y: Float64Array;
   length = 0;
+
+  /** `capacity`: how many points are expected, e.g. as many as the last batch took, to skip growing step by step. */
+  constructor(capacity = 64) {
+    this.x = new Float64Array(capacity);
+    this.y = new Float64Array(capacity);
+  }
 
   push(x: number, y: number): void {
     if (this.length === this.x.length) this.grow();
@@ -31,8 +37,8 @@ export class SeriesBuffer {
   }
 
   private grow(): void {
-    const x = new Float64Array(this.x.length * 2);
-    const y = new Float64Array(this.y.length * 2);
+    const x = new Float64Array(Math.max(64, this.x.length * 2));
+    const y = new Float64Array(Math.max(64, this.y.length * 2));
     x.set(this.x);
     y.set(this.y);
     this.x = x;

@@ -20,11 +20,12 @@ export function encodeChunk(x: Float64Array, y: Float64Array): EncodedChunk {
   };
 }
 
-/** Cuts points into chunks of at most `max` points. */
+/** Cuts points into chunks of at most `max` points, of even size (2,500 points make 2 × 1,250, not 2,048 + 452). */
 export function encodeChunks(x: Float64Array, y: Float64Array, max: number): EncodedChunk[] {
   const out: EncodedChunk[] = [];
-  for (let from = 0; from < x.length; from += max) {
-    const to = Math.min(x.length, from + max);
+  const size = Math.ceil(x.length / Math.ceil(x.length / max));
+  for (let from = 0; from < x.length; from += size) {
+    const to = Math.min(x.length, from + size);
     out.push(encodeChunk(x.subarray(from, to), y.subarray(from, to)));
   }
   return out;

@@ -8,6 +8,8 @@
  * can be decoded alone from its byte offset (`offsets`), without touching the rest of the chunk.
  */
 
+import { regularStep } from '../../protocol/regular.js';
+
 export const RAW = 0;
 export const REGULAR = 1;
 export const SCALED = 2;
@@ -20,15 +22,6 @@ export interface EncodedColumn {
   bytes: Buffer;
   /** Byte offset in `bytes` where each block's values start. */
   offsets: number[];
-}
-
-function regularStep(v: Float64Array): number | null {
-  const n = v.length;
-  if (n === 0) return null;
-  const start = v[0]!;
-  const step = n === 1 ? 0 : (v[n - 1]! - start) / (n - 1);
-  for (let i = 0; i < n; i++) if (!Object.is(start + step * i, v[i])) return null;
-  return step;
 }
 
 function fitScale(v: Float64Array): number | null {
