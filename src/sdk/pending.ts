@@ -25,7 +25,9 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   bytes: LIMITS.maxBatchBytes / 2,
 };
 
-const MAX_SIZE_HINTS = 10_000;
+/** Emptied buffers kept for reuse: enough for the series of a large run, at most 256 KiB each (64 MiB in all). */
+const MAX_SPARE_BUFFERS = 256;
+const MAX_SPARE_CAPACITY = 16_384;
 
 /** Size of one point in the binary encoding (two doubles), and of a series item's header around its key. */
 const POINT_BYTES = 16;
@@ -91,8 +93,8 @@ export class PendingBatches {
   dropped = 0;
   /** Changes whenever `take()` may have handed over or forgotten a series buffer. */
   generation = 0;
-  /** Points each series had when last taken whole: its next buffer starts that big. */
-  private readonly sizeHints = new Map<string, number>();
+  /** Emptied buffers, by series key, reused (with their grown capacity) when the series records again. */
+  private readonly spare = new Map<string, SeriesBuffer>();
 
   constructor(private readonly maxPoints: number) {}
 
@@ -133,8 +135,8 @@ export class PendingBatches {
     const e = this.of(id);
     let buffer = e.points.get(key);
     if (!buffer) {
-      const hint = this.sizeHints.get(key);
-      buffer = new SeriesBuffer(hint === undefined ? undefined : Math.ceil(hint * 1.25));
+      buffer = this.spare.get(key) ?? new SeriesBuffer();
+      this.spare.delete(key);
       e.points.set(key, buffer);
     }
     return buffer;
@@ -213,13 +215,12 @@ export class PendingBatches {
         break;
       }
       const all = n === buffer.length;
-      if (all) {
-        e.points.delete(key);
-        if (this.sizeHints.size >= MAX_SIZE_HINTS) this.sizeHints.clear();
-        this.sizeHints.set(key, n);
-      }
       this.pointCount -= n;
       points.push({ key, ...buffer.takeFront(n) });
+      if (all) {
+        e.points.delete(key);
+        if (this.spare.size < MAX_SPARE_BUFFERS && buffer.x.length <= MAX_SPARE_CAPACITY) this.spare.set(key, buffer);
+      }
       if (!all) {
         pointsComplete = false;
         break;
