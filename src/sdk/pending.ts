@@ -17,7 +17,7 @@ export interface BatchLimits {
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
-  points: 500_000,
+  points: 250_000,
   series: 2_000,
   definitions: 2_000,
   summaryOps: 10_000,
