@@ -18,6 +18,9 @@ export const BINARY_BATCH_TYPE = 'application/vnd.plotline.batch';
 const MAGIC = 'PLB1';
 const PREAMBLE = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+const MAGIC_BYTES = utf8.encode(MAGIC);
 
 /** Points of one series as numbers (NaN and ±Infinity allowed), in any array-like. */
 export interface NumberColumns {
@@ -42,11 +45,11 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>): Uint8Array
       }),
     })),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = utf8.encode(JSON.stringify(header));
   const dataStart = align8(PREAMBLE + json.length);
   const total = columns.reduce((sum, c) => sum + (c.withX ? 16 : 8) * c.values.y.length, dataStart);
   const bytes = new Uint8Array(total);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  bytes.set(MAGIC_BYTES, 0);
   new DataView(bytes.buffer).setUint32(4, json.length, true);
   bytes.set(json, PREAMBLE);
   let at = dataStart;
@@ -77,21 +80,22 @@ function readColumn(bytes: Uint8Array, at: number, n: number): Float64Array {
 
 type Obj = Record<string, unknown>;
 
-/** The x of an item that gives `xStart` and `xStep` instead of an x column (both or neither), or null. */
-function regularX(p: Obj, n: number, path: string): Float64Array | null {
-  if (p.xStart === undefined && p.xStep === undefined) return null;
+/** True when an item gives `xStart` and `xStep` instead of an x column (both must then be finite numbers). */
+function hasRegularX(p: Obj, path: string): boolean {
+  if (p.xStart === undefined && p.xStep === undefined) return false;
   for (const field of ['xStart', 'xStep'] as const) {
     const v = p[field];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(`${path}.${field}`, 'must be a finite number (xStart and xStep go together)');
   }
-  const start = p.xStart as number;
-  const step = p.xStep as number;
-  delete p.xStart;
-  delete p.xStep;
+  return true;
+}
+
+function regularColumn(start: number, step: number, n: number): Float64Array {
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = start + step * i;
   return x;
 }
+
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -99,7 +103,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
  * is 8-byte aligned). Only the framing is checked here; the result still needs `validateIngestBatch`.
  */
 export function decodeBinaryBatch(body: Uint8Array): unknown {
-  if (body.length < PREAMBLE || new TextDecoder().decode(body.subarray(0, 4)) !== MAGIC) {
+  if (body.length < PREAMBLE || fromUtf8.decode(body.subarray(0, 4)) !== MAGIC) {
     throw new ValidationError('body', `a ${BINARY_BATCH_TYPE} body must start with "${MAGIC}" and the header length`);
   }
   const headerLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(4, true);
@@ -108,7 +112,7 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(body.subarray(PREAMBLE, PREAMBLE + headerLength)));
+    header = JSON.parse(fromUtf8.decode(body.subarray(PREAMBLE, PREAMBLE + headerLength)));
   } catch (e) {
     throw new ValidationError('body', `the binary batch header must be valid JSON (${(e as Error).message})`);
   }
@@ -124,14 +128,17 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
       if ('x' in p || 'y' in p) throw new ValidationError(`${path}.${'x' in p ? 'x' : 'y'}`, 'a binary batch carries x and y in its column section; give their count as "n"');
       const n = p.n;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ValidationError(`${path}.n`, 'must be a whole number of points, 0 or more');
-      const x = regularX(p, n, path);
-      const bytes = (x ? 8 : 16) * n;
+      const regular = hasRegularX(p, path);
+      const bytes = (regular ? 8 : 16) * n;
+      // Checked before anything is built from n: the body bounds it.
       if (at + bytes > aligned.length) {
         throw new ValidationError(`${path}.n`, `${n} points run past the end of the body (${aligned.length - at} bytes of columns left)`);
       }
-      delete p.n;
-      p.x = x ?? readColumn(aligned, at, n);
+      p.x = regular ? regularColumn(p.xStart as number, p.xStep as number, n) : readColumn(aligned, at, n);
       p.y = readColumn(aligned, at + bytes - 8 * n, n);
+      delete p.n;
+      delete p.xStart;
+      delete p.xStep;
       at += bytes;
       items++;
     });
