@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBinaryBatch, encodeBinaryBatch, validateIngestBatch, type ExecutionUpdate } from '../protocol/index.js';
-import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits, type PendingPoints } from './pending.js';
+import { decodeBinaryBatch, encodeBinaryBatch, validateIngestBatch, type ExecutionUpdate, type SeriesColumns } from '../protocol/index.js';
+import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
 
 const limits = (overrides: Partial<BatchLimits>): BatchLimits => ({ ...DEFAULT_BATCH_LIMITS, ...overrides });
 
@@ -18,7 +18,7 @@ function drain(p: PendingBatches, l: BatchLimits = DEFAULT_BATCH_LIMITS): PlainU
   return batches;
 }
 
-function plain(u: ExecutionUpdate<PendingPoints>): PlainUpdate {
+function plain(u: ExecutionUpdate<SeriesColumns>): PlainUpdate {
   const { points, ...rest } = u;
   return points ? { ...rest, points: points.map((s) => ({ key: s.key, x: Array.from(s.x), y: Array.from(s.y) })) } : rest;
 }

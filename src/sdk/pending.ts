@@ -33,9 +33,6 @@ const MAX_SPARE_CAPACITY = 16_384;
 const POINT_BYTES = 16;
 const SERIES_BYTES = 40;
 
-/** Points of one series as taken for a batch: plain doubles, NaN and ±Infinity included. */
-export type PendingPoints = SeriesColumns;
-
 interface Sized<T> {
   item: T;
   bytes: number;
@@ -176,13 +173,13 @@ export class PendingBatches {
    * not fit stays for the next batch, and nothing that must follow it (points after their definitions, the end after
    * everything) is sent before it.
    */
-  take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<PendingPoints>[] {
+  take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<SeriesColumns>[] {
     this.generation++;
     const budget = new Budget({ ...limits });
-    const out: ExecutionUpdate<PendingPoints>[] = [];
+    const out: ExecutionUpdate<SeriesColumns>[] = [];
     for (const [id, e] of this.executions) {
       if (!budget.take('executions', id.length + 10)) break;
-      const update: ExecutionUpdate<PendingPoints> = { id };
+      const update: ExecutionUpdate<SeriesColumns> = { id };
       out.push(update);
       const complete = this.takeExecution(e, update, budget);
       if (!complete) break;
@@ -192,7 +189,7 @@ export class PendingBatches {
   }
 
   /** Moves what fits of one execution into `update`; true when nothing of it is left. */
-  private takeExecution(e: PendingExecution, update: ExecutionUpdate<PendingPoints>, budget: Budget): boolean {
+  private takeExecution(e: PendingExecution, update: ExecutionUpdate<SeriesColumns>, budget: Budget): boolean {
     if (e.start) {
       if (!budget.take(null, e.start.bytes)) return false;
       update.start = e.start.item;
@@ -202,7 +199,7 @@ export class PendingBatches {
     if (definitions.length) update.definitions = definitions;
     if (e.definitions.length) return false;
 
-    const points: PendingPoints[] = [];
+    const points: SeriesColumns[] = [];
     let pointsComplete = true;
     for (const [key, buffer] of e.points) {
       if (buffer.length === 0) {

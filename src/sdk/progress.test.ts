@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionUpdate } from '../protocol/index.js';
-import type { PendingPoints } from './pending.js';
+import type { ExecutionUpdate, SeriesColumns } from '../protocol/index.js';
 import { ExecutionHandle, type Outbox } from './execution.js';
 import { PendingBatches } from './pending.js';
 import { knownLength, progress } from './progress.js';
@@ -9,7 +8,7 @@ import { knownLength, progress } from './progress.js';
 function localExecution() {
   const outbox: Outbox = { pending: new PendingBatches(1_000_000), changed: () => {}, flush: async () => {} };
   const execution = new ExecutionHandle(outbox, 'local', {}, (m) => { throw new Error(`unexpected warning: ${m}`); });
-  const taken = (): ExecutionUpdate<PendingPoints> => {
+  const taken = (): ExecutionUpdate<SeriesColumns> => {
     execution.releaseThrottled();
     return outbox.pending.take()[0]!;
   };
