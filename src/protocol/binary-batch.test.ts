@@ -31,6 +31,14 @@ describe('binary batch encoding', () => {
 
   const headerOf = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true))));
 
+  it('writes every byte of memory it is given to reuse, padding included', () => {
+    const fresh = encodeBinaryBatch(batch);
+    const dirty = new Uint8Array(fresh.length + 64).fill(0xab);
+    const reused = encodeBinaryBatch(batch, (n) => dirty.subarray(0, n));
+    expect(reused.buffer).toBe(dirty.buffer);
+    expect(Array.from(reused)).toEqual(Array.from(fresh));
+  });
+
   it('sends evenly spaced x as xStart and xStep, and rebuilds them bit for bit', () => {
     const x = Array.from({ length: 1000 }, (_, i) => 0.1 + 0.1 * i);
     const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });

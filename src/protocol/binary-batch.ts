@@ -31,7 +31,12 @@ export interface NumberColumns {
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>): Uint8Array<ArrayBuffer> {
+/**
+ * Encodes `batch` into bytes from `allocate` (by default a new array), which may hand out reused memory: every byte of
+ * the result is written.
+ */
+export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>,
+  allocate: (bytes: number) => Uint8Array<ArrayBuffer> = (n) => new Uint8Array(n)): Uint8Array<ArrayBuffer> {
   const columns: Array<{ values: NumberColumns; withX: boolean }> = [];
   const header = {
     ...batch,
@@ -48,10 +53,11 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>): Uint8Array
   const json = utf8.encode(JSON.stringify(header));
   const dataStart = align8(PREAMBLE + json.length);
   const total = columns.reduce((sum, c) => sum + (c.withX ? 16 : 8) * c.values.y.length, dataStart);
-  const bytes = new Uint8Array(total);
+  const bytes = allocate(total);
   bytes.set(MAGIC_BYTES, 0);
-  new DataView(bytes.buffer).setUint32(4, json.length, true);
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(4, json.length, true);
   bytes.set(json, PREAMBLE);
+  bytes.fill(0, PREAMBLE + json.length, dataStart);
   let at = dataStart;
   for (const c of columns) {
     if (c.withX) at = writeColumn(bytes, at, c.values.x);

@@ -171,7 +171,8 @@ export class PendingBatches {
   /**
    * Takes one batch's worth, in order: per execution its start, definitions, points, summary operations and end. What does
    * not fit stays for the next batch, and nothing that must follow it (points after their definitions, the end after
-   * everything) is sent before it.
+   * everything) is sent before it. The point columns are views of the waiting buffers, valid until the next change to
+   * this object: encode them at once.
    */
   take(limits: BatchLimits = DEFAULT_BATCH_LIMITS): ExecutionUpdate<SeriesColumns>[] {
     this.generation++;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BINARY_BATCH_TYPE, encodeBinaryBatch, type IngestBatch, type NumberColumns } from '../protocol/index.js';
+import { BINARY_BATCH_TYPE, encodeBinaryBatch } from '../protocol/index.js';
 import { postBytes } from './http-post.js';
 import { DEFAULT_BATCH_LIMITS, PendingBatches, type BatchLimits } from './pending.js';
 
@@ -15,6 +15,8 @@ export interface SenderOptions {
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 const MAX_DISTINCT_REFUSALS = 100;
+/** Body memory kept between batches: enough for the largest batch of the default limits. */
+const MAX_KEPT_BODY_BYTES = 8 * 1024 * 1024;
 /** A request unanswered this long is retried (same batch id, so it is stored once even if the first one lands). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -49,6 +51,7 @@ export class Sender {
   private warnedUnreachable = false;
   private closed = false;
   private readonly refusalsWarned = new Set<string>();
+  private bodyMemory = new Uint8Array(0);
   /** Batches the server refused (4xx) and that were dropped. */
   refusedBatches = 0;
 
@@ -117,7 +120,7 @@ export class Sender {
         this.ack(seq);
         return;
       }
-      const { batch, attempt } = this.retry ?? { batch: encode(this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS)), attempt: 0 };
+      const { batch, attempt } = this.retry ?? { batch: this.encodeNext(), attempt: 0 };
       this.inFlight = true;
       this.sendingPoints = batch.points;
       const outcome = await this.post(batch);
@@ -136,6 +139,25 @@ export class Sender {
       this.sendingPoints = 0;
       if (this.pending.empty) this.ack(seq);
     }
+  }
+
+  /**
+   * Takes and encodes the next batch into the body memory of the last one, which is done with (acknowledged or refused):
+   * fresh memory for every batch costs page faults and garbage collection in proportion to the points sent.
+   */
+  private encodeNext(): OutgoingBatch {
+    const executions = this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS);
+    let points = 0;
+    for (const u of executions) for (const p of u.points ?? []) points += p.x.length;
+    const body = encodeBinaryBatch({ batchId: randomUUID(), executions }, (bytes) => {
+      if (this.bodyMemory.byteLength < bytes) {
+        const grown = new Uint8Array(Math.max(bytes, 2 * this.bodyMemory.byteLength));
+        if (grown.byteLength <= MAX_KEPT_BODY_BYTES) this.bodyMemory = grown;
+        return grown.subarray(0, bytes);
+      }
+      return this.bodyMemory.subarray(0, bytes);
+    });
+    return { body, points };
   }
 
   /** A retry keeps the process alive only while someone awaits delivery. */
@@ -195,12 +217,6 @@ export class Sender {
 interface OutgoingBatch {
   body: Uint8Array<ArrayBuffer>;
   points: number;
-}
-
-function encode(executions: IngestBatch<NumberColumns>['executions']): OutgoingBatch {
-  let points = 0;
-  for (const u of executions) for (const p of u.points ?? []) points += p.x.length;
-  return { body: encodeBinaryBatch({ batchId: randomUUID(), executions }), points };
 }
 
 function errorMessage(body: string): string {

@@ -1,39 +1,54 @@
 /**
  * Points of one series waiting to be sent: two growable Float64 columns (no per-point objects, little for the GC to do).
- * Taking points copies them out, so a buffer keeps its capacity and can be reused for the next batch.
+ * The waiting points are `[head, head + length)`; taking or dropping the oldest only moves `head`, and the space before it
+ * is reclaimed when a push finds the columns full.
  */
 export class SeriesBuffer {
   x = new Float64Array(64);
   y = new Float64Array(64);
+  head = 0;
   length = 0;
 
   push(x: number, y: number): void {
-    if (this.length === this.x.length) this.grow();
-    this.x[this.length] = x;
-    this.y[this.length++] = y;
+    let end = this.head + this.length;
+    if (end === this.x.length) end = this.makeRoom();
+    this.x[end] = x;
+    this.y[end] = y;
+    this.length++;
   }
 
-  /** Removes the oldest `n` points and returns a copy of them. */
+  /**
+   * Removes the oldest `n` points and returns them as views of the columns, without copying: they stay valid only until
+   * the next `push`, so encode them at once.
+   */
   takeFront(n: number): { x: Float64Array; y: Float64Array } {
-    const taken = { x: this.x.slice(0, n), y: this.y.slice(0, n) };
+    const taken = { x: this.x.subarray(this.head, this.head + n), y: this.y.subarray(this.head, this.head + n) };
     this.dropFront(n);
     return taken;
   }
 
   dropFront(n: number): void {
-    if (n < this.length) {
-      this.x.copyWithin(0, n, this.length);
-      this.y.copyWithin(0, n, this.length);
-    }
-    this.length = Math.max(0, this.length - n);
+    const dropped = Math.min(n, this.length);
+    this.length -= dropped;
+    this.head = this.length === 0 ? 0 : this.head + dropped;
   }
 
-  private grow(): void {
-    const x = new Float64Array(this.x.length * 2);
-    const y = new Float64Array(this.y.length * 2);
-    x.set(this.x);
-    y.set(this.y);
-    this.x = x;
-    this.y = y;
+  /** Moves the waiting points to the front, into columns twice as large when they fill more than half; returns the new end. */
+  private makeRoom(): number {
+    const from = this.head;
+    const to = this.head + this.length;
+    if (this.length > this.x.length / 2) {
+      const x = new Float64Array(this.x.length * 2);
+      const y = new Float64Array(this.y.length * 2);
+      x.set(this.x.subarray(from, to));
+      y.set(this.y.subarray(from, to));
+      this.x = x;
+      this.y = y;
+    } else {
+      this.x.copyWithin(0, from, to);
+      this.y.copyWithin(0, from, to);
+    }
+    this.head = 0;
+    return this.length;
   }
 }
