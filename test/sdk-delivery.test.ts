@@ -138,6 +138,27 @@ describe('SDK delivery', () => {
     expect((await seriesAt(server.url, e.id, 'once')).x).toEqual(range(0, 300));
   });
 
+  it('sends the batch encoded while another was on its way only after that one is stored, retries included', async () => {
+    const server = await memoryServer();
+    const proxy = await ingestProxy(server.url, 1);
+    const c = trackedClient({ url: proxy.url, warn: () => {} });
+    const m = new Metric('ordered', { throttle: null });
+    const e = c.startExecution('prepared');
+    // Recorded in one go: while the first full batch is on its way, the next full one is already waiting (and prepared).
+    const total = DEFAULT_BATCH_LIMITS.points * 3;
+    e.run(() => { for (let i = 0; i < total; i++) m.record(i, { at: i }); });
+    expect(c.bufferedPoints).toBe(total);
+    await e.end();
+    const ids = proxy.batches.map((b) => b.batchId);
+    expect(ids[1]).toBe(ids[0]); // the lost answer: resent before anything that follows it
+    expect(new Set(ids).size).toBe(ids.length - 1);
+    expect(proxy.maxConcurrent()).toBe(1);
+    expect(proxy.answers.every((a) => a.status === 200)).toBe(true);
+    expect(c.bufferedPoints).toBe(0);
+    const stored = await seriesAt(server.url, e.id, 'ordered');
+    expect(stored.total).toBe(total);
+  });
+
   it('keeps one request in flight, sends each definition once, and splits big batches', async () => {
     const server = await memoryServer();
     const proxy = await ingestProxy(server.url);

@@ -8,9 +8,10 @@ export interface PostAnswer {
 
 /**
  * POSTs `body` and reads the answer as text. node:http rather than fetch: fetch copies a binary body before sending it,
- * which for large batches costs about as much as encoding them. Idle keep-alive sockets do not keep the process alive.
+ * which for large batches costs about as much as encoding them. `written` is called once the body is handed to the socket. Idle keep-alive sockets do not keep the process alive.
  */
-export function postBytes(url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs: number): Promise<PostAnswer> {
+export function postBytes(url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs: number,
+  written: () => void = () => {}): Promise<PostAnswer> {
   const target = new URL(url);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -22,6 +23,7 @@ export function postBytes(url: string, headers: Record<string, string>, body: Ui
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
+    req.on('finish', written);
     req.end(body);
   });
 }

@@ -40,7 +40,10 @@ interface Waiter {
 export class Sender {
   readonly pending: PendingBatches;
   private inFlight = false;
+  /** Points of the batch in flight or awaiting retry. */
   private sendingPoints = 0;
+  /** The next batch, encoded while the one before it is on its way (only when a full batch waits: under load). */
+  private prepared: OutgoingBatch | null = null;
   private scheduled = false;
   private retry: { batch: OutgoingBatch; attempt: number } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -51,7 +54,7 @@ export class Sender {
   private warnedUnreachable = false;
   private closed = false;
   private readonly refusalsWarned = new Set<string>();
-  private bodyMemory = new Uint8Array(0);
+  private readonly spareBodies: Uint8Array<ArrayBuffer>[] = [];
   /** Batches the server refused (4xx) and that were dropped. */
   refusedBatches = 0;
 
@@ -89,7 +92,7 @@ export class Sender {
 
   /** Points waiting or on their way (a batch in flight or awaiting retry). */
   get bufferedPoints(): number {
-    return this.pending.points + this.sendingPoints;
+    return this.pending.points + this.sendingPoints + (this.prepared?.points ?? 0);
   }
 
   get droppedPoints(): number {
@@ -116,14 +119,14 @@ export class Sender {
   private async sendNext(): Promise<void> {
     while (!this.inFlight && !this.retryTimer && !this.closed) {
       const seq = this.recordedSeq;
-      if (!this.retry && this.pending.empty) {
+      if (!this.retry && !this.prepared && this.pending.empty) {
         this.ack(seq);
         return;
       }
-      const { batch, attempt } = this.retry ?? { batch: this.encodeNext(), attempt: 0 };
+      const { batch, attempt } = this.retry ?? { batch: this.takePrepared() ?? this.encodeNext(), attempt: 0 };
       this.inFlight = true;
       this.sendingPoints = batch.points;
-      const outcome = await this.post(batch);
+      const outcome = await this.post(batch, () => this.prepareNext());
       this.inFlight = false;
       if (outcome === 'retry') {
         this.retry = { batch, attempt: attempt + 1 };
@@ -137,27 +140,47 @@ export class Sender {
       }
       this.retry = null;
       this.sendingPoints = 0;
-      if (this.pending.empty) this.ack(seq);
+      this.release(batch);
+      if (!this.prepared && this.pending.empty) this.ack(seq);
     }
   }
 
   /**
-   * Takes and encodes the next batch into the body memory of the last one, which is done with (acknowledged or refused):
-   * fresh memory for every batch costs page faults and garbage collection in proportion to the points sent.
+   * Called once a request is written: while the server works on it, the next batch is encoded, so that it can leave the
+   * moment the answer comes. Only when a full batch waits: a live trickle still goes out as it is recorded.
+   */
+  private prepareNext(): void {
+    const limits = this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS;
+    if (this.prepared || this.closed || this.pending.points < limits.points) return;
+    this.prepared = this.encodeNext();
+  }
+
+  private takePrepared(): OutgoingBatch | null {
+    const batch = this.prepared;
+    this.prepared = null;
+    return batch;
+  }
+
+  /**
+   * Takes and encodes the next batch into the memory of an earlier one that is done with (acknowledged or refused): fresh
+   * memory for every batch costs page faults and garbage collection in proportion to the points sent.
    */
   private encodeNext(): OutgoingBatch {
     const executions = this.pending.take(this.opts.batchLimits ?? DEFAULT_BATCH_LIMITS);
     let points = 0;
     for (const u of executions) for (const p of u.points ?? []) points += p.x.length;
+    let memory = this.spareBodies.pop();
     const body = encodeBinaryBatch({ batchId: randomUUID(), executions }, (bytes) => {
-      if (this.bodyMemory.byteLength < bytes) {
-        const grown = new Uint8Array(Math.max(bytes, 2 * this.bodyMemory.byteLength));
-        if (grown.byteLength <= MAX_KEPT_BODY_BYTES) this.bodyMemory = grown;
-        return grown.subarray(0, bytes);
-      }
-      return this.bodyMemory.subarray(0, bytes);
+      if (!memory || memory.byteLength < bytes) memory = new Uint8Array(Math.max(bytes, 2 * (memory?.byteLength ?? 0)));
+      return memory.subarray(0, bytes);
     });
     return { body, points };
+  }
+
+  /** Keeps the memory of a batch that is done with, for the next ones (one in flight, one prepared). */
+  private release(batch: OutgoingBatch): void {
+    const memory = new Uint8Array(batch.body.buffer);
+    if (memory.byteLength <= MAX_KEPT_BODY_BYTES && this.spareBodies.length < 2) this.spareBodies.push(memory);
   }
 
   /** A retry keeps the process alive only while someone awaits delivery. */
@@ -176,10 +199,10 @@ export class Sender {
     });
   }
 
-  private async post(batch: OutgoingBatch): Promise<'done' | 'retry'> {
+  private async post(batch: OutgoingBatch, written: () => void): Promise<'done' | 'retry'> {
     try {
       const headers = { 'content-type': BINARY_BATCH_TYPE, ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }) };
-      const res = await postBytes(`${this.opts.url}/api/ingest`, headers, batch.body, REQUEST_TIMEOUT_MS);
+      const res = await postBytes(`${this.opts.url}/api/ingest`, headers, batch.body, REQUEST_TIMEOUT_MS, written);
       const text = res.text;
       if (res.status >= 200 && res.status < 300) {
         if (this.warnedUnreachable) this.opts.warn(`plotline: reconnected to ${this.opts.url}`);
