@@ -81,6 +81,7 @@ describe('binary ingest', () => {
     ['x not increasing', handMade(points(2), [20, 20, 1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase within a series/],
     ['x not above the stored x', handMade(points(1), [2, 1]), /x must increase: 2 is not greater than the last stored x 3/],
     ['a NaN x', handMade(points(1), [NaN, 1]), /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number/],
+    ['an infinite last x', handMade(points(2), [1, Infinity, 1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: must be a finite number/],
     ['xStart without xStep', handMade(points(1, { xStart: 50 }), [1]), /executions\[0\]\.points\[0\]\.xStep: must be a finite number \(xStart and xStep go together\)/],
     ['a huge count with xStart and xStep', handMade(points(2 ** 40, { xStart: 1, xStep: 1 }), [1]), /executions\[0\]\.points\[0\]\.n: 1099511627776 points run past the end of the body/],
     ['a step that does not increase x', handMade(points(2, { xStart: 50, xStep: 0 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],

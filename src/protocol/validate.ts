@@ -169,6 +169,27 @@ function validatePoints(v: unknown, path: string, budget: Budget): SeriesColumns
   if (x.length !== y.length) fail(join(path, 'y'), `must have as many items as x (${x.length}, got ${y.length})`);
   budget.points += x.length;
   if (budget.points > LIMITS.maxPointsPerBatch) fail(join(path, 'x'), `a batch may hold at most ${LIMITS.maxPointsPerBatch} points`);
+  if (!(x instanceof Float64Array && increasingFinite(x))) checkX(x, path);
+  const xs = x instanceof Float64Array ? x : Float64Array.from(x as number[]);
+  if (y instanceof Float64Array) return { key, x: xs, y };
+  for (let i = 0; i < y.length; i++) {
+    if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
+  }
+  return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']) };
+}
+
+/** The common case of a binary batch, checked in one tight loop; `checkX` then names the first offending x. */
+function increasingFinite(x: Float64Array): boolean {
+  let prev = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    if (!(xi > prev)) return false;
+    prev = xi;
+  }
+  return prev !== Infinity;
+}
+
+function checkX(x: unknown[] | Float64Array, path: string): void {
   let prev = -Infinity;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
@@ -176,12 +197,6 @@ function validatePoints(v: unknown, path: string, budget: Budget): SeriesColumns
     if (!(xi > prev)) fail(`${path}.x[${i}]`, `x must increase within a series (${xi} is not greater than ${prev})`);
     prev = xi;
   }
-  const xs = x instanceof Float64Array ? x : Float64Array.from(x as number[]);
-  if (y instanceof Float64Array) return { key, x: xs, y };
-  for (let i = 0; i < y.length; i++) {
-    if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
-  }
-  return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']) };
 }
 
 function validateSummaryOp(v: unknown, path: string): SummaryOp {

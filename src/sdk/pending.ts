@@ -93,7 +93,8 @@ export class PendingBatches {
   /** Emptied buffers, by series key, reused (with their grown capacity) when the series records again. */
   private readonly spare = new Map<string, SeriesBuffer>();
 
-  constructor(private readonly maxPoints: number) {}
+  /** `onFirstDrop` is called when points are first dropped: the warning stays off the per-record path. */
+  constructor(private readonly maxPoints: number, private readonly onFirstDrop: () => void = () => {}) {}
 
   get points(): number {
     return this.pointCount;
@@ -157,6 +158,7 @@ export class PendingBatches {
    * is one scan per many records however many series there are.
    */
   private dropOldest(): void {
+    if (this.dropped === 0) this.onFirstDrop();
     const share = Math.min(1, Math.ceil(this.maxPoints / 10) / this.pointCount);
     for (const e of this.executions.values()) {
       for (const buffer of e.points.values()) {

@@ -21,7 +21,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   sendJson(res, 500, { error: 'internal server error' } satisfies ApiError);
 }
 
-/** Reads a request body, refusing (413) bodies over `limit` bytes without buffering them. */
+/**
+ * Reads a request body, refusing (413) bodies over `limit` bytes without buffering them. With a Content-Length, chunks are
+ * copied into one buffer as they arrive (while the sender is still writing) instead of being joined at the end.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -29,19 +32,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       reject(new ValidationError('body', `must be at most ${limit} bytes (got ${declared}); send smaller batches`, 413));
       return;
     }
+    const whole = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      // Node's HTTP parser never delivers more than Content-Length, so `whole` cannot overflow.
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
       size += chunk.length;
       if (size > limit) {
         reject(new ValidationError('body', `must be at most ${limit} bytes; send smaller batches`, 413));
         req.removeAllListeners('data');
         req.resume();
-        return;
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
 }
