@@ -63,7 +63,9 @@ describe('SDK → server', () => {
       m.record(3, { at: 0 });
       m.record(4, { at: 2 });
       expect(() => m.record('5' as never)).toThrow(/value must be a number \(got string\)/);
-      expect(() => m.record(5, { at: NaN })).toThrow(/at must be a finite number/);
+      for (const at of [NaN, Infinity, -Infinity, '7', null]) {
+        expect(() => m.record(5, { at: at as number })).toThrow(/at must be a finite number/);
+      }
     });
     expect((await series(id, 'steps')).x).toEqual([1, 2]);
     expect(warnings.filter((w) => w.includes('"steps"'))).toHaveLength(1);

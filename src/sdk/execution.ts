@@ -21,7 +21,10 @@ export interface Outbox {
 }
 
 interface SeriesState {
+  readonly execution: ExecutionHandle;
   metric: Metric;
+  /** Unthrottled and its execution not ended: a point with an increasing `at` goes straight to its buffer. */
+  direct: boolean;
   throttle: Throttle;
   lastX: number;
   warnedX: boolean;
@@ -61,11 +64,27 @@ export class ExecutionHandle {
     return executionContext.run(this, fn);
   }
 
-  /** Called by `Metric.record()`. Never throws for x problems (warns once per metric), only for a conflicting definition. */
+  /**
+   * Called by `Metric.record()`. Throws for a non-finite `at` and a conflicting definition; x that does not increase is
+   * dropped with one warning per metric. The common case (unthrottled, increasing `at`) is the first test; see `record()`.
+   */
   recordPoint(metric: Metric, value: number, at: number | undefined): void {
+    const s = metric.lastSeries as SeriesState | null;
+    if (s !== null && s.execution === this && s.direct && typeof at === 'number' && at > s.lastX && at < Infinity) {
+      s.lastX = at;
+      this.emit(s, at, value);
+    } else {
+      this.recordSlowly(metric, value, at);
+    }
+  }
+
+  private recordSlowly(metric: Metric, value: number, at: number | undefined): void {
+    if (at !== undefined && !(typeof at === 'number' && Number.isFinite(at))) {
+      throw new TypeError(`Metric "${metric.key}".record(value, { at }): at must be a finite number (got ${String(at)})`);
+    }
     if (this.ended) return this.droppedAfterEnd(metric);
-    const cached = metric.lastSeries;
-    const s = cached !== null && cached.execution === this ? (cached.state as SeriesState) : this.seriesOf(metric);
+    const cached = metric.lastSeries as SeriesState | null;
+    const s = cached !== null && cached.execution === this ? cached : this.seriesOf(metric);
     // The clock is only read when it matters: at tens of millions of records a second it is a visible cost.
     const now = at === undefined || !s.throttle.unlimited ? performance.now() : 0;
     const x = nextX(s.lastX, at, (now - this.t0) / 1000);
@@ -100,26 +119,29 @@ export class ExecutionHandle {
         const diff = definitionDifference(s.metric.definition, metric.definition);
         throw new Error(`Metric "${metric.key}" is already defined differently in execution "${this.name}" (${diff}); a key keeps one group and scale within an execution`);
       }
-      metric.lastSeries = { execution: this, state: s };
+      metric.lastSeries = s;
       return s;
     }
+    const throttle = new Throttle(metric.throttle);
     const created: SeriesState = {
-      metric, throttle: new Throttle(metric.throttle), lastX: -Infinity, warnedX: false, timer: null, buffer: null, bufferGeneration: -1,
+      execution: this, metric, direct: throttle.unlimited, throttle, lastX: -Infinity, warnedX: false, timer: null, buffer: null, bufferGeneration: -1,
     };
     this.series.set(metric.key, created);
-    metric.lastSeries = { execution: this, state: created };
+    metric.lastSeries = created;
     this.outbox.pending.define(this.id, metric.definition);
     return created;
   }
 
   private emit(s: SeriesState, x: number, y: number): void {
     const pending = this.outbox.pending;
-    if (s.bufferGeneration !== pending.generation || !s.buffer) {
-      s.buffer = pending.seriesBuffer(this.id, s.metric.key);
-      s.bufferGeneration = pending.generation;
-    }
-    pending.append(s.buffer, x, y);
+    if (s.bufferGeneration !== pending.generation) this.findBuffer(s);
+    pending.append(s.buffer!, x, y);
     this.outbox.changed();
+  }
+
+  private findBuffer(s: SeriesState): void {
+    s.buffer = this.outbox.pending.seriesBuffer(this.id, s.metric.key);
+    s.bufferGeneration = this.outbox.pending.generation;
   }
 
   private scheduleTrailing(s: SeriesState): void {
@@ -175,6 +197,7 @@ export class ExecutionHandle {
     if (this.ended) return this.outbox.flush();
     this.releaseThrottled();
     this.ended = true;
+    for (const s of this.series.values()) s.direct = false;
     this.onEnd(this);
     const error = opts.error === undefined ? undefined : truncate(opts.error, LIMITS.maxErrorLength);
     this.outbox.pending.end(this.id, { status, endedAt: Date.now(), ...(error !== undefined && { error }) });
