@@ -1,28 +1,32 @@
 /**
- * Points of one series waiting to be sent: two growable Float64 columns (no per-point objects, little for the GC to do).
- * The waiting points are `[head, head + length)`; taking or dropping the oldest only moves `head`, and the space before it
- * is reclaimed when a push finds the columns full.
+ * Points of one series waiting to be sent: two growable Float64 columns used as rings (no per-point objects, little for
+ * the GC to do, and taking or dropping the oldest points moves `head` instead of copying what waits behind them).
+ * The waiting points are `length` slots from `head`, wrapping at the end of the columns; the capacity is a power of two.
  */
 export class SeriesBuffer {
   x = new Float64Array(64);
   y = new Float64Array(64);
   head = 0;
   length = 0;
+  private mask = 63;
 
   push(x: number, y: number): void {
-    let end = this.head + this.length;
-    if (end === this.x.length) end = this.makeRoom();
-    this.x[end] = x;
-    this.y[end] = y;
+    if (this.length === this.x.length) this.grow();
+    const i = (this.head + this.length) & this.mask;
+    this.x[i] = x;
+    this.y[i] = y;
     this.length++;
   }
 
   /**
-   * Removes the oldest `n` points and returns them as views of the columns, without copying: they stay valid only until
-   * the next `push`, so encode them at once.
+   * Removes the oldest `n` points and returns them. Usually views of the columns, valid only until the next `push` (so
+   * encode them at once); a copy when they wrap around the end of the ring.
    */
   takeFront(n: number): { x: Float64Array; y: Float64Array } {
-    const taken = { x: this.x.subarray(this.head, this.head + n), y: this.y.subarray(this.head, this.head + n) };
+    const end = this.head + n;
+    const taken = end <= this.x.length
+      ? { x: this.x.subarray(this.head, end), y: this.y.subarray(this.head, end) }
+      : { x: this.copyFront(this.x, n, new Float64Array(n)), y: this.copyFront(this.y, n, new Float64Array(n)) };
     this.dropFront(n);
     return taken;
   }
@@ -30,25 +34,22 @@ export class SeriesBuffer {
   dropFront(n: number): void {
     const dropped = Math.min(n, this.length);
     this.length -= dropped;
-    this.head = this.length === 0 ? 0 : this.head + dropped;
+    this.head = this.length === 0 ? 0 : (this.head + dropped) & this.mask;
   }
 
-  /** Moves the waiting points to the front, into columns twice as large when they fill more than half; returns the new end. */
-  private makeRoom(): number {
-    const from = this.head;
-    const to = this.head + this.length;
-    if (this.length > this.x.length / 2) {
-      const x = new Float64Array(this.x.length * 2);
-      const y = new Float64Array(this.y.length * 2);
-      x.set(this.x.subarray(from, to));
-      y.set(this.y.subarray(from, to));
-      this.x = x;
-      this.y = y;
-    } else {
-      this.x.copyWithin(0, from, to);
-      this.y.copyWithin(0, from, to);
-    }
+  /** Copies the first `n` waiting values of `column`, in order, to the start of `into`. */
+  private copyFront(column: Float64Array, n: number, into: Float64Array): Float64Array {
+    const beforeEnd = Math.min(n, column.length - this.head);
+    into.set(column.subarray(this.head, this.head + beforeEnd));
+    into.set(column.subarray(0, n - beforeEnd), beforeEnd);
+    return into;
+  }
+
+  private grow(): void {
+    const capacity = this.x.length * 2;
+    this.x = this.copyFront(this.x, this.length, new Float64Array(capacity));
+    this.y = this.copyFront(this.y, this.length, new Float64Array(capacity));
     this.head = 0;
-    return this.length;
+    this.mask = capacity - 1;
   }
 }
