@@ -38,7 +38,7 @@ export class SeriesBuffer {
   }
 
   /** Copies the first `n` waiting values of `column`, in order, to the start of `into`. */
-  private copyFront(column: Float64Array, n: number, into: Float64Array): Float64Array {
+  private copyFront<T extends Float64Array>(column: Float64Array, n: number, into: T): T {
     const beforeEnd = Math.min(n, column.length - this.head);
     into.set(column.subarray(this.head, this.head + beforeEnd));
     into.set(column.subarray(0, n - beforeEnd), beforeEnd);
