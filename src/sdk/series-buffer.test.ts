@@ -35,6 +35,35 @@ describe('SeriesBuffer', () => {
     expect(rest.y).toEqual(expected.map((v) => -v));
   });
 
+  it('matches a plain array under a long random mix of pushes, takes and drops', () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const b = new SeriesBuffer();
+    const model: number[] = [];
+    let next = 0;
+    for (let step = 0; step < 5_000; step++) {
+      const r = random();
+      if (r < 0.6) {
+        for (let n = Math.floor(random() * 40); n > 0; n--, next++) {
+          b.push(next, next / 2);
+          model.push(next);
+        }
+      } else if (r < 0.9) {
+        const n = Math.floor(random() * (model.length + 1));
+        const t = b.takeFront(n);
+        const expected = model.splice(0, n);
+        expect(Array.from(t.x)).toEqual(expected);
+        expect(Array.from(t.y)).toEqual(expected.map((v) => v / 2));
+      } else {
+        const n = Math.floor(random() * 30);
+        b.dropFront(n);
+        model.splice(0, n);
+      }
+      expect(b.length).toBe(model.length);
+    }
+    expect(drain(b).x).toEqual(model);
+  });
+
   it('hands out views of its columns when they do not wrap, and starts over at the front once empty', () => {
     const b = new SeriesBuffer();
     b.push(1, 10);
