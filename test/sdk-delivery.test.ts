@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BINARY_BATCH_TYPE, decodeBinaryBatch, type IngestAck, type IngestBatch, type SeriesColumns } from '../src/protocol/index.js';
 import { connect, Metric } from '../src/sdk/index.js';
+import { ExecutionHandle } from '../src/sdk/execution.js';
 import { DEFAULT_BATCH_LIMITS } from '../src/sdk/pending.js';
+import { Sender } from '../src/sdk/sender.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
 
@@ -122,6 +124,39 @@ describe('SDK delivery', () => {
     expect((await seriesAt(server.url, e.id, 'early')).x).toEqual(range(0, 500));
     expect((await getJson(`${server.url}/api/executions/${e.id}`)).json.execution.status).toBe('succeeded');
     expect(warned.at(-1)).toMatch(/reconnected/);
+  });
+
+  it('reminds a program waiting in end() that the server is still unreachable, then delivers when it comes', async () => {
+    const port = await freePort();
+    const warned: string[] = [];
+    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs: 300 });
+    cleanups.push(() => sender.close());
+    const e = new ExecutionHandle(sender, 'waiting', {}, (m) => warned.push(m));
+    const m = new Metric('late', { throttle: null });
+    e.run(() => { for (let i = 0; i < 50; i++) m.record(i, { at: i }); });
+    const ended = e.end();
+    const deadline = Date.now() + 5000;
+    while (!warned.some((w) => w.includes('still waiting')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(warned.filter((w) => w.includes('cannot reach'))).toHaveLength(1);
+    expect(warned.find((w) => w.includes('still waiting'))).toMatch(
+      /^plotline: still waiting for http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED, unreachable for \d+ s\) to acknowledge 50 points; retrying\.$/);
+    const server = await memoryServer({ port });
+    await ended;
+    expect((await seriesAt(server.url, e.id, 'late')).x).toEqual(range(0, 50));
+    expect(warned.at(-1)).toMatch(/reconnected/);
+  });
+
+  it('does not remind anyone when nobody awaits delivery', async () => {
+    const port = await freePort();
+    const warned: string[] = [];
+    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs: 100 });
+    cleanups.push(() => sender.close());
+    const e = new ExecutionHandle(sender, 'fire-and-forget', {}, (m) => warned.push(m));
+    const m = new Metric('late', { throttle: null });
+    e.run(() => m.record(1, { at: 1 }));
+    await new Promise((r) => setTimeout(r, 1600)); // retries at about 0.1, 0.3, 0.7 and 1.5 s
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/cannot reach/);
   });
 
   it('resends a batch whose answer was lost with the same batch id; the server stores it once', async () => {

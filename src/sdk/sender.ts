@@ -10,11 +10,14 @@ export interface SenderOptions {
   maxBufferedPoints: number;
   batchLimits?: BatchLimits;
   warn: (message: string) => void;
+  /** While someone awaits delivery and the server stays unreachable, a reminder is warned this often (default 30 s). */
+  stillWaitingEveryMs?: number;
 }
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 const MAX_DISTINCT_REFUSALS = 100;
+const STILL_WAITING_EVERY_MS = 30_000;
 /** Body memory kept between batches: enough for the largest batch of the default limits. */
 const MAX_KEPT_BODY_BYTES = 8 * 1024 * 1024;
 /** A request unanswered this long is retried (same batch id, so it is stored once even if the first one lands). */
@@ -51,6 +54,8 @@ export class Sender {
   private ackedSeq = 0;
   private waiters: Waiter[] = [];
   private warnedUnreachable = false;
+  /** When the current outage started and when it was last told, while it lasts. */
+  private outage: { since: number; toldAt: number } | null = null;
   private closed = false;
   private readonly refusalsWarned = new Set<string>();
   private readonly spareBodies: Uint8Array<ArrayBuffer>[] = [];
@@ -208,6 +213,7 @@ export class Sender {
       if (res.status >= 200 && res.status < 300) {
         if (this.warnedUnreachable) this.opts.warn(`plotline: reconnected to ${this.opts.url}`);
         this.warnedUnreachable = false;
+        this.outage = null;
         return 'done';
       }
       if (res.status >= 500 || res.status === 429) return this.unreachable(`HTTP ${res.status}`);
@@ -228,10 +234,17 @@ export class Sender {
     this.opts.warn(`plotline: the server refused a batch (${reason}). That batch is dropped; the same refusal is not reported again.`);
   }
 
+  /** Warns once per outage, then (while a program awaits delivery) a reminder of what still waits, so it does not look hung. */
   private unreachable(why: string): 'retry' {
+    const now = Date.now();
     if (!this.warnedUnreachable) {
       this.warnedUnreachable = true;
+      this.outage = { since: now, toldAt: now };
       this.opts.warn(`plotline: cannot reach ${this.opts.url} (${why}); retrying in the background, buffering up to ${this.opts.maxBufferedPoints} points.`);
+    } else if (this.outage && this.waiters.some((w) => w.keepAlive) && now - this.outage.toldAt >= (this.opts.stillWaitingEveryMs ?? STILL_WAITING_EVERY_MS)) {
+      this.outage.toldAt = now;
+      const seconds = Math.round((now - this.outage.since) / 1000);
+      this.opts.warn(`plotline: still waiting for ${this.opts.url} (${why}, unreachable for ${seconds} s) to acknowledge ${this.bufferedPoints} points; retrying.`);
     }
     return 'retry';
   }
