@@ -53,7 +53,6 @@ export class Sender {
   private recordedSeq = 0;
   private ackedSeq = 0;
   private waiters: Waiter[] = [];
-  private warnedUnreachable = false;
   /** When the current outage started and when it was last told, while it lasts. */
   private outage: { since: number; toldAt: number } | null = null;
   private closed = false;
@@ -211,8 +210,7 @@ export class Sender {
       const res = await postBytes(`${this.opts.url}/api/ingest`, headers, batch.body, REQUEST_TIMEOUT_MS, written);
       const text = res.text;
       if (res.status >= 200 && res.status < 300) {
-        if (this.warnedUnreachable) this.opts.warn(`plotline: reconnected to ${this.opts.url}`);
-        this.warnedUnreachable = false;
+        if (this.outage) this.opts.warn(`plotline: reconnected to ${this.opts.url}`);
         this.outage = null;
         return 'done';
       }
@@ -237,11 +235,10 @@ export class Sender {
   /** Warns once per outage, then (while a program awaits delivery) a reminder of what still waits, so it does not look hung. */
   private unreachable(why: string): 'retry' {
     const now = Date.now();
-    if (!this.warnedUnreachable) {
-      this.warnedUnreachable = true;
+    if (!this.outage) {
       this.outage = { since: now, toldAt: now };
       this.opts.warn(`plotline: cannot reach ${this.opts.url} (${why}); retrying in the background, buffering up to ${this.opts.maxBufferedPoints} points.`);
-    } else if (this.outage && this.waiters.some((w) => w.keepAlive) && now - this.outage.toldAt >= (this.opts.stillWaitingEveryMs ?? STILL_WAITING_EVERY_MS)) {
+    } else if (this.waiters.some((w) => w.keepAlive) && now - this.outage.toldAt >= (this.opts.stillWaitingEveryMs ?? STILL_WAITING_EVERY_MS)) {
       this.outage.toldAt = now;
       const seconds = Math.round((now - this.outage.since) / 1000);
       this.opts.warn(`plotline: still waiting for ${this.opts.url} (${why}, unreachable for ${seconds} s) to acknowledge ${this.bufferedPoints} points; retrying.`);
