@@ -126,13 +126,18 @@ describe('SDK delivery', () => {
     expect(warned.at(-1)).toMatch(/reconnected/);
   });
 
-  it('reminds a program waiting in end() that the server is still unreachable, then delivers when it comes', async () => {
+  /** An execution whose sender points at a port nobody listens on (yet), collecting warnings. */
+  async function unreachableExecution(stillWaitingEveryMs: number) {
     const port = await freePort();
     const warned: string[] = [];
-    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs: 300 });
+    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs });
     cleanups.push(() => sender.close());
-    const e = new ExecutionHandle(sender, 'waiting', {}, (m) => warned.push(m));
-    const m = new Metric('late', { throttle: null });
+    const e = new ExecutionHandle(sender, 'unreachable', {}, (m) => warned.push(m));
+    return { port, warned, e, m: new Metric('late', { throttle: null }) };
+  }
+
+  it('reminds a program waiting in end() that the server is still unreachable, then delivers when it comes', async () => {
+    const { port, warned, e, m } = await unreachableExecution(300);
     e.run(() => { for (let i = 0; i < 50; i++) m.record(i, { at: i }); });
     const ended = e.end();
     const deadline = Date.now() + 5000;
@@ -147,26 +152,28 @@ describe('SDK delivery', () => {
   });
 
   it('does not remind anyone when nobody awaits delivery', async () => {
-    const port = await freePort();
-    const warned: string[] = [];
-    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs: 100 });
-    cleanups.push(() => sender.close());
-    const e = new ExecutionHandle(sender, 'fire-and-forget', {}, (m) => warned.push(m));
-    const m = new Metric('late', { throttle: null });
+    const { warned, e, m } = await unreachableExecution(100);
     e.run(() => m.record(1, { at: 1 }));
     await new Promise((r) => setTimeout(r, 1600)); // retries at about 0.1, 0.3, 0.7 and 1.5 s
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/cannot reach/);
   });
 
-  it('resends a batch whose answer was lost with the same batch id; the server stores it once', async () => {
+  /** Records x = 0…total-1 of `key` in one go through a proxy that loses the answer to the first request, then ends. */
+  async function recordThroughLostAnswer(key: string, total: number) {
     const server = await memoryServer();
     const proxy = await ingestProxy(server.url, 1);
     const c = trackedClient({ url: proxy.url, warn: () => {} });
-    const m = new Metric('once', { throttle: null });
-    const e = c.startExecution('lost-answer');
-    e.run(() => { for (let i = 0; i < 300; i++) m.record(i, { at: i }); });
+    const m = new Metric(key, { throttle: null });
+    const e = c.startExecution(key);
+    e.run(() => { for (let i = 0; i < total; i++) m.record(i, { at: i }); });
+    const bufferedBeforeEnd = c.bufferedPoints;
     await e.end();
+    return { server, proxy, c, e, bufferedBeforeEnd };
+  }
+
+  it('resends a batch whose answer was lost with the same batch id; the server stores it once', async () => {
+    const { server, proxy, e } = await recordThroughLostAnswer('once', 300);
     expect(proxy.batches[1]!.batchId).toBe(proxy.batches[0]!.batchId);
     expect(proxy.answers[0]!.body).toMatchObject({ ok: true, duplicate: false });
     expect(proxy.answers[1]!.body).toMatchObject({ ok: true, duplicate: true });
@@ -174,16 +181,10 @@ describe('SDK delivery', () => {
   });
 
   it('sends the batch encoded while another was on its way only after that one is stored, retries included', async () => {
-    const server = await memoryServer();
-    const proxy = await ingestProxy(server.url, 1);
-    const c = trackedClient({ url: proxy.url, warn: () => {} });
-    const m = new Metric('ordered', { throttle: null });
-    const e = c.startExecution('prepared');
     // Recorded in one go: while the first full batch is on its way, the next full one is already waiting (and prepared).
     const total = DEFAULT_BATCH_LIMITS.points * 3;
-    e.run(() => { for (let i = 0; i < total; i++) m.record(i, { at: i }); });
-    expect(c.bufferedPoints).toBe(total);
-    await e.end();
+    const { server, proxy, c, e, bufferedBeforeEnd } = await recordThroughLostAnswer('ordered', total);
+    expect(bufferedBeforeEnd).toBe(total);
     const ids = proxy.batches.map((b) => b.batchId);
     expect(ids[1]).toBe(ids[0]); // the lost answer: resent before anything that follows it
     expect(new Set(ids).size).toBe(ids.length - 1);
