@@ -137,6 +137,23 @@ describe('SDK → server', () => {
     expect(() => client.startExecution('')).toThrow(/startExecution\.name: must not be empty/);
   });
 
+  it('writes one Metric to the execution of each async context when two run at once', async () => {
+    const m = new Metric('shared', { throttle: null });
+    const ids: string[] = [];
+    const run = (name: string, offset: number) => client.withExecution(name, async (e) => {
+      ids.push(e.id);
+      for (let i = 0; i < 50; i++) {
+        m.record(offset + i, { at: i });
+        m.record(offset + i + 0.5, { at: i + 0.5 });
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    await Promise.all([run('left', 1000), run('right', 2000)]);
+    const expected = (offset: number) => Array.from({ length: 100 }, (_, k) => offset + k / 2);
+    expect((await series(ids[0]!, 'shared')).y).toEqual(expected(1000));
+    expect((await series(ids[1]!, 'shared')).y).toEqual(expected(2000));
+  });
+
   it('drops values recorded after end with one warning, and end() twice is harmless', async () => {
     const m = new Metric('late', { throttle: null });
     const e = client.startExecution('late');
