@@ -8,7 +8,8 @@ export interface PostAnswer {
 
 /**
  * POSTs `body` and reads the answer as text. node:http rather than fetch: fetch copies a binary body before sending it,
- * which for large batches costs about as much as encoding them. `written` is called once the body is handed to the socket. Idle keep-alive sockets do not keep the process alive.
+ * which for large batches costs about as much as encoding them. `written` is called once the body is handed to the
+ * socket. Idle keep-alive sockets do not keep the process alive.
  */
 export function postBytes(url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs: number,
   written: () => void = () => {}): Promise<PostAnswer> {

@@ -217,14 +217,12 @@ export class PendingBatches {
       const all = n === buffer.length;
       this.pointCount -= n;
       points.push({ key, ...buffer.takeFront(n) });
-      if (all) {
-        e.points.delete(key);
-        if (this.spare.size < MAX_SPARE_BUFFERS && buffer.x.length <= MAX_SPARE_CAPACITY) this.spare.set(key, buffer);
-      }
       if (!all) {
         pointsComplete = false;
         break;
       }
+      e.points.delete(key);
+      if (this.spare.size < MAX_SPARE_BUFFERS && buffer.x.length <= MAX_SPARE_CAPACITY) this.spare.set(key, buffer);
     }
     if (points.length) update.points = points;
     if (!pointsComplete) return false;
