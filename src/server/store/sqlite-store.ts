@@ -7,6 +7,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
+import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
@@ -15,11 +16,6 @@ import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
 } from './store.js';
-
-/** Largest chunk written; bigger writes are cut. */
-export const MAX_CHUNK = 2048;
-/** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
-export const SMALL_CHUNK = 512;
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
@@ -47,6 +43,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
  */
 export class SqliteStore implements Store {
   readonly handle: StoreHandle;
+  readonly feed = null;
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
@@ -172,6 +169,7 @@ export class SqliteStore implements Store {
       }
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
+    setMetricCounts(write.events, metricCounts);
     if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points);
     return { metricCounts };
   }
