@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { SeriesColumns, StreamEvent } from '../../protocol/index.js';
 import type { HubEvent } from '../hub-event.js';
 import { decodeChunk } from './chunk.js';
+import { base64, fromBase64 } from './pg-types.js';
 import type { StoreFeed } from './store.js';
 
 /**
@@ -159,15 +160,15 @@ export class PgFeed implements StoreFeed {
     const refs = parsed.flatMap((p) => p.events.flatMap((e) => (e.type === 'points' ? e.refs : [])));
     const points = refs.map(() => ({ x: [] as Float64Array[], y: [] as Float64Array[] }));
     if (refs.length > 0) {
-      const chunks = await this.pool.query<{ i: number; count: number; blocks: Buffer; xs: Buffer; ys: Buffer }>(
-        `SELECT r.i, c.count, c.blocks, c.xs, c.ys
+      const chunks = await this.pool.query<{ i: number; count: number; blocks: string; xs: string; ys: string }>(
+        `SELECT r.i, c.count, ${base64('c.blocks')} AS blocks, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys
          FROM unnest($1::bigint[], $2::float8[], $3::float8[]) WITH ORDINALITY AS r(s, f, t, i)
          JOIN chunks c ON c.series_id = r.s AND c.last_x >= r.f AND c.first_x <= r.t
          ORDER BY r.i, c.last_x`,
         [refs.map((r) => r.seriesId), refs.map((r) => r.from), refs.map((r) => r.to)]);
       for (const c of chunks.rows) {
         const ref = refs[c.i - 1]!;
-        const { x, y } = decodeChunk(c);
+        const { x, y } = decodeChunk({ count: c.count, blocks: fromBase64(c.blocks), xs: fromBase64(c.xs), ys: fromBase64(c.ys) });
         let lo = 0;
         while (lo < x.length && x[lo]! < ref.from) lo++;
         let hi = x.length;

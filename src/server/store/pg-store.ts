@@ -6,11 +6,13 @@ import {
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
+import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
 import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { migrate, quoteIdent } from './pg-schema.js';
+import { base64, fromBase64, types } from './pg-types.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
@@ -30,12 +32,6 @@ const COMPACTION = 'compaction';
 /** Transactions refused by a concurrent one (serialization, deadlock, the same new execution or series) are retried. */
 const RETRY_CODES = new Set(['40001', '40P01', '23505']);
 const MAX_TRIES = 5;
-
-/** int8 as a JS number (ids, counts and sequence numbers stay far below 2^53); the rest as pg parses it. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
@@ -295,28 +291,55 @@ export class PgStore implements Store {
     return this.tx(async (c) => {
       const lo = range.from ?? -Infinity;
       const hi = range.to ?? Infinity;
-      const rows = (await c.query<{ key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null; found: boolean }>(
-        `SELECT x.found, s.key, c.id, c.count, c.blocks,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN c.xs END AS xs,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN c.ys END AS ys
+      const rows = (await c.query<{ key: string; id: number; count: number; blocks: string; xs: string | null; ys: string | null; found: boolean }>(
+        `SELECT x.found, s.key, c.id, c.count, ${base64('c.blocks')} AS blocks,
+           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.xs')} END AS xs,
+           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.ys')} END AS ys
          FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
          LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
          LEFT JOIN chunks c ON c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4
-         ORDER BY s.id, c.last_x`, [executionId, keys, lo, hi])).rows;
+         ORDER BY s.id, c.last_x`,
+        [executionId, keys, lo, hi])).rows;
       if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
       const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
       for (const r of rows) {
         if (r.id === null || r.key === null) continue;
-        byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
+        byKey.get(r.key)!.push({
+          id: r.id, count: r.count, blocks: fromBase64(r.blocks), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
+        });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
       const needed = plans.flatMap((p) => p.needed);
-      const loaded = new Map<number, ChunkColumns>();
-      if (needed.length > 0) {
-        const cols = await c.query<ChunkColumns & { id: number }>('SELECT id, xs, ys FROM chunks WHERE id = ANY($1::bigint[])', [needed]);
-        for (const r of cols.rows) loaded.set(r.id, r);
+      const refs = plans.flatMap((p) => p.neededBlocks);
+      const columns = new Map<number, ChunkColumns>();
+      const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
+      if (needed.length + refs.length > 0) {
+        // Whole chunks for an exact read; for a downsampled one only the blocks that straddle a bucket edge, cut out
+        // of the stored (uncompressed, out-of-line) columns by PostgreSQL, which then reads just those bytes.
+        const far = 2 ** 30;
+        const rows = await c.query<{ id: number; i: number; xs: string; ys: string; xb: string | null; yb: string | null }>(
+          `SELECT c.id, 0::bigint AS i, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys, NULL AS xb, NULL AS yb
+           FROM chunks c WHERE c.id = ANY($1::bigint[])
+           UNION ALL
+           SELECT c.id, r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)}, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)},
+             ${base64('substring(c.xs from r.xs + 1 for r.xl)')}, ${base64('substring(c.ys from r.ys + 1 for r.yl)')}
+           FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
+           JOIN chunks c ON c.id = r.id`,
+          [needed, refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
+            refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)]);
+        for (const r of rows.rows) {
+          if (r.i === 0) {
+            columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
+            continue;
+          }
+          const ref = refs[r.i - 1]!;
+          blocks.set(`${ref.id}:${ref.b}`, {
+            x: decodeColumnSlice(fromBase64(r.xs), fromBase64(r.xb!), ref.from, ref.count),
+            y: decodeColumnSlice(fromBase64(r.ys), fromBase64(r.yb!), ref.from, ref.count),
+          });
+        }
       }
-      return plans.map((p) => finishRange(p, loaded));
+      return plans.map((p) => finishRange(p, { columns, blocks }));
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 

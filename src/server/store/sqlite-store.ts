@@ -230,10 +230,11 @@ export class SqliteStore implements Store {
         byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
-      const needed = plans.flatMap((p) => p.needed);
-      const loaded = new Map<number, ChunkColumns>();
-      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) loaded.set(c.id, c);
-      return plans.map((p) => finishRange(p, loaded));
+      // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
+      const needed = [...new Set(plans.flatMap((p) => [...p.needed, ...p.neededBlocks.map((b) => b.id)]))];
+      const columns = new Map<number, ChunkColumns>();
+      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) columns.set(c.id, c);
+      return plans.map((p) => finishRange(p, { columns }));
     })();
   }
 
