@@ -5,6 +5,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
+import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
 import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
@@ -13,7 +14,7 @@ import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { migrate, quoteIdent } from './pg-schema.js';
 import { base64, fromBase64, types } from './pg-types.js';
-import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -291,10 +292,15 @@ export class PgStore implements Store {
     return this.tx(async (c) => {
       const lo = range.from ?? -Infinity;
       const hi = range.to ?? Infinity;
-      const rows = (await c.query<{ key: string; id: number; count: number; blocks: string; xs: string | null; ys: string | null; found: boolean }>(
-        `SELECT x.found, s.key, c.id, c.count, ${base64('c.blocks')} AS blocks,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.xs')} END AS xs,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.ys')} END AS ys
+      const edge = 'c.first_x < $3 OR c.last_x > $4';
+      const rows = (await c.query<{
+        found: boolean; key: string; id: number; count: number; first_x: number; last_x: number; summary: string;
+        blocks: string | null; xs: string | null; ys: string | null;
+      }>(
+        `SELECT x.found, s.key, c.id, c.count, c.first_x, c.last_x, ${base64('c.summary')} AS summary,
+           CASE WHEN ${edge} THEN ${base64('c.blocks')} END AS blocks,
+           CASE WHEN ${edge} THEN ${base64('c.xs')} END AS xs,
+           CASE WHEN ${edge} THEN ${base64('c.ys')} END AS ys
          FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
          LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
          LEFT JOIN chunks c ON c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4
@@ -305,37 +311,47 @@ export class PgStore implements Store {
       for (const r of rows) {
         if (r.id === null || r.key === null) continue;
         byKey.get(r.key)!.push({
-          id: r.id, count: r.count, blocks: fromBase64(r.blocks), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
+          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: fromBase64(r.blocks),
+          summary: summaryFromBytes(fromBase64(r.summary)), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
         });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
+
+      // Block tiers of the chunks a bucket edge falls into, with the whole columns of an exact read.
+      const tableIds = plans.flatMap((p) => p.neededTables);
       const needed = plans.flatMap((p) => p.needed);
-      const refs = plans.flatMap((p) => p.neededBlocks);
       const columns = new Map<number, ChunkColumns>();
+      if (tableIds.length + needed.length > 0) {
+        const got = await c.query<{ id: number; blocks: string; xs: string | null; ys: string | null }>(
+          `SELECT id, ${base64('blocks')} AS blocks,
+             CASE WHEN id = ANY($2::bigint[]) THEN ${base64('xs')} END AS xs, CASE WHEN id = ANY($2::bigint[]) THEN ${base64('ys')} END AS ys
+           FROM chunks WHERE id = ANY($1::bigint[]) OR id = ANY($2::bigint[])`, [tableIds, needed]);
+        const tables = new Map<number, Buffer>();
+        for (const r of got.rows) {
+          tables.set(r.id, fromBase64(r.blocks));
+          if (r.xs !== null && r.ys !== null) columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
+        }
+        for (const p of plans) addTables(p, tables);
+      }
+
+      // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
+      // PostgreSQL, which then reads just those bytes.
+      const refs = plans.flatMap((p) => p.neededBlocks);
       const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
-      if (needed.length + refs.length > 0) {
-        // Whole chunks for an exact read; for a downsampled one only the blocks that straddle a bucket edge, cut out
-        // of the stored (uncompressed, out-of-line) columns by PostgreSQL, which then reads just those bytes.
+      if (refs.length > 0) {
         const far = 2 ** 30;
-        const rows = await c.query<{ id: number; i: number; xs: string; ys: string; xb: string | null; yb: string | null }>(
-          `SELECT c.id, 0::bigint AS i, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys, NULL AS xb, NULL AS yb
-           FROM chunks c WHERE c.id = ANY($1::bigint[])
-           UNION ALL
-           SELECT c.id, r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)}, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)},
-             ${base64('substring(c.xs from r.xs + 1 for r.xl)')}, ${base64('substring(c.ys from r.ys + 1 for r.yl)')}
-           FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
+        const got = await c.query<{ i: number; xh: string; yh: string; xb: string; yb: string }>(
+          `SELECT r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)} AS xh, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)} AS yh,
+             ${base64('substring(c.xs from r.xs + 1 for r.xl)')} AS xb, ${base64('substring(c.ys from r.ys + 1 for r.yl)')} AS yb
+           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
            JOIN chunks c ON c.id = r.id`,
-          [needed, refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
+          [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
             refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)]);
-        for (const r of rows.rows) {
-          if (r.i === 0) {
-            columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
-            continue;
-          }
+        for (const r of got.rows) {
           const ref = refs[r.i - 1]!;
           blocks.set(`${ref.id}:${ref.b}`, {
-            x: decodeColumnSlice(fromBase64(r.xs), fromBase64(r.xb!), ref.from, ref.count),
-            y: decodeColumnSlice(fromBase64(r.ys), fromBase64(r.yb!), ref.from, ref.count),
+            x: decodeColumnSlice(fromBase64(r.xh), fromBase64(r.xb), ref.from, ref.count),
+            y: decodeColumnSlice(fromBase64(r.yh), fromBase64(r.yb), ref.from, ref.count),
           });
         }
       }
@@ -438,21 +454,24 @@ export class PgStore implements Store {
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
   const parts: Buffer[] = [];
-  const offsets: number[][] = [[], [], []];
+  const starts: number[][] = [[], [], [], []];
+  const lengths: number[][] = [[], [], [], []];
   let at = 1;
   for (const { c: e } of chunks) {
-    [e.blocks, e.xs, e.ys].forEach((b, k) => {
-      offsets[k]!.push(at);
+    const summary = summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll());
+    [summary, e.blocks, e.xs, e.ys].forEach((b, k) => {
+      starts[k]!.push(at);
+      lengths[k]!.push(b.length);
       parts.push(b);
       at += b.length;
     });
   }
-  const lengths = chunks.map(({ c: e }) => [e.blocks.length, e.xs.length, e.ys.length]);
+  const cut = (k: number) => `substring($13::bytea from s${k} for l${k})`;
   await c.query(
-    `INSERT INTO chunks (series_id, first_x, last_x, count, blocks, xs, ys)
-     SELECT s, f, l, n, substring($11::bytea from bo for bl), substring($11::bytea from xo for xl), substring($11::bytea from yo for yl)
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[])
-       AS u(s, f, l, n, bo, xo, yo, bl, xl, yl)`,
+    `INSERT INTO chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys)
+     SELECT id, f, l, n, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
+     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
+       AS u(id, f, l, n, s0, s1, s2, s3, l0, l1, l2, l3)`,
     [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
-      offsets[0], offsets[1], offsets[2], lengths.map((l) => l[0]), lengths.map((l) => l[1]), lengths.map((l) => l[2]), Buffer.concat(parts)]);
+      ...starts, ...lengths, Buffer.concat(parts)]);
 }
