@@ -93,16 +93,21 @@ export class PgStore implements Store {
     }
   }
 
-  /** Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. */
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  /**
+   * Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. Feed rows the attempt numbered
+   * are forgotten when it does not commit (their sequence numbers go to the next commit).
+   */
+  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const c = await this.pool.connect();
+      const numbered: number[] = [];
       try {
         await c.query(begin);
-        const out = await fn(c);
+        const out = await fn(c, numbered);
         await c.query('COMMIT');
         return out;
       } catch (err) {
+        for (const seq of numbered) this.feed.forget(seq);
         await c.query('ROLLBACK').catch(() => undefined);
         const code = (err as { code?: string }).code;
         if (attempt < MAX_TRIES && code !== undefined && RETRY_CODES.has(code)) continue;
@@ -114,21 +119,12 @@ export class PgStore implements Store {
   }
 
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
-    let seqStart: number | null = null;
-    try {
-      const result = await this.tx(async (c) => {
-        const write = decide(await this.loadState(c, request));
-        if (!write) return null;
-        const out = await this.write(c, write);
-        seqStart = out.seqStart;
-        return out.result;
-      });
-      if (result) this.feed.poke();
-      return result;
-    } catch (err) {
-      if (seqStart !== null) this.feed.forget(seqStart);
-      throw err;
-    }
+    const result = await this.tx(async (c, numbered) => {
+      const write = decide(await this.loadState(c, request));
+      return write ? this.write(c, write, numbered) : null;
+    });
+    if (result) this.feed.poke();
+    return result;
   }
 
   private async loadState(c: pg.PoolClient, request: BatchRequest): Promise<BatchState> {
@@ -177,7 +173,7 @@ export class PgStore implements Store {
     return { seen: null, executions };
   }
 
-  private async write(c: pg.PoolClient, write: BatchWrite): Promise<{ result: CommitResult; seqStart: number }> {
+  private async write(c: pg.PoolClient, write: BatchWrite, numbered: number[]): Promise<CommitResult> {
     const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
     if (created.length > 0) {
       await c.query(
@@ -231,8 +227,8 @@ export class PgStore implements Store {
     if (write.remember) {
       await c.query('UPDATE batches SET at = $2, points = $3 WHERE batch_id = $1', [write.remember.batchId, write.remember.at, write.remember.points]);
     }
-    const seqStart = await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now());
-    return { result: { metricCounts }, seqStart };
+    numbered.push(await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now()));
+    return { metricCounts };
   }
 
   /** Last in every writing transaction: numbers the events and notifies the replicas (delivered when the commit is). */
@@ -360,7 +356,7 @@ export class PgStore implements Store {
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
-    return this.tx(async (c) => {
+    return this.tx(async (c, numbered) => {
       const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockKey(1)}) AS ok`, [`${this.schema}:${LOST_SWEEP}`])).rows[0]!;
       if (!got.ok) return [];
       // Rows being written right now are skipped: they are being heard from.
@@ -369,7 +365,7 @@ export class PgStore implements Store {
          WHERE id IN (SELECT id FROM executions WHERE status = 'running' AND last_seen_at < $1 ORDER BY id FOR UPDATE SKIP LOCKED)
          RETURNING e.*, ${METRIC_COUNT} AS metric_count`, [lastSeenBefore])).rows;
       const lost = rows.map((r) => ({ ...toRecord(r), metricCount: r.metric_count })).sort((a, b) => (a.id < b.id ? -1 : 1));
-      if (lost.length > 0) await this.appendFeed(c, lost.map((execution) => ({ type: 'execution', execution })), new Map(), Date.now());
+      if (lost.length > 0) numbered.push(await this.appendFeed(c, lost.map((execution) => ({ type: 'execution', execution })), new Map(), Date.now()));
       return lost;
     });
   }
