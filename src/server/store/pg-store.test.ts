@@ -22,7 +22,7 @@ async function openFresh(): Promise<Store> {
 
 sayPgSkipped('the store contract on PostgreSQL');
 
-if (PG_URL) {
+describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
   describeStore('PostgreSQL', openFresh);
 
   describe('PostgreSQL store', () => {
@@ -80,4 +80,4 @@ if (PG_URL) {
       }
     });
   });
-}
+});
