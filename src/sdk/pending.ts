@@ -41,6 +41,8 @@ interface Sized<T> {
 interface PendingExecution {
   start?: Sized<ExecutionStart>;
   definitions: Sized<MetricDef>[];
+  /** Applied by the server before this execution's waiting points (all of them are below it). */
+  rewind?: number;
   points: Map<string, SeriesBuffer>;
   summary: Sized<SummaryOp>[];
   end?: Sized<ExecutionEnd>;
@@ -154,6 +156,16 @@ export class PendingBatches {
     else this.dropOldest();
   }
 
+  /**
+   * A rewind to `x`: waiting points of the execution at or beyond it are dropped here (the server would remove them), and
+   * the rewind travels before the points that wait (all below `x`) and those recorded after it.
+   */
+  rewind(id: string, x: number): void {
+    const e = this.of(id);
+    e.rewind = Math.min(e.rewind ?? Infinity, x);
+    for (const buffer of e.points.values()) this.pointCount -= buffer.dropFrom(x);
+  }
+
   summary(id: string, op: SummaryOp): void {
     this.of(id).summary.push(sized(op));
   }
@@ -209,6 +221,11 @@ export class PendingBatches {
     const definitions = takeWhile(e.definitions, (d) => budget.take('definitions', d.bytes));
     if (definitions.length) update.definitions = definitions;
     if (e.definitions.length) return false;
+    if (e.rewind !== undefined) {
+      if (!budget.take(null, 30)) return false;
+      update.rewind = { x: e.rewind };
+      delete e.rewind;
+    }
 
     const points: SeriesColumns[] = [];
     let pointsComplete = true;
