@@ -81,6 +81,10 @@ class Client:
         self._sender.exit_timeout = self.exit_timeout
         self._metrics: "Optional[MetricsClient]" = None
         _register_exit(self)
+        if spool_dir is not None and os.path.isdir(spool_dir) and os.listdir(spool_dir):
+            # An earlier process left batches: send them now, not only once this one records something.
+            with self._sender.lock:
+                self._sender.changed()
 
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"

@@ -126,6 +126,22 @@ def vectors() -> Dict[str, Any]:
         return json.load(f)
 
 
+def eventually(read: Any, ok: Any, timeout: float = 10.0) -> Any:
+    """Polls ``read()`` (HTTP errors count as not yet) until ``ok(value)`` or the timeout; returns the last value."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while True:
+        try:
+            value = read()
+            if ok(value):
+                return value
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
 def run_python(code: str, env: Optional[Dict[str, str]] = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Runs a Python program with the SDK importable (PYTHONPATH=python), as a user's script would."""
     full_env = {**os.environ, "PYTHONPATH": str(PYTHON_DIR), **(env or {})}
