@@ -80,6 +80,10 @@ class Server:
     def execution(self, ex_id: str) -> Dict[str, Any]:
         return self.get(f"/api/executions/{ex_id}")
 
+    def info(self, ex_id: str, key: str) -> Dict[str, Any]:
+        """`{key, count, minX, maxX, lastY}` of one series (from the execution's detail), or {} when it has none."""
+        return next((s for s in self.execution(ex_id)["series"] if s["key"] == key), {})
+
     def series(self, ex_id: str, *keys: str) -> Dict[str, Dict[str, Any]]:
         q = "&".join(f"key={urllib.parse.quote(k)}" for k in keys)
         return {s["key"]: s for s in self.get(f"/api/executions/{ex_id}/series?{q}&budget=100000")["series"]}
