@@ -83,14 +83,28 @@ class ASGIMiddleware:
             self._metrics.finished(start, str(scope.get("method", "GET")), status[0], _asgi_route(scope))
 
 
+ROUTE_KEY = "plotline.route"
+
+
 def _wsgi_route(environ: Dict[str, Any]) -> Optional[str]:
-    request = environ.get("werkzeug.request")  # Flask: the matched rule, e.g. "/items/<int:item_id>"
-    rule = getattr(request, "url_rule", None)
-    value = getattr(rule, "rule", None)
-    if isinstance(value, str):
-        return value
-    match = environ.get("plotline.route")  # any framework may set it
-    return match if isinstance(match, str) else None
+    route = environ.get(ROUTE_KEY)  # set by the Flask hook below; any framework may set it
+    return route if isinstance(route, str) else None
+
+
+def _note_flask_routes(app: Any) -> None:
+    """For a Flask app (or its ``wsgi_app``), a ``before_request`` hook writes the matched rule
+    (``/items/<int:item_id>``) into the WSGI environ, where the middleware reads it after the response."""
+    flask_app = getattr(app, "__self__", app)
+    if not (hasattr(flask_app, "before_request") and hasattr(flask_app, "url_map")):
+        return
+
+    def note_route() -> None:
+        from flask import request  # only reached inside a Flask app
+
+        if request.url_rule is not None:
+            request.environ[ROUTE_KEY] = request.url_rule.rule
+
+    flask_app.before_request(note_route)
 
 
 class _ClosingBody:
@@ -120,6 +134,7 @@ class WSGIMiddleware:
                  tags: Tags = None) -> None:
         self.app = app
         self._metrics = _RequestMetrics(service, metrics, tags)
+        _note_flask_routes(app)
 
     @property
     def metrics(self) -> MetricsClient:
