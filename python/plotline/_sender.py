@@ -366,6 +366,11 @@ class Sender:
     def _overflow(self, waiting: int) -> None:
         """More than ``max_points`` wait in memory: move the oldest into the spool, or drop them when it is full."""
         target = self.max_points // 2
+        # Batches already taken (the one being retried among them, with the execution's start) go first: spooled
+        # batches after them would be refused without it if the process dies.
+        for item in self._queue:
+            if item.body is not None and not self._spool(item):
+                break
         while waiting > target:
             if self.spool_dir is not None and self._spool_bytes < self.spool_max_bytes:
                 updates = self._take(max_points=waiting - target)
