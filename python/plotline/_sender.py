@@ -464,8 +464,13 @@ class Sender:
     def _start(self) -> None:
         if self._pid != os.getpid():
             return  # a forked child reinitialises in after_fork_in_child first
-        self._thread = threading.Thread(target=self._run, name=f"plotline-sender {self.url}", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._run, name=f"plotline-sender {self.url}", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError as e:  # e.g. "can't create new thread at interpreter shutdown" (Python ≥ 3.12)
+            log.warning("cannot start the plotline sender thread (%s); buffered metrics go to the spool at exit.", e)
+            return
+        self._thread = thread
 
     def _run(self) -> None:
         try:
@@ -567,7 +572,7 @@ class Sender:
             self.release_trailing()
             if self._thread is None and not self._queue and self._nothing_pending():
                 return
-        if self.flush(timeout, release=False):
+        if self._thread is not None and self.flush(timeout, release=False):
             return
         with self.lock:
             self._stopped = True
