@@ -9,11 +9,12 @@ Rules (the Node SDK's, `src/sdk/sender.ts` and `pending.ts`):
 - A failed request (network error, 5xx, 429) is retried with backoff and the *same bytes*, batch id included, which the
   server stores once. A refused one (other 4xx) is dropped, counted, and each distinct refusal is logged once.
 - Nothing accepted is dropped while the server answers: when more than ``max_buffered_points`` wait in memory, the
-  oldest are encoded into batches and written to the spool directory (``<tmp>/plotline-spool/<hash of url>/``), from
-  which they are sent in order. Beyond ``spool_max_bytes`` the oldest points in memory are dropped, counted
-  (``dropped_points``), with one warning naming the cause (the server unreachable, or recording outpacing delivery).
-- A process that exits before its batches were acknowledged leaves them in the spool; the next client of the same URL
-  (any process) sends them (the batch ids make a double send harmless).
+  oldest are encoded into batches and appended to this client's spool file (format and rules: ``_spool.py``, shared
+  with the Node SDK), from which they are sent in order. Beyond ``spool_max_bytes`` the oldest points in memory are
+  dropped, counted (``dropped_points``), with one warning naming the cause (the server unreachable, or recording
+  outpacing delivery).
+- A process that exits (or is killed) before its batches were acknowledged leaves them in the spool; the next client of
+  the same URL and token, in any process and either SDK, sends them (the batch ids make a double send harmless).
 - ``flush()`` blocks until everything recorded before it is acknowledged; while the server stays unreachable it says
   every 30 s how many points still wait.
 - Fork-safe: a forked child starts its own thread and does not resend what its parent had buffered.
@@ -22,11 +23,9 @@ Rules (the Node SDK's, `src/sdk/sender.ts` and `pending.ts`):
 from __future__ import annotations
 
 import collections
-import hashlib
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from ._binary import CONTENT_TYPE, encode_batch
 from ._http import Poster, backoff_s, error_message
+from ._spool import Spool, own_files
 
 if TYPE_CHECKING:
     from .execution import Execution, _Series
@@ -54,38 +54,17 @@ IDLE_POLL_S = 0.1
 MAX_DISTINCT_REFUSALS = 100
 
 
-def default_spool_dir(url: str) -> str:
-    """Where the spool of a server URL lives: one directory per URL under the OS temp dir."""
-    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), "plotline-spool", digest)
-
-
 class _Outgoing:
-    """An encoded batch: in memory or in a spool file. A retry sends the same bytes."""
+    """An encoded batch on its way: from the memory queue, or the head record of a spool (``source``). A retry sends the
+    same bytes. ``spooled``: a queued batch moved into the own spool while in flight (its record is the head)."""
 
-    __slots__ = ("body", "path", "points", "attempt")
+    __slots__ = ("body", "points", "source", "spooled")
 
-    def __init__(self, body: Optional[bytes], path: Optional[str], points: int) -> None:
+    def __init__(self, body: bytes, points: int, source: Optional[Spool] = None) -> None:
         self.body = body
-        self.path = path
         self.points = points
-        self.attempt = 0
-
-    def read(self) -> bytes:
-        if self.body is not None:
-            return self.body
-        with open(self.path, "rb") as f:  # type: ignore[arg-type]
-            return f.read()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        self.source = source
+        self.spooled = False
 
 
 _senders: "weakref.WeakSet[Sender]" = weakref.WeakSet()
@@ -129,8 +108,9 @@ class Sender:
         self._refusals: "set[str]" = set()
         self._warned_spool = False
         self._warned_drop = False
-        self._spool_bytes = 0
-        self._spool_seq = 0
+        self._own: Optional[Spool] = None
+        self._orphans: List[Spool] = []
+        self._attempt = 0
         self._pid = os.getpid()
         self._poster = Poster(self.url, self.token)
 
@@ -213,7 +193,7 @@ class Sender:
             self.release_trailing(ex)
             # Points recorded before the rewind leave before it: cut them into batches now.
             while self._memory_points(ex) or ex._p_start or ex._p_defs:
-                self._queue.append(self._encode(self._take(only=ex)))
+                self._enqueue(self._encode(self._take(only=ex)))
             ex._p_rewind = x
             below = math.nextafter(x, -math.inf)
             for s in ex._series.values():
@@ -269,7 +249,8 @@ class Sender:
         return total
 
     def buffered_points_locked(self) -> int:
-        return self._memory_points() + sum(o.points for o in self._queue)
+        spooled = sum(s.points for s in self._orphans) + (self._own.points if self._own is not None else 0)
+        return self._memory_points() + sum(o.points for o in self._queue) + spooled
 
     @property
     def buffered_points(self) -> int:
@@ -280,7 +261,7 @@ class Sender:
     @property
     def idle(self) -> bool:
         with self.lock:
-            return not self._queue and not self._trailing and self._nothing_pending()
+            return not self._queue and not self._trailing and not self._spooled() and self._nothing_pending()
 
     def _nothing_pending(self) -> bool:
         for ex in self._active.values():
@@ -354,7 +335,18 @@ class Sender:
 
     def _encode(self, updates: List[Dict[str, Any]]) -> _Outgoing:
         points = sum(len(p[2]) for u in updates for p in u.get("points", ()))
-        return _Outgoing(encode_batch(str(uuid.uuid4()), updates), None, points)
+        return _Outgoing(encode_batch(str(uuid.uuid4()), updates), points)
+
+    def _spooled(self) -> bool:
+        return bool(self._orphans) or (self._own is not None and not self._own.empty)
+
+    def _enqueue(self, item: _Outgoing) -> None:
+        """A batch taken out of order of the normal flow (a rewind's cut, exit): behind whatever waits already. The
+        memory queue only holds batches while the own spool is empty, so the order is queue, then spool."""
+        if self._own is not None and not self._own.empty:
+            self._own.append(item.body, item.points)
+        else:
+            self._queue.append(item)
 
     # ---- memory bound and spool (lock held) --------------------------------------------------------------------
 
@@ -363,34 +355,45 @@ class Sender:
             return f"the server at {self.url} is unreachable ({self._outage_why})"
         return f"recording outpaces delivery to {self.url}"
 
+    def _own_spool(self) -> Optional[Spool]:
+        if self._own is None and self.spool_dir is not None:
+            try:
+                self._own = Spool.create(self.spool_dir)
+            except OSError as e:
+                log.warning("cannot create a spool file in %s (%s); buffered points stay in memory only.", self.spool_dir, e)
+                self.spool_dir = None
+        return self._own
+
+    def _move_queue_to_spool(self, own: Spool) -> None:
+        """Batches already taken (the one in flight among them, with an execution's start) go first into the spool, so a
+        killed process never leaves spooled batches that depend on one only it had."""
+        if not own.empty:
+            return
+        while self._queue:
+            item = self._queue.popleft()
+            own.append(item.body, item.points)
+            item.spooled = True
+
     def _overflow(self, waiting: int) -> None:
         """More than ``max_points`` wait in memory: move the oldest into the spool, or drop them when it is full."""
         target = self.max_points // 2
-        # Batches already taken (the one being retried among them, with the execution's start) go first: spooled
-        # batches after them would be refused without it if the process dies.
-        for item in self._queue:
-            if item.body is not None and not self._spool(item):
-                break
-        while waiting > target:
-            if self.spool_dir is not None and self._spool_bytes < self.spool_max_bytes:
+        own = self._own_spool()
+        if own is not None:
+            self._move_queue_to_spool(own)
+            while waiting > target and own.unacked_bytes < self.spool_max_bytes:
                 updates = self._take(max_points=waiting - target)
                 if not updates:
                     break
                 item = self._encode(updates)
-                if not self._spool(item):
-                    self._queue.append(item)
-                    self._drop_oldest(waiting - item.points)
-                    return
-                self._queue.append(item)
+                own.append(item.body, item.points)
                 waiting -= item.points
                 if not self._warned_spool:
                     self._warned_spool = True
                     log.warning("more than %d points wait in memory because %s; the oldest are written to the spool %s "
                                 "and sent from there in order (nothing is dropped while the spool has room, "
-                                "spool_max_bytes=%d).", self.max_points, self._cause(), self.spool_dir, self.spool_max_bytes)
-                continue
+                                "spool_max_bytes=%d).", self.max_points, self._cause(), own.path, self.spool_max_bytes)
+        if waiting > target:
             self._drop_oldest(waiting)
-            return
 
     def _drop_oldest(self, waiting: int) -> None:
         """Drops a tenth of the bound, oldest first, the same share of every series (one scan per many records)."""
@@ -398,7 +401,7 @@ class Sender:
             return
         if not self._warned_drop:
             self._warned_drop = True
-            why = "the spool is off" if self.spool_dir is None else f"the spool {self.spool_dir} is full ({self.spool_max_bytes} bytes)"
+            why = "the spool is off" if self.spool_dir is None else f"the spool in {self.spool_dir} is full ({self.spool_max_bytes} bytes)"
             log.warning("%s and more than %d points wait in memory (%s); dropping the oldest buffered points. Later drops "
                         "are counted silently (client.dropped_points).", self._cause().capitalize(), self.max_points, why)
         share = min(1.0, math.ceil(self.max_points / 10) / waiting)
@@ -409,55 +412,6 @@ class Sender:
                     del s.xs[:n]
                     del s.ys[:n]
                     self.dropped_points += n
-
-    def _spool(self, item: _Outgoing) -> bool:
-        """Moves an in-memory batch to a spool file (written whole, then renamed: a reader never sees half a file)."""
-        if item.path is not None or self.spool_dir is None:
-            return item.path is not None
-        body = item.body or b""
-        try:
-            os.makedirs(self.spool_dir, exist_ok=True)
-            self._spool_seq += 1
-            name = f"{time.time_ns():020d}-{os.getpid()}-{self._spool_seq:08d}.plb"
-            path = os.path.join(self.spool_dir, name)
-            with open(path + ".tmp", "wb") as f:
-                f.write(body)
-            os.replace(path + ".tmp", path)
-        except OSError as e:
-            log.warning("cannot write the spool %s (%s); the batch stays in memory.", self.spool_dir, e)
-            return False
-        item.path, item.body = path, None
-        self._spool_bytes += len(body)
-        self.spooled_batches += 1
-        return True
-
-    def _adopt_spool(self) -> List[_Outgoing]:
-        """Spool files left by processes that exited (or were killed) before delivering them: claimed (renamed to carry
-        our pid) and sent first. Two processes claiming one file is harmless: the batch id stores it once."""
-        if self.spool_dir is None or not os.path.isdir(self.spool_dir):
-            return []
-        adopted = []
-        for name in sorted(os.listdir(self.spool_dir)):
-            parts = name.split("-")
-            if not name.endswith(".plb") or len(parts) < 3:
-                continue
-            try:
-                pid = int(parts[1])
-            except ValueError:
-                continue
-            if pid == os.getpid() or _pid_alive(pid):
-                continue
-            claimed = os.path.join(self.spool_dir, f"{parts[0]}-{os.getpid()}-a{'-'.join(parts[2:])}")
-            try:
-                os.rename(os.path.join(self.spool_dir, name), claimed)
-                size = os.path.getsize(claimed)
-            except OSError:
-                continue
-            self._spool_bytes += size
-            adopted.append(_Outgoing(None, claimed, 0))
-        if adopted:
-            log.info("sending %d batch(es) left in the spool %s by an earlier process.", len(adopted), self.spool_dir)
-        return adopted
 
     # ---- the thread ----------------------------------------------------------------------------------------------
 
@@ -474,9 +428,13 @@ class Sender:
 
     def _run(self) -> None:
         try:
-            adopted = self._adopt_spool()
-            with self.lock:
-                self._queue.extendleft(reversed(adopted))
+            if self.spool_dir is not None:
+                orphans = Spool.claim_orphans(self.spool_dir)
+                if orphans:
+                    log.info("sending %d point(s) left in %d spool file(s) of %s by an earlier process.",
+                             sum(o.points for o in orphans), len(orphans), self.spool_dir)
+                with self.lock:
+                    self._orphans.extend(orphans)
             self._loop()
         except Exception:  # never dies silently: a bug here must not look like a hung flush()
             log.exception("the plotline sender thread failed; metrics are no longer delivered")
@@ -493,12 +451,7 @@ class Sender:
                     s.take_trail(now)
                     s.scheduled = False
                     self._trailing.discard(s)
-                item = self._queue[0] if self._queue else None
-                if item is None:
-                    updates = self._take()
-                    if updates:
-                        item = self._encode(updates)
-                        self._queue.append(item)
+                item = self._next_item()
                 if item is None:
                     self._done_gen = self._flush_gen
                     self._cond.notify_all()
@@ -513,27 +466,65 @@ class Sender:
                 continue
             outcome = self._post(item)
             with self.lock:
+                if self._stopped:
+                    return  # exiting: what is left went to the spool (a delivered batch is stored once if sent again)
                 if outcome == "retry":
-                    item.attempt += 1
-                    delay = backoff_s(item.attempt - 1)
+                    self._attempt += 1
+                    delay = backoff_s(self._attempt - 1)
                 else:
-                    if self._queue and self._queue[0] is item:
-                        self._queue.popleft()
-                    if item.path is not None:
-                        try:
-                            self._spool_bytes -= os.path.getsize(item.path)
-                            os.unlink(item.path)
-                        except OSError:
-                            pass
+                    self._attempt = 0
+                    self._delivered(item)
                     continue
             time.sleep(delay)
 
-    def _post(self, item: _Outgoing) -> str:
+    def _next_item(self) -> Optional[_Outgoing]:
+        """What to send next (lock held): orphaned spools, the memory queue, the own spool, then a new batch."""
+        while self._orphans:
+            orphan = self._orphans[0]
+            head = self._read_head(orphan)
+            if head is not None:
+                return head
+            orphan.close(remove=True)
+            self._orphans.pop(0)
+        if self._queue:
+            return self._queue[0]
+        if self._own is not None:
+            head = self._read_head(self._own)
+            if head is not None:
+                return head
+        updates = self._take()
+        if not updates:
+            return None
+        item = self._encode(updates)
+        self._queue.append(item)
+        return item
+
+    def _read_head(self, spool: Spool) -> Optional[_Outgoing]:
         try:
-            body = item.read()
+            head = spool.read_head()
         except OSError as e:
-            log.warning("cannot read the spool file %s (%s); that batch is skipped.", item.path, e)
-            return "done"
+            head = spool.points
+            log.warning("cannot read the spool file %s (%s).", spool.path, e)
+        if isinstance(head, int):
+            self.dropped_points += head
+            log.warning("the spool file %s ends in a torn or damaged record (the process writing it was killed); "
+                        "%d point(s) from there on are lost.", spool.path, head)
+            return None
+        if head is None:
+            return None
+        return _Outgoing(head[0], head[1], spool)
+
+    def _delivered(self, item: _Outgoing) -> None:
+        """Acknowledged or refused: never sent again (lock held)."""
+        if item.source is not None:
+            item.source.ack_head()
+        elif item.spooled:
+            self._own.ack_head()  # type: ignore[union-attr]
+        elif self._queue and self._queue[0] is item:
+            self._queue.popleft()
+
+    def _post(self, item: _Outgoing) -> str:
+        body = item.body
         try:
             status, text = self._poster.post("/api/ingest", body, CONTENT_TYPE)
         except Exception as e:  # network errors of every kind: retried
@@ -565,24 +556,31 @@ class Sender:
 
     def deliver_at_exit(self, timeout: float) -> None:
         """Sends what is buffered, waiting at most ``timeout`` seconds; what is left then goes to the spool for the next
-        client of this URL."""
+        client of this URL and token."""
         if self._pid != os.getpid():
             return
         with self.lock:
             self.release_trailing()
-            if self._thread is None and not self._queue and self._nothing_pending():
-                return
-        if self._thread is not None and self.flush(timeout, release=False):
+            idle = not self._queue and not self._spooled() and self._nothing_pending()
+        if idle or (self._thread is not None and self.flush(timeout, release=False)):
+            with self.lock:
+                if self._own is not None:
+                    self._own.close()
+                    self._own = None
             return
         with self.lock:
             self._stopped = True
             left = self.buffered_points_locked()
-            while not self._nothing_pending():
-                self._queue.append(self._encode(self._take()))
-            kept = all(self._spool(item) for item in self._queue)
-        if kept and self.spool_dir is not None:
+            own = self._own_spool()
+            if own is not None:
+                self._move_queue_to_spool(own)
+                while not self._nothing_pending():
+                    item = self._encode(self._take())
+                    own.append(item.body, item.points)
+                own.close(remove=False)
+        if own is not None:
             log.warning("exiting before %s acknowledged %d points (%s); they are kept in the spool %s and sent by the next "
-                        "plotline client of this URL.", self.url, left, self._cause(), self.spool_dir)
+                        "plotline client of this URL.", self.url, left, self._cause(), own.path)
         else:
             log.warning("exiting before %s acknowledged %d points (%s); they are lost (the spool is off or not writable).",
                         self.url, left, self._cause())
@@ -590,6 +588,7 @@ class Sender:
     def after_fork_in_child(self) -> None:
         """The parent's thread does not exist here and its buffered data is the parent's to send."""
         executions = list(self._active.values())
+        own_files.clear()
         self._init_runtime()
         self.n = 0
         self.trip = 0

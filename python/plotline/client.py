@@ -10,6 +10,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
 
 from . import _sender
+from ._spool import spool_directory
 from .execution import Execution, wrap_in_execution
 
 if TYPE_CHECKING:
@@ -75,13 +76,15 @@ class Client:
         if not isinstance(exit_timeout, (int, float)) or exit_timeout < 0:
             raise ValueError(f"connect(exit_timeout): must be a number of seconds ≥ 0 (got {exit_timeout!r})")
         token = token if token is not None else os.environ.get("PLOTLINE_TOKEN") or None
-        spool_dir = (_sender.default_spool_dir(self.url) if spool is True else spool if isinstance(spool, str) else None)
+        if not isinstance(spool, (bool, str)):
+            raise TypeError(f"connect(spool): True, False or a directory (got {type(spool).__name__})")
+        spool_dir = None if spool is False else spool_directory(None if spool is True else spool, self.url, token)
         self.exit_timeout = float(exit_timeout)
         self._sender = _sender.Sender(self.url, token, max_buffered_points, spool_dir, spool_max_bytes, batch_points)
         self._sender.exit_timeout = self.exit_timeout
         self._metrics: "Optional[MetricsClient]" = None
         _register_exit(self)
-        if spool_dir is not None and os.path.isdir(spool_dir) and os.listdir(spool_dir):
+        if spool_dir is not None and os.path.isdir(spool_dir) and any(n.endswith(".spool") for n in os.listdir(spool_dir)):
             # An earlier process left batches: send them now, not only once this one records something.
             with self._sender.lock:
                 self._sender.changed()
@@ -120,6 +123,7 @@ class Client:
 
     @property
     def spool_dir(self) -> Optional[str]:
+        """This client's spool directory (``<base>/<key of url and token>``), or None without a spool."""
         return self._sender.spool_dir
 
     @property

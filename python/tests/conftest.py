@@ -130,6 +130,25 @@ def vectors() -> Dict[str, Any]:
         return json.load(f)
 
 
+def spool_waiting(base: str) -> int:
+    """Unacknowledged bytes in the spool files under ``base`` (each file: size minus its `acked` offset)."""
+    import struct
+
+    total = 0
+    for root, _, files in os.walk(base):
+        for name in files:
+            if name.endswith(".spool"):
+                with open(os.path.join(root, name), "rb") as f:
+                    header = f.read(16)
+                    size = f.seek(0, 2)
+                total += size - struct.unpack_from("<Q", header, 8)[0] if len(header) == 16 else size
+    return total
+
+
+def spool_files(base: str) -> List[str]:
+    return [name for _, _, files in os.walk(base) for name in files if name.endswith(".spool")]
+
+
 def eventually(read: Any, ok: Any, timeout: float = 10.0) -> Any:
     """Polls ``read()`` (HTTP errors count as not yet) until ``ok(value)`` or the timeout; returns the last value."""
     deadline = time.monotonic() + timeout
