@@ -21,7 +21,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_DIR = REPO / "python"
-CLI = REPO / "dist" / "src" / "cli" / "main.js"
+#: The built server (and Node SDK); PLOTLINE_NODE_DIST points at another build, e.g. of a branch being merged.
+DIST = Path(os.environ.get("PLOTLINE_NODE_DIST", REPO / "dist"))
+CLI = DIST / "src" / "cli" / "main.js"
 VECTORS = REPO / "test" / "vectors" / "sdk-semantics.json"
 
 sys.path.insert(0, str(PYTHON_DIR))

@@ -7,15 +7,13 @@ import os
 import signal
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
 import plotline
-from conftest import REPO, Server, run_python, spool_waiting
+from conftest import DIST, Server, run_python, spool_waiting
 from test_delivery import free_port
 
-DIST = Path(os.environ.get("PLOTLINE_NODE_DIST", REPO / "dist"))
 NODE_SDK = DIST / "src" / "sdk" / "index.js"
 
 needs_node_spool = pytest.mark.skipif(
