@@ -119,6 +119,18 @@ def end_to_end(url: str, db_dir: str, metrics: int, steps: int) -> Dict[str, Any
             "disk_bytes": dir_bytes(db_dir)}
 
 
+MLFLOW_PRELUDE = """
+        import time, os, sys, logging
+        logging.disable(logging.WARNING)
+        import mlflow
+        from mlflow.entities import Metric
+        d, M, N = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        mlflow.set_tracking_uri(f"sqlite:///{d}/mlflow.db")  # MLflow's recommended local store (its file store is deprecated)
+        client = mlflow.tracking.MlflowClient()
+        t0 = time.perf_counter()
+        run = client.create_run(client.create_experiment("bench"))
+"""
+
 PEERS = {
     "tensorboardX": """
         import time, os, sys
@@ -134,16 +146,7 @@ PEERS = {
         w.close()
         print(rec, time.perf_counter() - t0)
     """,
-    "MLflow log_batch": """
-        import time, os, sys, logging
-        logging.disable(logging.WARNING)
-        import mlflow
-        from mlflow.entities import Metric
-        d, M, N = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-        mlflow.set_tracking_uri(f"sqlite:///{d}/mlflow.db")  # MLflow's recommended local store (its file store is deprecated)
-        client = mlflow.tracking.MlflowClient()
-        t0 = time.perf_counter()
-        run = client.create_run(client.create_experiment("bench"))
+    "MLflow log_batch": MLFLOW_PRELUDE + """
         batch, ts = [], int(time.time() * 1000)
         for step in range(N):
             v = 1.0 / (step + 1)
@@ -158,15 +161,7 @@ PEERS = {
         client.set_terminated(run.info.run_id)
         print(rec, time.perf_counter() - t0)
     """,
-    "MLflow log_metric": """
-        import time, os, sys, logging
-        logging.disable(logging.WARNING)
-        import mlflow
-        d, M, N = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-        mlflow.set_tracking_uri(f"sqlite:///{d}/mlflow.db")  # MLflow's recommended local store (its file store is deprecated)
-        client = mlflow.tracking.MlflowClient()
-        t0 = time.perf_counter()
-        run = client.create_run(client.create_experiment("bench"))
+    "MLflow log_metric": MLFLOW_PRELUDE + """
         for step in range(N):
             v = 1.0 / (step + 1)
             for i in range(M):

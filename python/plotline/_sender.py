@@ -87,7 +87,6 @@ class Sender:
         self.trip = 0
         self.dropped_points = 0
         self.refused_batches = 0
-        self.spooled_batches = 0
         self._init_runtime()
         _senders.add(self)
 

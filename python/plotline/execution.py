@@ -126,7 +126,8 @@ class Execution:
                 self.end("succeeded")
             else:
                 text = str(exc) or exc.__class__.__name__
-                self.end("cancelled" if isinstance(exc, KeyboardInterrupt) else "failed", error=text)
+                cancelled = isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "CancelledError"  # asyncio's, any loop's
+                self.end("cancelled" if cancelled else "failed", error=text)
         finally:
             if self._tokens:
                 current_execution_var.reset(self._tokens.pop())

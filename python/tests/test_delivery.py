@@ -9,6 +9,7 @@ import signal
 import socket
 import tempfile
 import time
+from typing import Dict, Optional
 
 import pytest
 
@@ -74,18 +75,16 @@ def test_killed_and_restarted_server(spool_dir: str, caplog: pytest.LogCaptureFi
 def test_exit_with_the_server_down_leaves_a_spool_the_next_process_sends(spool_dir: str) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     code = f"""
-import plotline, time
+import plotline
 c = plotline.connect({url!r}, spool={spool_dir!r}, exit_timeout=1)
 m = plotline.Metric("loss", throttle=None)
-ex = c.start_execution("offline")
-with ex:
-    for i in range(5000):
-        m.record(i, at=i)
-    print(ex.id, flush=True)
-t = time.monotonic()
+ex = c.start_execution("offline").__enter__()  # the program exits inside the block: never ended
+for i in range(5000):
+    m.record(i, at=i)
+print(ex.id, flush=True)
 """
     started = time.monotonic()
-    out = run_python(code.replace("with ex:", "ex.__enter__()\nif True:"))
+    out = run_python(code)
     assert out.returncode == 0, out.stderr
     assert time.monotonic() - started < 20, "the exit waits at most exit_timeout for an unreachable server"
     assert "kept in the spool" in out.stderr
@@ -103,22 +102,27 @@ t = time.monotonic()
         server.stop()
 
 
-def test_spool_survives_sigkill_of_the_recording_process(spool_dir: str) -> None:
-    url = f"http://127.0.0.1:{free_port()}"
-    code = f"""
+def killed_while_recording(url: str, points: int, env: Optional[Dict[str, str]] = None, spool: Optional[str] = None) -> str:
+    """Runs a Python program that records ``points`` (memory bound 10,000) to an unreachable ``url`` and SIGKILLs itself
+    inside the execution; returns the execution's id."""
+    out = run_python(f"""
 import os, signal, plotline
-c = plotline.connect({url!r}, spool={spool_dir!r}, max_buffered_points=10_000)
+c = plotline.connect({url!r}, max_buffered_points=10_000{'' if spool is None else f', spool={spool!r}'})
 m = plotline.Metric("loss", throttle=None)
 ex = c.start_execution("killed")
 print(ex.id, flush=True)
 with ex:
-    for i in range(100_000):
+    for i in range({points}):
         m.record(i, at=i)
     os.kill(os.getpid(), signal.SIGKILL)
-"""
-    out = run_python(code)
-    assert out.returncode == -signal.SIGKILL
-    ex_id = out.stdout.split()[0]
+""", env=env)
+    assert out.returncode == -signal.SIGKILL, out.stderr
+    return out.stdout.split()[0]
+
+
+def test_spool_survives_sigkill_of_the_recording_process(spool_dir: str) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    ex_id = killed_while_recording(url, 100_000, spool=spool_dir)
     assert spool_waiting(spool_dir) > 0, "what passed the memory bound was on disk before the kill"
     server = Server(port=int(url.rsplit(":", 1)[1]))
     try:

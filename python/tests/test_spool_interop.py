@@ -11,8 +11,8 @@ import tempfile
 import pytest
 
 import plotline
-from conftest import DIST, Server, run_python, spool_waiting
-from test_delivery import free_port
+from conftest import DIST, Server, spool_waiting
+from test_delivery import free_port, killed_while_recording
 
 NODE_SDK = DIST / "src" / "sdk" / "index.js"
 
@@ -31,19 +31,7 @@ def run_node(code: str, env_spool: str) -> subprocess.CompletedProcess:
 def test_node_delivers_a_spool_left_by_a_killed_python_process() -> None:
     base = tempfile.mkdtemp(prefix="plotline-interop-")
     url = f"http://127.0.0.1:{free_port()}"
-    out = run_python(f"""
-import os, signal, plotline
-c = plotline.connect({url!r}, max_buffered_points=10_000)
-m = plotline.Metric("loss", throttle=None)
-ex = c.start_execution("python-wrote")
-print(ex.id, flush=True)
-with ex:
-    for i in range(60_000):
-        m.record(i, at=i)
-    os.kill(os.getpid(), signal.SIGKILL)
-""", env={"PLOTLINE_SPOOL_DIR": base})
-    assert out.returncode == -signal.SIGKILL, out.stderr
-    ex_id = out.stdout.split()[0]
+    ex_id = killed_while_recording(url, 60_000, env={"PLOTLINE_SPOOL_DIR": base})
     assert spool_waiting(base) > 0
     server = Server(port=int(url.rsplit(":", 1)[1]))
     try:
