@@ -12,7 +12,7 @@ import { getJson } from './helpers/server.js';
  */
 type Wire = number | 'NaN' | 'Infinity' | '-Infinity';
 interface Pending { node?: string; python?: string; server?: string }
-interface SeriesCase { name: string; metric: { key: string; throttle?: number | null }; record: [Wire, number][]; expect: { x: number[]; y: Wire[] }; pending?: Pending }
+interface SeriesCase { name: string; metric: { key: string; throttle?: number | null }; record: [Wire, Wire][]; expect: { x: number[]; y: Wire[] }; pending?: Pending }
 interface DefinitionCase { name: string; first: MetricDef; second: MetricDef; error: string[] | null; pending?: Pending }
 interface SummaryCase {
   name: string;
@@ -49,7 +49,7 @@ describe('shared SDK vectors: series', () => {
     itCase(c)(c.name, async () => {
       const metric = new Metric(c.metric.key, { throttle: c.metric.throttle === undefined ? 10 : c.metric.throttle });
       const id = await client.withExecution(c.name, (e) => {
-        for (const [value, at] of c.record) metric.record(fromWire(value), { at });
+        for (const [value, at] of c.record) metric.record(fromWire(value), { at: fromWire(at) });
         return e.id;
       });
       const stored = (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent(c.metric.key)}`)).json.series[0];

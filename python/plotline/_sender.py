@@ -196,8 +196,10 @@ class Sender:
             ex._p_rewind = x
             below = math.nextafter(x, -math.inf)
             for s in ex._series.values():
-                s.last_x = below
-                s.trail = None
+                if s.last_x >= x:
+                    s.last_x = below
+                if s.trail is not None and s.trail[0] >= x:
+                    s.trail = None
             self.changed()
 
     def end(self, ex: "Execution", status: str, error: Optional[str]) -> None:

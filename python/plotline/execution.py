@@ -35,7 +35,7 @@ class _Series:
     under the GIL, so neither needs a lock)."""
 
     __slots__ = ("execution", "metric", "key", "outbox", "direct", "window", "last_sent", "trail", "last_x",
-                 "xs", "ys", "refused", "discarded", "warned_x", "warned_throttle", "scheduled")
+                 "xs", "ys", "x_not_increasing", "x_invalid", "discarded", "warned", "warned_throttle", "scheduled")
 
     def __init__(self, execution: "Execution", metric: "Metric") -> None:
         self.execution = execution
@@ -50,11 +50,13 @@ class _Series:
         self.last_x: float = -math.inf
         self.xs = array("d")
         self.ys = array("d")
-        #: Points refused because x did not increase or was beyond ±2**53.
-        self.refused = 0
+        #: Values refused for their x: not greater than the previous x; not finite or beyond ±2**53.
+        self.x_not_increasing = 0
+        self.x_invalid = 0
         #: Values the throttle replaced by a later one in the same window.
         self.discarded = 0
-        self.warned_x = False
+        #: Refusal causes already warned about.
+        self.warned: "set[str]" = set()
         self.warned_throttle = False
         #: Waiting in the sender's trailing set.
         self.scheduled = False
@@ -143,15 +145,10 @@ class Execution:
     def _record(self, metric: "Metric", value: object, at: object) -> None:
         """Every case of ``Metric.record()`` but the common one."""
         y = _as_float(metric, value)
-        if at is not None:
+        if at is not None and at.__class__ is not int and at.__class__ is not float:
             if isinstance(at, bool) or not _rules.is_number(at):
                 raise TypeError(f'Metric "{metric.key}".record(value, at=…): at must be a number (got {type(at).__name__})')
-            if not isinstance(at, int):
-                at = float(at)  # type: ignore[arg-type]
-                if not math.isfinite(at):  # type: ignore[arg-type]
-                    raise ValueError(f'Metric "{metric.key}".record(value, at=…): at must be a finite number (got {at})')
-            elif at.__class__ is not int:
-                at = int(at)
+            at = int(at) if hasattr(at, "__index__") else float(at)  # type: ignore[arg-type]
         if self._ended:
             return self._dropped_after_end(metric)
         s = self._series.get(metric.key)
@@ -162,9 +159,11 @@ class Execution:
         if at is not None:
             x = at
             if not -_MAX_X <= x <= _MAX_X:  # type: ignore[operator]
-                return self._refuse(s, x, f"|x| must be at most 2**53 ({_MAX_X}); beyond it a double cannot hold every integer")
+                return self._refuse(s, "xInvalid", f"at={x} is not a finite number with |x| ≤ 2**53 (beyond it a double "
+                                                   "cannot hold every integer)")
             if not x > s.last_x:  # type: ignore[operator]
-                return self._refuse(s, x, f"x must increase within a series (not greater than the previous x, {s.last_x})")
+                return self._refuse(s, "xNotIncreasing", f"at={x} is not greater than the previous x ({s.last_x}); x must "
+                                                         "increase within a series")
         else:
             x = self.elapsed()
             if not x > s.last_x:
@@ -179,12 +178,17 @@ class Execution:
             return
         sender.offer(s, x, y, at is not None)  # type: ignore[arg-type]
 
-    def _refuse(self, s: _Series, x: object, rule: str) -> None:
-        s.refused += 1
-        if not s.warned_x:
-            s.warned_x = True
-            log.warning('Metric "%s": at=%s is refused: %s. The value is dropped (warned once per metric and execution; '
-                        "end() reports the count).", s.key, x, rule)
+    def _refuse(self, s: _Series, cause: str, rule: str) -> None:
+        """A value refused for its x: counted per cause (``end()`` reports it), warned once per cause and metric."""
+        if cause == "xInvalid":
+            s.x_invalid += 1
+        else:
+            s.x_not_increasing += 1
+        if cause not in s.warned:
+            s.warned.add(cause)
+            remedy = " To record a resumed run again from a step, call execution.rewind(step) first." if cause == "xNotIncreasing" else ""
+            log.warning('Metric "%s": %s, so the value is refused and counted (end() reports how many; warned once per '
+                        "metric and execution).%s", s.key, rule, remedy)
 
     def _dropped_after_end(self, metric: "Metric") -> None:
         if self._warned_after_end:
@@ -260,11 +264,23 @@ class Execution:
             self._report()
         return self._sender.flush(timeout)
 
+    def discarded(self) -> Dict[str, Dict[str, int]]:
+        """Per metric key, what was not sent, as the Node SDK reports it: ``throttled`` (replaced by a later value of the
+        same throttle window), ``xNotIncreasing``, ``xInvalid`` (not finite, or beyond ±2**53); only keys with a count."""
+        out: Dict[str, Dict[str, int]] = {}
+        for key, s in self._series.items():
+            counts = {name: n for name, n in (("throttled", s.discarded), ("xNotIncreasing", s.x_not_increasing),
+                                              ("xInvalid", s.x_invalid)) if n}
+            if counts:
+                out[key] = counts
+        return out
+
     def _report(self) -> None:
         for s in self._series.values():
-            if s.refused:
-                log.warning('Execution "%s": %d value(s) of metric "%s" were refused (x did not increase or |x| > 2**53).',
-                            self.name, s.refused, s.key)
+            if s.x_not_increasing or s.x_invalid:
+                log.warning('Execution "%s": %d value(s) of metric "%s" were refused (%d: x did not increase; %d: x not '
+                            "finite or beyond ±2**53).", self.name, s.x_not_increasing + s.x_invalid, s.key,
+                            s.x_not_increasing, s.x_invalid)
             if s.discarded:
                 log.info('Execution "%s": the throttle of metric "%s" (%g values/s) discarded %d value(s); '
                          "pass throttle=None to keep every value.", self.name, s.key, s.metric.throttle or 0, s.discarded)
@@ -275,8 +291,8 @@ class Execution:
 
     @property
     def refused_points(self) -> int:
-        """Values refused so far because x did not increase or was beyond ±2**53."""
-        return sum(s.refused for s in self._series.values())
+        """Values refused so far for their x (not increasing, not finite, or beyond ±2**53)."""
+        return sum(s.x_not_increasing + s.x_invalid for s in self._series.values())
 
     @property
     def throttled_points(self) -> int:

@@ -84,8 +84,8 @@ class Metric:
     def record(self, value: float, *, at: Optional[float] = None) -> None:
         """Records ``value`` (int, float or a numpy scalar; NaN and ±inf are kept) at x = ``at``, or at the seconds since
         the execution started. Raises RuntimeError outside an execution and TypeError for a value that is not a
-        number (bool included). An ``at`` that does not increase, or beyond ±2**53, is dropped with one warning per
-        metric and counted (``end()`` reports it).
+        number (bool included). An ``at`` that does not increase, is not finite or is beyond ±2**53 is refused with
+        one warning per metric and cause, and counted (``end()`` reports it, ``ex.discarded()`` tells per metric).
 
         The common case (unthrottled, float/int value, increasing int/float ``at``) is the first test and appends
         straight to the series' columns; everything else goes through ``Execution._record``.

@@ -195,9 +195,9 @@ def test_values_numpy_like_scalars_and_refusals(client: plotline.Client, server:
             m.record(True, at=3)
         with pytest.raises(TypeError, match="must be a number"):
             m.record("1", at=3)  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="finite"):
-            m.record(1, at=math.nan)
+        m.record(1, at=math.nan)  # refused and counted, never raised inside a training loop
         m.record(math.inf, at=3)
+    assert ex.discarded() == {"values": {"xInvalid": 1}}
     y = server.series(ex.id, "values")["values"]["y"]
     assert [y[0], float(y[1]), y[2]] == [0.5, float(2**60), "Infinity"]
 
@@ -221,9 +221,10 @@ def test_x_not_increasing_warns_once_and_end_reports(client: plotline.Client, se
             for at in (1, 2, 2, 1, 3, 0):
                 m.record(at, at=at)
     warnings = [r.getMessage() for r in caplog.records if "mono" in r.getMessage()]
-    assert len([w for w in warnings if "is refused" in w]) == 1
+    assert len([w for w in warnings if "so the value is refused" in w]) == 1
+    assert any("rewind" in w for w in warnings), "the remedy for a resumed run is named"
     assert any("3 value(s)" in w and "refused" in w for w in warnings)
-    assert ex.refused_points == 3
+    assert ex.refused_points == 3 and ex.discarded() == {"mono": {"xNotIncreasing": 3}}
     assert server.series(ex.id, "mono")["mono"]["x"] == [1, 2, 3]
 
 

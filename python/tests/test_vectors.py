@@ -50,7 +50,7 @@ def test_series(case: Dict[str, Any], client: plotline.Client, server: Server) -
     metric = plotline.Metric(m["key"], throttle=m.get("throttle", 10))
     with client.execution(case["name"]) as ex:
         for value, at in case["record"]:
-            metric.record(number(value), at=at)
+            metric.record(number(value), at=number(at))
     stored = server.series(ex.id, m["key"])[m["key"]]
     assert stored["x"] == case["expect"]["x"]
     assert same(stored["y"], case["expect"]["y"]), stored["y"]
