@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 from ._binary import CONTENT_TYPE, encode_batch
 from ._http import Poster, backoff_s, error_message
 from ._spool import Spool, own_files
+from .execution import ENDED
 
 if TYPE_CHECKING:
     from .execution import Execution, _Series
@@ -209,7 +210,7 @@ class Sender:
             self.release_trailing(ex)
             ex._ended = True
             for s in ex._series.values():
-                s.direct = False
+                s.live = ENDED
             end: Dict[str, Any] = {"status": status, "endedAt": time.time() * 1000}
             if error is not None:
                 end["error"] = error if len(error) <= 10_000 else error[:9_999] + "…"
@@ -596,7 +597,7 @@ class Sender:
         for ex in executions:
             ex._ended = True
             for s in ex._series.values():
-                s.direct = False
+                s.live = ENDED
                 del s.xs[:]
                 del s.ys[:]
                 s.trail = None

@@ -28,13 +28,16 @@ MAX_SUMMARY_VALUE_BYTES = 8 * 1024 * 1024
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What `_Series.live` holds once its execution ended (or belongs to the parent of a forked process): never current.
+ENDED = object()
+
 
 class _Series:
     """One metric's series in one execution: its x sequencing, throttle state and the columns of points waiting to be
     sent (`xs`, `ys`; the sender takes from their front, the recorder appends at their end — each a single C call
     under the GIL, so neither needs a lock)."""
 
-    __slots__ = ("execution", "metric", "key", "outbox", "direct", "window", "last_sent", "trail", "last_x",
+    __slots__ = ("execution", "live", "metric", "key", "outbox", "window", "last_sent", "trail", "last_x",
                  "xs", "ys", "x_not_increasing", "x_invalid", "discarded", "warned", "warned_throttle", "scheduled")
 
     def __init__(self, execution: "Execution", metric: "Metric") -> None:
@@ -43,8 +46,8 @@ class _Series:
         self.key = metric.key
         self.outbox = execution._sender
         self.window = 0.0 if metric.throttle is None else 1.0 / metric.throttle
-        #: Unthrottled and its execution running: a point with an increasing `at` goes straight to the columns.
-        self.direct = self.window == 0.0
+        #: The execution while it runs, ENDED after: ``Metric.record()``'s common case compares it with the current one.
+        self.live: object = execution
         self.last_sent = -math.inf
         self.trail: Optional[Tuple[float, float, bool]] = None
         self.last_x: float = -math.inf
@@ -211,7 +214,6 @@ class Execution:
             if s.metric is not metric and s.metric.throttle != metric.throttle:
                 s.metric = metric  # the newest Metric object's throttle applies from now on
                 s.window = 0.0 if metric.throttle is None else 1.0 / metric.throttle
-                s.direct = s.window == 0.0 and not self._ended
             return s
         return self._sender.define(self, metric)
 

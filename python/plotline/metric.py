@@ -87,20 +87,24 @@ class Metric:
         number (bool included). An ``at`` that does not increase, is not finite or is beyond ±2**53 is refused with
         one warning per metric and cause, and counted (``end()`` reports it, ``ex.discarded()`` tells per metric).
 
-        The common case (unthrottled, float/int value, increasing int/float ``at``) is the first test and appends
-        straight to the series' columns; everything else goes through ``Execution._record``.
+        The common case (float/int value, increasing int/float ``at``, the series' execution current and running) is
+        the first test: unthrottled, it appends straight to the series' columns; throttled, it goes to the throttle.
+        Everything else goes through ``Execution._record``.
         """
         s = self._last
-        if (s is not None and s.direct and s.execution is get_current()
+        if (s is not None and s.live is get_current()
                 and (at.__class__ is int or at.__class__ is float) and s.last_x < at <= _MAX_X  # type: ignore[operator]
                 and (value.__class__ is float or value.__class__ is int)):
             s.last_x = at
-            s.xs.append(at)  # type: ignore[arg-type]
-            s.ys.append(value)
             o = s.outbox
-            o.n += 1
-            if o.n > o.trip:
-                o.tripped()
+            if s.window == 0.0:
+                s.xs.append(at)  # type: ignore[arg-type]
+                s.ys.append(value)
+                o.n += 1
+                if o.n > o.trip:
+                    o.tripped()
+            else:
+                o.offer(s, at, value, True)  # type: ignore[arg-type]
             return
         execution = get_current()
         if execution is None:
