@@ -52,7 +52,7 @@ class Server:
             m = re.search(r"Plotline studio: (http://\S+?)/?\s*$", line)
             if m:
                 self.url = m.group(1)
-            m = re.search(r"(?i)statsd\D*?(?:udp://)?[\w.\[\]:]*?:(\d+)", line)
+            m = re.search(r"DogStatsD: udp://\S+:(\d+)", line)
             if m:
                 self.statsd_port = int(m.group(1))
             if self.url and (self.statsd_port is not None or not server_supports("--statsd-port") or "Store:" in line):

@@ -14,8 +14,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 import plotline
-from conftest import Server, eventually
-from test_statsd import UdpSink, needs_statsd, services
+from conftest import Server
+from test_statsd import UdpSink, needs_statsd, service
 
 
 def parse(line: str) -> Tuple[str, float, str, Dict[str, str]]:
@@ -188,4 +188,5 @@ def test_middleware_into_the_server(server: Server) -> None:
     finally:
         stop()
     wrapped.metrics.flush()
-    assert "py-mw" in eventually(lambda: services(server), lambda s: "py-mw" in s)
+    summary = service(server, "py-mw", 20)["service"]["summary"]
+    assert (summary["requests"], summary["2XX"], summary["4XX"], summary["5XX"]) == (20, 20, 0, 0)

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import time
-from typing import List, Set
+from typing import Any, Dict, List, Set
 
 import pytest
 
@@ -130,17 +130,36 @@ def needs_statsd(server: Server) -> int:
 
 
 def services(server: Server) -> Set[str]:
-    return {s.get("name") or s.get("service") for s in server.get("/api/services").get("services", [])}
+    return {s.get("name") for s in server.get("/api/services").get("services", [])}
+
+
+def service(server: Server, name: str, requests: int = 0) -> Dict[str, Any]:
+    """`GET /api/services/<name>` once the service is known (and has counted ``requests``)."""
+    def read() -> Dict[str, Any]:
+        return server.get(f"/api/services/{name}")
+    return eventually(read, lambda d: d.get("service", {}).get("summary", {}).get("requests", 0) >= requests)
+
+
+def metric_kinds(detail: Dict[str, Any]) -> Dict[str, str]:
+    return {m["name"]: m["kind"] for m in detail["metrics"]}
 
 
 def test_udp_end_to_end_into_the_server(server: Server) -> None:
     port = needs_statsd(server)
     m = plotline.MetricsClient(service="py-udp", statsd_port=port)
-    for i in range(100):
-        m.histogram("http.server.request.duration", 0.01 * (i + 1), tags={"http.response.status_code": 200})
+    for i in range(100):  # 10 ms … 1 s; 90 answered 200, 10 answered 500
+        m.distribution("http.server.request.duration", 0.01 * (i + 1),
+                       tags={"http.response.status_code": 200 if i < 90 else 500, "http.request.method": "GET"})
     m.increment("my_counter", 3, tags={"model": "v1"})
+    m.gauge("my_gauge", 42)
     m.flush()
-    assert "py-udp" in eventually(lambda: services(server), lambda s: "py-udp" in s)
+    d = service(server, "py-udp", 100)
+    summary = d["service"]["summary"]
+    assert (summary["requests"], summary["2XX"], summary["5XX"]) == (100, 90, 10)
+    assert summary["p99Ms"] == pytest.approx(990, rel=0.01) and summary["avgRequestMs"] == pytest.approx(505, rel=0.001)
+    assert metric_kinds(d) == {"http.server.request.duration": "distribution", "my_counter": "counter", "my_gauge": "gauge"}
+    counter = next(x for x in d["metrics"] if x["name"] == "my_counter")
+    assert counter["tags"]["model"] == ["v1"] and counter["tags"]["host"] == [f"{socket.gethostname()}:{os.getpid()}"]
 
 
 def test_http_transport_end_to_end(server: Server) -> None:
@@ -148,17 +167,43 @@ def test_http_transport_end_to_end(server: Server) -> None:
     m = plotline.MetricsClient(service="py-http", transport="http", url=server.url)
     m.increment("my_counter", 1, tags={"model": "v1"})
     m.gauge("my_gauge", 42)
+    m.histogram("my_histogram", 100)
     assert m.flush(10)
     assert m.errors == 0
-    assert "py-http" in eventually(lambda: services(server), lambda s: "py-http" in s)
+    d = service(server, "py-http")
+    assert metric_kinds(d) == {"my_counter": "counter", "my_gauge": "gauge", "my_histogram": "distribution"}
 
 
 def test_datadog_dogstatsd_peer_into_the_server(server: Server) -> None:
     port = needs_statsd(server)
     datadog = pytest.importorskip("datadog", reason="datadog is not installed (.ci/python.sh installs it)")
     statsd = datadog.dogstatsd.base.DogStatsd(host="127.0.0.1", port=port, constant_tags=["service:dd-peer"])
-    statsd.increment("requests", tags=["http.response.status_code:200"])
-    statsd.histogram("http.server.request.duration", 0.2)
+    for status in (200, 200, 404, 503):
+        statsd.distribution("http.server.request.duration", 0.2, tags=[f"http.response.status_code:{status}"])
+    statsd.increment("jobs", 2, tags=["queue:high"])
     statsd.gauge("http.server.active_requests", 2)
     statsd.flush()
-    assert "dd-peer" in eventually(lambda: services(server), lambda s: "dd-peer" in s)
+    d = service(server, "dd-peer", 4)
+    summary = d["service"]["summary"]
+    assert (summary["requests"], summary["2XX"], summary["4XX"], summary["5XX"]) == (4, 2, 1, 1)
+    assert metric_kinds(d)["jobs"] == "counter"
+
+
+def test_plotline_client_is_read_exactly_like_datadogs(server: Server) -> None:
+    port = needs_statsd(server)
+    datadog = pytest.importorskip("datadog", reason="datadog is not installed (.ci/python.sh installs it)")
+    dd = datadog.dogstatsd.base.DogStatsd(host="127.0.0.1", port=port, constant_tags=["service:same-dd", "host:r1"])
+    ours = plotline.MetricsClient(service="same-py", tags={"host": "r1"}, statsd_port=port)
+    for i in range(50):
+        tags = {"http.response.status_code": 200 if i % 5 else 500, "http.route": "/p"}
+        dd.distribution("http.server.request.duration", 0.001 * (i + 1), tags=[f"{k}:{v}" for k, v in tags.items()])
+        ours.distribution("http.server.request.duration", 0.001 * (i + 1), tags=tags)
+    for client in (dd, ours):
+        client.increment("jobs", 2, tags=["queue:high"] if client is dd else {"queue": "high"})
+        client.gauge("depth", 7)
+        client.set("users", "alice")
+    dd.flush()
+    ours.flush()
+    a, b = service(server, "same-dd", 50), service(server, "same-py", 50)
+    assert a["service"]["summary"] == b["service"]["summary"]
+    assert a["metrics"] == b["metrics"]
