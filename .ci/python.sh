@@ -6,14 +6,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-if ! command -v "$PY" >/dev/null; then
-  SUDO=""
+apt_python() {
+  local SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3 python3-venv >/dev/null || { echo "could not install python3"; exit 1; }
-fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
+}
+command -v "$PY" >/dev/null || apt_python || { echo "could not install python3"; exit 1; }
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv || { echo "could not create .venv (python3-venv missing?)"; exit 1; }
+  # Debian ships venv (ensurepip) in a package of its own.
+  "$PY" -m venv .venv 2>/dev/null || { rm -rf .venv; apt_python && "$PY" -m venv .venv; } \
+    || { echo "could not create .venv (python3-venv missing?)"; exit 1; }
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check pytest || { echo "could not install pytest"; exit 1; }
 # Peers: optional, each on its own so one that fails to install does not take the others with it.
