@@ -41,6 +41,7 @@ function executionIdOf(event: HubEvent): string | null {
     case 'definitions':
     case 'points':
     case 'summary':
+    case 'rewind':
       return event.executionId;
     default:
       return null;

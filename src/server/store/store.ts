@@ -8,10 +8,13 @@ import type { HubEvent } from '../hub-event.js';
 /** An execution as the rules see it: everything but `metricCount`, which the store derives from definitions and series. */
 export type ExecutionRecord = Omit<Execution, 'metricCount'>;
 
-/** What the rules need to know before deciding a batch: per execution id, the definition and series keys it touches. */
+/**
+ * What the rules need to know before deciding a batch: per execution id, the definition and series keys it touches, and
+ * the x it rewinds to (if it does).
+ */
 export interface BatchRequest {
   batchId?: string;
-  executions: Map<string, { definitionKeys: Set<string>; seriesKeys: Set<string> }>;
+  executions: Map<string, { definitionKeys: Set<string>; seriesKeys: Set<string>; rewindX?: number }>;
 }
 
 /** The state of one execution, as far as a batch touches it (only the requested keys are filled in). */
@@ -21,6 +24,11 @@ export interface ExecutionState {
   definitions: Map<string, MetricDef>;
   /** Requested series keys that have points, with the last stored x. */
   lastX: Map<string, number>;
+  /**
+   * With a requested rewind to X: every series of the execution with points at or beyond X, with the largest x it keeps
+   * below X (null: it keeps none).
+   */
+  rewound?: Map<string, number | null>;
 }
 
 /** Read inside the batch's transaction. */
@@ -47,6 +55,8 @@ export interface ExecutionWrite {
   summaryChanged: boolean;
   /** Definitions added by this batch. */
   definitions: MetricDef[];
+  /** Before the appends: remove every point with x ≥ this from all series of the execution (a series left empty goes). */
+  rewindX?: number;
   appends: SeriesAppend[];
 }
 
