@@ -76,7 +76,13 @@ export class PgStore implements Store {
     const { connectionString, schema } = parsePgUrl(url);
     const clientConfig: pg.ClientConfig = { connectionString, options: `-c search_path=${quoteIdent(schema)}`, types };
     const setup = new pg.Client({ connectionString });
-    await setup.connect();
+    try {
+      await setup.connect();
+    } catch (err) {
+      const u = new URL(connectionString);
+      const why = (err as { code?: string }).code ?? (err as Error).message;
+      throw new Error(`--db: cannot connect to PostgreSQL at ${u.host}${u.pathname} as ${u.username || 'the default user'} (${why})`);
+    }
     try {
       await migrate(setup, schema);
     } finally {
