@@ -8,7 +8,7 @@ import type { HubEvent } from '../hub-event.js';
 import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
@@ -22,7 +22,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
 }
 
 const DEFAULT_SCHEMA = 'plotline';
@@ -34,10 +34,13 @@ const COMPACTION = 'compaction';
 const RETRY_CODES = new Set(['40001', '40P01', '23505']);
 const MAX_TRIES = 5;
 
+const discardedText = (r: ExecutionRecord) => (r.discarded ? JSON.stringify(r.discarded) : null);
+
 function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
+    ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
   };
 }
 
@@ -176,35 +179,92 @@ export class PgStore implements Store {
         else e.lastX.set(r.key, r.last_x!);
       }
     }
+    for (const [id, keys] of request.executions) {
+      if (keys.rewindX === undefined || !existing.has(id)) continue;
+      const rewound = new Map<string, number | null>();
+      for (const r of await this.seriesFrom(c, id, keys.rewindX)) rewound.set(r.key, r.below === null ? null : r.below.x);
+      executions.get(id)!.rewound = rewound;
+    }
     return { seen: null, executions };
+  }
+
+  /** The series of an execution with points at or beyond `x`, with the last point each keeps below `x` (null: none). */
+  private async seriesFrom(c: pg.PoolClient, executionId: string, x: number): Promise<Array<{ id: number; key: string; below: { x: number; y: number } | null }>> {
+    const rows = await c.query<{ id: number; key: string; count: number | null; blocks: string | null; xs: string | null; ys: string | null }>(
+      `SELECT s.id, s.key, c.count, ${base64('c.blocks')} AS blocks, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys
+       FROM series s LEFT JOIN LATERAL (
+         SELECT count, blocks, xs, ys FROM chunks WHERE series_id = s.id AND first_x < $2 ORDER BY last_x DESC LIMIT 1) c ON true
+       WHERE s.execution_id = $1 AND s.last_x >= $2 ORDER BY s.id`, [executionId, x]);
+    return rows.rows.map((r) => {
+      if (r.count === null) return { id: r.id, key: r.key, below: null };
+      const points = decodeChunk({ count: r.count, blocks: fromBase64(r.blocks!), xs: fromBase64(r.xs!), ys: fromBase64(r.ys!) });
+      const i = lastIndexBelow(points.x, x);
+      return { id: r.id, key: r.key, below: { x: points.x[i]!, y: points.y[i]! } };
+    });
+  }
+
+  /** Removes every point with x ≥ `x` from all series of an execution: whole chunks go, a chunk across x is cut. */
+  private async truncate(c: pg.PoolClient, executionId: string, x: number): Promise<void> {
+    const series = await this.seriesFrom(c, executionId, x);
+    if (series.length === 0) return;
+    const ids = series.map((s) => s.id);
+    const gone = await c.query<{ series_id: number; first_x: number; count: number; blocks: string; xs: string; ys: string }>(
+      `DELETE FROM chunks WHERE series_id = ANY($1::bigint[]) AND last_x >= $2
+       RETURNING series_id, first_x, count, ${base64('blocks')} AS blocks, ${base64('xs')} AS xs, ${base64('ys')} AS ys`, [ids, x]);
+    const removed = new Map<number, number>();
+    const kept: Array<{ seriesId: number; c: EncodedChunk }> = [];
+    for (const r of gone.rows) {
+      let n = r.count;
+      if (r.first_x < x) {
+        const points = decodeChunk({ count: r.count, blocks: fromBase64(r.blocks), xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
+        const keep = lastIndexBelow(points.x, x) + 1;
+        for (const e of encodeChunks(points.x.subarray(0, keep), points.y.subarray(0, keep), MAX_CHUNK)) kept.push({ seriesId: r.series_id, c: e });
+        n -= keep;
+      }
+      removed.set(r.series_id, (removed.get(r.series_id) ?? 0) + n);
+    }
+    await insertChunks(c, kept);
+    const empty = series.filter((s) => s.below === null).map((s) => s.id);
+    if (empty.length > 0) await c.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [empty]);
+    const shrunk = series.filter((s) => s.below !== null);
+    if (shrunk.length > 0) {
+      await c.query(
+        `UPDATE series s SET count = s.count - u.removed, last_x = u.last_x, last_y = u.last_y
+         FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[]) AS u(id, removed, last_x, last_y) WHERE s.id = u.id`,
+        [shrunk.map((s) => s.id), shrunk.map((s) => removed.get(s.id) ?? 0), shrunk.map((s) => s.below!.x),
+          shrunk.map((s) => toWireArray([s.below!.y])[0]!)]);
+    }
   }
 
   private async write(c: pg.PoolClient, write: BatchWrite, numbered: number[]): Promise<CommitResult> {
     const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
     if (created.length > 0) {
       await c.query(
-        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[], $10::text[])`,
+        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[],
+           $10::text[], $11::text[])`,
         [created.map((r) => r.id), created.map((r) => r.name), created.map((r) => r.name.toLowerCase()), created.map((r) => JSON.stringify(r.labels)),
           created.map((r) => r.status), created.map((r) => r.startedAt), created.map((r) => r.endedAt), created.map((r) => r.lastSeenAt),
-          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary))]);
+          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary)), created.map((r) => discardedText(r))]);
     }
     const updated = write.executions.filter((w) => !w.isNew);
     if (updated.length > 0) {
       await c.query(
         `UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
-           summary = COALESCE(u.summary, e.summary)
-         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[]) AS u(id, status, ended_at, last_seen_at, error, summary)
+           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
+         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::text[])
+           AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
          WHERE e.id = u.id`,
         [updated.map((w) => w.record.id), updated.map((w) => w.record.status), updated.map((w) => w.record.endedAt),
           updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
-          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null))]);
+          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
     }
     const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     if (defs.length > 0) {
       await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
         [defs.map((x) => x.id), defs.map((x) => x.d.key), defs.map((x) => JSON.stringify(x.d))]);
     }
+    for (const w of write.executions) if (w.rewindX !== undefined) await this.truncate(c, w.record.id, w.rewindX);
     const appends = write.executions.flatMap((w) => w.appends.map((a) => ({ id: w.record.id, a })));
     const seriesIds = new Map<string, number>();
     if (appends.length > 0) {
