@@ -27,7 +27,7 @@ interface SeriesRow {
 }
 
 interface RangeRow {
-  key: string; id: number; count: number; first_x: number; last_x: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
+  id: number; count: number; blocks: Buffer;
 }
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
@@ -84,16 +84,12 @@ export class SqliteStore implements Store {
       addChunk: db.prepare<[number, number, number, number, Buffer]>(
         'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
-      // The plan of a range read: block tiers of every chunk in range, and the points of the edge chunks (which counting needs).
-      rangeChunks: db.prepare<{ execution: string; keys: string; lo: number; hi: number }, RangeRow>(`
-        SELECT s.key AS key, c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x, c.blocks AS blocks,
-          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT xs FROM chunk_points WHERE chunk_id = c.id) END AS xs,
-          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT ys FROM chunk_points WHERE chunk_id = c.id) END AS ys
-        FROM series s JOIN chunks c ON c.series_id = s.id
-        WHERE s.execution_id = @execution AND s.key IN (SELECT value FROM json_each(@keys)) AND c.last_x >= @lo AND c.first_x <= @hi
-        ORDER BY s.id, c.last_x`),
-      chunkColumns: db.prepare<[string], ChunkColumns & { id: number }>(
-        'SELECT chunk_id AS id, xs, ys FROM chunk_points WHERE chunk_id IN (SELECT value FROM json_each(?))'),
+      // The plan of a range read of one series: the block tiers of its chunks in range, in x order (the index's order).
+      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number }, RangeRow>(`
+        SELECT c.id AS id, c.count AS count, c.blocks AS blocks FROM chunks c
+        WHERE c.series_id = (SELECT id FROM series WHERE execution_id = @execution AND key = @key) AND c.last_x >= @lo AND c.first_x <= @hi
+        ORDER BY c.last_x`),
+      chunkPoints: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
       executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
@@ -270,23 +266,31 @@ export class SqliteStore implements Store {
   }
 
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One read transaction: every key sees the same snapshot. Two queries whatever the number of keys and chunks.
+    // One read transaction: every key sees the same snapshot. In process, queries cost no round trip: a planning query
+    // per key, then each chunk's points when the read first needs them (the chunks across the range ends at once).
     return this.db.transaction(() => {
       if (!this.sql.executionExists.get(executionId)) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
-      const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
-      const rows = this.sql.rangeChunks.all({ execution: executionId, keys: JSON.stringify(keys), lo: range.from ?? -Infinity, hi: range.to ?? Infinity });
-      for (const r of rows) {
-        byKey.get(r.key)!.push({
-          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: r.blocks, summary: null,
-          columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null,
-        });
-      }
-      const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
-      // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
-      const needed = [...new Set(plans.flatMap((p) => [...p.needed, ...p.neededBlocks.map((b) => b.id)]))];
-      const columns = new Map<number, ChunkColumns>();
-      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) columns.set(c.id, c);
-      return plans.map((p) => finishRange(p, { columns }));
+      const lo = range.from ?? -Infinity;
+      const hi = range.to ?? Infinity;
+      const loaded = new Map<number, ChunkColumns>();
+      const columns = {
+        get: (id: number) => {
+          let c = loaded.get(id);
+          if (!c) {
+            c = this.sql.chunkPoints.get(id);
+            if (c) loaded.set(id, c);
+          }
+          return c;
+        },
+      };
+      return keys.map((key) => {
+        // Only the first and the last chunk can reach past the range's ends: their points come along.
+        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi });
+        const chunks = rows.map((r, i): ChunkMeta => ({
+          id: r.id, count: r.count, blocks: r.blocks, summary: null, columns: i === 0 || i === rows.length - 1 ? columns.get(r.id)! : null,
+        }));
+        return finishRange(planRange(key, chunks, range, { listBlocks: false }), { columns });
+      });
     })();
   }
 
