@@ -49,6 +49,8 @@ export class SqliteStore implements Store {
   private readonly inMemory: boolean;
   private readonly sql;
   private readonly listStatements = new Map<string, Database.Statement<unknown[], ExecutionRow>>();
+  /** `${executionId}\0${key}` → series id, for the batch being committed (filled by loadState). */
+  private readonly seriesIds = new Map<string, number>();
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
 
@@ -75,12 +77,11 @@ export class SqliteStore implements Store {
       // Derived `@summary.*` series are drawn but are not metrics of their own.
       metricCount: db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT key FROM definitions WHERE execution_id = ?
         UNION SELECT key FROM series WHERE execution_id = ? AND key NOT LIKE '@%')`),
-      lastX: db.prepare<[string, string], { last_x: number }>('SELECT last_x FROM series WHERE execution_id = ? AND key = ?'),
+      lastX: db.prepare<[string, string], { id: number; last_x: number }>('SELECT id, last_x FROM series WHERE execution_id = ? AND key = ?'),
       seriesOf: db.prepare<[string], SeriesRow>('SELECT * FROM series WHERE execution_id = ? ORDER BY id'),
       addSeries: db.prepare<[string, string, number, number, number, WireNumber], { id: number }>(
         'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?) RETURNING id'),
-      growSeries: db.prepare<[number, number, WireNumber, string, string], { id: number }>(
-        'UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE execution_id = ? AND key = ? RETURNING id'),
+      growSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE id = ?'),
       addChunk: db.prepare<[number, number, number, number, Buffer]>(
         'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
@@ -115,6 +116,7 @@ export class SqliteStore implements Store {
 
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
     const small: number[] = [];
+    this.seriesIds.clear();
     const result = this.db.transaction((): CommitResult | null => {
       const write = decide(this.loadState(request));
       if (!write) return null;
@@ -139,7 +141,9 @@ export class SqliteStore implements Store {
         }
         for (const key of keys.seriesKeys) {
           const s = this.sql.lastX.get(id, key);
-          if (s) state.lastX.set(key, s.last_x);
+          if (!s) continue;
+          state.lastX.set(key, s.last_x);
+          this.seriesIds.set(`${id}\0${key}`, s.id);
         }
         if (keys.rewindX !== undefined) {
           state.rewound = new Map();
@@ -177,7 +181,7 @@ export class SqliteStore implements Store {
         const count = a.parts.reduce((n, p) => n + p.x.length, 0);
         const seriesId = a.isNew
           ? this.sql.addSeries.get(r.id, a.key, count, a.parts[0]!.x[0]!, lastX, lastY)!.id
-          : this.sql.growSeries.get(count, lastX, lastY, r.id, a.key)!.id;
+          : this.grow(r.id, a.key, count, lastX, lastY);
         for (const p of a.parts) this.writeChunks(seriesId, p.x, p.y, small);
       }
     }
@@ -217,6 +221,13 @@ export class SqliteStore implements Store {
       else this.sql.shrinkSeries.run(s.count - removed, last.x, toWireArray([last.y])[0]!, s.id);
       this.smallChunks.set(s.id, (this.smallChunks.get(s.id) ?? 0) + 1);
     }
+  }
+
+  /** Appends to a series whose id the batch's state loaded (a rewind may have removed it since: then it is made again). */
+  private grow(executionId: string, key: string, count: number, lastX: number, lastY: WireNumber): number {
+    const id = this.seriesIds.get(`${executionId}\0${key}`);
+    if (id !== undefined && this.sql.growSeries.run(count, lastX, lastY, id).changes === 1) return id;
+    throw new Error(`store: series "${key}" of "${executionId}" was not loaded before its append`);
   }
 
   private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
