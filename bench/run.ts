@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
- * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change).
+ * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
+ * --db postgres://… (instead: the PostgreSQL backend next to SQLite, see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
 import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
 import { machineLine, median, report, trend } from './machine.js';
+import { runPgBench } from './pg-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -16,6 +18,13 @@ const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : null;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
+  const dbIndex = argv.indexOf('--db');
+  if (dbIndex >= 0) {
+    const db = argv[dbIndex + 1] ?? '';
+    if (!/^postgres(ql)?:\/\//i.test(db)) throw new Error('--db: give a postgres:// URL (the SQLite figures are the default run)');
+    await runPgBench(db, quick);
+    return;
+  }
   console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
 

@@ -47,7 +47,7 @@ export function batchRequest(batch: AcceptedBatch): BatchRequest {
 export interface PlannedBatch {
   write: BatchWrite;
   points: number;
-  /** `execution` events carry metricCount 0 until the commit tells the real count. */
+  /** `execution` events carry metricCount 0 until the store sets it on commit. */
   events: HubEvent[];
 }
 
@@ -67,6 +67,7 @@ export function planBatch(batch: AcceptedBatch, state: BatchState, now: number):
     write: {
       executions: [...writes.values()],
       remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points } : null,
+      events,
     },
     points,
     events,
@@ -213,9 +214,6 @@ export async function applyBatch(store: Store, batch: AcceptedBatch, now: number
   });
   const plan = planned as PlannedBatch | null;
   if (!plan || !committed) return { duplicate: true, points: seenPoints, events: [] };
-  for (const e of plan.events) {
-    if (e.type === 'execution') e.execution.metricCount = committed.metricCounts.get(e.execution.id) ?? 0;
-  }
   return { duplicate: false, points: plan.points, events: plan.events };
 }
 

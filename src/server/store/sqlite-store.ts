@@ -7,6 +7,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
+import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
@@ -15,11 +16,6 @@ import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
 } from './store.js';
-
-/** Largest chunk written; bigger writes are cut. */
-export const MAX_CHUNK = 2048;
-/** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
-export const SMALL_CHUNK = 512;
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
@@ -60,6 +56,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
  */
 export class SqliteStore implements Store {
   readonly handle: StoreHandle;
+  readonly feed = null;
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
@@ -201,6 +198,7 @@ export class SqliteStore implements Store {
       }
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
+    setMetricCounts(write.events, metricCounts);
     if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points);
     return { metricCounts };
   }
@@ -293,10 +291,11 @@ export class SqliteStore implements Store {
         byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
-      const needed = plans.flatMap((p) => p.needed);
-      const loaded = new Map<number, ChunkColumns>();
-      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) loaded.set(c.id, c);
-      return plans.map((p) => finishRange(p, loaded));
+      // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
+      const needed = [...new Set(plans.flatMap((p) => [...p.needed, ...p.neededBlocks.map((b) => b.id)]))];
+      const columns = new Map<number, ChunkColumns>();
+      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) columns.set(c.id, c);
+      return plans.map((p) => finishRange(p, { columns }));
     })();
   }
 

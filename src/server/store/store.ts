@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import type {
   Execution, ExecutionDetail, ExecutionList, ExecutionStatus, MetricDef, SeriesData,
 } from '../../protocol/index.js';
+import type { HubEvent } from '../hub-event.js';
 
 /** An execution as the rules see it: everything but `metricCount`, which the store derives from definitions and series. */
 export type ExecutionRecord = Omit<Execution, 'metricCount'>;
@@ -63,6 +65,11 @@ export interface BatchWrite {
   executions: ExecutionWrite[];
   /** Remember the batch id, so that a retry is acknowledged without being stored again. */
   remember: { batchId: string; at: number; points: number } | null;
+  /**
+   * The batch's stream events, in order. The store sets `metricCount` of its `execution` events as committed and, when it
+   * has a feed, records them in it in the same transaction.
+   */
+  events: HubEvent[];
 }
 
 export interface CommitResult {
@@ -93,8 +100,25 @@ export interface CompactOptions {
   budgetMs?: number;
 }
 
-/** The database under a store, for modules that keep their own tables in it (service metrics). */
-export type StoreHandle = { kind: 'sqlite'; db: Database.Database };
+/**
+ * The database under a store, for modules that keep their own tables in it (service metrics): the SQLite connection, or
+ * the PostgreSQL pool with the schema the store's tables are in (every pooled connection has it as its search_path).
+ */
+export type StoreHandle = { kind: 'sqlite'; db: Database.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string };
+
+/**
+ * The committed stream events of every replica on one database, in commit order, each with a sequence number that means
+ * the same on every replica (so a stream resumes on any replica). A backend shared by replicas has one; then the server
+ * publishes what the feed delivers instead of what it commits itself.
+ */
+export interface StoreFeed {
+  /** Names the feed's sequence (an SSE event id is `<epoch>:<seq>`); the same on every replica of the database. */
+  readonly epoch: string;
+  /** The sequence number of the last event committed when the store opened (delivery starts after it). */
+  readonly startSeq: number;
+  /** Calls `deliver` for every event committed from then on, in order, seq by seq without gaps. One follower per store. */
+  follow(deliver: (seq: number, event: HubEvent) => void): void;
+}
 
 /**
  * Storage of executions, definitions, series points (chunks) and batch ids. It keeps no rules of its own: the rules
@@ -104,6 +128,8 @@ export type StoreHandle = { kind: 'sqlite'; db: Database.Database };
  */
 export interface Store {
   readonly handle: StoreHandle;
+  /** Null for a store only this process writes (SQLite): the server then publishes what it commits. */
+  readonly feed: StoreFeed | null;
   /**
    * In one transaction: loads the state `request` names, calls `decide` with it (synchronously), writes what it returns and
    * commits. `decide` returning null (a duplicate batch) writes nothing; `decide` throwing rolls everything back and the error
@@ -114,7 +140,10 @@ export interface Store {
   getExecution(id: string): Promise<ExecutionDetail | null>;
   /** Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`. */
   readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]>;
-  /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. */
+  /**
+   * Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. On a shared
+   * database only one replica sweeps at a time (the others get []), and the changes go into the feed.
+   */
   markLost(lastSeenBefore: number): Promise<Execution[]>;
   /** Forgets batch ids committed before `before` (ms); returns how many. */
   forgetBatchIds(before: number): Promise<number>;
