@@ -74,6 +74,8 @@ const MIGRATIONS: readonly string[] = [
     events text NOT NULL
   );
   `,
+  // 2: what the producer's SDK did not send, per metric key (JSON), as reported on end.
+  `ALTER TABLE executions ADD COLUMN discarded text;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,7 +7,7 @@ import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
@@ -21,7 +21,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
 }
 
 const DEFAULT_SCHEMA = 'plotline';
@@ -37,8 +37,11 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
+    ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
   };
 }
+
+const discardedText = (r: ExecutionRecord) => (r.discarded ? JSON.stringify(r.discarded) : null);
 
 /** `postgres://…?schema=name` → connection string without it, and the schema (default "plotline"). */
 export function parsePgUrl(url: string): { connectionString: string; schema: string } {
@@ -160,6 +163,15 @@ export class PgStore implements Store {
         serK.push(k);
       }
     }
+    for (const [id, keys] of request.executions) {
+      if (keys.rewindX === undefined || !existing.has(id)) continue;
+      const rewound = new Map<string, number | null>();
+      const series = (await c.query<{ id: number; key: string }>(
+        'SELECT id, key FROM series WHERE execution_id = $1 AND last_x >= $2 ORDER BY id', [id, keys.rewindX])).rows;
+      const below = await lastPointsBelow(c, series.map((r) => r.id), keys.rewindX);
+      for (const r of series) rewound.set(r.key, below.get(r.id)?.x ?? null);
+      executions.get(id)!.rewound = rewound;
+    }
     if (defE.length + serE.length > 0) {
       const known = await c.query<{ t: string; execution_id: string; key: string; def: string | null; last_x: number | null }>(
         `SELECT 'd' AS t, execution_id, key, def, NULL::float8 AS last_x FROM definitions
@@ -180,28 +192,30 @@ export class PgStore implements Store {
     const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
     if (created.length > 0) {
       await c.query(
-        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[], $10::text[])`,
+        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[], $10::text[], $11::text[])`,
         [created.map((r) => r.id), created.map((r) => r.name), created.map((r) => r.name.toLowerCase()), created.map((r) => JSON.stringify(r.labels)),
           created.map((r) => r.status), created.map((r) => r.startedAt), created.map((r) => r.endedAt), created.map((r) => r.lastSeenAt),
-          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary))]);
+          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary)), created.map(discardedText)]);
     }
     const updated = write.executions.filter((w) => !w.isNew);
     if (updated.length > 0) {
       await c.query(
         `UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
-           summary = COALESCE(u.summary, e.summary)
-         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[]) AS u(id, status, ended_at, last_seen_at, error, summary)
+           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
+         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::text[])
+           AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
          WHERE e.id = u.id`,
         [updated.map((w) => w.record.id), updated.map((w) => w.record.status), updated.map((w) => w.record.endedAt),
           updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
-          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null))]);
+          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
     }
     const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     if (defs.length > 0) {
       await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
         [defs.map((x) => x.id), defs.map((x) => x.d.key), defs.map((x) => JSON.stringify(x.d))]);
     }
+    for (const w of write.executions) if (w.rewindX !== undefined) await truncate(c, w.record.id, w.rewindX);
     const appends = write.executions.flatMap((w) => w.appends.map((a) => ({ id: w.record.id, a })));
     const seriesIds = new Map<string, number>();
     if (appends.length > 0) {
@@ -428,6 +442,56 @@ export class PgStore implements Store {
     } finally {
       await this.pool.end();
     }
+  }
+}
+
+/** Per series id, its last point below `x` (none: absent). */
+async function lastPointsBelow(c: pg.PoolClient, seriesIds: number[], x: number): Promise<Map<number, { x: number; y: number }>> {
+  const out = new Map<number, { x: number; y: number }>();
+  if (seriesIds.length === 0) return out;
+  const rows = (await c.query<{ series_id: number; count: number; blocks: Buffer; xs: Buffer; ys: Buffer }>(
+    `SELECT DISTINCT ON (series_id) series_id, count, blocks, xs, ys FROM chunks
+     WHERE series_id = ANY($1::bigint[]) AND first_x < $2 ORDER BY series_id, last_x DESC`, [seriesIds, x])).rows;
+  for (const r of rows) {
+    const points = decodeChunk(r);
+    const i = lastIndexBelow(points.x, x);
+    out.set(r.series_id, { x: points.x[i]!, y: points.y[i]! });
+  }
+  return out;
+}
+
+/** Removes every point with x ≥ `x` from all series of an execution: whole chunks go, a chunk across x is cut. */
+async function truncate(c: pg.PoolClient, executionId: string, x: number): Promise<void> {
+  const series = (await c.query<{ id: number; count: number }>(
+    'SELECT id, count FROM series WHERE execution_id = $1 AND last_x >= $2 ORDER BY id FOR UPDATE', [executionId, x])).rows;
+  if (series.length === 0) return;
+  const ids = series.map((s) => s.id);
+  const gone = (await c.query<{ series_id: number; first_x: number; count: number; blocks: Buffer | null; xs: Buffer | null; ys: Buffer | null }>(
+    `DELETE FROM chunks WHERE series_id = ANY($1::bigint[]) AND last_x >= $2
+     RETURNING series_id, first_x, count, CASE WHEN first_x < $2 THEN blocks END AS blocks,
+       CASE WHEN first_x < $2 THEN xs END AS xs, CASE WHEN first_x < $2 THEN ys END AS ys`, [ids, x])).rows;
+  const removed = new Map<number, number>();
+  const kept: Array<{ seriesId: number; c: EncodedChunk }> = [];
+  for (const g of gone) {
+    let n = g.count;
+    if (g.first_x < x) {
+      const points = decodeChunk({ count: g.count, blocks: g.blocks!, xs: g.xs!, ys: g.ys! });
+      const keep = lastIndexBelow(points.x, x) + 1;
+      for (const e of encodeChunks(points.x.subarray(0, keep), points.y.subarray(0, keep), MAX_CHUNK)) kept.push({ seriesId: g.series_id, c: e });
+      n -= keep;
+    }
+    removed.set(g.series_id, (removed.get(g.series_id) ?? 0) + n);
+  }
+  await insertChunks(c, kept);
+  const last = await lastPointsBelow(c, ids, x);
+  const left = series.filter((s) => last.has(s.id));
+  await c.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [series.filter((s) => !last.has(s.id)).map((s) => s.id)]);
+  if (left.length > 0) {
+    await c.query(
+      `UPDATE series s SET count = u.count, last_x = u.last_x, last_y = u.last_y
+       FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[]) AS u(id, count, last_x, last_y) WHERE s.id = u.id`,
+      [left.map((s) => s.id), left.map((s) => s.count - (removed.get(s.id) ?? 0)), left.map((s) => last.get(s.id)!.x),
+        left.map((s) => last.get(s.id)!.y)]);
   }
 }
 

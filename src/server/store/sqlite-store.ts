@@ -7,7 +7,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
@@ -28,18 +28,6 @@ interface SeriesRow {
 
 interface RangeRow {
   key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
-}
-
-/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
-function lastIndexBelow(x: Float64Array, limit: number): number {
-  let lo = 0;
-  let hi = x.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (x[mid]! < limit) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
