@@ -11,7 +11,7 @@ export function setMetricCounts(events: HubEvent[], counts: ReadonlyMap<string, 
 }
 
 
-/** Index of the last x below `limit` in increasing `x` (whose first value is below it): where a rewind cuts a chunk. */
+/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
 export function lastIndexBelow(x: Float64Array, limit: number): number {
   let lo = 0;
   let hi = x.length - 1;
