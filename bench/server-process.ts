@@ -13,7 +13,7 @@ export interface BenchServer {
 
 /** The real `plotline serve` in its own process, as users run it. */
 export function startBenchServer(args: string[]): Promise<BenchServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {

@@ -7,6 +7,8 @@ export interface ServeArgs {
   demo: boolean;
   lostAfterMs: number;
   token: string | null;
+  /** DogStatsD UDP port; null with `--statsd-port off`. */
+  statsdPort: number | null;
 }
 
 export class UsageError extends Error {}
@@ -22,6 +24,7 @@ Options:
   --demo            keep starting simulated executions, so charts move at once
   --lost-after S    seconds of silence before a running execution shows as lost (default 60)
   --token T         require "Authorization: Bearer T" on ingest (default: PLOTLINE_TOKEN, else none)
+  --statsd-port N   DogStatsD UDP port on --host (default 8125; 0 picks a free one; off: no UDP listener)
   -h, --help        show this help
 `;
 
@@ -33,7 +36,7 @@ function value(argv: string[], i: number, flag: string): string {
 
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ServeArgs {
   const args: ServeArgs = {
-    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null,
+    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null, statsdPort: 8125,
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -69,6 +72,13 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
         const s = Number(v);
         if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--lost-after must be a positive number of seconds (got "${v}")`);
         args.lostAfterMs = s * 1000;
+        break;
+      }
+      case '--statsd-port': {
+        const v = take();
+        if (v === 'off') args.statsdPort = null;
+        else if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--statsd-port must be an integer from 0 to 65535, or off (got "${v}")`);
+        else args.statsdPort = Number(v);
         break;
       }
       case '--token':

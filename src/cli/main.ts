@@ -7,14 +7,18 @@ async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token });
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' && e.syscall === 'bind') {
+      throw new UsageError(`UDP port ${args.statsdPort} on ${args.host} is already in use; pass --statsd-port N (0 for any free port, off for none)`);
+    }
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
     throw err;
   }
   const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
   console.log(`Plotline studio: ${server.url}/`);
+  console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
   console.log(`Store: ${args.db === ':memory:' ? 'in memory (nothing is kept after exit)' : args.db}`);
   let stopping = false;

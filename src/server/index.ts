@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createHandler, type AppContext } from './app.js';
 import { startLostSweeper } from './lost-sweeper.js';
+import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
@@ -17,6 +18,10 @@ export interface ServerOptions {
   token?: string | null;
   studioRoot?: string;
   stream?: StreamHubOptions;
+  /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
+  statsdPort?: number | null;
+  /** Service metrics: rollup tiers (retention), tag sets per metric, and the clock (tests inject one). */
+  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number };
 }
 
 export interface RunningServer {
@@ -25,6 +30,9 @@ export interface RunningServer {
   store: Store;
   hub: StreamHub;
   server: Server;
+  services: ServicesRuntime;
+  /** The DogStatsD UDP port, or null without a listener. */
+  statsdPort: number | null;
   close(): Promise<void>;
 }
 
@@ -43,7 +51,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? DEFAULT_HOST;
   const store = openStore(opts.db ?? DEFAULT_DB);
   const hub = new StreamHub(opts.stream);
-  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null };
+  let services: ServicesRuntime;
+  try {
+    services = await startServices({ db: opts.db ?? DEFAULT_DB, host, statsdPort: opts.statsdPort ?? null, hub, ...opts.services });
+  } catch (err) {
+    store.close();
+    hub.close();
+    throw err;
+  }
+  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null, services };
   const server = createServer(createHandler(ctx));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -56,6 +72,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       });
     });
   } catch (err) {
+    await services.close();
     store.close();
     hub.close();
     throw err;
@@ -70,13 +87,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     store,
     hub,
     server,
+    services,
+    statsdPort: services.udp?.port ?? null,
     close() {
       closed ??= new Promise<void>((resolve) => {
         stopSweeper();
         hub.close();
         server.close(() => {
-          store.close();
-          resolve();
+          void services.close().finally(() => {
+            store.close();
+            resolve();
+          });
         });
         server.closeAllConnections();
       });

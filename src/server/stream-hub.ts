@@ -16,6 +16,8 @@ export interface StreamHubOptions {
 interface Stored {
   seq: number;
   executionId: string | null;
+  /** Set for events only followers of this service get. */
+  service: string | null;
   /** Built when first sent: points nobody follows are never turned into JSON. */
   frame: string | null;
   /** Until then, the event itself. */
@@ -26,6 +28,8 @@ interface Stored {
 interface Connection {
   res: ServerResponse;
   follow: Set<string>;
+  /** Services whose intervals this connection follows. */
+  services: Set<string>;
   /** The socket was too far behind: events are skipped until it drains, then it gets a `resync`. */
   lagging: boolean;
 }
@@ -74,7 +78,7 @@ export class StreamHub {
 
   publish(event: HubEvent): void {
     const seq = ++this.seq;
-    const stored: Stored = { seq, executionId: executionIdOf(event), frame: null, event, bytes: 0 };
+    const stored: Stored = { seq, executionId: executionIdOf(event), service: event.type === 'serviceInterval' ? event.interval.service : null, frame: null, event, bytes: 0 };
     if (event.type === 'points') stored.bytes = estimatedFrameBytes(event);
     else stored.bytes = this.frameOf(stored).length;
     this.remember(stored);
@@ -82,7 +86,7 @@ export class StreamHub {
   }
 
   /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
-  attach(res: ServerResponse, follow: string[], lastEventId: string | null): void {
+  attach(res: ServerResponse, follow: string[], lastEventId: string | null, services: string[] = []): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -90,7 +94,7 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), lagging: false };
+    const conn: Connection = { res, follow: new Set(follow), services: new Set(services), lagging: false };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
@@ -117,6 +121,12 @@ export class StreamHub {
     });
   }
 
+  /** Whether any connection follows this service's intervals. */
+  followsService(name: string): boolean {
+    for (const c of this.connections) if (c.services.has(name)) return true;
+    return false;
+  }
+
   close(): void {
     clearInterval(this.keepAlive);
     for (const c of this.connections) c.res.end();
@@ -126,6 +136,7 @@ export class StreamHub {
   private deliver(c: Connection, stored: Stored): void {
     if (c.lagging) return;
     if (stored.executionId !== null && !c.follow.has(stored.executionId)) return;
+    if (stored.service !== null && !c.services.has(stored.service)) return;
     c.res.write(this.frameOf(stored));
     if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
   }

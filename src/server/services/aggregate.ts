@@ -1,0 +1,286 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { MetricKind } from '../../protocol/index.js';
+
+/**
+ * The aggregate of one series (service, name, tag set) over one interval, and the exact merge of several. One shape for
+ * every kind; which fields mean something depends on the kind:
+ *
+ * | kind | count | sum | min, max | last, lastAt | sketch | members |
+ * |---|---|---|---|---|---|---|
+ * | counter | Σ 1/rate (increments) | Σ value/rate (the counted total) | – | – | – | – |
+ * | gauge | samples | Σ value | of the samples | latest sample and its time (ms) | – | – |
+ * | distribution | Σ 1/rate (weighted values) | Σ value/rate | exact | – | DDSketch, 1 % relative accuracy, weights 1/rate | – |
+ * | set | distinct members | – | – | – | – | the members |
+ *
+ * Merging is exact for every field (sketches of one relative accuracy merge bin by bin), so coarser tiers, replicas and
+ * tag filters never approximate more than the sketch itself.
+ */
+export interface Aggregate {
+  kind: MetricKind;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  lastAt: number;
+  sketch: DDSketch | null;
+  members: Set<string> | null;
+}
+
+/** DDSketch relative accuracy: every percentile is within 1 % of the true value at its rank. */
+export const RELATIVE_ACCURACY = 0.01;
+
+export function newAggregate(kind: MetricKind): Aggregate {
+  return {
+    kind, count: 0, sum: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity,
+    sketch: kind === 'distribution' ? new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) : null,
+    members: kind === 'set' ? new Set() : null,
+  };
+}
+
+/** Adds one counter increment sent at sample rate `rate`. */
+export function addCount(a: Aggregate, value: number, rate: number): void {
+  a.count += 1 / rate;
+  a.sum += value / rate;
+}
+
+/** Adds one gauge sample taken at `at` (ms); a later sample wins `last`, an equal time the one added later. */
+export function addGauge(a: Aggregate, value: number, at: number): void {
+  a.count++;
+  a.sum += value;
+  if (value < a.min) a.min = value;
+  if (value > a.max) a.max = value;
+  if (at >= a.lastAt) {
+    a.last = value;
+    a.lastAt = at;
+  }
+}
+
+/** Adds one distribution value sent at sample rate `rate` (weight 1/rate, a float: not truncated to an integer). */
+export function addValue(a: Aggregate, value: number, rate: number): void {
+  const w = 1 / rate;
+  a.count += w;
+  a.sum += value * w;
+  if (value < a.min) a.min = value;
+  if (value > a.max) a.max = value;
+  a.sketch!.accept(value, w);
+}
+
+export function addMember(a: Aggregate, member: string): void {
+  a.members!.add(member);
+  a.count = a.members!.size;
+}
+
+/** Visits every non-empty bin of a sketch: sign (-1, 0, 1), key and weight. */
+function forEachBin(s: DDSketch, visit: (sign: -1 | 0 | 1, key: number, weight: number) => void): void {
+  if (s.zeroCount > 0) visit(0, 0, s.zeroCount);
+  for (const [sign, store] of [[1, s.store], [-1, s.negativeStore]] as const) {
+    if (store.count === 0) continue;
+    for (let key = store.minKey; key <= store.maxKey; key++) {
+      const w = store.bins[key - store.offset];
+      if (w) visit(sign, key, w);
+    }
+  }
+}
+
+function addBin(s: DDSketch, sign: -1 | 0 | 1, key: number, weight: number): void {
+  if (sign === 0) s.zeroCount += weight;
+  else (sign > 0 ? s.store : s.negativeStore).add(key, weight);
+  s.count += weight;
+}
+
+/**
+ * Merges `b` into `a` (same kind). Sketches are merged bin by bin here rather than with `DDSketch.merge`, which in
+ * @datadog/sketches-js 2.1 leaves out the negative values' store.
+ */
+export function mergeInto(a: Aggregate, b: Aggregate): void {
+  a.count += b.count;
+  a.sum += b.sum;
+  if (b.min < a.min) a.min = b.min;
+  if (b.max > a.max) a.max = b.max;
+  if (b.lastAt >= a.lastAt && b.lastAt > -Infinity) {
+    a.last = b.last;
+    a.lastAt = b.lastAt;
+  }
+  if (a.sketch && b.sketch) forEachBin(b.sketch, (sign, key, w) => addBin(a.sketch!, sign, key, w));
+  if (a.members && b.members) {
+    for (const m of b.members) a.members.add(m);
+    a.count = a.members.size;
+  }
+}
+
+export function cloneAggregate(a: Aggregate): Aggregate {
+  const c = newAggregate(a.kind);
+  mergeInto(c, a);
+  return c;
+}
+
+/**
+ * The value at quantile q (0..1) with DDSketch's rank rule (the value whose cumulative weight first exceeds q·(count − 1)),
+ * kept within the exact min and max. NaN when empty.
+ */
+export function quantile(a: Aggregate, q: number): number {
+  if (!a.sketch || a.count <= 0) return NaN;
+  const v = a.sketch.getValueAtQuantile(q);
+  return Math.min(a.max, Math.max(a.min, v));
+}
+
+// ---- Binary form (what the rollup stores keep) ----------------------------------------------------------------------
+
+const KIND_CODES: readonly MetricKind[] = ['counter', 'gauge', 'distribution', 'set'];
+
+class Writer {
+  buf = new Uint8Array(64);
+  view = new DataView(this.buf.buffer);
+  n = 0;
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
+    next.set(this.buf);
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.n++] = b;
+  }
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.n, v, true);
+    this.n += 8;
+  }
+  /** Unsigned LEB128 for integers up to 2^53. */
+  uvar(v: number): void {
+    this.room(8);
+    while (v >= 0x80) {
+      this.buf[this.n++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.n++] = v;
+  }
+  svar(v: number): void {
+    this.uvar(v < 0 ? -2 * v - 1 : 2 * v);
+  }
+  bytes(b: Uint8Array): void {
+    this.uvar(b.length);
+    this.room(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+}
+
+class Reader {
+  n = 0;
+  private readonly view: DataView;
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  byte(): number {
+    if (this.n >= this.buf.length) throw new RangeError('aggregate: truncated');
+    return this.buf[this.n++]!;
+  }
+  f64(): number {
+    const v = this.view.getFloat64(this.n, true);
+    this.n += 8;
+    return v;
+  }
+  uvar(): number {
+    let v = 0, scale = 1, b: number;
+    do {
+      b = this.byte();
+      v += (b & 0x7f) * scale;
+      scale *= 0x80;
+    } while (b & 0x80);
+    return v;
+  }
+  svar(): number {
+    const u = this.uvar();
+    return u % 2 ? -(u + 1) / 2 : u / 2;
+  }
+  bytes(): Uint8Array {
+    const len = this.uvar();
+    const b = this.buf.subarray(this.n, this.n + len);
+    this.n += len;
+    return b;
+  }
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/**
+ * Encodes an aggregate compactly (little-endian): kind byte, then per kind counter: count, sum (f64); gauge: count, sum,
+ * min, max, last, lastAt (f64); distribution: count, sum, min, max (f64) and the sketch's non-empty bins (sign, key delta as
+ * zig-zag varint, weight as a varint when every weight is an integer, else f64); set: member count and UTF-8 members.
+ */
+export function encodeAggregate(a: Aggregate): Uint8Array {
+  const w = new Writer();
+  w.byte(KIND_CODES.indexOf(a.kind));
+  switch (a.kind) {
+    case 'counter':
+      w.f64(a.count); w.f64(a.sum);
+      break;
+    case 'gauge':
+      w.f64(a.count); w.f64(a.sum); w.f64(a.min); w.f64(a.max); w.f64(a.last); w.f64(a.lastAt);
+      break;
+    case 'distribution': {
+      w.f64(a.count); w.f64(a.sum); w.f64(a.min); w.f64(a.max);
+      const bins: Array<[number, number, number]> = [];
+      let integral = true;
+      forEachBin(a.sketch!, (sign, key, weight) => {
+        bins.push([sign, key, weight]);
+        if (!Number.isInteger(weight) || weight > Number.MAX_SAFE_INTEGER) integral = false;
+      });
+      w.uvar(bins.length);
+      w.byte(integral ? 1 : 0);
+      let prev = 0;
+      for (const [sign, key, weight] of bins) {
+        w.byte(sign + 1);
+        w.svar(key - prev);
+        prev = key;
+        if (integral) w.uvar(weight);
+        else w.f64(weight);
+      }
+      break;
+    }
+    case 'set':
+      w.uvar(a.members!.size);
+      for (const m of a.members!) w.bytes(textEncoder.encode(m));
+      break;
+  }
+  return w.buf.slice(0, w.n);
+}
+
+export function decodeAggregate(buf: Uint8Array): Aggregate {
+  const r = new Reader(buf);
+  const kind = KIND_CODES[r.byte()];
+  if (!kind) throw new RangeError('aggregate: unknown kind');
+  const a = newAggregate(kind);
+  switch (kind) {
+    case 'counter':
+      a.count = r.f64(); a.sum = r.f64();
+      break;
+    case 'gauge':
+      a.count = r.f64(); a.sum = r.f64(); a.min = r.f64(); a.max = r.f64(); a.last = r.f64(); a.lastAt = r.f64();
+      break;
+    case 'distribution': {
+      a.count = r.f64(); a.sum = r.f64(); a.min = r.f64(); a.max = r.f64();
+      const n = r.uvar();
+      const integral = r.byte() === 1;
+      let key = 0;
+      for (let i = 0; i < n; i++) {
+        const sign = (r.byte() - 1) as -1 | 0 | 1;
+        key += r.svar();
+        addBin(a.sketch!, sign, key, integral ? r.uvar() : r.f64());
+      }
+      break;
+    }
+    case 'set': {
+      const n = r.uvar();
+      for (let i = 0; i < n; i++) a.members!.add(textDecoder.decode(r.bytes()));
+      a.count = a.members!.size;
+      break;
+    }
+  }
+  return a;
+}

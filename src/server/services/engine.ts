@@ -1,0 +1,263 @@
+import { forEachLine, parseStatsdLine, shownLine, StatsdLine, ValidationError } from '../../protocol/index.js';
+import {
+  addCount, addGauge, addMember, addValue, cloneAggregate, decodeAggregate, encodeAggregate, mergeInto, newAggregate, type Aggregate,
+} from './aggregate.js';
+import type { RollupRow, RollupStore } from './rollup-store.js';
+import { SeriesIndex, serviceOfRawLine, type SeriesState } from './series-index.js';
+import { checkTiers, DEFAULT_TIERS, INTERVAL_MS, type Tier } from './tiers.js';
+
+export interface EngineOptions {
+  store: RollupStore;
+  /** Milliseconds since the epoch; injected so tests move time instead of waiting. */
+  clock?: () => number;
+  tiers?: readonly Tier[];
+  /** Tag sets one metric of one service may have; lines beyond are refused and counted (default 10,000). */
+  maxTagSets?: number;
+  /** How far ahead of the clock a `|T` timestamp may be (default 10 minutes). */
+  maxFutureMs?: number;
+}
+
+/** Counts of the ingest paths, server-wide. */
+export interface IngestCounters {
+  udpDatagrams: number;
+  udpLines: number;
+  httpLines: number;
+  events: number;
+  serviceChecks: number;
+  /** Refused UDP lines that name no service (per-service counts are on each service). */
+  malformedUnattributed: number;
+  /** Datagrams the kernel dropped because the receive buffer was full (its counter for the socket, where readable). */
+  udpDropped: number;
+}
+
+/** What a flush wrote: per series, the aggregate added to each closed interval (for the live stream). */
+export interface Flushed {
+  start: number;
+  series: SeriesState;
+  agg: Aggregate;
+}
+
+export interface IngestResult {
+  lines: number;
+  metrics: number;
+}
+
+/** A bucket handed to the store but not yet committed: still visible to queries. */
+interface Pending extends Flushed {}
+
+const TEN_MINUTES = 600_000;
+
+/**
+ * Service metrics: takes DogStatsD lines (one parse-and-aggregate path for UDP and HTTP), keeps each series' open 10 s
+ * intervals in memory, and on `flush(now)` merges every closed interval exactly into each tier of the rollup store
+ * (10 s, 1 min, 1 h by default). Queries see the store plus what is still in memory.
+ */
+export class ServicesEngine {
+  readonly store: RollupStore;
+  readonly index: SeriesIndex;
+  readonly tiers: readonly Tier[];
+  readonly clock: () => number;
+  readonly counters: IngestCounters = {
+    udpDatagrams: 0, udpLines: 0, httpLines: 0, events: 0, serviceChecks: 0, malformedUnattributed: 0, udpDropped: 0,
+  };
+  /** Series with open intervals. */
+  private readonly dirty = new Set<SeriesState>();
+  private pending: Pending[] = [];
+  private flushing: Promise<Flushed[]> | null = null;
+  /** Bumped after each committed flush, so a query can tell that memory and store moved under it. */
+  generation = 0;
+  private readonly maxFutureMs: number;
+  private readonly line = new StatsdLine();
+  /** Services heard from since the last flush (written to the store with it). */
+  private readonly seen = new Map<string, number>();
+
+  constructor(opts: EngineOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock ?? Date.now;
+    this.tiers = opts.tiers ?? DEFAULT_TIERS;
+    checkTiers(this.tiers);
+    this.index = new SeriesIndex(opts.maxTagSets ?? 10_000);
+    this.maxFutureMs = opts.maxFutureMs ?? TEN_MINUTES;
+  }
+
+  /** Reads back known series and services (call once before ingest). */
+  async load(): Promise<void> {
+    for (const s of await this.store.listSeries()) this.index.load(s);
+    for (const s of await this.store.listServices()) this.index.service(s.name).lastSeen = s.lastSeen;
+  }
+
+  /**
+   * HTTP ingest: the whole body or nothing. A refused body throws a `ValidationError` naming `lines[i]` (counting
+   * non-empty lines from 0), the field and the rule; nothing of it is aggregated.
+   */
+  ingestHttp(text: string, defaultService = ''): IngestResult {
+    const now = this.clock();
+    const created: SeriesState[] = [];
+    const accepted: Array<{ series: SeriesState; values: number[]; member: string; rate: number; at: number }> = [];
+    let lines = 0, events = 0, checks = 0;
+    const line = this.line;
+    try {
+      lines = forEachLine(text, (start, end, i) => {
+        const refusal = parseStatsdLine(text, start, end, line) ?? this.timeProblem(line.timestamp, now);
+        if (refusal) this.refuseLine(i, text, start, end, refusal);
+        if (line.what === 'event') { events++; return; }
+        if (line.what === 'service_check') { checks++; return; }
+        const series = this.index.resolve(defaultService, line.name, line.kind, line.tags, created);
+        if ('field' in series) return this.refuseLine(i, text, start, end, series);
+        accepted.push({ series, values: line.values.slice(), member: line.member, rate: line.rate, at: atOf(line.timestamp, now) });
+      });
+    } catch (err) {
+      this.index.undo(created);
+      throw err;
+    }
+    for (const a of accepted) this.apply(a.series, a.values, a.member, a.rate, a.at, now);
+    this.counters.httpLines += lines;
+    this.counters.events += events;
+    this.counters.serviceChecks += checks;
+    return { lines, metrics: accepted.length };
+  }
+
+  /** UDP ingest: one datagram; each line stands alone, refused lines are counted (per service where the line names one). */
+  ingestDatagram(text: string, defaultService = ''): void {
+    const now = this.clock();
+    this.counters.udpDatagrams++;
+    const line = this.line;
+    this.counters.udpLines += forEachLine(text, (start, end) => {
+      let refusal = parseStatsdLine(text, start, end, line) ?? this.timeProblem(line.timestamp, now);
+      if (!refusal) {
+        if (line.what === 'event') { this.counters.events++; return; }
+        if (line.what === 'service_check') { this.counters.serviceChecks++; return; }
+        const series = this.index.resolve(defaultService, line.name, line.kind, line.tags, null);
+        if (!('field' in series)) {
+          this.apply(series, line.values, line.member, line.rate, atOf(line.timestamp, now), now);
+          return;
+        }
+        // Tag-set refusals are counted as such by the index.
+        if (series.field === 'tags') return;
+        refusal = series;
+      }
+      const service = serviceOfRawLine(text.slice(start, end)) || defaultService;
+      if (service) this.index.service(service).malformedLines++;
+      else this.counters.malformedUnattributed++;
+    });
+  }
+
+  private refuseLine(i: number, text: string, start: number, end: number, r: { field: string; rule: string }): never {
+    throw new ValidationError(`lines[${i}].${r.field}`, `${r.rule} (line: ${JSON.stringify(shownLine(text, start, end))})`);
+  }
+
+  private timeProblem(t: number, now: number): { field: string; rule: string } | null {
+    if (Number.isNaN(t)) return null;
+    const oldest = now - this.tiers[0]!.retention;
+    if (t * 1000 < oldest) return { field: 'timestamp', rule: `must be within the ${this.tiers[0]!.retention / 3_600_000} h kept at 10 s resolution (T${t} is older)` };
+    if (t * 1000 > now + this.maxFutureMs) return { field: 'timestamp', rule: `must be at most ${this.maxFutureMs / 60_000} minutes ahead of the server's clock (T${t} is later; Unix seconds expected)` };
+    return null;
+  }
+
+  private apply(s: SeriesState, values: number[], member: string, rate: number, at: number, now: number): void {
+    const start = at - (at % INTERVAL_MS);
+    let agg = s.open.get(start);
+    if (!agg) {
+      agg = newAggregate(s.kind);
+      s.open.set(start, agg);
+      this.dirty.add(s);
+    }
+    switch (s.kind) {
+      case 'counter':
+        for (const v of values) addCount(agg, v * s.scale, rate);
+        break;
+      case 'gauge':
+        for (const v of values) addGauge(agg, v * s.scale, at);
+        break;
+      case 'distribution':
+        for (const v of values) addValue(agg, v * s.scale, rate);
+        break;
+      case 'set':
+        addMember(agg, member);
+        break;
+    }
+    const svc = this.index.services.get(s.service)!;
+    if (now > svc.lastSeen) svc.lastSeen = now;
+    svc.hosts.set(s.host, now);
+    this.seen.set(s.service, now);
+  }
+
+  /** Open and pending intervals of these series, for queries (the caller must not keep them). */
+  *memory(series: Iterable<SeriesState>): Generator<{ series: SeriesState; start: number; agg: Aggregate }> {
+    const wanted = new Set(series);
+    for (const p of this.pending) if (wanted.has(p.series)) yield p;
+    for (const s of wanted) for (const [start, agg] of s.open) yield { series: s, start, agg };
+  }
+
+  /**
+   * Writes every interval that ended by `now` into each tier (an exact merge with what is stored), then forgets it.
+   * Flushes run one at a time; a failed write is kept and retried by the next flush. Resolves to what was written.
+   */
+  flush(now = this.clock()): Promise<Flushed[]> {
+    const previous = this.flushing ?? Promise.resolve([]);
+    const run = previous.then(() => this.flushNow(now), () => this.flushNow(now));
+    this.flushing = run;
+    return run;
+  }
+
+  private async flushNow(now: number): Promise<Flushed[]> {
+    for (const s of this.dirty) {
+      for (const [start, agg] of s.open) {
+        if (start + INTERVAL_MS > now) continue;
+        this.pending.push({ series: s, start, agg });
+        s.open.delete(start);
+      }
+      if (s.open.size === 0) this.dirty.delete(s);
+    }
+    const batch = this.pending;
+    if (batch.length === 0 && this.seen.size === 0) return [];
+    const unsaved = [...new Set(batch.map((p) => p.series).filter((s) => s.id === null))];
+    if (unsaved.length > 0) {
+      const ids = await this.store.ensureSeries(unsaved);
+      unsaved.forEach((s, i) => (s.id = ids[i]!));
+    }
+    // One row per (tier, series, tier interval): intervals of one flush that share a coarser interval are merged first.
+    const rows = new Map<string, { tier: number; seriesId: number; start: number; agg: Aggregate }>();
+    for (const p of batch) {
+      for (const t of this.tiers) {
+        const start = p.start - (p.start % t.size);
+        const key = `${t.size}:${p.series.id}:${start}`;
+        const row = rows.get(key);
+        if (row) mergeInto(row.agg, p.agg);
+        else rows.set(key, { tier: t.size, seriesId: p.series.id!, start, agg: t.size === INTERVAL_MS ? p.agg : cloneAggregate(p.agg) });
+      }
+    }
+    const encoded: RollupRow[] = [...rows.values()].map((r) => ({ tier: r.tier, seriesId: r.seriesId, start: r.start, data: encodeAggregate(r.agg) }));
+    // Services first: if the merge then fails, the retry only moves their last-seen times again.
+    await this.store.touchServices(new Map(this.seen));
+    this.seen.clear();
+    await this.store.mergeRows(encoded, combineEncoded);
+    this.pending = this.pending.slice(batch.length);
+    this.generation++;
+    return batch;
+  }
+
+  /** Deletes rows older than each tier's retention. */
+  async prune(now = this.clock()): Promise<number> {
+    let n = 0;
+    for (const t of this.tiers) n += await this.store.prune(t.size, now - t.retention);
+    return n;
+  }
+
+  /** Flushes everything, open intervals included (at shutdown). */
+  async close(): Promise<void> {
+    await this.flush(Infinity).catch((err: unknown) => console.error('plotline: service metrics not written at shutdown', err));
+    await this.store.close();
+  }
+}
+
+function atOf(timestamp: number, now: number): number {
+  return Number.isNaN(timestamp) ? now : timestamp * 1000;
+}
+
+/** How stored and incoming rows merge: exactly, field by field. */
+export function combineEncoded(stored: Uint8Array, incoming: Uint8Array): Uint8Array {
+  const a = decodeAggregate(stored);
+  mergeInto(a, decodeAggregate(incoming));
+  return encodeAggregate(a);
+}

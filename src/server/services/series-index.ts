@@ -1,0 +1,161 @@
+import { splitTags, type MetricKind } from '../../protocol/index.js';
+import type { Aggregate } from './aggregate.js';
+
+/** Standard request metrics (OpenTelemetry HTTP semantic conventions) and the Cortex names read as them. */
+export const REQUEST_DURATION = 'http.server.request.duration';
+export const ACTIVE_REQUESTS = 'http.server.active_requests';
+export const CORTEX_STATUS_CODE = 'cortex_status_code';
+
+/** Cortex's names, turned into the standard ones as they arrive: `cortex_latency` is in ms, the standard duration in s. */
+export const ALIASES: ReadonlyMap<string, { name: string; scale: number }> = new Map([
+  ['cortex_latency', { name: REQUEST_DURATION, scale: 1 / 1000 }],
+  ['cortex_in_flight_requests', { name: ACTIVE_REQUESTS, scale: 1 }],
+]);
+
+export const DEFAULT_SERVICE = 'default';
+
+/** One series in memory: identity, stored id (once flushed), and its intervals not yet written. */
+export interface SeriesState {
+  service: string;
+  name: string;
+  kind: MetricKind;
+  tags: string[];
+  /** Value of the `host` tag ('' without one): the replica. */
+  host: string;
+  /** Multiplies every value (alias units). */
+  scale: number;
+  id: number | null;
+  /** Open intervals by start (ms); usually one. */
+  open: Map<number, Aggregate>;
+  metric: MetricState;
+}
+
+/** All tag sets of one (service, metric name). */
+export interface MetricState {
+  service: string;
+  name: string;
+  kind: MetricKind;
+  series: SeriesState[];
+}
+
+export interface ServiceState {
+  name: string;
+  lastSeen: number;
+  /** host → last heard from (ms). */
+  hosts: Map<string, number>;
+  /** UDP lines refused (each names a rule; the sender cannot be told). */
+  malformedLines: number;
+  /** Lines refused because their metric already had the maximum number of tag sets. */
+  refusedTagSets: number;
+  metrics: Map<string, MetricState>;
+}
+
+export type Resolved = SeriesState | { field: string; rule: string };
+
+/**
+ * Knows every series and service, and turns (client's default service, name, kind, raw tags) into a series: the service
+ * is the `service` tag, else `api_name`, else the client's option, else `default` (the naming tag is taken out of the tag
+ * set); tags are sorted and de-duplicated; Cortex names become the standard ones. Raw tag strings are cached, so the same
+ * line shape costs one map lookup.
+ */
+export class SeriesIndex {
+  readonly services = new Map<string, ServiceState>();
+  private readonly byKey = new Map<string, SeriesState>();
+  private readonly byRaw = new Map<string, SeriesState>();
+
+  constructor(private readonly maxTagSets: number) {}
+
+  service(name: string): ServiceState {
+    let s = this.services.get(name);
+    if (!s) {
+      s = { name, lastSeen: 0, hosts: new Map(), malformedLines: 0, refusedTagSets: 0, metrics: new Map() };
+      this.services.set(name, s);
+    }
+    return s;
+  }
+
+  /** The series of a line; `created` collects series made by this call (so a refused HTTP body can undo them). */
+  resolve(defaultService: string, name: string, kind: MetricKind, rawTags: string, created: SeriesState[] | null): Resolved {
+    const rawKey = `${defaultService}\u0001${name}\u0001${rawTags}`;
+    let state = this.byRaw.get(rawKey);
+    if (state === undefined) {
+      const tags = splitTags(rawTags);
+      let service = '';
+      let naming = -1;
+      for (const prefix of ['service:', 'api_name:']) {
+        naming = tags.findIndex((t) => t.startsWith(prefix) && t.length > prefix.length);
+        if (naming >= 0) {
+          service = tags[naming]!.slice(prefix.length);
+          break;
+        }
+      }
+      if (naming >= 0) tags.splice(naming, 1);
+      else service = defaultService || DEFAULT_SERVICE;
+      const alias = ALIASES.get(name);
+      const stdName = alias?.name ?? name;
+      const key = `${service}\u0001${stdName}\u0001${tags.join(',')}`;
+      state = this.byKey.get(key);
+      if (state === undefined) {
+        const svc = this.service(service);
+        let metric = svc.metrics.get(stdName);
+        if (metric && metric.kind !== kind) return { field: 'type', rule: `"${stdName}" is a ${metric.kind} in service "${service}"; a ${kind} line cannot reuse the name` };
+        if (metric && metric.series.length >= this.maxTagSets) {
+          svc.refusedTagSets++;
+          return { field: 'tags', rule: `"${stdName}" in service "${service}" already has the maximum of ${this.maxTagSets} tag sets (--max-tag-sets); this line's tag set is refused` };
+        }
+        if (!metric) {
+          metric = { service, name: stdName, kind, series: [] };
+          svc.metrics.set(stdName, metric);
+        }
+        const host = tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';
+        state = { service, name: stdName, kind, tags, host, scale: alias?.scale ?? 1, id: null, open: new Map(), metric };
+        metric.series.push(state);
+        this.byKey.set(key, state);
+        created?.push(state);
+      }
+      // Bounded: forget raw spellings (not series) when too many accumulate.
+      if (this.byRaw.size > 200_000) this.byRaw.clear();
+      this.byRaw.set(rawKey, state);
+    }
+    if (state.kind !== kind) return { field: 'type', rule: `"${state.name}" is a ${state.kind} in service "${state.service}"; a ${kind} line cannot reuse the name` };
+    return state;
+  }
+
+  /** Removes series made by a refused request (they hold no data). */
+  undo(created: readonly SeriesState[]): void {
+    if (created.length === 0) return;
+    this.byRaw.clear();
+    for (const s of created) {
+      this.byKey.delete(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`);
+      const list = s.metric.series;
+      list.splice(list.indexOf(s), 1);
+      const svc = this.services.get(s.service)!;
+      if (list.length === 0) svc.metrics.delete(s.name);
+      if (svc.metrics.size === 0 && svc.lastSeen === 0) this.services.delete(s.service);
+    }
+  }
+
+  /** Adds a series read back from the store at start-up. */
+  load(s: { id: number; service: string; name: string; kind: MetricKind; tags: string[] }): void {
+    const svc = this.service(s.service);
+    let metric = svc.metrics.get(s.name);
+    if (!metric) {
+      metric = { service: s.service, name: s.name, kind: s.kind, series: [] };
+      svc.metrics.set(s.name, metric);
+    }
+    const host = s.tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';
+    const state: SeriesState = { service: s.service, name: s.name, kind: s.kind, tags: s.tags, host, scale: 1, id: s.id, open: new Map(), metric };
+    metric.series.push(state);
+    this.byKey.set(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`, state);
+  }
+}
+
+/** The service a raw line names (its `service:` or `api_name:` tag), for counting refused lines; '' when none is found. */
+export function serviceOfRawLine(line: string): string {
+  const hash = line.indexOf('|#');
+  if (hash < 0) return '';
+  const end = line.indexOf('|', hash + 2);
+  const tags = line.slice(hash + 2, end < 0 ? undefined : end).split(',');
+  const tag = tags.find((t) => t.startsWith('service:')) ?? tags.find((t) => t.startsWith('api_name:'));
+  return tag ? tag.slice(tag.indexOf(':') + 1) : '';
+}
