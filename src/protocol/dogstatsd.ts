@@ -220,7 +220,7 @@ export function parseStatsdLine(text: string, start: number, end: number, out: S
         if (d < 0 || d > 9) { t = NaN; break; }
         t = t * 10 + d;
       }
-      if (!(n > 0 && n <= 12 && t > 0)) return refuse('timestamp', `must be T followed by Unix seconds, a positive integer (got "${text.slice(fieldStart, fieldEnd)}")`);
+      if (!(n > 0 && n <= 15 && t > 0)) return refuse('timestamp', `must be T followed by Unix seconds, a positive integer (got "${text.slice(fieldStart, fieldEnd)}")`);
       out.timestamp = t;
     }
     // `c:` (container id: Plotline names replicas by the host tag) and any later field the Agent added (e:, card:, …) are

@@ -266,10 +266,15 @@ export async function requestSummary(engine: ServicesEngine, svc: ServiceState, 
   return tally.summary(windowMs / 1000);
 }
 
+/** Distinct `host` values heard from in the last minute; lines without a host count as one replica only when no named one is heard. */
 export function replicasOf(svc: ServiceState, now: number): number {
-  let n = 0;
-  for (const at of svc.hosts.values()) if (at >= now - LIVE_WITHIN_MS) n++;
-  return n;
+  let named = 0, unnamed = 0;
+  for (const [host, at] of svc.hosts) {
+    if (at < now - LIVE_WITHIN_MS) continue;
+    if (host === '') unnamed = 1;
+    else named++;
+  }
+  return named || unnamed;
 }
 
 export function serviceStatus(svc: ServiceState, now: number): 'live' | 'idle' {
@@ -333,7 +338,7 @@ export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggr
     let m = byMetric.get(s.name);
     if (!m) byMetric.set(s.name, (m = { kind: s.kind, aggs: [] }));
     m.aggs.push(agg);
-    hosts.add(s.host);
+    if (s.host !== '') hosts.add(s.host);
     tally.add(s, agg);
   }
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -346,5 +351,5 @@ export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggr
       p50: dist ? finite(quantile(a, 0.5)) : null, p90: dist ? finite(quantile(a, 0.9)) : null, p99: dist ? finite(quantile(a, 0.99)) : null,
     };
   });
-  return { metrics, requests: tally.summary(INTERVAL_MS / 1000), replicas: hosts.size };
+  return { metrics, requests: tally.summary(INTERVAL_MS / 1000), replicas: hosts.size || (byMetric.size > 0 ? 1 : 0) };
 }
