@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { MetricKind } from '../../protocol/index.js';
 import type { RollupRow, RollupStore, SeriesInfo, SeriesKey } from './rollup-store.js';
-import { joinTags, splitStoredTags } from './sqlite-rollups.js';
+import { clampTime, joinTags, splitStoredTags } from './sqlite-rollups.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS svc_series (
@@ -115,14 +115,14 @@ export class PgRollups implements RollupStore {
     const r = await this.pool.query<{ series_id: string; start: string; data: Buffer }>(
       `SELECT series_id, start, data FROM svc_rollups WHERE tier = $1 AND series_id = ANY($2::bigint[]) AND start >= $3 AND start < $4
        ORDER BY series_id, start`,
-      [tier, seriesIds, Math.floor(from), Math.ceil(to)],
+      [tier, seriesIds, clampTime(from), clampTime(to)],
     );
     return r.rows.map((x) => ({ tier, seriesId: Number(x.series_id), start: Number(x.start), data: x.data }));
   }
 
   async prune(tier: number, before: number): Promise<number> {
     await this.ready;
-    const r = await this.pool.query('DELETE FROM svc_rollups WHERE tier = $1 AND start < $2', [tier, Math.floor(before)]);
+    const r = await this.pool.query('DELETE FROM svc_rollups WHERE tier = $1 AND start < $2', [tier, clampTime(before)]);
     return r.rowCount ?? 0;
   }
 

@@ -33,6 +33,11 @@ export function joinTags(tags: readonly string[]): string {
   return tags.join(',');
 }
 
+/** A time bound as a whole number both databases take (±Infinity become the largest safe integers). */
+export function clampTime(t: number): number {
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(t)));
+}
+
 export function splitStoredTags(tags: string): string[] {
   return tags === '' ? [] : tags.split(',');
 }
@@ -93,12 +98,12 @@ export class SqliteRollups implements RollupStore {
 
   async readRows(tier: number, seriesIds: readonly number[], from: number, to: number): Promise<RollupRow[]> {
     if (seriesIds.length === 0) return [];
-    return this.sql.read.all(tier, JSON.stringify(seriesIds), Math.floor(from), Math.ceil(to))
+    return this.sql.read.all(tier, JSON.stringify(seriesIds), clampTime(from), clampTime(to))
       .map((r) => ({ tier, seriesId: r.series_id, start: r.start, data: r.data }));
   }
 
   async prune(tier: number, before: number): Promise<number> {
-    return this.sql.prune.run(tier, Math.floor(before)).changes;
+    return this.sql.prune.run(tier, clampTime(before)).changes;
   }
 
   async touchServices(seen: ReadonlyMap<string, number>): Promise<void> {
