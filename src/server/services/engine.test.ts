@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
 import { ServicesEngine } from './engine.js';
 import { listServices, querySeries, type SeriesQuery } from './query.js';
 import { SqliteRollups } from './sqlite-rollups.js';
@@ -84,9 +84,9 @@ describe('service metrics aggregation', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).path).toBe('lines[2].type');
-    expect((err as ValidationError).message).toContain('"hits" is a counter in service "svc"');
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).path).toBe('lines[2].type');
+    expect((err as DomainError).message).toContain('"hits" is a counter in service "svc"');
     expect(engine.index.services.get('svc')!.metrics.has('new.metric')).toBe(false);
     expect(values(await querySeries(engine, q({ metric: 'hits', stat: 'count', to: T0 + 10_000 })))).toEqual([1]);
   });

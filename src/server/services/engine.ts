@@ -1,4 +1,5 @@
-import { forEachLine, parseStatsdLine, shownLine, StatsdLine, ValidationError } from '../../protocol/index.js';
+import { forEachLine, parseStatsdLine, shownLine, StatsdLine } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
 import {
   addCount, addGauge, addMember, addValue, cloneAggregate, decodeAggregate, encodeAggregate, mergeInto, newAggregate, type Aggregate,
 } from './aggregate.js';
@@ -143,7 +144,7 @@ export class ServicesEngine {
   }
 
   private refuseLine(i: number, text: string, start: number, end: number, r: { field: string; rule: string }): never {
-    throw new ValidationError(`lines[${i}].${r.field}`, `${r.rule} (line: ${JSON.stringify(shownLine(text, start, end))})`);
+    throw new DomainError('invalid', `lines[${i}].${r.field}`, `${r.rule} (line: ${JSON.stringify(shownLine(text, start, end))})`);
   }
 
   private timeProblem(t: number, now: number): { field: string; rule: string } | null {

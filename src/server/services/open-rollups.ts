@@ -4,5 +4,5 @@ import { SqliteRollups } from './sqlite-rollups.js';
 
 /** The rollup store beside the execution store: PostgreSQL for a `postgres://` URL, else SQLite (a file or ':memory:'). */
 export function openRollups(db: string): RollupStore {
-  return /^postgres(ql)?:\/\//.test(db) ? new PgRollups(db) : new SqliteRollups(db);
+  return /^postgres(ql)?:\/\//i.test(db) ? new PgRollups(db) : new SqliteRollups(db);
 }

@@ -1,6 +1,7 @@
 import {
-  ValidationError, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
+  type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
 import { decodeAggregate, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
 import type { ServicesEngine } from './engine.js';
 import { CORTEX_STATUS_CODE, REQUEST_DURATION, type SeriesState, type ServiceState } from './series-index.js';
@@ -52,15 +53,15 @@ export function statOf(a: Aggregate, stat: string, seconds: number): number | nu
 
 export function checkStat(kind: MetricKind, stat: string, metric: string): void {
   if (percentileOf(stat) !== null) {
-    if (kind !== 'distribution') throw new ValidationError('stat', `${stat} needs a distribution (h, ms or d lines); "${metric}" is a ${kind}`);
+    if (kind !== 'distribution') throw new DomainError('invalid', 'stat', `${stat} needs a distribution (h, ms or d lines); "${metric}" is a ${kind}`);
     return;
   }
   if (!(SERIES_STATS as readonly string[]).includes(stat) && !/^p/.test(stat)) {
-    throw new ValidationError('stat', `must be one of ${SERIES_STATS.join(', ')} or a percentile such as p50, p99, p99.9 (got "${stat}")`);
+    throw new DomainError('invalid', 'stat', `must be one of ${SERIES_STATS.join(', ')} or a percentile such as p50, p99, p99.9 (got "${stat}")`);
   }
-  if (/^p/.test(stat)) throw new ValidationError('stat', `a percentile must be p followed by a number between 0 and 100, such as p99.9 (got "${stat}")`);
+  if (/^p/.test(stat)) throw new DomainError('invalid', 'stat', `a percentile must be p followed by a number between 0 and 100, such as p99.9 (got "${stat}")`);
   if (!STATS_OF_KIND[kind].includes(stat)) {
-    throw new ValidationError('stat', `a ${kind} answers ${STATS_OF_KIND[kind].join(', ')}${kind === 'distribution' ? ', p50, p99, …' : ''}; "${metric}" has no ${stat}`);
+    throw new DomainError('invalid', 'stat', `a ${kind} answers ${STATS_OF_KIND[kind].join(', ')}${kind === 'distribution' ? ', p50, p99, …' : ''}; "${metric}" has no ${stat}`);
   }
 }
 
@@ -156,9 +157,9 @@ function bucketSeconds(start: number, step: number, now: number): number {
 /** The series query: one stat of one metric, bucketed by a step from the budget, optionally split by tag keys. */
 export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promise<SeriesAnswer> {
   const svc = engine.index.services.get(q.service);
-  if (!svc) throw new ValidationError('name', `no service "${q.service}"`, 404);
+  if (!svc) throw new DomainError('not_found', 'name', `no service "${q.service}"`);
   const metric = svc.metrics.get(q.metric);
-  if (!metric) throw new ValidationError('metric', `service "${q.service}" has no metric "${q.metric}" (it has: ${[...svc.metrics.keys()].slice(0, 20).join(', ') || 'none'})`, 404);
+  if (!metric) throw new DomainError('not_found', 'metric', `service "${q.service}" has no metric "${q.metric}" (it has: ${[...svc.metrics.keys()].slice(0, 20).join(', ') || 'none'})`);
   checkStat(metric.kind, q.stat, q.metric);
   const now = engine.clock();
   const { step, tier } = planQuery(engine.tiers, q.from, q.to, q.budget, now);
