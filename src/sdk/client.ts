@@ -1,5 +1,6 @@
 import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
+import { MetricsClient } from './metrics-client.js';
 import { Sender } from './sender.js';
 
 export interface ConnectOptions {
@@ -56,6 +57,17 @@ export class Client {
     if (openClients.size === 1) process.on('beforeExit', flushOpenClients);
   }
 
+  private metricsClient: MetricsClient | null = null;
+
+  /**
+   * Service metrics (Cortex names: `increment`, `gauge`, `histogram`, …) over DogStatsD UDP to this client's server host
+   * (port PLOTLINE_STATSD_PORT, else 8125). For other options (service, tags, HTTP transport) make a `MetricsClient`.
+   */
+  get metrics(): MetricsClient {
+    this.metricsClient ??= new MetricsClient({ url: this.url, warn: this.warn });
+    return this.metricsClient;
+  }
+
   /** Starts an execution; its start travels with the first batch. */
   startExecution(name: string, opts: { labels?: Labels } = {}): ExecutionHandle {
     const execution = new ExecutionHandle(this.sender, name, opts.labels ?? {}, this.warn, (e) => this.executions.delete(e));
@@ -101,6 +113,7 @@ export class Client {
   /** Flushes and stops background work. */
   async close(): Promise<void> {
     await this.flush();
+    await this.metricsClient?.close();
     this.sender.close();
     openClients.delete(this);
     if (openClients.size === 0) process.off('beforeExit', flushOpenClients);

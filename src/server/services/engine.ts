@@ -71,6 +71,8 @@ export class ServicesEngine {
   private readonly line = new StatsdLine();
   /** Services heard from since the last flush (written to the store with it). */
   private readonly seen = new Map<string, number>();
+  /** HTTP batch ids already applied (a retried request is applied once). */
+  private readonly batches = new Map<string, { at: number; result: IngestResult }>();
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -91,8 +93,10 @@ export class ServicesEngine {
    * HTTP ingest: the whole body or nothing. A refused body throws a `ValidationError` naming `lines[i]` (counting
    * non-empty lines from 0), the field and the rule; nothing of it is aggregated.
    */
-  ingestHttp(text: string, defaultService = ''): IngestResult {
+  ingestHttp(text: string, defaultService = '', batchId: string | null = null): IngestResult & { duplicate: boolean } {
     const now = this.clock();
+    const seenBatch = batchId === null ? undefined : this.batches.get(batchId);
+    if (seenBatch) return { ...seenBatch.result, duplicate: true };
     const created: SeriesState[] = [];
     const accepted: Array<{ series: SeriesState; values: number[]; member: string; rate: number; at: number }> = [];
     let lines = 0, events = 0, checks = 0;
@@ -115,7 +119,19 @@ export class ServicesEngine {
     this.counters.httpLines += lines;
     this.counters.events += events;
     this.counters.serviceChecks += checks;
-    return { lines, metrics: accepted.length };
+    const result = { lines, metrics: accepted.length };
+    if (batchId !== null) this.rememberBatch(batchId, result, now);
+    return { ...result, duplicate: false };
+  }
+
+  /** Batch ids are remembered for an hour (a client retries for seconds), at most 100,000 of them, in this process. */
+  private rememberBatch(id: string, result: IngestResult, now: number): void {
+    this.batches.set(id, { at: now, result });
+    if (this.batches.size <= 100_000) return;
+    for (const [k, v] of this.batches) {
+      if (this.batches.size > 90_000 || v.at < now - 3_600_000) this.batches.delete(k);
+      else break;
+    }
   }
 
   /** UDP ingest: one datagram; each line stands alone, refused lines are counted (per service where the line names one). */

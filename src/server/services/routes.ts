@@ -21,14 +21,19 @@ function services(ctx: AppContext): ServicesRuntime {
   return ctx.services;
 }
 
-/** POST /api/ingest/statsd[?service=NAME]: DogStatsD lines, committed whole or refused whole naming `lines[i]`. */
+/**
+ * POST /api/ingest/statsd[?service=NAME][&batch=ID]: DogStatsD lines, committed whole or refused whole naming `lines[i]`.
+ * A batch id already applied is acknowledged again (`duplicate: true`) and not applied twice.
+ */
 export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   checkToken(ctx.token, req);
   const { engine } = services(ctx);
   const body = await readBody(req, LIMITS.maxBatchBytes);
   const service = url.searchParams.get('service') ?? '';
   if (service.includes(',') || service.includes('|') || service.length > 200) throw new ValidationError('service', 'query parameter must be at most 200 characters without "," or "|"');
-  const result = engine.ingestHttp(body.toString('utf8'), service);
+  const batch = url.searchParams.get('batch');
+  if (batch !== null && (batch.length === 0 || batch.length > LIMITS.maxBatchIdLength)) throw new ValidationError('batch', `query parameter must be 1 to ${LIMITS.maxBatchIdLength} characters`);
+  const result = engine.ingestHttp(body.toString('utf8'), service, batch);
   sendJson(res, 200, { ok: true, ...result });
 }
 
