@@ -16,7 +16,7 @@ async function serve(argv: string[]): Promise<void> {
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
     throw err;
   }
-  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
+  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token, statsdPort: server.statsdPort }) : null;
   console.log(`Plotline studio: ${server.url}/`);
   console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');

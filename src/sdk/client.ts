@@ -1,6 +1,6 @@
 import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
-import { MetricsClient } from './metrics-client.js';
+import { MetricsClient, type MetricsClientOptions } from './metrics-client.js';
 import { Sender } from './sender.js';
 
 export interface ConnectOptions {
@@ -12,6 +12,8 @@ export interface ConnectOptions {
   maxBufferedPoints?: number;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
+  /** Options of `client.metrics` (default: UDP to this server's host, port PLOTLINE_STATSD_PORT or 8125). */
+  metrics?: Omit<MetricsClientOptions, 'url' | 'token' | 'warn'>;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:7777';
@@ -52,19 +54,23 @@ export class Client {
       throw new TypeError(`connect({ maxBufferedPoints }): must be a positive integer (got ${String(maxBufferedPoints)})`);
     }
     const token = opts.token ?? process.env.PLOTLINE_TOKEN ?? null;
+    this.token = token || null;
+    this.metricsOptions = opts.metrics;
     this.sender = new Sender({ url: this.url, token: token || null, maxBufferedPoints, warn: this.warn });
     openClients.add(this);
     if (openClients.size === 1) process.on('beforeExit', flushOpenClients);
   }
 
   private metricsClient: MetricsClient | null = null;
+  private readonly metricsOptions: ConnectOptions['metrics'];
+  private readonly token: string | null;
 
   /**
    * Service metrics (Cortex names: `increment`, `gauge`, `histogram`, …) over DogStatsD UDP to this client's server host
-   * (port PLOTLINE_STATSD_PORT, else 8125). For other options (service, tags, HTTP transport) make a `MetricsClient`.
+   * (port PLOTLINE_STATSD_PORT, else 8125), or as `connect({ metrics })` says; one client per `Client`.
    */
   get metrics(): MetricsClient {
-    this.metricsClient ??= new MetricsClient({ url: this.url, warn: this.warn });
+    this.metricsClient ??= new MetricsClient({ ...this.metricsOptions, url: this.url, warn: this.warn, ...(this.token && { token: this.token }) });
     return this.metricsClient;
   }
 

@@ -11,7 +11,7 @@ export interface MetricsClientOptions {
   url?: string;
   /** Service of every metric that names none itself (with a `service` or `api_name` tag). */
   service?: string;
-  /** Tags added to every metric. `host` defaults to `<hostname>:<pid>` (one replica per process). */
+  /** Tags added to every metric (a call's tag of the same key wins). `host` defaults to `<hostname>:<pid>` (one replica per process). */
   tags?: MetricTags;
   /** `udp` (default): fire-and-forget DogStatsD; `http`: acknowledged, batched and retried through /api/ingest/statsd. */
   transport?: 'udp' | 'http';
@@ -37,6 +37,14 @@ function tagList(tags: MetricTags | undefined): string[] {
 /** A tag as DogStatsD can carry it: ',' and '|' (separators) and control characters become '_'. */
 // eslint-disable-next-line no-control-regex
 const cleanTag = (t: string) => t.replace(/[,|\u0000-\u001f\u007f]/g, '_');
+
+const keyOf = (t: string) => (t.includes(':') ? t.slice(0, t.indexOf(':')) : t);
+
+/** A call's tags after the client's, a call's tag replacing a client tag of the same key (`host`, `service`, …). */
+function withCallTags(base: readonly string[], call: string[]): string[] {
+  const keys = new Set(call.map(keyOf));
+  return [...base.filter((t) => !keys.has(keyOf(t))), ...call];
+}
 
 /**
  * Cortex-style service metrics (`increment`, `gauge`, `histogram`, …) sent as DogStatsD lines. Fire and forget: no
@@ -125,7 +133,7 @@ export class MetricsClient {
     try {
       const problem = this.problem(metric, value, type);
       if (problem) return this.fail(new Error(`${type === 's' ? 'set' : 'metric'} "${String(metric)}": ${problem}`));
-      const all = tags ? [...this.baseTags, ...tagList(tags).map(cleanTag)] : this.baseTags;
+      const all = tags ? withCallTags(this.baseTags, tagList(tags).map(cleanTag)) : this.baseTags;
       const named = this.service === null || all.some((t) => t.startsWith('service:') || t.startsWith('api_name:'));
       this.transport.send(formatStatsdLine(metric, value, type, named ? all : [...all, `service:${this.service}`]));
     } catch (err) {
