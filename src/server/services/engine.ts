@@ -195,6 +195,7 @@ export class ServicesEngine {
     }
     const svc = this.index.services.get(s.service)!;
     if (now > svc.lastSeen) svc.lastSeen = now;
+    svc.updates++;
     svc.hosts.set(s.host, now);
     this.seen.set(s.service, now);
   }

@@ -104,8 +104,8 @@ export class LiveServices {
         this.shown.set(svc.name, sig);
         this.hub.publish({ type: 'service', service: entry });
       }
-      if (svc.lastSeen <= (this.lastRunning.get(svc.name) ?? 0) || !this.hub.followsService(svc.name)) continue;
-      this.lastRunning.set(svc.name, svc.lastSeen);
+      if (svc.updates === (this.lastRunning.get(svc.name) ?? 0) || !this.hub.followsService(svc.name)) continue;
+      this.lastRunning.set(svc.name, svc.updates);
       const series = [...svc.metrics.values()].flatMap((m) => m.series);
       const parts = [...this.engine.memory(series)].filter((p) => p.start === start);
       if (parts.length === 0) continue;

@@ -41,6 +41,8 @@ export interface MetricState {
 export interface ServiceState {
   name: string;
   lastSeen: number;
+  /** Counts lines applied (the live stream sends a running interval only when it moved). */
+  updates: number;
   /** host → last heard from (ms). */
   hosts: Map<string, number>;
   /** UDP lines refused (each names a rule; the sender cannot be told). */
@@ -68,7 +70,7 @@ export class SeriesIndex {
   service(name: string): ServiceState {
     let s = this.services.get(name);
     if (!s) {
-      s = { name, lastSeen: 0, hosts: new Map(), malformedLines: 0, refusedTagSets: 0, metrics: new Map() };
+      s = { name, lastSeen: 0, updates: 0, hosts: new Map(), malformedLines: 0, refusedTagSets: 0, metrics: new Map() };
       this.services.set(name, s);
     }
     return s;
