@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
- * --rss-seconds N (length of the memory run, default 300).
+ * --rss-seconds N (length of the memory run, default 300), --services (only the service-metrics figures).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
 import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
 import { machineLine, median, report, trend } from './machine.js';
+import { runServicesBench } from './services-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -16,6 +17,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 async function main(): Promise<void> {
   console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
+  if (argv.includes('--services')) return runServicesBench(quick, report);
 
   const store = await runStoreBench({ quick });
   report('Store (in-process, file DB)', Object.entries(store).map(([k, v]): [string, string, string] => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : String(v), '']));
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
     ['spread (max-min)/min', `${fmt(rss.spread * 100, 1)}%`, 'target ≤ 20%'],
     ['growth, last third vs first third', `${fmt(trend(rss.samplesMiB) * 100, 1)}%`, 'target within ±20%'],
   ]);
+
+  await runServicesBench(quick, report);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addValue, decodeAggregate, encodeAggregate, newAggregate, quantile } from '../../src/server/services/aggregate.js';
-import { combineEncoded } from '../../src/server/services/engine.js';
+import { addValue, combineEncoded, decodeAggregate, encodeAggregate, newAggregate, quantile } from '../../src/server/services/aggregate.js';
 import type { RollupStore } from '../../src/server/services/rollup-store.js';
 
 /**

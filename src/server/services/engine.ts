@@ -1,7 +1,7 @@
 import { forEachLine, parseStatsdLine, shownLine, StatsdLine } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import {
-  addCount, addGauge, addMember, addValue, cloneAggregate, decodeAggregate, encodeAggregate, mergeInto, newAggregate, type Aggregate,
+  addCount, addGauge, addMember, addValue, cloneAggregate, combineEncoded, encodeAggregate, mergeInto, newAggregate, type Aggregate,
 } from './aggregate.js';
 import type { RollupRow, RollupStore } from './rollup-store.js';
 import { SeriesIndex, serviceOfRawLine, type SeriesState } from './series-index.js';
@@ -229,7 +229,7 @@ export class ServicesEngine {
     }
     const batch = this.pending;
     if (batch.length === 0 && this.seen.size === 0) return [];
-    const unsaved = [...new Set(batch.map((p) => p.series).filter((s) => s.id === null))];
+    const unsaved = [...new Set(batch.flatMap((p) => [p.series, p.series.metric.total ?? p.series]).filter((s) => s.id === null))];
     if (unsaved.length > 0) {
       const ids = await this.store.ensureSeries(unsaved);
       unsaved.forEach((s, i) => (s.id = ids[i]!));
@@ -237,12 +237,15 @@ export class ServicesEngine {
     // One row per (tier, series, tier interval): intervals of one flush that share a coarser interval are merged first.
     const rows = new Map<string, { tier: number; seriesId: number; start: number; agg: Aggregate }>();
     for (const p of batch) {
-      for (const t of this.tiers) {
-        const start = p.start - (p.start % t.size);
-        const key = `${t.size}:${p.series.id}:${start}`;
-        const row = rows.get(key);
-        if (row) mergeInto(row.agg, p.agg);
-        else rows.set(key, { tier: t.size, seriesId: p.series.id!, start, agg: t.size === INTERVAL_MS ? p.agg : cloneAggregate(p.agg) });
+      for (const target of [p.series, p.series.metric.total]) {
+        if (!target) continue;
+        for (const t of this.tiers) {
+          const start = p.start - (p.start % t.size);
+          const key = `${t.size}:${target.id}:${start}`;
+          const row = rows.get(key);
+          if (row) mergeInto(row.agg, p.agg);
+          else rows.set(key, { tier: t.size, seriesId: target.id!, start, agg: cloneAggregate(p.agg) });
+        }
       }
     }
     const encoded: RollupRow[] = [...rows.values()].map((r) => ({ tier: r.tier, seriesId: r.seriesId, start: r.start, data: encodeAggregate(r.agg) }));
@@ -271,11 +274,4 @@ export class ServicesEngine {
 
 function atOf(timestamp: number, now: number): number {
   return Number.isNaN(timestamp) ? now : timestamp * 1000;
-}
-
-/** How stored and incoming rows merge: exactly, field by field. */
-export function combineEncoded(stored: Uint8Array, incoming: Uint8Array): Uint8Array {
-  const a = decodeAggregate(stored);
-  mergeInto(a, decodeAggregate(incoming));
-  return encodeAggregate(a);
 }

@@ -2,7 +2,7 @@ import {
   type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
-import { decodeAggregate, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
+import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
 import type { ServicesEngine } from './engine.js';
 import { CORTEX_STATUS_CODE, REQUEST_DURATION, type SeriesState, type ServiceState } from './series-index.js';
 import { INTERVAL_MS, planQuery, type Tier } from './tiers.js';
@@ -109,13 +109,16 @@ export interface SeriesAnswer {
   series: Array<{ tags: Record<string, string | null>; t: number[]; v: Array<number | null> }>;
 }
 
-/** Per-series aggregates of a set of series over buckets: the store's rows of one tier plus what is still in memory. */
-async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
+/**
+ * Per-series aggregates of a set of series over buckets: the store's rows of one tier plus what is still in memory.
+ * With `total`, the metric's total is read from the store instead, and every tag set's memory is added to it.
+ */
+async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number, total: SeriesState | null = null): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
   for (let attempt = 0; ; attempt++) {
     const generation = engine.generation;
     const out = new Map<SeriesState, Array<Aggregate | undefined>>();
     const byId = new Map<number, SeriesState>();
-    for (const s of series) {
+    for (const s of total ? [total] : series) {
       out.set(s, new Array(n));
       if (s.id !== null) byId.set(s.id, s);
     }
@@ -125,18 +128,20 @@ async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], 
       const buckets = out.get(s)!;
       let b = buckets[i];
       if (!b) b = buckets[i] = newAggregate(s.kind);
-      mergeInto(b, agg instanceof Uint8Array ? decodeAggregate(agg) : agg);
+      if (agg instanceof Uint8Array) mergeEncodedInto(b, agg);
+      else mergeInto(b, agg);
     };
     const rows = await engine.store.readRows(tier.size, [...byId.keys()], first, first + n * step);
     if (engine.generation !== generation && attempt < 3) continue;
     for (const r of rows) add(byId.get(r.seriesId)!, r.start, r.data);
-    for (const m of engine.memory(series)) add(m.series, m.start, m.agg);
+    for (const m of engine.memory(series)) add(total ?? m.series, m.start, m.agg);
     return out;
   }
 }
 
 /** Combines tag sets within one bucket: an exact merge, except that gauges add up their tag sets' latest values. */
 function combine(kind: MetricKind, parts: Array<Aggregate | undefined>): Aggregate | undefined {
+  if (parts.length === 1) return parts[0];
   let out: Aggregate | undefined;
   let lastSum = 0;
   for (const p of parts) {
@@ -175,7 +180,9 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
     g.series.push(s);
   }
   if (groups.size === 0 && q.by.length === 0) groups.set('[]', { tags: {}, series: [] });
-  const buckets = await bucketed(engine, chosen, tier, first, step, n);
+  const total = q.filters.size === 0 && q.by.length === 0 ? metric.total : null;
+  if (total) groups.set('[]', { tags: {}, series: [total] });
+  const buckets = await bucketed(engine, chosen, tier, first, step, n, total);
   const series = [...groups.values()].map((g) => {
     const t: number[] = [];
     const v: Array<number | null> = [];

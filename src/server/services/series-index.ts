@@ -36,7 +36,15 @@ export interface MetricState {
   name: string;
   kind: MetricKind;
   series: SeriesState[];
+  /**
+   * All tag sets merged, kept in the store only (written by each flush beside the tag sets), so a query without tag
+   * filters reads one row per interval instead of one per tag set. None for gauges, whose `last` adds up tag sets.
+   */
+  total: SeriesState | null;
 }
+
+/** The tag set of a metric's total: a control character, which no line's tag can hold. */
+export const TOTAL_TAG = '\u0000total';
 
 export interface ServiceState {
   name: string;
@@ -106,7 +114,7 @@ export class SeriesIndex {
           return { field: 'tags', rule: `"${stdName}" in service "${service}" already has the maximum of ${this.maxTagSets} tag sets (--max-tag-sets); this line's tag set is refused` };
         }
         if (!metric) {
-          metric = { service, name: stdName, kind, series: [] };
+          metric = newMetric(service, stdName, kind);
           svc.metrics.set(stdName, metric);
         }
         const host = tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';
@@ -142,14 +150,26 @@ export class SeriesIndex {
     const svc = this.service(s.service);
     let metric = svc.metrics.get(s.name);
     if (!metric) {
-      metric = { service: s.service, name: s.name, kind: s.kind, series: [] };
+      metric = newMetric(s.service, s.name, s.kind);
       svc.metrics.set(s.name, metric);
+    }
+    if (s.tags[0] === TOTAL_TAG) {
+      if (metric.total) metric.total.id = s.id;
+      return;
     }
     const host = s.tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';
     const state: SeriesState = { service: s.service, name: s.name, kind: s.kind, tags: s.tags, host, scale: 1, id: s.id, open: new Map(), metric };
     metric.series.push(state);
     this.byKey.set(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`, state);
   }
+}
+
+function newMetric(service: string, name: string, kind: MetricKind): MetricState {
+  const metric: MetricState = { service, name, kind, series: [], total: null };
+  if (kind !== 'gauge') {
+    metric.total = { service, name, kind, tags: [TOTAL_TAG], host: '', scale: 1, id: null, open: new Map(), metric };
+  }
+  return metric;
 }
 
 /** The service a raw line names (its `service:` or `api_name:` tag), for counting refused lines; '' when none is found. */
