@@ -2,12 +2,15 @@
 import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
 import { startDemo } from '../server/demo/index.js';
+import { tiersWithRetention } from '../server/services/tiers.js';
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort });
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort,
+      services: { maxTagSets: args.maxTagSets, tiers: tiersWithRetention(args.retention) },
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' && e.syscall === 'bind') {

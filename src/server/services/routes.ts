@@ -3,15 +3,13 @@ import { LIMITS, ValidationError } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
 import { checkToken, numberParam, readBody, sendJson } from '../http-util.js';
 import type { ServicesRuntime } from './index.js';
+import { parseDuration } from './tiers.js';
 import { describeMetrics, listServices, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `?window=` as `30s`, `15m`, `1h`, `7d` (default 1h), in ms. */
 export function windowParam(params: URLSearchParams): number {
   const raw = params.get('window') ?? '1h';
-  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(raw);
-  const ms = m ? Number(m[1]) * UNITS[m[2]!]! : NaN;
+  const ms = parseDuration(raw);
   if (!(ms >= 10_000 && ms <= 400 * 86_400_000)) throw new ValidationError('window', `query parameter must be a duration from 10s to 400d such as 15m, 1h or 7d (got "${raw}")`);
   return ms;
 }

@@ -19,6 +19,23 @@ export const DEFAULT_TIERS: readonly Tier[] = [
   { size: HOUR, retention: 400 * DAY },
 ];
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: SECOND, m: MINUTE, h: HOUR, d: DAY };
+
+/** A duration written `30s`, `15m`, `1h` or `2d`, in ms; NaN when it is not one. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(v);
+  return m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : NaN;
+}
+
+/** Names of the default tiers, in order (`--retention 10s=2d,1m=30d,1h=400d`). */
+export const TIER_NAMES = ['10s', '1m', '1h'] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+/** The default tiers with the retention of each named one replaced. */
+export function tiersWithRetention(retention: Partial<Record<TierName, number>>): Tier[] {
+  return DEFAULT_TIERS.map((t, i) => ({ size: t.size, retention: retention[TIER_NAMES[i]!] ?? t.retention }));
+}
+
 /** Steps a series query may use: each a multiple of the 10 s interval, and each coarser tier divides the ones above it. */
 const STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800].map((s) => s * SECOND);
 
