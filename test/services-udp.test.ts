@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import StatsD from 'hot-shots';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { MetricsClient, connect } from '../src/sdk/index.js';
+import { eventually } from './helpers/eventually.js';
 import { getJson, spawnServer } from './helpers/server.js';
 
 let server: RunningServer;
@@ -13,15 +14,8 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Polls `read` until `done` holds (UDP is fire-and-forget: the test waits for the server to have it). */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** UDP is fire-and-forget: the test waits for the server to have what was sent. */
+const until = <T>(read: () => Promise<T>, done: (v: T) => boolean) => eventually(read, done, 10_000);
 
 async function stat(service: string, metric: string, stat: string, extra = ''): Promise<number | null> {
   const now = Date.now();
