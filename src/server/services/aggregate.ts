@@ -66,8 +66,10 @@ export function addValue(a: Aggregate, value: number, rate: number): void {
   a.sketch!.accept(value, w);
 }
 
+/** Adds a set member; a new one is copied out of the text it was parsed from (see `detach` in series-index.ts). */
 export function addMember(a: Aggregate, member: string): void {
-  a.members!.add(member);
+  if (a.members!.has(member)) return;
+  a.members!.add(Buffer.from(member, 'utf8').toString('utf8'));
   a.count = a.members!.size;
 }
 

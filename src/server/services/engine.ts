@@ -98,7 +98,9 @@ export class ServicesEngine {
     const seenBatch = batchId === null ? undefined : this.batches.get(batchId);
     if (seenBatch) return { ...seenBatch.result, duplicate: true };
     const created: SeriesState[] = [];
-    const accepted: Array<{ series: SeriesState; values: number[]; member: string; rate: number; at: number }> = [];
+    // What pass 1 accepted, in flat arrays (no object per line): applied in pass 2 once the whole body is known good.
+    const series: SeriesState[] = [], rates: number[] = [], ats: number[] = [], ends: number[] = [], values: number[] = [];
+    const members: string[] = [];
     let lines = 0, events = 0, checks = 0;
     const line = this.line;
     try {
@@ -107,19 +109,28 @@ export class ServicesEngine {
         if (refusal) this.refuseLine(i, text, start, end, refusal);
         if (line.what === 'event') { events++; return; }
         if (line.what === 'service_check') { checks++; return; }
-        const series = this.index.resolve(defaultService, line.name, line.kind, line.tags, created);
-        if ('field' in series) return this.refuseLine(i, text, start, end, series);
-        accepted.push({ series, values: line.values.slice(), member: line.member, rate: line.rate, at: atOf(line.timestamp, now) });
+        const resolved = this.index.resolve(defaultService, line.name, line.kind, line.tags, created);
+        if ('field' in resolved) return this.refuseLine(i, text, start, end, resolved);
+        series.push(resolved);
+        rates.push(line.rate);
+        ats.push(atOf(line.timestamp, now));
+        for (const v of line.values) values.push(v);
+        ends.push(values.length);
+        if (resolved.kind === 'set') members.push(line.member);
       });
     } catch (err) {
       this.index.undo(created);
       throw err;
     }
-    for (const a of accepted) this.apply(a.series, a.values, a.member, a.rate, a.at, now);
+    let m = 0;
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k]!;
+      this.apply(s, values, k === 0 ? 0 : ends[k - 1]!, ends[k]!, s.kind === 'set' ? members[m++]! : '', rates[k]!, ats[k]!, now);
+    }
     this.counters.httpLines += lines;
     this.counters.events += events;
     this.counters.serviceChecks += checks;
-    const result = { lines, metrics: accepted.length };
+    const result = { lines, metrics: series.length };
     if (batchId !== null) this.rememberBatch(batchId, result, now);
     return { ...result, duplicate: false };
   }
@@ -146,7 +157,7 @@ export class ServicesEngine {
         if (line.what === 'service_check') { this.counters.serviceChecks++; return; }
         const series = this.index.resolve(defaultService, line.name, line.kind, line.tags, null);
         if (!('field' in series)) {
-          this.apply(series, line.values, line.member, line.rate, atOf(line.timestamp, now), now);
+          this.apply(series, line.values, 0, line.values.length, line.member, line.rate, atOf(line.timestamp, now), now);
           return;
         }
         // Tag-set refusals are counted as such by the index.
@@ -171,7 +182,8 @@ export class ServicesEngine {
     return null;
   }
 
-  private apply(s: SeriesState, values: number[], member: string, rate: number, at: number, now: number): void {
+  /** Adds `values[from..to)` (or the set `member`) to the interval of `at`. */
+  private apply(s: SeriesState, values: number[], from: number, to: number, member: string, rate: number, at: number, now: number): void {
     const start = at - (at % INTERVAL_MS);
     let agg = s.open.get(start);
     if (!agg) {
@@ -181,13 +193,13 @@ export class ServicesEngine {
     }
     switch (s.kind) {
       case 'counter':
-        for (const v of values) addCount(agg, v * s.scale, rate);
+        for (let i = from; i < to; i++) addCount(agg, values[i]! * s.scale, rate);
         break;
       case 'gauge':
-        for (const v of values) addGauge(agg, v * s.scale, at);
+        for (let i = from; i < to; i++) addGauge(agg, values[i]! * s.scale, at);
         break;
       case 'distribution':
-        for (const v of values) addValue(agg, v * s.scale, rate);
+        for (let i = from; i < to; i++) addValue(agg, values[i]! * s.scale, rate);
         break;
       case 'set':
         addMember(agg, member);

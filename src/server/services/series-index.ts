@@ -89,7 +89,7 @@ export class SeriesIndex {
     const rawKey = `${defaultService}\u0001${name}\u0001${rawTags}`;
     let state = this.byRaw.get(rawKey);
     if (state === undefined) {
-      const tags = splitTags(rawTags);
+      const tags = splitTags(detach(rawTags));
       let service = '';
       let naming = -1;
       for (const prefix of ['service:', 'api_name:']) {
@@ -102,7 +102,7 @@ export class SeriesIndex {
       if (naming >= 0) tags.splice(naming, 1);
       else service = defaultService || DEFAULT_SERVICE;
       const alias = ALIASES.get(name);
-      const stdName = alias?.name ?? name;
+      const stdName = alias?.name ?? detach(name);
       const key = `${service}\u0001${stdName}\u0001${tags.join(',')}`;
       state = this.byKey.get(key);
       if (state === undefined) {
@@ -125,7 +125,7 @@ export class SeriesIndex {
       }
       // Bounded: forget raw spellings (not series) when too many accumulate.
       if (this.byRaw.size > 200_000) this.byRaw.clear();
-      this.byRaw.set(rawKey, state);
+      this.byRaw.set(detach(rawKey), state);
     }
     if (state.kind !== kind) return { field: 'type', rule: `"${state.name}" is a ${state.kind} in service "${state.service}"; a ${kind} line cannot reuse the name` };
     return state;
@@ -162,6 +162,14 @@ export class SeriesIndex {
     metric.series.push(state);
     this.byKey.set(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`, state);
   }
+}
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 keeps substrings as views of their parent, so a
+ * name kept as a map key would otherwise keep a whole request body (up to 32 MiB) alive.
+ */
+export function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function newMetric(service: string, name: string, kind: MetricKind): MetricState {
