@@ -13,6 +13,8 @@ export type StreamEvent =
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
+  | { type: 'rewind'; executionId: string; x: number }
   /** Service-list changes (a new service, live ↔ idle, replicas) go to every connection. */
   | { type: 'service'; service: ServiceEntry }
   /** Intervals of services followed with `?services=a,b`: the open one at most once a second, each closed one once. */

@@ -102,14 +102,14 @@ export class LiveServices {
       const sig = `${entry.status}/${entry.replicas}`;
       if (this.shown.get(svc.name) !== sig) {
         this.shown.set(svc.name, sig);
-        this.hub.publish({ type: 'service', service: entry });
+        this.hub.publishState({ type: 'service', service: entry });
       }
       if (svc.updates === (this.lastRunning.get(svc.name) ?? 0) || !this.hub.followsService(svc.name)) continue;
       this.lastRunning.set(svc.name, svc.updates);
       const series = [...svc.metrics.values()].flatMap((m) => m.series);
       const parts = [...this.engine.memory(series)].filter((p) => p.start === start);
       if (parts.length === 0) continue;
-      this.hub.publish({ type: 'serviceInterval', interval: { service: svc.name, start, closed: false, ...intervalMetrics(parts) } });
+      this.hub.publishState({ type: 'serviceInterval', interval: { service: svc.name, start, closed: false, ...intervalMetrics(parts) } });
     }
   }
 
@@ -125,7 +125,7 @@ export class LiveServices {
     }
     for (const list of byKey.values()) {
       const { series, start } = list[0]!;
-      this.hub.publish({ type: 'serviceInterval', interval: { service: series.service, start, closed: true, ...intervalMetrics(list) } });
+      this.hub.publishState({ type: 'serviceInterval', interval: { service: series.service, start, closed: true, ...intervalMetrics(list) } });
     }
   }
 }
