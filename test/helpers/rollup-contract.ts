@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addValue, combineEncoded, decodeAggregate, encodeAggregate, newAggregate, quantile } from '../../src/server/services/aggregate.js';
+import { PgRollups } from '../../src/server/services/pg-rollups.js';
 import type { RollupStore } from '../../src/server/services/rollup-store.js';
+import { TOTAL_TAG } from '../../src/server/services/series-index.js';
 
 /**
  * The contract every rollup store backend passes (the same suite on SQLite and PostgreSQL). `open` returns a fresh,
@@ -29,6 +32,12 @@ export function describeRollupStore(name: string, open: () => Promise<RollupStor
       expect(ia).not.toBe(ib);
       expect(await store.ensureSeries([b, a, b])).toEqual([ib, ia, ib]);
       expect(await store.listSeries()).toEqual([{ id: ia, ...a }, { id: ib, ...b }]);
+    });
+
+    it('keeps a metric total\'s tag set (a control character) as it is', async () => {
+      const total = { service: 's', name: 'lat', kind: 'distribution' as const, tags: [TOTAL_TAG] };
+      const [id] = await store.ensureSeries([total]);
+      expect(await store.listSeries()).toEqual([{ id, ...total }]);
     });
 
     it('stores a row, then merges later rows into it exactly', async () => {
@@ -83,4 +92,25 @@ export function describeRollupStore(name: string, open: () => Promise<RollupStor
       expect(await store.listServices()).toEqual([{ name: 'a', lastSeen: 2000 }, { name: 'b', lastSeen: 1000 }]);
     });
   });
+}
+
+/** A PostgreSQL rollup store in a schema of its own, dropped when the store is closed: tests never see each other's rows. */
+export async function openFreshPgRollups(url: string): Promise<RollupStore> {
+  const schema = `rollups_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const scoped = new URL(url);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  const store = new PgRollups(scoped.toString());
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    await c.end();
+  };
+  return store;
 }

@@ -2,23 +2,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../domain-error.js';
 import { ServicesEngine } from './engine.js';
 import { listServices, querySeries, type SeriesQuery } from './query.js';
+import type { RollupStore } from './rollup-store.js';
 import { SqliteRollups } from './sqlite-rollups.js';
+import { openFreshPgRollups } from '../../../test/helpers/rollup-contract.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0); // aligned to the hour
 const MIN = 60_000, HOUR = 3_600_000, DAY = 24 * HOUR;
+
+const backends: Array<[string, () => Promise<RollupStore>]> = [['SQLite', async () => new SqliteRollups(':memory:')]];
+const pgUrl = process.env.PLOTLINE_TEST_PG_URL;
+if (pgUrl) backends.push(['PostgreSQL', () => openFreshPgRollups(pgUrl)]);
+else console.log('service metrics aggregation on PostgreSQL skipped: PLOTLINE_TEST_PG_URL is not set');
 
 let engines: ServicesEngine[] = [];
 afterEach(async () => {
   for (const e of engines) await e.store.close();
   engines = [];
 });
-
-function setup(opts: { maxTagSets?: number } = {}) {
-  let now = T0;
-  const engine = new ServicesEngine({ store: new SqliteRollups(':memory:'), clock: () => now, ...opts });
-  engines.push(engine);
-  return { engine, advance: (ms: number) => (now += ms), at: (t: number) => (now = t), now: () => now };
-}
 
 function q(partial: Partial<SeriesQuery> & { metric: string; stat: string }): SeriesQuery {
   return { service: 'svc', from: T0, to: T0 + MIN, budget: 1000, filters: new Map(), by: [], ...partial };
@@ -28,9 +28,16 @@ function values(a: { series: Array<{ v: Array<number | null> }> }): Array<number
   return a.series[0]!.v;
 }
 
-describe('service metrics aggregation', () => {
+describe.each(backends)('service metrics aggregation (%s)', (_backend, open) => {
+  async function setup(opts: { maxTagSets?: number } = {}) {
+    let now = T0;
+    const engine = new ServicesEngine({ store: await open(), clock: () => now, ...opts });
+    engines.push(engine);
+    return { engine, advance: (ms: number) => (now += ms), at: (t: number) => (now = t), now: () => now };
+  }
+
   it('counts counters weighted by 1/rate, per 10 s interval', async () => {
-    const { engine, advance } = setup();
+    const { engine, advance } = await setup();
     engine.ingestHttp('hits:1|c|@0.5\nhits:3|c\n', 'svc');
     advance(10_000);
     engine.ingestHttp('hits:2|c|@0.25', 'svc');
@@ -42,7 +49,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('keeps gauges as last, min and max; last adds up over tag sets', async () => {
-    const { engine, advance } = setup();
+    const { engine, advance } = await setup();
     engine.ingestHttp('inflight:3|g|#host:a\ninflight:7|g|#host:a\ninflight:5|g|#host:a\ninflight:2|g|#host:b', 'svc');
     advance(1000);
     for (const [stat, want] of [['last', 7], ['min', 2], ['max', 7], ['count', 4]] as const) {
@@ -53,7 +60,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('counts distinct set members, merged exactly across intervals', async () => {
-    const { engine, advance } = setup();
+    const { engine, advance } = await setup();
     engine.ingestHttp('users:ann|s\nusers:bob|s\nusers:ann|s', 'svc');
     advance(10_000);
     engine.ingestHttp('users:bob|s\nusers:cid|s', 'svc');
@@ -64,7 +71,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('puts |T lines in the interval of their timestamp, and refuses implausible ones by name', async () => {
-    const { engine, advance } = setup();
+    const { engine, advance } = await setup();
     advance(5 * MIN);
     engine.ingestHttp(`lat:100|d|T${T0 / 1000 + 25}\nlat:200|d`, 'svc');
     const a = await querySeries(engine, q({ metric: 'lat', stat: 'count', to: T0 + 5 * MIN + 10_000 }));
@@ -76,7 +83,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('refuses an HTTP body whole, naming lines[i], and keeps nothing of it', async () => {
-    const { engine } = setup();
+    const { engine } = await setup();
     engine.ingestHttp('hits:1|c', 'svc');
     let err: unknown;
     try {
@@ -92,7 +99,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('names services by the service tag, else api_name, else the client option, else default; Cortex names read as the standard ones', async () => {
-    const { engine } = setup();
+    const { engine } = await setup();
     engine.ingestHttp('a:1|c|#service:one,api_name:x\nb:1|c|#api_name:two\nc:1|c', 'three');
     engine.ingestHttp('d:1|c');
     engine.ingestHttp('cortex_latency:250|d|#api_name:iris,host:h1\ncortex_in_flight_requests:4|g|#api_name:iris,host:h1\ncortex_status_code:1|c|#api_name:iris,response_code:2XX');
@@ -106,8 +113,8 @@ describe('service metrics aggregation', () => {
     expect(item).toMatchObject({ status: 'live', replicas: 1, summary: { requests: 1, '2XX': 1, avgRequestMs: 250 } });
   });
 
-  it('caps tag sets per metric and counts what it refused', () => {
-    const { engine } = setup({ maxTagSets: 3 });
+  it('caps tag sets per metric and counts what it refused', async () => {
+    const { engine } = await setup({ maxTagSets: 3 });
     engine.ingestHttp('m:1|c|#k:1\nm:1|c|#k:2\nm:1|c|#k:3', 'svc');
     expect(() => engine.ingestHttp('m:1|c|#k:4', 'svc')).toThrow(/lines\[0\]\.tags: .*maximum of 3 tag sets/);
     engine.ingestDatagram('m:1|c|#k:5,service:svc\nm:1|c|#k:1,service:svc');
@@ -116,15 +123,15 @@ describe('service metrics aggregation', () => {
     expect(svc.metrics.get('m')!.series).toHaveLength(3);
   });
 
-  it('counts malformed UDP lines per service they name', () => {
-    const { engine } = setup();
+  it('counts malformed UDP lines per service they name', async () => {
+    const { engine } = await setup();
     engine.ingestDatagram('ok:1|c|#service:web\nbad:1|q|#service:web\nworse\nfine:2|g|#service:web');
     expect(engine.index.services.get('web')!.malformedLines).toBe(1);
     expect(engine.counters).toMatchObject({ udpDatagrams: 1, udpLines: 4, malformedUnattributed: 1 });
   });
 
   it('merges closed intervals into the 1 min and 1 h tiers exactly, and serves coarse queries from them', async () => {
-    const { engine, at } = setup();
+    const { engine, at } = await setup();
     // 2 hours of one value per 10 s interval, 1..720
     let expectedSum = 0;
     for (let i = 0; i < 720; i++) {
@@ -149,7 +156,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('drops rows past each tier\'s retention, coarse tiers keeping what fine ones lost', async () => {
-    const { engine, at } = setup();
+    const { engine, at } = await setup();
     at(T0 + 1000);
     engine.ingestHttp('hits:1|c', 'svc');
     at(T0 + 20_000);
@@ -174,7 +181,7 @@ describe('service metrics aggregation', () => {
   });
 
   it('refuses stats the metric kind cannot answer', async () => {
-    const { engine } = setup();
+    const { engine } = await setup();
     engine.ingestHttp('hits:1|c\nlat:1|d', 'svc');
     await expect(querySeries(engine, q({ metric: 'hits', stat: 'p99' }))).rejects.toThrow(/p99 needs a distribution/);
     await expect(querySeries(engine, q({ metric: 'hits', stat: 'last' }))).rejects.toThrow(/a counter answers rate, count, sum/);

@@ -43,8 +43,8 @@ export interface MetricState {
   total: SeriesState | null;
 }
 
-/** The tag set of a metric's total: a control character, which no line's tag can hold. */
-export const TOTAL_TAG = '\u0000total';
+/** The tag set of a metric's total: a control character, which no line's tag can hold (and PostgreSQL text can: not NUL). */
+export const TOTAL_TAG = '\u0001total';
 
 export interface ServiceState {
   name: string;
