@@ -207,3 +207,21 @@ def test_plotline_client_is_read_exactly_like_datadogs(server: Server) -> None:
     a, b = service(server, "same-dd", 50), service(server, "same-py", 50)
     assert a["service"]["summary"] == b["service"]["summary"]
     assert a["metrics"] == b["metrics"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_worker_is_a_replica_of_its_own(sink: UdpSink) -> None:
+    m = plotline.MetricsClient(service="forked", statsd_port=sink.port)
+    m.increment("before_fork")  # buffered in the parent: sent by the parent only
+    pid = os.fork()
+    if pid == 0:
+        try:
+            m.increment("in_child")
+            m.flush()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    m.flush()
+    lines = sink.lines(2)
+    assert sorted(lines) == sorted([f"before_fork:1|c|#service:forked,{HOST}",
+                                    f"in_child:1|c|#service:forked,host:{socket.gethostname()}:{pid}"])
