@@ -125,6 +125,9 @@ class Sender:
         from .execution import _Series
 
         with self.lock:
+            existing = ex._series.get(metric.key)
+            if existing is not None:  # another thread defined it first
+                return ex._series_of(metric)
             s = _Series(ex, metric)
             ex._series[metric.key] = s
             ex._p_defs.append(metric.definition)

@@ -168,9 +168,23 @@ class Execution:
                 return self._refuse(s, "xNotIncreasing", f"at={x} is not greater than the previous x ({s.last_x}); x must "
                                                          "increase within a series")
         else:
-            x = self.elapsed()
-            if not x > s.last_x:
-                x = math.nextafter(s.last_x, math.inf)
+            # Default x may come from several threads at once: read the clock and append under the lock, so x stays
+            # increasing in the series' columns.
+            with sender.lock:
+                x = self.elapsed()
+                if not x > s.last_x:
+                    x = math.nextafter(s.last_x, math.inf)
+                s.last_x = x
+                if s.window == 0.0:
+                    s.xs.append(x)
+                    s.ys.append(y)
+            if s.window == 0.0:
+                sender.n += 1
+                if sender.n > sender.trip:
+                    sender.tripped()
+            else:
+                sender.offer(s, x, y, False)
+            return
         s.last_x = x  # type: ignore[assignment]
         if s.window == 0.0:
             s.xs.append(x)  # type: ignore[arg-type]

@@ -309,3 +309,19 @@ with ex:
     assert out.returncode == 0, out.stderr
     ex_id = out.stdout.split()[0]
     assert server.series(ex_id, "loss")["loss"]["x"][-1] == 49_999
+
+
+def test_many_threads_recording_one_new_metric_with_default_x(client: plotline.Client, server: Server) -> None:
+    with client.execution("threads") as ex:
+        def work(i: int) -> None:
+            m = plotline.Metric("shared_default_x", throttle=None)  # one Metric object per thread, same definition
+            for _ in range(2000):
+                m.record(i)
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(work, i)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    info = server.info(ex.id, "shared_default_x")
+    assert info["count"] == 16_000, "one definition, x increasing across threads: nothing refused"
+    assert client.refused_batches == 0
