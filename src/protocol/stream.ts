@@ -12,6 +12,8 @@ export type StreamEvent =
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
+  | { type: 'rewind'; executionId: string; x: number }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 
