@@ -217,6 +217,9 @@ class Sender:
             end: Dict[str, Any] = {"status": status, "endedAt": time.time() * 1000}
             if error is not None:
                 end["error"] = error if len(error) <= 10_000 else error[:9_999] + "…"
+            discarded = ex.discarded()
+            if discarded:
+                end["discarded"] = discarded  # what was not sent, per metric: shown on the execution page
             ex._p_end = end
             self.changed()
 

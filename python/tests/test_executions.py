@@ -225,6 +225,8 @@ def test_x_not_increasing_warns_once_and_end_reports(client: plotline.Client, se
     assert any("rewind" in w for w in warnings), "the remedy for a resumed run is named"
     assert any("3 value(s)" in w and "refused" in w for w in warnings)
     assert ex.refused_points == 3 and ex.discarded() == {"mono": {"xNotIncreasing": 3}}
+    stored = server.execution(ex.id)["execution"]
+    assert stored.get("discarded") == {"mono": {"xNotIncreasing": 3}}, "sent with the end, for the execution page"
     assert server.series(ex.id, "mono")["mono"]["x"] == [1, 2, 3]
 
 
