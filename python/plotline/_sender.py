@@ -83,6 +83,8 @@ class Sender:
         self.spool_max_bytes = spool_max_bytes
         self.batch_points = batch_points
         self.exit_timeout = 5.0
+        #: Records between two looks at the memory bound: a small bound is looked at more often.
+        self._check_every = max(1, min(CHECK_EVERY, max_buffered_points // 4))
         #: Records since the last look; ``tripped()`` runs when it passes ``trip`` (0 while the thread sleeps).
         self.n = 0
         self.trip = 0
@@ -111,6 +113,7 @@ class Sender:
         self._own: Optional[Spool] = None
         self._orphans: List[Spool] = []
         self._attempt = 0
+        self._since_check = 0
         self._pid = os.getpid()
         self._poster = Poster(self.url, self.token)
 
@@ -144,9 +147,13 @@ class Sender:
     def tripped(self) -> None:
         """The per-record counter passed its mark: wake the thread, and look at the memory bound."""
         with self.lock:
+            self._since_check += self.n
             self.n = 0
-            self.trip = CHECK_EVERY
+            self.trip = self._check_every
             self.changed()
+            if self._since_check < self._check_every:
+                return  # a trickle waking the thread: counting every series' points each time would cost more
+            self._since_check = 0
             waiting = self._memory_points()
             if waiting > self.max_points:
                 self._overflow(waiting)
