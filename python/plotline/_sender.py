@@ -331,7 +331,7 @@ class Sender:
             if points:
                 u["points"] = points
             if complete and ex._p_summary:
-                ops = []
+                ops: List[Dict[str, Any]] = []
                 while ex._p_summary and len(ops) < BATCH_SUMMARY_OPS and (not ops or ex._p_summary[0][1] <= bytes_left):
                     op, size = ex._p_summary.pop(0)
                     ops.append(op)

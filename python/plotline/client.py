@@ -53,7 +53,7 @@ class _ExecutionScope(contextlib.ContextDecorator):
     def __exit__(self, *exc: Any) -> None:
         self._stack.pop().__exit__(*exc)
 
-    def __call__(self, fn: F) -> F:  # type: ignore[override]
+    def __call__(self, fn: F) -> F:
         return wrap_in_execution(lambda: self._client.start_execution(self._name, labels=self._labels), fn)
 
 
