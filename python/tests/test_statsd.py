@@ -225,3 +225,20 @@ def test_a_forked_worker_is_a_replica_of_its_own(sink: UdpSink) -> None:
     lines = sink.lines(2)
     assert sorted(lines) == sorted([f"before_fork:1|c|#service:forked,{HOST}",
                                     f"in_child:1|c|#service:forked,host:{socket.gethostname()}:{pid}"])
+
+
+def test_http_transport_retries_until_the_server_is_back(server: Server) -> None:
+    needs_statsd(server)
+    from test_delivery import free_port
+
+    port = free_port()
+    m = plotline.MetricsClient(service="py-http-retry", transport="http", url=f"http://127.0.0.1:{port}")
+    m.increment("requests_total", 4)
+    assert m.flush(0.5) is False, "nothing can be acknowledged while the server is down"
+    later = Server(port=port)
+    try:
+        assert m.flush(30)
+        detail = service(later, "py-http-retry")
+        assert metric_kinds(detail) == {"requests_total": "counter"}
+    finally:
+        later.stop()
