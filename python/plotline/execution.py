@@ -127,7 +127,7 @@ class Execution:
 
     def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         try:
-            if exc is None:
+            if exc is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
                 self.end("succeeded")
             else:
                 text = str(exc) or exc.__class__.__name__

@@ -54,6 +54,18 @@ def test_with_block_ends_failed_with_the_exception_text_which_propagates(client:
     assert d["error"] == "division by zero"
 
 
+def test_exit_statuses_of_a_block(client: plotline.Client, server: Server) -> None:
+    ids = {}
+    for name, exc in (("exit0", SystemExit(0)), ("exit3", SystemExit(3)), ("interrupted", KeyboardInterrupt()),
+                      ("cancelled-task", asyncio.CancelledError())):
+        with pytest.raises(BaseException):
+            with client.execution(name) as ex:
+                ids[name] = ex.id
+                raise exc
+    status = {name: server.execution(i)["execution"]["status"] for name, i in ids.items()}
+    assert status == {"exit0": "succeeded", "exit3": "failed", "interrupted": "cancelled", "cancelled-task": "cancelled"}
+
+
 def test_decorator_form_sync_and_async(client: plotline.Client, server: Server) -> None:
     seen: List[Any] = []
 
