@@ -600,6 +600,13 @@ class Sender:
             log.warning("exiting before %s acknowledged %d points (%s); they are lost (the spool is off or not writable).",
                         self.url, left, self._cause())
 
+    def close_spool(self) -> None:
+        """Closes (and, with nothing waiting in it, deletes) this client's spool file; a later spill makes a new one."""
+        with self.lock:
+            if self._own is not None and self._own.empty and not self._queue:
+                self._own.close()
+                self._own = None
+
     def after_fork_in_child(self) -> None:
         """The parent's thread does not exist here and its buffered data is the parent's to send."""
         executions = list(self._active.values())

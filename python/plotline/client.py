@@ -136,8 +136,11 @@ class Client:
         return self._metrics
 
     def close(self, timeout: Optional[float] = None) -> bool:
-        """Flushes (at most ``timeout`` seconds)."""
-        return self.flush(timeout)
+        """Flushes (at most ``timeout`` seconds); once everything is delivered, deletes this client's empty spool file."""
+        done = self.flush(timeout)
+        if done:
+            self._sender.close_spool()
+        return done
 
 
 def connect(url: Optional[str] = None, token: Optional[str] = None, **options: Any) -> Client:
