@@ -4,6 +4,7 @@ import { ConnectionBadge } from './components/badges.js';
 import { ExecutionPage } from './components/ExecutionPage.js';
 import { ExecutionsPage } from './components/ExecutionsPage.js';
 import { live } from './live/live.js';
+import { useFollow } from './live/react.js';
 import { executionIdFromPath } from './model/url-state.js';
 import { Link, useLocation } from './router.js';
 
@@ -12,9 +13,8 @@ export function App() {
   const executionId = executionIdFromPath(pathname);
   const queryClient = useQueryClient();
 
-  useEffect(() => {
-    live.follow(executionId);
-  }, [executionId]);
+  // The list page follows no execution, but the stream (list updates) is open on every page.
+  useFollow([]);
   useEffect(() => live.onResync(() => void queryClient.invalidateQueries()), [queryClient]);
 
   return (

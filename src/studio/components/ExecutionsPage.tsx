@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { EXECUTION_STATUSES, type Execution, type ExecutionStatus } from '../../protocol/index.js';
 import { listExecutions } from '../api/client.js';
-import { useLive } from '../live/live-store.js';
+import { useLive } from '../live/react.js';
 import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
 import { mergeExecutions } from '../model/list-merge.js';
 import { compareSummaryValues, formatSummaryValue, getSummaryPath, summaryColumnKeys } from '../model/summary-tree.js';
