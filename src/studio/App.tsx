@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { ConnectionBadge } from './components/badges.js';
+import { ComparePage } from './components/compare/ComparePage.js';
 import { ExecutionPage } from './components/ExecutionPage.js';
 import { ExecutionsPage } from './components/ExecutionsPage.js';
 import { live } from './live/live.js';
@@ -26,7 +27,7 @@ export function App() {
         </Link>
         <ConnectionBadge />
       </nav>
-      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : <ExecutionsPage />}</main>
+      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage /> : <ExecutionsPage />}</main>
     </div>
   );
 }
