@@ -12,6 +12,8 @@ export type StreamEvent =
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** An execution and everything recorded in it was deleted (goes to every connection). */
+  | { type: 'deleted'; id: string }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 

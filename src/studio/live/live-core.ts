@@ -191,6 +191,20 @@ export function createLive(deps: LiveDeps): Live {
         store.setState((s) => ({ executions: { ...s.executions, [event.execution.id]: event.execution }, listVersion: s.listVersion + 1 }));
         applyToFollowed(event.execution.id, event);
         return;
+      case 'deleted': {
+        pending.delete(event.id);
+        store.setState((s) => {
+          const { [event.id]: _gone, ...executions } = s.executions;
+          const f = s.followed[event.id];
+          return {
+            executions,
+            deleted: { ...s.deleted, [event.id]: true },
+            listVersion: s.listVersion + 1,
+            ...(f && { followed: { ...s.followed, [event.id]: { ...f, loaded: true, error: 'This execution was deleted.' } } }),
+          };
+        });
+        return;
+      }
       default: {
         const id = eventExecutionId(event);
         if (id !== null) applyToFollowed(id, event);
