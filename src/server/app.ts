@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
+import { BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, validateExecutionPatch, ValidationError } from '../protocol/index.js';
 import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
 import { serveStudio } from './static-files.js';
@@ -15,6 +16,9 @@ export interface AppContext {
   token: string | null;
 }
 
+/** Labels and a note: far below a batch. */
+const PATCH_MAX_BYTES = 256 * 1024;
+
 type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
 
 interface Route {
@@ -28,6 +32,9 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, handler: postCogWebhook },
   { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
+  { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, handler: deleteExecution },
+  { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, handler: patchExecution },
+  { method: 'GET', pattern: /^\/api\/execution-fields$/, handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
   { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
   { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
@@ -64,20 +71,29 @@ async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResp
 }
 
 function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): void {
-  const status = listParam(url.searchParams, 'status');
-  for (const s of status) {
-    if (!EXECUTION_STATUSES.includes(s as ExecutionStatus)) throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
-  }
-  const limit = numberParam(url.searchParams, 'limit') ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'query parameter must be an integer from 1 to 1000');
-  const q = url.searchParams.get('q') ?? undefined;
-  const cursor = url.searchParams.get('cursor') ?? undefined;
-  sendJson(res, 200, ctx.store.listExecutions({
-    limit,
-    ...(status.length > 0 && { status: status as ExecutionStatus[] }),
-    ...(q && { q }),
-    ...(cursor && { cursor }),
-  }));
+  sendJson(res, 200, ctx.store.listExecutions(parseListQuery(url.searchParams)));
+}
+
+async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, await ctx.store.executionFields());
+}
+
+/** Deletes an execution and everything recorded in it; every open page is told on the stream. */
+async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  checkToken(ctx.token, req);
+  if (!(await ctx.store.deleteExecution(id!))) throw new ValidationError('id', `no execution "${id}"`, 404);
+  ctx.hub.publish({ type: 'deleted', id: id! });
+  sendJson(res, 200, { ok: true, id });
+}
+
+/** Edits labels and the note of an execution (`{ labels?, note? }`); streams the execution as it is now. */
+async function patchExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  checkToken(ctx.token, req);
+  const patch = validateExecutionPatch(await readJson(req, PATCH_MAX_BYTES));
+  const execution = await ctx.store.patchExecution(id!, patch, Date.now());
+  if (!execution) throw new ValidationError('id', `no execution "${id}"`, 404);
+  ctx.hub.publish({ type: 'execution', execution });
+  sendJson(res, 200, { execution });
 }
 
 function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): void {

@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   sameDefinition, toColumns, toWireArray, ValidationError,
-  type Execution, type ExecutionDetail, type ExecutionList, type ExecutionUpdate, type IngestBatch, type MetricDef,
+  type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type ExecutionUpdate, type IngestBatch, type MetricDef,
   type SeriesColumns, type SeriesData, type SeriesPoints, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import type { HubEvent } from '../hub-event.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { planMerges } from './compaction-plan.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { readRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
+import { SqliteListIndex } from './sqlite-list.js';
 import type { ApplyResult, ListQuery, RangeQuery, Store } from './store.js';
 import { applySummaryOps } from './summary-series.js';
 
@@ -32,7 +32,7 @@ const ENDED = new Set<Execution['status']>(['succeeded', 'failed', 'cancelled'])
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string;
+  last_seen_at: number; error: string | null; summary: string; note?: string | null;
 }
 
 interface SeriesRow {
@@ -48,6 +48,7 @@ function toExecution(row: ExecutionRow, metricCount: number): Execution {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, metricCount, summary: JSON.parse(row.summary) as SummaryObject,
+    ...(row.note && { note: row.note }),
   };
 }
 
@@ -55,6 +56,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
+  private readonly listIndex: SqliteListIndex;
   private readonly listStatements = new Map<string, Database.Statement<unknown[], ExecutionRow>>();
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
     if (!this.inMemory) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     openSchema(this.db, this.inMemory);
+    this.listIndex = new SqliteListIndex(this.db);
     const db = this.db;
     this.sql = {
       batch: db.prepare<[string], { points: number }>('SELECT points FROM batches WHERE batch_id = ?'),
@@ -102,6 +105,13 @@ export class SqliteStore implements Store {
         'SELECT series_id, COUNT(*) AS n FROM chunks WHERE count < ? GROUP BY series_id HAVING n > 1'),
       staleRunning: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'running' AND last_seen_at < ?"),
       setLost: db.prepare<[string]>("UPDATE executions SET status = 'lost' WHERE id = ?"),
+      setInfo: db.prepare<[string, string | null, string]>('UPDATE executions SET labels = ?, note = ? WHERE id = ?'),
+      deleteExecution: db.prepare<[string]>('DELETE FROM executions WHERE id = ?'),
+      deleteDefinitions: db.prepare<[string]>('DELETE FROM definitions WHERE execution_id = ?'),
+      deleteSeries: db.prepare<[string]>('DELETE FROM series WHERE execution_id = ?'),
+      deleteChunksOf: db.prepare<[string]>('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = ?)'),
+      deletePointsOf: db.prepare<[string]>(
+        'DELETE FROM chunk_points WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN series s ON s.id = c.series_id WHERE s.execution_id = ?)'),
     };
     // Small chunks left by an earlier process (or a kill before compaction) are merged too.
     for (const r of this.sql.seriesWithSmallChunks.all(SMALL_CHUNK)) this.smallChunks.set(r.series_id, r.n);
@@ -180,6 +190,7 @@ export class SqliteStore implements Store {
     const summaryChanged = summaryText !== row.summary;
     row.summary = summaryText;
     this.sql.updateExecution.run(row);
+    if (summaryChanged) this.listIndex.index(row, false, true);
 
     events.push({ type: 'execution', execution: this.toExecution(row) });
     if (newDefinitions.length > 0) events.push({ type: 'definitions', executionId: u.id, definitions: newDefinitions });
@@ -202,6 +213,7 @@ export class SqliteStore implements Store {
       ended_at: null, last_seen_at: now, error: null, summary: '{}',
     };
     this.sql.insertExecution.run({ ...created, name_lower: created.name.toLowerCase() });
+    this.listIndex.index(created, true, false);
     return created;
   }
 
@@ -245,31 +257,37 @@ export class SqliteStore implements Store {
   }
 
   listExecutions(query: ListQuery): ExecutionList {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status?.length) {
-      where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
-      params.push(...query.status);
-    }
-    if (query.q) {
-      where.push('instr(name_lower, ?) > 0');
-      params.push(query.q.toLowerCase());
-    }
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      where.push('(started_at < ? OR (started_at = ? AND id < ?))');
-      params.push(after.startedAt, after.startedAt, after.id);
-    }
-    const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    let stmt = this.listStatements.get(sql);
-    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare<unknown[], ExecutionRow>(sql)));
-    const rows = stmt.all(...params, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      executions: page.map((r) => this.toExecution(r)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
-    };
+    const { rows, nextCursor } = this.db.transaction(() => this.listIndex.list<ExecutionRow>(query))();
+    return { executions: rows.map((r) => this.toExecution(r)), nextCursor };
+  }
+
+  async executionFields(): Promise<ExecutionFields> {
+    return this.listIndex.fields();
+  }
+
+  async deleteExecution(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.sql.execution.get(id)) return false;
+      this.sql.deletePointsOf.run(id);
+      this.sql.deleteChunksOf.run(id);
+      this.sql.deleteSeries.run(id);
+      this.sql.deleteDefinitions.run(id);
+      this.sql.deleteExecution.run(id);
+      this.listIndex.forget(id);
+      return true;
+    })();
+  }
+
+  async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    return this.db.transaction(() => {
+      const row = this.sql.execution.get(id);
+      if (!row) return null;
+      if (patch.labels !== undefined) row.labels = JSON.stringify(patch.labels);
+      if (patch.note !== undefined) row.note = patch.note === '' ? null : patch.note;
+      this.sql.setInfo.run(row.labels, row.note ?? null, id);
+      if (patch.labels !== undefined) this.listIndex.index(row, true, false);
+      return this.toExecution(row);
+    })();
   }
 
   getExecution(id: string): ExecutionDetail | null {

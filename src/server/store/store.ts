@@ -1,7 +1,8 @@
 import type {
-  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, IngestBatch, SeriesColumns, SeriesData, SeriesPoints,
+  Execution, ExecutionDetail, ExecutionFields, ExecutionList, ExecutionPatch, IngestBatch, SeriesColumns, SeriesData, SeriesPoints,
 } from '../../protocol/index.js';
 import type { HubEvent } from '../hub-event.js';
+import type { ListQuery } from '../list/list-query.js';
 
 export interface ApplyResult {
   /** The batch id was seen before: nothing was stored again, `events` is empty. */
@@ -12,14 +13,7 @@ export interface ApplyResult {
   events: HubEvent[];
 }
 
-export interface ListQuery {
-  status?: ExecutionStatus[];
-  /** Case-insensitive substring of the name. */
-  q?: string;
-  limit: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-}
+export type { ListQuery } from '../list/list-query.js';
 
 export interface RangeQuery {
   from?: number;
@@ -35,7 +29,14 @@ export interface RangeQuery {
 export interface Store {
   /** Takes validated batches (`validateIngestBatch`); points may also be in wire form, which is converted. */
   applyBatch(batch: IngestBatch<SeriesColumns | SeriesPoints>, now: number): ApplyResult;
+  /** One page of executions matching the query's filters, in its sort (keyset paging: stable under inserts). */
   listExecutions(query: ListQuery): ExecutionList;
+  /** Label keys (with values) and numeric summary paths over all executions. */
+  executionFields(): Promise<ExecutionFields>;
+  /** Deletes an execution with its definitions, series and points; false when there was none. */
+  deleteExecution(id: string): Promise<boolean>;
+  /** Replaces labels and/or the note of an execution; null when there is none. */
+  patchExecution(id: string, patch: ExecutionPatch, now: number): Promise<Execution | null>;
   getExecution(id: string): ExecutionDetail | null;
   readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[];
   /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them. */
