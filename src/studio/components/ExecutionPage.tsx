@@ -8,6 +8,8 @@ import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { ChartPanel } from './ChartPanel.js';
+import { InfoEditor } from './execution/InfoEditor.js';
+import './execution/execution.css';
 import type { XRange } from './UPlotChart.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useNow } from './use-now.js';
@@ -88,6 +90,7 @@ export function ExecutionPage({ id }: { id: string }) {
           <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
         </dl>
         <Labels labels={execution.labels} />
+        <InfoEditor execution={execution} />
         {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
         {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
       </header>

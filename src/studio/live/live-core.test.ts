@@ -247,6 +247,24 @@ describe('live layer: several executions at once', () => {
     expect(Object.keys(s.executions).sort()).toEqual(['a', 'z']);
   });
 
+  it('a deleted execution leaves the list and its followed page is told', async () => {
+    const { live, api, source } = setup();
+    live.watch(['a']);
+    await flush();
+    source().hello();
+    await flush();
+    await api.answer('a', { loss: [1] });
+    source().send({ type: 'execution', execution: execution('b') });
+    const before = live.store.getState().listVersion;
+    source().send({ type: 'deleted', id: 'a' });
+    source().send({ type: 'deleted', id: 'b' });
+    const s = live.store.getState();
+    expect(s.executions.b).toBeUndefined();
+    expect(s.deleted).toEqual({ a: true, b: true });
+    expect(s.listVersion).toBe(before + 2);
+    expect(s.followed.a!.error).toBe('This execution was deleted.');
+  });
+
   it('an execution nobody watches is dropped after keepMs and the stream stops following it', async () => {
     const { live, api, clock, source } = setup(1000);
     const stopA = live.watch(['a']);
