@@ -67,7 +67,7 @@ export interface CompareRun {
 
 /** The first characters of an id that tell runs apart in a table or legend. */
 export function shortId(id: string): string {
-  return id.length <= 8 ? id : id.slice(0, 8);
+  return id.length <= 8 ? id : id.slice(0, 8).replace(/[-_.:]+$/, '');
 }
 
 /**

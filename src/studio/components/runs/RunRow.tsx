@@ -22,11 +22,21 @@ interface Props {
 }
 
 /** A label as a chip that filters the table by it. */
-export function LabelChip({ k, v, onClick }: { k: string; v: string; onClick: (key: string, value: string) => void }) {
+export function LabelChip({ k, v, onClick, valueOnly = false }: { k: string; v: string; onClick: (key: string, value: string) => void; valueOnly?: boolean }) {
   return (
-    <button type="button" className="label-chip clickable" title={`Show only runs labelled ${k}: ${v}`} onClick={() => onClick(k, v)}>
-      <span className="label-key">{k}</span>
-      {v !== '' && <span className="label-value">{v}</span>}
+    <button
+      type="button"
+      className="label-chip clickable"
+      title={`Show only runs labelled ${k}: ${v}`}
+      aria-label={`${k} ${v}`}
+      onClick={() => onClick(k, v)}
+    >
+      {valueOnly ? <span className="label-only">{v === '' ? '(empty)' : v}</span> : (
+        <>
+          <span className="label-key">{k}</span>
+          {v !== '' && <span className="label-value">{v}</span>}
+        </>
+      )}
     </button>
   );
 }
@@ -61,7 +71,7 @@ export function RunRow({ e, now, columns, selected, onSelect, onLabel }: Props) 
       {columns.map((c) => {
         if (columnKind(c) === 'label') {
           const v = e.labels[columnTitle(c)];
-          return <td key={c}>{v === undefined ? '' : <LabelChip k={columnTitle(c)} v={v} onClick={onLabel} />}</td>;
+          return <td key={c}>{v === undefined ? '' : <LabelChip k={columnTitle(c)} v={v} onClick={onLabel} valueOnly />}</td>;
         }
         const v = getSummaryPath(e.summary, columnTitle(c));
         return <td key={c} className="num">{v === undefined ? '' : formatSummaryValue(v)}</td>;
