@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, validateExecutionPatch, ValidationError } from '../protocol/index.js';
 import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
@@ -67,11 +68,11 @@ async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResp
   checkToken(ctx.token, req);
   const binary = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === BINARY_BATCH_TYPE;
   const body = binary ? decodeBinaryBatch(await readBody(req, LIMITS.maxBatchBytes)) : await readJson(req, LIMITS.maxBatchBytes);
-  sendJson(res, 200, ingest(ctx.store, ctx.hub, body));
+  sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
 }
 
-function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): void {
-  sendJson(res, 200, ctx.store.listExecutions(parseListQuery(url.searchParams)));
+async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  sendJson(res, 200, await ctx.store.listExecutions(parseListQuery(url.searchParams)));
 }
 
 async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -81,7 +82,7 @@ async function executionFields(ctx: AppContext, _req: IncomingMessage, res: Serv
 /** Deletes an execution and everything recorded in it; every open page is told on the stream. */
 async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
   checkToken(ctx.token, req);
-  if (!(await ctx.store.deleteExecution(id!))) throw new ValidationError('id', `no execution "${id}"`, 404);
+  if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution "${id}"`);
   ctx.hub.publish({ type: 'deleted', id: id! });
   sendJson(res, 200, { ok: true, id });
 }
@@ -90,20 +91,19 @@ async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: Serve
 async function patchExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
   checkToken(ctx.token, req);
   const patch = validateExecutionPatch(await readJson(req, PATCH_MAX_BYTES));
-  const execution = await ctx.store.patchExecution(id!, patch, Date.now());
-  if (!execution) throw new ValidationError('id', `no execution "${id}"`, 404);
+  const execution = await ctx.store.patchExecution(id!, patch);
+  if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
   ctx.hub.publish({ type: 'execution', execution });
   sendJson(res, 200, { execution });
 }
 
-function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): void {
-  const detail = ctx.store.getExecution(id!);
+async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  const detail = await ctx.store.getExecution(id!);
   if (!detail) throw new ValidationError('id', `no execution "${id}"`, 404);
   sendJson(res, 200, detail);
 }
 
-function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): void {
-  if (!ctx.store.getExecution(id!)) throw new ValidationError('id', `no execution "${id}"`, 404);
+async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = url.searchParams.getAll('key');
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
   const from = numberParam(url.searchParams, 'from');
@@ -114,7 +114,7 @@ function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, 
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   sendJson(res, 200, {
-    series: ctx.store.readSeries(id!, keys, {
+    series: await ctx.store.readSeries(id!, keys, {
       ...(from !== undefined && { from }),
       ...(to !== undefined && { to }),
       ...(budget !== undefined && { budget }),

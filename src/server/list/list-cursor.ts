@@ -1,4 +1,4 @@
-import { ValidationError } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
 
 /**
  * Where a page of the list ended, in its order: the sort value of the last row (a number or a name), its id, and
@@ -29,8 +29,8 @@ export function decodeListCursor(cursor: string, sort: string): ListPosition {
     !Array.isArray(v) || v.length !== 4 || (v[0] !== 'v' && v[0] !== 'm') || (typeof v[1] !== 'number' && typeof v[1] !== 'string')
     || typeof v[2] !== 'string' || typeof v[3] !== 'string'
   ) {
-    throw new ValidationError('cursor', 'must be the nextCursor of a previous page');
+    throw new DomainError('invalid', 'cursor', 'must be the nextCursor of a previous page');
   }
-  if (v[3] !== sort) throw new ValidationError('cursor', `was made for sort "${v[3]}", not "${sort}": start again without a cursor`);
+  if (v[3] !== sort) throw new DomainError('invalid', 'cursor', `was made for sort "${v[3]}", not "${sort}": start again without a cursor`);
   return { phase: v[0], value: v[1], id: v[2], sort: v[3] };
 }

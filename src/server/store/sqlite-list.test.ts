@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { parseSort } from '../../protocol/index.js';
+import { parseSort, type SummaryObject } from '../../protocol/index.js';
 import { openSchema } from './schema.js';
 import { SqliteListIndex } from './sqlite-list.js';
 
@@ -12,9 +12,9 @@ function setup() {
     VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, NULL, ?)`);
   db.transaction(() => {
     for (let i = 0; i < 3000; i++) {
-      const labels = JSON.stringify({ model: `m${i % 3}` });
-      const summary = JSON.stringify(i % 4 === 0 ? {} : { acc: (i * 7919) % 1000 / 1000, timing: { inference: i % 10 } });
-      insert.run(`e${i}`, `run ${i % 50}`, `run ${i % 50}`, labels, 1.7e12 + i * 1000, 1.7e12 + i * 1000 + (i % 17) * 100, 1.7e12 + i * 2000, summary);
+      const labels = { model: `m${i % 3}` };
+      const summary: SummaryObject = i % 4 === 0 ? {} : { acc: (i * 7919) % 1000 / 1000, timing: { inference: i % 10 } };
+      insert.run(`e${i}`, `run ${i % 50}`, `run ${i % 50}`, JSON.stringify(labels), 1.7e12 + i * 1000, 1.7e12 + i * 1000 + (i % 17) * 100, 1.7e12 + i * 2000, JSON.stringify(summary));
       index.index({ id: `e${i}`, labels, summary }, true, true);
     }
   })();

@@ -37,11 +37,11 @@ const SORT_COLUMNS = {
   duration: '(COALESCE(e.ended_at, e.last_seen_at) - e.started_at)',
 } as const;
 
-/** The fields of an execution row the list indexes read. */
+/** The fields of an execution the list indexes read. */
 export interface IndexedExecution {
   id: string;
-  labels: string;
-  summary: string;
+  labels: Labels;
+  summary: SummaryObject;
 }
 
 /** Label values listed per key by `fields()`. */
@@ -71,7 +71,8 @@ export class SqliteListIndex {
     // A store written before these tables existed: index what it holds, once.
     if (!existed) {
       db.transaction(() => {
-        for (const row of db.prepare<[], IndexedExecution>('SELECT id, labels, summary FROM executions').iterate()) this.index(row, true, true);
+        const rows = db.prepare<[], { id: string; labels: string; summary: string }>('SELECT id, labels, summary FROM executions').iterate();
+        for (const r of rows) this.index({ id: r.id, labels: JSON.parse(r.labels) as Labels, summary: JSON.parse(r.summary) as SummaryObject }, true, true);
       })();
     }
   }
@@ -80,11 +81,11 @@ export class SqliteListIndex {
   index(row: IndexedExecution, labelsChanged: boolean, summaryChanged: boolean): void {
     if (labelsChanged) {
       this.sql.clearLabels.run(row.id);
-      for (const [k, v] of Object.entries(JSON.parse(row.labels) as Labels)) this.sql.addLabel.run(row.id, k, v);
+      for (const [k, v] of Object.entries(row.labels)) this.sql.addLabel.run(row.id, k, v);
     }
     if (summaryChanged) {
       this.sql.clearNumbers.run(row.id);
-      for (const [path, value] of summaryNumbers(JSON.parse(row.summary) as SummaryObject)) this.sql.addNumber.run(row.id, path, value);
+      for (const [path, value] of summaryNumbers(row.summary)) this.sql.addNumber.run(row.id, path, value);
     }
     if (labelsChanged || summaryChanged) this.fieldsCache = null;
   }
