@@ -14,6 +14,7 @@ import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
+import { runCompareBenches } from './studio-compare.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -65,9 +66,24 @@ async function waitForPanels(page: Page, panels: number): Promise<void> {
   }
 }
 
+/** `--only=compare` runs just the comparison and runs-table benchmarks. */
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
+async function compareBenches(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runCompareBenches(browser, {
+      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 200_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
+  if (only === 'compare') return compareBenches(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const bigId = await seedBigExecution(db, 20, 1_000_000);
@@ -146,6 +162,7 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
+  await compareBenches(dir);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

@@ -36,6 +36,11 @@ export interface LiveDeps {
   streamUrl?: string;
 }
 
+export interface WatchOptions {
+  /** Points per series to read history at (about 4 per pixel of the chart it is drawn in); default `deps.budget()`. */
+  budget?: number;
+}
+
 /** The live layer of a tab, free of React: one stream, a set of followed executions, and the state the pages read. */
 export interface Live {
   readonly store: StoreApi<LiveState>;
@@ -43,7 +48,7 @@ export interface Live {
    * Follows these executions for as long as the returned function is not called (several watchers may share ids, as
    * TanStack Query's observers share a query). The stream follows the union of all watched ids.
    */
-  watch(ids: readonly string[]): () => void;
+  watch(ids: readonly string[], opts?: WatchOptions): () => void;
   /** Zoomed into [from, to] of one execution: reads those still-downsampled series again at `budget` points and splices them in. */
   refine(id: string, keys: readonly string[], from: number, to: number, budget: number): Promise<void>;
   /** Called after the server said the stream could not be resumed: REST views refetch. */
@@ -68,6 +73,8 @@ export function createLive(deps: LiveDeps): Live {
   /** Stream events of executions whose history is being read (or waits for the subscription), in arrival order. */
   const pending = new Map<string, StreamEvent[]>();
   const loadTokens = new Map<string, number>();
+  /** History budget asked by the latest watcher of an id. */
+  const budgets = new Map<string, number>();
   const resyncListeners = new Set<() => void>();
   let followScheduled = false;
   let framePending = false;
@@ -124,6 +131,7 @@ export function createLive(deps: LiveDeps): Live {
     if ((watchers.get(id) ?? 0) > 0) return;
     pending.delete(id);
     loadTokens.delete(id);
+    budgets.delete(id);
     store.setState((s) => {
       const { [id]: _gone, ...followed } = s.followed;
       return { followed };
@@ -139,7 +147,7 @@ export function createLive(deps: LiveDeps): Live {
     try {
       const detail = await deps.api.getExecution(id);
       const keys = detail.series.map((s) => s.key);
-      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: deps.budget() }) : { series: [] };
+      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgets.get(id) ?? deps.budget() }) : { series: [] };
       if (!stillWanted()) return;
       let f = mergeHistory(store.getState().followed[id]!, detail, history);
       const buffered = pending.get(id) ?? [];
@@ -214,10 +222,11 @@ export function createLive(deps: LiveDeps): Live {
 
   return {
     store,
-    watch(ids) {
+    watch(ids, opts = {}) {
       const unique = [...new Set(ids)];
       for (const id of unique) {
         watchers.set(id, (watchers.get(id) ?? 0) + 1);
+        if (opts.budget !== undefined) budgets.set(id, Math.max(4, Math.round(opts.budget)));
         add(id);
       }
       // The list page watches nothing but still wants list updates: the stream opens either way.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
 import {
-  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
+  buildComparePanels, comparePanelBudget, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
 } from './compare.js';
 import { seriesFrom } from './series-buffer.js';
 
@@ -76,5 +76,13 @@ describe('values at the cursor and baseline deltas', () => {
     expect(formatDelta(0.5, String)).toBe('+0.5');
     expect(formatDelta(-0.5, String)).toBe('−0.5');
     expect(formatDelta(0, String)).toBe('±0');
+  });
+});
+
+describe('comparePanelBudget', () => {
+  it('asks about 4 points per pixel of one panel: half a wide page with two panels a row, the whole width on a phone', () => {
+    expect(comparePanelBudget(1440)).toBeGreaterThan(2000);
+    expect(comparePanelBudget(1440)).toBeLessThan(2800);
+    expect(comparePanelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
   });
 });

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useChartTheme } from '../../chart/theme.js';
 import { emptyFollowed, type FollowedExecution } from '../../live/followed.js';
 import { live } from '../../live/live.js';
 import { useFollow, useLive } from '../../live/react.js';
 import { seriesColor } from '../../model/chart-options.js';
 import {
-  buildComparePanels, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortId, type CompareParams,
+  buildComparePanels, comparePanelBudget, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortId, type CompareParams,
 } from '../../model/compare.js';
 import { formatTimestamp } from '../../model/format.js';
 import { isSummarySeries } from '../../model/panels.js';
@@ -30,7 +30,9 @@ function drawnKeys(f: FollowedExecution): string[] {
 export function ComparePage() {
   const { pathname, search } = useLocation();
   const params = useMemo(() => decodeCompareParams(search), [search]);
-  useFollow(params.ids);
+  // Read at the resolution of one panel (refined on zoom), fixed for the page's life.
+  const [budget] = useState(() => comparePanelBudget(window.innerWidth));
+  useFollow(params.ids, { budget });
   const followedAll = useLive((s) => s.followed);
   const version = useLive((s) => s.version);
   const theme = useChartTheme();
