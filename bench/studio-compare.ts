@@ -5,11 +5,12 @@
  *  2. the runs table over 100,000 executions sorted by a summary value: API p50 per page, and the page painted.
  * `--quick` uses 200,000 points per metric and 20,000 executions.
  */
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { percentile, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
+import { waitForPanels } from './studio-wait.js';
 
 export interface CompareBenchOptions {
   db: string;
@@ -62,27 +63,6 @@ async function seedExecutions(db: string, n: number): Promise<void> {
   await store.close();
 }
 
-/** Resolves when `n` chart regions have a canvas, every history read has been answered, and two more frames were drawn. */
-async function waitForCharts(page: Page, n: number): Promise<void> {
-  let started = 0;
-  let finished = 0;
-  const onRequest = (r: { url(): string }) => { if (r.url().includes('/series?')) started++; };
-  const onDone = (r: { url(): string }) => { if (r.url().includes('/series?')) finished++; };
-  page.on('request', onRequest);
-  page.on('requestfinished', onDone);
-  page.on('requestfailed', onDone);
-  try {
-    await page.waitForFunction((k) => Array.from(document.querySelectorAll('[role="region"]')).filter((r) => r.querySelector('canvas')).length >= k, n, { timeout: 120_000, polling: 'raf' });
-    const deadline = Date.now() + 120_000;
-    while ((started === 0 || finished < started) && Date.now() < deadline) await page.waitForTimeout(5);
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  } finally {
-    page.off('request', onRequest);
-    page.off('requestfinished', onDone);
-    page.off('requestfailed', onDone);
-  }
-}
-
 export async function runCompareBenches(browser: Browser, opts: CompareBenchOptions): Promise<void> {
   let t0 = performance.now();
   const ids = await seedRuns(opts.db, opts.runs, opts.metrics, opts.points);
@@ -98,7 +78,7 @@ export async function runCompareBenches(browser: Browser, opts: CompareBenchOpti
     for (let run = 0; run < 3; run++) {
       const start = Date.now();
       await page.goto(`${server.url}/compare?ids=${ids.join(',')}`);
-      await waitForCharts(page, opts.metrics);
+      await waitForPanels(page, opts.metrics);
       times.push(Date.now() - start);
       await page.goto(`${server.url}/?q=nothing-matches-this`);
     }

@@ -5,7 +5,7 @@
  *  2. frame times and long tasks while 50 series stream at 20 points/s each;
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
  */
-import { chromium, type Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
+import { waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -39,31 +40,6 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   await applyBatch(store, { executions: [{ id, end: { status: 'succeeded' } }] }, Date.now());
   await store.close();
   return id;
-}
-
-/** Resolves when every panel region has a drawn chart (a canvas) and every history request of the page has been answered. */
-async function waitForPanels(page: Page, panels: number): Promise<void> {
-  let started = 0;
-  let finished = 0;
-  const onRequest = (r: { url(): string }) => { if (r.url().includes('/series?')) started++; };
-  const onDone = (r: { url(): string }) => { if (r.url().includes('/series?')) finished++; };
-  page.on('request', onRequest);
-  page.on('requestfinished', onDone);
-  page.on('requestfailed', onDone);
-  try {
-    await page.waitForFunction((n) => {
-      const regions = Array.from(document.querySelectorAll('[role="region"]')).filter((r) => r.querySelector('canvas'));
-      return regions.length >= n;
-    }, panels, { timeout: 60_000, polling: 'raf' });
-    const deadline = Date.now() + 60_000;
-    while ((started === 0 || finished < started) && Date.now() < deadline) await page.waitForTimeout(5);
-    // Two more frames so the last setData is on screen.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  } finally {
-    page.off('request', onRequest);
-    page.off('requestfinished', onDone);
-    page.off('requestfailed', onDone);
-  }
 }
 
 /** `--only=compare` runs just the comparison and runs-table benchmarks. */

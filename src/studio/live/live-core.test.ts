@@ -122,7 +122,17 @@ function setup(keepMs = 30_000) {
     const s = live.store.getState().followed[id]?.series.get(key);
     return s ? Array.from(s.y.subarray(0, s.length)) : undefined;
   };
-  return { sources, api, clock, live, held, heldY, source: () => sources.at(-1)! };
+  const source = () => sources.at(-1)!;
+  /** Watches these executions, confirms the subscription and answers each history read. */
+  const followLoaded = async (histories: Record<string, Record<string, number[]>>) => {
+    const stop = live.watch(Object.keys(histories));
+    await flush();
+    source().hello();
+    await flush();
+    for (const [id, series] of Object.entries(histories)) await api.answer(id, series);
+    return stop;
+  };
+  return { sources, api, clock, live, held, heldY, source, followLoaded };
 }
 
 const points = (executionId: string, key: string, x: number[]): StreamEvent => ({ type: 'points', executionId, series: [{ key, x, y: x.map((v) => v * 10) }] });
@@ -164,13 +174,8 @@ describe('live layer: several executions at once', () => {
   });
 
   it('adding an execution resumes the stream and reads only the new one; the others keep their data', async () => {
-    const { live, api, held, source, sources } = setup();
-    live.watch(['a', 'b']);
-    await flush();
-    source().hello();
-    await flush();
-    await api.answer('a', { loss: [1, 2] });
-    await api.answer('b', { loss: [1] });
+    const { live, api, held, source, sources, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1, 2] }, b: { loss: [1] } });
     source().send(points('a', 'loss', [3]));
     const first = source();
 
@@ -193,15 +198,10 @@ describe('live layer: several executions at once', () => {
   });
 
   it('a resync reads every history again and keeps the points that streamed beyond it', async () => {
-    const { live, api, held, source } = setup();
+    const { live, api, held, source, followLoaded } = setup();
     let resyncs = 0;
     live.onResync(() => resyncs++);
-    live.watch(['a', 'b']);
-    await flush();
-    source().hello();
-    await flush();
-    await api.answer('a', { loss: [1, 2] });
-    await api.answer('b', { loss: [1] });
+    await followLoaded({ a: { loss: [1, 2] }, b: { loss: [1] } });
     source().send(points('a', 'loss', [3, 4]));
 
     source().send({ type: 'resync', reason: 'the server restarted' });
@@ -214,13 +214,8 @@ describe('live layer: several executions at once', () => {
   });
 
   it('changes within one frame become one version bump', async () => {
-    const { live, api, clock, source } = setup();
-    live.watch(['a', 'b']);
-    await flush();
-    source().hello();
-    await flush();
-    await api.answer('a', { loss: [1] });
-    await api.answer('b', { loss: [1] });
+    const { live, api, clock, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] }, b: { loss: [1] } });
     clock.frame();
     const before = live.store.getState().version;
     for (let x = 2; x < 50; x++) {
@@ -233,12 +228,8 @@ describe('live layer: several executions at once', () => {
   });
 
   it('execution upserts reach the list and the followed execution; other executions only the list', async () => {
-    const { live, api, source } = setup();
-    live.watch(['a']);
-    await flush();
-    source().hello();
-    await flush();
-    await api.answer('a', { loss: [1] });
+    const { live, api, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] } });
     source().send({ type: 'execution', execution: execution('a', 'succeeded') });
     source().send({ type: 'execution', execution: execution('z') });
     const s = live.store.getState();
@@ -248,12 +239,8 @@ describe('live layer: several executions at once', () => {
   });
 
   it('a deleted execution leaves the list and its followed page is told', async () => {
-    const { live, api, source } = setup();
-    live.watch(['a']);
-    await flush();
-    source().hello();
-    await flush();
-    await api.answer('a', { loss: [1] });
+    const { live, api, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] } });
     source().send({ type: 'execution', execution: execution('b') });
     const before = live.store.getState().listVersion;
     source().send({ type: 'deleted', id: 'a' });
