@@ -89,6 +89,7 @@ test('select 3 runs (one live) → compare: one colour per run across panels, li
   await expect(legendItem(page, 'training', 'alpha · loss')).not.toContainText('(');
 
   const chart = page.getByRole('region', { name: 'training' }).locator('.u-over');
+  await expect(chart).toBeVisible();
   const box = (await chart.boundingBox())!;
   // Hover near epoch 2 (x range 1…10 across the plot width).
   await page.mouse.move(box.x + (box.width * 1) / 9, box.y + box.height / 2);
@@ -124,8 +125,9 @@ test('runs sharing a name are told apart by the labels that differ', async ({ pa
 
 test('a 5-run comparison, light, dark and 390 px wide', async ({ page }) => {
   await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-c,cmp-d,cmp-e&baseline=cmp-a`);
-  await expect(legendItem(page, 'training', 'epsilon · loss')).toBeVisible();
+  for (const name of ['alpha', 'beta', 'gamma-live', 'delta', 'epsilon']) await expect(legendItem(page, 'training', `${name} · loss`)).toBeVisible();
   const chart = page.getByRole('region', { name: 'training' }).locator('.u-over');
+  await expect(chart).toBeVisible();
   const box = (await chart.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
   await screenshots(page, 'compare-5-runs');
