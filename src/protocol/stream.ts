@@ -14,6 +14,8 @@ export type StreamEvent =
   | { type: 'summary'; executionId: string; summary: SummaryObject }
   /** An execution and everything recorded in it was deleted (goes to every connection). */
   | { type: 'deleted'; id: string }
+  /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
+  | { type: 'rewind'; executionId: string; x: number }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 

@@ -83,7 +83,8 @@ async function executionFields(ctx: AppContext, _req: IncomingMessage, res: Serv
 async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
   checkToken(ctx.token, req);
   if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution "${id}"`);
-  ctx.hub.publish({ type: 'deleted', id: id! });
+  // A store with a feed streams it to every replica itself.
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'deleted', id: id! });
   sendJson(res, 200, { ok: true, id });
 }
 
@@ -93,7 +94,7 @@ async function patchExecution(ctx: AppContext, req: IncomingMessage, res: Server
   const patch = validateExecutionPatch(await readJson(req, PATCH_MAX_BYTES));
   const execution = await ctx.store.patchExecution(id!, patch);
   if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
-  ctx.hub.publish({ type: 'execution', execution });
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'execution', execution });
   sendJson(res, 200, { execution });
 }
 

@@ -42,7 +42,9 @@ function defaultStudioRoot(): string {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
   const store = await openStore(opts.db ?? DEFAULT_DB);
-  const hub = new StreamHub(opts.stream);
+  // On a shared database the feed numbers events, so that an event id means the same on every replica.
+  const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
+  store.feed?.follow((seq, event) => hub.publish(event, seq));
   const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null };
   const server = createServer(createHandler(ctx));
   server.keepAliveTimeout = 65_000;

@@ -37,8 +37,8 @@ describe('SqliteListIndex query plans', () => {
     },
   );
 
-  it('a later page starts at the cursor through the index (a range, not a scan)', () => {
-    const first = index.list<{ id: string }>({ limit: 50, sort: parseSort('-summary.acc') });
+  it('a later page starts at the cursor through the index (a range, not a scan)', async () => {
+    const first = await index.list<{ id: string }>({ limit: 50, sort: parseSort('-summary.acc') });
     const [ordered] = plan('-summary.acc', first.nextCursor!);
     expect(ordered).toMatch(/SEARCH s USING (COVERING )?INDEX summary_numbers_sorted \(path=\? AND \(value,execution_id\)<\(\?,\?\)\)/);
   });

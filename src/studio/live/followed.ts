@@ -1,6 +1,6 @@
 import { fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type SeriesResponse, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
 import { boundHeldPoints } from '../model/decimate.js';
-import { appendPoints, emptySeries, seriesFrom, spliceRange, type SeriesBuffer } from '../model/series-buffer.js';
+import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
 
 /** A live series keeps at most this many points in the tab; older stretches are reduced and re-read on zoom. */
 export const LIVE_POINTS_PER_SERIES = 8192;
@@ -56,10 +56,15 @@ export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, hist
   };
 }
 
-/** What applying a stream event did: `replaced` is a new object for the state; `data` means held points changed (redraw). */
+/**
+ * What applying a stream event did: `replaced` is a new object for the state; `data` means held points changed (redraw);
+ * `reread` means the history must be read again (a rewind cut into a downsampled stretch: how many real points went is
+ * unknown there).
+ */
 export interface Applied {
   replaced: FollowedExecution | null;
   data: boolean;
+  reread?: boolean;
 }
 
 /**
@@ -89,6 +94,11 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
     }
     case 'summary':
       return { replaced: { ...f, summary: event.summary }, data: false };
+    case 'rewind': {
+      let reread = false;
+      for (const s of f.series.values()) if (truncateFrom(s, event.x) > 0 && s.downsampled) reread = true;
+      return { replaced: null, data: true, reread };
+    }
     case 'execution':
       return { replaced: { ...f, execution: event.execution }, data: false };
     default:
@@ -110,6 +120,7 @@ export function eventExecutionId(event: StreamEvent): string | null {
     case 'points':
     case 'definitions':
     case 'summary':
+    case 'rewind':
       return event.executionId;
     case 'execution':
       return event.execution.id;

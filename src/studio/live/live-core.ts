@@ -179,9 +179,10 @@ export function createLive(deps: LiveDeps): Live {
       buffer.push(event);
       return;
     }
-    const { replaced, data } = applyStreamEvent(f, event);
+    const { replaced, data, reread } = applyStreamEvent(f, event);
     if (replaced) replace(replaced);
     if (data) touch();
+    if (reread) void load(id);
   };
 
   const onEvent = (event: StreamEvent, fresh: boolean) => {
