@@ -115,14 +115,18 @@ test('the table with 10 columns, light, dark and 390 px wide', async ({ page }) 
 
 test('deleting selected runs asks first, says what goes, and open pages drop them', async ({ page }) => {
   await page.goto(`${server.url}/?q=resnet18&sort=name`);
+  // Another tab showing the same rows: the stream tells it what was deleted.
   const watcher = await page.context().newPage();
-  await watcher.goto(server.url);
+  await watcher.goto(`${server.url}/?q=resnet18&sort=name`);
   await expect(rows(watcher)).toHaveCount(50);
+  // The acting tab in front: a background tab gets no animation frames, which Playwright's actions wait for.
+  await page.bringToFront();
   await expect(rows(page)).toHaveCount(50);
   const victims = [rows(page).nth(0), rows(page).nth(1)];
   const ids: string[] = [];
   for (const v of victims) {
     ids.push((await v.locator('.run-id').getAttribute('title'))!);
+    await expect(watcher.getByTitle(ids.at(-1)!, { exact: true })).toHaveCount(1);
     await v.getByRole('checkbox').check();
   }
   await expect(page.getByRole('toolbar', { name: 'Selection' })).toContainText('2 selected');
