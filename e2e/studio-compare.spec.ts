@@ -116,6 +116,26 @@ test('select 3 runs (one live) → compare: one colour per run across panels, li
   await again.close();
 });
 
+test('full fidelity: each run is read downsampled per pixel, and read again in full when zoomed', async ({ page }) => {
+  const x = Array.from({ length: 20_000 }, (_, i) => i);
+  const dense = (id: string, phase: number) => ({
+    id, start: { name: id }, definitions: [{ key: 'signal', group: { name: 'dense', units: 'step' } }],
+    points: [{ key: 'signal', x, y: x.map((v) => (v === 12_345 ? 50 : Math.sin(v / 300 + phase))) }], end: { status: 'succeeded' },
+  });
+  await ingest(server.url, { executions: [dense('dense-a', 0), dense('dense-b', 1)] });
+  const reads: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/series?')) reads.push(decodeURIComponent(r.url())); });
+  await page.goto(`${server.url}/compare?ids=dense-a,dense-b`);
+  await expect(legendItem(page, 'dense', 'dense-b · signal')).toBeVisible();
+  await expect.poll(() => reads.length).toBe(2);
+  for (const r of reads) expect(Number(/budget=(\d+)/.exec(r)![1])).toBeLessThan(20_000);
+  // Zoomed (as the URL keeps it): every run's series is read again over the range, at the chart's resolution.
+  await page.goto(`${server.url}/compare?ids=dense-a,dense-b&x=step&from=12000&to=12600`);
+  await expect.poll(() => reads.filter((r) => r.includes('from=12000') && r.includes('to=12600')).map((r) => /executions\/([^/]+)\//.exec(r)![1]).sort())
+    .toEqual(['dense-a', 'dense-b']);
+  await expect(page.getByRole('region', { name: 'dense' }).getByRole('button', { name: 'Follow live' })).toBeVisible();
+});
+
 test('runs sharing a name are told apart by the labels that differ', async ({ page }) => {
   await ingest(server.url, { executions: [run('twin-1', 'twin', 1, 3, true, { lr: '0.1' }), run('twin-2', 'twin', 2, 3, true, { lr: '0.2' })] });
   await page.goto(`${server.url}/compare?ids=twin-1,twin-2`);

@@ -17,6 +17,9 @@ import type { XRange } from '../UPlotChart.js';
 import { ComparePanel } from './ComparePanel.js';
 import './compare.css';
 
+/** How long the page waits for the slowest run's history before drawing what it has. */
+const PANELS_WAIT_MS = 1500;
+
 /** Keys of a run that are drawn: metrics, and summary values once they changed (two points), as on the execution page. */
 function drawnKeys(f: FollowedExecution): string[] {
   return f.keys.filter((k) => !isSummarySeries(k) || (f.series.get(k)?.total ?? 0) >= 2);
@@ -61,6 +64,15 @@ export function ComparePage() {
   useEffect(() => {
     document.title = `Compare ${params.ids.length} runs · Plotline`;
   }, [params.ids.length]);
+  // Charts are built once every run's history is in (or after a short wait for a slow one): each run arriving on its
+  // own would rebuild every panel's chart with one more run's lines.
+  const allLoaded = runs.every((f) => f.loaded);
+  const [waited, setWaited] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setWaited(true), PANELS_WAIT_MS);
+    return () => clearTimeout(t);
+  }, []);
+  const showPanels = allLoaded || waited;
 
   const setParams = (next: Partial<CompareParams>) => navigate(pathname + encodeCompareParams({ ...params, ...next }, search), { replace: true });
   const setZoom = useCallback(
@@ -85,7 +97,8 @@ export function ComparePage() {
       </div>
     );
   }
-  const loading = runs.some((f) => !f.loaded);
+  const loading = !allLoaded;
+  const loadedCount = runs.filter((f) => f.loaded).length;
   return (
     <div className="page compare-page">
       <Link href="/" className="back">← Executions</Link>
@@ -146,10 +159,10 @@ export function ComparePage() {
           </p>
         )}
       </header>
-      {loading && panels.length === 0 && <p className="muted">Loading…</p>}
+      {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
       <div className="panels">
-        {panels.map((panel) => {
+        {showPanels && panels.map((panel) => {
           const axis = panel.xUnits ?? '';
           const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
           return (
