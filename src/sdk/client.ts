@@ -1,5 +1,6 @@
 import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
+import { MetricsClient, type MetricsClientOptions } from './metrics-client.js';
 import { Sender, type DroppedPoints } from './sender.js';
 import { DEFAULT_SPOOL_MAX_BYTES, spoolDirectory, type SpoolOptions } from './spool.js';
 
@@ -21,6 +22,8 @@ export interface ConnectOptions {
   spool?: SpoolOptions | false;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
+  /** Options of `client.metrics` (default: UDP to this server's host, port PLOTLINE_STATSD_PORT or 8125). */
+  metrics?: Omit<MetricsClientOptions, 'url' | 'token' | 'warn'>;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:7777';
@@ -70,11 +73,26 @@ export class Client {
       throw new TypeError(`connect({ spool: { maxBytes } }): must be a positive number of bytes (got ${String(spool.maxBytes)})`);
     }
     this.sender = new Sender({ url: this.url, token, maxBufferedPoints, spool, warn: this.warn });
+    this.token = token;
+    this.metricsOptions = opts.metrics;
     openClients.add(this);
     if (openClients.size === 1) {
       process.on('beforeExit', flushOpenClients);
       process.on('exit', spillOpenClients);
     }
+  }
+
+  private metricsClient: MetricsClient | null = null;
+  private readonly metricsOptions: ConnectOptions['metrics'];
+  private readonly token: string | null;
+
+  /**
+   * Service metrics (Cortex names: `increment`, `gauge`, `histogram`, …) over DogStatsD UDP to this client's server host
+   * (port PLOTLINE_STATSD_PORT, else 8125), or as `connect({ metrics })` says; one client per `Client`.
+   */
+  get metrics(): MetricsClient {
+    this.metricsClient ??= new MetricsClient({ ...this.metricsOptions, url: this.url, warn: this.warn, ...(this.token && { token: this.token }) });
+    return this.metricsClient;
   }
 
   /** Starts an execution; its start travels with the first batch. */
@@ -137,6 +155,7 @@ export class Client {
   /** Flushes and stops background work. */
   async close(): Promise<void> {
     await this.flush();
+    await this.metricsClient?.close();
     this.sender.close();
     openClients.delete(this);
     if (openClients.size === 0) {
