@@ -3,7 +3,12 @@ import type { MetricKind } from '../../protocol/index.js';
 import type { RollupRow, RollupStore, SeriesInfo, SeriesKey } from './rollup-store.js';
 import { clampTime, joinTags, splitStoredTags } from './sqlite-rollups.js';
 
+/**
+ * Sent as one simple query, so it runs as one transaction; the advisory lock keeps replicas that start together from
+ * racing in CREATE TABLE IF NOT EXISTS (which can fail on PostgreSQL's catalog otherwise).
+ */
 const SCHEMA = `
+SELECT pg_advisory_xact_lock(1886154868);
 CREATE TABLE IF NOT EXISTS svc_series (
   id BIGSERIAL PRIMARY KEY,
   service TEXT NOT NULL,
@@ -79,10 +84,10 @@ export class PgRollups implements RollupStore {
     });
   }
 
-  async listSeries(): Promise<SeriesInfo[]> {
+  async listSeries(afterId = 0): Promise<SeriesInfo[]> {
     await this.ready;
     const r = await this.pool.query<{ id: string; service: string; name: string; kind: MetricKind; tags: string }>(
-      'SELECT id, service, name, kind, tags FROM svc_series ORDER BY id');
+      'SELECT id, service, name, kind, tags FROM svc_series WHERE id > $1 ORDER BY id', [afterId]);
     return r.rows.map((x) => ({ id: Number(x.id), service: x.service, name: x.name, kind: x.kind, tags: splitStoredTags(x.tags) }));
   }
 

@@ -145,8 +145,20 @@ export class SeriesIndex {
     }
   }
 
-  /** Adds a series read back from the store at start-up. */
+  /** Highest stored series id known. */
+  maxId = 0;
+
+  /**
+   * Adds a series read back from the store (at start-up, or made by another server replica on the same database). One
+   * this index already has, not yet stored, takes the id.
+   */
   load(s: { id: number; service: string; name: string; kind: MetricKind; tags: string[] }): void {
+    if (s.id > this.maxId) this.maxId = s.id;
+    const known = this.byKey.get(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`);
+    if (known) {
+      known.id ??= s.id;
+      return;
+    }
     const svc = this.service(s.service);
     let metric = svc.metrics.get(s.name);
     if (!metric) {
@@ -154,7 +166,7 @@ export class SeriesIndex {
       svc.metrics.set(s.name, metric);
     }
     if (s.tags[0] === TOTAL_TAG) {
-      if (metric.total) metric.total.id = s.id;
+      if (metric.total) metric.total.id ??= s.id;
       return;
     }
     const host = s.tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';
