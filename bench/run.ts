@@ -5,7 +5,7 @@
  * see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
-import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
+import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from './sdk-bench.js';
 import { machineLine, median, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
 import { runServicesBench } from './services-bench.js';
@@ -53,6 +53,16 @@ async function main(): Promise<void> {
     ['ratio to bare in-process write', fmt(sdkRate / bareRate, 2), 'target ≥ 0.5'],
     ['ratio in each pair', pairs.map((p) => fmt(p.sdk / p.bare, 2)).join(' '), ''],
     ['bytes on disk per point', fmt(median(pairs.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
+  ]);
+
+  const loopPoints = quick ? 1_000_000 : 5_000_000;
+  const loop = await syncLoop(loopPoints);
+  report(`Synchronous loop of ${fmt(loopPoints)} points that never yields, then await end(), server healthy`, [
+    ['points stored / points recorded', fmt(loop.storedRatio, 3), 'must be 1.000'],
+    ['peak RSS of the recording process, MiB', fmt(loop.peakRssMiB), ''],
+    ['the loop, ms', fmt(loop.loopMs), ''],
+    ['from the loop\'s end until end() resolves, ms', fmt(loop.endMs), ''],
+    ['points in the spool file when the loop ended', fmt(loop.spooled), ''],
   ]);
 
   if (only !== null) return;

@@ -46,8 +46,9 @@ function resolveUrl(url: string | undefined): string {
 /**
  * A connection to a Plotline server. Delivery: everything recorded is sent in the background; `await execution.end()`,
  * `execution.flush()` or `client.flush()` is the guaranteed way to know it arrived. When the program simply runs out of work
- * (`beforeExit`), the client sends what is left, waiting up to 5 s for an unreachable server. `process.exit()` and signals
- * cannot wait for a network request, so anything not yet acknowledged at that point is lost: await `end()` before exiting.
+ * (`beforeExit`), the client sends what is left, waiting up to 5 s for an unreachable server; when the process exits
+ * (`process.exit()` included) what is still unacknowledged is written to the spool, which the next `connect()` to the same
+ * server and token sends. A signal that kills the process keeps only what was already spooled.
  */
 export class Client {
   readonly url: string;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { apply, describeStore, T0 } from '../../../test/helpers/store-contract.js';
 import { freshPgDb, PG_URL, sayPgSkipped } from '../../../test/helpers/pg.js';
 import { openStore } from './index.js';
+import { SCHEMA_VERSION } from './pg-schema.js';
 import type { Store } from './store.js';
 
 /** A store on a fresh schema, dropped when the store closes. */
@@ -22,7 +23,7 @@ async function openFresh(): Promise<Store> {
 
 sayPgSkipped('the store contract on PostgreSQL');
 
-if (PG_URL) {
+describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
   describeStore('PostgreSQL', openFresh);
 
   describe('PostgreSQL store', () => {
@@ -36,7 +37,7 @@ if (PG_URL) {
         try {
           const h = b.handle;
           if (h.kind !== 'postgres') throw new Error('expected a PostgreSQL handle');
-          expect((await h.pool.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 1 }]);
+          expect((await h.pool.query('SELECT version FROM schema_version')).rows).toEqual([{ version: SCHEMA_VERSION }]);
           expect((await b.readSeries('r', ['k'], {}))[0]).toMatchObject({ x: [1, 2], y: [1, 'NaN'] });
           expect((await apply(b, { batchId: 'b', executions: [] }, T0)).duplicate).toBe(true);
         } finally {
@@ -80,4 +81,4 @@ if (PG_URL) {
       }
     });
   });
-}
+});
