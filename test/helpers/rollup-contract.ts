@@ -105,7 +105,7 @@ export async function openFreshPgRollups(url: string): Promise<RollupStore> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const scoped = new URL(url);
-  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  scoped.searchParams.set('schema', schema);
   const store = new PgRollups(scoped.toString());
   sameDatabase.set(store, () => new PgRollups(scoped.toString()));
   const close = store.close.bind(store);
