@@ -10,3 +10,4 @@ export * from './binary-batch.js';
 export * from './regular.js';
 export * from './dogstatsd.js';
 export * from './services.js';
+export * from './list-query.js';
