@@ -83,6 +83,8 @@ class Sender:
         self.spool_max_bytes = spool_max_bytes
         self.batch_points = batch_points
         self.exit_timeout = 5.0
+        #: Records between two looks at the memory bound: a small bound is looked at more often.
+        self._check_every = max(1, min(CHECK_EVERY, max_buffered_points // 4))
         #: Records since the last look; ``tripped()`` runs when it passes ``trip`` (0 while the thread sleeps).
         self.n = 0
         self.trip = 0
@@ -111,6 +113,7 @@ class Sender:
         self._own: Optional[Spool] = None
         self._orphans: List[Spool] = []
         self._attempt = 0
+        self._since_check = 0
         self._pid = os.getpid()
         self._poster = Poster(self.url, self.token)
 
@@ -125,6 +128,9 @@ class Sender:
         from .execution import _Series
 
         with self.lock:
+            existing = ex._series.get(metric.key)
+            if existing is not None:  # another thread defined it first
+                return ex._series_of(metric)
             s = _Series(ex, metric)
             ex._series[metric.key] = s
             ex._p_defs.append(metric.definition)
@@ -141,9 +147,13 @@ class Sender:
     def tripped(self) -> None:
         """The per-record counter passed its mark: wake the thread, and look at the memory bound."""
         with self.lock:
+            self._since_check += self.n
             self.n = 0
-            self.trip = CHECK_EVERY
+            self.trip = self._check_every
             self.changed()
+            if self._since_check < self._check_every:
+                return  # a trickle waking the thread: counting every series' points each time would cost more
+            self._since_check = 0
             waiting = self._memory_points()
             if waiting > self.max_points:
                 self._overflow(waiting)
@@ -214,6 +224,9 @@ class Sender:
             end: Dict[str, Any] = {"status": status, "endedAt": time.time() * 1000}
             if error is not None:
                 end["error"] = error if len(error) <= 10_000 else error[:9_999] + "…"
+            discarded = ex.discarded()
+            if discarded:
+                end["discarded"] = discarded  # what was not sent, per metric: shown on the execution page
             ex._p_end = end
             self.changed()
 
@@ -318,7 +331,7 @@ class Sender:
             if points:
                 u["points"] = points
             if complete and ex._p_summary:
-                ops = []
+                ops: List[Dict[str, Any]] = []
                 while ex._p_summary and len(ops) < BATCH_SUMMARY_OPS and (not ops or ex._p_summary[0][1] <= bytes_left):
                     op, size = ex._p_summary.pop(0)
                     ops.append(op)
@@ -586,6 +599,13 @@ class Sender:
         else:
             log.warning("exiting before %s acknowledged %d points (%s); they are lost (the spool is off or not writable).",
                         self.url, left, self._cause())
+
+    def close_spool(self) -> None:
+        """Closes (and, with nothing waiting in it, deletes) this client's spool file; a later spill makes a new one."""
+        with self.lock:
+            if self._own is not None and self._own.empty and not self._queue:
+                self._own.close()
+                self._own = None
 
     def after_fork_in_child(self) -> None:
         """The parent's thread does not exist here and its buffered data is the parent's to send."""

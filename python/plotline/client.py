@@ -53,7 +53,7 @@ class _ExecutionScope(contextlib.ContextDecorator):
     def __exit__(self, *exc: Any) -> None:
         self._stack.pop().__exit__(*exc)
 
-    def __call__(self, fn: F) -> F:  # type: ignore[override]
+    def __call__(self, fn: F) -> F:
         return wrap_in_execution(lambda: self._client.start_execution(self._name, labels=self._labels), fn)
 
 
@@ -136,8 +136,11 @@ class Client:
         return self._metrics
 
     def close(self, timeout: Optional[float] = None) -> bool:
-        """Flushes (at most ``timeout`` seconds)."""
-        return self.flush(timeout)
+        """Flushes (at most ``timeout`` seconds); once everything is delivered, deletes this client's empty spool file."""
+        done = self.flush(timeout)
+        if done:
+            self._sender.close_spool()
+        return done
 
 
 def connect(url: Optional[str] = None, token: Optional[str] = None, **options: Any) -> Client:

@@ -177,8 +177,6 @@ class MetricsClient:
 
     def _enqueue(self, line: str) -> None:
         with self._lock:
-            if self._pid != os.getpid():
-                self._init_runtime()
             if len(self._lines) >= MAX_BUFFERED_LINES:
                 self._bytes -= len(self._lines.popleft()) + 1
                 self.dropped_lines += 1
@@ -299,6 +297,17 @@ def _register_exit() -> None:
     if not _exit_registered:
         _exit_registered = True
         atexit.register(_flush_all)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets fresh locks (one may have been held at the fork), its own thread, and its own ``host`` tag
+    (a replica); lines its parent had buffered are the parent's to send."""
+    for c in list(_clients):
+        c._init_runtime()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _flush_all() -> None:

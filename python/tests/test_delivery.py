@@ -37,6 +37,8 @@ def test_memory_bound_spills_to_the_spool_and_loses_nothing_while_the_server_ans
     assert server.info(ex.id, "fast") == {"key": "fast", "count": n, "minX": 0, "maxX": n - 1, "lastY": (n - 1) * 0.5}
     assert spool_files(spool_dir), "the bound was passed: batches went through the spool"
     assert spool_waiting(spool_dir) == 0, "everything in it is acknowledged"
+    assert client.close(10)
+    assert spool_files(spool_dir) == [], "closing a client with nothing waiting deletes its spool file"
     drops = [r.getMessage() for r in caplog.records if "dropping" in r.getMessage()]
     assert drops == []
 

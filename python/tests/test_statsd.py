@@ -207,3 +207,38 @@ def test_plotline_client_is_read_exactly_like_datadogs(server: Server) -> None:
     a, b = service(server, "same-dd", 50), service(server, "same-py", 50)
     assert a["service"]["summary"] == b["service"]["summary"]
     assert a["metrics"] == b["metrics"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_worker_is_a_replica_of_its_own(sink: UdpSink) -> None:
+    m = plotline.MetricsClient(service="forked", statsd_port=sink.port)
+    m.increment("before_fork")  # buffered in the parent: sent by the parent only
+    pid = os.fork()
+    if pid == 0:
+        try:
+            m.increment("in_child")
+            m.flush()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    m.flush()
+    lines = sink.lines(2)
+    assert sorted(lines) == sorted([f"before_fork:1|c|#service:forked,{HOST}",
+                                    f"in_child:1|c|#service:forked,host:{socket.gethostname()}:{pid}"])
+
+
+def test_http_transport_retries_until_the_server_is_back(server: Server) -> None:
+    needs_statsd(server)
+    from test_delivery import free_port
+
+    port = free_port()
+    m = plotline.MetricsClient(service="py-http-retry", transport="http", url=f"http://127.0.0.1:{port}")
+    m.increment("requests_total", 4)
+    assert m.flush(0.5) is False, "nothing can be acknowledged while the server is down"
+    later = Server(port=port)
+    try:
+        assert m.flush(30)
+        detail = service(later, "py-http-retry")
+        assert metric_kinds(detail) == {"requests_total": "counter"}
+    finally:
+        later.stop()

@@ -23,7 +23,7 @@ async function openFresh(): Promise<Store> {
 
 sayPgSkipped('the store contract on PostgreSQL');
 
-if (PG_URL) {
+describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
   describeStore('PostgreSQL', openFresh);
 
   describe('PostgreSQL store', () => {
@@ -81,4 +81,4 @@ if (PG_URL) {
       }
     });
   });
-}
+});

@@ -7,7 +7,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
@@ -27,19 +27,7 @@ interface SeriesRow {
 }
 
 interface RangeRow {
-  key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
-}
-
-/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
-function lastIndexBelow(x: Float64Array, limit: number): number {
-  let lo = 0;
-  let hi = x.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (x[mid]! < limit) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  key: string; id: number; count: number; first_x: number; last_x: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
 }
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
@@ -100,7 +88,7 @@ export class SqliteStore implements Store {
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
       // The plan of a range read: block tiers of every chunk in range, and the points of the edge chunks (which counting needs).
       rangeChunks: db.prepare<{ execution: string; keys: string; lo: number; hi: number }, RangeRow>(`
-        SELECT s.key AS key, c.id AS id, c.count AS count, c.blocks AS blocks,
+        SELECT s.key AS key, c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x, c.blocks AS blocks,
           CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT xs FROM chunk_points WHERE chunk_id = c.id) END AS xs,
           CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT ys FROM chunk_points WHERE chunk_id = c.id) END AS ys
         FROM series s JOIN chunks c ON c.series_id = s.id
@@ -307,7 +295,10 @@ export class SqliteStore implements Store {
       const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
       const rows = this.sql.rangeChunks.all({ execution: executionId, keys: JSON.stringify(keys), lo: range.from ?? -Infinity, hi: range.to ?? Infinity });
       for (const r of rows) {
-        byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
+        byKey.get(r.key)!.push({
+          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: r.blocks, summary: null,
+          columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null,
+        });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
       // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
