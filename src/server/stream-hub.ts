@@ -30,6 +30,8 @@ interface Stored {
 interface Connection {
   res: ServerResponse;
   follow: Set<string>;
+  /** Services whose intervals this connection follows. */
+  services: Set<string>;
   /** The socket was too far behind: events are skipped until it drains, then it gets a `resync`. */
   lagging: boolean;
   /** Events up to this seq were seen elsewhere (a client resuming from a replica that was ahead of this one). */
@@ -95,8 +97,23 @@ export class StreamHub {
     for (const c of this.connections) this.deliver(c, stored);
   }
 
+  /**
+   * Streams a snapshot that needs no replay (service-list entries, service intervals): not numbered, not kept, sent
+   * without an event id, so it never moves a client's Last-Event-ID nor the numbering a store feed gives other events.
+   * A `serviceInterval` goes only to connections following its service.
+   */
+  publishState(event: Extract<StreamEvent, { type: 'service' | 'serviceInterval' }>): void {
+    const text = frame(event, null);
+    const service = event.type === 'serviceInterval' ? event.interval.service : null;
+    for (const c of this.connections) {
+      if (c.lagging || (service !== null && !c.services.has(service))) continue;
+      c.res.write(text);
+      if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+    }
+  }
+
   /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
-  attach(res: ServerResponse, follow: string[], lastEventId: string | null): void {
+  attach(res: ServerResponse, follow: string[], lastEventId: string | null, services: string[] = []): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -104,7 +121,7 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), lagging: false, after: 0 };
+    const conn: Connection = { res, follow: new Set(follow), services: new Set(services), lagging: false, after: 0 };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
@@ -133,6 +150,12 @@ export class StreamHub {
       conn.lagging = false;
       res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
     });
+  }
+
+  /** Whether any connection follows this service's intervals. */
+  followsService(name: string): boolean {
+    for (const c of this.connections) if (c.services.has(name)) return true;
+    return false;
   }
 
   close(): void {

@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   toWireArray,
-  type Execution, type ExecutionDetail, type ExecutionList, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
+  type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
+import { SqliteListIndex } from './sqlite-list.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -19,7 +19,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null; note?: string | null;
 }
 
 interface SeriesRow {
@@ -35,6 +35,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
     ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
+    ...(row.note && { note: row.note }),
   };
 }
 
@@ -48,7 +49,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
-  private readonly listStatements = new Map<string, Database.Statement<unknown[], ExecutionRow>>();
+  private readonly listIndex: SqliteListIndex;
   /** `${executionId}\0${key}` → series id, for the batch being committed (filled by loadState). */
   private readonly seriesIds = new Map<string, number>();
   /** Series id → small chunks written since it was last compacted. */
@@ -60,6 +61,7 @@ export class SqliteStore implements Store {
     this.db = new Database(path);
     this.handle = { kind: 'sqlite', db: this.db };
     openSchema(this.db, this.inMemory);
+    this.listIndex = new SqliteListIndex(this.db);
     const db = this.db;
     this.sql = {
       batch: db.prepare<[string], { points: number }>('SELECT points FROM batches WHERE batch_id = ?'),
@@ -109,6 +111,13 @@ export class SqliteStore implements Store {
         'SELECT series_id, COUNT(*) AS n FROM chunks WHERE count < ? GROUP BY series_id HAVING n > 1'),
       staleRunning: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'running' AND last_seen_at < ?"),
       setLost: db.prepare<[string]>("UPDATE executions SET status = 'lost' WHERE id = ?"),
+      setInfo: db.prepare<[string, string | null, string]>('UPDATE executions SET labels = ?, note = ? WHERE id = ?'),
+      deleteExecution: db.prepare<[string]>('DELETE FROM executions WHERE id = ?'),
+      deleteDefinitions: db.prepare<[string]>('DELETE FROM definitions WHERE execution_id = ?'),
+      deleteSeriesOf: db.prepare<[string]>('DELETE FROM series WHERE execution_id = ?'),
+      deleteChunksOf: db.prepare<[string]>('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = ?)'),
+      deletePointsOf: db.prepare<[string]>(
+        'DELETE FROM chunk_points WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN series s ON s.id = c.series_id WHERE s.execution_id = ?)'),
     };
     // Small chunks left by an earlier process (or a kill before compaction) are merged too.
     for (const r of this.sql.seriesWithSmallChunks.all(SMALL_CHUNK)) this.smallChunks.set(r.series_id, r.n);
@@ -168,9 +177,13 @@ export class SqliteStore implements Store {
           ...row, name: r.name, name_lower: r.name.toLowerCase(), labels: JSON.stringify(r.labels), started_at: r.startedAt,
           summary: JSON.stringify(r.summary),
         });
+        this.listIndex.index(r, true, true);
       } else {
         this.sql.updateExecution.run(row);
-        if (w.summaryChanged) this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
+        if (w.summaryChanged) {
+          this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
+          this.listIndex.index(r, false, true);
+        }
       }
       for (const def of w.definitions) this.sql.addDefinition.run(r.id, def.key, JSON.stringify(def));
       if (w.rewindX !== undefined) this.truncate(r.id, w.rewindX);
@@ -239,31 +252,37 @@ export class SqliteStore implements Store {
   }
 
   async listExecutions(query: ListQuery): Promise<ExecutionList> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status?.length) {
-      where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
-      params.push(...query.status);
-    }
-    if (query.q) {
-      where.push('instr(name_lower, ?) > 0');
-      params.push(query.q.toLowerCase());
-    }
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      where.push('(started_at < ? OR (started_at = ? AND id < ?))');
-      params.push(after.startedAt, after.startedAt, after.id);
-    }
-    const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    let stmt = this.listStatements.get(sql);
-    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare<unknown[], ExecutionRow>(sql)));
-    const rows = stmt.all(...params, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      executions: page.map((r) => this.toExecution(r)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
-    };
+    const { rows, nextCursor } = await this.listIndex.list<ExecutionRow>(query);
+    return { executions: rows.map((r) => this.toExecution(r)), nextCursor };
+  }
+
+  async executionFields(): Promise<ExecutionFields> {
+    return this.listIndex.fields();
+  }
+
+  async deleteExecution(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.sql.executionExists.get(id)) return false;
+      this.sql.deletePointsOf.run(id);
+      this.sql.deleteChunksOf.run(id);
+      this.sql.deleteSeriesOf.run(id);
+      this.sql.deleteDefinitions.run(id);
+      this.sql.deleteExecution.run(id);
+      this.listIndex.forget(id);
+      return true;
+    })();
+  }
+
+  async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    return this.db.transaction(() => {
+      const row = this.sql.execution.get(id);
+      if (!row) return null;
+      if (patch.labels !== undefined) row.labels = JSON.stringify(patch.labels);
+      if (patch.note !== undefined) row.note = patch.note === '' ? null : patch.note;
+      this.sql.setInfo.run(row.labels, row.note ?? null, id);
+      if (patch.labels !== undefined) this.listIndex.index({ id, labels: patch.labels, summary: {} }, true, false);
+      return this.toExecution(row);
+    })();
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | null> {
