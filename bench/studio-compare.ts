@@ -3,7 +3,8 @@
  * Studio benchmarks of issue 16, run by `npm run bench:studio` (alone with `-- --only=compare`):
  *  1. a comparison of 10 finished runs × 4 metrics × 1,000,000 points: navigation → all panels painted;
  *  2. the runs table over 100,000 executions sorted by a summary value: API p50 per page, and the page painted.
- * `--quick` uses 200,000 points per metric and 20,000 executions.
+ * `--quick` uses 600,000 points per metric (still more than 256 points, one block of the store, per pixel) and 20,000
+ * executions.
  */
 import type { Browser } from '@playwright/test';
 import { applyBatch } from '../src/server/ingest/apply.js';

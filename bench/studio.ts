@@ -49,7 +49,7 @@ async function compareBenches(dir: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     await runCompareBenches(browser, {
-      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 200_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
+      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
     });
   } finally {
     await browser.close();

@@ -118,12 +118,13 @@ function reference(params: URLSearchParams): string[] {
       case 'startedAt': return e.startedAt;
       case 'duration': return (e.endedAt ?? e.lastSeenAt) - e.startedAt;
       case 'summary': return numberAt(e, sort.path!);
+      case 'label': return e.labels[sort.path!];
     }
   };
   return rows.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
-    // Executions without a number at a summary path come last, newest first, in both directions.
+    // Executions without a number at a summary path (without the label) come last, newest first, in both directions.
     if (ka === undefined || kb === undefined) return ka === kb ? newest(a, b) : ka === undefined ? 1 : -1;
     return dir * ((ka < kb ? -1 : ka > kb ? 1 : 0) || byId(a, b));
   }).map((e) => e.id);
@@ -131,7 +132,7 @@ function reference(params: URLSearchParams): string[] {
 
 // ---- Tests -----------------------------------------------------------------------------------------------------------
 
-const SORTS = [null, '-startedAt', 'startedAt', 'name', '-name', 'duration', '-duration', 'summary.acc', '-summary.acc', '-summary.timing.inference'];
+const SORTS = [null, '-startedAt', 'startedAt', 'name', '-name', 'duration', '-duration', 'summary.acc', '-summary.acc', '-summary.timing.inference', 'label.lr', '-label.model'];
 const FILTERS = [
   '',
   'status=failed',
@@ -187,7 +188,8 @@ describe('GET /api/executions as a query over 2,000 executions', () => {
 
   it('refuses bad parameters naming the parameter and the rule', async () => {
     const cases: [string, string, RegExp][] = [
-      ['sort=bogus', 'sort', /must be one of name, startedAt, duration or summary.<path>/],
+      ['sort=bogus', 'sort', /must be one of name, startedAt, duration, summary.<path> or label.<key>/],
+      ['sort=label.', 'sort', /label.<key> needs a key/],
       ['sort=summary.', 'sort', /summary path/],
       ['where=summary.acc~3', 'where', /summary.<path><op><number>/],
       ['where=summary.acc>abc', 'where', /finite number/],

@@ -4,18 +4,18 @@ import { ValidationError } from './validate.js';
 /**
  * The executions list as a query (`GET /api/executions`, DESIGN.md "Query API additions"), parsed and printed in one place
  * for the server, the studio and the tests:
- * - `sort`: `name`, `startedAt`, `duration` or `summary.<path>`, a leading `-` for descending;
+ * - `sort`: `name`, `startedAt`, `duration`, `summary.<path>` or `label.<key>`, a leading `-` for descending;
  * - `label=k:v` (repeatable): the label `k` has the value `v` (split at the first `:`; `k:` matches an empty value);
  * - `where=summary.<path><op><number>` (repeatable), `op` one of `< <= > >= =`: the summary value at `path` is a number
  *   that compares so. Executions without a number there never match.
  */
 
 export const SORT_FIELDS = ['name', 'startedAt', 'duration'] as const;
-export type SortField = (typeof SORT_FIELDS)[number] | 'summary';
+export type SortField = (typeof SORT_FIELDS)[number] | 'summary' | 'label';
 
 export interface ListSort {
   field: SortField;
-  /** The summary path, when `field` is `summary`. */
+  /** The summary path (`field` summary) or the label key (`field` label). */
   path?: string;
   desc: boolean;
 }
@@ -38,6 +38,9 @@ export interface LabelFilter {
 }
 
 const SUMMARY_PREFIX = 'summary.';
+const LABEL_PREFIX = 'label.';
+/** As the longest label key an execution may have (LIMITS.maxLabelLength). */
+const LABEL_KEY_MAX = 200;
 
 function summaryPath(text: string, field: string): string {
   const problem = summaryKeyProblem(text);
@@ -51,11 +54,17 @@ export function parseSort(text: string): ListSort {
   const name = desc ? text.slice(1) : text;
   if ((SORT_FIELDS as readonly string[]).includes(name)) return { field: name as SortField, desc };
   if (name.startsWith(SUMMARY_PREFIX)) return { field: 'summary', path: summaryPath(name.slice(SUMMARY_PREFIX.length), 'sort'), desc };
-  throw new ValidationError('sort', `must be one of ${SORT_FIELDS.join(', ')} or summary.<path>, with a leading "-" for descending (got "${text}")`);
+  if (name.startsWith(LABEL_PREFIX)) {
+    const key = name.slice(LABEL_PREFIX.length);
+    if (key === '' || key.length > LABEL_KEY_MAX) throw new ValidationError('sort', `label.<key> needs a key of 1 to ${LABEL_KEY_MAX} characters (got "${text}")`);
+    return { field: 'label', path: key, desc };
+  }
+  throw new ValidationError('sort', `must be one of ${SORT_FIELDS.join(', ')}, summary.<path> or label.<key>, with a leading "-" for descending (got "${text}")`);
 }
 
 export function formatSort(s: ListSort): string {
-  return `${s.desc ? '-' : ''}${s.field === 'summary' ? `${SUMMARY_PREFIX}${s.path}` : s.field}`;
+  const field = s.field === 'summary' ? `${SUMMARY_PREFIX}${s.path}` : s.field === 'label' ? `${LABEL_PREFIX}${s.path}` : s.field;
+  return `${s.desc ? '-' : ''}${field}`;
 }
 
 export function sameSort(a: ListSort, b: ListSort): boolean {

@@ -51,6 +51,9 @@ export function describeListContract(store: () => Store): void {
         ['-summary.acc', ['r6', 'r2', 'r3', 'r1', 'r5', 'r4']],
         ['summary.acc', ['r1', 'r3', 'r2', 'r6', 'r5', 'r4']],
         ['summary.timing.inference', ['r3', 'r1', 'r5', 'r6', 'r4', 'r2']],
+        // Labels compare as text, byte-wise; executions without the label last, newest first.
+        ['label.lr', ['r2', 'r1', 'r5', 'r3', 'r6', 'r4']],
+        ['-label.model', ['r5', 'r3', 'r6', 'r2', 'r1', 'r4']],
       ];
       for (const [sort, expected] of cases) {
         expect(await ids({ sort: parseSort(sort) }), sort).toEqual(expected);

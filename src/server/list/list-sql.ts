@@ -7,8 +7,9 @@ import type { ListQuery } from './list-query.js';
  * side tables every backend keeps in step with it, `summary_numbers (execution_id, path, value)` (every number of every
  * summary, by dotted path) and `execution_labels (execution_id, key, value)`. Each common sort reads an index in order
  * (`(path, value, execution_id)`, `(name_lower, id)`, `(duration expression, id)`, `(started_at, id)`), so a page costs the
- * same at any depth, and rows inserted meanwhile never shift a page. A summary sort lists the rows with a number at the
- * path first (in the asked direction), then those without one, newest first. Text compares byte-wise on every backend.
+ * same at any depth, and rows inserted meanwhile never shift a page. A summary (label) sort lists the rows with a number at
+ * the path (that label) first, in the asked direction, then those without, newest first. Text compares byte-wise on every
+ * backend.
  */
 
 /** How a backend spells what differs. */
@@ -40,6 +41,12 @@ export interface Sql {
   sql: string;
   params: unknown[];
 }
+
+/** The side table a summary or label sort reads in order, and its column naming the path or key. */
+const SIDE_TABLES = {
+  summary: { table: 'summary_numbers', key: 'path' },
+  label: { table: 'execution_labels', key: 'key' },
+} as const;
 
 /** A row of a page: every `executions` column, plus the value it was sorted by. */
 export type RankedRow = Record<string, unknown> & { id: string; sort_value: number | string };
@@ -84,27 +91,30 @@ export function listStatements(q: ListQuery, d: SqlDialect): { ordered: Sql | nu
   let ordered: Sql | null = null;
   if (pos?.phase !== 'm') {
     const b = new Builder(d);
-    if (sort.field !== 'summary') {
+    if (sort.field !== 'summary' && sort.field !== 'label') {
       const col = sort.field === 'name' ? d.bytes('e.name_lower') : sort.field === 'duration' ? DURATION_SQL : 'e.started_at';
       const after = pos ? [`(${col}, ${id}) ${cmp} (${b.p(pos.value)}, ${b.p(pos.id)})`] : [];
       const where = whereOf([...after, ...filters(b, q)]);
       ordered = { sql: `SELECT e.*, ${col} AS sort_value FROM executions e ${where} ORDER BY ${col} ${dir}, ${id} ${dir} LIMIT ${b.p(want)}`, params: b.params };
     } else {
+      const side = SIDE_TABLES[sort.field];
       const sid = d.bytes('s.execution_id');
-      const conditions = [`s.path = ${b.p(sort.path)}`];
-      if (pos) conditions.push(`(s.value, ${sid}) ${cmp} (${b.p(pos.value)}, ${b.p(pos.id)})`);
+      const value = sort.field === 'label' ? d.bytes('s.value') : 's.value';
+      const conditions = [`s.${side.key} = ${b.p(sort.path)}`];
+      if (pos) conditions.push(`(${value}, ${sid}) ${cmp} (${b.p(pos.value)}, ${b.p(pos.id)})`);
       const where = whereOf([...conditions, ...filters(b, q)]);
       ordered = {
-        sql: `SELECT e.*, s.value AS sort_value FROM summary_numbers s JOIN executions e ON e.id = s.execution_id ${where}
-          ORDER BY s.value ${dir}, ${sid} ${dir} LIMIT ${b.p(want)}`,
+        sql: `SELECT e.*, s.value AS sort_value FROM ${side.table} s JOIN executions e ON e.id = s.execution_id ${where}
+          ORDER BY ${value} ${dir}, ${sid} ${dir} LIMIT ${b.p(want)}`,
         params: b.params,
       };
     }
   }
   let missing: Sql | null = null;
-  if (sort.field === 'summary') {
+  if (sort.field === 'summary' || sort.field === 'label') {
+    const side = SIDE_TABLES[sort.field];
     const b = new Builder(d);
-    const conditions = [`NOT EXISTS (SELECT 1 FROM summary_numbers s WHERE s.execution_id = e.id AND s.path = ${b.p(sort.path)})`];
+    const conditions = [`NOT EXISTS (SELECT 1 FROM ${side.table} s WHERE s.execution_id = e.id AND s.${side.key} = ${b.p(sort.path)})`];
     if (pos?.phase === 'm') conditions.push(`(e.started_at, ${id}) < (${b.p(pos.value)}, ${b.p(pos.id)})`);
     const where = whereOf([...conditions, ...filters(b, q)]);
     // The LIMIT is the caller's: what the first statement left of the page.

@@ -96,7 +96,7 @@ const MIGRATIONS: readonly string[] = [
     value text NOT NULL,
     PRIMARY KEY (execution_id, key)
   );
-  CREATE INDEX execution_labels_by_value ON execution_labels (key, value, execution_id);
+  CREATE INDEX execution_labels_by_value ON execution_labels (key, (value COLLATE "C"), (execution_id COLLATE "C"));
   CREATE INDEX executions_by_start ON executions (started_at, (id COLLATE "C"));
   CREATE INDEX executions_by_name ON executions ((name_lower COLLATE "C"), (id COLLATE "C"));
   CREATE INDEX executions_by_duration ON executions ((COALESCE(ended_at, last_seen_at) - started_at), (id COLLATE "C"));

@@ -26,7 +26,7 @@ describe('SqliteListIndex query plans', () => {
   const { index } = setup();
   const plan = (sort: string, cursor?: string) => index.explain({ limit: 50, sort: parseSort(sort), ...(cursor && { cursor }) }).map((p) => p.join(' | '));
 
-  it.each(['-startedAt', 'startedAt', 'name', '-name', 'duration', '-duration', 'summary.acc', '-summary.timing.inference'])(
+  it.each(['-startedAt', 'startedAt', 'name', '-name', 'duration', '-duration', 'summary.acc', '-summary.timing.inference', 'label.model', '-label.model'])(
     'sort %s reads an index in order: no table scan, no sort step',
     (sort) => {
       for (const p of plan(sort)) {

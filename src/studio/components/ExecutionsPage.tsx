@@ -78,7 +78,6 @@ export function ExecutionsPage() {
     setView({ ...view, columns: view.columns.includes(c) ? view.columns.filter((x) => x !== c) : [...view.columns, c] }, true);
   const sortBy = (column: SortableColumn) => {
     const base = columnSort(column);
-    if (!base) return;
     const next: ListSort = sameSort({ ...base, desc: view.sort.desc }, view.sort) ? { ...view.sort, desc: !view.sort.desc } : base;
     setView(firstPage({ ...view, sort: next }));
   };
@@ -129,15 +128,13 @@ export function ExecutionsPage() {
   };
   const headerCell = (column: SortableColumn, text: string, className = '') => {
     const sort = columnSort(column);
-    const active = sort !== null && sameSort({ ...sort, desc: view.sort.desc }, view.sort);
+    const active = sameSort({ ...sort, desc: view.sort.desc }, view.sort);
     return (
       <th className={className} aria-sort={active ? (view.sort.desc ? 'descending' : 'ascending') : 'none'}>
-        {sort ? (
-          <button type="button" className="th-sort" onClick={() => sortBy(column)} title={`Sort by ${text}`}>
-            {text}
-            {active ? (view.sort.desc ? ' ↓' : ' ↑') : ''}
-          </button>
-        ) : text}
+        <button type="button" className="th-sort" onClick={() => sortBy(column)} title={`Sort by ${text}`}>
+          {text}
+          {active ? (view.sort.desc ? ' ↓' : ' ↑') : ''}
+        </button>
       </th>
     );
   };
@@ -205,11 +202,9 @@ export function ExecutionsPage() {
               {headerCell('startedAt', 'Started')}
               {headerCell('duration', 'Duration', 'num')}
               <th className="num">Metrics</th>
-              {view.columns.map((c) =>
-                columnKind(c) === 'summary'
-                  ? <Fragment key={c}>{headerCell(c, columnTitle(c), 'num summary-col')}</Fragment>
-                  : <th key={c} className="summary-col">{columnTitle(c)}</th>,
-              )}
+              {view.columns.map((c) => (
+                <Fragment key={c}>{headerCell(c, columnTitle(c), columnKind(c) === 'summary' ? 'num summary-col' : 'summary-col')}</Fragment>
+              ))}
             </tr>
           </thead>
           <tbody>

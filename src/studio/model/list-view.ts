@@ -117,10 +117,10 @@ export function columnKind(c: ColumnId): 'label' | 'summary' {
   return c.startsWith('label:') ? 'label' : 'summary';
 }
 
-/** The sort a column header sets: its field, descending first for numbers and times, ascending first for names. */
-export function columnSort(column: 'name' | 'startedAt' | 'duration' | ColumnId): ListSort | null {
+/** The sort a column header sets: its field, descending first for numbers and times, ascending first for names and labels. */
+export function columnSort(column: 'name' | 'startedAt' | 'duration' | ColumnId): ListSort {
   if (column === 'name') return { field: 'name', desc: false };
   if (column === 'startedAt' || column === 'duration') return { field: column, desc: true };
   if (columnKind(column) === 'summary') return { field: 'summary', path: columnTitle(column), desc: true };
-  return null;
+  return { field: 'label', path: columnTitle(column), desc: false };
 }
