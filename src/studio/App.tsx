@@ -3,6 +3,8 @@ import { useEffect } from 'react';
 import { ConnectionBadge } from './components/badges.js';
 import { ExecutionPage } from './components/ExecutionPage.js';
 import { ExecutionsPage } from './components/ExecutionsPage.js';
+import { NotFound } from './components/NotFound.js';
+import { OfflineBanner } from './components/OfflineBanner.js';
 import { live } from './live/live.js';
 import { executionIdFromPath } from './model/url-state.js';
 import { Link, useLocation } from './router.js';
@@ -26,7 +28,16 @@ export function App() {
         </Link>
         <ConnectionBadge />
       </nav>
-      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : <ExecutionsPage />}</main>
+      <OfflineBanner />
+      <main>
+        {executionId ? (
+          <ExecutionPage key={executionId} id={executionId} />
+        ) : pathname === '/' ? (
+          <ExecutionsPage />
+        ) : (
+          <NotFound what={`There is no page at ${pathname}.`} />
+        )}
+      </main>
     </div>
   );
 }

@@ -3,14 +3,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { EXECUTION_STATUSES, type Execution, type ExecutionStatus } from '../../protocol/index.js';
 import { listExecutions } from '../api/client.js';
 import { useLive } from '../live/live-store.js';
-import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
+import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../model/format.js';
 import { mergeExecutions } from '../model/list-merge.js';
 import { compareSummaryValues, formatSummaryValue, getSummaryPath, summaryColumnKeys } from '../model/summary-tree.js';
 import { executionPath } from '../model/url-state.js';
 import { Link } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { EmptyState } from './EmptyState.js';
-import { useNow } from './use-now.js';
+import { useClock } from './use-now.js';
 
 const PAGE_SIZE = 50;
 const COLUMNS_KEY = 'plotline.summaryColumns';
@@ -59,7 +59,7 @@ export function ExecutionsPage() {
   }, [fetched, streamed, filter, query.hasNextPage, sort]);
   const available = useMemo(() => summaryColumnKeys(rows), [rows]);
   const shownColumns = columns.filter((c) => available.includes(c));
-  const now = useNow(rows.some((r) => r.status === 'running'));
+  const now = useClock(rows.some((r) => r.status === 'running'));
 
   const toggleColumn = (c: string) => {
     const next = columns.includes(c) ? columns.filter((x) => x !== c) : [...columns, c];
@@ -169,7 +169,7 @@ function Row({ e, now, columns }: { e: Execution; now: number; columns: string[]
       </td>
       <td><Labels labels={e.labels} /></td>
       <td className="muted nowrap">{formatTimestamp(e.startedAt, now)}</td>
-      <td className="num nowrap">{formatDuration(executionSeconds(e, now))}</td>
+      <td className="num nowrap">{formatExecutionDuration(executionSeconds(e, now))}</td>
       <td className="num">{e.metricCount}</td>
       {columns.map((c) => {
         const v = getSummaryPath(e.summary, c);

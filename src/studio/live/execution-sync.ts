@@ -1,5 +1,5 @@
 import { fromWireArray, type Execution, type MetricDef, type StreamEvent } from '../../protocol/index.js';
-import { getExecution, getSeries } from '../api/client.js';
+import { ApiRequestError, getExecution, getSeries } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange } from '../model/series-buffer.js';
 import { liveStore, touchFollowed, type FollowedExecution } from './live-store.js';
@@ -81,7 +81,8 @@ export class ExecutionSync {
       touchFollowed();
     } catch (err) {
       if (token !== this.loadToken) return;
-      liveStore.setState({ followed: { ...f, error: err instanceof Error ? err.message : String(err), loaded: true } });
+      const notFound = err instanceof ApiRequestError && err.status === 404;
+      liveStore.setState({ followed: { ...f, error: err instanceof Error ? err.message : String(err), loaded: true, notFound } });
     }
   }
 

@@ -14,6 +14,8 @@ export interface FollowedExecution {
   summary: SummaryObject;
   loaded: boolean;
   error: string | null;
+  /** The server answered that no execution has this id. */
+  notFound?: boolean;
 }
 
 export interface LiveState {
