@@ -11,17 +11,21 @@ export const MAX_TIME_AHEAD_MS = 24 * 3600 * 1000;
 /** The largest |ms| a JavaScript Date can hold (±100,000,000 days). */
 export const MAX_DATE_MS = 8.64e15;
 
+/** The unit a number that is not a plausible time in milliseconds most likely is, as a hint (or ''). */
+function unitHint(v: number, now: number): string {
+  for (const [factor, unit] of [[1e-3, 'seconds'], [1e3, 'microseconds'], [1e6, 'nanoseconds']] as const) {
+    const ms = v / factor;
+    if (ms >= EARLIEST_TIME_MS && ms <= now + MAX_TIME_AHEAD_MS) return `; it looks like ${unit}`;
+  }
+  return '';
+}
+
 /** The rule `ms` breaks as a time in milliseconds (`now` is the clock in ms), or null when it is plausible. */
 export function timeProblem(ms: number, now: number): string | null {
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return `must be a time in milliseconds since the Unix epoch (got ${ms}, outside the range of dates)`;
-  if (ms < EARLIEST_TIME_MS) {
-    const hint = ms > 0 && ms * 1000 >= EARLIEST_TIME_MS ? '; it looks like seconds' : '';
-    return `must be a time in milliseconds since the Unix epoch, not before 2000 (got ${ms}${hint})`;
-  }
-  if (ms > now + MAX_TIME_AHEAD_MS) {
-    const hint = ms / 1e6 <= now + MAX_TIME_AHEAD_MS && ms / 1e6 >= EARLIEST_TIME_MS ? '; it looks like nanoseconds' : ms / 1e3 <= now + MAX_TIME_AHEAD_MS && ms / 1e3 >= EARLIEST_TIME_MS ? '; it looks like microseconds' : '';
-    return `must be a time in milliseconds since the Unix epoch, at most a day ahead of the server clock (got ${ms}${hint})`;
-  }
+  const rule = 'must be a time in milliseconds since the Unix epoch';
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return `${rule} (got ${ms}, outside the range of dates${unitHint(ms, now)})`;
+  if (ms < EARLIEST_TIME_MS) return `${rule}, not before 2000 (got ${ms}${unitHint(ms, now)})`;
+  if (ms > now + MAX_TIME_AHEAD_MS) return `${rule}, at most a day ahead of the server clock (got ${ms}${unitHint(ms, now)})`;
   return null;
 }
 
