@@ -16,14 +16,14 @@ const postBinary = (batch: IngestBatch<NumberColumns>) => postBody(`${server.url
 const TWO_53 = 2 ** 53;
 
 /** `EX(key, xs, ys)`: one execution of group `train` (units `step`) with those points, ended `succeeded`. */
-function ex(id: string, key: string, x: number[], y: number[]) {
+function ex(id: string, key: string, x: number[], y: number[]): IngestBatch<NumberColumns> {
   return {
     executions: [{
       id,
       start: { name: id },
       definitions: [{ key, group: { name: 'train', units: 'step' } }],
       points: [{ key, x, y }],
-      end: { status: 'succeeded' },
+      end: { status: 'succeeded' as const },
     }],
   };
 }
