@@ -63,7 +63,7 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
           list.appendChild(line);
         }
         el.append(title, list);
-        el.style.display = 'block';
+        el.style.display = 'flex';
         const overW = u.over.clientWidth;
         const overH = u.over.clientHeight;
         el.style.maxHeight = `${Math.max(60, overH)}px`;

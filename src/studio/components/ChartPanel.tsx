@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type { ExecutionStatus } from '../../protocol/index.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
-import { Legend } from './Legend.js';
+import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
 
@@ -41,7 +41,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const rows = readout(panel.lines, series, frames, cursorX);
   void version;
   return (
-    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}`} role={role} aria-label={panel.title}>
+    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
         {zoom && panel.lines.length > 0 && (

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { seriesColor, type ChartTheme } from '../model/chart-options.js';
-import { shortenName, type ReadoutRow } from '../model/readout.js';
+import type { ReadoutRow } from '../model/readout.js';
 
 /** A legend with more entries than this gets a filter box and "show only this" buttons. */
 export const LEGEND_TOOLS_FROM = 10;
@@ -41,7 +41,7 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
       <ul className="legend" aria-label="Legend">
         {shown.map((row) => {
           const off = hidden.has(row.key);
-          const short = shortenName(row.label);
+          const short = row.short;
           return (
             <li key={row.key} className="legend-entry">
               <button

@@ -9,7 +9,7 @@ import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
 import { plotData, type YAxisFrame } from '../model/plot-frame.js';
-import { readout, shortenName } from '../model/readout.js';
+import { readout } from '../model/readout.js';
 import { alignSeries, emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 
 export interface XRange {
@@ -76,6 +76,8 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
     oddRef.current = aligned.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
+    // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
+    if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => d.frames.get(a.scale)?.ticks.labels ?? []));
     const signature = notationSignature(d.frames);
     if (signature !== signatureRef.current) {
       signatureRef.current = signature;
@@ -102,7 +104,7 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
         const { panel: p, series: s, hidden: h } = latest.current;
         const rows = readout(p.lines, s, framesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
-          .map((r) => ({ label: shortenName(r.label), color: seriesColor(theme, r.color), value: r.value }));
+          .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
         return { title: formatX(x, p.xUnits), rows };
       }),
       {
