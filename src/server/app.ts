@@ -60,10 +60,10 @@ async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResp
   checkToken(ctx.token, req);
   const binary = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === BINARY_BATCH_TYPE;
   const body = binary ? decodeBinaryBatch(await readBody(req, LIMITS.maxBatchBytes)) : await readJson(req, LIMITS.maxBatchBytes);
-  sendJson(res, 200, ingest(ctx.store, ctx.hub, body));
+  sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
 }
 
-function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): void {
+async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const status = listParam(url.searchParams, 'status');
   for (const s of status) {
     if (!EXECUTION_STATUSES.includes(s as ExecutionStatus)) throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
@@ -72,7 +72,7 @@ function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerRespo
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'query parameter must be an integer from 1 to 1000');
   const q = url.searchParams.get('q') ?? undefined;
   const cursor = url.searchParams.get('cursor') ?? undefined;
-  sendJson(res, 200, ctx.store.listExecutions({
+  sendJson(res, 200, await ctx.store.listExecutions({
     limit,
     ...(status.length > 0 && { status: status as ExecutionStatus[] }),
     ...(q && { q }),
@@ -80,14 +80,13 @@ function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerRespo
   }));
 }
 
-function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): void {
-  const detail = ctx.store.getExecution(id!);
+async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  const detail = await ctx.store.getExecution(id!);
   if (!detail) throw new ValidationError('id', `no execution "${id}"`, 404);
   sendJson(res, 200, detail);
 }
 
-function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): void {
-  if (!ctx.store.getExecution(id!)) throw new ValidationError('id', `no execution "${id}"`, 404);
+async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = url.searchParams.getAll('key');
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
   const from = numberParam(url.searchParams, 'from');
@@ -98,7 +97,7 @@ function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, 
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   sendJson(res, 200, {
-    series: ctx.store.readSeries(id!, keys, {
+    series: await ctx.store.readSeries(id!, keys, {
       ...(from !== undefined && { from }),
       ...(to !== undefined && { to }),
       ...(budget !== undefined && { budget }),
