@@ -10,7 +10,7 @@ import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
 import { plotData, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
-import { alignSeries, emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
+import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 
 export interface XRange {
   from: number;
@@ -70,10 +70,10 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
-    const aligned = alignSeries(Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held);
+    const shown = Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held;
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
-    const d = plotData(aligned, p.lines, p.axes, { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight });
-    oddRef.current = aligned.odd;
+    const d = plotData(shown, p.lines, p.axes, { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight });
+    oddRef.current = d.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).

@@ -1,7 +1,7 @@
 import { chooseNotation, type Notation } from './format.js';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import { safeRange } from './range.js';
-import type { AlignedColumns } from './series-buffer.js';
+import { alignSeries, lowerBound, type SeriesBuffer } from './series-buffer.js';
 import { axisTicks, type AxisTicks } from './ticks.js';
 
 /**
@@ -70,9 +70,9 @@ export interface PlotData {
   x: Float64Array;
   /** Per line (panel order): values in plot units; null marks a NaN/±Infinity gap, undefined "no point at this x". */
   ys: (number | null | undefined)[][];
-  /** Per line: the real values (for tooltips and legends). */
-  raw: (number | null | undefined)[][];
-  /** Per line: indices of finite points with no finite neighbour — drawn as dots, since no line reaches them. */
+  /** Per line: x of its NaN/±Infinity values (gap markers). */
+  odd: number[][];
+  /** Per line: indices (into `x`) of finite points with no finite neighbour — drawn as dots, since no line reaches them. */
   isolated: number[][];
   /** Per y-axis scale key. */
   frames: Map<string, YAxisFrame>;
@@ -87,16 +87,14 @@ export interface PlotDataOptions {
   heightPx: number;
 }
 
-/** Aligned columns of a panel's lines → what uPlot draws, with one frame per y-axis. */
-export function plotData(aligned: AlignedColumns, lines: readonly LineSeriesModel[], axes: readonly AxisModel[], opts: PlotDataOptions): PlotData {
-  const { x } = aligned;
+/**
+ * The held (already decimated) series of a panel's lines → what uPlot draws, with one frame per y-axis. Extents,
+ * the change of units and isolated points are computed per series, before alignment, so their cost follows the number of
+ * points rather than the aligned layout (series recorded at their own x align into a table of series × all x).
+ */
+export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeriesModel[], axes: readonly AxisModel[], opts: PlotDataOptions): PlotData {
   const from = opts.from ?? -Infinity;
   const to = opts.to ?? Infinity;
-  let i0 = 0;
-  while (i0 < x.length && x[i0]! < from) i0++;
-  let i1 = x.length - 1;
-  while (i1 >= i0 && x[i1]! > to) i1--;
-
   const extent = new Map<string, { min: number; max: number; shown: boolean }>();
   lines.forEach((line, j) => {
     const shown = !opts.hidden?.has(line.key);
@@ -104,13 +102,14 @@ export function plotData(aligned: AlignedColumns, lines: readonly LineSeriesMode
     // An axis's range follows its shown lines; one whose lines are all hidden keeps following all of them.
     if (!e || (shown && !e.shown)) extent.set(line.scale, (e = { min: Infinity, max: -Infinity, shown }));
     else if (!shown && e.shown) return;
-    const ys = aligned.ys[j]!;
-    for (let i = i0; i <= i1; i++) {
-      const v = ys[i];
-      if (typeof v === 'number') {
-        if (v < e.min) e.min = v;
-        if (v > e.max) e.max = v;
-      }
+    const s = held[j]!;
+    let end = to === Infinity ? s.length : lowerBound(s, to);
+    while (end < s.length && s.x[end]! <= to) end++;
+    for (let i = from === -Infinity ? 0 : lowerBound(s, from); i < end; i++) {
+      const v = s.y[i]!;
+      if (!Number.isFinite(v)) continue;
+      if (v < e.min) e.min = v;
+      if (v > e.max) e.max = v;
     }
   });
 
@@ -121,26 +120,38 @@ export function plotData(aligned: AlignedColumns, lines: readonly LineSeriesMode
     frames.set(axis.scale, yAxisFrame(axis, has ? e.min : null, has ? e.max : null, opts.heightPx));
   }
 
-  const ys = lines.map((line, j) => {
-    const frame = frames.get(line.scale)!;
-    return aligned.ys[j]!.map((v) => (typeof v === 'number' ? toPlot(frame, v) : v));
+  const plotted = held.map((s, j) => {
+    const frame = frames.get(lines[j]!.scale)!;
+    const y = new Float64Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const v = s.y[i]!;
+      // NaN and ±Infinity stay as they are: alignment turns them into marked gaps.
+      y[i] = Number.isFinite(v) ? toPlot(frame, v) : v;
+    }
+    return { ...s, y };
   });
-  return { x, ys, raw: aligned.ys, isolated: aligned.ys.map(isolatedPoints), frames };
+  const aligned = alignSeries(plotted);
+  const isolated = held.map((s) => isolatedX(s).map((x) => alignedIndex(aligned.x, x)));
+  return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames };
 }
 
-/** Indices of finite values whose nearest points on both sides (skipping x where the series has no point) are gaps or absent. */
-export function isolatedPoints(ys: readonly (number | null | undefined)[]): number[] {
+/** x of the finite points of `s` whose neighbours are NaN/±Infinity or absent. */
+function isolatedX(s: SeriesBuffer): number[] {
   const out: number[] = [];
-  let prevFinite = false;
-  let candidate = -1;
-  for (let i = 0; i < ys.length; i++) {
-    const v = ys[i];
-    if (v === undefined) continue;
-    const finite = v !== null;
-    if (candidate >= 0 && !finite) out.push(candidate);
-    candidate = finite && !prevFinite ? i : -1;
-    prevFinite = finite;
+  for (let i = 0; i < s.length; i++) {
+    if (!Number.isFinite(s.y[i]!)) continue;
+    if ((i === 0 || !Number.isFinite(s.y[i - 1]!)) && (i === s.length - 1 || !Number.isFinite(s.y[i + 1]!))) out.push(s.x[i]!);
   }
-  if (candidate >= 0) out.push(candidate);
   return out;
+}
+
+function alignedIndex(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPanels } from './panels.js';
 import { plotData } from './plot-frame.js';
 import { readout, shortenName, shortenNames, valueAtOrBefore } from './readout.js';
-import { alignSeries, seriesFrom } from './series-buffer.js';
+import { seriesFrom } from './series-buffer.js';
 
 describe('shortening long names', () => {
   it('keeps short names and cuts long ones in the middle', () => {
@@ -24,8 +24,7 @@ describe('shortening long names', () => {
 describe('readout', () => {
   const [panel] = buildPanels([{ key: 'a', group: { name: 'g' } }, { key: 'b', group: { name: 'g' } }]);
   const series = new Map([['a', seriesFrom([0, 1, 2], [1, 2, 3])], ['b', seriesFrom([0.5, 1.5], [NaN, 20])]]);
-  const aligned = alignSeries([series.get('a')!, series.get('b')!]);
-  const { frames } = plotData(aligned, panel!.lines, panel!.axes, { heightPx: 180 });
+  const { frames } = plotData([series.get('a')!, series.get('b')!], panel!.lines, panel!.axes, { heightPx: 180 });
 
   it('gives the latest values, or those at or before the cursor, in the axis notation', () => {
     expect(readout(panel!.lines, series, frames, null).map((r) => r.value)).toEqual(['3', '20']);
