@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { connect, Metric } from '../src/sdk/index.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
@@ -12,10 +14,23 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
-/** Points/s through SDK → HTTP → server process → SQLite file, and bytes on disk per point. */
-export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+/** Where an ingest run stores: the `--db` of the server, and the bytes stored once the server has stopped. */
+export interface IngestTarget {
+  db: string;
+  bytes(): Promise<number>;
+}
+
+/** A fresh SQLite file in a temp directory. */
+export function sqliteTarget(): IngestTarget {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
-  const server = await startBenchServer(['--db', join(dir, 'bench.db')]);
+  return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
+}
+
+/** Points/s through SDK → HTTP → server process → store (a SQLite file unless told), and bytes stored per point. */
+export async function ingestThroughSdk(
+  series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(),
+): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+  const server = await startBenchServer(['--db', target.db]);
   try {
     const client = connect({ url: server.url });
     const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
@@ -38,7 +53,7 @@ export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000):
     await client.close();
     await server.stop();
     const total = series * pointsPerSeries;
-    return { pointsPerSecond: total / seconds, bytesPerPoint: dirBytes(dir) / total };
+    return { pointsPerSecond: total / seconds, bytesPerPoint: (await target.bytes()) / total };
   } finally {
     if (server.child.exitCode === null) await server.stop();
   }
@@ -116,4 +131,41 @@ export async function rssUnderLoad(seconds: number, rate = 50_000): Promise<{ sa
   const min = Math.min(...samples);
   const max = Math.max(...samples);
   return { samplesMiB: samples.map((s) => Math.round(s)), spread: (max - min) / min };
+}
+
+export interface SyncLoopFigures {
+  /** Points the server stored over points recorded: 1 when nothing was lost. */
+  storedRatio: number;
+  /** Peak RSS of the recording process. */
+  peakRssMiB: number;
+  /** The loop itself, and from its end until `end()` resolved. */
+  loopMs: number;
+  endMs: number;
+  /** Points waiting in the spool file when the loop ended. */
+  spooled: number;
+}
+
+/**
+ * "A synchronous loop of `points` points, server healthy": one process records `loss.record(1 / s, { at: s })` in a loop
+ * that never yields, then awaits `end()` (bench/sync-loop-child.ts), against a server process with a file store.
+ */
+export async function syncLoop(points = 5_000_000): Promise<SyncLoopFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
+  const server = await startBenchServer(['--db', join(dir, 'sync.db')]);
+  try {
+    const child = fileURLToPath(new URL('./sync-loop-child.js', import.meta.url));
+    const env = { ...process.env, PLOTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'plotline-bench-spool-')) };
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [child, server.url, String(points)], { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`sync-loop child failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { id: string; loopMs: number; endMs: number; spooled: number; maxRssBytes: number };
+    const detail = await (await fetch(`${server.url}/api/executions/${r.id}`)).json() as { series: Array<{ key: string; count: number }> };
+    const stored = detail.series.find((s) => s.key === 'loss')?.count ?? 0;
+    return { storedRatio: stored / points, peakRssMiB: r.maxRssBytes / 2 ** 20, loopMs: r.loopMs, endMs: r.endMs, spooled: r.spooled };
+  } finally {
+    await server.stop();
+  }
 }

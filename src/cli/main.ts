@@ -2,21 +2,29 @@
 import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
 import { startDemo } from '../server/demo/index.js';
+import { tiersWithRetention } from '../server/services/tiers.js';
+import { isPostgresUrl } from '../server/store/index.js';
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token });
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort,
+      services: { maxTagSets: args.maxTagSets, tiers: tiersWithRetention(args.retention) },
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' && e.syscall === 'bind') {
+      throw new UsageError(`UDP port ${args.statsdPort} on ${args.host} is already in use; pass --statsd-port N (0 for any free port, off for none)`);
+    }
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
     throw err;
   }
-  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
+  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token, statsdPort: server.statsdPort }) : null;
   console.log(`Plotline studio: ${server.url}/`);
+  console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
-  console.log(`Store: ${args.db === ':memory:' ? 'in memory (nothing is kept after exit)' : args.db}`);
+  console.log(`Store: ${describeDb(args.db)}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -51,3 +59,12 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   console.error('plotline:', err);
   process.exit(1);
 });
+
+/** What --db names, as printed at start; a PostgreSQL password is not printed. */
+function describeDb(db: string): string {
+  if (db === ':memory:') return 'in memory (nothing is kept after exit)';
+  if (!isPostgresUrl(db)) return db;
+  const u = new URL(db);
+  if (u.password) u.password = '***';
+  return `PostgreSQL ${u.toString()} (shared by every replica on it)`;
+}

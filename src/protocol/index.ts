@@ -9,3 +9,5 @@ export * from "./summary.js";
 export * from './binary-batch.js';
 export * from './regular.js';
 export * from './times.js';
+export * from './dogstatsd.js';
+export * from './services.js';

@@ -1,3 +1,4 @@
+import type { ServiceEntry, ServiceInterval } from './services.js';
 import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.js';
 
 /**
@@ -12,6 +13,12 @@ export type StreamEvent =
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
+  | { type: 'rewind'; executionId: string; x: number }
+  /** Service-list changes (a new service, live ↔ idle, replicas) go to every connection. */
+  | { type: 'service'; service: ServiceEntry }
+  /** Intervals of services followed with `?services=a,b`: the open one at most once a second, each closed one once. */
+  | { type: 'serviceInterval'; interval: ServiceInterval }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 

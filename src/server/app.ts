@@ -3,6 +3,8 @@ import { BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, Valid
 import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
+import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
+import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
@@ -13,6 +15,8 @@ export interface AppContext {
   studioRoot: string;
   /** When set, ingest requests must carry `Authorization: Bearer <token>`. */
   token: string | null;
+  /** Service metrics (DogStatsD ingest, rollups, queries). */
+  services?: ServicesRuntime;
 }
 
 type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
@@ -30,6 +34,10 @@ const routes: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
   { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
+  { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, handler: postStatsd },
+  { method: 'GET', pattern: /^\/api\/services$/, handler: getServices },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, handler: getService },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, handler: getServiceSeries },
   { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
 
@@ -109,5 +117,5 @@ function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url:
   const follow = listParam(url.searchParams, 'follow');
   const header = req.headers['last-event-id'];
   const lastEventId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('since');
-  ctx.hub.attach(res, follow, lastEventId ?? null);
+  ctx.hub.attach(res, follow, lastEventId ?? null, listParam(url.searchParams, 'services'));
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createHandler, type AppContext } from './app.js';
 import { startBackground } from './background.js';
+import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
@@ -17,6 +18,10 @@ export interface ServerOptions {
   token?: string | null;
   studioRoot?: string;
   stream?: StreamHubOptions;
+  /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
+  statsdPort?: number | null;
+  /** Service metrics: rollup tiers (retention), tag sets per metric, and the clock (tests inject one). */
+  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number };
 }
 
 export interface RunningServer {
@@ -25,6 +30,9 @@ export interface RunningServer {
   store: Store;
   hub: StreamHub;
   server: Server;
+  services: ServicesRuntime;
+  /** The DogStatsD UDP port, or null without a listener. */
+  statsdPort: number | null;
   close(): Promise<void>;
 }
 
@@ -42,8 +50,18 @@ function defaultStudioRoot(): string {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
   const store = await openStore(opts.db ?? DEFAULT_DB);
-  const hub = new StreamHub(opts.stream);
-  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null };
+  // On a shared database the feed numbers events, so that an event id means the same on every replica.
+  const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
+  store.feed?.follow((seq, event) => hub.publish(event, seq));
+  let services: ServicesRuntime;
+  try {
+    services = await startServices({ db: opts.db ?? DEFAULT_DB, host, statsdPort: opts.statsdPort ?? null, hub, ...opts.services });
+  } catch (err) {
+    await store.close();
+    hub.close();
+    throw err;
+  }
+  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null, services };
   const server = createServer(createHandler(ctx));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -56,6 +74,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       });
     });
   } catch (err) {
+    await services.close();
     await store.close();
     hub.close();
     throw err;
@@ -70,6 +89,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     store,
     hub,
     server,
+    services,
+    statsdPort: services.udp?.port ?? null,
     close() {
       closed ??= (async () => {
         const stopped = stopBackground();
@@ -77,6 +98,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.all([stopped, serverClosed]);
+        await services.close();
         await store.close();
       })();
       return closed;
