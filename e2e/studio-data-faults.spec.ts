@@ -222,3 +222,23 @@ test('one notation per legend: 963,400,000 and 1.902e9 read alike', async ({ pag
   expect(new Set(labels).size).toBe(labels!.length);
   expect(labels!.every((l) => /^(0|[\d.]+[kMG])$/.test(l))).toBe(true);
 });
+
+test('the summary-over-time x-axis never repeats a tick (six identical "0.16s" ticks)', async ({ page }) => {
+  await ingest(server.url, {
+    executions: [{
+      id: 'summary-ticks',
+      start: { name: 'summary ticks' },
+      summary: [0.15, 0.155, 0.16, 0.165, 0.17, 0.175].map((x, i) => ({ key: 'tokens', value: 10 * (i + 1), x })),
+      end: { status: 'succeeded' },
+    }],
+  });
+  await page.goto(`${server.url}/executions/summary-ticks`);
+  const figure = page.getByRole('region', { name: 'Summary' }).getByRole('figure', { name: 'Summary over time' });
+  await expect(figure.locator('canvas')).toHaveCount(1);
+  await answersWithinASecond(page);
+  const labels = JSON.parse((await figure.locator('.chart').getAttribute('data-x-ticks')) ?? '[]') as string[];
+  expect(labels.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(labels).size).toBe(labels.length);
+  expect(labels.every((l) => /^0\.1\d*s$/.test(l))).toBe(true);
+  await screenshots(page, 'fault-8-summary-ticks');
+});

@@ -131,6 +131,9 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
       frames: () => framesRef.current,
       isolated: (i) => isolatedRef.current[i] ?? [],
       measure: measureText(theme.font),
+      onXTicks: (labels) => {
+        host.dataset.xTicks = JSON.stringify(labels);
+      },
     });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;

@@ -32,6 +32,8 @@ export interface ChartOptionsInput {
   isolated?: (line: number) => readonly number[];
   /** Width of a tick label in CSS pixels (the chart measures with its font; by default an estimate). */
   measure?: (text: string) => number;
+  /** Told the x tick labels whenever they are computed anew. */
+  onXTicks?: (labels: readonly string[]) => void;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -88,7 +90,7 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => 
   };
 }
 
-function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number): uPlot.Axis {
+function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks?: (labels: readonly string[]) => void): uPlot.Axis {
   const seconds = panel.xUnits === undefined;
   let last: AxisTicks | null = null;
   const ticksFor = (min: number, max: number, widthPx: number): AxisTicks => {
@@ -99,6 +101,7 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
     const widest = Math.max(...t.labels.map(measure));
     if (t.values.length * (widest + 16) > widthPx) t = make(ticksThatFit(widthPx, widest));
     last = t;
+    onXTicks?.(t.labels);
     return t;
   };
   return {
@@ -123,7 +126,7 @@ function devicePixelRatioOf(u: uPlot): number {
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = { x: { time: false, range: xRange(panel) } };
   for (const axis of panel.axes) {
@@ -140,7 +143,7 @@ export function chartOptions({
     height,
     pxAlign: 0,
     scales,
-    axes: [xAxis(panel, theme, measure), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure))],
+    axes: [xAxis(panel, theme, measure, onXTicks), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure))],
     series: [
       { label: xAxisLabel(panel) },
       ...panel.lines.map((line, i): uPlot.Series => {
