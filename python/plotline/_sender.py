@@ -88,7 +88,9 @@ class Sender:
         #: Records since the last look; ``tripped()`` runs when it passes ``trip`` (0 while the thread sleeps).
         self.n = 0
         self.trip = 0
-        self.dropped_points = 0
+        #: Points dropped, by cause: the server unreachable with memory and spool full; memory and spool full while the
+        #: server answers but slower than the recording; batches the server refused (4xx); a damaged spool record.
+        self.dropped_by_cause: Dict[str, int] = {"unreachable": 0, "spool_full": 0, "refused": 0, "spool_damaged": 0}
         self.refused_batches = 0
         self._init_runtime()
         _senders.add(self)
@@ -411,7 +413,8 @@ class Sender:
             self._drop_oldest(waiting)
 
     def _drop_oldest(self, waiting: int) -> None:
-        """Drops a tenth of the bound, oldest first, the same share of every series (one scan per many records)."""
+        """Drops the oldest points down to nine tenths of the bound, the same share of every series (one scan per many
+        records)."""
         if waiting <= 0:
             return
         if not self._warned_drop:
@@ -419,14 +422,16 @@ class Sender:
             why = "the spool is off" if self.spool_dir is None else f"the spool in {self.spool_dir} is full ({self.spool_max_bytes} bytes)"
             log.warning("%s and more than %d points wait in memory (%s); dropping the oldest buffered points. Later drops "
                         "are counted silently (client.dropped_points).", self._cause().capitalize(), self.max_points, why)
-        share = min(1.0, math.ceil(self.max_points / 10) / waiting)
+        # Back to nine tenths of the bound (the bound is looked at every few thousand records, not every record).
+        share = min(1.0, (waiting - self.max_points + math.ceil(self.max_points / 10)) / waiting)
+        cause = "unreachable" if self._outage_since is not None else "spool_full"
         for ex in self._active.values():
             for s in ex._series.values():
                 n = min(len(s.ys), math.ceil(len(s.ys) * share))
                 if n:
                     del s.xs[:n]
                     del s.ys[:n]
-                    self.dropped_points += n
+                    self.dropped_by_cause[cause] += n
 
     # ---- the thread ----------------------------------------------------------------------------------------------
 
@@ -521,7 +526,7 @@ class Sender:
             head = spool.points
             log.warning("cannot read the spool file %s (%s).", spool.path, e)
         if isinstance(head, int):
-            self.dropped_points += head
+            self.dropped_by_cause["spool_damaged"] += head
             log.warning("the spool file %s ends in a torn or damaged record (the process writing it was killed); "
                         "%d point(s) from there on are lost.", spool.path, head)
             return None
@@ -538,6 +543,10 @@ class Sender:
         elif self._queue and self._queue[0] is item:
             self._queue.popleft()
 
+    @property
+    def dropped_points(self) -> int:
+        return sum(self.dropped_by_cause.values())
+
     def _post(self, item: _Outgoing) -> str:
         body = item.body
         try:
@@ -552,6 +561,7 @@ class Sender:
         if status >= 500 or status == 429:
             return self._unreachable(f"HTTP {status}")
         self.refused_batches += 1
+        self.dropped_by_cause["refused"] += item.points
         reason = f"HTTP {status}: {error_message(text)}"
         if reason not in self._refusals and len(self._refusals) < MAX_DISTINCT_REFUSALS:
             self._refusals.add(reason)

@@ -7,7 +7,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar, Union
 
 from . import _sender
 from ._spool import spool_directory
@@ -115,6 +115,13 @@ class Client:
     def dropped_points(self) -> int:
         """Points dropped because memory and the spool were full (the warning says why)."""
         return self._sender.dropped_points
+
+    @property
+    def dropped_by_cause(self) -> Dict[str, int]:
+        """Dropped points by cause: ``unreachable`` (memory and spool full during an outage), ``spool_full`` (the
+        same while the server answers slower than the recording), ``refused`` (in batches the server refused, 4xx),
+        ``spool_damaged`` (a torn spool record left by a killed process)."""
+        return dict(self._sender.dropped_by_cause)
 
     @property
     def refused_batches(self) -> int:

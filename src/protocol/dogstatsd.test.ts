@@ -57,6 +57,20 @@ describe('DogStatsD line parser', () => {
     expect(names).toEqual(['a', 'b', 'c']);
   });
 
+  it('reads every decimal exactly as Number() does (the fast path for short decimals included)', () => {
+    let seed = 9;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cases = ['0', '-0', '.5', '5.', '007', '1e3', '-2.5E-3', '123456789012345', '1234567890123456789', '0.1', '9007199254740993'];
+    for (let k = 0; k < 100_000; k++) {
+      const d = 1 + Math.floor(rand() * 18);
+      const f = Math.floor(rand() * (d + 1));
+      let digits = '';
+      for (let j = 0; j < d; j++) digits += Math.floor(rand() * 10);
+      cases.push((rand() < 0.3 ? '-' : '') + (f > 0 ? `${digits.slice(0, d - f)}.${digits.slice(d - f)}` : digits));
+    }
+    for (const c of cases) expect(Object.is(ok(`a:${c}|g`).values[0], Number(c)), c).toBe(true);
+  });
+
   it('sorts and de-duplicates tags', () => {
     expect(splitTags('b:2,a:1,,b:2,c')).toEqual(['a:1', 'b:2', 'c']);
   });

@@ -85,6 +85,26 @@ function nameProblem(text: string, start: number, end: number): string | null {
  */
 function parseValue(text: string, start: number, end: number): number {
   if (end === start) return NaN;
+  // Fast path for [-]digits[.digits] with at most 15 digits: the integer of the digits and the power of ten are both exact
+  // doubles, so their quotient is the correctly rounded value, the same double Number() gives (Clinger's fast path).
+  let i = start;
+  const negative = text.charCodeAt(i) === 45;
+  if (negative) i++;
+  let mantissa = 0, digits = 0, scale = 1, seenDot = false;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (seenDot) scale *= 10;
+    } else if (c === 46 && !seenDot) seenDot = true;
+    else break;
+  }
+  if (i === end && digits > 0 && digits <= 15) return negative ? -mantissa / scale : mantissa / scale;
+  return parseValueSlow(text, start, end);
+}
+
+function parseValueSlow(text: string, start: number, end: number): number {
   let digits = 0;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -141,12 +161,18 @@ export function parseStatsdLine(text: string, start: number, end: number, out: S
     }
   }
   out.what = 'metric';
-  // The first '|' ends name:value; the name ends at the first ':'.
-  let pipe = -1;
-  for (let i = start; i < end; i++) if (text.charCodeAt(i) === PIPE) { pipe = i; break; }
-  let colon = -1;
+  // The name ends at the first ':', name:value at the first '|' (one scan for both).
+  let pipe = -1, colon = -1;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COLON) {
+      if (colon < 0) colon = i;
+    } else if (c === PIPE) {
+      pipe = i;
+      break;
+    }
+  }
   const headEnd = pipe < 0 ? end : pipe;
-  for (let i = start; i < headEnd; i++) if (text.charCodeAt(i) === COLON) { colon = i; break; }
   if (colon < 0) {
     const problem = nameProblem(text, start, headEnd);
     if (problem) return refuse('name', problem);

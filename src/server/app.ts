@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, ValidationError, type ExecutionStatus } from '../protocol/index.js';
+import { BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, validateExecutionPatch, ValidationError } from '../protocol/index.js';
 import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { DomainError } from './domain-error.js';
+import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
@@ -19,6 +21,9 @@ export interface AppContext {
   services?: ServicesRuntime;
 }
 
+/** Labels and a note: far below a batch. */
+const PATCH_MAX_BYTES = 256 * 1024;
+
 type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
 
 interface Route {
@@ -32,6 +37,9 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, handler: postCogWebhook },
   { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
+  { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, handler: deleteExecution },
+  { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, handler: patchExecution },
+  { method: 'GET', pattern: /^\/api\/execution-fields$/, handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
   { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
   { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, handler: postStatsd },
@@ -72,20 +80,30 @@ async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResp
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const status = listParam(url.searchParams, 'status');
-  for (const s of status) {
-    if (!EXECUTION_STATUSES.includes(s as ExecutionStatus)) throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
-  }
-  const limit = numberParam(url.searchParams, 'limit') ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'query parameter must be an integer from 1 to 1000');
-  const q = url.searchParams.get('q') ?? undefined;
-  const cursor = url.searchParams.get('cursor') ?? undefined;
-  sendJson(res, 200, await ctx.store.listExecutions({
-    limit,
-    ...(status.length > 0 && { status: status as ExecutionStatus[] }),
-    ...(q && { q }),
-    ...(cursor && { cursor }),
-  }));
+  sendJson(res, 200, await ctx.store.listExecutions(parseListQuery(url.searchParams)));
+}
+
+async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, await ctx.store.executionFields());
+}
+
+/** Deletes an execution and everything recorded in it; every open page is told on the stream. */
+async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  checkToken(ctx.token, req);
+  if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+  // A store with a feed streams it to every replica itself.
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'deleted', id: id! });
+  sendJson(res, 200, { ok: true, id });
+}
+
+/** Edits labels and the note of an execution (`{ labels?, note? }`); streams the execution as it is now. */
+async function patchExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  checkToken(ctx.token, req);
+  const patch = validateExecutionPatch(await readJson(req, PATCH_MAX_BYTES));
+  const execution = await ctx.store.patchExecution(id!, patch);
+  if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'execution', execution });
+  sendJson(res, 200, { execution });
 }
 
 async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {

@@ -94,7 +94,10 @@ export function describeRollupStore(name: string, open: () => Promise<RollupStor
   });
 }
 
-/** A PostgreSQL rollup store in a schema of its own, dropped when the store is closed: tests never see each other's rows. */
+/**
+ * A PostgreSQL rollup store in a schema of its own, dropped when the store is closed: tests never see each other's rows.
+ * `openFreshPgRollups.again(store)` opens a second store on the same schema (another server replica).
+ */
 export async function openFreshPgRollups(url: string): Promise<RollupStore> {
   const schema = `rollups_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: url });
@@ -102,8 +105,9 @@ export async function openFreshPgRollups(url: string): Promise<RollupStore> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const scoped = new URL(url);
-  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  scoped.searchParams.set('schema', schema);
   const store = new PgRollups(scoped.toString());
+  sameDatabase.set(store, () => new PgRollups(scoped.toString()));
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
@@ -113,4 +117,11 @@ export async function openFreshPgRollups(url: string): Promise<RollupStore> {
     await c.end();
   };
   return store;
+}
+
+const sameDatabase = new WeakMap<RollupStore, () => RollupStore>();
+
+/** A second store on the database of one `openFreshPgRollups` made (as another server replica would open it). */
+export function reopenPgRollups(store: RollupStore): RollupStore {
+  return sameDatabase.get(store)!();
 }

@@ -83,10 +83,16 @@ export class ServicesEngine {
     this.maxFutureMs = opts.maxFutureMs ?? TEN_MINUTES;
   }
 
-  /** Reads back known series and services (call once before ingest). */
+  /**
+   * Reads back the series and services the store knows beyond this engine's: all of them before the first ingest, then
+   * (called again) what other server replicas sharing the database added since, and their services' last-seen times.
+   */
   async load(): Promise<void> {
-    for (const s of await this.store.listSeries()) this.index.load(s);
-    for (const s of await this.store.listServices()) this.index.service(s.name).lastSeen = s.lastSeen;
+    for (const s of await this.store.listSeries(this.index.maxId)) this.index.load(s);
+    for (const s of await this.store.listServices()) {
+      const svc = this.index.service(s.name);
+      if (s.lastSeen > svc.lastSeen) svc.lastSeen = s.lastSeen;
+    }
   }
 
   /**

@@ -32,6 +32,8 @@ export interface ServicesRuntime {
 
 const LIVE_EVERY_MS = 1000;
 const PRUNE_EVERY_MS = 60_000;
+/** How often series and services other server replicas added to a shared database are read back. */
+const RELOAD_EVERY_MS = 5_000;
 
 /**
  * Starts service metrics: the rollup store, the engine, the UDP listener and the 1 s heartbeat that closes intervals,
@@ -57,6 +59,7 @@ export async function startServices(opts: ServicesOptions): Promise<ServicesRunt
   }
   const live = new LiveServices(engine, opts.hub);
   let lastPrune = 0;
+  let lastLoad = 0;
   let failing = false;
   const beat = setInterval(() => {
     const now = engine.clock();
@@ -65,6 +68,10 @@ export async function startServices(opts: ServicesOptions): Promise<ServicesRunt
     void engine.flush(now).then((flushed) => {
       failing = false;
       live.publishClosed(flushed);
+      if (now - lastLoad >= RELOAD_EVERY_MS) {
+        lastLoad = now;
+        void engine.load().catch(() => {});
+      }
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
         return engine.prune(now).then(() => undefined);

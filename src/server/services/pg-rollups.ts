@@ -1,9 +1,15 @@
 import pg from 'pg';
 import type { MetricKind } from '../../protocol/index.js';
 import type { RollupRow, RollupStore, SeriesInfo, SeriesKey } from './rollup-store.js';
+import { quoteIdent } from '../store/pg-schema.js';
+import { parsePgUrl } from '../store/pg-store.js';
 import { clampTime, joinTags, splitStoredTags } from './sqlite-rollups.js';
 
-const SCHEMA = `
+/**
+ * Sent as one simple query, so it runs as one transaction; the advisory lock keeps replicas that start together from
+ * racing in CREATE TABLE IF NOT EXISTS (which can fail on PostgreSQL's catalog otherwise).
+ */
+const TABLES = `
 CREATE TABLE IF NOT EXISTS svc_series (
   id BIGSERIAL PRIMARY KEY,
   service TEXT NOT NULL,
@@ -36,10 +42,12 @@ export class PgRollups implements RollupStore {
   private readonly pool: pg.Pool;
   private ready: Promise<void>;
 
+  /** `url` as `--db` takes it: `?schema=name` picks the schema (default plotline), the one the execution store uses. */
   constructor(url: string) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+    const { connectionString, schema } = parsePgUrl(url);
+    this.pool = new pg.Pool({ connectionString, options: `-c search_path=${quoteIdent(schema)}`, max: 4 });
     this.pool.on('error', (err) => console.error('plotline: PostgreSQL connection error', err.message));
-    this.ready = this.pool.query(SCHEMA).then(() => undefined);
+    this.ready = this.pool.query(`SELECT pg_advisory_xact_lock(1886154868); CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};${TABLES}`).then(() => undefined);
     // Keep an unhandled rejection from killing the process before the first call sees it.
     this.ready.catch(() => {});
   }
@@ -79,10 +87,10 @@ export class PgRollups implements RollupStore {
     });
   }
 
-  async listSeries(): Promise<SeriesInfo[]> {
+  async listSeries(afterId = 0): Promise<SeriesInfo[]> {
     await this.ready;
     const r = await this.pool.query<{ id: string; service: string; name: string; kind: MetricKind; tags: string }>(
-      'SELECT id, service, name, kind, tags FROM svc_series ORDER BY id');
+      'SELECT id, service, name, kind, tags FROM svc_series WHERE id > $1 ORDER BY id', [afterId]);
     return r.rows.map((x) => ({ id: Number(x.id), service: x.service, name: x.name, kind: x.kind, tags: splitStoredTags(x.tags) }));
   }
 

@@ -29,8 +29,8 @@ export interface RollupRow {
 export interface RollupStore {
   /** Ids of these series, in order, creating the missing ones. A series keeps the kind it was created with. */
   ensureSeries(series: readonly SeriesKey[]): Promise<number[]>;
-  /** Every series, oldest first. */
-  listSeries(): Promise<SeriesInfo[]>;
+  /** Every series, oldest first; with `afterId`, only those with a greater id (series other server replicas added). */
+  listSeries(afterId?: number): Promise<SeriesInfo[]>;
   /**
    * Merges each row into the stored row of the same (tier, series, start) with `combine(stored, incoming)`, or stores it
    * when there is none. One transaction: all rows or none; concurrent calls (other server replicas on one database)

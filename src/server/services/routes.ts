@@ -28,7 +28,8 @@ export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: Ser
   const { engine } = services(ctx);
   const body = await readBody(req, LIMITS.maxBatchBytes);
   const service = url.searchParams.get('service') ?? '';
-  if (service.includes(',') || service.includes('|') || service.length > 200) throw new ValidationError('service', 'query parameter must be at most 200 characters without "," or "|"');
+  // eslint-disable-next-line no-control-regex
+  if (/[,|\u0000-\u001f\u007f]/.test(service) || service.length > 200) throw new ValidationError('service', 'query parameter must be at most 200 characters without ",", "|" or control characters');
   const batch = url.searchParams.get('batch');
   if (batch !== null && (batch.length === 0 || batch.length > LIMITS.maxBatchIdLength)) throw new ValidationError('batch', `query parameter must be 1 to ${LIMITS.maxBatchIdLength} characters`);
   const result = engine.ingestHttp(body.toString('utf8'), service, batch);

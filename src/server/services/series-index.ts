@@ -71,7 +71,9 @@ export type Resolved = SeriesState | { field: string; rule: string };
 export class SeriesIndex {
   readonly services = new Map<string, ServiceState>();
   private readonly byKey = new Map<string, SeriesState>();
-  private readonly byRaw = new Map<string, SeriesState>();
+  /** Cache of line shapes: (client's service, name) → raw tag string as sent → series. */
+  private readonly byRaw = new Map<string, Map<string, SeriesState>>();
+  private rawCount = 0;
 
   constructor(private readonly maxTagSets: number) {}
 
@@ -86,8 +88,9 @@ export class SeriesIndex {
 
   /** The series of a line; `created` collects series made by this call (so a refused HTTP body can undo them). */
   resolve(defaultService: string, name: string, kind: MetricKind, rawTags: string, created: SeriesState[] | null): Resolved {
-    const rawKey = `${defaultService}\u0001${name}\u0001${rawTags}`;
-    let state = this.byRaw.get(rawKey);
+    const outerKey = defaultService === '' ? name : `${defaultService}\u0001${name}`;
+    let shapes = this.byRaw.get(outerKey);
+    let state = shapes?.get(rawTags);
     if (state === undefined) {
       const tags = splitTags(detach(rawTags));
       let service = '';
@@ -124,8 +127,14 @@ export class SeriesIndex {
         created?.push(state);
       }
       // Bounded: forget raw spellings (not series) when too many accumulate.
-      if (this.byRaw.size > 200_000) this.byRaw.clear();
-      this.byRaw.set(detach(rawKey), state);
+      if (++this.rawCount > 200_000) {
+        this.byRaw.clear();
+    this.rawCount = 0;
+        this.rawCount = 1;
+        shapes = undefined;
+      }
+      if (!shapes) this.byRaw.set(detach(outerKey), (shapes = new Map()));
+      shapes.set(detach(rawTags), state);
     }
     if (state.kind !== kind) return { field: 'type', rule: `"${state.name}" is a ${state.kind} in service "${state.service}"; a ${kind} line cannot reuse the name` };
     return state;
@@ -135,6 +144,7 @@ export class SeriesIndex {
   undo(created: readonly SeriesState[]): void {
     if (created.length === 0) return;
     this.byRaw.clear();
+    this.rawCount = 0;
     for (const s of created) {
       this.byKey.delete(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`);
       const list = s.metric.series;
@@ -145,8 +155,20 @@ export class SeriesIndex {
     }
   }
 
-  /** Adds a series read back from the store at start-up. */
+  /** Highest stored series id known. */
+  maxId = 0;
+
+  /**
+   * Adds a series read back from the store (at start-up, or made by another server replica on the same database). One
+   * this index already has, not yet stored, takes the id.
+   */
   load(s: { id: number; service: string; name: string; kind: MetricKind; tags: string[] }): void {
+    if (s.id > this.maxId) this.maxId = s.id;
+    const known = this.byKey.get(`${s.service}\u0001${s.name}\u0001${s.tags.join(',')}`);
+    if (known) {
+      known.id ??= s.id;
+      return;
+    }
     const svc = this.service(s.service);
     let metric = svc.metrics.get(s.name);
     if (!metric) {
@@ -154,7 +176,7 @@ export class SeriesIndex {
       svc.metrics.set(s.name, metric);
     }
     if (s.tags[0] === TOTAL_TAG) {
-      if (metric.total) metric.total.id = s.id;
+      if (metric.total) metric.total.id ??= s.id;
       return;
     }
     const host = s.tags.find((t) => t.startsWith('host:'))?.slice(5) ?? '';

@@ -61,7 +61,7 @@ export class SqliteRollups implements RollupStore {
     this.sql = {
       findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM svc_series WHERE service = ? AND name = ? AND tags = ?'),
       addSeries: db.prepare<[string, string, string, string]>('INSERT INTO svc_series (service, name, kind, tags) VALUES (?, ?, ?, ?)'),
-      allSeries: db.prepare<[], SeriesRow>('SELECT id, service, name, kind, tags FROM svc_series ORDER BY id'),
+      allSeries: db.prepare<[number], SeriesRow>('SELECT id, service, name, kind, tags FROM svc_series WHERE id > ? ORDER BY id'),
       row: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM svc_rollups WHERE tier = ? AND series_id = ? AND start = ?'),
       upsert: db.prepare<[number, number, number, Uint8Array]>('INSERT OR REPLACE INTO svc_rollups (tier, series_id, start, data) VALUES (?, ?, ?, ?)'),
       read: db.prepare<[number, string, number, number], { series_id: number; start: number; data: Buffer }>(
@@ -83,8 +83,8 @@ export class SqliteRollups implements RollupStore {
     }))();
   }
 
-  async listSeries(): Promise<SeriesInfo[]> {
-    return this.sql.allSeries.all().map((r) => ({ id: r.id, service: r.service, name: r.name, kind: r.kind, tags: splitStoredTags(r.tags) }));
+  async listSeries(afterId = 0): Promise<SeriesInfo[]> {
+    return this.sql.allSeries.all(afterId).map((r) => ({ id: r.id, service: r.service, name: r.name, kind: r.kind, tags: splitStoredTags(r.tags) }));
   }
 
   async mergeRows(rows: readonly RollupRow[], combine: (stored: Uint8Array, incoming: Uint8Array) => Uint8Array): Promise<void> {

@@ -79,6 +79,37 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: what the producer's SDK did not send, per metric key (JSON), as reported on end; NULL when nothing.
   `ALTER TABLE executions ADD COLUMN discarded text;`,
+  // 3: the executions list as a query (server/list/list-sql.ts): side tables of summary numbers and labels, a note, and
+  // an index per common sort, text compared byte-wise as on SQLite.
+  `
+  ALTER TABLE executions ADD COLUMN note text;
+  CREATE TABLE summary_numbers (
+    execution_id text NOT NULL,
+    path text NOT NULL,
+    value float8 NOT NULL,
+    PRIMARY KEY (execution_id, path)
+  );
+  CREATE INDEX summary_numbers_sorted ON summary_numbers (path, value, (execution_id COLLATE "C"));
+  CREATE TABLE execution_labels (
+    execution_id text NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    PRIMARY KEY (execution_id, key)
+  );
+  CREATE INDEX execution_labels_by_value ON execution_labels (key, (value COLLATE "C"), (execution_id COLLATE "C"));
+  CREATE INDEX executions_by_start ON executions (started_at, (id COLLATE "C"));
+  CREATE INDEX executions_by_name ON executions ((name_lower COLLATE "C"), (id COLLATE "C"));
+  CREATE INDEX executions_by_duration ON executions ((COALESCE(ended_at, last_seen_at) - started_at), (id COLLATE "C"));
+  INSERT INTO execution_labels (execution_id, key, value)
+    SELECT e.id, l.key, l.value FROM executions e, jsonb_each_text(e.labels::jsonb) l;
+  INSERT INTO summary_numbers (execution_id, path, value)
+    WITH RECURSIVE t(id, path, v) AS (
+      SELECT e.id, j.key, j.value FROM executions e, jsonb_each(e.summary::jsonb) j
+      UNION ALL
+      SELECT t.id, t.path || '.' || j.key, j.value FROM t, jsonb_each(t.v) j WHERE jsonb_typeof(t.v) = 'object'
+    )
+    SELECT id, path, (v #>> '{}')::float8 FROM t WHERE jsonb_typeof(v) = 'number';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import {
   toWireArray,
-  type Execution, type ExecutionDetail, type ExecutionList, type MetricDef, type SeriesData, type SummaryObject,
+  type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -10,8 +10,9 @@ import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
+import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
 import { base64, fromBase64, types } from './pg-types.js';
 import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
@@ -22,7 +23,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null; note?: string | null;
 }
 
 const DEFAULT_SCHEMA = 'plotline';
@@ -41,6 +42,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
     ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
+    ...(row.note && { note: row.note }),
   };
 }
 
@@ -259,6 +261,7 @@ export class PgStore implements Store {
           updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
           updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
     }
+    await indexExecutions(c, created, write.executions.filter((w) => !w.isNew && w.summaryChanged).map((w) => w.record).concat(created));
     const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     if (defs.length > 0) {
       await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
@@ -310,27 +313,51 @@ export class PgStore implements Store {
   }
 
   async listExecutions(query: ListQuery): Promise<ExecutionList> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (query.status?.length) where.push(`status = ANY(${p(query.status)})`);
-    if (query.q) where.push(`strpos(name_lower, ${p(query.q.toLowerCase())}) > 0`);
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      where.push(`(started_at < ${p(after.startedAt)} OR (started_at = $${params.length} AND id < ${p(after.id)}))`);
-    }
-    const rows = (await this.pool.query<ExecutionRow & { metric_count: number }>(
-      `SELECT e.*, ${METRIC_COUNT} AS metric_count FROM executions e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY started_at DESC, id DESC LIMIT ${p(query.limit + 1)}`, params)).rows;
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      executions: page.map((r) => ({ ...toRecord(r), metricCount: r.metric_count })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
-    };
+    return this.tx(async (c) => {
+      const { rows, nextCursor } = await listPage<ExecutionRow>(query, POSTGRES_DIALECT, async (s) => (await c.query<RankedRow>(s.sql, s.params)).rows);
+      const counts = await c.query<{ id: string; n: number }>(`SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($1::text[]) AS e(id)`, [rows.map((r) => r.id)]);
+      const n = new Map(counts.rows.map((r) => [r.id, r.n]));
+      return { executions: rows.map((r) => ({ ...toRecord(r), metricCount: n.get(r.id) ?? 0 })), nextCursor };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async executionFields(): Promise<ExecutionFields> {
+    return executionFields(this.pool);
+  }
+
+  /** Deletes an execution with everything recorded in it; the `deleted` event goes into the feed for every replica. */
+  async deleteExecution(id: string): Promise<boolean> {
+    const deleted = await this.tx(async (c) => {
+      const gone = await c.query('DELETE FROM executions WHERE id = $1', [id]);
+      if (gone.rowCount === 0) return false;
+      await c.query('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = $1)', [id]);
+      await c.query('DELETE FROM series WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM definitions WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM execution_labels WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM summary_numbers WHERE execution_id = $1', [id]);
+      await this.appendFeed(c, [{ type: 'deleted', id }], new Map(), Date.now());
+      return true;
+    });
+    if (deleted) this.feed.poke();
+    return deleted;
+  }
+
+  /** Replaces labels and/or the note; the execution as it is now goes into the feed for every replica. */
+  async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    const execution = await this.tx(async (c) => {
+      const row = (await c.query<ExecutionRow>('SELECT * FROM executions WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      if (!row) return null;
+      if (patch.labels !== undefined) row.labels = JSON.stringify(patch.labels);
+      if (patch.note !== undefined) row.note = patch.note === '' ? null : patch.note;
+      await c.query('UPDATE executions SET labels = $2, note = $3 WHERE id = $1', [id, row.labels, row.note ?? null]);
+      if (patch.labels !== undefined) await indexExecutions(c, [{ id, labels: patch.labels, summary: {} }], []);
+      const n = (await c.query<{ n: number }>(`SELECT ${METRIC_COUNT} AS n FROM executions e WHERE e.id = $1`, [id])).rows[0]!.n;
+      const e: Execution = { ...toRecord(row), metricCount: n };
+      await this.appendFeed(c, [{ type: 'execution', execution: e }], new Map(), Date.now());
+      return e;
+    });
+    if (execution) this.feed.poke();
+    return execution;
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | null> {

@@ -17,8 +17,9 @@ export interface ChunkColumns {
 export interface ChunkMeta {
   id: number;
   count: number;
-  firstX: number;
-  lastX: number;
+  /** x of the chunk's first and last points: needed only when `blocks` is null. */
+  firstX?: number;
+  lastX?: number;
   blocks: Buffer | null;
   summary: PointSummary | null;
   columns: ChunkColumns | null;
@@ -61,13 +62,16 @@ export interface RangePlan {
   neededBlocks: BlockRef[];
 }
 
-/** Points loaded for a plan: whole columns by chunk id, and/or decoded blocks by `${chunkId}:${block}`. */
+/**
+ * Points loaded for a plan: whole columns by chunk id (an embedded backend may load them as asked for), and/or decoded
+ * blocks by `${chunkId}:${block}`.
+ */
 export interface LoadedPoints {
-  columns: ReadonlyMap<number, ChunkColumns>;
+  columns: { get(id: number): ChunkColumns | undefined };
   blocks?: ReadonlyMap<string, { x: Float64Array; y: Float64Array }>;
 }
 
-function columnsOf(c: ChunkMeta, loaded: ReadonlyMap<number, ChunkColumns>): ChunkColumns {
+function columnsOf(c: ChunkMeta, loaded: LoadedPoints['columns']): ChunkColumns {
   const cols = c.columns ?? loaded.get(c.id);
   if (!cols) throw new Error(`range read: the points of chunk ${c.id} were not loaded`);
   return cols;
@@ -84,7 +88,7 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
   chunks.forEach((c, i) => {
     const t = tables[i];
     if (!t) {
-      if (c.firstX < lo || c.lastX > hi) throw new Error(`range read: edge chunk ${c.id} came without its block tier`);
+      if (!(c.firstX! >= lo && c.lastX! <= hi)) throw new Error(`range read: edge chunk ${c.id} came without its block tier`);
       visit(i, -1, true);
       return;
     }
@@ -101,8 +105,9 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
  * Plans a read of [from, to] of one series from its chunks overlapping the range (x order): every point when they fit the
  * budget, else M4 buckets over the range clamped to the data, built from the summaries of whole chunks or blocks wherever
  * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded.
+ * `listBlocks: false` skips listing those blocks (`neededBlocks`), for a backend that loads points as `finishRange` asks.
  */
-export function planRange(key: string, chunks: ChunkMeta[], range: Range): RangePlan {
+export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
   const plan: RangePlan = {
@@ -119,8 +124,8 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range): Range
     const c = chunks[i]!;
     if (b < 0) {
       total += c.count;
-      dataLo = Math.min(dataLo, c.firstX);
-      dataHi = Math.max(dataHi, c.lastX);
+      dataLo = Math.min(dataLo, c.firstX!);
+      dataHi = Math.max(dataHi, c.lastX!);
       return;
     }
     const t = plan.tables[i]!;
@@ -149,9 +154,9 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range): Range
   const m4 = new M4(dataLo, dataHi, bucketsForBudget(range.budget));
   plan.m4 = m4;
   chunks.forEach((c, i) => {
-    if (!plan.tables[i] && !(c.summary && m4.bucketOf(c.firstX) === m4.bucketOf(c.lastX))) plan.neededTables.push(c.id);
+    if (!plan.tables[i] && !(c.summary && m4.bucketOf(c.firstX!) === m4.bucketOf(c.lastX!))) plan.neededTables.push(c.id);
   });
-  planBlocks(plan, new Set(chunks.map((c) => c.id)));
+  if (opts.listBlocks !== false) planBlocks(plan, new Set(chunks.map((c) => c.id)));
   return plan;
 }
 

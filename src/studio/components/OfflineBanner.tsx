@@ -1,4 +1,4 @@
-import { useLive } from '../live/live-store.js';
+import { useLive } from '../live/react.js';
 import { formatTimestamp } from '../model/format.js';
 import { useOfflineSince } from './use-offline.js';
 

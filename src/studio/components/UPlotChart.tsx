@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { measureText } from '../chart/measure.js';
-import { tooltipPlugin } from '../chart/tooltip.js';
+import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
@@ -39,6 +39,8 @@ interface Props extends ChartSource {
   onFrames?: (frames: ReadonlyMap<string, YAxisFrame>) => void;
   /** Zoomed into a range: read it again at this many points per series. */
   onRefine: (from: number, to: number, budget: number) => void;
+  /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
+  tooltipRows?: (x: number, shown: (key: string) => boolean) => TooltipRow[];
   height?: number;
 }
 
@@ -52,15 +54,15 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 }
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
-export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, height = 240 }: Props) {
+export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const oddRef = useRef<number[][]>([]);
   const isolatedRef = useRef<number[][]>([]);
   const framesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel };
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
@@ -101,7 +103,8 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
-        const { panel: p, series: s, hidden: h } = latest.current;
+        const { panel: p, series: s, hidden: h, tooltipRows: custom } = latest.current;
+        if (custom) return { title: formatX(x, p.xUnits), rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
         const rows = readout(p.lines, s, framesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
           .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useLive } from '../live/live-store.js';
+import { useLive } from '../live/react.js';
 import { useOfflineSince } from './use-offline.js';
 
 /** The current time, refreshed every `ms` while `active` (durations of running executions tick). */

@@ -1,4 +1,4 @@
-import { useLive } from '../live/live-store.js';
+import { useLive } from '../live/react.js';
 
 /** When the live stream was lost (ms); one module-level record, so every component agrees on the moment. */
 let lostAt: number | null = null;

@@ -153,6 +153,7 @@ export function chartOptions({
           scale: line.scale,
           stroke: color,
           width: 1.5,
+          ...(line.dash && { dash: line.dash }),
           show: !hidden?.has(line.key),
           points: {
             show: (u, si) => pointsVisible(u, si),
