@@ -45,14 +45,14 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks. */
+/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table. */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
-async function compareBenches(dir: string): Promise<void> {
+async function compareBenches(dir: string, listOnly = false): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     await runCompareBenches(browser, {
-      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
+      db: join(dir, 'compare.db'), runs: listOnly ? 0 : 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
     });
   } finally {
     await browser.close();
@@ -116,7 +116,7 @@ async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<ty
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
-  if (only === 'compare') return compareBenches(dir);
+  if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const bigId = streamingOnly ? null : await seedBigExecution(db, 20, 1_000_000);
