@@ -88,6 +88,7 @@ export class OtlpReceiver {
     } catch (err) {
       if (err instanceof ValidationError) this.fail(res, proto, err.status, INVALID_ARGUMENT, err.message, req);
       else if (err instanceof OtlpShapeError) this.fail(res, proto, 400, INVALID_ARGUMENT, `not an OTLP metrics export request: ${err.message}`, req);
+      else if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') res.destroy(); // the client went away
       else {
         console.error('plotline: OTLP request failed', err);
         this.fail(res, proto, 500, UNAVAILABLE, 'internal server error', req);
@@ -140,4 +141,15 @@ export class OtlpReceiver {
     res.writeHead(status, { 'content-type': proto ? PROTOBUF : JSON_TYPE, 'content-length': body.length });
     res.end(body);
   }
+}
+
+/** The handler of the OTLP-only port (`--otlp-port`): `POST /v1/metrics` as on the studio's port, nothing else. */
+export function otlpOnlyHandler(receiver: OtlpReceiver, token: string | null): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/v1/metrics' && req.method === 'POST') return void receiver.handle(req, res, token);
+    const body = JSON.stringify({ error: path === '/v1/metrics' ? `${req.method} is not allowed on /v1/metrics` : `this port takes only POST /v1/metrics (got ${path})` });
+    res.writeHead(path === '/v1/metrics' ? 405 : 404, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
 }
