@@ -36,7 +36,7 @@ function protobuf(message: Record<string, unknown>): Buffer {
 }
 
 async function post(body: Buffer | string, headers: Record<string, string>, url = `${server.url}/v1/metrics`) {
-  const res = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body) });
+  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
