@@ -31,14 +31,13 @@ export function mapExport(req: unknown, cumulative: Cumulative, limits: OtlpLimi
     const service = clean(resource.get('service.name') || 'unknown_service', 200);
     const instance = resource.get('service.instance.id') ?? (resource.has('host.name') ? resource.get('host.name')! + (resource.has('process.pid') ? `:${resource.get('process.pid')}` : '') : '');
     const hostTag = instance === '' ? '' : `host:${clean(instance, STATSD_LIMITS.maxTagLength - 5)}`;
-    list(rm, 'scopeMetrics', rp).forEach((smRaw, s) => {
+    const scopes = list(rm, 'scopeMetrics', rp).map((smRaw, s) => {
       const sp = `${rp}.scopeMetrics[${s}]`;
-      list(obj(smRaw, sp), 'metrics', sp).forEach((mRaw, m) => {
-        const mp = `${sp}.metrics[${m}]`;
-        const metric = obj(mRaw, mp);
-        mapMetric(metric, mp, { service, hostTag }, cumulative, limits, out);
-      });
-    });
+      return list(obj(smRaw, sp), 'metrics', sp).map((mRaw, m) => ({ mp: `${sp}.metrics[${m}]`, metric: obj(mRaw, `${sp}.metrics[${m}]`) }));
+    }).flat();
+    // An app sending both conventions (OTEL_SEMCONV_STABILITY_OPT_IN=http/dup) would count each request twice.
+    const readLegacy = !scopes.some(({ metric }) => metric.name === REQUEST_DURATION);
+    for (const { mp, metric } of scopes) mapMetric(metric, mp, { service, hostTag, readLegacy }, cumulative, limits, out);
   });
   return out;
 }
@@ -76,6 +75,8 @@ class PointError extends Error {}
 interface Where {
   service: string;
   hostTag: string;
+  /** Read `http.server.duration` as the standard duration (not when the standard one is sent too). */
+  readLegacy: boolean;
 }
 
 const DELTA = 1;
@@ -93,7 +94,7 @@ function mapMetric(metric: Record<string, unknown>, mp: string, where: Where, cu
   if (name.length > STATSD_LIMITS.maxNameLength) throw new OtlpShapeError(`${mp}.name`, `must be at most ${STATSD_LIMITS.maxNameLength} characters`);
   const unit = has(metric, 'unit') ? str(metric.unit, `${mp}.unit`) : '';
   let legacy = false;
-  if (name === LEGACY_DURATION) {
+  if (name === LEGACY_DURATION && where.readLegacy) {
     name = REQUEST_DURATION;
     legacy = true;
   }
