@@ -7,6 +7,9 @@ export interface ServeArgs {
   demo: boolean;
   lostAfterMs: number;
   token: string | null;
+  readToken: string | null;
+  publicUrls: string[];
+  allowOrigins: string[];
 }
 
 export class UsageError extends Error {}
@@ -21,7 +24,13 @@ Options:
   --db PATH         SQLite file (default .plotline/plotline.db), or :memory:
   --demo            keep starting simulated executions, so charts move at once
   --lost-after S    seconds of silence before a running execution shows as lost (default 60)
-  --token T         require "Authorization: Bearer T" on ingest (default: PLOTLINE_TOKEN, else none)
+  --token T         require "Authorization: Bearer T" on every API request and the stream; the studio
+                    asks for it once (default: PLOTLINE_TOKEN, else none)
+  --read-token R    a second token that opens reads and the stream only, for sharing (needs --token;
+                    default: PLOTLINE_READ_TOKEN)
+  --public-url URL  a URL the server is reached by through a proxy or a DNS name (repeatable): its host
+                    passes the Host check and its origin may write
+  --allow-origin O  another web origin allowed to send state-changing requests (repeatable)
   -h, --help        show this help
 `;
 
@@ -34,6 +43,7 @@ function value(argv: string[], i: number, flag: string): string {
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ServeArgs {
   const args: ServeArgs = {
     port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null,
+    readToken: env.PLOTLINE_READ_TOKEN || null, publicUrls: [], allowOrigins: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -73,10 +83,34 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
       }
       case '--token':
         args.token = take();
+        if (args.token.length === 0) throw new UsageError('--token must not be empty');
+        break;
+      case '--read-token':
+        args.readToken = take();
+        if (args.readToken.length === 0) throw new UsageError('--read-token must not be empty');
+        break;
+      case '--public-url':
+        args.publicUrls.push(httpUrl(take(), flag));
+        break;
+      case '--allow-origin':
+        args.allowOrigins.push(httpUrl(take(), flag));
         break;
       default:
         throw new UsageError(`unknown option "${raw}"`);
     }
   }
+  if (args.readToken !== null && args.token === null) throw new UsageError('--read-token needs --token (the token that opens writes)');
+  if (args.readToken !== null && args.readToken === args.token) throw new UsageError('--read-token must differ from --token');
   return args;
+}
+
+function httpUrl(v: string, flag: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`${flag} must be an http:// or https:// URL (got "${v}")`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL (got "${v}")`);
+  return u.origin;
 }

@@ -7,7 +7,10 @@ async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token });
+    server = await startServer({
+      port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, readToken: args.readToken,
+      publicUrls: args.publicUrls, allowOrigins: args.allowOrigins,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
@@ -15,6 +18,20 @@ async function serve(argv: string[]): Promise<void> {
   }
   const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
   console.log(`Plotline studio: ${server.url}/`);
+  const wildcard = args.host === '0.0.0.0' || args.host === '::';
+  if (wildcard) {
+    console.log(`Reachable at: ${server.urls.map((u) => `${u}/`).join('  ')}`);
+    if (!args.token) {
+      console.warn([
+        '',
+        '!!! WARNING: Plotline is listening on every network interface WITHOUT A TOKEN.',
+        '!!! Anyone who can reach the addresses above can read and write all your metrics.',
+        '!!! Restart with --token <secret> (and --read-token <secret> to share read-only), or --host 127.0.0.1.',
+        '',
+      ].join('\n'));
+    }
+  }
+  if (args.token) console.log(`Token: required on every API request${args.readToken ? ' (the read token opens reads only)' : ''}; the studio asks for it once.`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
   console.log(`Store: ${args.db === ':memory:' ? 'in memory (nothing is kept after exit)' : args.db}`);
   let stopping = false;

@@ -13,4 +13,14 @@ export const LIMITS = {
   maxBatchIdLength: 100,
   /** History reads: the largest point budget a client may ask for. */
   maxBudget: 100_000,
+  /** History reads without a budget get this one (full resolution only through the export). */
+  defaultBudget: 2_000,
+  /** Distinct series keys one history read may ask for (repeated keys count once). */
+  maxKeysPerRead: 256,
+  /** keys × budget of one history read. */
+  maxPointsPerRead: 1_000_000,
+  /** Summary operations in one batch (all executions together). */
+  maxSummaryOpsPerBatch: 10_000,
+  /** An execution's whole summary as JSON (UTF-8 bytes). */
+  maxSummaryBytes: 1024 * 1024,
 } as const;

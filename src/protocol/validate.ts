@@ -7,13 +7,50 @@ import {
   type AcceptedBatch, type MetricDef, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
-/** Bad input: names the offending field (`path`) and the rule it broke. */
+/** Bad input: names the offending field (`path`) and the rule it broke. Values quoted in either are cut to ~100 characters. */
 export class ValidationError extends Error {
-  constructor(readonly path: string, readonly rule: string, readonly status = 400) {
-    super(path ? `${path}: ${rule}` : rule);
+  readonly path: string;
+  readonly rule: string;
+  constructor(path: string, rule: string, readonly status = 400) {
+    const p = clipQuotes(path);
+    const r = clipQuotes(rule);
+    super(p ? `${p}: ${r}` : r);
+    this.path = p;
+    this.rule = r;
     this.name = 'ValidationError';
   }
 }
+
+const QUOTE_MAX = 100;
+
+/** A value quoted for an error message, cut to about 100 characters (a 1 MB key must not come back as a 2 MB error). */
+export function quote(v: string): string {
+  return JSON.stringify(v.length > QUOTE_MAX ? `${v.slice(0, QUOTE_MAX)}…` : v);
+}
+
+/** Cuts every quoted run in a message to ~100 characters, and the whole to 1,000, wherever the message was built. */
+function clipQuotes(s: string): string {
+  if (s.length <= 2 * QUOTE_MAX) return s;
+  const clipped = s.replace(/"([^"]{100})[^"]+"/g, '"$1…"');
+  return clipped.length > 1000 ? `${clipped.slice(0, 1000)}…` : clipped;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes UTF-8 text of a JSON body or a binary batch's header: one rule for both. A leading byte-order mark is skipped
+ * (RFC 8259 lets a parser ignore it); bytes that are not UTF-8 are refused rather than replaced with U+FFFD.
+ */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError(path, 'must be valid UTF-8 text');
+  }
+}
+
+/** A lone UTF-16 surrogate (the `u` flag makes a well-formed pair one code point, which this does not match). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 // eslint-disable-next-line no-control-regex
@@ -44,6 +81,7 @@ function text(v: unknown, path: string, max: number, opts: { empty?: boolean } =
   if (typeof v !== 'string') fail(path, 'must be a string');
   if (!opts.empty && v.length === 0) fail(path, 'must not be empty');
   if (v.length > max) fail(path, `must be at most ${max} characters (got ${v.length})`);
+  if (LONE_SURROGATE.test(v)) fail(path, 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, which cannot be stored as UTF-8)');
   return v;
 }
 
@@ -66,6 +104,7 @@ export function metricKeyProblem(key: string): string | null {
   if (key.length === 0) return 'must not be empty';
   if (key.length > LIMITS.maxKeyLength) return `must be at most ${LIMITS.maxKeyLength} characters (got ${key.length})`;
   if (CONTROL.test(key)) return 'must not contain control characters';
+  if (LONE_SURROGATE.test(key)) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, which cannot be stored as UTF-8)';
   if (key.trim() !== key) return 'must not start or end with whitespace';
   if (key.startsWith('@')) return 'must not start with "@" (reserved)';
   return null;
@@ -125,7 +164,9 @@ function validateLabels(v: unknown, path: string): Labels {
   if (entries.length > LIMITS.maxLabels) fail(path, `must have at most ${LIMITS.maxLabels} labels`);
   const labels: Labels = {};
   for (const [k, value] of entries) {
-    text(k, `${path} key "${k}"`, LIMITS.maxLabelLength);
+    text(k, `${path} key ${quote(k)}`, LIMITS.maxLabelLength);
+    // JSON.parse makes "__proto__" an own key, but assigning it would set the prototype: the label would vanish.
+    if (k === '__proto__') fail(join(path, k), 'is not allowed as a label name');
     labels[k] = text(value, join(path, k), LIMITS.maxLabelLength, { empty: true });
   }
   return labels;
