@@ -22,7 +22,8 @@ export interface AccessPolicy {
   origins: ReadonlySet<string>;
 }
 
-export type Access = 'write' | 'read' | 'public';
+/** What a route needs: the token (`write`), either token or the session cookie (`read`, safe methods only), either token in the header (`session`), nothing (`public`). */
+export type Access = 'write' | 'read' | 'session' | 'public';
 
 export const SESSION_PATH = '/api/session';
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1', '[::1]'];
@@ -137,9 +138,10 @@ export function checkAccess(policy: AccessPolicy, req: AccessRequest, access: Ac
   const auth = first(req.headers.authorization);
   const bearer = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
   if (bearer !== undefined && sameSecret(bearer, policy.token)) return;
-  const reading = access === 'read' && SAFE_METHODS.has(req.method);
+  const reading = (access === 'read' && SAFE_METHODS.has(req.method)) || access === 'session';
   if (reading) {
     if (bearer !== undefined && policy.readToken !== null && sameSecret(bearer, policy.readToken)) return;
+    if (access === 'session') throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token or read token', 401);
     const session = cookie(req.headers, sessionCookieName(req.port));
     if (session !== undefined && (sameSecret(session, sessionValue(policy.token))
       || (policy.readToken !== null && sameSecret(session, sessionValue(policy.readToken))))) return;

@@ -40,7 +40,7 @@ const JSON_TYPE = 'application/json';
 const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest$/, access: 'write', bodyTypes: [JSON_TYPE, BINARY_BATCH_TYPE], handler: postIngest },
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, access: 'write', bodyTypes: [JSON_TYPE], handler: (ctx, req, res, url) => postCogWebhook(ctx, req, res, url) },
-  { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'read', handler: postSession },
+  { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
   { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
