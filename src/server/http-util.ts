@@ -87,9 +87,10 @@ export function readBody(req: IncomingMessage, opts: BodyOptions): Promise<Buffe
       stop(null);
       resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
     });
-    req.on('error', (e) => {
+    req.on('error', () => {
       stop(null);
-      reject(e);
+      // The client went away mid-body (aborted, reset): nothing to log, nobody to answer.
+      reject(new ValidationError('body', `the connection closed before the body was complete (${size} bytes received)`));
     });
   });
 }
