@@ -12,7 +12,7 @@ export const LIMITS = {
   maxErrorLength: 10_000,
   maxBatchIdLength: 100,
   /** History reads: the largest point budget a client may ask for. */
-  maxBudget: 100_000,
+  maxBudget: 50_000,
   /** History reads without a budget get this one (full resolution only through the export). */
   defaultBudget: 2_000,
   /** Distinct series keys one history read may ask for (repeated keys count once). */

@@ -1,4 +1,5 @@
-import type { ApiError, ExecutionDetail, ExecutionList, ExecutionStatus, SeriesResponse } from '../../protocol/index.js';
+import { LIMITS, type ApiError, type ExecutionDetail, type ExecutionList, type ExecutionStatus, type SeriesResponse } from '../../protocol/index.js';
+import { authHeaders, reportUnauthorized } from './auth.js';
 
 /** REST reads of the Plotline server (same origin; `npm run dev` proxies /api). */
 
@@ -9,7 +10,8 @@ export class ApiRequestError extends Error {
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json' } });
+  const res = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json', ...authHeaders() } });
+  if (res.status === 401) reportUnauthorized();
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {
@@ -52,7 +54,19 @@ export interface SeriesQuery {
   budget?: number;
 }
 
-export function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+/** Reads series history; many keys are read in several requests, within the server's keys and points per request. */
+export async function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+  const budget = query.budget === undefined ? LIMITS.defaultBudget : Math.min(LIMITS.maxBudget, Math.max(4, Math.round(query.budget)));
+  const perRequest = Math.max(1, Math.min(LIMITS.maxKeysPerRead, Math.floor(LIMITS.maxPointsPerRead / budget)));
+  if (query.keys.length <= perRequest) return getSeriesOnce(id, { ...query, budget }, signal);
+  const parts: Array<Promise<SeriesResponse>> = [];
+  for (let i = 0; i < query.keys.length; i += perRequest) {
+    parts.push(getSeriesOnce(id, { ...query, keys: query.keys.slice(i, i + perRequest), budget }, signal));
+  }
+  return { series: (await Promise.all(parts)).flatMap((r) => r.series) };
+}
+
+function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
   const p = new URLSearchParams();
   for (const k of query.keys) p.append('key', k);
   if (query.from !== undefined) p.set('from', String(query.from));
