@@ -1,33 +1,43 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { formatEventId, parseEventId, type StreamEvent } from '../protocol/index.js';
-import { estimatedFrameBytes, toWireEvent, type HubEvent } from './hub-event.js';
+import { formatEventId, parseEventId, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
+import { toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
   /** Events kept for replay on reconnect. */
   ringEvents?: number;
-  /** Bytes of all kept events; the oldest are forgotten first. */
+  /**
+   * Bytes of all kept events (their real size: copied columns, or the encoded frame); the oldest are forgotten first. This is
+   * also the memory cap across followers: a follower is a position in the ring, so one that falls off its start is resynced.
+   */
   ringBytes?: number;
-  /** Bytes a connection may have queued in its socket before it is told to resync instead. */
+  /** Bytes a connection may have queued in its socket; beyond it the connection waits for `drain` and catches up from the ring. */
   maxQueuedBytes?: number;
+  /** Points in one `points` frame; a larger event is split into several frames (each its own event id). */
+  maxPointsPerFrame?: number;
   keepAliveMs?: number;
 }
 
 interface Stored {
   seq: number;
   executionId: string | null;
-  /** Built when first sent: points nobody follows are never turned into JSON. */
-  frame: string | null;
-  /** Until then, the event itself. */
+  /** Encoded once, when first sent, and shared by every connection (points nobody follows are never encoded). */
+  frame: Buffer | null;
+  /** Until then, the event itself (points in columns copied to their exact size: no view keeps a request body alive). */
   event: HubEvent | null;
+  /** Real bytes held: the columns' bytes, then the frame's. */
   bytes: number;
+  /** Still counted in the ring's bytes. */
+  inRing: boolean;
 }
 
 interface Connection {
   res: ServerResponse;
   follow: Set<string>;
-  /** The socket was too far behind: events are skipped until it drains, then it gets a `resync`. */
-  lagging: boolean;
+  /** Position in the ring: the highest sequence number handled for this connection (sent, or not followed). */
+  lastSeq: number;
+  /** Its socket holds `maxQueuedBytes`: it catches up from the ring on `drain`. */
+  waiting: boolean;
 }
 
 function executionIdOf(event: HubEvent): string | null {
@@ -45,10 +55,44 @@ function frame(event: StreamEvent, id: string | null): string {
   return `${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
 }
 
+/** Splits a points event into events of at most `max` points, each series' columns copied to exactly what it keeps. */
+export function splitPoints(event: Extract<HubEvent, { type: 'points' }>, max: number): Array<Extract<HubEvent, { type: 'points' }>> {
+  const out: Array<Extract<HubEvent, { type: 'points' }>> = [];
+  let series: SeriesColumns[] = [];
+  let room = max;
+  for (const s of event.series) {
+    for (let at = 0; at < s.x.length;) {
+      const n = Math.min(room, s.x.length - at);
+      series.push({ key: s.key, x: s.x.slice(at, at + n), y: s.y.slice(at, at + n) });
+      at += n;
+      room -= n;
+      if (room === 0) {
+        out.push({ ...event, series });
+        series = [];
+        room = max;
+      }
+    }
+  }
+  if (series.length > 0 || out.length === 0) out.push({ ...event, series });
+  return out;
+}
+
+function columnBytes(event: HubEvent): number {
+  if (event.type !== 'points') return 0;
+  return event.series.reduce((sum, s) => sum + s.x.byteLength + s.y.byteLength + 2 * s.key.length + 64, 64);
+}
+
 /**
  * Fans stream events out to SSE connections. Every event gets a sequence number within this server's epoch; a bounded ring of
  * recent events lets a reconnecting client resume exactly after its Last-Event-ID. A client that cannot be resumed (new epoch
  * after a restart, or older than the ring) or whose socket backs up is sent `resync` and refetches history instead.
+ *
+ * Memory: each event is encoded once into a Buffer that all followers share (a socket queues a reference, not a copy). A
+ * connection is a position in the ring: it is sent events while its socket holds less than `maxQueuedBytes` and catches up on
+ * `drain`, so a paused follower holds nothing but its position; the ring's byte cap bounds the memory of all followers
+ * together, and the slowest, whose position falls off the ring, are resynced first. Large point events are split into
+ * frames of at most `maxPointsPerFrame` points. Publishing never waits for a follower: frames are written after the
+ * publisher's turn.
  */
 export class StreamHub {
   readonly epoch = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -56,14 +100,17 @@ export class StreamHub {
   private ring: Stored[] = [];
   private ringStart = 0;
   private ringBytes = 0;
+  private flushScheduled = false;
   private readonly connections = new Set<Connection>();
   private readonly opts: Required<StreamHubOptions>;
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(opts: StreamHubOptions = {}) {
-    this.opts = { ringEvents: 20_000, ringBytes: 16 * 1024 * 1024, maxQueuedBytes: 8 * 1024 * 1024, keepAliveMs: 15_000, ...opts };
+    this.opts = {
+      ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 1024 * 1024, maxPointsPerFrame: 20_000, keepAliveMs: 15_000, ...opts,
+    };
     this.keepAlive = setInterval(() => {
-      for (const c of this.connections) if (!c.lagging) c.res.write(': keep-alive\n\n');
+      for (const c of this.connections) if (!c.waiting) c.res.write(': keep-alive\n\n');
     }, this.opts.keepAliveMs);
     this.keepAlive.unref();
   }
@@ -72,13 +119,42 @@ export class StreamHub {
     return this.connections.size;
   }
 
+  /** Bytes the ring holds (real sizes), for tests and the benchmark. */
+  get retainedBytes(): number {
+    return this.ringBytes;
+  }
+
+  /**
+   * Bytes of the memory blocks behind what the ring holds (each unencoded column's whole ArrayBuffer, each frame's buffer):
+   * equal to `retainedBytes`' column part when nothing keeps a view into a larger block such as a request body.
+   */
+  get retainedBlockBytes(): number {
+    let sum = 0;
+    for (const s of this.ring) {
+      if (s.frame) sum += s.frame.length;
+      else if (s.event?.type === 'points') for (const c of s.event.series) sum += c.x.buffer.byteLength + c.y.buffer.byteLength;
+    }
+    return sum;
+  }
+
+  /** Bytes queued in all connections' sockets (a shared frame counted once per connection that queued it). */
+  get queuedBytes(): number {
+    let sum = 0;
+    for (const c of this.connections) sum += c.res.writableLength;
+    return sum;
+  }
+
   publish(event: HubEvent): void {
-    const seq = ++this.seq;
-    const stored: Stored = { seq, executionId: executionIdOf(event), frame: null, event, bytes: 0 };
-    if (event.type === 'points') stored.bytes = estimatedFrameBytes(event);
-    else stored.bytes = this.frameOf(stored).length;
-    this.remember(stored);
-    for (const c of this.connections) this.deliver(c, stored);
+    const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
+    for (const part of parts) {
+      const stored: Stored = { seq: ++this.seq, executionId: executionIdOf(part), frame: null, event: part, bytes: columnBytes(part), inRing: false };
+      if (part.type !== 'points') this.encode(stored);
+      this.remember(stored);
+    }
+    if (this.connections.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
@@ -90,7 +166,7 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), lagging: false };
+    const conn: Connection = { res, follow: new Set(follow), lastSeq: this.seq, waiting: false };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
@@ -100,7 +176,7 @@ export class StreamHub {
     } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1 && last.seq <= this.seq) {
       // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it.
       res.write(frame(hello, null));
-      for (let i = Math.max(0, last.seq + 1 - this.ringStart); i < this.ring.length; i++) this.deliver(conn, this.ring[i]!);
+      conn.lastSeq = last.seq;
     } else {
       res.write(frame(hello, null));
       const reason = last.epoch === this.epoch ? 'too far behind to replay' : 'the server restarted';
@@ -111,10 +187,10 @@ export class StreamHub {
     res.on('close', detach);
     res.on('error', detach);
     res.on('drain', () => {
-      if (!conn.lagging) return;
-      conn.lagging = false;
-      res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
+      conn.waiting = false;
+      this.pump(conn);
     });
+    this.pump(conn);
   }
 
   close(): void {
@@ -123,17 +199,33 @@ export class StreamHub {
     this.connections.clear();
   }
 
-  private deliver(c: Connection, stored: Stored): void {
-    if (c.lagging) return;
-    if (stored.executionId !== null && !c.follow.has(stored.executionId)) return;
-    c.res.write(this.frameOf(stored));
-    if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const c of this.connections) this.pump(c);
   }
 
-  private frameOf(stored: Stored): string {
+  /** Sends a connection what it has not had yet, from the ring, until its socket is full; resync when its position is gone. */
+  private pump(c: Connection): void {
+    while (!c.waiting && c.lastSeq < this.seq && !c.res.destroyed) {
+      if (c.lastSeq + 1 < this.ringStart) {
+        c.lastSeq = this.seq;
+        c.res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
+        return;
+      }
+      const stored = this.ring[c.lastSeq + 1 - this.ringStart]!;
+      c.lastSeq = stored.seq;
+      if (stored.executionId !== null && !c.follow.has(stored.executionId)) continue;
+      c.res.write(this.encode(stored));
+      if (c.res.writableLength >= this.opts.maxQueuedBytes) c.waiting = true;
+    }
+  }
+
+  private encode(stored: Stored): Buffer {
     if (stored.frame === null) {
-      stored.frame = frame(toWireEvent(stored.event!), formatEventId(this.epoch, stored.seq));
+      stored.frame = Buffer.from(frame(toWireEvent(stored.event!), formatEventId(this.epoch, stored.seq)));
       stored.event = null;
+      if (stored.inRing) this.ringBytes += stored.frame.length - stored.bytes;
+      stored.bytes = stored.frame.length;
     }
     return stored.frame;
   }
@@ -141,12 +233,14 @@ export class StreamHub {
   private remember(stored: Stored): void {
     if (this.ring.length === 0) this.ringStart = stored.seq;
     this.ring.push(stored);
+    stored.inRing = true;
     this.ringBytes += stored.bytes;
     // Trim in bulk, with some slack, so trimming stays amortised O(1) per event.
     if (this.ring.length <= this.opts.ringEvents + 1024 && this.ringBytes <= this.opts.ringBytes) return;
     let drop = 0;
     while (this.ring.length - drop > 1 && (this.ring.length - drop > this.opts.ringEvents || this.ringBytes > this.opts.ringBytes * 0.9)) {
       this.ringBytes -= this.ring[drop]!.bytes;
+      this.ring[drop]!.inRing = false;
       drop++;
     }
     this.ring = this.ring.slice(drop);
