@@ -19,7 +19,7 @@ function openStream(url: string, follow: string): Promise<IncomingMessage> {
   return new Promise((resolve) => {
     const req = request(`${url}/api/stream?follow=${follow}`, resolve);
     req.end();
-    cleanups.push(() => req.destroy());
+    cleanups.push(() => { req.destroy(); });
   });
 }
 
