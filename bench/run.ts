@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const perSeries = quick ? 20_000 : 100_000;
   const pairs: Array<{ bare: number; sdk: number; bytesPerPoint: number }> = [];
   for (let i = 0; i < 3; i++) {
-    const bare = bareWritePointsPerSecond(perSeries);
+    const bare = await bareWritePointsPerSecond(perSeries);
     const sdk = await ingestThroughSdk(100, perSeries);
     pairs.push({ bare, sdk: sdk.pointsPerSecond, bytesPerPoint: sdk.bytesPerPoint });
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AcceptedBatch, SeriesColumns } from '../src/protocol/index.js';
+import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore, type Store } from '../src/server/store/index.js';
 import { machineLine, median, report } from './machine.js';
 import { seriesValue, trendAt } from './points.js';
@@ -23,13 +24,13 @@ function dirBytes(dir: string): number {
 }
 
 /** A fresh file store in its own temp directory; `finish` closes it (compaction, checkpoint) and returns bytes on disk. */
-function tempStore(): { store: Store; finish: () => number } {
+async function tempStore(): Promise<{ store: Store; finish: () => Promise<number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-store-bench-'));
-  const store = openStore(join(dir, 'bench.db'), { backgroundCompaction: false });
+  const store = await openStore(join(dir, 'bench.db'));
   return {
     store,
-    finish: () => {
-      store.close();
+    finish: async () => {
+      await store.close();
       const bytes = dirBytes(dir);
       rmSync(dir, { recursive: true, force: true });
       return bytes;
@@ -41,9 +42,11 @@ function tempStore(): { store: Store; finish: () => number } {
  * Writes `series` × `perSeries` points in batches of `perBatch` points per series (every series in every batch, as the
  * SDK flushes). `xOf(i)` is the x of the i-th point. Returns points/s of applyBatch and bytes per point after close.
  */
-function writeSeries(series: number, perSeries: number, perBatch: number, xOf: (i: number) => number): { pointsPerSecond: number; bytesPerPoint: number } {
-  const { store, finish } = tempStore();
-  store.applyBatch({ executions: [{ id: 'bench', start: { name: 'bench' } }] }, Date.now());
+async function writeSeries(
+  series: number, perSeries: number, perBatch: number, xOf: (i: number) => number,
+): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+  const { store, finish } = await tempStore();
+  await applyBatch(store, { executions: [{ id: 'bench', start: { name: 'bench' } }] }, Date.now());
   let ms = 0;
   for (let from = 0, n = 0; from < perSeries; from += perBatch, n++) {
     const to = Math.min(perSeries, from + perBatch);
@@ -60,50 +63,50 @@ function writeSeries(series: number, perSeries: number, perBatch: number, xOf: (
     // Columns, as the store takes them from a decoded binary batch: the bare write pays no conversion.
     const batch: AcceptedBatch = { batchId: `b${n}`, executions: [{ id: 'bench', points }] };
     const t0 = performance.now();
-    store.applyBatch(batch, Date.now());
+    await applyBatch(store, batch, Date.now());
     ms += performance.now() - t0;
   }
   const total = series * perSeries;
-  return { pointsPerSecond: total / (ms / 1000), bytesPerPoint: finish() / total };
+  return { pointsPerSecond: total / (ms / 1000), bytesPerPoint: (await finish()) / total };
 }
 
 /** The bare in-process write the ingest benchmark compares with: 100 series, 5,000 points per series per batch, file DB. */
-export function bareWritePointsPerSecond(perSeries: number): number {
-  return writeSeries(100, perSeries, 5000, (i) => i).pointsPerSecond;
+export async function bareWritePointsPerSecond(perSeries: number): Promise<number> {
+  return (await writeSeries(100, perSeries, 5000, (i) => i)).pointsPerSecond;
 }
 
 /** Read time of one long series (random walk with one spike): whole range at budget 2000, and a 1% zoom. */
-function readLongSeries(points: number): Figures {
-  const { store, finish } = tempStore();
-  store.applyBatch({ executions: [{ id: 'long', start: { name: 'long' } }] }, Date.now());
+async function readLongSeries(points: number): Promise<Figures> {
+  const { store, finish } = await tempStore();
+  await applyBatch(store, { executions: [{ id: 'long', start: { name: 'long' } }] }, Date.now());
   const spikeAt = Math.floor(points * 0.637);
   let walk = 0;
   const perBatch = 100_000;
   for (let from = 0; from < points; from += perBatch) {
     const to = Math.min(points, from + perBatch);
-    const x: number[] = [];
-    const y: number[] = [];
+    const x = new Float64Array(to - from);
+    const y = new Float64Array(to - from);
     for (let i = from; i < to; i++) {
       walk += Math.random() - 0.5;
-      x.push(i);
-      y.push(i === spikeAt ? 1e6 : walk);
+      x[i - from] = i;
+      y[i - from] = i === spikeAt ? 1e6 : walk;
     }
-    store.applyBatch({ executions: [{ id: 'long', points: [{ key: 'walk', x, y }] }] }, Date.now());
+    await applyBatch(store, { executions: [{ id: 'long', points: [{ key: 'walk', x, y }] }] }, Date.now());
   }
-  const timeRead = (from?: number, to?: number) => {
+  const timeRead = async (from?: number, to?: number) => {
     const times: number[] = [];
     let spikeKept = false;
     for (let r = 0; r < 5; r++) {
       const t0 = performance.now();
-      const [data] = store.readSeries('long', ['walk'], { from, to, budget: 2000 });
+      const [data] = await store.readSeries('long', ['walk'], { from, to, budget: 2000 });
       times.push(performance.now() - t0);
       spikeKept = data!.y.includes(1e6);
     }
     return { ms: median(times), spikeKept };
   };
-  const whole = timeRead();
-  const zoom = timeRead(points * 0.63, points * 0.64);
-  finish();
+  const whole = await timeRead();
+  const zoom = await timeRead(points * 0.63, points * 0.64);
+  await finish();
   return {
     [`read ${points.toLocaleString('en-US')} pts, budget 2000: median ms`]: whole.ms,
     'read 1% zoom, budget 2000: median ms': zoom.ms,
@@ -113,10 +116,10 @@ function readLongSeries(points: number): Figures {
 
 export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Figures> {
   const perSeries = opts.quick ? 20_000 : 100_000;
-  const bulk = writeSeries(100, perSeries, 5000, (i) => i);
-  const live = writeSeries(20, opts.quick ? 5000 : 20_000, 10, (i) => i);
+  const bulk = await writeSeries(100, perSeries, 5000, (i) => i);
+  const live = await writeSeries(20, opts.quick ? 5000 : 20_000, 10, (i) => i);
   // Seconds since the start at ms resolution, jittered: not evenly spaced.
-  const irregular = writeSeries(20, opts.quick ? 20_000 : 100_000, 5000, (i) => (i * 100 + (i % 7)) / 1000);
+  const irregular = await writeSeries(20, opts.quick ? 20_000 : 100_000, 5000, (i) => (i * 100 + (i % 7)) / 1000);
   return {
     machine: machineLine(),
     'points/s (100 series × 5k-point batches)': bulk.pointsPerSecond,
@@ -124,7 +127,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Figur
     'bytes/point after compaction (10-point live batches)': live.bytesPerPoint,
     'bytes/point after compaction (irregular ms x)': irregular.bytesPerPoint,
     'points/s with 10-point live batches': live.pointsPerSecond,
-    ...readLongSeries(opts.quick ? 2_000_000 : 10_000_000),
+    ...await readLongSeries(opts.quick ? 2_000_000 : 10_000_000),
   };
 }
 

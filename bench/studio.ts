@@ -9,6 +9,7 @@ import { chromium, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
@@ -22,21 +23,20 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
 
 /** Writes a finished execution straight into a store file: 20 series in 4 groups, 1M points each. */
-function seedBigExecution(dbPath: string, series: number, points: number): string {
-  const store = openStore(dbPath, { backgroundCompaction: false });
+async function seedBigExecution(dbPath: string, series: number, points: number): Promise<string> {
+  const store = await openStore(dbPath);
   const id = 'bench-big';
   const definitions = Array.from({ length: series }, (_, i) => ({ key: `series_${i}`, group: { name: `group_${i % 4}`, units: 'step' } }));
-  store.applyBatch({ executions: [{ id, start: { name: 'bench: 20 × 1M points', startedAt: Date.now() - 3_600_000 }, definitions }] }, Date.now());
+  await applyBatch(store, { executions: [{ id, start: { name: 'bench: 20 × 1M points', startedAt: Date.now() - 3_600_000 }, definitions }] }, Date.now());
   const step = 50_000;
   for (let from = 0; from < points; from += step) {
-    const x = Array.from({ length: step }, (_, i) => from + i);
-    store.applyBatch({
+    const x = Float64Array.from({ length: step }, (_, i) => from + i);
+    await applyBatch(store, {
       executions: [{ id, points: definitions.map((d, s) => ({ key: d.key, x, y: x.map((v) => Math.sin(v / 5000 + s) + (v % 99_991 === 0 ? 5 : 0)) })) }],
     }, Date.now());
   }
-  store.applyBatch({ executions: [{ id, end: { status: 'succeeded' } }] }, Date.now());
-  store.compact?.();
-  store.close();
+  await applyBatch(store, { executions: [{ id, end: { status: 'succeeded' } }] }, Date.now());
+  await store.close();
   return id;
 }
 
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
-  const bigId = seedBigExecution(db, 20, 1_000_000);
+  const bigId = await seedBigExecution(db, 20, 1_000_000);
   console.log(`seeded 20 × 1,000,000 points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const server = await startBenchServer(['--db', db]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });

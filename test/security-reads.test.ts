@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
+import { applyBatch } from '../src/server/ingest/apply.js';
 import { rawRequest } from './helpers/raw-http.js';
 
 const N = 1_000_000;
@@ -16,10 +17,10 @@ describe('reads that would stall everyone', () => {
       x[i] = i;
       y[i] = Math.sin(i / 1000);
     }
-    await server.store.applyBatch({ executions: [{ id: 'e', start: { name: 'e' } }] }, Date.now());
+    await applyBatch(server.store, { executions: [{ id: 'e', start: { name: 'e' } }] }, Date.now());
     for (const key of ['big', 'big2', 'big3']) {
       for (let at = 0; at < N; at += 250_000) {
-        await server.store.applyBatch({ executions: [{ id: 'e', points: [{ key, x: x.subarray(at, at + 250_000), y: y.subarray(at, at + 250_000) }] }] }, Date.now());
+        await applyBatch(server.store, { executions: [{ id: 'e', points: [{ key, x: x.subarray(at, at + 250_000), y: y.subarray(at, at + 250_000) }] }] }, Date.now());
       }
     }
   }, 120_000);

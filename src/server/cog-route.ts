@@ -3,6 +3,7 @@ import { LIMITS, ValidationError } from '../protocol/index.js';
 import type { AppContext } from './app.js';
 import { cogExecutionId, cogPredictionToUpdate, parseCogPrediction } from './cog.js';
 import { readJson, sendJson } from './http-util.js';
+import { commitAndPublish } from './ingest.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
 
@@ -15,9 +16,6 @@ export async function postCogWebhook(ctx: AppContext, req: IncomingMessage, res:
   const executionId = cogExecutionId(prediction.id);
   const existing = (await ctx.store.getExecution(executionId))?.execution ?? null;
   const update = cogPredictionToUpdate(prediction, { model, existing, now });
-  if (update) {
-    const result = await ctx.store.applyBatch({ executions: [update] }, now);
-    for (const event of result.events) ctx.hub.publish(event);
-  }
+  if (update) await commitAndPublish(ctx.store, ctx.hub, { executions: [update] }, now);
   sendJson(res, 200, { ok: true, executionId, applied: update !== null });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   END_STATUSES, LIMITS, summaryKeyProblem, summaryValueProblem, ValidationError,
-  type EndStatus, type Execution, type ExecutionEnd, type ExecutionUpdate, type Labels, type SummaryObject, type SummaryOp, type SummaryValue,
+  type EndStatus, type Execution, type ExecutionEnd, type ExecutionUpdate, type Labels, type SeriesColumns, type SummaryObject, type SummaryOp, type SummaryValue,
 } from '../protocol/index.js';
 import { summaryTypeOf } from '../protocol/summary.js';
 
@@ -195,12 +195,12 @@ const isEnded = (e: Execution) => (END_STATUSES as readonly string[]).includes(e
  * - an execution that has ended is never reopened or changed: a late `processing` delivery yields `{ id }`, which changes nothing
  *   but "last seen" (as does a delivery with nothing new for a running one, which keeps a long prediction from being marked lost).
  */
-export function cogPredictionToUpdate(payload: unknown, opts: CogOptions): ExecutionUpdate {
+export function cogPredictionToUpdate(payload: unknown, opts: CogOptions): ExecutionUpdate<SeriesColumns> {
   const p = parseCogPrediction(payload);
   const id = cogExecutionId(p.id);
   const { existing, now } = opts;
   if (existing && isEnded(existing)) return { id };
-  const update: ExecutionUpdate = { id };
+  const update: ExecutionUpdate<SeriesColumns> = { id };
   const firstSeen = p.started_at ?? p.created_at;
   const startedAt = existing?.startedAt ?? (firstSeen !== undefined ? parseTime(firstSeen) : now);
   if (!existing) update.start = { name: opts.model, labels: cogLabels(p), startedAt };

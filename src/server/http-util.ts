@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeUtf8, ValidationError, type ApiError } from '../protocol/index.js';
+import { DomainError, type DomainErrorKind } from './domain-error.js';
+
+/** The HTTP status of each kind of refusal the store and the ingest rules raise. */
+export const STATUS_OF: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -29,6 +33,11 @@ export function sendError(res: ServerResponse, err: unknown): void {
     if (CLOSE_AFTER.has(err.status)) headers.connection = 'close';
     if (RETRY_AFTER[err.status]) headers['retry-after'] = RETRY_AFTER[err.status]!;
     sendJson(res, err.status, body, headers);
+    return;
+  }
+  if (err instanceof DomainError) {
+    const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
+    sendJson(res, STATUS_OF[err.kind], body);
     return;
   }
   console.error('plotline: internal error', err);

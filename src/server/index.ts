@@ -5,7 +5,7 @@ import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
 import { LIMITS } from '../protocol/index.js';
-import { startLostSweeper } from './lost-sweeper.js';
+import { startBackground } from './background.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
@@ -13,7 +13,7 @@ import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 export interface ServerOptions {
   port?: number;
   host?: string;
-  /** SQLite file path, or ':memory:'. */
+  /** SQLite file path, ':memory:', or a postgres:// URL. */
   db?: string;
   /** An execution that sends nothing for this long without ending is shown as `lost`. */
   lostAfterMs?: number;
@@ -76,7 +76,7 @@ function defaultStudioRoot(): string {
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
-  const store = openStore(opts.db ?? DEFAULT_DB);
+  const store = await openStore(opts.db ?? DEFAULT_DB);
   const hub = new StreamHub(opts.stream);
   const edge = { ...EDGE_DEFAULTS, ...opts.edge };
   const policy = accessPolicy({
@@ -101,11 +101,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       });
     });
   } catch (err) {
-    store.close();
+    await store.close();
     hub.close();
     throw err;
   }
-  const stopSweeper = startLostSweeper(store, hub, opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS);
+  const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS });
   const port = (server.address() as AddressInfo).port;
   ctx.port = port;
   const wildcard = host === '0.0.0.0' || host === '::';
@@ -122,15 +122,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     hub,
     server,
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        stopSweeper();
+      closed ??= (async () => {
+        const stopped = stopBackground();
         hub.close();
-        server.close(() => {
-          store.close();
-          resolve();
-        });
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-      });
+        await Promise.all([stopped, serverClosed]);
+        await store.close();
+      })();
       return closed;
     },
   };

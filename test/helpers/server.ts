@@ -62,8 +62,8 @@ export async function postBody(url: string, body: string | Uint8Array<ArrayBuffe
   return { status: res.status, json };
 }
 
-export async function getJson(url: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(url);
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { headers });
   return { status: res.status, json: await res.json() };
 }
 

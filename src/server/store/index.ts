@@ -1,10 +1,15 @@
-import { SqliteStore, type StoreOptions } from './sqlite-store.js';
+import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
-export type { Store, ApplyResult, ListQuery, RangeQuery } from './store.js';
-export type { StoreOptions } from './sqlite-store.js';
+export type {
+  Store, StoreHandle, ListQuery, RangeQuery, CompactOptions, BatchRequest, BatchState, BatchWrite, CommitResult, ExecutionRecord,
+} from './store.js';
 
-/** Opens (creating it and its directory if needed) the embedded store; ':memory:' for a throwaway one. */
-export function openStore(path: string, opts?: StoreOptions): Store {
-  return new SqliteStore(path, opts);
+/**
+ * Opens the store `--db` names: a SQLite file path (created with its directory when missing), `:memory:` for a throwaway
+ * SQLite store, or a `postgres://` / `postgresql://` URL.
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(url)) throw new Error(`--db ${url}: the PostgreSQL backend is not available yet`);
+  return new SqliteStore(url);
 }

@@ -2,33 +2,24 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  sameDefinition, toColumns, toWireArray, ValidationError,
-  type Execution, type ExecutionDetail, type ExecutionList, type ExecutionUpdate, type IngestBatch, type MetricDef,
-  type SeriesColumns, type SeriesData, type SeriesPoints, type SummaryObject, type WireNumber,
+  toWireArray,
+  type Execution, type ExecutionDetail, type ExecutionList, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
-import type { HubEvent } from '../hub-event.js';
+import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { readRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
-import type { ApplyResult, ListQuery, RangeQuery, Store } from './store.js';
-import { applySummaryOps } from './summary-series.js';
+import type {
+  BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
+  StoreHandle,
+} from './store.js';
 
 /** Largest chunk written; bigger writes are cut. */
-const MAX_CHUNK = 2048;
+export const MAX_CHUNK = 2048;
 /** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
-const SMALL_CHUNK = 512;
-/** The background pass only bothers with series that collected this many small chunks; `compact()` takes them all. */
-const BACKGROUND_MIN_SMALL = 8;
-const BACKGROUND_EVERY_MS = 2000;
-/** Each background pass stops after this long, so ingest is never held up for more than a moment. */
-const BACKGROUND_BUDGET_MS = 50;
-/** Batch ids are remembered this long (a client retries for seconds, not hours). */
-const BATCH_ID_TTL_MS = 3600_000;
-const PRUNE_BATCH_IDS_EVERY = 1000;
-
-const ENDED = new Set<Execution['status']>(['succeeded', 'failed', 'cancelled']);
+export const SMALL_CHUNK = 512;
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
@@ -39,32 +30,35 @@ interface SeriesRow {
   id: number; key: string; count: number; min_x: number; last_x: number; last_y: WireNumber;
 }
 
-export interface StoreOptions {
-  /** Merge small chunks on a timer (default true). */
-  backgroundCompaction?: boolean;
+interface RangeRow {
+  key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
 }
 
-function toExecution(row: ExecutionRow, metricCount: number): Execution {
+function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
-    endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, metricCount, summary: JSON.parse(row.summary) as SummaryObject,
+    endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
   };
 }
 
+/**
+ * The embedded backend (better-sqlite3, synchronous): every method does its work in one go inside one call, so a batch
+ * costs one promise, not one per chunk or point.
+ */
 export class SqliteStore implements Store {
+  readonly handle: StoreHandle;
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
   private readonly listStatements = new Map<string, Database.Statement<unknown[], ExecutionRow>>();
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
-  private readonly timer: NodeJS.Timeout | null;
-  private batchesApplied = 0;
 
-  constructor(path: string, opts: StoreOptions = {}) {
+  constructor(path: string) {
     this.inMemory = path === ':memory:';
     if (!this.inMemory) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    this.handle = { kind: 'sqlite', db: this.db };
     openSchema(this.db, this.inMemory);
     const db = this.db;
     this.sql = {
@@ -75,24 +69,34 @@ export class SqliteStore implements Store {
       insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
         VALUES (@id, @name, @name_lower, @labels, @status, @started_at, @ended_at, @last_seen_at, @error, @summary)`),
       updateExecution: db.prepare(`UPDATE executions SET status = @status, ended_at = @ended_at, last_seen_at = @last_seen_at,
-        error = @error, summary = @summary WHERE id = @id`),
+        error = @error WHERE id = @id`),
+      updateSummary: db.prepare<[string, string]>('UPDATE executions SET summary = ? WHERE id = ?'),
       definitions: db.prepare<[string], { def: string }>('SELECT def FROM definitions WHERE execution_id = ? ORDER BY rowid'),
       definition: db.prepare<[string, string], { def: string }>('SELECT def FROM definitions WHERE execution_id = ? AND key = ?'),
       addDefinition: db.prepare<[string, string, string]>('INSERT INTO definitions (execution_id, key, def) VALUES (?, ?, ?)'),
       // Derived `@summary.*` series are drawn but are not metrics of their own.
       metricCount: db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT key FROM definitions WHERE execution_id = ?
         UNION SELECT key FROM series WHERE execution_id = ? AND key NOT LIKE '@%')`),
-      series: db.prepare<[string, string], SeriesRow>('SELECT * FROM series WHERE execution_id = ? AND key = ?'),
+      lastX: db.prepare<[string, string], { last_x: number }>('SELECT last_x FROM series WHERE execution_id = ? AND key = ?'),
       seriesOf: db.prepare<[string], SeriesRow>('SELECT * FROM series WHERE execution_id = ? ORDER BY id'),
-      addSeries: db.prepare<[string, string, number, number, number, WireNumber]>(
-        'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?)'),
-      growSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE id = ?'),
+      addSeries: db.prepare<[string, string, number, number, number, WireNumber], { id: number }>(
+        'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?) RETURNING id'),
+      growSeries: db.prepare<[number, number, WireNumber, string, string], { id: number }>(
+        'UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE execution_id = ? AND key = ? RETURNING id'),
       addChunk: db.prepare<[number, number, number, number, Buffer]>(
         'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
-      chunksInRange: db.prepare<[number, number, number], ChunkMeta>(
-        'SELECT id, count, blocks FROM chunks WHERE series_id = ? AND last_x >= ? AND first_x <= ? ORDER BY last_x'),
-      chunkColumns: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
+      // The plan of a range read: block tiers of every chunk in range, and the points of the edge chunks (which counting needs).
+      rangeChunks: db.prepare<{ execution: string; keys: string; lo: number; hi: number }, RangeRow>(`
+        SELECT s.key AS key, c.id AS id, c.count AS count, c.blocks AS blocks,
+          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT xs FROM chunk_points WHERE chunk_id = c.id) END AS xs,
+          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT ys FROM chunk_points WHERE chunk_id = c.id) END AS ys
+        FROM series s JOIN chunks c ON c.series_id = s.id
+        WHERE s.execution_id = @execution AND s.key IN (SELECT value FROM json_each(@keys)) AND c.last_x >= @lo AND c.first_x <= @hi
+        ORDER BY s.id, c.last_x`),
+      chunkColumns: db.prepare<[string], ChunkColumns & { id: number }>(
+        'SELECT chunk_id AS id, xs, ys FROM chunk_points WHERE chunk_id IN (SELECT value FROM json_each(?))'),
+      executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
         'SELECT count, xs, ys, blocks FROM chunks JOIN chunk_points ON chunk_id = id WHERE id = ?'),
@@ -105,135 +109,71 @@ export class SqliteStore implements Store {
     };
     // Small chunks left by an earlier process (or a kill before compaction) are merged too.
     for (const r of this.sql.seriesWithSmallChunks.all(SMALL_CHUNK)) this.smallChunks.set(r.series_id, r.n);
-    this.timer = opts.backgroundCompaction === false ? null : setInterval(() => this.compactSome(BACKGROUND_MIN_SMALL, BACKGROUND_BUDGET_MS), BACKGROUND_EVERY_MS);
-    this.timer?.unref();
   }
 
-  applyBatch(batch: IngestBatch<SeriesColumns | SeriesPoints>, now: number): ApplyResult {
+  async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
     const small: number[] = [];
-    const result = this.db.transaction((): ApplyResult => {
-      if (batch.batchId !== undefined) {
-        const seen = this.sql.batch.get(batch.batchId);
-        if (seen) return { duplicate: true, points: seen.points, events: [] };
-      }
-      const events: HubEvent[] = [];
-      let points = 0;
-      batch.executions.forEach((u, i) => {
-        points += this.applyUpdate(u, `executions[${i}]`, now, events, small);
-      });
-      if (batch.batchId !== undefined) this.sql.addBatch.run(batch.batchId, now, points);
-      if (++this.batchesApplied % PRUNE_BATCH_IDS_EVERY === 0) this.sql.pruneBatches.run(now - BATCH_ID_TTL_MS);
-      return { duplicate: false, points, events };
+    const result = this.db.transaction((): CommitResult | null => {
+      const write = decide(this.loadState(request));
+      if (!write) return null;
+      return this.write(write, small);
     })();
     // Only once committed: a rolled-back batch left no chunks to compact.
     for (const id of small) this.smallChunks.set(id, (this.smallChunks.get(id) ?? 0) + 1);
     return result;
   }
 
-  /** Applies one execution's update (start → definitions → points → summary → end); returns the points stored. */
-  private applyUpdate(u: ExecutionUpdate<SeriesColumns | SeriesPoints>, path: string, now: number, events: HubEvent[], small: number[]): number {
-    const row = this.startOrFind(u, path, now);
-    const hasData = !!(u.definitions?.length || u.points?.length || u.summary?.length);
-    if (ENDED.has(row.status)) {
-      if (hasData) {
-        throw new ValidationError(path, `execution has ended (${row.status}): "${u.id}" accepts no more points, definitions or summary values`, 409);
+  private loadState(request: BatchRequest): BatchState {
+    const seen = request.batchId !== undefined ? this.sql.batch.get(request.batchId) ?? null : null;
+    const executions = new Map<string, ExecutionState>();
+    if (seen) return { seen, executions };
+    for (const [id, keys] of request.executions) {
+      const row = this.sql.execution.get(id);
+      const state: ExecutionState = { record: row ? toRecord(row) : null, definitions: new Map(), lastX: new Map() };
+      if (row) {
+        for (const key of keys.definitionKeys) {
+          const d = this.sql.definition.get(id, key);
+          if (d) state.definitions.set(key, JSON.parse(d.def) as MetricDef);
+        }
+        for (const key of keys.seriesKeys) {
+          const s = this.sql.lastX.get(id, key);
+          if (s) state.lastX.set(key, s.last_x);
+        }
       }
-      if (u.end && u.end.status !== row.status) {
-        throw new ValidationError(`${path}.end.status`, `execution has ended as ${row.status} and cannot end again as ${u.end.status}`, 409);
-      }
+      executions.set(id, state);
     }
-    const alreadyEnded = ENDED.has(row.status);
-    if (row.status === 'lost') row.status = 'running';
-    row.last_seen_at = now;
-
-    const newDefinitions = this.addDefinitions(u, path);
-    const streamed: SeriesColumns[] = [];
-    let points = 0;
-    u.points?.forEach((wire, j) => {
-      const p = toColumns(wire);
-      this.appendPoints(u.id, p.key, p.x, p.y, `${path}.points[${j}].x[0]`, small);
-      streamed.push(p);
-      points += p.x.length;
-    });
-
-    let summary: SummaryObject | null = null;
-    if (u.summary?.length) {
-      summary = JSON.parse(row.summary) as SummaryObject;
-      const derived = applySummaryOps(summary, u.summary, `${path}.summary`, (now - row.started_at) / 1000,
-        (key) => this.sql.series.get(u.id, key)?.last_x ?? null);
-      for (const d of derived) {
-        const columns = { key: d.key, x: Float64Array.from(d.x), y: Float64Array.from(d.y) };
-        this.appendPoints(u.id, d.key, columns.x, columns.y, `${path}.summary`, small);
-        streamed.push(columns);
-      }
-    }
-    if (u.end && !alreadyEnded) {
-      row.status = u.end.status;
-      row.ended_at = u.end.endedAt ?? now;
-      row.error = u.end.error ?? null;
-      summary ??= JSON.parse(row.summary) as SummaryObject;
-      // The runtime's figure wins over anything the user recorded under this key (as in Cog). Rounded to the µs so that
-      // ms arithmetic does not show as 1.2344999999.
-      summary.predict_time = Math.round(Math.max(0, row.ended_at - row.started_at) * 1000) / 1e6;
-    }
-    const summaryText = summary === null ? row.summary : JSON.stringify(summary);
-    const summaryChanged = summaryText !== row.summary;
-    row.summary = summaryText;
-    this.sql.updateExecution.run(row);
-
-    events.push({ type: 'execution', execution: this.toExecution(row) });
-    if (newDefinitions.length > 0) events.push({ type: 'definitions', executionId: u.id, definitions: newDefinitions });
-    if (streamed.length > 0) events.push({ type: 'points', executionId: u.id, series: streamed });
-    if (summaryChanged) events.push({ type: 'summary', executionId: u.id, summary: summary! });
-    return points;
+    return { seen: null, executions };
   }
 
-  private startOrFind(u: Pick<ExecutionUpdate, 'id' | 'start'>, path: string, now: number): ExecutionRow {
-    const row = this.sql.execution.get(u.id);
-    if (row) {
-      if (u.start && u.start.name !== row.name) {
-        throw new ValidationError(`${path}.start.name`, `execution "${u.id}" was started as "${row.name}"; its id cannot be reused for "${u.start.name}"`, 409);
+  private write(write: BatchWrite, small: number[]): CommitResult {
+    const metricCounts = new Map<string, number>();
+    for (const w of write.executions) {
+      const r = w.record;
+      const row = { id: r.id, status: r.status, ended_at: r.endedAt, last_seen_at: r.lastSeenAt, error: r.error };
+      if (w.isNew) {
+        this.sql.insertExecution.run({
+          ...row, name: r.name, name_lower: r.name.toLowerCase(), labels: JSON.stringify(r.labels), started_at: r.startedAt,
+          summary: JSON.stringify(r.summary),
+        });
+      } else {
+        this.sql.updateExecution.run(row);
+        if (w.summaryChanged) this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
       }
-      return row;
-    }
-    if (!u.start) throw new ValidationError(`${path}.id`, `unknown execution "${u.id}": the first batch for an execution must carry "start"`, 404);
-    const created: ExecutionRow = {
-      id: u.id, name: u.start.name, labels: JSON.stringify(u.start.labels ?? {}), status: 'running', started_at: u.start.startedAt ?? now,
-      ended_at: null, last_seen_at: now, error: null, summary: '{}',
-    };
-    this.sql.insertExecution.run({ ...created, name_lower: created.name.toLowerCase() });
-    return created;
-  }
-
-  private addDefinitions(u: Pick<ExecutionUpdate, 'id' | 'definitions'>, path: string): MetricDef[] {
-    const added: MetricDef[] = [];
-    u.definitions?.forEach((def, j) => {
-      const existing = this.sql.definition.get(u.id, def.key);
-      if (!existing) {
-        this.sql.addDefinition.run(u.id, def.key, JSON.stringify(def));
-        added.push(def);
-      } else if (!sameDefinition(JSON.parse(existing.def) as MetricDef, def)) {
-        throw new ValidationError(`${path}.definitions[${j}]`,
-          `metric "${def.key}" is already defined differently in this execution (${existing.def}); a key keeps one definition`, 409);
+      for (const def of w.definitions) this.sql.addDefinition.run(r.id, def.key, JSON.stringify(def));
+      for (const a of w.appends) {
+        const lastPart = a.parts[a.parts.length - 1]!;
+        const lastX = lastPart.x[lastPart.x.length - 1]!;
+        const lastY = toWireArray(lastPart.y.subarray(lastPart.y.length - 1))[0]!;
+        const count = a.parts.reduce((n, p) => n + p.x.length, 0);
+        const seriesId = a.isNew
+          ? this.sql.addSeries.get(r.id, a.key, count, a.parts[0]!.x[0]!, lastX, lastY)!.id
+          : this.sql.growSeries.get(count, lastX, lastY, r.id, a.key)!.id;
+        for (const p of a.parts) this.writeChunks(seriesId, p.x, p.y, small);
       }
-    });
-    return added;
-  }
-
-  /** Appends points (x increasing within the array, as validated) after the series' last stored x. */
-  private appendPoints(executionId: string, key: string, x: Float64Array, y: Float64Array, path: string, small: number[]): void {
-    if (x.length === 0) return;
-    const lastY = toWireArray(y.subarray(y.length - 1))[0]!;
-    const s = this.sql.series.get(executionId, key);
-    let seriesId: number;
-    if (s) {
-      if (!(x[0]! > s.last_x)) throw new ValidationError(path, `x must increase: ${x[0]} is not greater than the last stored x ${s.last_x}`, 400);
-      this.sql.growSeries.run(x.length, x[x.length - 1]!, lastY, s.id);
-      seriesId = s.id;
-    } else {
-      seriesId = Number(this.sql.addSeries.run(executionId, key, x.length, x[0]!, x[x.length - 1]!, lastY).lastInsertRowid);
     }
-    this.writeChunks(seriesId, x, y, small);
+    for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
+    if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points);
+    return { metricCounts };
   }
 
   private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
@@ -244,7 +184,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  listExecutions(query: ListQuery): ExecutionList {
+  async listExecutions(query: ListQuery): Promise<ExecutionList> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.status?.length) {
@@ -272,7 +212,7 @@ export class SqliteStore implements Store {
     };
   }
 
-  getExecution(id: string): ExecutionDetail | null {
+  async getExecution(id: string): Promise<ExecutionDetail | null> {
     const row = this.sql.execution.get(id);
     if (!row) return null;
     return {
@@ -282,26 +222,36 @@ export class SqliteStore implements Store {
     };
   }
 
-  readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[] {
-    const read = this.db.transaction(() => keys.map((key) => {
-      const s = this.sql.series.get(executionId, key);
-      const chunks = s ? this.sql.chunksInRange.all(s.id, range.from ?? -Infinity, range.to ?? Infinity) : [];
-      return readRange(key, chunks, (id) => this.sql.chunkColumns.get(id)!, range);
-    }));
-    // One read transaction: every key sees the same snapshot.
-    return read();
+  async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
+    // One read transaction: every key sees the same snapshot. Two queries whatever the number of keys and chunks.
+    return this.db.transaction(() => {
+      if (!this.sql.executionExists.get(executionId)) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
+      const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
+      const rows = this.sql.rangeChunks.all({ execution: executionId, keys: JSON.stringify(keys), lo: range.from ?? -Infinity, hi: range.to ?? Infinity });
+      for (const r of rows) {
+        byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
+      }
+      const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
+      const needed = plans.flatMap((p) => p.needed);
+      const loaded = new Map<number, ChunkColumns>();
+      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) loaded.set(c.id, c);
+      return plans.map((p) => finishRange(p, loaded));
+    })();
   }
 
-  markLost(lastSeenBefore: number): Execution[] {
+  async markLost(lastSeenBefore: number): Promise<Execution[]> {
     return this.db.transaction(() => this.sql.staleRunning.all(lastSeenBefore).map((row) => {
       this.sql.setLost.run(row.id);
       return this.toExecution({ ...row, status: 'lost' });
     }))();
   }
 
-  /** Merges every series' small chunks, so bytes on disk per point settle near the encoded size. */
-  compact(): void {
-    this.compactSome(2, Infinity);
+  async forgetBatchIds(before: number): Promise<number> {
+    return this.sql.pruneBatches.run(before).changes;
+  }
+
+  async compact(opts: CompactOptions = {}): Promise<void> {
+    this.compactSome(opts.minSmallChunks ?? 2, opts.budgetMs ?? Infinity);
   }
 
   private compactSome(minSmall: number, budgetMs: number): void {
@@ -341,15 +291,14 @@ export class SqliteStore implements Store {
     if (stillSmall.length > 0) this.smallChunks.set(seriesId, 1);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.db.open) return;
-    if (this.timer) clearInterval(this.timer);
-    this.compact();
+    this.compactSome(2, Infinity);
     if (!this.inMemory) this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }
 
   private toExecution(row: ExecutionRow): Execution {
-    return toExecution(row, this.sql.metricCount.get(row.id, row.id)!.n);
+    return { ...toRecord(row), metricCount: this.sql.metricCount.get(row.id, row.id)!.n };
   }
 }

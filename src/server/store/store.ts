@@ -1,15 +1,63 @@
+import type Database from 'better-sqlite3';
 import type {
-  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, IngestBatch, SeriesColumns, SeriesData, SeriesPoints,
+  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, MetricDef, SeriesData,
 } from '../../protocol/index.js';
-import type { HubEvent } from '../hub-event.js';
 
-export interface ApplyResult {
-  /** The batch id was seen before: nothing was stored again, `events` is empty. */
-  duplicate: boolean;
-  /** Points stored by this batch. */
-  points: number;
-  /** What changed, in order, for the live stream: `execution` upserts, `definitions`, `points`, `summary`. */
-  events: HubEvent[];
+/** An execution as the rules see it: everything but `metricCount`, which the store derives from definitions and series. */
+export type ExecutionRecord = Omit<Execution, 'metricCount'>;
+
+/** What the rules need to know before deciding a batch: per execution id, the definition and series keys it touches. */
+export interface BatchRequest {
+  batchId?: string;
+  executions: Map<string, { definitionKeys: Set<string>; seriesKeys: Set<string> }>;
+}
+
+/** The state of one execution, as far as a batch touches it (only the requested keys are filled in). */
+export interface ExecutionState {
+  record: ExecutionRecord | null;
+  /** Requested definition keys that are defined, with their definitions. */
+  definitions: Map<string, MetricDef>;
+  /** Requested series keys that have points, with the last stored x. */
+  lastX: Map<string, number>;
+}
+
+/** Read inside the batch's transaction. */
+export interface BatchState {
+  /** The batch id was committed before (with this many points). */
+  seen: { points: number } | null;
+  executions: Map<string, ExecutionState>;
+}
+
+/** Points appended to one series; each part is cut into chunks on its own (as it arrived). x increases across all parts. */
+export interface SeriesAppend {
+  key: string;
+  /** The series has no stored points yet. */
+  isNew: boolean;
+  parts: Array<{ x: Float64Array; y: Float64Array }>;
+}
+
+/** Everything a batch changes in one execution. */
+export interface ExecutionWrite {
+  /** The execution as it is after the batch. */
+  record: ExecutionRecord;
+  isNew: boolean;
+  /** The summary differs from the stored one (for an existing execution). */
+  summaryChanged: boolean;
+  /** Definitions added by this batch. */
+  definitions: MetricDef[];
+  appends: SeriesAppend[];
+}
+
+/** What to write, decided by the rules (server/ingest/apply.ts). */
+export interface BatchWrite {
+  executions: ExecutionWrite[];
+  /** Remember the batch id, so that a retry is acknowledged without being stored again. */
+  remember: { batchId: string; at: number; points: number } | null;
+}
+
+export interface CommitResult {
+  /** `metricCount` of every written execution, after the commit. */
+  metricCounts: Map<string, number>;
 }
 
 export interface ListQuery {
@@ -28,19 +76,40 @@ export interface RangeQuery {
   budget?: number;
 }
 
+export interface CompactOptions {
+  /** Only series with at least this many small chunks (default 2: every series that has something to merge). */
+  minSmallChunks?: number;
+  /** Stop starting new series after this many ms (default: no limit). */
+  budgetMs?: number;
+}
+
+/** The database under a store, for modules that keep their own tables in it (service metrics). */
+export type StoreHandle = { kind: 'sqlite'; db: Database.Database };
+
 /**
- * The embedded store. Every method is synchronous (better-sqlite3); `applyBatch` commits the whole batch in one
- * transaction or throws a `ValidationError` (status 400/404/409/413) having stored nothing.
+ * Storage of executions, definitions, series points (chunks) and batch ids. It keeps no rules of its own: the rules
+ * (lifecycle, summary ops, definition conflicts, x order, batch-id dedup) are in server/ingest/apply.ts, which decides each
+ * batch from the state the store loads for it. Failures are `DomainError`s (not found, conflict) or plain errors (I/O).
+ * Background work (compaction, lost sweeping, forgetting old batch ids) is scheduled by the server (server/background.ts).
  */
 export interface Store {
-  /** Takes validated batches (`validateIngestBatch`); points may also be in wire form, which is converted. */
-  applyBatch(batch: IngestBatch<SeriesColumns | SeriesPoints>, now: number): ApplyResult;
-  listExecutions(query: ListQuery): ExecutionList;
-  getExecution(id: string): ExecutionDetail | null;
-  readSeries(executionId: string, keys: string[], range: RangeQuery): SeriesData[];
-  /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them. */
-  markLost(lastSeenBefore: number): Execution[];
-  /** Merges small chunks now (also done in the background and on close). */
-  compact?(): void;
-  close(): void;
+  readonly handle: StoreHandle;
+  /**
+   * In one transaction: loads the state `request` names, calls `decide` with it (synchronously), writes what it returns and
+   * commits. `decide` returning null (a duplicate batch) writes nothing; `decide` throwing rolls everything back and the error
+   * is rethrown. Resolves after the commit, with null when nothing was written.
+   */
+  commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null>;
+  listExecutions(query: ListQuery): Promise<ExecutionList>;
+  getExecution(id: string): Promise<ExecutionDetail | null>;
+  /** Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`. */
+  readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]>;
+  /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. */
+  markLost(lastSeenBefore: number): Promise<Execution[]>;
+  /** Forgets batch ids committed before `before` (ms); returns how many. */
+  forgetBatchIds(before: number): Promise<number>;
+  /** Merges small chunks of live series into bigger ones, without changing a point. */
+  compact(opts?: CompactOptions): Promise<void>;
+  /** Compacts everything and closes. */
+  close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
-import { ValidationError, type SummaryObject, type SummaryOp } from '../../protocol/index.js';
+import type { SummaryObject, SummaryOp } from '../../protocol/index.js';
 import { applySummaryOp, getSummaryValue, SummaryError } from '../../protocol/summary.js';
+import { DomainError } from '../domain-error.js';
 
 /** Numeric summary values are also drawn over time, as a derived series with this key prefix. */
 export const DERIVED_PREFIX = '@summary.';
@@ -23,7 +24,7 @@ export function applySummaryOps(
     try {
       applySummaryOp(summary, op);
     } catch (e) {
-      if (e instanceof SummaryError) throw new ValidationError(`${path}[${k}]`, e.message, 400);
+      if (e instanceof SummaryError) throw new DomainError('invalid', `${path}[${k}]`, e.message);
       throw e;
     }
     const value = getSummaryValue(summary, op.key);
