@@ -8,3 +8,4 @@ export * from "./sse-parser.js";
 export * from "./summary.js";
 export * from './binary-batch.js';
 export * from './regular.js';
+export * from './summary-changes.js';

@@ -1,4 +1,5 @@
-import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.js';
+import type { SummaryChanges } from './summary-changes.js';
+import type { Execution, MetricDef, SeriesPoints } from './types.js';
 
 /**
  * Events of the live stream (`GET /api/stream?follow=<id>,<id>`), sent as Server-Sent Events whose `data` is one of these as JSON.
@@ -7,11 +8,12 @@ import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.
  */
 export type StreamEvent =
   | { type: 'hello'; epoch: string; follow: string[] }
-  /** Executions-list changes go to every connection. */
+  /** Executions-list changes go to every connection; `summary` holds only its preview (`summaryPreview`). */
   | { type: 'execution'; execution: Execution }
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
-  | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** What changed in a followed execution's summary, by top-level key (never the whole summary). */
+  | ({ type: 'summary'; executionId: string } & SummaryChanges)
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 

@@ -192,7 +192,7 @@ function validateEnd(v: unknown, path: string): ExecutionEnd {
 }
 
 /** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */
-interface Budget { points: number }
+interface Budget { points: number; summaryOps: number }
 
 /** A column of a JSON batch (an array) or of a binary one (a Float64Array). */
 function column(v: unknown, path: string): unknown[] | Float64Array {
@@ -282,7 +282,10 @@ function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpda
     });
   }
   if (o.summary !== undefined) {
-    update.summary = array(o.summary, join(path, 'summary'), 100_000).map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
+    const ops = array(o.summary, join(path, 'summary'), LIMITS.maxSummaryOpsPerBatch);
+    budget.summaryOps += ops.length;
+    if (budget.summaryOps > LIMITS.maxSummaryOpsPerBatch) fail(join(path, 'summary'), `a batch may hold at most ${LIMITS.maxSummaryOpsPerBatch} summary operations`);
+    update.summary = ops.map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
   }
   const end = optional(o, 'end', path, validateEnd);
   if (end) update.end = end;
@@ -297,7 +300,7 @@ export function validateIngestBatch(v: unknown): AcceptedBatch {
   const o = object(v, '');
   noUnknownFields(o, ['batchId', 'executions'], '');
   const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));
-  const budget: Budget = { points: 0 };
+  const budget: Budget = { points: 0, summaryOps: 0 };
   const executions = array(o.executions, 'executions', LIMITS.maxExecutionsPerBatch)
     .map((u, i) => validateUpdate(u, `executions[${i}]`, budget));
   const ids = new Set<string>();

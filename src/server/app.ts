@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, quote, ValidationError, type ExecutionStatus } from '../protocol/index.js';
+import {
+  BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, quote, summaryPreview, ValidationError, type ExecutionStatus,
+} from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
 import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, sendError, sendJson } from './http-util.js';
@@ -144,12 +146,14 @@ async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: Serve
   const limit = integerParam(url.searchParams, 'limit', 1, 1000) ?? 50;
   const q = url.searchParams.get('q') ?? undefined;
   const cursor = url.searchParams.get('cursor') ?? undefined;
-  sendJson(res, 200, await ctx.store.listExecutions({
+  const list = await ctx.store.listExecutions({
     limit,
     ...(status.length > 0 && { status: status as ExecutionStatus[] }),
     ...(q && { q }),
     ...(cursor && { cursor }),
-  }));
+  });
+  // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
+  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
 }
 
 async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { formatEventId, parseEventId, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
+import { formatEventId, parseEventId, summaryPreview, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
 import { toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
@@ -144,7 +144,9 @@ export class StreamHub {
     return sum;
   }
 
+  /** Streams an event. An `execution` event goes to every connection, so it carries only its summary's preview. */
   publish(event: HubEvent): void {
+    if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
     const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
     for (const part of parts) {
       const stored: Stored = { seq: ++this.seq, executionId: executionIdOf(part), frame: null, event: part, bytes: columnBytes(part), inRing: false };

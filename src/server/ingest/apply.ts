@@ -5,7 +5,7 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  sameDefinition, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
+  LIMITS, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -110,6 +110,7 @@ function planUpdate(
   });
 
   let summaryChanged = false;
+  const summaryBefore = record.summary;
   if (u.summary?.length) {
     const summary = structuredClone(record.summary);
     const derived = applySummaryOps(summary, u.summary, `${path}.summary`, (now - record.startedAt) / 1000, (key) => es.lastX.get(key) ?? null);
@@ -118,7 +119,13 @@ function planUpdate(
       planAppend(w, es.lastX, d.key, columns.x, columns.y, `${path}.summary`);
       streamed.push(columns);
     }
-    summaryChanged = JSON.stringify(summary) !== JSON.stringify(record.summary);
+    const text = JSON.stringify(summary);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > LIMITS.maxSummaryBytes) {
+      throw new DomainError('invalid', `${path}.summary`,
+        `the execution's summary would take ${bytes} bytes as JSON; a summary holds at most ${LIMITS.maxSummaryBytes} bytes (keep large data out of summary metrics)`);
+    }
+    summaryChanged = text !== JSON.stringify(record.summary);
     record.summary = summary;
   }
   if (u.end && !alreadyEnded) {
@@ -139,7 +146,7 @@ function planUpdate(
   events.push({ type: 'execution', execution: { ...record, metricCount: 0 } });
   if (newDefinitions.length > 0) events.push({ type: 'definitions', executionId: u.id, definitions: newDefinitions });
   if (streamed.length > 0) events.push({ type: 'points', executionId: u.id, series: streamed });
-  if (summaryChanged) events.push({ type: 'summary', executionId: u.id, summary: record.summary });
+  if (summaryChanged) events.push({ type: 'summary', executionId: u.id, ...summaryChanges(summaryBefore, record.summary) });
   return points;
 }
 

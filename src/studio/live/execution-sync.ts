@@ -1,4 +1,4 @@
-import { fromWireArray, type Execution, type MetricDef, type StreamEvent } from '../../protocol/index.js';
+import { applySummaryChanges, fromWireArray, type Execution, type MetricDef, type StreamEvent } from '../../protocol/index.js';
 import { getExecution, getSeries } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange } from '../model/series-buffer.js';
@@ -119,7 +119,7 @@ export class ExecutionSync {
         return;
       case 'summary':
         if (event.executionId !== f.id) return;
-        liveStore.setState({ followed: { ...f, summary: event.summary } });
+        liveStore.setState({ followed: { ...f, summary: applySummaryChanges(f.summary, event) } });
         return;
       case 'execution':
         if (event.execution.id === f.id) liveStore.setState({ followed: { ...f, execution: event.execution } });
