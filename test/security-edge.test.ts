@@ -245,6 +245,19 @@ describe('smaller faults, each with its input (fault 11)', () => {
     expect(label.text.length).toBeLessThan(1000);
   });
 
+  it('reusing a batch id with different content is a 409 naming the batch id; the same content (JSON or binary) is a duplicate', async () => {
+    const batch = (y: number) => ({ batchId: 'reused-1', executions: [{ id: 'reuse', start: { name: 'reuse' }, points: [{ key: 'a', x: [1, 2], y: [y, 2] }] }] });
+    expect((await json(JSON.stringify(batch(1)))).json).toMatchObject({ duplicate: false, points: 2 });
+    const same = await rawRequest(server.url, { method: 'POST', path: '/api/ingest', headers: { 'content-type': 'application/vnd.plotline.batch' }, body: encodeBinaryBatch(batch(1)) });
+    expect(same.json).toMatchObject({ duplicate: true, points: 2 });
+    const other = await json(JSON.stringify(batch(5)));
+    expect(other.status).toBe(409);
+    expect(other.json.path).toBe('batchId');
+    expect(other.json.error).toMatch(/"reused-1".*different content/);
+    const series = await rawRequest(server.url, { path: '/api/executions/reuse/series?key=a' });
+    expect(series.json.series[0].y).toEqual([1, 2]);
+  });
+
   it('after a 413 the server closes the connection instead of reading the rest of the body', async () => {
     const declared = LIMITS.maxBatchBytes + 1;
     const s = await openPartial(server.url, `POST /api/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n{"executions":`);

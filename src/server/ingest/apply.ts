@@ -5,11 +5,12 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  LIMITS, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
+  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
 import type { BatchRequest, BatchState, BatchWrite, ExecutionRecord, ExecutionWrite, SeriesAppend, Store } from '../store/store.js';
+import { batchFingerprint } from './batch-fingerprint.js';
 import { applySummaryOps, DERIVED_PREFIX } from './summary-series.js';
 
 export interface ApplyResult {
@@ -47,8 +48,14 @@ export interface PlannedBatch {
  * Decides a batch: null when its id was committed before, else what to write and what to stream. Throws a DomainError
  * naming the field (`executions[i]…`) when a rule refuses it; nothing of the batch is then stored.
  */
-export function planBatch(batch: AcceptedBatch, state: BatchState, now: number): PlannedBatch | null {
-  if (state.seen) return null;
+export function planBatch(batch: AcceptedBatch, state: BatchState, now: number, hash = batchFingerprint(batch)): PlannedBatch | null {
+  if (state.seen) {
+    if (state.seen.hash !== null && state.seen.hash !== hash) {
+      throw new DomainError('conflict', 'batchId', `batch id ${quote(batch.batchId!)} was already used for a batch with different content; `
+        + 'a retry must resend the same batch, new content needs a new batch id');
+    }
+    return null;
+  }
   const writes = new Map<string, ExecutionWrite>();
   const events: HubEvent[] = [];
   let points = 0;
@@ -58,7 +65,7 @@ export function planBatch(batch: AcceptedBatch, state: BatchState, now: number):
   return {
     write: {
       executions: [...writes.values()],
-      remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points } : null,
+      remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points, hash } : null,
     },
     points,
     events,
@@ -184,9 +191,11 @@ function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, 
 export async function applyBatch(store: Store, batch: AcceptedBatch, now: number): Promise<ApplyResult> {
   let planned: PlannedBatch | null = null;
   let seenPoints = 0;
+  // Only batches with an id are remembered, so only they need a fingerprint (computed outside the transaction).
+  const hash = batch.batchId !== undefined ? batchFingerprint(batch) : '';
   const committed = await store.commitBatch(batchRequest(batch), (state) => {
     seenPoints = state.seen?.points ?? 0;
-    planned = planBatch(batch, state, now);
+    planned = planBatch(batch, state, now, hash);
     return planned?.write ?? null;
   });
   const plan = planned as PlannedBatch | null;

@@ -54,7 +54,8 @@ CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, last_x);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id TEXT PRIMARY KEY,
   at REAL NOT NULL,
-  points INTEGER NOT NULL
+  points INTEGER NOT NULL,
+  hash TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_by_age ON batches (at);
 `;
@@ -70,4 +71,8 @@ export function openSchema(db: Database.Database, inMemory: boolean): void {
   db.pragma('cache_size = -16384'); // 16 MiB: enough for hot chunks, small enough that RSS levels off early
   db.pragma('temp_store = MEMORY');
   db.exec(SCHEMA);
+  // Files written before batches had a content hash (their ids are acknowledged as before, without the content check).
+  if (!db.prepare<[], { name: string }>('PRAGMA table_info(batches)').all().some((c) => c.name === 'hash')) {
+    db.exec('ALTER TABLE batches ADD COLUMN hash TEXT');
+  }
 }

@@ -62,8 +62,8 @@ export class SqliteStore implements Store {
     openSchema(this.db, this.inMemory);
     const db = this.db;
     this.sql = {
-      batch: db.prepare<[string], { points: number }>('SELECT points FROM batches WHERE batch_id = ?'),
-      addBatch: db.prepare<[string, number, number]>('INSERT INTO batches (batch_id, at, points) VALUES (?, ?, ?)'),
+      batch: db.prepare<[string], { points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = ?'),
+      addBatch: db.prepare<[string, number, number, string]>('INSERT INTO batches (batch_id, at, points, hash) VALUES (?, ?, ?, ?)'),
       pruneBatches: db.prepare<[number]>('DELETE FROM batches WHERE at < ?'),
       execution: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
       insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
@@ -172,7 +172,7 @@ export class SqliteStore implements Store {
       }
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
-    if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points);
+    if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash);
     return { metricCounts };
   }
 

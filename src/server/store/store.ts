@@ -24,7 +24,7 @@ export interface ExecutionState {
 /** Read inside the batch's transaction. */
 export interface BatchState {
   /** The batch id was committed before (with this many points). */
-  seen: { points: number } | null;
+  seen: { points: number; hash: string | null } | null;
   executions: Map<string, ExecutionState>;
 }
 
@@ -52,7 +52,7 @@ export interface ExecutionWrite {
 export interface BatchWrite {
   executions: ExecutionWrite[];
   /** Remember the batch id, so that a retry is acknowledged without being stored again. */
-  remember: { batchId: string; at: number; points: number } | null;
+  remember: { batchId: string; at: number; points: number; hash: string } | null;
 }
 
 export interface CommitResult {
