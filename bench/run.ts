@@ -1,24 +1,37 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
- * --rss-seconds N (length of the memory run, default 300).
+ * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
+ * --db postgres://… (instead: the PostgreSQL backend next to SQLite, see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
 import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
 import { machineLine, median, report, trend } from './machine.js';
+import { runPgBench } from './pg-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rssIndex = argv.indexOf('--rss-seconds');
 const rssSeconds = rssIndex >= 0 ? Number(argv[rssIndex + 1]) : quick ? 30 : 300;
+const onlyIndex = argv.indexOf('--only');
+const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : null;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
+  const dbIndex = argv.indexOf('--db');
+  if (dbIndex >= 0) {
+    const db = argv[dbIndex + 1] ?? '';
+    if (!/^postgres(ql)?:\/\//i.test(db)) throw new Error('--db: give a postgres:// URL (the SQLite figures are the default run)');
+    await runPgBench(db, quick);
+    return;
+  }
   console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
 
-  const store = await runStoreBench({ quick });
-  report('Store (in-process, file DB)', Object.entries(store).map(([k, v]): [string, string, string] => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : String(v), '']));
+  if (only === null) {
+    const store = await runStoreBench({ quick });
+    report('Store (in-process, file DB)', Object.entries(store).map(([k, v]): [string, string, string] => [k, typeof v === 'number' ? fmt(v, v < 100 ? 2 : 0) : String(v), '']));
+  }
 
   // The same 100 × perSeries points, written bare and sent through the SDK, in interleaved pairs so that load from
   // elsewhere on a shared machine weighs on both sides of the ratio alike.
@@ -38,6 +51,8 @@ async function main(): Promise<void> {
     ['ratio in each pair', pairs.map((p) => fmt(p.sdk / p.bare, 2)).join(' '), ''],
     ['bytes on disk per point', fmt(median(pairs.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
   ]);
+
+  if (only !== null) return;
 
   const latency = await recordToStreamLatency(quick ? 500 : 2000);
   report('Latency: record() → live-stream client (loopback)', [

@@ -12,10 +12,23 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
-/** Points/s through SDK → HTTP → server process → SQLite file, and bytes on disk per point. */
-export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+/** Where an ingest run stores: the `--db` of the server, and the bytes stored once the server has stopped. */
+export interface IngestTarget {
+  db: string;
+  bytes(): Promise<number>;
+}
+
+/** A fresh SQLite file in a temp directory. */
+export function sqliteTarget(): IngestTarget {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
-  const server = await startBenchServer(['--db', join(dir, 'bench.db')]);
+  return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
+}
+
+/** Points/s through SDK → HTTP → server process → store (a SQLite file unless told), and bytes stored per point. */
+export async function ingestThroughSdk(
+  series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(),
+): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+  const server = await startBenchServer(['--db', target.db]);
   try {
     const client = connect({ url: server.url });
     const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
@@ -38,7 +51,7 @@ export async function ingestThroughSdk(series = 100, pointsPerSeries = 100_000):
     await client.close();
     await server.stop();
     const total = series * pointsPerSeries;
-    return { pointsPerSecond: total / seconds, bytesPerPoint: dirBytes(dir) / total };
+    return { pointsPerSecond: total / seconds, bytesPerPoint: (await target.bytes()) / total };
   } finally {
     if (server.child.exitCode === null) await server.stop();
   }

@@ -100,11 +100,36 @@ describe('Cog webhook', () => {
     expect(again).toMatchObject({ status: 'succeeded', summary: { tokens: 4, predict_time: 1.5 } });
   });
 
-  it('metric names that break the key rules are sanitized, and what cannot be kept is listed', async () => {
+  it('metric names that break the key rules are renamed at every level and listed, and what cannot be kept is listed', async () => {
     await hook(prediction('p9', 'processing', { metrics: { 'tokens/sec': 41.5, '2nd_pass': true, odd: [1, null] } }));
     expect((await execution('p9')).summary).toEqual({
-      tokens_sec: 41.5, m2nd_pass: true, plotline_skipped_metrics: ['odd: value must not contain null inside arrays or objects'],
+      tokens_sec: 41.5, m2nd_pass: true,
+      plotline_renamed_metrics: ['tokens/sec → tokens_sec', '2nd_pass → m2nd_pass'],
+      plotline_skipped_metrics: ['odd: value must not contain null inside arrays or objects'],
     });
+  });
+
+  it('the issue\'s example: val/AR@100 and a nested pre-process are renamed and listed; nested numbers are drawn over time', async () => {
+    await hook(prediction('p20', 'processing', { metrics: { 'val/AR@100': 0.4, timing: { 'pre-process': 0.1, inference: 0.5 } } }));
+    await hook(prediction('p20', 'processing', { metrics: { 'val/AR@100': 0.6, timing: { 'pre-process': 0.2, inference: 0.5 } } }));
+    expect((await execution('p20')).summary).toEqual({
+      val_AR_100: 0.6, timing: { pre_process: 0.2, inference: 0.5 },
+      plotline_renamed_metrics: ['timing.pre-process → timing.pre_process', 'val/AR@100 → val_AR_100'],
+    });
+    expect((await summarySeries('p20', 'val_AR_100')).y).toEqual([0.4, 0.6]);
+    expect((await summarySeries('p20', 'timing.pre_process')).y).toEqual([0.1, 0.2]);
+    expect((await summarySeries('p20', 'timing.inference')).y).toEqual([0.5, 0.5]);
+  });
+
+  it('a delivery that changes nothing answers applied: false; one that changes something, true', async () => {
+    const done = prediction('p21', 'succeeded', { metrics: { n: 1, predict_time: 1 } });
+    expect((await hook(done)).json).toMatchObject({ ok: true, applied: true });
+    expect((await hook(done)).json).toMatchObject({ ok: true, applied: false });
+    expect((await hook(prediction('p21', 'processing', { metrics: { n: 0 } }))).json).toMatchObject({ applied: false });
+    expect((await execution('p21')).summary).toEqual({ n: 1, predict_time: 1 });
+    await hook(prediction('p22', 'processing', { metrics: { n: 1 } }));
+    expect((await hook(prediction('p22', 'processing', { metrics: { n: 1 } }))).json).toMatchObject({ applied: false });
+    expect((await hook(prediction('p22', 'processing', { metrics: { n: 2 } }))).json).toMatchObject({ applied: true });
   });
 
   it('streams each delivery live to a studio following the execution', async () => {

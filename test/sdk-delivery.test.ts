@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BINARY_BATCH_TYPE, decodeBinaryBatch, type IngestAck, type IngestBatch, type SeriesColumns } from '../src/protocol/index.js';
 import { connect, Metric } from '../src/sdk/index.js';
@@ -12,6 +10,7 @@ import { ExecutionHandle } from '../src/sdk/execution.js';
 import { DEFAULT_BATCH_LIMITS } from '../src/sdk/pending.js';
 import { Sender } from '../src/sdk/sender.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
+import { runSdkScript } from './helpers/sdk-script.js';
 import { getJson, spawnServer, tempDbPath } from './helpers/server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -130,7 +129,7 @@ describe('SDK delivery', () => {
   async function unreachableExecution(stillWaitingEveryMs: number) {
     const port = await freePort();
     const warned: string[] = [];
-    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, warn: (m) => warned.push(m), stillWaitingEveryMs });
+    const sender = new Sender({ url: `http://127.0.0.1:${port}`, token: null, maxBufferedPoints: 1000, spool: null, warn: (m) => warned.push(m), stillWaitingEveryMs });
     cleanups.push(() => sender.close());
     const e = new ExecutionHandle(sender, 'unreachable', {}, (m) => warned.push(m));
     return { port, warned, e, m: new Metric('late', { throttle: null }) };
@@ -264,42 +263,35 @@ describe('SDK delivery', () => {
     expect(() => connect({ url: 'localhost:7777' })).toThrow(/url must/);
   });
 
-  it('keeps memory bounded while the server is unreachable: drops the oldest, warns once, never blocks, then delivers the newest', async () => {
+  it('keeps memory and spool bounded while the server is unreachable: drops the oldest, counted as unreachable, one warning naming the outage and the full spool', async () => {
     const port = await freePort();
     const warned: string[] = [];
-    const c = trackedClient({ url: `http://127.0.0.1:${port}`, maxBufferedPoints: 1000, warn: (m) => warned.push(m) });
+    const spoolDir = mkdtempSync(join(tmpdir(), 'plotline-spool-'));
+    // 1 MiB of spool holds about 130,000 points of evenly spaced x (8 bytes each: x travels as start and step).
+    const c = trackedClient({ url: `http://127.0.0.1:${port}`, maxBufferedPoints: 1000, spool: { dir: spoolDir, maxBytes: 2 ** 20 },
+      warn: (m) => warned.push(m) });
     const m = new Metric('bounded', { throttle: null });
     const e = c.startExecution('bounded');
-    const t0 = performance.now();
-    e.run(() => { for (let i = 0; i < 100_000; i++) m.record(i, { at: i }); });
-    expect(performance.now() - t0).toBeLessThan(2000);
-    expect(c.droppedPoints).toBeGreaterThan(98_000);
-    expect(c.bufferedPoints).toBeLessThanOrEqual(1000);
-    expect(warned.filter((w) => w.includes('dropping the oldest'))).toHaveLength(1);
+    e.run(() => m.record(-1, { at: -1 }));
+    while (!warned.some((w) => w.includes('cannot reach'))) await new Promise((r) => setTimeout(r, 20));
+    e.run(() => { for (let i = 0; i < 300_000; i++) m.record(i, { at: i }); });
+    expect(c.droppedByCause).toEqual({ unreachable: c.droppedPoints, refused: 0, spoolDamaged: 0 });
+    expect(c.droppedPoints).toBeGreaterThan(100_000);
+    expect(c.spooledPoints).toBeGreaterThan(100_000);
+    expect(c.bufferedPoints - c.spooledPoints).toBeLessThanOrEqual(1000 + DEFAULT_BATCH_LIMITS.points);
+    const drops = warned.filter((w) => w.includes('dropping the oldest'));
+    expect(drops).toHaveLength(1);
+    expect(drops[0]).toMatch(/unreachable \(ECONNREFUSED\).*fill memory \(1000 points\) and the spool \(the spool .* holds its limit of 1048576 bytes\)/);
     const server = await memoryServer({ port });
     await e.end();
     const s = await seriesAt(server.url, e.id, 'bounded');
-    expect(s.total).toBe(100_000 - c.droppedPoints);
-    expect(s.x.at(-1)).toBe(99_999);
+    expect(s.total).toBe(300_001 - c.droppedPoints);
+    expect(s.x.at(-1)).toBe(299_999);
     expect((await getJson(`${server.url}/api/executions/${e.id}`)).json.definitions).toEqual([{ key: 'bounded' }]);
   });
 });
 
 describe('SDK delivery at process exit', () => {
-  const sdk = fileURLToPath(new URL('../dist/src/sdk/index.js', import.meta.url));
-
-  /** Runs a script that records through the built SDK and never awaits; resolves with its exit code, stderr and run time. */
-  function runScript(url: string, body: string): Promise<{ code: number | null; stderr: string; ms: number }> {
-    const dir = mkdtempSync(join(tmpdir(), 'plotline-exit-'));
-    const file = join(dir, 'script.mjs');
-    writeFileSync(file, `import { connect, Metric } from ${JSON.stringify(sdk)};\nconst client = connect({ url: ${JSON.stringify(url)} });\n${body}\n`);
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr, ms: performance.now() - t0 })));
-  }
-
   const script = `
 const m = new Metric('exit', { throttle: 2 });
 const e = client.startExecution('exit-flush');
@@ -308,16 +300,17 @@ console.error('id=' + e.id);`;
 
   it('delivers throttled trailing values when the program runs out of work (beforeExit)', async () => {
     const server = await memoryServer();
-    const { code, stderr } = await runScript(server.url, script);
+    const { code, stderr } = await runSdkScript(script, { url: server.url }).exited;
     expect(code).toBe(0);
     const id = /id=(\S+)/.exec(stderr)![1]!;
     expect((await seriesAt(server.url, id, 'exit')).y).toEqual([0, 999]);
   });
 
-  it('exits after a bounded wait, with a warning, when the server is unreachable', async () => {
-    const { code, stderr, ms } = await runScript(`http://127.0.0.1:${await freePort()}`, script);
+  it('exits after a bounded wait when the server is unreachable, keeping what waits in the spool', async () => {
+    const { code, stderr, ms } = await runSdkScript(script, { url: `http://127.0.0.1:${await freePort()}` }).exited;
     expect(code).toBe(0);
-    expect(stderr).toMatch(/exiting before .* acknowledged/);
+    expect(stderr).toMatch(/exiting before .* acknowledged the last 2 points/);
+    expect(stderr).toMatch(/has not acknowledged yet \(2 points\) is kept in .*\.spool; the next connect\(\) to this server sends it/);
     expect(ms).toBeLessThan(15_000);
   }, 20_000);
 });

@@ -52,23 +52,27 @@ describe('SDK → server', () => {
     expect(w.x[1]).toBeLessThan(5);
   });
 
-  it('drops a non-increasing x with one warning per metric, never throwing', async () => {
+  it('refuses a non-increasing or invalid x with one warning per metric and cause, never throwing, and counts it', async () => {
     const m = new Metric('steps', { throttle: null });
     warnings.length = 0;
     let id = '';
-    await client.withExecution('non-increasing', (e) => {
-      id = e.id;
+    const e = client.startExecution('non-increasing');
+    id = e.id;
+    e.run(() => {
       m.record(1, { at: 1 });
       m.record(2, { at: 1 });
       m.record(3, { at: 0 });
       m.record(4, { at: 2 });
+      for (const at of [NaN, Infinity, -Infinity, 2 ** 53 + 2, -(2 ** 53) - 2]) m.record(5, { at });
       expect(() => m.record('5' as never)).toThrow(/value must be a number \(got string\)/);
-      for (const at of [NaN, Infinity, -Infinity, '7', null]) {
-        expect(() => m.record(5, { at: at as number })).toThrow(/at must be a finite number/);
-      }
+      for (const at of ['7', null]) expect(() => m.record(5, { at: at as unknown as number })).toThrow(/at must be a number/);
     });
+    expect(await e.end()).toEqual({ discarded: { steps: { xNotIncreasing: 2, xInvalid: 5 } } });
     expect((await series(id, 'steps')).x).toEqual([1, 2]);
-    expect(warnings.filter((w) => w.includes('"steps"'))).toHaveLength(1);
+    const told = warnings.filter((w) => w.includes('"steps"'));
+    expect(told).toHaveLength(2);
+    expect(told[0]).toMatch(/at=1 is not greater than the previous x \(1\).*refused and counted.*execution\.rewind/);
+    expect(told[1]).toMatch(/at=NaN is not a finite number/);
   });
 
   it('throttles: leading value at once, latest of the window wins, trailing value always delivered', async () => {
@@ -227,7 +231,7 @@ describe('SDK → server', () => {
       recordMetric('timing.inference', 0.85);
       await Promise.resolve();
       const scope = currentScope();
-      expect(() => recordMetric('token_count', 'oops')).toThrow(/token_count.*int.*string/);
+      expect(() => recordMetric('token_count', 'oops')).toThrow(/token_count.*number.*string/);
       scope.metrics.delete('token_count');
       recordMetric('token_count', 'now a string');
       expect(scope.metrics.get('timing.inference')).toBe(0.85);

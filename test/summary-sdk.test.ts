@@ -98,7 +98,7 @@ describe('Cog seed examples through SDK → server', () => {
       recordMetric('count', 1);
       const e = summaryErrorOf(() => recordMetric('count', 'oops'));
       expect(e.key).toBe('count');
-      expect(e.rule).toBe('type is int and cannot change to string until the key is deleted');
+      expect(e.rule).toBe('type is number and cannot change to string until the key is deleted');
       currentScope().metrics.delete('count');
       recordMetric('count', 'now a string');
     })).toEqual({ count: 'now a string' });
@@ -239,7 +239,7 @@ describe('raw HTTP clients', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.json.path).toBe('executions[1].summary[1]');
-    expect(bad.json.error).toContain('summary key "count": type is int and cannot change to string until the key is deleted');
+    expect(bad.json.error).toContain('summary key "count": type is number and cannot change to string until the key is deleted');
 
     const e = await getJson(`${server.url}/api/executions/${id}`);
     expect(e.json.execution.summary).toEqual({ count: 1 });

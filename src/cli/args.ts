@@ -21,7 +21,8 @@ Starts the Plotline server and studio.
 Options:
   --port N          port to listen on (default 7777; 0 picks a free one)
   --host H          interface to bind (default 127.0.0.1, loopback only)
-  --db PATH         SQLite file (default .plotline/plotline.db), or :memory:
+  --db PATH         SQLite file (default .plotline/plotline.db), :memory:, or postgres://user@host/db[?schema=name]
+                    (PostgreSQL: any number of replicas may share it)
   --demo            keep starting simulated executions, so charts move at once
   --lost-after S    seconds of silence before a running execution shows as lost (default 60)
   --token T         require "Authorization: Bearer T" on every API request and the stream; the studio

@@ -2,6 +2,7 @@
 import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
 import { startDemo } from '../server/demo/index.js';
+import { isPostgresUrl } from '../server/store/index.js';
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
@@ -33,7 +34,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (args.token) console.log(`Token: required on every API request${args.readToken ? ' (the read token opens reads only)' : ''}; the studio asks for it once.`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
-  console.log(`Store: ${args.db === ':memory:' ? 'in memory (nothing is kept after exit)' : args.db}`);
+  console.log(`Store: ${describeDb(args.db)}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -68,3 +69,12 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   console.error('plotline:', err);
   process.exit(1);
 });
+
+/** What --db names, as printed at start; a PostgreSQL password is not printed. */
+function describeDb(db: string): string {
+  if (db === ':memory:') return 'in memory (nothing is kept after exit)';
+  if (!isPostgresUrl(db)) return db;
+  const u = new URL(db);
+  if (u.password) u.password = '***';
+  return `PostgreSQL ${u.toString()} (shared by every replica on it)`;
+}

@@ -13,8 +13,6 @@ export const LIMITS = {
   maxBatchIdLength: 100,
   /** History reads: the largest point budget a client may ask for. */
   maxBudget: 50_000,
-  /** History reads without a budget get this one (full resolution only through the export). */
-  defaultBudget: 2_000,
   /** Distinct series keys one history read may ask for (repeated keys count once). */
   maxKeysPerRead: 256,
   /** keys × budget of one history read. */

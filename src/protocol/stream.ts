@@ -14,6 +14,8 @@ export type StreamEvent =
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   /** What changed in a followed execution's summary, by top-level key (never the whole summary). */
   | ({ type: 'summary'; executionId: string } & SummaryChanges)
+  /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
+  | { type: 'rewind'; executionId: string; x: number }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 
@@ -23,11 +25,20 @@ export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}:${seq}`;
 }
 
-export function parseEventId(id: string | null | undefined): { epoch: string; seq: number } | null {
+const POSITION = /^(0|[1-9][0-9]*)(?:\+([1-9][0-9]*))?$/;
+
+/**
+ * Reads an event id: `<epoch>:<seq>` (every event up to seq), or `<epoch>:<seq>+<n>` (and the first n parts of event seq + 1,
+ * which the server sent in parts because it was large).
+ */
+export function parseEventId(id: string | null | undefined): { epoch: string; seq: number; part: number } | null {
   if (!id) return null;
   const i = id.lastIndexOf(':');
   if (i <= 0) return null;
-  const seq = Number(id.slice(i + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return null;
-  return { epoch: id.slice(0, i), seq };
+  const m = POSITION.exec(id.slice(i + 1));
+  if (!m) return null;
+  const seq = Number(m[1]);
+  const part = m[2] === undefined ? 0 : Number(m[2]);
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(part)) return null;
+  return { epoch: id.slice(0, i), seq, part };
 }

@@ -46,8 +46,8 @@ describe('Cog seed examples', () => {
     const s = run(['count', 1]);
     const e = summaryErrorOf(() => applySummaryOp(s, { key: 'count', value: 'oops', mode: 'replace' }));
     expect(e.key).toBe('count');
-    expect(e.rule).toBe('type is int and cannot change to string until the key is deleted');
-    expect(e.message).toBe('summary key "count": type is int and cannot change to string until the key is deleted');
+    expect(e.rule).toBe('type is number and cannot change to string until the key is deleted');
+    expect(e.message).toBe('summary key "count": type is number and cannot change to string until the key is deleted');
     expect(s).toEqual({ count: 1 });
     applySummaryOp(s, { key: 'count', value: null, mode: 'replace' });
     applySummaryOp(s, { key: 'count', value: 'now a string', mode: 'replace' });
@@ -116,7 +116,7 @@ describe('nesting', () => {
   it('refuses to set through a non-object and leaves the summary unchanged', () => {
     const s = run(['timing', 3]);
     const e = summaryErrorOf(() => applySummaryOp(s, { key: 'timing.inference.gpu', value: 1, mode: 'replace' }));
-    expect(e.rule).toMatch(/"timing" is a int, not an object/);
+    expect(e.rule).toMatch(/"timing" is a number, not an object/);
     expect(s).toEqual({ timing: 3 });
   });
 
@@ -141,7 +141,7 @@ describe('nesting', () => {
     const s = run(['config.temp', 0.7], ['config', { layers: 2 }]);
     expect(s).toEqual({ config: { layers: 2 } });
     expect(summaryErrorOf(() => applySummaryOp(s, { key: 'config', value: 1, mode: 'replace' })).rule).toBe(
-      'type is object and cannot change to int until the key is deleted',
+      'type is object and cannot change to number until the key is deleted',
     );
   });
 
@@ -157,15 +157,13 @@ describe('nesting', () => {
 });
 
 describe('modes and types', () => {
-  it('int and float are different types for replace', () => {
-    expect(summaryTypeOf(1)).toBe('int');
-    expect(summaryTypeOf(1.5)).toBe('float');
-    const s = run(['score', 1]);
-    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'score', value: 0.5, mode: 'replace' })).rule).toBe(
-      'type is int and cannot change to float until the key is deleted',
-    );
-    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'score', value: true, mode: 'replace' })).rule).toBe(
-      'type is int and cannot change to bool until the key is deleted',
+  it('integers and floats are one type, number (JSON cannot tell 1 from 1.0): 0 then 0.2 is fine', () => {
+    expect(summaryTypeOf(1)).toBe('number');
+    expect(summaryTypeOf(1.5)).toBe('number');
+    const s = run(['lr_scale', 0], ['lr_scale', 0.2]);
+    expect(s).toEqual({ lr_scale: 0.2 });
+    expect(summaryErrorOf(() => applySummaryOp(s, { key: 'lr_scale', value: true, mode: 'replace' })).rule).toBe(
+      'type is number and cannot change to bool until the key is deleted',
     );
   });
 

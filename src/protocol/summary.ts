@@ -9,12 +9,15 @@ export class SummaryError extends Error {
   }
 }
 
-export type SummaryType = 'bool' | 'int' | 'float' | 'string' | 'array' | 'object';
+export type SummaryType = 'bool' | 'number' | 'string' | 'array' | 'object';
 
-/** Cog's type tags. JSON (and JS) cannot tell 1.0 from 1, so an integral number is an int, as `Number.isInteger` says. */
+/**
+ * The type a summary key keeps until it is deleted. Integers and floats are one type, `number`: JSON (and JS) cannot tell
+ * 1 from 1.0, so `0` then `0.2` must not be a type change (where Python's Cog would see int then float).
+ */
 export function summaryTypeOf(v: SummaryValue): SummaryType {
   if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'number') return 'number';
   if (typeof v === 'string') return 'string';
   return Array.isArray(v) ? 'array' : 'object';
 }
@@ -100,9 +103,7 @@ function nextValue(key: string, old: SummaryValue | undefined, value: SummaryVal
  * change until it is deleted; `incr` starts a missing key from 0 and refuses non-numbers; `append` creates an array, or wraps a
  * non-array value as [old, value].
  *
- * int vs float: `replace` between them is a type change, as in Cog's recorder. `incr` treats them as one numeric type
- * (2 + 0.5 = 2.5), as Cog's server-side accumulator does: a JS/JSON number cannot carry "1.0 is a float", so a float sum that lands
- * on a whole number (0.25 + 0.75) would otherwise make the next float increment fail.
+ * Numbers are one type (see `summaryTypeOf`): `replace` of 0 by 0.2 and `incr` of 2 by 0.5 are both fine.
  *
  * Atomic: when it throws, `summary` is unchanged.
  */

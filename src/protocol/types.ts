@@ -61,6 +61,8 @@ export interface Execution {
   error: string | null;
   metricCount: number;
   summary: SummaryObject;
+  /** What the producer's SDK reported at the end as not sent, per metric key; absent when nothing. */
+  discarded?: Record<string, DiscardedCounts>;
 }
 
 // ---- Ingest (POST /api/ingest) -------------------------------------------------------
@@ -82,6 +84,23 @@ export interface ExecutionEnd {
   status: EndStatus;
   endedAt?: number;
   error?: string;
+  /** What the producer's SDK did not send, per metric key (see `DiscardedCounts`); shown on the execution page. */
+  discarded?: Record<string, DiscardedCounts>;
+}
+
+/**
+ * Values of one metric an SDK recorded but did not send: `throttled` (replaced by a later value of the same throttle
+ * window), `xNotIncreasing` (x not greater than the series' previous x), `xInvalid` (x not finite, or beyond ±2^53).
+ */
+export interface DiscardedCounts {
+  throttled?: number;
+  xNotIncreasing?: number;
+  xInvalid?: number;
+}
+
+/** Removes every point with x ≥ `x` from all series of the execution (a run resumed from a checkpoint), before the update's points. */
+export interface Rewind {
+  x: number;
 }
 
 /**
@@ -95,13 +114,14 @@ export interface SeriesColumns {
 }
 
 /**
- * Everything a batch says about one execution. Applied in this order: start, definitions, points, summary, end.
+ * Everything a batch says about one execution. Applied in this order: start, definitions, rewind, points, summary, end.
  * `P` is how points are held: wire JSON (`SeriesPoints`) or accepted columns (`SeriesColumns`).
  */
 export interface ExecutionUpdate<P = SeriesPoints> {
   id: string;
   start?: ExecutionStart;
   definitions?: MetricDef[];
+  rewind?: Rewind;
   points?: P[];
   summary?: SummaryOp[];
   end?: ExecutionEnd;

@@ -4,7 +4,7 @@ import { summaryKeyProblem, summaryValueProblem } from './summary-keys.js';
 import {
   END_STATUSES, SUMMARY_MODES,
   type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
-  type AcceptedBatch, type MetricDef, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
+  type AcceptedBatch, type DiscardedCounts, type MetricDef, type Rewind, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
 /** Bad input: names the offending field (`path`) and the rule it broke. Values quoted in either are cut to ~100 characters. */
@@ -181,14 +181,54 @@ export function validateStart(v: unknown, path: string): ExecutionStart {
   return { name, ...(labels && { labels }), ...(startedAt !== undefined && { startedAt }) };
 }
 
+/** An end status, Cog's spelling `canceled` read as `cancelled`; null when it is none. */
+export function endStatus(v: unknown): ExecutionEnd['status'] | null {
+  if (v === 'canceled') return 'cancelled';
+  return END_STATUSES.includes(v as never) ? v as ExecutionEnd['status'] : null;
+}
+
+const DISCARDED_COUNTS = ['throttled', 'xNotIncreasing', 'xInvalid'] as const;
+
+function validateDiscarded(v: unknown, path: string): Record<string, DiscardedCounts> {
+  const o = object(v, path);
+  const entries = Object.entries(o);
+  if (entries.length > 10_000) fail(path, 'must have at most 10000 metric keys');
+  const out: Record<string, DiscardedCounts> = {};
+  for (const [key, counts] of entries) {
+    const p = `${path}[${JSON.stringify(key)}]`;
+    metricKey(key, p);
+    const c = object(counts, p);
+    noUnknownFields(c, DISCARDED_COUNTS, p);
+    const checked: DiscardedCounts = {};
+    for (const name of DISCARDED_COUNTS) {
+      const n = optional(c, name, p, finite);
+      if (n === undefined) continue;
+      if (!Number.isSafeInteger(n) || n < 0) fail(join(p, name), 'must be a count (a whole number ≥ 0)');
+      checked[name] = n;
+    }
+    out[key] = checked;
+  }
+  return out;
+}
+
 function validateEnd(v: unknown, path: string): ExecutionEnd {
   const o = object(v, path);
-  noUnknownFields(o, ['status', 'endedAt', 'error'], path);
-  const status = o.status;
-  if (!END_STATUSES.includes(status as never)) fail(join(path, 'status'), `must be one of ${END_STATUSES.join(', ')}`);
+  noUnknownFields(o, ['status', 'endedAt', 'error', 'discarded'], path);
+  const status = endStatus(o.status);
+  if (status === null) fail(join(path, 'status'), `must be one of ${END_STATUSES.join(', ')} (or Cog's "canceled")`);
   const endedAt = optional(o, 'endedAt', path, finite);
   const error = optional(o, 'error', path, (u, p) => text(u, p, LIMITS.maxErrorLength, { empty: true }));
-  return { status: status as ExecutionEnd['status'], ...(endedAt !== undefined && { endedAt }), ...(error !== undefined && { error }) };
+  const discarded = optional(o, 'discarded', path, validateDiscarded);
+  return {
+    status, ...(endedAt !== undefined && { endedAt }), ...(error !== undefined && { error }),
+    ...(discarded !== undefined && Object.keys(discarded).length > 0 && { discarded }),
+  };
+}
+
+function validateRewind(v: unknown, path: string): Rewind {
+  const o = object(v, path);
+  noUnknownFields(o, ['x'], path);
+  return { x: finite(o.x, join(path, 'x')) };
 }
 
 /** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */
@@ -257,7 +297,7 @@ function validateSummaryOp(v: unknown, path: string): SummaryOp {
 
 function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpdate<SeriesColumns> {
   const o = object(v, path);
-  noUnknownFields(o, ['id', 'start', 'definitions', 'points', 'summary', 'end'], path);
+  noUnknownFields(o, ['id', 'start', 'definitions', 'rewind', 'points', 'summary', 'end'], path);
   const id = text(o.id, join(path, 'id'), LIMITS.maxIdLength);
   if (!ID_PATTERN.test(id)) fail(join(path, 'id'), 'must start with a letter or digit and contain only letters, digits, "_", ".", ":" and "-"');
   const update: ExecutionUpdate<SeriesColumns> = { id };
@@ -272,6 +312,8 @@ function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpda
       return def;
     });
   }
+  const rewind = optional(o, 'rewind', path, validateRewind);
+  if (rewind) update.rewind = rewind;
   if (o.points !== undefined) {
     const seen = new Set<string>();
     update.points = array(o.points, join(path, 'points'), 10_000).map((p, i) => {

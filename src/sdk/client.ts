@@ -1,14 +1,24 @@
 import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
-import { Sender } from './sender.js';
+import { Sender, type DroppedPoints } from './sender.js';
+import { DEFAULT_SPOOL_MAX_BYTES, spoolDirectory, type SpoolOptions } from './spool.js';
 
 export interface ConnectOptions {
   /** Server URL; default PLOTLINE_URL, else http://127.0.0.1:7777. */
   url?: string;
   /** Bearer token; default PLOTLINE_TOKEN. */
   token?: string;
-  /** Points kept while the server is unreachable (default 1,000,000); beyond it the oldest are dropped with one warning. */
+  /**
+   * Points kept in memory (default 1,000,000); beyond it they wait in the spool. Points are dropped (counted, one warning)
+   * only while the server is unreachable and memory and spool are both full.
+   */
   maxBufferedPoints?: number;
+  /**
+   * The spool: batches that do not fit in memory (a loop that never yields, a long outage) or are unsent when the process
+   * exits wait in a file under `dir` (default the OS temp dir), at most `maxBytes` (default 1 GiB); the next `connect()`
+   * to the same server and token sends what an exited process left. `false`: memory only. Format and rules: spool.ts.
+   */
+  spool?: SpoolOptions | false;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
 }
@@ -50,10 +60,20 @@ export class Client {
     if (!Number.isInteger(maxBufferedPoints) || maxBufferedPoints < 1) {
       throw new TypeError(`connect({ maxBufferedPoints }): must be a positive integer (got ${String(maxBufferedPoints)})`);
     }
-    const token = opts.token ?? process.env.PLOTLINE_TOKEN ?? null;
-    this.sender = new Sender({ url: this.url, token: token || null, maxBufferedPoints, warn: this.warn });
+    const token = opts.token || process.env.PLOTLINE_TOKEN || null;
+    const spool = opts.spool === false ? null : {
+      dir: spoolDirectory(opts.spool?.dir, this.url, token),
+      maxBytes: opts.spool?.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
+    };
+    if (spool && !(Number.isFinite(spool.maxBytes) && spool.maxBytes > 0)) {
+      throw new TypeError(`connect({ spool: { maxBytes } }): must be a positive number of bytes (got ${String(spool.maxBytes)})`);
+    }
+    this.sender = new Sender({ url: this.url, token, maxBufferedPoints, spool, warn: this.warn });
     openClients.add(this);
-    if (openClients.size === 1) process.on('beforeExit', flushOpenClients);
+    if (openClients.size === 1) {
+      process.on('beforeExit', flushOpenClients);
+      process.on('exit', spillOpenClients);
+    }
   }
 
   /** Starts an execution; its start travels with the first batch. */
@@ -88,9 +108,24 @@ export class Client {
     return this.sender.bufferedPoints;
   }
 
-  /** Points dropped because the buffer was full while the server was unreachable. */
+  /** Points `record()` accepted and that were then dropped, all causes (see `droppedByCause`). */
   get droppedPoints(): number {
     return this.sender.droppedPoints;
+  }
+
+  /** Dropped points by cause: `unreachable` (memory and spool full during an outage), `refused` (by the server), `spoolDamaged`. */
+  get droppedByCause(): Readonly<DroppedPoints> {
+    return { ...this.sender.dropped };
+  }
+
+  /** Points waiting in spool files (this client's and those of exited processes it is sending). */
+  get spooledPoints(): number {
+    return this.sender.spooledPoints;
+  }
+
+  /** This client's spool file, once something was spilled to it. */
+  get spoolPath(): string | null {
+    return this.sender.spoolPath;
   }
 
   /** Batches the server refused (4xx: bad input, wrong token) and that were dropped, not retried. */
@@ -103,7 +138,10 @@ export class Client {
     await this.flush();
     this.sender.close();
     openClients.delete(this);
-    if (openClients.size === 0) process.off('beforeExit', flushOpenClients);
+    if (openClients.size === 0) {
+      process.off('beforeExit', flushOpenClients);
+      process.off('exit', spillOpenClients);
+    }
   }
 
   /** @internal The event loop is empty: send what is left, keeping the process alive for a bounded time only. */
@@ -113,19 +151,30 @@ export class Client {
     if (this.sender.idle) return;
     this.exitFlushRunning = true;
     const grace = setTimeout(() => {
-      this.warn(`plotline: exiting before ${this.url} acknowledged the last metrics; they are lost. Await execution.end() to be sure.`);
+      this.warn(`plotline: exiting before ${this.url} acknowledged the last ${this.sender.bufferedPoints} points. Await execution.end() to be sure.`);
     }, EXIT_GRACE_MS);
     void this.sender.flush({ keepAlive: false }).then(() => {
       clearTimeout(grace);
       this.exitFlushRunning = false;
     });
   }
+
+  /** @internal The process exits (synchronously): what is unacknowledged goes to the spool for the next client to send. */
+  spillBeforeExit(): void {
+    for (const e of this.executions) e.releaseThrottled();
+    const { kept, lost, path } = this.sender.spillForExit();
+    if (path !== null) this.warn(`plotline: what ${this.url} has not acknowledged yet (${kept} points) is kept in ${path}; the next connect() to this server sends it.`);
+    if (lost > 0) this.warn(`plotline: ${lost} points not yet acknowledged by ${this.url} are lost at exit (they could not be spooled). Await execution.end() before exiting.`);
+  }
 }
 
-/** One `beforeExit` listener for all clients (not one each, which would trip Node's listener-leak warning). */
+/** One `beforeExit` and one `exit` listener for all clients (not one each, which would trip Node's listener-leak warning). */
 const openClients = new Set<Client>();
 function flushOpenClients(): void {
   for (const client of openClients) client.flushBeforeExit();
+}
+function spillOpenClients(): void {
+  for (const client of openClients) client.spillBeforeExit();
 }
 
 export function connect(opts: ConnectOptions = {}): Client {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  applySummaryOp, END_STATUSES, LIMITS, SummaryError, validateStart,
-  type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue,
+  applySummaryOp, END_STATUSES, endStatus, LIMITS, SummaryError, validateStart,
+  type DiscardedCounts, type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue,
 } from '../protocol/index.js';
 import { executionContext } from './context.js';
 import { definitionDifference } from './definition-diff.js';
-import type { Metric } from './metric.js';
+import { DEFAULT_THROTTLE, type Metric } from './metric.js';
 import type { PendingBatches } from './pending.js';
-import { nextX } from './series-x.js';
+import { badX, MAX_ABS_X, nextDown, nextX } from './series-x.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { Throttle } from './throttle.js';
 
@@ -26,13 +26,26 @@ interface SeriesState {
   /** Unthrottled and its execution not ended: a point with an increasing `at` goes straight to its buffer. */
   direct: boolean;
   throttle: Throttle;
+  /** A new x must be greater than this. */
   lastX: number;
-  warnedX: boolean;
+  /** Points refused for their x: not greater than the previous one, or not finite / beyond ±2^53. */
+  xNotIncreasing: number;
+  xInvalid: number;
+  /** Warnings already given for this series (each is given once). */
+  warned: Set<'xNotIncreasing' | 'xInvalid' | 'throttled'>;
   timer: NodeJS.Timeout | null;
   /** Where its points wait, valid while `pending.generation` equals `bufferGeneration`. */
   buffer: SeriesBuffer | null;
   bufferGeneration: number;
 }
+
+/** What `end()` reports: per metric key, the values its SDK did not send (only keys with a count). */
+export interface EndReport {
+  discarded: Record<string, DiscardedCounts>;
+}
+
+/** The smallest x a series may take (x ≥ -2^53): `lastX` starts just below it. */
+const BELOW_MIN_X = nextDown(-MAX_ABS_X);
 
 /** A summary value larger than this (as JSON) could not travel in one batch. */
 const MAX_SUMMARY_VALUE_BYTES = LIMITS.maxBatchBytes / 4;
@@ -65,12 +78,13 @@ export class ExecutionHandle {
   }
 
   /**
-   * Called by `Metric.record()`. Throws for a non-finite `at` and a conflicting definition; x that does not increase is
-   * dropped with one warning per metric. The common case (unthrottled, increasing `at`) is the first test; see `record()`.
+   * Called by `Metric.record()`. Throws for an `at` that is not a number and for a conflicting definition; an x that does
+   * not increase, is not finite or is beyond ±2^53 is refused, counted (`end()` reports it) and warned once per metric.
+   * The common case (unthrottled, increasing `at`) is the first test; see `record()`.
    */
   recordPoint(metric: Metric, value: number, at: number | undefined): void {
     const s = metric.lastSeries as SeriesState | null;
-    if (s !== null && s.execution === this && s.direct && typeof at === 'number' && at > s.lastX && at < Infinity) {
+    if (s !== null && s.execution === this && s.direct && typeof at === 'number' && at > s.lastX && at <= MAX_ABS_X) {
       s.lastX = at;
       this.emit(s, at, value);
     } else {
@@ -79,16 +93,18 @@ export class ExecutionHandle {
   }
 
   private recordSlowly(metric: Metric, value: number, at: number | undefined): void {
-    if (at !== undefined && !(typeof at === 'number' && Number.isFinite(at))) {
-      throw new TypeError(`Metric "${metric.key}".record(value, { at }): at must be a finite number (got ${String(at)})`);
+    if (at !== undefined && typeof at !== 'number') {
+      throw new TypeError(`Metric "${metric.key}".record(value, { at }): at must be a number (got ${at === null ? 'null' : typeof at})`);
     }
     if (this.ended) return this.droppedAfterEnd(metric);
     const cached = metric.lastSeries as SeriesState | null;
     const s = cached !== null && cached.execution === this ? cached : this.seriesOf(metric);
+    const invalid = at === undefined ? null : badX(at);
+    if (invalid !== null) return this.refusedX(s, 'xInvalid', `at=${at} ${invalid}`);
     // The clock is only read when it matters: at tens of millions of records a second it is a visible cost.
     const now = at === undefined || !s.throttle.unlimited ? performance.now() : 0;
     const x = nextX(s.lastX, at, (now - this.t0) / 1000);
-    if (x === null) return this.droppedForX(s, at!);
+    if (x === null) return this.refusedX(s, 'xNotIncreasing', `at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series`);
     s.lastX = x;
     if (s.throttle.unlimited) {
       this.emit(s, x, value);
@@ -97,6 +113,13 @@ export class ExecutionHandle {
     const send = s.throttle.offer(x, value, now);
     if (send) this.emit(s, send.x, send.y);
     else this.scheduleTrailing(s);
+    if (at !== undefined && s.throttle.discarded > 0 && !s.warned.has('throttled')) this.throttledWithAt(s);
+  }
+
+  /** The first time the throttle discards values of a metric recorded with an explicit `at`: they look like steps lost. */
+  private throttledWithAt(s: SeriesState): void {
+    s.warned.add('throttled');
+    this.warn(`plotline: Metric "${s.metric.key}" is throttled to ${s.metric.throttle} values per second${s.metric.throttle === DEFAULT_THROTTLE ? ' (the default)' : ''}: ${s.throttle.discarded} values recorded with { at } were discarded so far (the latest value of each window is kept). To keep every value, create it with new Metric("${s.metric.key}", { throttle: null }). end() reports the total (warned once per metric and execution).`);
   }
 
   private droppedAfterEnd(metric: Metric): void {
@@ -105,10 +128,12 @@ export class ExecutionHandle {
     this.warn(`plotline: Metric "${metric.key}" recorded after execution "${this.name}" ended; values recorded after end() are dropped.`);
   }
 
-  private droppedForX(s: SeriesState, at: number): void {
-    if (s.warnedX) return;
-    s.warnedX = true;
-    this.warn(`plotline: Metric "${s.metric.key}": at=${at} is not greater than the previous x (${s.lastX}); x must increase within a series, so the value is dropped (warned once per metric and execution).`);
+  private refusedX(s: SeriesState, why: 'xNotIncreasing' | 'xInvalid', rule: string): void {
+    s[why]++;
+    if (s.warned.has(why)) return;
+    s.warned.add(why);
+    const remedy = why === 'xNotIncreasing' ? ' To record a resumed run again from a step, call execution.rewind(step) first.' : '';
+    this.warn(`plotline: Metric "${s.metric.key}": ${rule}, so the value is refused and counted (end() reports how many; warned once per metric and execution).${remedy}`);
   }
 
   /** The series state of `metric`, sending its definition on first use; a different definition of the same key throws. */
@@ -124,7 +149,8 @@ export class ExecutionHandle {
     }
     const throttle = new Throttle(metric.throttle);
     const created: SeriesState = {
-      execution: this, metric, direct: throttle.unlimited, throttle, lastX: -Infinity, warnedX: false, timer: null, buffer: null, bufferGeneration: -1,
+      execution: this, metric, direct: throttle.unlimited, throttle, lastX: BELOW_MIN_X, xNotIncreasing: 0, xInvalid: 0, warned: new Set(),
+      timer: null, buffer: null, bufferGeneration: -1,
     };
     this.series.set(metric.key, created);
     metric.lastSeries = created;
@@ -169,6 +195,38 @@ export class ExecutionHandle {
     }
   }
 
+  /**
+   * A run resumed from a checkpoint (W&B's resume, TensorBoard's purge): removes every point with x ≥ `x` from all series
+   * of this execution, on the server (streamed to open pages) and among the points still waiting here, and lets every
+   * series record again from `x`. Throws for an x that is not finite or beyond ±2^53, and after `end()`.
+   */
+  rewind(x: number): void {
+    const invalid = typeof x === 'number' ? badX(x) : 'is not a number';
+    if (invalid !== null) throw new TypeError(`execution.rewind(x): x ${invalid} (got ${String(x)})`);
+    if (this.ended) throw new Error(`execution.rewind(x): execution "${this.name}" has ended`);
+    const below = nextDown(x);
+    for (const s of this.series.values()) {
+      s.throttle.dropFrom(x);
+      if (s.lastX >= x) s.lastX = below;
+    }
+    this.outbox.pending.rewind(this.id, x);
+    this.outbox.changed();
+  }
+
+  /** Per metric key, what was not sent (throttled, refused for its x); only keys with a count. */
+  discarded(): Record<string, DiscardedCounts> {
+    const out: Record<string, DiscardedCounts> = {};
+    for (const [key, s] of this.series) {
+      const counts: DiscardedCounts = {
+        ...(s.throttle.discarded > 0 && { throttled: s.throttle.discarded }),
+        ...(s.xNotIncreasing > 0 && { xNotIncreasing: s.xNotIncreasing }),
+        ...(s.xInvalid > 0 && { xInvalid: s.xInvalid }),
+      };
+      if (Object.keys(counts).length > 0) out[key] = counts;
+    }
+    return out;
+  }
+
   /** Called by `recordMetric()`: applies the op to the local summary (throwing on a Cog rule), then sends it. */
   recordSummary(key: string, value: SummaryValue | null, mode: SummaryMode): void {
     if (this.ended) return;
@@ -190,19 +248,30 @@ export class ExecutionHandle {
     await this.outbox.flush();
   }
 
-  /** Ends the execution (default `succeeded`) after delivering everything recorded; resolves once the server has it. */
-  async end(status: EndStatus = 'succeeded', opts: { error?: string } = {}): Promise<void> {
-    if (!END_STATUSES.includes(status)) throw new TypeError(`end(status): status must be one of ${END_STATUSES.join(', ')} (got ${String(status)})`);
+  /**
+   * Ends the execution (default `succeeded`; Cog's `canceled` is read as `cancelled`) after delivering everything
+   * recorded; resolves once the server has it, with what was not sent per metric (also shown on the execution page).
+   */
+  async end(status: EndStatus | 'canceled' = 'succeeded', opts: { error?: string } = {}): Promise<EndReport> {
+    const checked = endStatus(status);
+    if (checked === null) throw new TypeError(`end(status): status must be one of ${END_STATUSES.join(', ')} (got ${String(status)})`);
     if (opts.error !== undefined && typeof opts.error !== 'string') throw new TypeError('end(status, { error }): error must be a string');
-    if (this.ended) return this.outbox.flush();
+    if (this.ended) {
+      await this.outbox.flush();
+      return { discarded: this.discarded() };
+    }
     this.releaseThrottled();
     this.ended = true;
     for (const s of this.series.values()) s.direct = false;
     this.onEnd(this);
     const error = opts.error === undefined ? undefined : truncate(opts.error, LIMITS.maxErrorLength);
-    this.outbox.pending.end(this.id, { status, endedAt: Date.now(), ...(error !== undefined && { error }) });
+    const discarded = this.discarded();
+    this.outbox.pending.end(this.id, {
+      status: checked, endedAt: Date.now(), ...(error !== undefined && { error }), ...(Object.keys(discarded).length > 0 && { discarded }),
+    });
     this.outbox.changed();
     await this.outbox.flush();
+    return { discarded };
   }
 
   get isEnded(): boolean {

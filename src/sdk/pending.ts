@@ -41,6 +41,8 @@ interface Sized<T> {
 interface PendingExecution {
   start?: Sized<ExecutionStart>;
   definitions: Sized<MetricDef>[];
+  /** Applied by the server before this execution's waiting points (all of them are below it). */
+  rewind?: number;
   points: Map<string, SeriesBuffer>;
   summary: Sized<SummaryOp>[];
   end?: Sized<ExecutionEnd>;
@@ -81,8 +83,9 @@ class Budget {
 }
 
 /**
- * What is recorded but not yet sent, per execution, in send order. Points are columnar. Starts, definitions, summary
- * operations and ends are never dropped; points are, oldest first, when more than `maxPoints` wait (the server is unreachable).
+ * What is recorded but not yet sent, per execution, in send order. Points are columnar. When more than `limit` points wait,
+ * `onOverflow` decides (the Sender spills them to its spool); without one, the oldest points are dropped. Starts,
+ * definitions, summary operations and ends are never dropped.
  */
 export class PendingBatches {
   private executions = new Map<string, PendingExecution>();
@@ -93,8 +96,11 @@ export class PendingBatches {
   /** Emptied buffers, by series key, reused (with their grown capacity) when the series records again. */
   private readonly spare = new Map<string, SeriesBuffer>();
 
-  /** `onFirstDrop` is called when points are first dropped: the warning stays off the per-record path. */
-  constructor(private readonly maxPoints: number, private readonly onFirstDrop: () => void = () => {}) {}
+  /**
+   * `limit`: points that may wait before `onOverflow` is called (it may change `limit`). Called off the per-record path's
+   * common case, so what it does costs nothing there.
+   */
+  constructor(public limit: number, private readonly onOverflow: (() => void) | null = null) {}
 
   get points(): number {
     return this.pointCount;
@@ -142,7 +148,22 @@ export class PendingBatches {
 
   append(buffer: SeriesBuffer, x: number, y: number): void {
     buffer.push(x, y);
-    if (++this.pointCount > this.maxPoints) this.dropOldest();
+    if (++this.pointCount > this.limit) this.overflow();
+  }
+
+  private overflow(): void {
+    if (this.onOverflow) this.onOverflow();
+    else this.dropOldest();
+  }
+
+  /**
+   * A rewind to `x`: waiting points of the execution at or beyond it are dropped here (the server would remove them), and
+   * the rewind travels before the points that wait (all below `x`) and those recorded after it.
+   */
+  rewind(id: string, x: number): void {
+    const e = this.of(id);
+    e.rewind = Math.min(e.rewind ?? Infinity, x);
+    for (const buffer of e.points.values()) this.pointCount -= buffer.dropFrom(x);
   }
 
   summary(id: string, op: SummaryOp): void {
@@ -157,9 +178,8 @@ export class PendingBatches {
    * Frees a tenth of the capacity in one pass: every waiting series loses the same share of its oldest points, so the cost
    * is one scan per many records however many series there are.
    */
-  private dropOldest(): void {
-    if (this.dropped === 0) this.onFirstDrop();
-    const share = Math.min(1, Math.ceil(this.maxPoints / 10) / this.pointCount);
+  dropOldest(): void {
+    const share = Math.min(1, Math.ceil(this.limit / 10) / this.pointCount);
     for (const e of this.executions.values()) {
       for (const buffer of e.points.values()) {
         const n = Math.min(buffer.length, Math.ceil(buffer.length * share));
@@ -201,6 +221,11 @@ export class PendingBatches {
     const definitions = takeWhile(e.definitions, (d) => budget.take('definitions', d.bytes));
     if (definitions.length) update.definitions = definitions;
     if (e.definitions.length) return false;
+    if (e.rewind !== undefined) {
+      if (!budget.take(null, 30)) return false;
+      update.rewind = { x: e.rewind };
+      delete e.rewind;
+    }
 
     const points: SeriesColumns[] = [];
     let pointsComplete = true;

@@ -37,6 +37,17 @@ export class SeriesBuffer {
     this.head = this.length === 0 ? 0 : (this.head + dropped) & this.mask;
   }
 
+  /** Removes the newest points whose x is at or beyond `x` (x increases along the buffer); returns how many. */
+  dropFrom(x: number): number {
+    let n = 0;
+    while (this.length > 0 && this.x[(this.head + this.length - 1) & this.mask]! >= x) {
+      this.length--;
+      n++;
+    }
+    if (this.length === 0) this.head = 0;
+    return n;
+  }
+
   /** Copies the first `n` waiting values of `column`, in order, to the start of `into`. */
   private copyFront<T extends Float64Array>(column: Float64Array, n: number, into: T): T {
     const beforeEnd = Math.min(n, column.length - this.head);

@@ -3,6 +3,23 @@
 const f64 = new Float64Array(1);
 const i64 = new BigInt64Array(f64.buffer);
 
+/**
+ * The largest |x| a point may have: beyond 2^53 consecutive integers are no longer distinct doubles, so the server refuses
+ * it by name. (Mirrors the server's limit in protocol/limits.ts.)
+ */
+export const MAX_ABS_X = 2 ** 53;
+
+/** Why an explicit `at` can never be an x, or null when it can: not finite, or beyond ±2^53. */
+export function badX(at: number): string | null {
+  if (!Number.isFinite(at)) return 'is not a finite number';
+  return Math.abs(at) > MAX_ABS_X ? 'is beyond ±2^53, where integers lose precision' : null;
+}
+
+/** The largest double smaller than `x` (for finite x). */
+export function nextDown(x: number): number {
+  return -nextUp(-x);
+}
+
 /** The smallest double greater than `x` (for finite x). */
 export function nextUp(x: number): number {
   if (x === 0) return Number.MIN_VALUE;

@@ -12,6 +12,8 @@ export class Throttle {
   private readonly windowMs: number;
   private lastSentAt = -Infinity;
   pending: Pending | null = null;
+  /** Values replaced by a later one of their window and never sent. */
+  discarded = 0;
 
   constructor(rate: number | null) {
     this.windowMs = rate === null ? 0 : 1000 / rate;
@@ -24,6 +26,7 @@ export class Throttle {
 
   /** Returns the point to send now, or null when it was kept as the window's trailing value. */
   offer(x: number, y: number, now: number): Pending | null {
+    if (this.pending) this.discarded++;
     if (this.windowMs === 0 || now - this.lastSentAt >= this.windowMs) {
       this.lastSentAt = now;
       this.pending = null;
@@ -36,6 +39,14 @@ export class Throttle {
   /** When the trailing value is due (ms timestamp), or null when nothing waits. */
   dueAt(): number | null {
     return this.pending ? this.lastSentAt + this.windowMs : null;
+  }
+
+  /** Forgets a waiting trailing value at or beyond `x` (a rewind); it counts as discarded. */
+  dropFrom(x: number): void {
+    if (this.pending && this.pending.x >= x) {
+      this.pending = null;
+      this.discarded++;
+    }
   }
 
   /** Takes the trailing value (on window end, flush or end). */

@@ -163,8 +163,8 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
 }
 
 /**
- * History of several series. Bounded: at most `maxKeysPerRead` distinct keys, a budget always applies (`defaultBudget` when
- * none is given), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
+ * History of several series. Bounded: at most `maxKeysPerRead` distinct keys, a budget always applies (when none is given,
+ * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
  * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
  * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
  */
@@ -176,7 +176,9 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   }
   const from = numberParam(url.searchParams, 'from');
   const to = numberParam(url.searchParams, 'to');
-  const budget = integerParam(url.searchParams, 'budget', 4, LIMITS.maxBudget) ?? LIMITS.defaultBudget;
+  // Without a budget: as much as the request may hold, up to the largest budget (full resolution only through the export).
+  const budget = integerParam(url.searchParams, 'budget', 4, LIMITS.maxBudget)
+    ?? Math.max(4, Math.min(LIMITS.maxBudget, Math.floor(LIMITS.maxPointsPerRead / keys.length)));
   if (keys.length * budget > LIMITS.maxPointsPerRead) {
     throw new ValidationError('budget', `${keys.length} keys × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }

@@ -39,7 +39,8 @@ export function startBackground(store: Store, hub: StreamHub, opts: BackgroundOp
     timers.push(timer);
   };
   every(Math.max(50, Math.min(5_000, opts.lostAfterMs / 4)), 'marking lost executions', async () => {
-    for (const execution of await store.markLost(Date.now() - opts.lostAfterMs)) hub.publish({ type: 'execution', execution });
+    const lost = await store.markLost(Date.now() - opts.lostAfterMs);
+    if (!store.feed) for (const execution of lost) hub.publish({ type: 'execution', execution });
   });
   every(COMPACT_EVERY_MS, 'compaction', () => store.compact({ minSmallChunks: COMPACT_MIN_SMALL, budgetMs: COMPACT_BUDGET_MS }));
   const ttl = opts.batchIdTtlMs ?? DEFAULT_BATCH_ID_TTL_MS;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, ValidationError } from '../protocol/index.js';
 import type { AppContext } from './app.js';
-import { cogExecutionId, cogPredictionToUpdate, parseCogPrediction } from './cog.js';
+import { cogExecutionId, cogPredictionToUpdate, cogUpdateChanges, parseCogPrediction } from './cog.js';
 import { readJson, sendJson } from './http-util.js';
 import { commitAndPublish } from './ingest.js';
 
@@ -16,6 +16,10 @@ export async function postCogWebhook(ctx: AppContext, req: IncomingMessage, res:
   const executionId = cogExecutionId(prediction.id);
   const existing = (await ctx.store.getExecution(executionId))?.execution ?? null;
   const update = cogPredictionToUpdate(prediction, { model, existing, now });
-  if (update) await commitAndPublish(ctx.store, ctx.hub, { executions: [update] }, now);
-  sendJson(res, 200, { ok: true, executionId, applied: update !== null });
+  const applied = cogUpdateChanges(update);
+  // A late delivery for an ended prediction changes nothing at all; one for a running prediction still tells it is alive.
+  if (applied || existing?.status === 'running' || existing?.status === 'lost') {
+    await commitAndPublish(ctx.store, ctx.hub, { executions: [update] }, now);
+  }
+  sendJson(res, 200, { ok: true, executionId, applied });
 }

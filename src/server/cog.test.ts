@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applySummaryOp, ValidationError, type Execution, type SummaryObject } from '../protocol/index.js';
-import { COG_SKIPPED_KEY, cogExecutionId, cogPredictionToUpdate, cogSummary, parseCogPrediction, sanitizeCogKey, summaryOpsToMatch } from './cog.js';
+import { COG_RENAMED_KEY, COG_SKIPPED_KEY, cogExecutionId, cogPredictionToUpdate, cogSummary, parseCogPrediction, sanitizeCogKey, summaryOpsToMatch } from './cog.js';
 import { thrownBy } from '../../test/helpers/thrown.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -75,9 +75,19 @@ describe('cogExecutionId', () => {
 
 describe('cogSummary', () => {
   it('is the payload metrics without predict_time', () => {
-    expect(cogSummary({ temperature: 0.7, token_count: 42, timing: { 'pre-process': 0.1 }, predict_time: 1.23 })).toEqual({
-      temperature: 0.7, token_count: 42, timing: { 'pre-process': 0.1 },
+    expect(cogSummary({ temperature: 0.7, token_count: 42, timing: { inference: 0.1 }, predict_time: 1.23 })).toEqual({
+      temperature: 0.7, token_count: 42, timing: { inference: 0.1 },
     });
+  });
+
+  it('renames at every nesting level and lists each rename; a clash at a nested level is skipped and listed', () => {
+    expect(cogSummary({ 'val/AR@100': 0.5, timing: { 'pre-process': 0.1, pre_process: 0.2, deep: { 'x-y': 1 } } })).toEqual({
+      val_AR_100: 0.5,
+      timing: { pre_process: 0.2, deep: { x_y: 1 } },
+      [COG_RENAMED_KEY]: ['timing.deep.x-y → timing.deep.x_y', 'val/AR@100 → val_AR_100'],
+      [COG_SKIPPED_KEY]: ['timing.pre-process: its summary name "timing.pre_process" is already used'],
+    });
+    expect(cogSummary({ [COG_RENAMED_KEY]: ['forged'], ok: 1 })).toEqual({ ok: 1 });
   });
 
   it('sanitizes names that break the key rules and lists what it cannot keep', () => {
@@ -100,13 +110,13 @@ describe('cogSummary', () => {
 describe('summaryOpsToMatch', () => {
   it('replaces changed keys, deletes vanished ones, skips equal ones, and deletes before a type change', () => {
     const current: SummaryObject = { a: 1, b: { x: 1, y: 2 }, gone: 'x', rate: 1, predict_time: 3 };
-    const desired: SummaryObject = { a: 2, b: { y: 2, x: 1 }, rate: 0.5, fresh: ['s'] };
+    const desired: SummaryObject = { a: 2.5, b: { y: 2, x: 1 }, rate: 'n/a', fresh: ['s'] };
     const ops = summaryOpsToMatch(current, desired);
     expect(ops).toEqual([
       { key: 'gone', value: null, mode: 'replace' },
-      { key: 'a', value: 2, mode: 'replace' },
+      { key: 'a', value: 2.5, mode: 'replace' },
       { key: 'rate', value: null, mode: 'replace' },
-      { key: 'rate', value: 0.5, mode: 'replace' },
+      { key: 'rate', value: 'n/a', mode: 'replace' },
       { key: 'fresh', value: ['s'], mode: 'replace' },
     ]);
     expect(applied(current, ops)).toEqual({ ...desired, predict_time: 3 });

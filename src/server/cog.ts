@@ -96,12 +96,20 @@ export function cogExecutionId(predictionId: string): string {
   return `cog-${clean.slice(0, max - hash.length - 1)}-${hash}`;
 }
 
+/** The label that marks an execution as a Cog prediction (set by this adapter). */
+const COG_SOURCE = { source: 'cog' } as const;
+
 function cogLabels(p: CogPrediction): Labels {
   const fit = (s: string) => s.slice(0, LIMITS.maxLabelLength);
-  return { source: 'cog', prediction: fit(p.id), ...(p.version !== undefined && { version: fit(p.version) }) };
+  return { ...COG_SOURCE, prediction: fit(p.id), ...(p.version !== undefined && { version: fit(p.version) }) };
 }
 
-/** A top-level Cog metric name made into one valid summary-key segment ("tokens/sec" → "tokens_sec", "2nd" → "m2nd"), or null. */
+/** True for an execution this adapter started from a Cog prediction webhook. */
+export function isCogPrediction(e: { labels: Labels }): boolean {
+  return e.labels.source === COG_SOURCE.source;
+}
+
+/** A Cog metric name made into one valid summary-key segment ("tokens/sec" → "tokens_sec", "2nd" → "m2nd"), or null. */
 export function sanitizeCogKey(key: string): string | null {
   if (!/[A-Za-z0-9]/.test(key)) return null;
   let s = key.replace(/[^A-Za-z0-9_]+/g, '_');
@@ -110,29 +118,51 @@ export function sanitizeCogKey(key: string): string | null {
   return summaryKeyProblem(s) === null ? s : null;
 }
 
+/** Summary key listing payload metrics that were renamed to fit the key rules, as "old path → new path". */
+export const COG_RENAMED_KEY = 'plotline_renamed_metrics';
+
+/** A name that is one valid key segment as it is (a dot would nest it). */
+const isValidName = (key: string) => summaryKeyProblem(key) === null && !key.includes('.');
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
- * The summary a Cog `metrics` object stands for. Its top-level keys are single names (Cog has already nested dotted keys), so a
- * name that breaks our key rules, or contains a dot, is sanitized rather than dropped; a name whose sanitized form is taken, or a
- * value our summary cannot hold (null inside a list, …), is skipped and listed, with the reason, under `plotline_skipped_metrics`
- * so it is visible in the studio rather than silently lost (a payload metric of that very name is ignored: the key is ours).
- * `predict_time` is left out (the store sets it when the execution ends).
+ * The summary a Cog `metrics` object stands for. A webhook cannot be refused without losing the prediction, so a name that
+ * breaks the key rules (or contains a dot: Cog has already nested dotted keys) is renamed, at every nesting level, and each
+ * rename is listed under `plotline_renamed_metrics` ("val/AR@100 → val_AR_100", "timing.pre-process → timing.pre_process").
+ * A name whose renamed form is taken, or a value the summary cannot hold (null inside a list, …), is skipped and listed with
+ * the reason under `plotline_skipped_metrics`. Nothing is dropped silently; payload metrics named like those two lists are
+ * ignored (the keys are ours), and `predict_time` is left out (the store sets it when the execution ends).
  */
 export function cogSummary(metrics: Record<string, unknown>): SummaryObject {
-  const out: SummaryObject = {};
+  const renamed: string[] = [];
   const skipped: string[] = [];
-  const entries = Object.entries(metrics).filter(([key, value]) => key !== PREDICT_TIME && key !== COG_SKIPPED_KEY && value !== null && value !== undefined);
-  const isValidName = (key: string) => summaryKeyProblem(key) === null && !key.includes('.');
-  // Valid names first, so a sanitized name never takes the place of a real one.
+  const top = Object.fromEntries(Object.entries(metrics).filter(([key, value]) =>
+    key !== PREDICT_TIME && key !== COG_SKIPPED_KEY && key !== COG_RENAMED_KEY && value !== null && value !== undefined));
+  const out = cleanObject(top, [], [], renamed, skipped);
+  if (renamed.length > 0) out[COG_RENAMED_KEY] = renamed;
+  if (skipped.length > 0) out[COG_SKIPPED_KEY] = skipped;
+  return out;
+}
+
+/** One level of `cogSummary`; `from` and `to` are the original and the renamed path of `object`. */
+function cleanObject(object: Record<string, unknown>, from: string[], to: string[], renamed: string[], skipped: string[]): SummaryObject {
+  const out: SummaryObject = {};
+  const entries = Object.entries(object);
+  // Valid names first, so a renamed one never takes the place of a real one.
   const ordered = [...entries.filter(([k]) => isValidName(k)), ...entries.filter(([k]) => !isValidName(k))];
   for (const [key, value] of ordered) {
-    const valueProblem = summaryValueProblem(value);
+    const path = [...from, key].join('.');
     const name = isValidName(key) ? key : sanitizeCogKey(key);
-    if (valueProblem) skipped.push(`${key}: ${valueProblem}`);
-    else if (name === null) skipped.push(`${key}: no valid summary key can be made from this name`);
-    else if (Object.hasOwn(out, name)) skipped.push(`${key}: its summary name "${name}" is already used`);
-    else out[name] = value as SummaryValue;
+    const valueProblem = isPlainObject(value) ? null : summaryValueProblem(value);
+    if (valueProblem) skipped.push(`${path}: ${valueProblem}`);
+    else if (name === null) skipped.push(`${path}: no valid summary key can be made from this name`);
+    else if (Object.hasOwn(out, name)) skipped.push(`${path}: its summary name "${[...to, name].join('.')}" is already used`);
+    else {
+      out[name] = isPlainObject(value) ? cleanObject(value, [...from, key], [...to, name], renamed, skipped) : value as SummaryValue;
+      if (name !== key) renamed.push(`${path} → ${[...to, name].join('.')}`);
+    }
   }
-  if (skipped.length > 0) out[COG_SKIPPED_KEY] = skipped;
   return out;
 }
 
@@ -183,6 +213,11 @@ function cogEnd(p: CogPrediction, status: EndStatus, startedAt: number, now: num
 }
 
 const isEnded = (e: Execution) => (END_STATUSES as readonly string[]).includes(e.status);
+
+/** True when an update from `cogPredictionToUpdate` changes the execution (not only when it was last seen). */
+export function cogUpdateChanges(u: ExecutionUpdate<SeriesColumns>): boolean {
+  return u.start !== undefined || (u.summary?.length ?? 0) > 0 || u.end !== undefined;
+}
 
 /**
  * Maps one Cog webhook delivery (start, output, logs or completed) to an update of the prediction's execution. Throws a

@@ -77,7 +77,9 @@ function defaultStudioRoot(): string {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
   const store = await openStore(opts.db ?? DEFAULT_DB);
-  const hub = new StreamHub(opts.stream);
+  // On a shared database the feed numbers events, so that an event id means the same on every replica.
+  const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
+  store.feed?.follow((seq, event) => hub.publish(event, seq));
   const edge = { ...EDGE_DEFAULTS, ...opts.edge };
   const policy = accessPolicy({
     host, token: opts.token ?? null, readToken: opts.readToken ?? null, publicUrls: opts.publicUrls ?? [], allowOrigins: opts.allowOrigins ?? [],

@@ -5,11 +5,12 @@ import type { StreamHub } from './stream-hub.js';
 
 /**
  * The one ingest path of every adapter (JSON, binary, Cog, …): decides and commits the batch with the rules of
- * ingest/apply.ts, then streams what changed. Resolves after the commit.
+ * ingest/apply.ts, then streams what changed (on a store with a feed, the feed streams it, on every replica alike).
+ * Resolves after the commit.
  */
 export async function commitAndPublish(store: Store, hub: StreamHub, batch: AcceptedBatch, now: number): Promise<ApplyResult> {
   const result = await applyBatch(store, batch, now);
-  for (const event of result.events) hub.publish(event);
+  if (!store.feed) for (const event of result.events) hub.publish(event);
   return result;
 }
 

@@ -7,25 +7,29 @@ export interface StreamHubOptions {
   /** Events kept for replay on reconnect. */
   ringEvents?: number;
   /**
-   * Bytes of all kept events (their real size: copied columns, or the encoded frame); the oldest are forgotten first. This is
-   * also the memory cap across followers: a follower is a position in the ring, so one that falls off its start is resynced.
+   * Bytes of all kept events (their real size: copied columns, or the encoded frames); the oldest are forgotten first. This
+   * is also the memory cap across followers: a follower is a position in the ring, so one that falls off its start is resynced.
    */
   ringBytes?: number;
   /** Bytes a connection may have queued in its socket; beyond it the connection waits for `drain` and catches up from the ring. */
   maxQueuedBytes?: number;
-  /** Points in one `points` frame; a larger event is split into several frames (each its own event id). */
+  /** Points in one `points` frame; a larger event is sent as several frames (parts), each with its own event id. */
   maxPointsPerFrame?: number;
   keepAliveMs?: number;
+  /** Shared by every replica of one database (`StoreFeed.epoch`); default: new for this process. */
+  epoch?: string;
+  /** Sequence number of the last event before this hub's first (`StoreFeed.startSeq`); default 0. */
+  startSeq?: number;
 }
 
 interface Stored {
   seq: number;
   executionId: string | null;
-  /** Encoded once, when first sent, and shared by every connection (points nobody follows are never encoded). */
-  frame: Buffer | null;
-  /** Until then, the event itself (points in columns copied to their exact size: no view keeps a request body alive). */
-  event: HubEvent | null;
-  /** Real bytes held: the columns' bytes, then the frame's. */
+  /** The event as sent: one part, or a large points event split into parts of at most `maxPointsPerFrame` points. */
+  parts: HubEvent[];
+  /** Encoded once per part, when first sent, and shared by every connection (points nobody follows are never encoded). */
+  frames: Array<Buffer | null>;
+  /** Real bytes held: copied columns until encoded, then frames. */
   bytes: number;
   /** Still counted in the ring's bytes. */
   inRing: boolean;
@@ -34,8 +38,10 @@ interface Stored {
 interface Connection {
   res: ServerResponse;
   follow: Set<string>;
-  /** Position in the ring: the highest sequence number handled for this connection (sent, or not followed). */
+  /** Position: every event up to this seq was handled for this connection (sent, or not followed)… */
   lastSeq: number;
+  /** …and this many parts of the next one were sent. */
+  part: number;
   /** Its socket holds `maxQueuedBytes`: it catches up from the ring on `drain`. */
   waiting: boolean;
 }
@@ -45,6 +51,7 @@ function executionIdOf(event: HubEvent): string | null {
     case 'definitions':
     case 'points':
     case 'summary':
+    case 'rewind':
       return event.executionId;
     default:
       return null;
@@ -55,9 +62,11 @@ function frame(event: StreamEvent, id: string | null): string {
   return `${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
 }
 
+type PointsEvent = Extract<HubEvent, { type: 'points' }>;
+
 /** Splits a points event into events of at most `max` points, each series' columns copied to exactly what it keeps. */
-export function splitPoints(event: Extract<HubEvent, { type: 'points' }>, max: number): Array<Extract<HubEvent, { type: 'points' }>> {
-  const out: Array<Extract<HubEvent, { type: 'points' }>> = [];
+export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
+  const out: PointsEvent[] = [];
   let series: SeriesColumns[] = [];
   let room = max;
   for (const s of event.series) {
@@ -85,20 +94,21 @@ function columnBytes(event: HubEvent): number {
 /**
  * Fans stream events out to SSE connections. Every event gets a sequence number within this server's epoch; a bounded ring of
  * recent events lets a reconnecting client resume exactly after its Last-Event-ID. A client that cannot be resumed (new epoch
- * after a restart, or older than the ring) or whose socket backs up is sent `resync` and refetches history instead.
+ * after a restart, or older than the ring) is sent `resync` and refetches history instead.
  *
- * Memory: each event is encoded once into a Buffer that all followers share (a socket queues a reference, not a copy). A
- * connection is a position in the ring: it is sent events while its socket holds less than `maxQueuedBytes` and catches up on
- * `drain`, so a paused follower holds nothing but its position; the ring's byte cap bounds the memory of all followers
- * together, and the slowest, whose position falls off the ring, are resynced first. Large point events are split into
- * frames of at most `maxPointsPerFrame` points. Publishing never waits for a follower: frames are written after the
+ * Memory: each event is encoded once into Buffers that all followers share (a socket queues a reference, not a copy). A
+ * connection is a position in the ring: it is sent events while its socket holds less than `maxQueuedBytes` and catches up
+ * on `drain`, so a paused follower holds nothing but its position; the ring's byte cap bounds the memory of all followers
+ * together, and the slowest, whose position falls off the ring, are resynced first. A large points event is sent in parts
+ * of at most `maxPointsPerFrame` points, each with an id `<epoch>:<seq - 1>+<parts sent>` (the last part has the event's own
+ * id), so a client resumes inside an event too. Publishing never waits for a follower: frames are written after the
  * publisher's turn.
  */
 export class StreamHub {
-  readonly epoch = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  private seq = 0;
+  readonly epoch: string;
+  private seq: number;
   private ring: Stored[] = [];
-  private ringStart = 0;
+  private ringStart: number;
   private ringBytes = 0;
   private flushScheduled = false;
   private readonly connections = new Set<Connection>();
@@ -107,8 +117,12 @@ export class StreamHub {
 
   constructor(opts: StreamHubOptions = {}) {
     this.opts = {
-      ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 1024 * 1024, maxPointsPerFrame: 20_000, keepAliveMs: 15_000, ...opts,
+      ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 1024 * 1024, maxPointsPerFrame: 20_000, keepAliveMs: 15_000,
+      epoch: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`, startSeq: 0, ...opts,
     };
+    this.epoch = this.opts.epoch;
+    this.seq = this.opts.startSeq;
+    this.ringStart = this.seq + 1;
     this.keepAlive = setInterval(() => {
       for (const c of this.connections) if (!c.waiting) c.res.write(': keep-alive\n\n');
     }, this.opts.keepAliveMs);
@@ -125,14 +139,17 @@ export class StreamHub {
   }
 
   /**
-   * Bytes of the memory blocks behind what the ring holds (each unencoded column's whole ArrayBuffer, each frame's buffer):
-   * equal to `retainedBytes`' column part when nothing keeps a view into a larger block such as a request body.
+   * Bytes of the memory blocks behind what the ring holds (each unencoded column's whole ArrayBuffer, each frame): equal to
+   * the real size when nothing keeps a view into a larger block such as a request body.
    */
   get retainedBlockBytes(): number {
     let sum = 0;
     for (const s of this.ring) {
-      if (s.frame) sum += s.frame.length;
-      else if (s.event?.type === 'points') for (const c of s.event.series) sum += c.x.buffer.byteLength + c.y.buffer.byteLength;
+      s.parts.forEach((p, i) => {
+        const f = s.frames[i];
+        if (f) sum += f.length;
+        else if (p.type === 'points') for (const c of p.series) sum += c.x.buffer.byteLength + c.y.buffer.byteLength;
+      });
     }
     return sum;
   }
@@ -144,15 +161,19 @@ export class StreamHub {
     return sum;
   }
 
-  /** Streams an event. An `execution` event goes to every connection, so it carries only its summary's preview. */
-  publish(event: HubEvent): void {
+  /**
+   * Streams an event. `seq` is given when a store feed numbers events (then it is always the next one). An `execution` event
+   * goes to every connection, so it carries only its summary's preview.
+   */
+  publish(event: HubEvent, seq = this.seq + 1): void {
+    this.seq = seq;
     if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
     const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
-    for (const part of parts) {
-      const stored: Stored = { seq: ++this.seq, executionId: executionIdOf(part), frame: null, event: part, bytes: columnBytes(part), inRing: false };
-      if (part.type !== 'points') this.encode(stored);
-      this.remember(stored);
-    }
+    const stored: Stored = {
+      seq, executionId: executionIdOf(event), parts, frames: parts.map(() => null), bytes: parts.reduce((n, p) => n + columnBytes(p), 0), inRing: false,
+    };
+    if (event.type !== 'points') this.encode(stored, 0);
+    this.remember(stored);
     if (this.connections.size > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -168,17 +189,19 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), lastSeq: this.seq, waiting: false };
+    const conn: Connection = { res, follow: new Set(follow), lastSeq: this.seq, part: 0, waiting: false };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
     res.write('retry: 1000\n\n');
     if (!last) {
       res.write(frame(hello, current));
-    } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1 && last.seq <= this.seq) {
-      // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it.
+    } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1) {
+      // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it. A client that
+      // resumes from a replica a little ahead of this one (last.seq > this.seq) streams on after that event.
       res.write(frame(hello, null));
       conn.lastSeq = last.seq;
+      conn.part = last.part;
     } else {
       res.write(frame(hello, null));
       const reason = last.epoch === this.epoch ? 'too far behind to replay' : 'the server restarted';
@@ -211,25 +234,41 @@ export class StreamHub {
     while (!c.waiting && c.lastSeq < this.seq && !c.res.destroyed) {
       if (c.lastSeq + 1 < this.ringStart) {
         c.lastSeq = this.seq;
+        c.part = 0;
         c.res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
         return;
       }
       const stored = this.ring[c.lastSeq + 1 - this.ringStart]!;
-      c.lastSeq = stored.seq;
-      if (stored.executionId !== null && !c.follow.has(stored.executionId)) continue;
-      c.res.write(this.encode(stored));
+      if (stored.executionId !== null && !c.follow.has(stored.executionId)) {
+        c.lastSeq = stored.seq;
+        c.part = 0;
+        continue;
+      }
+      if (c.part < stored.parts.length) c.res.write(this.encode(stored, c.part));
+      c.part++;
+      if (c.part >= stored.parts.length) {
+        c.lastSeq = stored.seq;
+        c.part = 0;
+      }
       if (c.res.writableLength >= this.opts.maxQueuedBytes) c.waiting = true;
     }
   }
 
-  private encode(stored: Stored): Buffer {
-    if (stored.frame === null) {
-      stored.frame = Buffer.from(frame(toWireEvent(stored.event!), formatEventId(this.epoch, stored.seq)));
-      stored.event = null;
-      if (stored.inRing) this.ringBytes += stored.frame.length - stored.bytes;
-      stored.bytes = stored.frame.length;
+  private encode(stored: Stored, part: number): Buffer {
+    let f = stored.frames[part];
+    if (!f) {
+      const last = part === stored.parts.length - 1;
+      const id = last ? formatEventId(this.epoch, stored.seq) : `${formatEventId(this.epoch, stored.seq - 1)}+${part + 1}`;
+      const p = stored.parts[part]!;
+      f = Buffer.from(frame(toWireEvent(p), id));
+      stored.frames[part] = f;
+      const delta = f.length - columnBytes(p);
+      // The columns are no longer needed once encoded.
+      if (p.type === 'points') stored.parts[part] = { ...p, series: [] };
+      stored.bytes += delta;
+      if (stored.inRing) this.ringBytes += delta;
     }
-    return stored.frame;
+    return f;
   }
 
   private remember(stored: Stored): void {

@@ -153,7 +153,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
           { id: 'run-1', points: [{ key: 'a', x: [2], y: [2] }], summary: [{ key: 'n', value: 1, mode: 'replace' }, { key: 'n', value: 'text', mode: 'replace' }] },
         ],
       };
-      await expectRejected(store, bad, 400, 'executions[1].summary[1]', /summary key "n": type is int and cannot change to string/);
+      await expectRejected(store, bad, 400, 'executions[1].summary[1]', /summary key "n": type is number and cannot change to string/);
       expect((await snapshot(store))).toEqual(before);
       // The id of a rejected batch is not remembered: the fixed retry is stored.
       bad.executions[1]!.summary!.pop();
@@ -197,9 +197,41 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await expectRejected(store, { executions: [{ id: 'run-1', end: { status: 'succeeded' } }] }, 409, 'executions[0].end.status', /ended as failed/);
     });
 
-    it('uses start.startedAt and end.endedAt when given', async () => {
+    it('uses start.startedAt and end.endedAt when given; predict_time only with summary metrics', async () => {
       await apply(store, { executions: [{ id: 'r', start: { name: 'r', startedAt: T0 - 10_000 }, end: { status: 'succeeded', endedAt: T0 - 7_500 } }] }, T0);
-      expect((await store.getExecution('r'))!.execution).toMatchObject({ startedAt: T0 - 10_000, endedAt: T0 - 7_500, summary: { predict_time: 2.5 } });
+      expect((await store.getExecution('r'))!.execution).toMatchObject({ startedAt: T0 - 10_000, endedAt: T0 - 7_500, summary: {} });
+      const withSummary = { id: 's', start: { name: 's', startedAt: T0 - 10_000 }, summary: [{ key: 'n', value: 1, mode: 'replace' as const }] };
+      await apply(store, { executions: [{ ...withSummary, end: { status: 'succeeded', endedAt: T0 - 7_500 } }] }, T0);
+      expect((await store.getExecution('s'))!.execution.summary).toEqual({ n: 1, predict_time: 2.5 });
+    });
+
+    it('keeps what the SDK reported as not sent (per metric) with the end', async () => {
+      const discarded = { loss: { throttled: 19_997 }, step: { xNotIncreasing: 4, xInvalid: 1 } };
+      await apply(store, { executions: [{ id: 'd', start: { name: 'd' }, end: { status: 'succeeded', discarded } }] }, T0);
+      expect((await store.getExecution('d'))!.execution.discarded).toEqual(discarded);
+      expect((await store.listExecutions({ limit: 10 })).executions[0]!.discarded).toEqual(discarded);
+    });
+
+    it('a rewind removes every point at or beyond x from all series of the execution, before the update\'s points', async () => {
+      const pts = (key: string, from: number, to: number) => ({ key, x: Array.from({ length: to - from + 1 }, (_, i) => from + i), y: Array.from({ length: to - from + 1 }, (_, i) => from + i) });
+      // 5,000 points: the rewind cuts through a chunk and drops whole ones.
+      await apply(store, { executions: [{ id: 'w', start: { name: 'w' }, points: [pts('a', 1, 5000), pts('b', 1, 3), pts('c', 4000, 4001)] }] }, T0);
+      const result = await apply(store, { executions: [{ id: 'w', rewind: { x: 3000 }, points: [pts('a', 3000, 3005), pts('c', 3000, 3000)] }] }, T0 + 1);
+      expect(result.events.map((e) => e.type)).toEqual(['execution', 'rewind', 'points']);
+      const [a, b, c] = await store.readSeries('w', ['a', 'b', 'c'], {});
+      expect(a!.total).toBe(3005);
+      expect(a!.x.slice(2995)).toEqual([2996, 2997, 2998, 2999, 3000, 3001, 3002, 3003, 3004, 3005]);
+      expect(b!.x).toEqual([1, 2, 3]);
+      expect(c!.x).toEqual([3000]);
+      const detail = (await store.getExecution('w'))!;
+      expect(detail.series).toEqual([
+        { key: 'a', count: 3005, minX: 1, maxX: 3005, lastY: 3005 },
+        { key: 'b', count: 3, minX: 1, maxX: 3, lastY: 3 },
+        { key: 'c', count: 1, minX: 3000, maxX: 3000, lastY: 3000 },
+      ]);
+      await expectRejected(store, { executions: [{ id: 'w', rewind: { x: 2000 }, points: [pts('a', 1999, 1999)] }] }, 400, 'executions[0].points[0].x[0]', /1999 is not greater than the last stored x 1999/);
+      await store.compact();
+      expect((await store.readSeries('w', ['a'], {}))[0]!.total).toBe(3005);
     });
 
     it('marks silent running executions lost, and brings them back to running when data arrives', async () => {

@@ -9,9 +9,12 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
-import type { BatchRequest, BatchState, BatchWrite, ExecutionRecord, ExecutionWrite, SeriesAppend, Store } from '../store/store.js';
+import type {
+  BatchRequest, BatchState, BatchWrite, ExecutionRecord, ExecutionState, ExecutionWrite, SeriesAppend, Store,
+} from '../store/store.js';
+import { isCogPrediction } from '../cog.js';
 import { batchFingerprint } from './batch-fingerprint.js';
-import { applySummaryOps, DERIVED_PREFIX } from './summary-series.js';
+import { applySummaryOps, DERIVED_PREFIX, numericLeaves } from './summary-series.js';
 
 export interface ApplyResult {
   /** The batch id was seen before: nothing was stored again, `events` is empty. */
@@ -30,9 +33,14 @@ export function batchRequest(batch: AcceptedBatch): BatchRequest {
   for (const u of batch.executions) {
     let e = executions.get(u.id);
     if (!e) executions.set(u.id, (e = { definitionKeys: new Set(), seriesKeys: new Set() }));
+    if (u.rewind) e.rewindX = Math.min(e.rewindX ?? Infinity, u.rewind.x);
     for (const d of u.definitions ?? []) e.definitionKeys.add(d.key);
     for (const p of u.points ?? []) e.seriesKeys.add(p.key);
-    for (const op of u.summary ?? []) e.seriesKeys.add(DERIVED_PREFIX + op.key);
+    for (const op of u.summary ?? []) {
+      // The derived series an op can draw: the numbers its value holds (an `incr` always draws its key).
+      e.seriesKeys.add(DERIVED_PREFIX + op.key);
+      if (op.value !== null) for (const [leaf] of numericLeaves(op.value, op.key)) e.seriesKeys.add(DERIVED_PREFIX + leaf);
+    }
   }
   return { ...(batch.batchId !== undefined && { batchId: batch.batchId }), executions };
 }
@@ -40,7 +48,7 @@ export function batchRequest(batch: AcceptedBatch): BatchRequest {
 export interface PlannedBatch {
   write: BatchWrite;
   points: number;
-  /** `execution` events carry metricCount 0 until the commit tells the real count. */
+  /** `execution` events carry metricCount 0 until the store sets it on commit. */
   events: HubEvent[];
 }
 
@@ -66,13 +74,14 @@ export function planBatch(batch: AcceptedBatch, state: BatchState, now: number, 
     write: {
       executions: [...writes.values()],
       remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points, hash } : null,
+      events,
     },
     points,
     events,
   };
 }
 
-/** Applies one execution's update (start → definitions → points → summary → end) to `state`; returns the points stored. */
+/** Applies one execution's update (start → definitions → rewind → points → summary → end) to `state`; returns the points stored. */
 function planUpdate(
   u: ExecutionUpdate<SeriesColumns>, path: string, state: BatchState, now: number, writes: Map<string, ExecutionWrite>, events: HubEvent[],
 ): number {
@@ -107,6 +116,10 @@ function planUpdate(
 
   const newDefinitions = planDefinitions(u, path, es.definitions);
   w.definitions.push(...newDefinitions);
+  if (u.rewind) {
+    if (alreadyEnded) throw new DomainError('conflict', `${path}.rewind`, `execution has ended (${record.status}): "${u.id}" cannot be rewound`);
+    planRewind(w, es, u.rewind.x);
+  }
 
   const streamed: SeriesColumns[] = [];
   let points = 0;
@@ -139,10 +152,13 @@ function planUpdate(
     record.status = u.end.status;
     record.endedAt = u.end.endedAt ?? now;
     record.error = u.end.error ?? null;
-    // The runtime's figure wins over anything the user recorded under this key (as in Cog). Rounded to the µs so that
-    // ms arithmetic does not show as 1.2344999999.
+    if (u.end.discarded) record.discarded = u.end.discarded;
+    // Only where Cog's runtime would add it: a Cog prediction, or an execution that recorded summary metrics (a plain
+    // training run has its duration already). The runtime's figure wins over anything the user recorded under this key
+    // (as in Cog). Rounded to the µs so that ms arithmetic does not show as 1.2344999999.
     const predictTime = Math.round(Math.max(0, record.endedAt - record.startedAt) * 1000) / 1e6;
-    if (record.summary.predict_time !== predictTime) {
+    const wantsPredictTime = isCogPrediction(record) || Object.keys(record.summary).length > 0;
+    if (wantsPredictTime && record.summary.predict_time !== predictTime) {
       if (!summaryChanged) record.summary = { ...record.summary };
       record.summary.predict_time = predictTime;
       summaryChanged = true;
@@ -152,9 +168,23 @@ function planUpdate(
 
   events.push({ type: 'execution', execution: { ...record, metricCount: 0 } });
   if (newDefinitions.length > 0) events.push({ type: 'definitions', executionId: u.id, definitions: newDefinitions });
+  if (u.rewind) events.push({ type: 'rewind', executionId: u.id, x: u.rewind.x });
   if (streamed.length > 0) events.push({ type: 'points', executionId: u.id, series: streamed });
   if (summaryChanged) events.push({ type: 'summary', executionId: u.id, ...summaryChanges(summaryBefore, record.summary) });
   return points;
+}
+
+/**
+ * A rewind to x (before the update's points): the store removes every point at or beyond x, so each series' next x must
+ * exceed the largest x it keeps below x (or anything, when it keeps none). An execution appears once per batch, so no
+ * append of it was planned before.
+ */
+function planRewind(w: ExecutionWrite, es: ExecutionState, x: number): void {
+  w.rewindX = x;
+  for (const [key, below] of es.rewound ?? []) {
+    if (below === null) es.lastX.delete(key);
+    else es.lastX.set(key, below);
+  }
 }
 
 /** A key keeps one definition: the same one again is a no-op, a different one a conflict. */
@@ -200,9 +230,6 @@ export async function applyBatch(store: Store, batch: AcceptedBatch, now: number
   });
   const plan = planned as PlannedBatch | null;
   if (!plan || !committed) return { duplicate: true, points: seenPoints, events: [] };
-  for (const e of plan.events) {
-    if (e.type === 'execution') e.execution.metricCount = committed.metricCounts.get(e.execution.id) ?? 0;
-  }
   return { duplicate: false, points: plan.points, events: plan.events };
 }
 

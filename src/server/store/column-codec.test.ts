@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeColumn, decodeWhole, encodeColumn, RAW, REGULAR, SCALED } from './column-codec.js';
+import { COLUMN_HEAD_BYTES, decodeColumn, decodeColumnSlice, decodeWhole, encodeColumn, RAW, REGULAR, SCALED } from './column-codec.js';
 
 const BLOCK = 256;
 
@@ -60,6 +60,23 @@ describe('column codec', () => {
         const from = b * BLOCK;
         const n = Math.min(BLOCK, values.length - from);
         expectSameBits(decodeColumn(enc.bytes, from, n, enc.offsets[b]!), values.slice(from, from + n));
+      }
+    }
+  });
+
+  it('decodes any block from the column head and that block\'s bytes alone', () => {
+    for (const values of [
+      Array.from({ length: 700 }, (_, i) => i * 3 + (i % 5)),
+      Array.from({ length: 700 }, (_, i) => Math.sin(i)),
+      Array.from({ length: 700 }, (_, i) => i),
+    ]) {
+      const enc = encodeColumn(Float64Array.from(values), BLOCK);
+      const head = enc.bytes.subarray(0, COLUMN_HEAD_BYTES);
+      for (let b = 0; b < 3; b++) {
+        const from = b * BLOCK;
+        const n = Math.min(BLOCK, values.length - from);
+        const slice = enc.bytes.subarray(enc.offsets[b]!, b + 1 < 3 ? enc.offsets[b + 1]! : enc.bytes.length);
+        expectSameBits(decodeColumnSlice(Buffer.from(head), Buffer.from(slice), from, n), values.slice(from, from + n));
       }
     }
   });

@@ -123,3 +123,17 @@ export function decodeWhole(bytes: Buffer, n: number, offsets: ArrayLike<number>
   }
   return out;
 }
+
+/** Bytes at the start of a column that any block's decoding needs (kind, and start+step or scale). */
+export const COLUMN_HEAD_BYTES = 17;
+
+/**
+ * Decodes `count` values from value index `from` given only the column's first COLUMN_HEAD_BYTES bytes (`head`) and the
+ * bytes of that block (`slice`, from the block's offset): what a backend that reads parts of stored columns fetches.
+ */
+export function decodeColumnSlice(head: Buffer, slice: Buffer, from: number, count: number): Float64Array {
+  const kind = head[0];
+  if (kind === REGULAR) return decodeColumn(head, from, count, 0);
+  if (kind === RAW) return decodeColumn(Buffer.concat([head.subarray(0, 1), slice]), 0, count, 0);
+  return decodeColumn(Buffer.concat([head.subarray(0, 9), slice]), 0, count, 9);
+}

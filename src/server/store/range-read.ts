@@ -36,8 +36,29 @@ export interface RangePlan {
   total: number;
   /** Null when every point in range is returned. */
   m4: M4 | null;
-  /** Ids of the chunks whose columns must be loaded before `finishRange`. */
+  /** Ids of the chunks whose whole columns must be loaded before `finishRange` (every point in range is returned). */
   needed: number[];
+  /**
+   * Blocks whose points a downsampled read needs (those that straddle a bucket edge), as chunk id and block index with
+   * its byte range in each column: a backend may load just these (`LoadedPoints.blocks`) or the whole chunks.
+   */
+  neededBlocks: BlockRef[];
+}
+
+/** One block of one chunk: where its values start in the x and y columns, and where they end (null: at the end). */
+export interface BlockRef {
+  id: number;
+  b: number;
+  from: number;
+  count: number;
+  x: { start: number; end: number | null };
+  y: { start: number; end: number | null };
+}
+
+/** Points loaded for a plan: whole columns by chunk id, and/or decoded blocks by `${chunkId}:${block}`. */
+export interface LoadedPoints {
+  columns: ReadonlyMap<number, ChunkColumns>;
+  blocks?: ReadonlyMap<string, { x: Float64Array; y: Float64Array }>;
 }
 
 /** An edge chunk came without its columns: the store's planning query is wrong, not the data. */
@@ -70,7 +91,7 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range): Range
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
   const tables = chunks.map((c) => BlockTable.fromBytes(c.blocks));
-  const plan: RangePlan = { key, chunks, tables, lo, hi, total: 0, m4: null, needed: [] };
+  const plan: RangePlan = { key, chunks, tables, lo, hi, total: 0, m4: null, needed: [], neededBlocks: [] };
   if (chunks.length === 0 || lo > hi) return plan;
 
   let total = 0;
@@ -106,19 +127,27 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range): Range
       const t = tables[i]!;
       const c = chunks[i]!;
       if (c.columns || (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b)))) return;
-      needed.add(c.id);
+      const last = b + 1 >= t.length;
+      plan.neededBlocks.push({
+        id: c.id, b, from: b * BLOCK_SIZE, count: blockCount(c, b),
+        x: { start: t.xOffset(b), end: last ? null : t.xOffset(b + 1) },
+        y: { start: t.yOffset(b), end: last ? null : t.yOffset(b + 1) },
+      });
     });
   }
   plan.needed = [...needed];
   return plan;
 }
 
-/** Carries out a plan, with the columns of `plan.needed` in `loaded`. */
-export function finishRange(plan: RangePlan, loaded: ReadonlyMap<number, ChunkColumns>): SeriesData {
+/** Carries out a plan, with the columns of `plan.needed` and the points of `plan.neededBlocks` in `points`. */
+export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
   const { key, chunks, tables, lo, hi, total, m4 } = plan;
+  const loaded = points.columns;
   if (total === 0) return { key, total: 0, downsampled: false, x: [], y: [] };
   const block = (i: number, b: number) => {
     const c = chunks[i]!;
+    const got = c.columns ? undefined : points.blocks?.get(`${c.id}:${b}`);
+    if (got) return got;
     const cols = columnsOf(c, loaded);
     return decodeBlock(cols.xs, cols.ys, tables[i]!, c.count, b);
   };

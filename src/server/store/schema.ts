@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS executions (
   ended_at REAL,
   last_seen_at REAL NOT NULL,
   error TEXT,
-  summary TEXT NOT NULL
+  summary TEXT NOT NULL,
+  -- What the producer's SDK did not send, per metric key (JSON), as reported on end; NULL when nothing.
+  discarded TEXT
 );
 CREATE INDEX IF NOT EXISTS executions_newest ON executions (started_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS executions_status ON executions (status, last_seen_at);
@@ -71,8 +73,11 @@ export function openSchema(db: Database.Database, inMemory: boolean): void {
   db.pragma('cache_size = -16384'); // 16 MiB: enough for hot chunks, small enough that RSS levels off early
   db.pragma('temp_store = MEMORY');
   db.exec(SCHEMA);
-  // Files written before batches had a content hash (their ids are acknowledged as before, without the content check).
-  if (!db.prepare<[], { name: string }>('PRAGMA table_info(batches)').all().some((c) => c.name === 'hash')) {
+  // Columns added after the first release: a database made before them gets them here.
+  const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'executions\')').all().map((c) => c.name));
+  if (!columns.has('discarded')) db.exec('ALTER TABLE executions ADD COLUMN discarded TEXT');
+  // Batch ids kept before they had a content hash are acknowledged as before, without the content check.
+  if (!db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'batches\')').all().some((c) => c.name === 'hash')) {
     db.exec('ALTER TABLE batches ADD COLUMN hash TEXT');
   }
 }

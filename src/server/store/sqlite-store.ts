@@ -7,6 +7,7 @@ import {
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
+import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
@@ -16,14 +17,9 @@ import type {
   StoreHandle,
 } from './store.js';
 
-/** Largest chunk written; bigger writes are cut. */
-export const MAX_CHUNK = 2048;
-/** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
-export const SMALL_CHUNK = 512;
-
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
 }
 
 interface SeriesRow {
@@ -34,10 +30,23 @@ interface RangeRow {
   key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
 }
 
+/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
+function lastIndexBelow(x: Float64Array, limit: number): number {
+  let lo = 0;
+  let hi = x.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (x[mid]! < limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
+    ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
   };
 }
 
@@ -47,6 +56,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
  */
 export class SqliteStore implements Store {
   readonly handle: StoreHandle;
+  readonly feed = null;
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
@@ -66,10 +76,10 @@ export class SqliteStore implements Store {
       addBatch: db.prepare<[string, number, number, string]>('INSERT INTO batches (batch_id, at, points, hash) VALUES (?, ?, ?, ?)'),
       pruneBatches: db.prepare<[number]>('DELETE FROM batches WHERE at < ?'),
       execution: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
-      insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
-        VALUES (@id, @name, @name_lower, @labels, @status, @started_at, @ended_at, @last_seen_at, @error, @summary)`),
+      insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+        VALUES (@id, @name, @name_lower, @labels, @status, @started_at, @ended_at, @last_seen_at, @error, @summary, @discarded)`),
       updateExecution: db.prepare(`UPDATE executions SET status = @status, ended_at = @ended_at, last_seen_at = @last_seen_at,
-        error = @error WHERE id = @id`),
+        error = @error, discarded = @discarded WHERE id = @id`),
       updateSummary: db.prepare<[string, string]>('UPDATE executions SET summary = ? WHERE id = ?'),
       definitions: db.prepare<[string], { def: string }>('SELECT def FROM definitions WHERE execution_id = ? ORDER BY rowid'),
       definition: db.prepare<[string, string], { def: string }>('SELECT def FROM definitions WHERE execution_id = ? AND key = ?'),
@@ -101,6 +111,14 @@ export class SqliteStore implements Store {
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
         'SELECT count, xs, ys, blocks FROM chunks JOIN chunk_points ON chunk_id = id WHERE id = ?'),
       deleteChunk: db.prepare<[number]>('DELETE FROM chunks WHERE id = ?'),
+      // Rewind: the series with points at or beyond x, their chunks there, and the last chunk that starts below x.
+      seriesFrom: db.prepare<[string, number], SeriesRow>('SELECT * FROM series WHERE execution_id = ? AND last_x >= ? ORDER BY id'),
+      chunksFrom: db.prepare<[number, number], { id: number; first_x: number; count: number }>(
+        'SELECT id, first_x, count FROM chunks WHERE series_id = ? AND last_x >= ?'),
+      lastChunkStartingBelow: db.prepare<[number, number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
+        'SELECT count, xs, ys, blocks FROM chunks JOIN chunk_points ON chunk_id = id WHERE series_id = ? AND first_x < ? ORDER BY last_x DESC LIMIT 1'),
+      shrinkSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = ?, last_x = ?, last_y = ? WHERE id = ?'),
+      deleteSeries: db.prepare<[number]>('DELETE FROM series WHERE id = ?'),
       deleteChunkPoints: db.prepare<[number]>('DELETE FROM chunk_points WHERE chunk_id = ?'),
       seriesWithSmallChunks: db.prepare<[number], { series_id: number; n: number }>(
         'SELECT series_id, COUNT(*) AS n FROM chunks WHERE count < ? GROUP BY series_id HAVING n > 1'),
@@ -139,6 +157,10 @@ export class SqliteStore implements Store {
           const s = this.sql.lastX.get(id, key);
           if (s) state.lastX.set(key, s.last_x);
         }
+        if (keys.rewindX !== undefined) {
+          state.rewound = new Map();
+          for (const s of this.sql.seriesFrom.all(id, keys.rewindX)) state.rewound.set(s.key, this.lastPointBelow(s.id, keys.rewindX)?.x ?? null);
+        }
       }
       executions.set(id, state);
     }
@@ -149,7 +171,10 @@ export class SqliteStore implements Store {
     const metricCounts = new Map<string, number>();
     for (const w of write.executions) {
       const r = w.record;
-      const row = { id: r.id, status: r.status, ended_at: r.endedAt, last_seen_at: r.lastSeenAt, error: r.error };
+      const row = {
+        id: r.id, status: r.status, ended_at: r.endedAt, last_seen_at: r.lastSeenAt, error: r.error,
+        discarded: r.discarded ? JSON.stringify(r.discarded) : null,
+      };
       if (w.isNew) {
         this.sql.insertExecution.run({
           ...row, name: r.name, name_lower: r.name.toLowerCase(), labels: JSON.stringify(r.labels), started_at: r.startedAt,
@@ -160,6 +185,7 @@ export class SqliteStore implements Store {
         if (w.summaryChanged) this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
       }
       for (const def of w.definitions) this.sql.addDefinition.run(r.id, def.key, JSON.stringify(def));
+      if (w.rewindX !== undefined) this.truncate(r.id, w.rewindX);
       for (const a of w.appends) {
         const lastPart = a.parts[a.parts.length - 1]!;
         const lastX = lastPart.x[lastPart.x.length - 1]!;
@@ -172,8 +198,41 @@ export class SqliteStore implements Store {
       }
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
+    setMetricCounts(write.events, metricCounts);
     if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash);
     return { metricCounts };
+  }
+
+  /** The last point of a series below `x` (x increases along a series; chunks do not overlap), or null. */
+  private lastPointBelow(seriesId: number, x: number): { x: number; y: number } | null {
+    const c = this.sql.lastChunkStartingBelow.get(seriesId, x);
+    if (!c) return null;
+    const points = decodeChunk(c);
+    const i = lastIndexBelow(points.x, x);
+    return { x: points.x[i]!, y: points.y[i]! };
+  }
+
+  /** Removes every point with x ≥ `x` from all series of an execution: whole chunks go, a chunk across x is cut. */
+  private truncate(executionId: string, x: number): void {
+    for (const s of this.sql.seriesFrom.all(executionId, x)) {
+      let removed = 0;
+      for (const c of this.sql.chunksFrom.all(s.id, x)) {
+        const full = this.sql.chunkFull.get(c.id)!;
+        this.sql.deleteChunk.run(c.id);
+        this.sql.deleteChunkPoints.run(c.id);
+        removed += c.count;
+        if (c.first_x < x) {
+          const points = decodeChunk(full);
+          const keep = lastIndexBelow(points.x, x) + 1;
+          this.writeChunks(s.id, points.x.subarray(0, keep), points.y.subarray(0, keep), []);
+          removed -= keep;
+        }
+      }
+      const last = this.lastPointBelow(s.id, x);
+      if (last === null) this.sql.deleteSeries.run(s.id);
+      else this.sql.shrinkSeries.run(s.count - removed, last.x, toWireArray([last.y])[0]!, s.id);
+      this.smallChunks.set(s.id, (this.smallChunks.get(s.id) ?? 0) + 1);
+    }
   }
 
   private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
@@ -232,10 +291,11 @@ export class SqliteStore implements Store {
         byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
-      const needed = plans.flatMap((p) => p.needed);
-      const loaded = new Map<number, ChunkColumns>();
-      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) loaded.set(c.id, c);
-      return plans.map((p) => finishRange(p, loaded));
+      // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
+      const needed = [...new Set(plans.flatMap((p) => [...p.needed, ...p.neededBlocks.map((b) => b.id)]))];
+      const columns = new Map<number, ChunkColumns>();
+      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) columns.set(c.id, c);
+      return plans.map((p) => finishRange(p, { columns }));
     })();
   }
 

@@ -1,15 +1,20 @@
 import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import type {
   Execution, ExecutionDetail, ExecutionList, ExecutionStatus, MetricDef, SeriesData,
 } from '../../protocol/index.js';
+import type { HubEvent } from '../hub-event.js';
 
 /** An execution as the rules see it: everything but `metricCount`, which the store derives from definitions and series. */
 export type ExecutionRecord = Omit<Execution, 'metricCount'>;
 
-/** What the rules need to know before deciding a batch: per execution id, the definition and series keys it touches. */
+/**
+ * What the rules need to know before deciding a batch: per execution id, the definition and series keys it touches, and
+ * the x it rewinds to (if it does).
+ */
 export interface BatchRequest {
   batchId?: string;
-  executions: Map<string, { definitionKeys: Set<string>; seriesKeys: Set<string> }>;
+  executions: Map<string, { definitionKeys: Set<string>; seriesKeys: Set<string>; rewindX?: number }>;
 }
 
 /** The state of one execution, as far as a batch touches it (only the requested keys are filled in). */
@@ -19,6 +24,11 @@ export interface ExecutionState {
   definitions: Map<string, MetricDef>;
   /** Requested series keys that have points, with the last stored x. */
   lastX: Map<string, number>;
+  /**
+   * With a requested rewind to X: every series of the execution with points at or beyond X, with the largest x it keeps
+   * below X (null: it keeps none).
+   */
+  rewound?: Map<string, number | null>;
 }
 
 /** Read inside the batch's transaction. */
@@ -45,6 +55,8 @@ export interface ExecutionWrite {
   summaryChanged: boolean;
   /** Definitions added by this batch. */
   definitions: MetricDef[];
+  /** Before the appends: remove every point with x ≥ this from all series of the execution (a series left empty goes). */
+  rewindX?: number;
   appends: SeriesAppend[];
 }
 
@@ -53,6 +65,11 @@ export interface BatchWrite {
   executions: ExecutionWrite[];
   /** Remember the batch id, so that a retry is acknowledged without being stored again. */
   remember: { batchId: string; at: number; points: number; hash: string } | null;
+  /**
+   * The batch's stream events, in order. The store sets `metricCount` of its `execution` events as committed and, when it
+   * has a feed, records them in it in the same transaction.
+   */
+  events: HubEvent[];
 }
 
 export interface CommitResult {
@@ -83,8 +100,25 @@ export interface CompactOptions {
   budgetMs?: number;
 }
 
-/** The database under a store, for modules that keep their own tables in it (service metrics). */
-export type StoreHandle = { kind: 'sqlite'; db: Database.Database };
+/**
+ * The database under a store, for modules that keep their own tables in it (service metrics): the SQLite connection, or
+ * the PostgreSQL pool with the schema the store's tables are in (every pooled connection has it as its search_path).
+ */
+export type StoreHandle = { kind: 'sqlite'; db: Database.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string };
+
+/**
+ * The committed stream events of every replica on one database, in commit order, each with a sequence number that means
+ * the same on every replica (so a stream resumes on any replica). A backend shared by replicas has one; then the server
+ * publishes what the feed delivers instead of what it commits itself.
+ */
+export interface StoreFeed {
+  /** Names the feed's sequence (an SSE event id is `<epoch>:<seq>`); the same on every replica of the database. */
+  readonly epoch: string;
+  /** The sequence number of the last event committed when the store opened (delivery starts after it). */
+  readonly startSeq: number;
+  /** Calls `deliver` for every event committed from then on, in order, seq by seq without gaps. One follower per store. */
+  follow(deliver: (seq: number, event: HubEvent) => void): void;
+}
 
 /**
  * Storage of executions, definitions, series points (chunks) and batch ids. It keeps no rules of its own: the rules
@@ -94,6 +128,8 @@ export type StoreHandle = { kind: 'sqlite'; db: Database.Database };
  */
 export interface Store {
   readonly handle: StoreHandle;
+  /** Null for a store only this process writes (SQLite): the server then publishes what it commits. */
+  readonly feed: StoreFeed | null;
   /**
    * In one transaction: loads the state `request` names, calls `decide` with it (synchronously), writes what it returns and
    * commits. `decide` returning null (a duplicate batch) writes nothing; `decide` throwing rolls everything back and the error
@@ -104,7 +140,10 @@ export interface Store {
   getExecution(id: string): Promise<ExecutionDetail | null>;
   /** Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`. */
   readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]>;
-  /** Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. */
+  /**
+   * Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. On a shared
+   * database only one replica sweeps at a time (the others get []), and the changes go into the feed.
+   */
   markLost(lastSeenBefore: number): Promise<Execution[]>;
   /** Forgets batch ids committed before `before` (ms); returns how many. */
   forgetBatchIds(before: number): Promise<number>;

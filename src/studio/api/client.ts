@@ -56,7 +56,7 @@ export interface SeriesQuery {
 
 /** Reads series history; many keys are read in several requests, within the server's keys and points per request. */
 export async function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
-  const budget = query.budget === undefined ? LIMITS.defaultBudget : Math.min(LIMITS.maxBudget, Math.max(4, Math.round(query.budget)));
+  const budget = Math.min(LIMITS.maxBudget, Math.max(4, Math.round(query.budget ?? LIMITS.maxBudget)));
   const perRequest = Math.max(1, Math.min(LIMITS.maxKeysPerRead, Math.floor(LIMITS.maxPointsPerRead / budget)));
   if (query.keys.length <= perRequest) return getSeriesOnce(id, { ...query, budget }, signal);
   const parts: Array<Promise<SeriesResponse>> = [];

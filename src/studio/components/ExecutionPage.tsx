@@ -8,6 +8,7 @@ import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { ChartPanel } from './ChartPanel.js';
+import { DiscardedNote } from './DiscardedNote.js';
 import type { XRange } from './UPlotChart.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useNow } from './use-now.js';
@@ -89,6 +90,7 @@ export function ExecutionPage({ id }: { id: string }) {
         <Labels labels={execution.labels} />
         {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
         {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
+        <DiscardedNote discarded={execution.discarded} />
       </header>
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
       <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>

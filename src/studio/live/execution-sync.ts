@@ -1,7 +1,7 @@
 import { applySummaryChanges, fromWireArray, type Execution, type MetricDef, type StreamEvent } from '../../protocol/index.js';
 import { getExecution, getSeries } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
-import { appendPoints, emptySeries, seriesFrom, spliceRange } from '../model/series-buffer.js';
+import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom } from '../model/series-buffer.js';
 import { liveStore, touchFollowed, type FollowedExecution } from './live-store.js';
 
 /** A live series keeps at most this many points in the tab; older stretches are reduced and re-read on zoom. */
@@ -117,6 +117,17 @@ export class ExecutionSync {
         if (event.executionId !== f.id) return;
         if (addDefinitions(f, event.definitions)) liveStore.setState({ followed: { ...f } });
         return;
+      case 'rewind': {
+        if (event.executionId !== f.id) return;
+        let reread = false;
+        for (const s of f.series.values()) {
+          if (truncateFrom(s, event.x) > 0 && s.downsampled) reread = true;
+        }
+        touchFollowed();
+        // A downsampled series cannot tell how many real points it lost: its history is read again (and merged).
+        if (reread) void this.load();
+        return;
+      }
       case 'summary':
         if (event.executionId !== f.id) return;
         liveStore.setState({ followed: { ...f, summary: applySummaryChanges(f.summary, event) } });

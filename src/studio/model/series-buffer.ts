@@ -79,6 +79,18 @@ export function lowerBound(s: SeriesBuffer, v: number): number {
 }
 
 /**
+ * Removes the held points at or beyond `x` (a rewind of the execution); returns how many. `total` loses them too, which is
+ * exact unless the series is downsampled (then the caller re-reads its history).
+ */
+export function truncateFrom(s: SeriesBuffer, x: number): number {
+  const keep = lowerBound(s, x);
+  const removed = s.length - keep;
+  s.length = keep;
+  s.total = Math.max(keep, s.total - removed);
+  return removed;
+}
+
+/**
  * A new buffer whose points within [from, to] are replaced by a finer read of that range (zoom refinement):
  * held points before `from` and after `to` stay as they are. `total` is kept; `downsampled` stays true when any part still is.
  */

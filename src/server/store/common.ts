@@ -1,0 +1,12 @@
+import type { HubEvent } from '../hub-event.js';
+
+/** Largest chunk written; bigger writes are cut. */
+export const MAX_CHUNK = 2048;
+/** Chunks below this many points (small live batches) are merged with their neighbours by compaction. */
+export const SMALL_CHUNK = 512;
+
+/** Sets `metricCount` of the `execution` events from the committed counts. */
+export function setMetricCounts(events: HubEvent[], counts: ReadonlyMap<string, number>): void {
+  for (const e of events) if (e.type === 'execution') e.execution.metricCount = counts.get(e.execution.id) ?? 0;
+}
+
