@@ -3,6 +3,7 @@ import { LIMITS } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { rawRequest } from './helpers/raw-http.js';
+import { exportSeries } from './helpers/server.js';
 
 const N = 1_000_000;
 
@@ -33,6 +34,17 @@ describe('reads that would stall everyone', () => {
     expect(res.json.series[0]).toMatchObject({ key: 'big', total: N, downsampled: true });
     expect(res.json.series[0].x.length).toBeLessThanOrEqual(LIMITS.maxBudget);
   });
+
+  it('full resolution comes through the streamed CSV export: every point, once, in order', async () => {
+    const all = await exportSeries(server.url, 'e', 'big');
+    expect(all.x.length).toBe(N);
+    for (let i = 0; i < N; i += 9973) expect(all.x[i]).toBe(i);
+    expect(all.x.every((v, i) => v === i)).toBe(true);
+    expect(all.y[1234]).toBeCloseTo(Math.sin(1234 / 1000), 12);
+    const none = await rawRequest(server.url, { path: '/api/executions/e/export?key=missing' });
+    expect(none.text).toBe('x,missing\n');
+    expect((await rawRequest(server.url, { path: '/api/executions/e/export?key=a&key=b' })).status).toBe(400);
+  }, 60_000);
 
   it('caps distinct keys per request, and keys × budget', async () => {
     const many = Array.from({ length: LIMITS.maxKeysPerRead + 1 }, (_, i) => `key=k${i}`).join('&');

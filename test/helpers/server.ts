@@ -79,3 +79,11 @@ export async function storeSnapshot(url: string): Promise<unknown> {
   }
   return details;
 }
+
+/** Every stored point of one series at full resolution, through the streamed CSV export. */
+export async function exportSeries(url: string, id: string, key: string, headers: Record<string, string> = {}): Promise<{ x: number[]; y: number[] }> {
+  const res = await fetch(`${url}/api/executions/${encodeURIComponent(id)}/export?key=${encodeURIComponent(key)}`, { headers });
+  if (!res.ok) throw new Error(`export: HTTP ${res.status} ${await res.text()}`);
+  const rows = (await res.text()).trim().split('\n').slice(1);
+  return { x: rows.map((r) => Number(r.split(',')[0])), y: rows.map((r) => Number(r.split(',')[1])) };
+}
