@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
+import { StoreLockedError } from '../server/store/sqlite-store.js';
 import { startDemo } from '../server/demo/index.js';
 import { isPostgresUrl } from '../server/store/index.js';
 
@@ -65,6 +66,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     console.error(`plotline: ${err.message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (err instanceof StoreLockedError) {
+    console.error(`plotline: ${err.message}`);
+    process.exit(1);
   }
   console.error('plotline:', err);
   process.exit(1);

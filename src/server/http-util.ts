@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeUtf8, ValidationError, type ApiError } from '../protocol/index.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { DomainError, type DomainErrorKind } from './domain-error.js';
 
 /** The HTTP status of each kind of refusal the store and the ingest rules raise. */
@@ -38,6 +39,12 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof DomainError) {
     const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
     sendJson(res, STATUS_OF[err.kind], body);
+    return;
+  }
+  if (isDiskFull(err)) {
+    // Said once per request, without a stack: the cause is known and the server stays up.
+    console.error(`plotline: ${diskFullMessage(err)}`);
+    sendJson(res, 507, { error: diskFullMessage(err), path: 'store', rule: 'disk full' } satisfies ApiError, { connection: 'close', 'retry-after': RETRY_AFTER[507]! });
     return;
   }
   console.error('plotline: internal error', err);

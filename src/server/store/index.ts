@@ -1,4 +1,6 @@
+import { isDiskFull } from '../disk-full.js';
 import { PgStore } from './pg-store.js';
+import { ReopeningStore } from './reopening-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -13,9 +15,17 @@ export function isPostgresUrl(url: string): boolean {
 
 /**
  * Opens the store `--db` names: a SQLite file path (created with its directory when missing), `:memory:` for a throwaway
- * SQLite store, or a `postgres://` / `postgresql://` URL.
+ * SQLite store, or a `postgres://` / `postgresql://` URL. A SQLite file on a full disk opens read-only (said on stderr) and
+ * becomes writable by itself once space is freed.
  */
 export async function openStore(url: string): Promise<Store> {
   if (isPostgresUrl(url)) return PgStore.open(url);
-  return new SqliteStore(url);
+  try {
+    return new SqliteStore(url);
+  } catch (err) {
+    if (!isDiskFull(err) || url === ':memory:') throw err;
+    console.warn(`plotline: the disk holding ${url} is full: the store is open READ-ONLY (the studio, reads and streams work; ingest answers 507). `
+      + 'Free some space: writes resume by themselves.');
+    return new ReopeningStore(url);
+  }
 }

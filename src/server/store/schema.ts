@@ -62,7 +62,12 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE INDEX IF NOT EXISTS batches_by_age ON batches (at);
 `;
 
-export function openSchema(db: Database.Database, inMemory: boolean): void {
+/** Sets up a connection; `readOnly` (a full disk at start) only reads: the file must already hold the schema. */
+export function openSchema(db: Database.Database, inMemory: boolean, readOnly = false): void {
+  if (readOnly) {
+    db.pragma('cache_size = -16384');
+    return;
+  }
   if (!inMemory) {
     // Must precede the first table: lets compaction hand freed pages back to the file system.
     db.pragma('auto_vacuum = INCREMENTAL');

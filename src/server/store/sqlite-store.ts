@@ -9,6 +9,7 @@ import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
+import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
@@ -50,6 +51,34 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
   };
 }
 
+/** A second server on a SQLite file another one holds. */
+export class StoreLockedError extends Error {
+  constructor(path: string) {
+    super(`another Plotline server is using ${path}: a SQLite file serves one server at a time. Stop the other one, give this one `
+      + 'its own --db, or run several servers on one PostgreSQL database (--db postgres://…), which is made for that.');
+    this.name = 'StoreLockedError';
+  }
+}
+
+/**
+ * Takes the file for this process alone for as long as it is open (SQLite's exclusive locking mode, set before WAL is
+ * entered, so the WAL index lives in this process): a second server would otherwise share it and fail batches with
+ * SQLITE_BUSY. The operating system releases the lock when the process dies, however it dies.
+ */
+function lockExclusively(db: Database.Database, path: string): void {
+  db.pragma('busy_timeout = 0');
+  db.pragma('locking_mode = EXCLUSIVE');
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StoreLockedError(path);
+    throw err;
+  } finally {
+    db.pragma('busy_timeout = 5000');
+  }
+}
+
 /**
  * The embedded backend (better-sqlite3, synchronous): every method does its work in one go inside one call, so a batch
  * costs one promise, not one per chunk or point.
@@ -64,12 +93,22 @@ export class SqliteStore implements Store {
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
 
-  constructor(path: string) {
+  /** Opened read-only (the disk was full at start): writes throw ReadOnlyStoreError, background work does nothing. */
+  readonly readOnly: boolean;
+
+  constructor(private readonly path: string, opts: { readOnly?: boolean } = {}) {
     this.inMemory = path === ':memory:';
-    if (!this.inMemory) mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.readOnly = opts.readOnly === true && !this.inMemory;
+    if (!this.inMemory && !this.readOnly) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { readonly: this.readOnly, fileMustExist: this.readOnly });
     this.handle = { kind: 'sqlite', db: this.db };
-    openSchema(this.db, this.inMemory);
+    try {
+      if (!this.inMemory && !this.readOnly) lockExclusively(this.db, path);
+      openSchema(this.db, this.inMemory, this.readOnly);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     const db = this.db;
     this.sql = {
       batch: db.prepare<[string], { points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = ?'),
@@ -130,6 +169,7 @@ export class SqliteStore implements Store {
   }
 
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     const small: number[] = [];
     const result = this.db.transaction((): CommitResult | null => {
       const write = decide(this.loadState(request));
@@ -300,6 +340,7 @@ export class SqliteStore implements Store {
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
+    if (this.readOnly) return [];
     return this.db.transaction(() => this.sql.staleRunning.all(lastSeenBefore).map((row) => {
       this.sql.setLost.run(row.id);
       return this.toExecution({ ...row, status: 'lost' });
@@ -307,6 +348,7 @@ export class SqliteStore implements Store {
   }
 
   async forgetBatchIds(before: number): Promise<number> {
+    if (this.readOnly) return 0;
     return this.sql.pruneBatches.run(before).changes;
   }
 
@@ -315,7 +357,7 @@ export class SqliteStore implements Store {
   }
 
   private compactSome(minSmall: number, budgetMs: number): void {
-    if (!this.db.open) return;
+    if (!this.db.open || this.readOnly) return;
     const until = performance.now() + budgetMs;
     let done = 0;
     for (const [seriesId, n] of this.smallChunks) {
@@ -353,9 +395,15 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.compactSome(2, Infinity);
-    if (!this.inMemory) this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
+    try {
+      this.compactSome(2, Infinity);
+      if (!this.inMemory && !this.readOnly) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // A full disk must not keep the file open: what is committed is in the WAL already.
+      if (!isDiskFull(err)) throw err;
+    } finally {
+      this.db.close();
+    }
   }
 
   private toExecution(row: ExecutionRow): Execution {
