@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isDiskFull } from '../disk-full.js';
 import { PgStore } from './pg-store.js';
 import { ReopeningStore } from './reopening-store.js';
@@ -23,9 +25,24 @@ export async function openStore(url: string): Promise<Store> {
   try {
     return new SqliteStore(url);
   } catch (err) {
-    if (!isDiskFull(err) || url === ':memory:') throw err;
+    if (url === ':memory:' || !(isDiskFull(err) || (isIoError(err) && freeBytes(url) < 1024 * 1024))) throw err;
     console.warn(`plotline: the disk holding ${url} is full: the store is open READ-ONLY (the studio, reads and streams work; ingest answers 507). `
       + 'Free some space: writes resume by themselves.');
     return new ReopeningStore(url);
+  }
+}
+
+/** SQLite reports a failed write while opening (creating the WAL index, …) as a generic I/O error. */
+function isIoError(err: unknown): boolean {
+  return String((err as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_IOERR');
+}
+
+/** Bytes an unprivileged writer may still use on the file system holding `path`. */
+function freeBytes(path: string): number {
+  try {
+    const s = statfsSync(dirname(path));
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
   }
 }

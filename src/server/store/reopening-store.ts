@@ -28,19 +28,21 @@ export class ReopeningStore implements Store {
     return this.inner.handle;
   }
 
+  /** The file is held exclusively, so the read-only store is closed first and reopened if writing is still refused. */
   private tryWritable(): void {
-    let writable: SqliteStore;
-    try {
-      writable = new SqliteStore(this.path);
-    } catch (err) {
-      if (!isDiskFull(err)) this.log(`plotline: reopening ${this.path} for writing failed: ${(err as Error).message}`);
-      return;
-    }
-    clearInterval(this.timer);
-    const old = this.inner;
-    this.inner = writable;
-    void old.close();
-    this.log(`plotline: space is back on the disk holding ${this.path}: the store is writable again, ingest resumes.`);
+    void this.inner.close().then(() => {
+      try {
+        this.inner = new SqliteStore(this.path);
+      } catch (err) {
+        this.inner = new SqliteStore(this.path, { readOnly: true });
+        if (!isDiskFull(err) && !String((err as { code?: string }).code).startsWith('SQLITE_IOERR')) {
+          this.log(`plotline: reopening ${this.path} for writing failed: ${(err as Error).message}`);
+        }
+        return;
+      }
+      clearInterval(this.timer);
+      this.log(`plotline: space is back on the disk holding ${this.path}: the store is writable again, ingest resumes.`);
+    });
   }
 
   commitBatch: Store['commitBatch'] = (request, decide) => this.inner.commitBatch(request, decide);

@@ -51,6 +51,10 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
   };
 }
 
+function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table).some((c) => c.name === column);
+}
+
 /** A second server on a SQLite file another one holds. */
 export class StoreLockedError extends Error {
   constructor(path: string) {
@@ -100,10 +104,12 @@ export class SqliteStore implements Store {
     this.inMemory = path === ':memory:';
     this.readOnly = opts.readOnly === true && !this.inMemory;
     if (!this.inMemory && !this.readOnly) mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { readonly: this.readOnly, fileMustExist: this.readOnly });
+    // Read-only is ours, not SQLite's: a read-only connection to a WAL file must create its index file, which a full disk
+    // refuses; this process holds the file exclusively (index in memory) and simply writes nothing.
+    this.db = new Database(path, { fileMustExist: this.readOnly });
     this.handle = { kind: 'sqlite', db: this.db };
     try {
-      if (!this.inMemory && !this.readOnly) lockExclusively(this.db, path);
+      if (!this.inMemory) lockExclusively(this.db, path);
       openSchema(this.db, this.inMemory, this.readOnly);
     } catch (err) {
       this.db.close();
@@ -111,8 +117,11 @@ export class SqliteStore implements Store {
     }
     const db = this.db;
     this.sql = {
-      batch: db.prepare<[string], { points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = ?'),
-      addBatch: db.prepare<[string, number, number, string]>('INSERT INTO batches (batch_id, at, points, hash) VALUES (?, ?, ?, ?)'),
+      // A file opened read-only may predate the hash column (its migration is what a full disk refused); nothing is added then.
+      batch: db.prepare<[string], { points: number; hash: string | null }>(
+        `SELECT points, ${this.readOnly && !hasColumn(db, 'batches', 'hash') ? 'NULL AS hash' : 'hash'} FROM batches WHERE batch_id = ?`),
+      addBatch: db.prepare<[string, number, number, string]>(this.readOnly ? 'SELECT ?, ?, ?, ?'
+        : 'INSERT INTO batches (batch_id, at, points, hash) VALUES (?, ?, ?, ?)'),
       pruneBatches: db.prepare<[number]>('DELETE FROM batches WHERE at < ?'),
       execution: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
       insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
