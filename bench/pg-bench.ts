@@ -5,6 +5,9 @@
  * own, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { AcceptedBatch } from '../src/protocol/index.js';
 import { applyBatch } from '../src/server/ingest/apply.js';
@@ -51,9 +54,13 @@ function pgTarget(url: string, cleanups: Array<() => Promise<void>>): IngestTarg
   };
 }
 
-/** Read time of one long series (random walk with one spike) on PostgreSQL: whole range and a 1% zoom, budget 2,000. */
-export async function readLongSeries(url: string, points: number): Promise<Array<[string, string, string]>> {
-  const s = freshSchema(url);
+/**
+ * Read time of one long series (random walk with one spike): whole range and a 1% zoom, budget 2,000, on a fresh schema of
+ * the PostgreSQL database `url`, or (url null) on a fresh SQLite file, for comparison in the same conditions.
+ */
+export async function readLongSeries(url: string | null, points: number): Promise<Array<[string, string, string]>> {
+  const dir = url ? null : mkdtempSync(join(tmpdir(), 'plotline-bench-read-'));
+  const s = url ? freshSchema(url) : { db: join(dir!, 'read.db'), drop: async () => rmSync(dir!, { recursive: true, force: true }) };
   const store = await openStore(s.db);
   try {
     await applyBatch(store, { executions: [{ id: 'long', start: { name: 'long' } }] }, Date.now());
@@ -151,7 +158,9 @@ export async function runPgBench(url: string, quick: boolean): Promise<void> {
       ['PostgreSQL bytes per point (tables, TOAST, indexes)', fmt(median(pairs.map((p) => p.pgBytes)), 1), ''],
       ['SQLite bytes per point (file)', fmt(median(pairs.map((p) => p.sqliteBytes)), 1), ''],
     ]);
-    report('Downsampled read on PostgreSQL (in process)', await readLongSeries(url, quick ? 2_000_000 : 10_000_000));
+    const long = quick ? 2_000_000 : 10_000_000;
+    report('Downsampled read on PostgreSQL (in process)', await readLongSeries(url, long));
+    report('… and on a SQLite file, same series, same moment', await readLongSeries(null, long));
     const batches = quick ? 300 : 1000;
     const latency = await crossReplicaLatency(url, batches);
     report(`Replica → replica: ack on A → event on a stream of B (${fmt(batches)} one-point batches)`, [

@@ -190,6 +190,22 @@ PEERS = {
 PEER_STEP_DIVISOR = {"MLflow log_batch": 10, "MLflow log_metric": 1000, "Aim Run.track": 10}
 
 
+def plotline_run(metrics: int, steps: int) -> Dict[str, Any]:
+    """The end-to-end workload against a fresh server with a file DB; its CPU and the DB's bytes on disk included."""
+    db_dir = tempfile.mkdtemp(prefix="plotline-bench-py-")
+    proc, url = start_server(os.path.join(db_dir, "bench.db"))
+    try:
+        server_cpu0 = cpu_seconds(proc.pid)
+        e2e = end_to_end(url, db_dir, metrics, steps)
+        e2e["server_cpu_s"] = cpu_seconds(proc.pid) - server_cpu0
+    finally:
+        proc.terminate()
+        proc.wait()
+    e2e["disk_bytes"] = dir_bytes(db_dir)
+    shutil.rmtree(db_dir, ignore_errors=True)
+    return e2e
+
+
 def run_peer(python: str, name: str, metrics: int, steps: int, timeout: float) -> Dict[str, Any]:
     d = tempfile.mkdtemp(prefix="plotline-bench-peer-")
     try:
@@ -236,16 +252,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait()
-    proc, url = start_server(os.path.join(db_dir, "bench.db"))
-    try:
-        server_cpu0 = cpu_seconds(proc.pid)
-        e2e = end_to_end(url, db_dir, args.metrics, args.steps)
-        e2e["server_cpu_s"] = cpu_seconds(proc.pid) - server_cpu0
-    finally:
-        proc.terminate()
-        proc.wait()
-    e2e["disk_bytes"] = dir_bytes(db_dir)
-    shutil.rmtree(db_dir, ignore_errors=True)
+    e2e = plotline_run(args.metrics, args.steps)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nEnd to end, {args.metrics} metrics × {args.steps:,} steps = {e2e['points']:,} points into a file DB:")
     print(f"  recorded in {e2e['record_s']:.2f} s, readable (end() returned) after {e2e['readable_s']:.2f} s "
@@ -257,26 +264,25 @@ def main() -> None:
     print(f"  bytes on disk {e2e['disk_bytes']:,} ({e2e['disk_bytes'] / e2e['points']:.1f} B/point); "
           f"peak RSS of this process {rss_mib:.0f} MiB")
 
-    print("\nPeers, same workload (ratios: peer ÷ Plotline; > 1 means Plotline is faster / smaller):")
-    rows: List[str] = []
+    print("\nPeers, same workload; each right after a Plotline run of the same number of steps, so both see the same load "
+          "(ratios: peer ÷ Plotline, > 1 means Plotline is faster / smaller):")
     for name, module in (("tensorboardX", "tensorboardX"), ("MLflow log_batch", "mlflow"),
                          ("MLflow log_metric", "mlflow"), ("Aim Run.track", "aim")):
         if not peer_installed(args.peers_python, module):
-            rows.append(f"  {name:18s} skipped: {module} is not installed"
-                        + ("" if args.peers_python else " (pass --peers-python)"))
+            print(f"  {name:18s} skipped: {module} is not installed" + ("" if args.peers_python else " (pass --peers-python)"))
             continue
-        # The slow ones are measured on fewer steps and scaled (linear: each call does the same work).
+        # The slow ones run fewer steps (each call does the same work, so time per point carries over).
         steps = max(1, args.steps // PEER_STEP_DIVISOR.get(name, 1))
+        ours = plotline_run(args.metrics, steps)
         r = run_peer(args.peers_python, name, args.metrics, steps, args.peer_timeout)  # type: ignore[arg-type]
         if "skipped" in r:
-            rows.append(f"  {name:18s} skipped: {r['skipped']}")
+            print(f"  {name:18s} skipped: {r['skipped']}")
             continue
-        scale = args.steps / steps
-        note = f" (measured on {steps:,} steps, scaled ×{scale:.0f})" if scale != 1 else ""
-        rec, readable, disk = r["record_s"] * scale, r["readable_s"] * scale, r["disk_bytes"] * scale
-        rows.append(f"  {name:18s} record {rec:8.2f} s ({rec / e2e['record_s']:6.1f}×)  readable {readable:8.2f} s "
-                    f"({readable / e2e['readable_s']:6.1f}×)  disk {disk / 1e6:8.1f} MB ({disk / e2e['disk_bytes']:5.1f}×){note}")
-    print("\n".join(rows))
+        n = args.metrics * steps
+        print(f"  {name:18s} {n:>9,} points: record {r['record_s']:7.2f} s ({r['record_s'] / ours['record_s']:7.1f}×), "
+              f"readable {r['readable_s']:7.2f} s ({r['readable_s'] / ours['readable_s']:7.1f}×), "
+              f"disk {r['disk_bytes'] / n:6.1f} B/point ({r['disk_bytes'] / ours['disk_bytes']:5.1f}×); "
+              f"Plotline {ours['readable_s']:.2f} s, {ours['disk_bytes'] / n:.1f} B/point")
 
 
 if __name__ == "__main__":

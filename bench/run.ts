@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
- * --db postgres://… (instead: the PostgreSQL backend next to SQLite, see pg-bench.ts).
+ * --only services (only the service-metrics figures), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
+ * see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
-import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad } from './sdk-bench.js';
+import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from './sdk-bench.js';
 import { machineLine, median, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
+import { runServicesBench } from './services-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   }
   console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
+  if (only === 'services') return runServicesBench(quick, report);
 
   if (only === null) {
     const store = await runStoreBench({ quick });
@@ -52,6 +55,16 @@ async function main(): Promise<void> {
     ['bytes on disk per point', fmt(median(pairs.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
   ]);
 
+  const loopPoints = quick ? 1_000_000 : 5_000_000;
+  const loop = await syncLoop(loopPoints);
+  report(`Synchronous loop of ${fmt(loopPoints)} points that never yields, then await end(), server healthy`, [
+    ['points stored / points recorded', fmt(loop.storedRatio, 3), 'must be 1.000'],
+    ['peak RSS of the recording process, MiB', fmt(loop.peakRssMiB), ''],
+    ['the loop, ms', fmt(loop.loopMs), ''],
+    ['from the loop\'s end until end() resolves, ms', fmt(loop.endMs), ''],
+    ['points in the spool file when the loop ended', fmt(loop.spooled), ''],
+  ]);
+
   if (only !== null) return;
 
   const latency = await recordToStreamLatency(quick ? 500 : 2000);
@@ -67,6 +80,8 @@ async function main(): Promise<void> {
     ['spread (max-min)/min', `${fmt(rss.spread * 100, 1)}%`, 'target ≤ 20%'],
     ['growth, last third vs first third', `${fmt(trend(rss.samplesMiB) * 100, 1)}%`, 'target within ±20%'],
   ]);
+
+  await runServicesBench(quick, report);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

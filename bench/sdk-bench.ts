@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { connect, Metric } from '../src/sdk/index.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
@@ -129,4 +131,41 @@ export async function rssUnderLoad(seconds: number, rate = 50_000): Promise<{ sa
   const min = Math.min(...samples);
   const max = Math.max(...samples);
   return { samplesMiB: samples.map((s) => Math.round(s)), spread: (max - min) / min };
+}
+
+export interface SyncLoopFigures {
+  /** Points the server stored over points recorded: 1 when nothing was lost. */
+  storedRatio: number;
+  /** Peak RSS of the recording process. */
+  peakRssMiB: number;
+  /** The loop itself, and from its end until `end()` resolved. */
+  loopMs: number;
+  endMs: number;
+  /** Points waiting in the spool file when the loop ended. */
+  spooled: number;
+}
+
+/**
+ * "A synchronous loop of `points` points, server healthy": one process records `loss.record(1 / s, { at: s })` in a loop
+ * that never yields, then awaits `end()` (bench/sync-loop-child.ts), against a server process with a file store.
+ */
+export async function syncLoop(points = 5_000_000): Promise<SyncLoopFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
+  const server = await startBenchServer(['--db', join(dir, 'sync.db')]);
+  try {
+    const child = fileURLToPath(new URL('./sync-loop-child.js', import.meta.url));
+    const env = { ...process.env, PLOTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'plotline-bench-spool-')) };
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [child, server.url, String(points)], { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`sync-loop child failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { id: string; loopMs: number; endMs: number; spooled: number; maxRssBytes: number };
+    const detail = await (await fetch(`${server.url}/api/executions/${r.id}`)).json() as { series: Array<{ key: string; count: number }> };
+    const stored = detail.series.find((s) => s.key === 'loss')?.count ?? 0;
+    return { storedRatio: stored / points, peakRssMiB: r.maxRssBytes / 2 ** 20, loopMs: r.loopMs, endMs: r.endMs, spooled: r.spooled };
+  } finally {
+    await server.stop();
+  }
 }

@@ -6,6 +6,8 @@ const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 export interface BenchServer {
   url: string;
+  /** Its DogStatsD UDP port (a free one unless `args` name one), or null when off. */
+  statsdPort: number | null;
   child: ChildProcess;
   rssBytes(): number;
   stop(): Promise<void>;
@@ -13,15 +15,17 @@ export interface BenchServer {
 
 /** The real `plotline serve` in its own process, as users run it. */
 export function startBenchServer(args: string[]): Promise<BenchServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /Plotline studio: (http:\/\/\S+?)\/?\s/.exec(out);
-      if (!m) return;
+      const udp = /DogStatsD: (?:off|udp:\/\/\S+:(\d+))\s/.exec(out);
+      if (!m || !udp) return;
       resolve({
         url: m[1]!,
+        statsdPort: udp[1] ? Number(udp[1]) : null,
         child,
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

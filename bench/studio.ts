@@ -5,7 +5,7 @@
  *  2. frame times and long tasks while 50 series stream at 20 points/s each;
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
  */
-import { chromium, type Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
+import { runCompareBenches } from './studio-compare.js';
+import { waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -40,34 +42,24 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** Resolves when every panel region has a drawn chart (a canvas) and every history request of the page has been answered. */
-async function waitForPanels(page: Page, panels: number): Promise<void> {
-  let started = 0;
-  let finished = 0;
-  const onRequest = (r: { url(): string }) => { if (r.url().includes('/series?')) started++; };
-  const onDone = (r: { url(): string }) => { if (r.url().includes('/series?')) finished++; };
-  page.on('request', onRequest);
-  page.on('requestfinished', onDone);
-  page.on('requestfailed', onDone);
+/** `--only=compare` runs just the comparison and runs-table benchmarks. */
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
+async function compareBenches(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
-    await page.waitForFunction((n) => {
-      const regions = Array.from(document.querySelectorAll('[role="region"]')).filter((r) => r.querySelector('canvas'));
-      return regions.length >= n;
-    }, panels, { timeout: 60_000, polling: 'raf' });
-    const deadline = Date.now() + 60_000;
-    while ((started === 0 || finished < started) && Date.now() < deadline) await page.waitForTimeout(5);
-    // Two more frames so the last setData is on screen.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await runCompareBenches(browser, {
+      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
+    });
   } finally {
-    page.off('request', onRequest);
-    page.off('requestfinished', onDone);
-    page.off('requestfailed', onDone);
+    await browser.close();
   }
 }
 
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
+  if (only === 'compare') return compareBenches(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const bigId = await seedBigExecution(db, 20, 1_000_000);
@@ -146,6 +138,7 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
+  await compareBenches(dir);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

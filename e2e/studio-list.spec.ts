@@ -32,9 +32,11 @@ test('the list filters by text and status, pages, and shows summary keys as sort
   await expect(rows).toHaveCount(50);
   await expect(rows.first()).toContainText('predict-medium');
   await expect(rows.first()).toContainText('running');
-  await page.getByRole('button', { name: 'Load more' }).click();
-  await expect(rows).toHaveCount(58);
-  await expect(page.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Next →' }).click();
+  await expect(rows).toHaveCount(8);
+  await expect(page.getByRole('button', { name: 'Next →' })).toBeDisabled();
+  await page.getByRole('button', { name: '← Previous' }).click();
+  await expect(rows).toHaveCount(50);
 
   await page.getByRole('searchbox', { name: 'Filter by name' }).fill('predict');
   await expect(rows).toHaveCount(3);
@@ -45,7 +47,7 @@ test('the list filters by text and status, pages, and shows summary keys as sort
   await expect(rows).toHaveCount(3);
 
   await page.getByText('Columns').click();
-  await page.getByRole('group', { name: 'Summary columns' }).getByLabel('token_count').check();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('token_count').check();
   await page.keyboard.press('Escape');
   const header = page.getByRole('columnheader', { name: /token_count/ });
   await expect(header).toBeVisible();
@@ -54,6 +56,8 @@ test('the list filters by text and status, pages, and shows summary keys as sort
   await expect(rows.nth(2)).toContainText('7');
   await header.getByRole('button').click();
   await expect(rows.nth(0)).toContainText('predict-small');
+  // The failed run's error is in its row.
+  await expect(page.getByRole('row', { name: /predict-large/ })).toContainText('CUDA out of memory');
   await screenshots(page, 'list-columns');
 
   // A status change arrives live and the row follows it.

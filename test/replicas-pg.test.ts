@@ -34,7 +34,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 sayPgSkipped('replicas on one PostgreSQL database');
 
-describe.skipIf(!PG_URL)('replicas on one PostgreSQL database', () => {
+// Real processes and a real database on a shared machine: generous timeouts (1,000 sequential commits take a while).
+describe.skipIf(!PG_URL)('replicas on one PostgreSQL database', { timeout: 180_000 }, () => {
   it('streams on B every point the SDK wrote to A, with no gap or duplicate, and B answers queries with all of it', async () => {
     const [a, b] = await twoReplicas();
     const client = connect({ url: a.url });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, currentScope, Metric, MetricGroup, MetricScale, progress, recordMetric, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson } from './helpers/server.js';
+import { eventually } from './helpers/eventually.js';
 
 let server: RunningServer;
 let client: Client;
@@ -20,14 +21,6 @@ async function detail(id: string) {
 }
 async function series(id: string, key: string) {
   return (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent(key)}`)).json.series?.[0];
-}
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('SDK → server', () => {

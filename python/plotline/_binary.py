@@ -77,4 +77,4 @@ def decode_batch(body: bytes) -> Dict[str, Any]:
                 at += 8 * n
             p["y"] = list(struct.unpack_from(f"<{n}d", body, at))
             at += 8 * n
-    return header
+    return header  # type: ignore[no-any-return]

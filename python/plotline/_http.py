@@ -15,7 +15,7 @@ MAX_BACKOFF_S = 5.0
 def backoff_s(attempt: int, rnd: Optional[float] = None) -> float:
     """Exponential backoff with ±25 % jitter (as the Node SDK's `backoffMs`), so many clients do not retry in lockstep."""
     r = random.random() if rnd is None else rnd
-    return min(MAX_BACKOFF_S, MIN_BACKOFF_S * 2 ** attempt) * (0.75 + r / 2)
+    return float(min(MAX_BACKOFF_S, MIN_BACKOFF_S * 2 ** attempt) * (0.75 + r / 2))
 
 
 def error_message(text: str) -> str:

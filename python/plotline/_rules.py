@@ -78,7 +78,7 @@ def _finite(v: object, where: str) -> float:
     f = float(v)  # type: ignore[arg-type]
     if not math.isfinite(f):
         raise ValueError(f"{where}: must be a finite number (got {f})")
-    return int(v) if isinstance(v, int) else f  # type: ignore[return-value]
+    return int(v) if isinstance(v, int) else f
 
 
 def _bounds(where: str, lower: object, upper: object) -> Dict[str, float]:
@@ -137,7 +137,7 @@ def end_status(status: object) -> str:
         status = END_STATUS_ALIASES.get(status, status)
     if status not in END_STATUSES:
         raise ValueError(f"end(status): status must be one of {', '.join(END_STATUSES)} (or Cog's canceled); got {status!r}")
-    return status  # type: ignore[return-value]
+    return status
 
 
 def canonical_json(v: object) -> str:

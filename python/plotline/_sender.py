@@ -83,10 +83,14 @@ class Sender:
         self.spool_max_bytes = spool_max_bytes
         self.batch_points = batch_points
         self.exit_timeout = 5.0
+        #: Records between two looks at the memory bound: a small bound is looked at more often.
+        self._check_every = max(1, min(CHECK_EVERY, max_buffered_points // 4))
         #: Records since the last look; ``tripped()`` runs when it passes ``trip`` (0 while the thread sleeps).
         self.n = 0
         self.trip = 0
-        self.dropped_points = 0
+        #: Points dropped, by cause: the server unreachable with memory and spool full; memory and spool full while the
+        #: server answers but slower than the recording; batches the server refused (4xx); a damaged spool record.
+        self.dropped_by_cause: Dict[str, int] = {"unreachable": 0, "spool_full": 0, "refused": 0, "spool_damaged": 0}
         self.refused_batches = 0
         self._init_runtime()
         _senders.add(self)
@@ -111,6 +115,7 @@ class Sender:
         self._own: Optional[Spool] = None
         self._orphans: List[Spool] = []
         self._attempt = 0
+        self._since_check = 0
         self._pid = os.getpid()
         self._poster = Poster(self.url, self.token)
 
@@ -125,6 +130,9 @@ class Sender:
         from .execution import _Series
 
         with self.lock:
+            existing = ex._series.get(metric.key)
+            if existing is not None:  # another thread defined it first
+                return ex._series_of(metric)
             s = _Series(ex, metric)
             ex._series[metric.key] = s
             ex._p_defs.append(metric.definition)
@@ -141,9 +149,13 @@ class Sender:
     def tripped(self) -> None:
         """The per-record counter passed its mark: wake the thread, and look at the memory bound."""
         with self.lock:
+            self._since_check += self.n
             self.n = 0
-            self.trip = CHECK_EVERY
+            self.trip = self._check_every
             self.changed()
+            if self._since_check < self._check_every:
+                return  # a trickle waking the thread: counting every series' points each time would cost more
+            self._since_check = 0
             waiting = self._memory_points()
             if waiting > self.max_points:
                 self._overflow(waiting)
@@ -214,6 +226,9 @@ class Sender:
             end: Dict[str, Any] = {"status": status, "endedAt": time.time() * 1000}
             if error is not None:
                 end["error"] = error if len(error) <= 10_000 else error[:9_999] + "…"
+            discarded = ex.discarded()
+            if discarded:
+                end["discarded"] = discarded  # what was not sent, per metric: shown on the execution page
             ex._p_end = end
             self.changed()
 
@@ -318,7 +333,7 @@ class Sender:
             if points:
                 u["points"] = points
             if complete and ex._p_summary:
-                ops = []
+                ops: List[Dict[str, Any]] = []
                 while ex._p_summary and len(ops) < BATCH_SUMMARY_OPS and (not ops or ex._p_summary[0][1] <= bytes_left):
                     op, size = ex._p_summary.pop(0)
                     ops.append(op)
@@ -398,7 +413,8 @@ class Sender:
             self._drop_oldest(waiting)
 
     def _drop_oldest(self, waiting: int) -> None:
-        """Drops a tenth of the bound, oldest first, the same share of every series (one scan per many records)."""
+        """Drops the oldest points down to nine tenths of the bound, the same share of every series (one scan per many
+        records)."""
         if waiting <= 0:
             return
         if not self._warned_drop:
@@ -406,14 +422,16 @@ class Sender:
             why = "the spool is off" if self.spool_dir is None else f"the spool in {self.spool_dir} is full ({self.spool_max_bytes} bytes)"
             log.warning("%s and more than %d points wait in memory (%s); dropping the oldest buffered points. Later drops "
                         "are counted silently (client.dropped_points).", self._cause().capitalize(), self.max_points, why)
-        share = min(1.0, math.ceil(self.max_points / 10) / waiting)
+        # Back to nine tenths of the bound (the bound is looked at every few thousand records, not every record).
+        share = min(1.0, (waiting - self.max_points + math.ceil(self.max_points / 10)) / waiting)
+        cause = "unreachable" if self._outage_since is not None else "spool_full"
         for ex in self._active.values():
             for s in ex._series.values():
                 n = min(len(s.ys), math.ceil(len(s.ys) * share))
                 if n:
                     del s.xs[:n]
                     del s.ys[:n]
-                    self.dropped_points += n
+                    self.dropped_by_cause[cause] += n
 
     # ---- the thread ----------------------------------------------------------------------------------------------
 
@@ -508,7 +526,7 @@ class Sender:
             head = spool.points
             log.warning("cannot read the spool file %s (%s).", spool.path, e)
         if isinstance(head, int):
-            self.dropped_points += head
+            self.dropped_by_cause["spool_damaged"] += head
             log.warning("the spool file %s ends in a torn or damaged record (the process writing it was killed); "
                         "%d point(s) from there on are lost.", spool.path, head)
             return None
@@ -525,6 +543,10 @@ class Sender:
         elif self._queue and self._queue[0] is item:
             self._queue.popleft()
 
+    @property
+    def dropped_points(self) -> int:
+        return sum(self.dropped_by_cause.values())
+
     def _post(self, item: _Outgoing) -> str:
         body = item.body
         try:
@@ -539,6 +561,7 @@ class Sender:
         if status >= 500 or status == 429:
             return self._unreachable(f"HTTP {status}")
         self.refused_batches += 1
+        self.dropped_by_cause["refused"] += item.points
         reason = f"HTTP {status}: {error_message(text)}"
         if reason not in self._refusals and len(self._refusals) < MAX_DISTINCT_REFUSALS:
             self._refusals.add(reason)
@@ -586,6 +609,13 @@ class Sender:
         else:
             log.warning("exiting before %s acknowledged %d points (%s); they are lost (the spool is off or not writable).",
                         self.url, left, self._cause())
+
+    def close_spool(self) -> None:
+        """Closes (and, with nothing waiting in it, deletes) this client's spool file; a later spill makes a new one."""
+        with self.lock:
+            if self._own is not None and self._own.empty and not self._queue:
+                self._own.close()
+                self._own = None
 
     def after_fork_in_child(self) -> None:
         """The parent's thread does not exist here and its buffered data is the parent's to send."""

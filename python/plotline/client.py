@@ -7,7 +7,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar, Union
 
 from . import _sender
 from ._spool import spool_directory
@@ -53,7 +53,7 @@ class _ExecutionScope(contextlib.ContextDecorator):
     def __exit__(self, *exc: Any) -> None:
         self._stack.pop().__exit__(*exc)
 
-    def __call__(self, fn: F) -> F:  # type: ignore[override]
+    def __call__(self, fn: F) -> F:
         return wrap_in_execution(lambda: self._client.start_execution(self._name, labels=self._labels), fn)
 
 
@@ -117,6 +117,13 @@ class Client:
         return self._sender.dropped_points
 
     @property
+    def dropped_by_cause(self) -> Dict[str, int]:
+        """Dropped points by cause: ``unreachable`` (memory and spool full during an outage), ``spool_full`` (the
+        same while the server answers slower than the recording), ``refused`` (in batches the server refused, 4xx),
+        ``spool_damaged`` (a torn spool record left by a killed process)."""
+        return dict(self._sender.dropped_by_cause)
+
+    @property
     def refused_batches(self) -> int:
         """Batches the server refused (4xx: bad input, wrong token) and that were dropped, not retried."""
         return self._sender.refused_batches
@@ -136,8 +143,11 @@ class Client:
         return self._metrics
 
     def close(self, timeout: Optional[float] = None) -> bool:
-        """Flushes (at most ``timeout`` seconds)."""
-        return self.flush(timeout)
+        """Flushes (at most ``timeout`` seconds); once everything is delivered, deletes this client's empty spool file."""
+        done = self.flush(timeout)
+        if done:
+            self._sender.close_spool()
+        return done
 
 
 def connect(url: Optional[str] = None, token: Optional[str] = None, **options: Any) -> Client:

@@ -79,7 +79,7 @@ class _Series:
 
 def _as_float(metric: "Metric", value: object) -> float:
     if value.__class__ is float or value.__class__ is int:
-        return value  # type: ignore[return-value]
+        return value
     if _rules.is_number(value):
         return float(value)  # type: ignore[arg-type]
     raise TypeError(f'Metric "{metric.key}".record(value): value must be a number (int, float or a numpy scalar; '
@@ -103,7 +103,7 @@ class Execution:
         self.summary: Dict[str, Any] = {}
         self._ended = False
         self._warned_after_end = False
-        self._tokens: List[contextvars.Token] = []
+        self._tokens: "List[contextvars.Token[Optional[Execution]]]" = []
         # Waiting to be sent (guarded by the sender's lock).
         self._p_start: Optional[Dict[str, Any]] = {"name": name, "labels": clean, "startedAt": time.time() * 1000}
         self._p_rewind: Optional[float] = None
@@ -127,7 +127,7 @@ class Execution:
 
     def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         try:
-            if exc is None:
+            if exc is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
                 self.end("succeeded")
             else:
                 text = str(exc) or exc.__class__.__name__
@@ -161,25 +161,39 @@ class Execution:
         sender = self._sender
         if at is not None:
             x = at
-            if not -_MAX_X <= x <= _MAX_X:  # type: ignore[operator]
+            if not -_MAX_X <= x <= _MAX_X:
                 return self._refuse(s, "xInvalid", f"at={x} is not a finite number with |x| ≤ 2**53 (beyond it a double "
                                                    "cannot hold every integer)")
-            if not x > s.last_x:  # type: ignore[operator]
+            if not x > s.last_x:
                 return self._refuse(s, "xNotIncreasing", f"at={x} is not greater than the previous x ({s.last_x}); x must "
                                                          "increase within a series")
         else:
-            x = self.elapsed()
-            if not x > s.last_x:
-                x = math.nextafter(s.last_x, math.inf)
-        s.last_x = x  # type: ignore[assignment]
+            # Default x may come from several threads at once: read the clock and append under the lock, so x stays
+            # increasing in the series' columns.
+            with sender.lock:
+                x = self.elapsed()
+                if not x > s.last_x:
+                    x = math.nextafter(s.last_x, math.inf)
+                s.last_x = x
+                if s.window == 0.0:
+                    s.xs.append(x)
+                    s.ys.append(y)
+            if s.window == 0.0:
+                sender.n += 1
+                if sender.n > sender.trip:
+                    sender.tripped()
+            else:
+                sender.offer(s, x, y, False)
+            return
+        s.last_x = x
         if s.window == 0.0:
-            s.xs.append(x)  # type: ignore[arg-type]
+            s.xs.append(x)
             s.ys.append(y)
             sender.n += 1
             if sender.n > sender.trip:
                 sender.tripped()
             return
-        sender.offer(s, x, y, at is not None)  # type: ignore[arg-type]
+        sender.offer(s, x, y, at is not None)
 
     def _refuse(self, s: _Series, cause: str, rule: str) -> None:
         """A value refused for its x: counted per cause (``end()`` reports it), warned once per cause and metric."""

@@ -93,18 +93,18 @@ class Metric:
         """
         s = self._last
         if (s is not None and s.live is get_current()
-                and (at.__class__ is int or at.__class__ is float) and s.last_x < at <= _MAX_X  # type: ignore[operator]
+                and (at.__class__ is int or at.__class__ is float) and s.last_x < at <= _MAX_X
                 and (value.__class__ is float or value.__class__ is int)):
             s.last_x = at
             o = s.outbox
             if s.window == 0.0:
-                s.xs.append(at)  # type: ignore[arg-type]
+                s.xs.append(at)
                 s.ys.append(value)
                 o.n += 1
                 if o.n > o.trip:
                     o.tripped()
             else:
-                o.offer(s, at, value, True)  # type: ignore[arg-type]
+                o.offer(s, at, value, True)
             return
         execution = get_current()
         if execution is None:

@@ -62,7 +62,7 @@ class _Progress(Generic[T]):
             raise TypeError("progress(items): items is an async iterable; use `async for`")
         self._it = iter(self._items)
         self._begin()
-        return self  # type: ignore[return-value]
+        return self
 
     def __next__(self) -> T:
         if self._handed_out > self._recorded:
@@ -78,7 +78,7 @@ class _Progress(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         self._it = self._items.__aiter__() if self._is_async else _to_async(self._items)
         self._begin()
-        return self  # type: ignore[return-value]
+        return self
 
     async def __anext__(self) -> T:
         if self._handed_out > self._recorded:

@@ -1,10 +1,12 @@
 """Cortex's service-metric names over DogStatsD: ``MetricsClient`` with ``increment``/``gauge``/``histogram``.
 
-Lines are DogStatsD's, ``name:value|type|@rate|#k:v,k2:v2`` (DESIGN.md "Service metrics"), sent over UDP to the
-server's DogStatsD port (fire and forget, several lines per datagram of at most 1,432 bytes), or with
-``transport="http"`` through ``POST /api/ingest/statsd`` (acknowledged, retried). Each line carries the client's
-``service`` as the ``service`` tag and ``host:<hostname>:<pid>`` (a replica) unless given. Never raises: errors are
-counted (``errors``) and logged once.
+Lines are DogStatsD's, ``name:value|type|@rate|#k:v,k2:v2`` (DESIGN.md "Service metrics"), written as the Node SDK's
+``MetricsClient`` writes them: sent over UDP to the server's DogStatsD port (fire and forget, several lines per datagram
+of at most 1,432 bytes, every 0.1 s), or with ``transport="http"`` through ``POST /api/ingest/statsd?batch=<id>``
+(batched each second or past 1 MiB, acknowledged, retried with backoff under the same batch id, which the server
+applies once). Tags: the client's, ``host:<hostname>:<pid>`` (a replica) unless given, the call's (replacing a client
+tag of the same key), then ``service:<service>`` unless the line names a ``service`` or ``api_name``. Never raises:
+a bad name or value, or a failed send, is counted (``errors``) and logged once per kind.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import socket
 import threading
 import time
 import urllib.parse
+import uuid
 import weakref
 from typing import Any, Deque, List, Mapping, Optional, Sequence, Union
 
@@ -35,8 +38,13 @@ MAX_BUFFERED_LINES = 100_000
 
 Tags = Union[Mapping[str, Any], Sequence[str], None]
 
-_NAME_BAD = re.compile(r"[:|@#\s]")
-_TAG_BAD = re.compile(r"[,|#\s]")
+_NAME_BAD = re.compile(r"[\s|:#,@]")
+#: ',' and '|' separate tags and fields; control characters cannot travel. They become '_' (as in the Node SDK).
+_TAG_BAD = re.compile(r"[,|\x00-\x1f\x7f]")
+MAX_NAME_LENGTH = 200
+#: Lines of one HTTP request at most this large; lines waiting are sent every second, or at once past it.
+MAX_HTTP_BATCH_BYTES = 1024 * 1024
+HTTP_BATCH_EVERY_S = 1.0
 
 _clients: "weakref.WeakSet[MetricsClient]" = weakref.WeakSet()
 
@@ -45,9 +53,18 @@ def _tag_list(tags: Tags) -> List[str]:
     if not tags:
         return []
     if isinstance(tags, Mapping):
-        return [f"{_TAG_BAD.sub('_', str(k))}:{_TAG_BAD.sub('_', str(v))}" if v is not None else _TAG_BAD.sub("_", str(k))
-                for k, v in tags.items()]
+        return [_TAG_BAD.sub("_", f"{k}:{v}" if v is not None else str(k)) for k, v in tags.items()]
     return [_TAG_BAD.sub("_", str(t)) for t in tags]
+
+
+def _key(tag: str) -> str:
+    return tag.split(":", 1)[0]
+
+
+def with_call_tags(base: List[str], call: List[str]) -> List[str]:
+    """A call's tags after the client's, a call's tag replacing a client tag of the same key (``host``, ``service``…)."""
+    keys = {_key(t) for t in call}
+    return [t for t in base if _key(t) not in keys] + call
 
 
 def _number(v: object) -> str:
@@ -79,10 +96,8 @@ class MetricsClient:
         self.url = resolve_url(url)
         self.transport = transport
         self.service = service
-        given = _tag_list(tags)
-        keys = {t.split(":", 1)[0] for t in given}
-        self._user_tags = given + ([f"service:{_TAG_BAD.sub('_', service)}"] if service and "service" not in keys else [])
-        self._host_given = "host" in keys
+        self._user_tags = _tag_list(tags)
+        self._host_given = any(_key(t) == "host" for t in self._user_tags)
         self.statsd_host = statsd_host or urllib.parse.urlsplit(self.url).hostname or "127.0.0.1"
         self.statsd_port = int(statsd_port or os.environ.get("PLOTLINE_STATSD_PORT") or DEFAULT_STATSD_PORT)
         self._token = token if token is not None else os.environ.get("PLOTLINE_TOKEN") or None
@@ -108,6 +123,7 @@ class MetricsClient:
         self._cond = threading.Condition(self._lock)
         # The replica: hostname and pid, so a forked worker is a replica of its own.
         self._base_tags = self._user_tags + ([] if self._host_given else [f"host:{socket.gethostname()}:{os.getpid()}"])
+        self._next_http_at = 0.0
 
     # ---- the Cortex / DogStatsD names ------------------------------------------------------------------------------
 
@@ -146,9 +162,17 @@ class MetricsClient:
     def _emit(self, metric: str, value: Any, kind: str, tags: Tags, sample_rate: float) -> None:
         try:
             if not isinstance(metric, str) or not metric:
-                raise ValueError(f"metric name must be a non-empty string (got {metric!r})")
+                raise ValueError(f"the name must be a non-empty string (got {metric!r})")
+            if len(metric) > MAX_NAME_LENGTH:
+                raise ValueError(f"the name must be at most {MAX_NAME_LENGTH} characters")
+            if _NAME_BAD.search(metric):
+                raise ValueError("the name must not contain whitespace or | : # , @")
             if kind == "s":
-                text = _TAG_BAD.sub("_", str(value)).replace(":", "_")
+                if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                    raise TypeError(f"a member must be a string or a number (got {type(value).__name__})")
+                text = str(value)
+                if "|" in text or "\n" in text:
+                    raise ValueError("a member must not contain | or a newline")
             else:
                 if isinstance(value, bool) or not is_number(value):
                     raise TypeError(f"value must be a number (got {type(value).__name__})")
@@ -158,10 +182,12 @@ class MetricsClient:
                 raise ValueError(f"sample_rate must be in (0, 1] (got {sample_rate!r})")
             if rate < 1 and random.random() >= rate:
                 return
-            line = f"{_NAME_BAD.sub('_', metric)}:{text}|{kind}"
+            line = f"{metric}:{text}|{kind}"
             if rate < 1:
                 line += f"|@{rate:g}"
-            all_tags = self._base_tags + _tag_list(tags)
+            all_tags = with_call_tags(self._base_tags, _tag_list(tags)) if tags else self._base_tags
+            if self.service is not None and not any(_key(t) in ("service", "api_name") for t in all_tags):
+                all_tags = all_tags + [f"service:{_TAG_BAD.sub('_', self.service)}"]
             if all_tags:
                 line += "|#" + ",".join(all_tags)
             self._enqueue(line)
@@ -177,8 +203,6 @@ class MetricsClient:
 
     def _enqueue(self, line: str) -> None:
         with self._lock:
-            if self._pid != os.getpid():
-                self._init_runtime()
             if len(self._lines) >= MAX_BUFFERED_LINES:
                 self._bytes -= len(self._lines.popleft()) + 1
                 self.dropped_lines += 1
@@ -189,6 +213,8 @@ class MetricsClient:
                 self._thread.start()
             if self.transport == "udp" and self._bytes >= MAX_DATAGRAM_BYTES:
                 self._send_udp_locked()
+            elif self.transport == "http" and self._bytes >= MAX_HTTP_BATCH_BYTES:
+                self._wake.set()
 
     # ---- sending -----------------------------------------------------------------------------------------------
 
@@ -225,18 +251,23 @@ class MetricsClient:
     def _send_http(self) -> None:
         """Posts what waits, whole; retried with backoff on network errors and 5xx; a 4xx refusal is counted."""
         with self._lock:
-            lines = list(self._lines)
-            self._lines.clear()
-            self._bytes = 0
+            lines: List[str] = []
+            size = 0
+            while self._lines and (not lines or size + len(self._lines[0]) + 1 <= MAX_HTTP_BATCH_BYTES):
+                line = self._lines.popleft()
+                lines.append(line)
+                size += len(line) + 1
+            self._bytes = max(0, self._bytes - size)
         if not lines:
             return
         if self._poster is None:
             self._poster = Poster(self.url, self._token)
         body = ("\n".join(lines) + "\n").encode("utf-8")
+        path = f"/api/ingest/statsd?batch={uuid.uuid4()}"  # a retry carries the same id: the server applies it once
         attempt = 0
         while True:
             try:
-                status, text = self._poster.post("/api/ingest/statsd", body, "text/plain; charset=utf-8")
+                status, text = self._poster.post(path, body, "text/plain; charset=utf-8")
             except Exception as e:
                 status, text = 0, f"{type(e).__name__}: {e}"
             if 200 <= status < 300:
@@ -264,7 +295,16 @@ class MetricsClient:
                 else:
                     with self._lock:
                         gen = self._flush_gen
-                    self._send_http()
+                        due = (gen > self._sent_gen or self._bytes >= MAX_HTTP_BATCH_BYTES
+                               or time.monotonic() >= self._next_http_at)
+                    if not due:
+                        continue
+                    while True:  # batched each second; at once past 1 MiB or when flushed
+                        self._send_http()
+                        with self._lock:
+                            if not self._lines or not (gen > self._sent_gen or self._bytes >= MAX_HTTP_BATCH_BYTES):
+                                break
+                    self._next_http_at = time.monotonic() + HTTP_BATCH_EVERY_S
                 with self._lock:
                     self._sent_gen = max(self._sent_gen, gen)
                     self._cond.notify_all()
@@ -299,6 +339,17 @@ def _register_exit() -> None:
     if not _exit_registered:
         _exit_registered = True
         atexit.register(_flush_all)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets fresh locks (one may have been held at the fork), its own thread, and its own ``host`` tag
+    (a replica); lines its parent had buffered are the parent's to send."""
+    for c in list(_clients):
+        c._init_runtime()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _flush_all() -> None:

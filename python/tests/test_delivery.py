@@ -37,6 +37,8 @@ def test_memory_bound_spills_to_the_spool_and_loses_nothing_while_the_server_ans
     assert server.info(ex.id, "fast") == {"key": "fast", "count": n, "minX": 0, "maxX": n - 1, "lastY": (n - 1) * 0.5}
     assert spool_files(spool_dir), "the bound was passed: batches went through the spool"
     assert spool_waiting(spool_dir) == 0, "everything in it is acknowledged"
+    assert client.close(10)
+    assert spool_files(spool_dir) == [], "closing a client with nothing waiting deletes its spool file"
     drops = [r.getMessage() for r in caplog.records if "dropping" in r.getMessage()]
     assert drops == []
 
@@ -175,6 +177,7 @@ def test_refused_batch_is_counted_and_reported_once(server: Server, spool_dir: s
                 with client.execution("refused"):
                     pass
         assert client.refused_batches >= 3
+        assert client.dropped_by_cause["refused"] == 0, "those batches held no points"
         assert len([r for r in caplog.records if "refused a batch" in r.getMessage()]) == 1
         ok = plotline.connect(token_server.url, token="secret", spool=spool_dir)
         with ok.execution("accepted") as ex:
@@ -197,3 +200,18 @@ def test_binary_encoding_round_trips() -> None:
     a, b = decoded["executions"][0]["points"]
     assert a["x"] == [1, 2, 3] and a["y"][0] == 0.5 and a["y"][1] != a["y"][1]
     assert b == {"key": "b", "x": [0.25, 7], "y": [1, 2]}
+
+
+def test_outage_without_a_spool_keeps_memory_bounded_and_counts_drops_by_cause(caplog: pytest.LogCaptureFixture) -> None:
+    client = plotline.connect(f"http://127.0.0.1:{free_port()}", spool=False, max_buffered_points=1000, exit_timeout=0)
+    m = plotline.Metric("loss", throttle=None)
+    with caplog.at_level(logging.WARNING, logger="plotline"):
+        ex = client.start_execution("outage-no-spool")
+        assert not ex.flush(timeout=1), "the server is down"
+        for i in range(20_000):
+            ex.run(m.record, i, at=i)
+    assert client.buffered_points <= 1250, "the bound, looked at every bound/4 records"
+    assert client.dropped_by_cause["unreachable"] + client.buffered_points == 20_000, "each point waits or is counted"
+    assert client.dropped_points == client.dropped_by_cause["unreachable"]
+    drops = [r.getMessage() for r in caplog.records if "dropping the oldest" in r.getMessage()]
+    assert len(drops) == 1 and "unreachable" in drops[0] and "the spool is off" in drops[0]

@@ -54,6 +54,18 @@ def test_with_block_ends_failed_with_the_exception_text_which_propagates(client:
     assert d["error"] == "division by zero"
 
 
+def test_exit_statuses_of_a_block(client: plotline.Client, server: Server) -> None:
+    ids = {}
+    for name, exc in (("exit0", SystemExit(0)), ("exit3", SystemExit(3)), ("interrupted", KeyboardInterrupt()),
+                      ("cancelled-task", asyncio.CancelledError())):
+        with pytest.raises(BaseException):
+            with client.execution(name) as ex:
+                ids[name] = ex.id
+                raise exc
+    status = {name: server.execution(i)["execution"]["status"] for name, i in ids.items()}
+    assert status == {"exit0": "succeeded", "exit3": "failed", "interrupted": "cancelled", "cancelled-task": "cancelled"}
+
+
 def test_decorator_form_sync_and_async(client: plotline.Client, server: Server) -> None:
     seen: List[Any] = []
 
@@ -176,7 +188,7 @@ def test_default_x_is_seconds_since_start(client: plotline.Client, server: Serve
         wall.record(2)
         wall.record(3)  # same clock reading or not: x still increases
     x = server.series(ex.id, "wall")["wall"]["x"]
-    assert 0 <= x[0] < 0.1 and x[1] - x[0] >= 0.1 and x[2] > x[1]
+    assert 0 <= x[0] < 1 and x[1] - x[0] >= 0.1 and x[2] > x[1]
 
 
 def test_values_numpy_like_scalars_and_refusals(client: plotline.Client, server: Server) -> None:
@@ -225,6 +237,8 @@ def test_x_not_increasing_warns_once_and_end_reports(client: plotline.Client, se
     assert any("rewind" in w for w in warnings), "the remedy for a resumed run is named"
     assert any("3 value(s)" in w and "refused" in w for w in warnings)
     assert ex.refused_points == 3 and ex.discarded() == {"mono": {"xNotIncreasing": 3}}
+    stored = server.execution(ex.id)["execution"]
+    assert stored.get("discarded") == {"mono": {"xNotIncreasing": 3}}, "sent with the end, for the execution page"
     assert server.series(ex.id, "mono")["mono"]["x"] == [1, 2, 3]
 
 
@@ -309,3 +323,19 @@ with ex:
     assert out.returncode == 0, out.stderr
     ex_id = out.stdout.split()[0]
     assert server.series(ex_id, "loss")["loss"]["x"][-1] == 49_999
+
+
+def test_many_threads_recording_one_new_metric_with_default_x(client: plotline.Client, server: Server) -> None:
+    with client.execution("threads") as ex:
+        def work(i: int) -> None:
+            m = plotline.Metric("shared_default_x", throttle=None)  # one Metric object per thread, same definition
+            for _ in range(2000):
+                m.record(i)
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(work, i)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    info = server.info(ex.id, "shared_default_x")
+    assert info["count"] == 16_000, "one definition, x increasing across threads: nothing refused"
+    assert client.refused_batches == 0

@@ -190,3 +190,29 @@ def test_middleware_into_the_server(server: Server) -> None:
     wrapped.metrics.flush()
     summary = service(server, "py-mw", 20)["service"]["summary"]
     assert (summary["requests"], summary["2XX"], summary["4XX"], summary["5XX"]) == (20, 20, 0, 0)
+
+
+def test_fastapi_middleware_into_the_server(server: Server) -> None:
+    port = needs_statsd(server)
+    fastapi = pytest.importorskip("fastapi", reason="FastAPI is not installed (.ci/python.sh installs it)")
+    app = fastapi.FastAPI()
+
+    @app.get("/predict/{model}")
+    async def predict(model: str) -> Dict[str, str]:
+        if model == "missing":
+            raise fastapi.HTTPException(404, "no such model")
+        return {"model": model}
+
+    app.add_middleware(plotline.ASGIMiddleware, service="py-fastapi", metrics=plotline.MetricsClient(service="py-fastapi", statsd_port=port))
+    url, stop = serve_asgi(app)
+    try:
+        for i in range(12):
+            assert get(f"{url}/predict/{'missing' if i % 4 == 0 else 'iris'}") in (200, 404)
+    finally:
+        stop()
+    time.sleep(0.3)
+    detail = service(server, "py-fastapi", 12)
+    summary = detail["service"]["summary"]
+    assert (summary["requests"], summary["2XX"], summary["4XX"]) == (12, 9, 3)
+    duration = next(m for m in detail["metrics"] if m["name"] == "http.server.request.duration")
+    assert duration["tags"]["http.route"] == ["/predict/{model}"]

@@ -60,16 +60,16 @@ def test_lines_are_dogstatsd(sink: UdpSink) -> None:
     m.increment("sampled", sample_rate=1.0)
     assert m.flush()
     lines = sink.lines(8)
-    base = f"env:prod,service:iris,{HOST}"
-    assert lines == [
-        f"my_counter:1|c|#{base},model:v1",
-        f"my_gauge:42|g|#{base},model:v1",
-        f"my_histogram:100.5|h|#{base}",
-        f"latency:0.25|d|#{base}",
-        f"render:12|ms|#{base}",
-        f"users:alice|s|#{base}",
-        f"queue:-2|c|#{base}",
-        f"sampled:1|c|#{base}",
+    base = f"env:prod,{HOST}"
+    assert lines == [  # the Node SDK's order: client tags, host, the call's tags, then the service
+        f"my_counter:1|c|#{base},model:v1,service:iris",
+        f"my_gauge:42|g|#{base},model:v1,service:iris",
+        f"my_histogram:100.5|h|#{base},service:iris",
+        f"latency:0.25|d|#{base},service:iris",
+        f"render:12|ms|#{base},service:iris",
+        f"users:alice|s|#{base},service:iris",
+        f"queue:-2|c|#{base},service:iris",
+        f"sampled:1|c|#{base},service:iris",
     ]
     assert m.errors == 0
 
@@ -107,11 +107,13 @@ def test_never_raises_counts_and_warns_once_per_kind(sink: UdpSink, caplog: pyte
         m.gauge("g", float("nan"))
         m.increment(None)  # type: ignore[arg-type]
         m.histogram("h", 1, sample_rate=5)
-        m.increment("bad name|with:chars", tags={"a,b": "c|d"})
+        m.increment("bad name|with:chars")
+        m.set("users", "a|b")
+        m.increment("ok", tags={"a,b": "c|d", "host": "given"})  # separators in tags become "_"; a call's host wins
     m.flush()
-    assert m.errors == 5
+    assert m.errors == 7
     assert len([r for r in caplog.records if "must be a number" in r.getMessage()]) == 1
-    assert sink.lines(1) == [f"bad_name_with_chars:1|c|#{HOST},a_b:c_d"]
+    assert sink.lines(1) == ["ok:1|c|#a_b:c_d,host:given"]
     unreachable = plotline.MetricsClient(statsd_host="256.0.0.1", statsd_port=9)
     unreachable.increment("x")  # an address that cannot be sent to: counted, never raised
     unreachable.flush()
@@ -207,3 +209,38 @@ def test_plotline_client_is_read_exactly_like_datadogs(server: Server) -> None:
     a, b = service(server, "same-dd", 50), service(server, "same-py", 50)
     assert a["service"]["summary"] == b["service"]["summary"]
     assert a["metrics"] == b["metrics"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_worker_is_a_replica_of_its_own(sink: UdpSink) -> None:
+    m = plotline.MetricsClient(service="forked", statsd_port=sink.port)
+    m.increment("before_fork")  # buffered in the parent: sent by the parent only
+    pid = os.fork()
+    if pid == 0:
+        try:
+            m.increment("in_child")
+            m.flush()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    m.flush()
+    lines = sink.lines(2)
+    assert sorted(lines) == sorted([f"before_fork:1|c|#{HOST},service:forked",
+                                    f"in_child:1|c|#host:{socket.gethostname()}:{pid},service:forked"])
+
+
+def test_http_transport_retries_until_the_server_is_back(server: Server) -> None:
+    needs_statsd(server)
+    from test_delivery import free_port
+
+    port = free_port()
+    m = plotline.MetricsClient(service="py-http-retry", transport="http", url=f"http://127.0.0.1:{port}")
+    m.increment("requests_total", 4)
+    assert m.flush(0.5) is False, "nothing can be acknowledged while the server is down"
+    later = Server(port=port)
+    try:
+        assert m.flush(30)
+        detail = service(later, "py-http-retry")
+        assert metric_kinds(detail) == {"requests_total": "counter"}
+    finally:
+        later.stop()

@@ -1,4 +1,5 @@
 /** Pure parsing of `plotline serve` flags, so bad flags get an error naming the flag and the rule. */
+import { parseDuration, TIER_NAMES, type TierName } from '../server/services/tiers.js';
 
 export interface ServeArgs {
   port: number;
@@ -7,10 +8,17 @@ export interface ServeArgs {
   demo: boolean;
   lostAfterMs: number;
   token: string | null;
+  /** DogStatsD UDP port; null with `--statsd-port off`. */
+  statsdPort: number | null;
+  /** Service-metric retention per tier, ms (`--retention 10s=2d,1m=30d,1h=400d`); absent tiers keep their default. */
+  retention: Partial<Record<TierName, number>>;
+  /** Tag sets one service metric may have (`--max-tag-sets`). */
+  maxTagSets: number;
   readToken: string | null;
   publicUrls: string[];
   allowOrigins: string[];
 }
+
 
 export class UsageError extends Error {}
 
@@ -32,6 +40,9 @@ Options:
   --public-url URL  a URL the server is reached by through a proxy or a DNS name (repeatable): its host
                     passes the Host check and its origin may write
   --allow-origin O  another web origin allowed to send state-changing requests (repeatable)
+  --statsd-port N   DogStatsD UDP port on --host (default 8125; 0 picks a free one; off: no UDP listener)
+  --retention R     service-metric retention per tier (default 10s=2d,1m=30d,1h=400d)
+  --max-tag-sets N  tag sets one service metric may have; lines beyond are refused and counted (default 10000)
   -h, --help        show this help
 `;
 
@@ -43,7 +54,8 @@ function value(argv: string[], i: number, flag: string): string {
 
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ServeArgs {
   const args: ServeArgs = {
-    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null,
+    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null, statsdPort: 8125,
+    retention: {}, maxTagSets: 10_000,
     readToken: env.PLOTLINE_READ_TOKEN || null, publicUrls: [], allowOrigins: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -80,6 +92,30 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
         const s = Number(v);
         if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--lost-after must be a positive number of seconds (got "${v}")`);
         args.lostAfterMs = s * 1000;
+        break;
+      }
+      case '--statsd-port': {
+        const v = take();
+        if (v === 'off') args.statsdPort = null;
+        else if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--statsd-port must be an integer from 0 to 65535, or off (got "${v}")`);
+        else args.statsdPort = Number(v);
+        break;
+      }
+      case '--retention': {
+        const v = take();
+        for (const part of v.split(',')) {
+          const [tier, keep] = part.split('=');
+          const ms = parseDuration(keep ?? '');
+          if (!TIER_NAMES.includes(tier as TierName)) throw new UsageError(`--retention: tier must be one of ${TIER_NAMES.join(', ')} (got "${tier}" in "${v}")`);
+          if (!(ms > 0)) throw new UsageError(`--retention: ${tier} needs a duration such as 2d, 12h or 90m (got "${keep ?? ''}")`);
+          args.retention[tier as TierName] = ms;
+        }
+        break;
+      }
+      case '--max-tag-sets': {
+        const v = take();
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--max-tag-sets must be a positive integer (got "${v}")`);
+        args.maxTagSets = Number(v);
         break;
       }
       case '--token':

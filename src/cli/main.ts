@@ -3,23 +3,28 @@ import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
 import { StoreLockedError } from '../server/store/sqlite-store.js';
 import { startDemo } from '../server/demo/index.js';
+import { tiersWithRetention } from '../server/services/tiers.js';
 import { isPostgresUrl } from '../server/store/index.js';
 
 async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({
-      port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, readToken: args.readToken,
-      publicUrls: args.publicUrls, allowOrigins: args.allowOrigins,
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, readToken: args.readToken,
+      publicUrls: args.publicUrls, allowOrigins: args.allowOrigins, statsdPort: args.statsdPort,
+      services: { maxTagSets: args.maxTagSets, tiers: tiersWithRetention(args.retention) },
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' && e.syscall === 'bind') {
+      throw new UsageError(`UDP port ${args.statsdPort} on ${args.host} is already in use; pass --statsd-port N (0 for any free port, off for none)`);
+    }
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
     throw err;
   }
-  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token }) : null;
+  const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token, statsdPort: server.statsdPort }) : null;
   console.log(`Plotline studio: ${server.url}/`);
+  console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
   const wildcard = args.host === '0.0.0.0' || args.host === '::';
   if (wildcard) {
     console.log(`Reachable at: ${server.urls.map((u) => `${u}/`).join('  ')}`);

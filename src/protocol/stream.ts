@@ -1,3 +1,4 @@
+import type { ServiceEntry, ServiceInterval } from './services.js';
 import type { SummaryChanges } from './summary-changes.js';
 import type { Execution, MetricDef, SeriesPoints } from './types.js';
 
@@ -14,8 +15,14 @@ export type StreamEvent =
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
   /** What changed in a followed execution's summary, by top-level key (never the whole summary). */
   | ({ type: 'summary'; executionId: string } & SummaryChanges)
+  /** An execution and everything recorded in it was deleted (goes to every connection). */
+  | { type: 'deleted'; id: string }
   /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
   | { type: 'rewind'; executionId: string; x: number }
+  /** Service-list changes (a new service, live ↔ idle, replicas) go to every connection. */
+  | { type: 'service'; service: ServiceEntry }
+  /** Intervals of services followed with `?services=a,b`: the open one at most once a second, each closed one once. */
+  | { type: 'serviceInterval'; interval: ServiceInterval }
   /** The server cannot replay what the client missed (restart, too far behind, too slow): refetch history, then keep listening. */
   | { type: 'resync'; reason: string };
 

@@ -61,6 +61,8 @@ export interface Execution {
   error: string | null;
   metricCount: number;
   summary: SummaryObject;
+  /** Free text a person wrote about the run (`PATCH /api/executions/:id`); absent when there is none. */
+  note?: string;
   /** What the producer's SDK reported at the end as not sent, per metric key; absent when nothing. */
   discarded?: Record<string, DiscardedCounts>;
 }
@@ -182,4 +184,18 @@ export interface SeriesData {
 
 export interface SeriesResponse {
   series: SeriesData[];
+}
+
+/** `GET /api/execution-fields`: what the runs table can show as columns and filter by, over all executions. */
+export interface ExecutionFields {
+  /** Label keys, each with its distinct values (most common first, at most 50). */
+  labels: { key: string; values: string[] }[];
+  /** Dotted paths of summary values that are numbers in some execution. */
+  summary: string[];
+}
+
+/** `PATCH /api/executions/:id`: labels replace the execution's labels; a note of null or "" removes it. */
+export interface ExecutionPatch {
+  labels?: Labels;
+  note?: string | null;
 }

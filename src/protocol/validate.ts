@@ -3,7 +3,7 @@ import { fromWireArray, isWireNumber } from './numbers.js';
 import { summaryKeyProblem, summaryValueProblem } from './summary-keys.js';
 import {
   END_STATUSES, SUMMARY_MODES,
-  type ExecutionEnd, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
+  type ExecutionEnd, type ExecutionPatch, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
   type AcceptedBatch, type DiscardedCounts, type MetricDef, type Rewind, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
@@ -365,4 +365,17 @@ export function canonicalJson(v: unknown): string {
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/** A note on an execution is free text up to this many characters. */
+export const MAX_NOTE_LENGTH = 10_000;
+
+/** Validates the body of `PATCH /api/executions/:id`; at least one of `labels` and `note`. */
+export function validateExecutionPatch(v: unknown): ExecutionPatch {
+  const o = object(v, '');
+  noUnknownFields(o, ['labels', 'note'], '');
+  if (o.labels === undefined && o.note === undefined) fail('', 'must set "labels", "note" or both');
+  const labels = optional(o, 'labels', '', validateLabels);
+  const note = o.note === null ? null : optional(o, 'note', '', (u, p) => text(u, p, MAX_NOTE_LENGTH, { empty: true }));
+  return { ...(labels && { labels }), ...(note !== undefined && { note }) };
 }

@@ -1,5 +1,6 @@
 import type { Labels } from '../protocol/index.js';
 import { ExecutionHandle } from './execution.js';
+import { MetricsClient, type MetricsClientOptions } from './metrics-client.js';
 import { Sender, type DroppedPoints } from './sender.js';
 import { DEFAULT_SPOOL_MAX_BYTES, spoolDirectory, type SpoolOptions } from './spool.js';
 
@@ -21,6 +22,8 @@ export interface ConnectOptions {
   spool?: SpoolOptions | false;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
+  /** Options of `client.metrics` (default: UDP to this server's host, port PLOTLINE_STATSD_PORT or 8125). */
+  metrics?: Omit<MetricsClientOptions, 'url' | 'token' | 'warn'>;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:7777';
@@ -43,8 +46,9 @@ function resolveUrl(url: string | undefined): string {
 /**
  * A connection to a Plotline server. Delivery: everything recorded is sent in the background; `await execution.end()`,
  * `execution.flush()` or `client.flush()` is the guaranteed way to know it arrived. When the program simply runs out of work
- * (`beforeExit`), the client sends what is left, waiting up to 5 s for an unreachable server. `process.exit()` and signals
- * cannot wait for a network request, so anything not yet acknowledged at that point is lost: await `end()` before exiting.
+ * (`beforeExit`), the client sends what is left, waiting up to 5 s for an unreachable server; when the process exits
+ * (`process.exit()` included) what is still unacknowledged is written to the spool, which the next `connect()` to the same
+ * server and token sends. A signal that kills the process keeps only what was already spooled.
  */
 export class Client {
   readonly url: string;
@@ -69,11 +73,26 @@ export class Client {
       throw new TypeError(`connect({ spool: { maxBytes } }): must be a positive number of bytes (got ${String(spool.maxBytes)})`);
     }
     this.sender = new Sender({ url: this.url, token, maxBufferedPoints, spool, warn: this.warn });
+    this.token = token;
+    this.metricsOptions = opts.metrics;
     openClients.add(this);
     if (openClients.size === 1) {
       process.on('beforeExit', flushOpenClients);
       process.on('exit', spillOpenClients);
     }
+  }
+
+  private metricsClient: MetricsClient | null = null;
+  private readonly metricsOptions: ConnectOptions['metrics'];
+  private readonly token: string | null;
+
+  /**
+   * Service metrics (Cortex names: `increment`, `gauge`, `histogram`, …) over DogStatsD UDP to this client's server host
+   * (port PLOTLINE_STATSD_PORT, else 8125), or as `connect({ metrics })` says; one client per `Client`.
+   */
+  get metrics(): MetricsClient {
+    this.metricsClient ??= new MetricsClient({ ...this.metricsOptions, url: this.url, warn: this.warn, ...(this.token && { token: this.token }) });
+    return this.metricsClient;
   }
 
   /** Starts an execution; its start travels with the first batch. */
@@ -136,6 +155,7 @@ export class Client {
   /** Flushes and stops background work. */
   async close(): Promise<void> {
     await this.flush();
+    await this.metricsClient?.close();
     this.sender.close();
     openClients.delete(this);
     if (openClients.size === 0) {

@@ -145,4 +145,21 @@ describe('PendingBatches', () => {
     expect(batches[0]![0]!.points!.map((s) => s.key)).toEqual(['new']);
     expect(p.points).toBe(0);
   });
+
+  it('a rewind drops the waiting points at or beyond x and travels before the points that wait and follow', () => {
+    const p = new PendingBatches(1000);
+    p.start('e1', { name: 'resumed' });
+    for (let i = 1; i <= 10; i++) {
+      p.point('e1', 'a', i, i);
+      p.point('e1', 'b', i, -i);
+    }
+    p.rewind('e1', 7);
+    p.rewind('e1', 8); // a later, higher rewind keeps the lower one
+    p.point('e1', 'a', 7, 70);
+    expect(p.points).toBe(13);
+    const [batch] = drain(p);
+    expect(batch![0]!.rewind).toEqual({ x: 7 });
+    expect(xsOf([batch!], 'e1', 'a')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(xsOf([batch!], 'e1', 'b')).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

@@ -7,7 +7,8 @@
  * Where. `<base>/<client key>/`, with `<base>` = `connect({ spool: { dir } })`, else env `PLOTLINE_SPOOL_DIR`, else
  * `<OS temp dir>/plotline-spool`,
  * and `<client key>` = the first 16 hex digits of SHA-256(`<url>` + "\n" + `<token or empty>`), the url without a trailing
- * slash. One directory per client (server and token): what it holds may only be sent there.
+ * slash. One directory per client (server and token): what it holds may only be sent there. The token itself is never
+ * written; the client directory is private to its user (mode 0700, files 0600): spooled metrics are the user's data.
  *
  * Files. Each client (one per `connect()`) writes its own file `<pid>-<start ms, base 36>-<8 random hex>.spool`, created at
  * its first spill. All integers little-endian:
@@ -96,9 +97,9 @@ export class Spool {
 
   /** A new, empty spool file of this process in `dir`. Throws the fs error when it cannot be created. */
   static create(dir: string): Spool {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, newName());
-    const fd = openSync(path, 'wx+');
+    const fd = openSync(path, 'wx+', 0o600);
     const spool = new Spool(path, fd, false);
     const header = Buffer.alloc(HEADER);
     header.write(MAGIC, 0, 'latin1');

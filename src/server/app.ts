@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, EXECUTION_STATUSES, LIMITS, quote, summaryPreview, ValidationError, type ExecutionStatus,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, sendError, sendJson } from './http-util.js';
+import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { DomainError } from './domain-error.js';
+import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
+import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
+import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
@@ -24,7 +28,12 @@ export interface AppContext {
   bodies: BodyGate;
   /** An ingest body that sends nothing for this long is abandoned (408). */
   bodyIdleMs: number;
+  /** Service metrics (DogStatsD ingest, rollups, queries). */
+  services?: ServicesRuntime;
 }
+
+/** Labels and a note: far below a batch. */
+const PATCH_MAX_BYTES = 256 * 1024;
 
 type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
 
@@ -45,9 +54,16 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
   { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
+  { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', handler: deleteExecution },
+  { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
+  { method: 'GET', pattern: /^\/api\/execution-fields$/, access: 'read', handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: exportSeries },
   { method: 'GET', pattern: /^\/api\/stream$/, access: 'read', handler: stream },
+  { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, access: 'write', handler: postStatsd },
+  { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, access: 'read', handler: getService },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, access: 'read', handler: getServiceSeries },
   { method: 'GET', pattern: /^\/api\/health$/, access: 'read', handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
 
@@ -140,21 +156,30 @@ function postSession(ctx: AppContext, req: IncomingMessage, res: ServerResponse)
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const status = listParam(url.searchParams, 'status');
-  for (const s of status) {
-    if (!EXECUTION_STATUSES.includes(s as ExecutionStatus)) throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got ${quote(s)})`);
-  }
-  const limit = integerParam(url.searchParams, 'limit', 1, 1000) ?? 50;
-  const q = url.searchParams.get('q') ?? undefined;
-  const cursor = url.searchParams.get('cursor') ?? undefined;
-  const list = await ctx.store.listExecutions({
-    limit,
-    ...(status.length > 0 && { status: status as ExecutionStatus[] }),
-    ...(q && { q }),
-    ...(cursor && { cursor }),
-  });
+  const list = await ctx.store.listExecutions(parseListQuery(url.searchParams));
   // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
   sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
+}
+
+async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, await ctx.store.executionFields());
+}
+
+/** Deletes an execution and everything recorded in it; every open page is told on the stream. */
+async function deleteExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution ${quote(id!)}`);
+  // A store with a feed streams it to every replica itself.
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'deleted', id: id! });
+  sendJson(res, 200, { ok: true, id });
+}
+
+/** Edits labels and the note of an execution (`{ labels?, note? }`); streams the execution as it is now. */
+async function patchExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  const patch = validateExecutionPatch(await readJson(req, { limit: PATCH_MAX_BYTES, idleMs: ctx.bodyIdleMs }));
+  const execution = await ctx.store.patchExecution(id!, patch);
+  if (!execution) throw new DomainError('not_found', 'id', `no execution ${quote(id!)}`);
+  if (!ctx.store.feed) ctx.hub.publish({ type: 'execution', execution });
+  sendJson(res, 200, { execution });
 }
 
 async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
@@ -264,5 +289,5 @@ function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url:
   const follow = listParam(url.searchParams, 'follow');
   const header = req.headers['last-event-id'];
   const lastEventId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('since');
-  ctx.hub.attach(res, follow, lastEventId ?? null);
+  ctx.hub.attach(res, follow, lastEventId ?? null, listParam(url.searchParams, 'services'));
 }

@@ -6,6 +6,7 @@ import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
 import { LIMITS } from '../protocol/index.js';
 import { startBackground } from './background.js';
+import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
@@ -28,6 +29,10 @@ export interface ServerOptions {
   studioRoot?: string;
   stream?: StreamHubOptions;
   edge?: EdgeOptions;
+  /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
+  statsdPort?: number | null;
+  /** Service metrics: rollup tiers (retention), tag sets per metric, and the clock (tests inject one). */
+  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number };
 }
 
 /** Timeouts and caps of the HTTP edge, against requests that never finish. */
@@ -60,6 +65,9 @@ export interface RunningServer {
   store: Store;
   hub: StreamHub;
   server: Server;
+  services: ServicesRuntime;
+  /** The DogStatsD UDP port, or null without a listener. */
+  statsdPort: number | null;
   close(): Promise<void>;
 }
 
@@ -80,13 +88,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // On a shared database the feed numbers events, so that an event id means the same on every replica.
   const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
   store.feed?.follow((seq, event) => hub.publish(event, seq));
+  let services: ServicesRuntime;
+  try {
+    services = await startServices({ db: opts.db ?? DEFAULT_DB, host, statsdPort: opts.statsdPort ?? null, hub, ...opts.services });
+  } catch (err) {
+    await store.close();
+    hub.close();
+    throw err;
+  }
   const edge = { ...EDGE_DEFAULTS, ...opts.edge };
   const policy = accessPolicy({
     host, token: opts.token ?? null, readToken: opts.readToken ?? null, publicUrls: opts.publicUrls ?? [], allowOrigins: opts.allowOrigins ?? [],
   });
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
-    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs,
+    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services,
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
@@ -103,6 +119,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       });
     });
   } catch (err) {
+    await services.close();
     await store.close();
     hub.close();
     throw err;
@@ -123,6 +140,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     store,
     hub,
     server,
+    services,
+    statsdPort: services.udp?.port ?? null,
     close() {
       closed ??= (async () => {
         const stopped = stopBackground();
@@ -130,6 +149,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.all([stopped, serverClosed]);
+        await services.close();
         await store.close();
       })();
       return closed;

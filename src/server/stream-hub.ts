@@ -38,6 +38,8 @@ interface Stored {
 interface Connection {
   res: ServerResponse;
   follow: Set<string>;
+  /** Services whose intervals this connection follows. */
+  services: Set<string>;
   /** Position: every event up to this seq was handled for this connection (sent, or not followed)… */
   lastSeq: number;
   /** …and this many parts of the next one were sent. */
@@ -180,8 +182,30 @@ export class StreamHub {
     }
   }
 
+  /**
+   * Streams a snapshot that needs no replay (service-list entries, service intervals): not numbered, not kept, sent
+   * without an event id, so it never moves a client's Last-Event-ID nor the numbering a store feed gives other events.
+   * A `serviceInterval` goes only to connections following its service; a connection waiting for its socket skips it
+   * (the next snapshot replaces it).
+   */
+  publishState(event: Extract<StreamEvent, { type: 'service' | 'serviceInterval' }>): void {
+    const text = Buffer.from(frame(event, null));
+    const service = event.type === 'serviceInterval' ? event.interval.service : null;
+    for (const c of this.connections) {
+      if (c.waiting || (service !== null && !c.services.has(service))) continue;
+      c.res.write(text);
+      if (c.res.writableLength >= this.opts.maxQueuedBytes) c.waiting = true;
+    }
+  }
+
+  /** Whether any connection follows this service's intervals. */
+  followsService(name: string): boolean {
+    for (const c of this.connections) if (c.services.has(name)) return true;
+    return false;
+  }
+
   /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
-  attach(res: ServerResponse, follow: string[], lastEventId: string | null): void {
+  attach(res: ServerResponse, follow: string[], lastEventId: string | null, services: string[] = []): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -189,7 +213,7 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), lastSeq: this.seq, part: 0, waiting: false };
+    const conn: Connection = { res, follow: new Set(follow), services: new Set(services), lastSeq: this.seq, part: 0, waiting: false };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };

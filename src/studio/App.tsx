@@ -1,9 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { ConnectionBadge } from './components/badges.js';
+import { ComparePage } from './components/compare/ComparePage.js';
 import { ExecutionPage } from './components/ExecutionPage.js';
 import { ExecutionsPage } from './components/ExecutionsPage.js';
 import { live } from './live/live.js';
+import { useFollow } from './live/react.js';
 import { executionIdFromPath } from './model/url-state.js';
 import { Link, useLocation } from './router.js';
 
@@ -12,9 +14,8 @@ export function App() {
   const executionId = executionIdFromPath(pathname);
   const queryClient = useQueryClient();
 
-  useEffect(() => {
-    live.follow(executionId);
-  }, [executionId]);
+  // The list page follows no execution, but the stream (list updates) is open on every page.
+  useFollow([]);
   useEffect(() => live.onResync(() => void queryClient.invalidateQueries()), [queryClient]);
 
   return (
@@ -26,7 +27,7 @@ export function App() {
         </Link>
         <ConnectionBadge />
       </nav>
-      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : <ExecutionsPage />}</main>
+      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage /> : <ExecutionsPage />}</main>
     </div>
   );
 }

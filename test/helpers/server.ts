@@ -12,24 +12,32 @@ export function tempDbPath(): string {
 
 export interface SpawnedServer {
   url: string;
+  /** The DogStatsD UDP port it printed, or null when off. */
+  statsdPort: number | null;
   process: ChildProcess;
   output: () => string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs the built CLI (`plotline serve`) as a real child process on a free port; resolves once it prints its URL. */
+/**
+ * Runs the built CLI (`plotline serve`) as a real child process on a free port; resolves once it prints its URL. Its
+ * DogStatsD listener takes a free UDP port too (never 8125) unless `args` name one; `statsdPort` tells which.
+ */
 export function spawnServer(args: string[]): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const statsd = args.includes('--statsd-port') ? [] : ['--statsd-port', '0'];
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...statsd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /Plotline studio: (http:\/\/\S+?)\/?\s/.exec(out);
-      if (m) {
+      const udp = /DogStatsD: (?:off|udp:\/\/\S+:(\d+))\s/.exec(out);
+      if (m && udp) {
         clearTimeout(timer);
         resolve({
           url: m[1]!,
+          statsdPort: udp[1] ? Number(udp[1]) : null,
           process: child,
           output: () => out,
           kill: (signal = 'SIGTERM') => new Promise<void>((done) => {

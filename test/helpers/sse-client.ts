@@ -14,7 +14,8 @@ export class TestStreamClient {
   private parser = new SseParser();
   private waiters: Array<() => void> = [];
 
-  constructor(private baseUrl: string, private follow: string[]) {}
+  /** `services`: services whose intervals to follow (`?services=`); `headers` go with every (re)connect (e.g. a token). */
+  constructor(private baseUrl: string, private follow: string[], private services: string[] = [], private headers: Record<string, string> = {}) {}
 
   get lastEventId(): string | null {
     return this.parser.lastEventId;
@@ -22,8 +23,8 @@ export class TestStreamClient {
 
   async connect(lastEventId: string | null = this.parser.lastEventId): Promise<void> {
     this.controller = new AbortController();
-    const res = await fetch(`${this.baseUrl}/api/stream?follow=${this.follow.join(',')}`, {
-      headers: lastEventId ? { 'last-event-id': lastEventId } : {},
+    const res = await fetch(`${this.baseUrl}/api/stream?follow=${this.follow.join(',')}${this.services.length > 0 ? `&services=${this.services.map(encodeURIComponent).join(',')}` : ''}`, {
+      headers: { ...this.headers, ...(lastEventId && { 'last-event-id': lastEventId }) },
       signal: this.controller.signal,
     });
     if (!res.ok || !res.body) throw new Error(`stream: HTTP ${res.status}`);

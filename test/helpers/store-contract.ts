@@ -12,6 +12,7 @@ import { DomainError, type DomainErrorKind } from '../../src/server/domain-error
 import { toWireEvent } from '../../src/server/hub-event.js';
 import { applyBatch, type ApplyResult } from '../../src/server/ingest/apply.js';
 import type { Store } from '../../src/server/store/index.js';
+import { describeListContract } from './store-contract-list.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -64,6 +65,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     afterEach(async () => {
       await store.close();
     });
+
+    describeListContract(() => store);
 
     it('starts an execution, stores points with NaN/±Infinity kept, and describes it', async () => {
       const result = (await apply(store, {

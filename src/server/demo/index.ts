@@ -1,9 +1,12 @@
 import { connect } from '../../sdk/index.js';
-import { inferenceApi, prediction, trainingRun, type DemoContext } from './scenarios.js';
+import { prediction, trainingRun, type DemoContext } from './scenarios.js';
+import { startDemoService } from './service.js';
 
 export interface DemoOptions {
   url: string;
   token: string | null;
+  /** The server's DogStatsD port: the simulated service records over UDP, or over HTTP when it is null (off). */
+  statsdPort?: number | null;
   random?: () => number;
 }
 
@@ -11,10 +14,14 @@ type Scenario = (ctx: DemoContext) => Promise<void>;
 
 /**
  * Keeps realistic executions running through the real SDK and HTTP, so the studio shows live charts at once:
- * one training run and one inference API at a time, and a prediction every few seconds. Returns a stop function.
+ * one training run at a time, a prediction every few seconds, and an inference API service of three replicas recording
+ * request metrics through `client.metrics`. Returns a stop function.
  */
 export function startDemo(opts: DemoOptions): () => Promise<void> {
-  const client = connect({ url: opts.url, ...(opts.token && { token: opts.token }) });
+  const client = connect({
+    url: opts.url, ...(opts.token && { token: opts.token }),
+    metrics: opts.statsdPort ? { statsdPort: opts.statsdPort } : { transport: 'http' },
+  });
   const random = opts.random ?? Math.random;
   let stopping = false;
   const wakers = new Set<() => void>();
@@ -55,12 +62,14 @@ export function startDemo(opts: DemoOptions): () => Promise<void> {
       const model = models[Math.floor(random() * models.length)]!;
       return [`train-${model}`, { model, dataset: 'imagenet-1k', lr: '0.001', kind: 'training' }, trainingRun];
     }, () => 2_000),
-    loop(() => ['inference-api', { region: 'eu-west-1', replicas: '3', kind: 'service' }, inferenceApi], () => 1_000),
     loop(() => ['predict-llama-3-8b', { version: 'a1b2c3', kind: 'prediction' }, prediction], () => 1_500 + random() * 3_000),
   ];
 
+  const stopService = startDemoService(client.metrics, random);
+
   return async () => {
     stopping = true;
+    stopService();
     for (const wake of [...wakers]) wake();
     await Promise.allSettled(loops);
     await client.close();

@@ -8,7 +8,7 @@ export interface DemoContext {
   random: () => number;
 }
 
-function gaussian(random: () => number): number {
+export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
@@ -48,38 +48,6 @@ export async function trainingRun(ctx: DemoContext): Promise<void> {
     trainLoss.record(loss + 0.03 * gaussian(ctx.random), { at: epoch });
     valLoss.record(loss * 1.12 + 0.05 * gaussian(ctx.random), { at: epoch });
     accuracy.record(Math.min(99, 100 * (1 - Math.exp(-epoch / 3.5)) * 0.93 + 2 * gaussian(ctx.random)), { at: epoch });
-  }
-}
-
-const latencyGroup = new MetricGroup('latency');
-const latencyScale = new MetricScale({ name: 'latency', units: 'ms', lower: 0 });
-const p50 = new Metric('latency_p50', { group: latencyGroup, scale: latencyScale });
-const p90 = new Metric('latency_p90', { group: latencyGroup, scale: latencyScale });
-const p99 = new Metric('latency_p99', { group: latencyGroup, scale: latencyScale });
-const avg = new Metric('latency_avg', { group: latencyGroup, scale: latencyScale });
-const requestsGroup = new MetricGroup('requests');
-const rateScale = new MetricScale({ name: 'rate', units: 'req/s', lower: 0 });
-const ok = new Metric('status_2xx', { group: requestsGroup, scale: rateScale });
-const clientErrors = new Metric('status_4xx', { group: requestsGroup, scale: rateScale });
-const serverErrors = new Metric('status_5xx', { group: requestsGroup, scale: rateScale });
-const inFlight = new Metric('in_flight', { group: requestsGroup, scale: new MetricScale({ units: 'requests' }) });
-
-/** A long-lived inference API: request rates by status class, in-flight requests and latency percentiles, once a second. */
-export async function inferenceApi(ctx: DemoContext): Promise<void> {
-  const seconds = 90 + Math.floor(ctx.random() * 60);
-  for (let t = 0; t < seconds && !ctx.stopping(); t++) {
-    const load = 40 + 25 * Math.sin(t / 15) + 5 * gaussian(ctx.random);
-    const incident = t > 40 && t < 52;
-    const base = 38 + load * 0.4;
-    p50.record(base + 3 * gaussian(ctx.random));
-    p90.record(base * 1.8 + 6 * Math.abs(gaussian(ctx.random)));
-    p99.record(base * (incident ? 6 : 3) + 20 * Math.abs(gaussian(ctx.random)));
-    avg.record(base * 1.2 + 2 * gaussian(ctx.random));
-    ok.record(Math.max(0, load * (incident ? 0.7 : 0.97)));
-    clientErrors.record(Math.max(0, load * 0.02 + gaussian(ctx.random)));
-    serverErrors.record(Math.max(0, incident ? load * 0.28 : 0.2 * Math.abs(gaussian(ctx.random))));
-    inFlight.record(Math.max(0, Math.round(load / 8 + 2 * gaussian(ctx.random))));
-    await ctx.sleep(1000);
   }
 }
 

@@ -203,14 +203,23 @@ function planDefinitions(u: ExecutionUpdate<SeriesColumns>, path: string, define
   return added;
 }
 
+/** Each write's appends by series key (a batch may carry thousands of series). */
+const appendsByKey = new WeakMap<ExecutionWrite, Map<string, SeriesAppend>>();
+
 /** Points (x increasing within the array, as validated) go after the series' last stored x. */
 function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, x: Float64Array, y: Float64Array, path: string): void {
   if (x.length === 0) return;
   const last = lastX.get(key);
   if (last !== undefined && !(x[0]! > last)) throw new DomainError('invalid', path, `x must increase: ${x[0]} is not greater than the last stored x ${last}`);
   lastX.set(key, x[x.length - 1]!);
-  let a: SeriesAppend | undefined = w.appends.find((s) => s.key === key);
-  if (!a) w.appends.push((a = { key, isNew: last === undefined, parts: [] }));
+  let byKey = appendsByKey.get(w);
+  if (!byKey) appendsByKey.set(w, (byKey = new Map()));
+  let a = byKey.get(key);
+  if (!a) {
+    a = { key, isNew: last === undefined, parts: [] };
+    byKey.set(key, a);
+    w.appends.push(a);
+  }
   a.parts.push({ x, y });
 }
 

@@ -89,6 +89,29 @@ export class BlockTable {
     return Array.from({ length: this.length }, (_, b) => this.yOffset(b));
   }
 
+  /** The summary of all blocks together: what M4 keeps when they are added one after the other to one bucket. */
+  summaryOfAll(): PointSummary {
+    const out = this.summary(0);
+    for (let b = 1; b < this.length; b++) {
+      const s = this.summary(b);
+      out.lastX = s.lastX;
+      out.lastY = s.lastY;
+      if (Number.isNaN(out.oddX)) {
+        out.oddX = s.oddX;
+        out.oddY = s.oddY;
+      }
+      if (!Number.isNaN(s.minX) && (Number.isNaN(out.minX) || s.minY < out.minY)) {
+        out.minX = s.minX;
+        out.minY = s.minY;
+      }
+      if (!Number.isNaN(s.maxX) && (Number.isNaN(out.maxX) || s.maxY > out.maxY)) {
+        out.maxX = s.maxX;
+        out.maxY = s.maxY;
+      }
+    }
+    return out;
+  }
+
   summary(b: number): PointSummary {
     const o = b * FIELDS;
     const v = this.v;
@@ -97,4 +120,20 @@ export class BlockTable {
       minX: v[o + F.minX]!, minY: v[o + F.minY]!, maxX: v[o + F.maxX]!, maxY: v[o + F.maxY]!, oddX: v[o + F.oddX]!, oddY: v[o + F.oddY]!,
     };
   }
+}
+
+const SUMMARY_FIELDS = ['firstX', 'firstY', 'lastX', 'lastY', 'minX', 'minY', 'maxX', 'maxY', 'oddX', 'oddY'] as const;
+
+/** A summary as 10 little-endian Float64 (a chunk's whole-chunk tier in PostgreSQL). */
+export function summaryToBytes(s: PointSummary): Buffer {
+  const b = Buffer.alloc(SUMMARY_FIELDS.length * 8);
+  SUMMARY_FIELDS.forEach((f, i) => b.writeDoubleLE(s[f], i * 8));
+  return b;
+}
+
+export function summaryFromBytes(b: Buffer): PointSummary {
+  const v = SUMMARY_FIELDS.map((_, i) => b.readDoubleLE(i * 8));
+  return {
+    firstX: v[0]!, firstY: v[1]!, lastX: v[2]!, lastY: v[3]!, minX: v[4]!, minY: v[5]!, maxX: v[6]!, maxY: v[7]!, oddX: v[8]!, oddY: v[9]!,
+  };
 }

@@ -10,3 +10,15 @@ export function setMetricCounts(events: HubEvent[], counts: ReadonlyMap<string, 
   for (const e of events) if (e.type === 'execution') e.execution.metricCount = counts.get(e.execution.id) ?? 0;
 }
 
+
+/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
+export function lastIndexBelow(x: Float64Array, limit: number): number {
+  let lo = 0;
+  let hi = x.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (x[mid]! < limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

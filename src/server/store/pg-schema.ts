@@ -3,7 +3,9 @@ import type pg from 'pg';
 /**
  * The PostgreSQL layout: the same per-series chunk layout as SQLite (schema.ts). One row per run of consecutive points of one
  * series, with its per-block summary tier (`blocks`) and its encoded x and y columns as bytea; the columns are stored out of
- * line without compression (they are encoded already), so a downsampled read scans small rows. `feed` and `feed_head` number
+ * line without compression (they are encoded already, and reads cut blocks out of them), so a downsampled read scans small
+ * rows. `summary` is the whole chunk's first/min/max/last (+ first non-finite), 10 little-endian Float64: a downsampled
+ * read over many chunks needs the block tier only of chunks that a bucket edge falls into. `feed` and `feed_head` number
  * committed stream events for every replica (see pg-feed.ts). Non-finite `last_y` is a float8 NaN/±Infinity.
  *
  * Each entry of MIGRATIONS moves the schema one version forward; a database is brought from its `schema_version` to the
@@ -48,6 +50,7 @@ const MIGRATIONS: readonly string[] = [
     first_x float8 NOT NULL,
     last_x float8 NOT NULL,
     count integer NOT NULL,
+    summary bytea NOT NULL,
     blocks bytea NOT NULL,
     xs bytea NOT NULL,
     ys bytea NOT NULL
@@ -74,7 +77,40 @@ const MIGRATIONS: readonly string[] = [
     events text NOT NULL
   );
   `,
-  // A batch id's content fingerprint: a reused id with different content is refused (409) instead of acknowledged and dropped.
+  // 2: what the producer's SDK did not send, per metric key (JSON), as reported on end; NULL when nothing.
+  `ALTER TABLE executions ADD COLUMN discarded text;`,
+  // 3: the executions list as a query (server/list/list-sql.ts): side tables of summary numbers and labels, a note, and
+  // an index per common sort, text compared byte-wise as on SQLite.
+  `
+  ALTER TABLE executions ADD COLUMN note text;
+  CREATE TABLE summary_numbers (
+    execution_id text NOT NULL,
+    path text NOT NULL,
+    value float8 NOT NULL,
+    PRIMARY KEY (execution_id, path)
+  );
+  CREATE INDEX summary_numbers_sorted ON summary_numbers (path, value, (execution_id COLLATE "C"));
+  CREATE TABLE execution_labels (
+    execution_id text NOT NULL,
+    key text NOT NULL,
+    value text NOT NULL,
+    PRIMARY KEY (execution_id, key)
+  );
+  CREATE INDEX execution_labels_by_value ON execution_labels (key, (value COLLATE "C"), (execution_id COLLATE "C"));
+  CREATE INDEX executions_by_start ON executions (started_at, (id COLLATE "C"));
+  CREATE INDEX executions_by_name ON executions ((name_lower COLLATE "C"), (id COLLATE "C"));
+  CREATE INDEX executions_by_duration ON executions ((COALESCE(ended_at, last_seen_at) - started_at), (id COLLATE "C"));
+  INSERT INTO execution_labels (execution_id, key, value)
+    SELECT e.id, l.key, l.value FROM executions e, jsonb_each_text(e.labels::jsonb) l;
+  INSERT INTO summary_numbers (execution_id, path, value)
+    WITH RECURSIVE t(id, path, v) AS (
+      SELECT e.id, j.key, j.value FROM executions e, jsonb_each(e.summary::jsonb) j
+      UNION ALL
+      SELECT t.id, t.path || '.' || j.key, j.value FROM t, jsonb_each(t.v) j WHERE jsonb_typeof(t.v) = 'object'
+    )
+    SELECT id, path, (v #>> '{}')::float8 FROM t WHERE jsonb_typeof(v) = 'number';
+  `,
+  // 4: a batch id's content fingerprint: a reused id with different content is refused (409) instead of acknowledged and dropped.
   'ALTER TABLE batches ADD COLUMN hash text;',
 ];
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { apply, describeStore, T0 } from '../../../test/helpers/store-contract.js';
 import { freshPgDb, PG_URL, sayPgSkipped } from '../../../test/helpers/pg.js';
 import { openStore } from './index.js';
-import type { Store } from './store.js';
 import { SCHEMA_VERSION } from './pg-schema.js';
+import type { Store } from './store.js';
 
 /** A store on a fresh schema, dropped when the store closes. */
 async function openFresh(): Promise<Store> {
@@ -23,7 +23,7 @@ async function openFresh(): Promise<Store> {
 
 sayPgSkipped('the store contract on PostgreSQL');
 
-if (PG_URL) {
+describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
   describeStore('PostgreSQL', openFresh);
 
   describe('PostgreSQL store', () => {
@@ -82,4 +82,4 @@ if (PG_URL) {
       }
     });
   });
-}
+});

@@ -1,19 +1,21 @@
 import pg from 'pg';
 import {
   toWireArray,
-  type Execution, type ExecutionDetail, type ExecutionList, type MetricDef, type SeriesData, type SummaryObject,
+  type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
+import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
+import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
 import { base64, fromBase64, types } from './pg-types.js';
-import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -21,7 +23,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null; note?: string | null;
 }
 
 const DEFAULT_SCHEMA = 'plotline';
@@ -33,10 +35,14 @@ const COMPACTION = 'compaction';
 const RETRY_CODES = new Set(['40001', '40P01', '23505']);
 const MAX_TRIES = 5;
 
+const discardedText = (r: ExecutionRecord) => (r.discarded ? JSON.stringify(r.discarded) : null);
+
 function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
+    ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
+    ...(row.note && { note: row.note }),
   };
 }
 
@@ -75,7 +81,13 @@ export class PgStore implements Store {
     const { connectionString, schema } = parsePgUrl(url);
     const clientConfig: pg.ClientConfig = { connectionString, options: `-c search_path=${quoteIdent(schema)}`, types };
     const setup = new pg.Client({ connectionString });
-    await setup.connect();
+    try {
+      await setup.connect();
+    } catch (err) {
+      const u = new URL(connectionString);
+      const why = (err as { code?: string }).code ?? (err as Error).message;
+      throw new Error(`--db: cannot connect to PostgreSQL at ${u.host}${u.pathname} as ${u.username || 'the default user'} (${why})`);
+    }
     try {
       await migrate(setup, schema);
     } finally {
@@ -92,16 +104,21 @@ export class PgStore implements Store {
     }
   }
 
-  /** Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. */
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  /**
+   * Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. Feed rows the attempt numbered
+   * are forgotten when it does not commit (their sequence numbers go to the next commit).
+   */
+  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const c = await this.pool.connect();
+      const numbered: number[] = [];
       try {
         await c.query(begin);
-        const out = await fn(c);
+        const out = await fn(c, numbered);
         await c.query('COMMIT');
         return out;
       } catch (err) {
+        for (const seq of numbered) this.feed.forget(seq);
         await c.query('ROLLBACK').catch(() => undefined);
         const code = (err as { code?: string }).code;
         if (attempt < MAX_TRIES && code !== undefined && RETRY_CODES.has(code)) continue;
@@ -113,21 +130,12 @@ export class PgStore implements Store {
   }
 
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
-    let seqStart: number | null = null;
-    try {
-      const result = await this.tx(async (c) => {
-        const write = decide(await this.loadState(c, request));
-        if (!write) return null;
-        const out = await this.write(c, write);
-        seqStart = out.seqStart;
-        return out.result;
-      });
-      if (result) this.feed.poke();
-      return result;
-    } catch (err) {
-      if (seqStart !== null) this.feed.forget(seqStart);
-      throw err;
-    }
+    const result = await this.tx(async (c, numbered) => {
+      const write = decide(await this.loadState(c, request));
+      return write ? this.write(c, write, numbered) : null;
+    });
+    if (result) this.feed.poke();
+    return result;
   }
 
   private async loadState(c: pg.PoolClient, request: BatchRequest): Promise<BatchState> {
@@ -173,35 +181,93 @@ export class PgStore implements Store {
         else e.lastX.set(r.key, r.last_x!);
       }
     }
+    for (const [id, keys] of request.executions) {
+      if (keys.rewindX === undefined || !existing.has(id)) continue;
+      const rewound = new Map<string, number | null>();
+      for (const r of await this.seriesFrom(c, id, keys.rewindX)) rewound.set(r.key, r.below === null ? null : r.below.x);
+      executions.get(id)!.rewound = rewound;
+    }
     return { seen: null, executions };
   }
 
-  private async write(c: pg.PoolClient, write: BatchWrite): Promise<{ result: CommitResult; seqStart: number }> {
+  /** The series of an execution with points at or beyond `x`, with the last point each keeps below `x` (null: none). */
+  private async seriesFrom(c: pg.PoolClient, executionId: string, x: number): Promise<Array<{ id: number; key: string; below: { x: number; y: number } | null }>> {
+    const rows = await c.query<{ id: number; key: string; count: number | null; blocks: string | null; xs: string | null; ys: string | null }>(
+      `SELECT s.id, s.key, c.count, ${base64('c.blocks')} AS blocks, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys
+       FROM series s LEFT JOIN LATERAL (
+         SELECT count, blocks, xs, ys FROM chunks WHERE series_id = s.id AND first_x < $2 ORDER BY last_x DESC LIMIT 1) c ON true
+       WHERE s.execution_id = $1 AND s.last_x >= $2 ORDER BY s.id`, [executionId, x]);
+    return rows.rows.map((r) => {
+      if (r.count === null) return { id: r.id, key: r.key, below: null };
+      const points = decodeChunk({ count: r.count, blocks: fromBase64(r.blocks!), xs: fromBase64(r.xs!), ys: fromBase64(r.ys!) });
+      const i = lastIndexBelow(points.x, x);
+      return { id: r.id, key: r.key, below: { x: points.x[i]!, y: points.y[i]! } };
+    });
+  }
+
+  /** Removes every point with x ≥ `x` from all series of an execution: whole chunks go, a chunk across x is cut. */
+  private async truncate(c: pg.PoolClient, executionId: string, x: number): Promise<void> {
+    const series = await this.seriesFrom(c, executionId, x);
+    if (series.length === 0) return;
+    const ids = series.map((s) => s.id);
+    const gone = await c.query<{ series_id: number; first_x: number; count: number; blocks: string; xs: string; ys: string }>(
+      `DELETE FROM chunks WHERE series_id = ANY($1::bigint[]) AND last_x >= $2
+       RETURNING series_id, first_x, count, ${base64('blocks')} AS blocks, ${base64('xs')} AS xs, ${base64('ys')} AS ys`, [ids, x]);
+    const removed = new Map<number, number>();
+    const kept: Array<{ seriesId: number; c: EncodedChunk }> = [];
+    for (const r of gone.rows) {
+      let n = r.count;
+      if (r.first_x < x) {
+        const points = decodeChunk({ count: r.count, blocks: fromBase64(r.blocks), xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
+        const keep = lastIndexBelow(points.x, x) + 1;
+        for (const e of encodeChunks(points.x.subarray(0, keep), points.y.subarray(0, keep), MAX_CHUNK)) kept.push({ seriesId: r.series_id, c: e });
+        n -= keep;
+      }
+      removed.set(r.series_id, (removed.get(r.series_id) ?? 0) + n);
+    }
+    await insertChunks(c, kept);
+    const empty = series.filter((s) => s.below === null).map((s) => s.id);
+    if (empty.length > 0) await c.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [empty]);
+    const shrunk = series.filter((s) => s.below !== null);
+    if (shrunk.length > 0) {
+      await c.query(
+        `UPDATE series s SET count = s.count - u.removed, last_x = u.last_x, last_y = u.last_y
+         FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[]) AS u(id, removed, last_x, last_y) WHERE s.id = u.id`,
+        [shrunk.map((s) => s.id), shrunk.map((s) => removed.get(s.id) ?? 0), shrunk.map((s) => s.below!.x),
+          shrunk.map((s) => toWireArray([s.below!.y])[0]!)]);
+    }
+  }
+
+  private async write(c: pg.PoolClient, write: BatchWrite, numbered: number[]): Promise<CommitResult> {
     const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
     if (created.length > 0) {
       await c.query(
-        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[], $10::text[])`,
+        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[],
+           $10::text[], $11::text[])`,
         [created.map((r) => r.id), created.map((r) => r.name), created.map((r) => r.name.toLowerCase()), created.map((r) => JSON.stringify(r.labels)),
           created.map((r) => r.status), created.map((r) => r.startedAt), created.map((r) => r.endedAt), created.map((r) => r.lastSeenAt),
-          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary))]);
+          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary)), created.map((r) => discardedText(r))]);
     }
     const updated = write.executions.filter((w) => !w.isNew);
     if (updated.length > 0) {
       await c.query(
         `UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
-           summary = COALESCE(u.summary, e.summary)
-         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[]) AS u(id, status, ended_at, last_seen_at, error, summary)
+           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
+         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::text[])
+           AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
          WHERE e.id = u.id`,
         [updated.map((w) => w.record.id), updated.map((w) => w.record.status), updated.map((w) => w.record.endedAt),
           updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
-          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null))]);
+          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
     }
+    await indexExecutions(c, created, write.executions.filter((w) => !w.isNew && w.summaryChanged).map((w) => w.record).concat(created));
     const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     if (defs.length > 0) {
       await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
         [defs.map((x) => x.id), defs.map((x) => x.d.key), defs.map((x) => JSON.stringify(x.d))]);
     }
+    for (const w of write.executions) if (w.rewindX !== undefined) await this.truncate(c, w.record.id, w.rewindX);
     const appends = write.executions.flatMap((w) => w.appends.map((a) => ({ id: w.record.id, a })));
     const seriesIds = new Map<string, number>();
     if (appends.length > 0) {
@@ -231,8 +297,8 @@ export class PgStore implements Store {
       await c.query('UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1',
         [write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash]);
     }
-    const seqStart = await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now());
-    return { result: { metricCounts }, seqStart };
+    numbered.push(await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now()));
+    return { metricCounts };
   }
 
   /** Last in every writing transaction: numbers the events and notifies the replicas (delivered when the commit is). */
@@ -248,27 +314,51 @@ export class PgStore implements Store {
   }
 
   async listExecutions(query: ListQuery): Promise<ExecutionList> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (query.status?.length) where.push(`status = ANY(${p(query.status)})`);
-    if (query.q) where.push(`strpos(name_lower, ${p(query.q.toLowerCase())}) > 0`);
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      where.push(`(started_at < ${p(after.startedAt)} OR (started_at = $${params.length} AND id < ${p(after.id)}))`);
-    }
-    const rows = (await this.pool.query<ExecutionRow & { metric_count: number }>(
-      `SELECT e.*, ${METRIC_COUNT} AS metric_count FROM executions e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY started_at DESC, id DESC LIMIT ${p(query.limit + 1)}`, params)).rows;
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      executions: page.map((r) => ({ ...toRecord(r), metricCount: r.metric_count })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
-    };
+    return this.tx(async (c) => {
+      const { rows, nextCursor } = await listPage<ExecutionRow>(query, POSTGRES_DIALECT, async (s) => (await c.query<RankedRow>(s.sql, s.params)).rows);
+      const counts = await c.query<{ id: string; n: number }>(`SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($1::text[]) AS e(id)`, [rows.map((r) => r.id)]);
+      const n = new Map(counts.rows.map((r) => [r.id, r.n]));
+      return { executions: rows.map((r) => ({ ...toRecord(r), metricCount: n.get(r.id) ?? 0 })), nextCursor };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async executionFields(): Promise<ExecutionFields> {
+    return executionFields(this.pool);
+  }
+
+  /** Deletes an execution with everything recorded in it; the `deleted` event goes into the feed for every replica. */
+  async deleteExecution(id: string): Promise<boolean> {
+    const deleted = await this.tx(async (c) => {
+      const gone = await c.query('DELETE FROM executions WHERE id = $1', [id]);
+      if (gone.rowCount === 0) return false;
+      await c.query('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = $1)', [id]);
+      await c.query('DELETE FROM series WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM definitions WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM execution_labels WHERE execution_id = $1', [id]);
+      await c.query('DELETE FROM summary_numbers WHERE execution_id = $1', [id]);
+      await this.appendFeed(c, [{ type: 'deleted', id }], new Map(), Date.now());
+      return true;
+    });
+    if (deleted) this.feed.poke();
+    return deleted;
+  }
+
+  /** Replaces labels and/or the note; the execution as it is now goes into the feed for every replica. */
+  async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    const execution = await this.tx(async (c) => {
+      const row = (await c.query<ExecutionRow>('SELECT * FROM executions WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      if (!row) return null;
+      if (patch.labels !== undefined) row.labels = JSON.stringify(patch.labels);
+      if (patch.note !== undefined) row.note = patch.note === '' ? null : patch.note;
+      await c.query('UPDATE executions SET labels = $2, note = $3 WHERE id = $1', [id, row.labels, row.note ?? null]);
+      if (patch.labels !== undefined) await indexExecutions(c, [{ id, labels: patch.labels, summary: {} }], []);
+      const n = (await c.query<{ n: number }>(`SELECT ${METRIC_COUNT} AS n FROM executions e WHERE e.id = $1`, [id])).rows[0]!.n;
+      const e: Execution = { ...toRecord(row), metricCount: n };
+      await this.appendFeed(c, [{ type: 'execution', execution: e }], new Map(), Date.now());
+      return e;
+    });
+    if (execution) this.feed.poke();
+    return execution;
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | null> {
@@ -292,10 +382,15 @@ export class PgStore implements Store {
     return this.tx(async (c) => {
       const lo = range.from ?? -Infinity;
       const hi = range.to ?? Infinity;
-      const rows = (await c.query<{ key: string; id: number; count: number; blocks: string; xs: string | null; ys: string | null; found: boolean }>(
-        `SELECT x.found, s.key, c.id, c.count, ${base64('c.blocks')} AS blocks,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.xs')} END AS xs,
-           CASE WHEN c.first_x < $3 OR c.last_x > $4 THEN ${base64('c.ys')} END AS ys
+      const edge = 'c.first_x < $3 OR c.last_x > $4';
+      const rows = (await c.query<{
+        found: boolean; key: string; id: number; count: number; first_x: number; last_x: number; summary: string;
+        blocks: string | null; xs: string | null; ys: string | null;
+      }>(
+        `SELECT x.found, s.key, c.id, c.count, c.first_x, c.last_x, ${base64('c.summary')} AS summary,
+           CASE WHEN ${edge} THEN ${base64('c.blocks')} END AS blocks,
+           CASE WHEN ${edge} THEN ${base64('c.xs')} END AS xs,
+           CASE WHEN ${edge} THEN ${base64('c.ys')} END AS ys
          FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
          LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
          LEFT JOIN chunks c ON c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4
@@ -306,37 +401,47 @@ export class PgStore implements Store {
       for (const r of rows) {
         if (r.id === null || r.key === null) continue;
         byKey.get(r.key)!.push({
-          id: r.id, count: r.count, blocks: fromBase64(r.blocks), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
+          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: fromBase64(r.blocks),
+          summary: summaryFromBytes(fromBase64(r.summary)), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
         });
       }
       const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
+
+      // Block tiers of the chunks a bucket edge falls into, with the whole columns of an exact read.
+      const tableIds = plans.flatMap((p) => p.neededTables);
       const needed = plans.flatMap((p) => p.needed);
-      const refs = plans.flatMap((p) => p.neededBlocks);
       const columns = new Map<number, ChunkColumns>();
+      if (tableIds.length + needed.length > 0) {
+        const got = await c.query<{ id: number; blocks: string; xs: string | null; ys: string | null }>(
+          `SELECT id, ${base64('blocks')} AS blocks,
+             CASE WHEN id = ANY($2::bigint[]) THEN ${base64('xs')} END AS xs, CASE WHEN id = ANY($2::bigint[]) THEN ${base64('ys')} END AS ys
+           FROM chunks WHERE id = ANY($1::bigint[]) OR id = ANY($2::bigint[])`, [tableIds, needed]);
+        const tables = new Map<number, Buffer>();
+        for (const r of got.rows) {
+          tables.set(r.id, fromBase64(r.blocks));
+          if (r.xs !== null && r.ys !== null) columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
+        }
+        for (const p of plans) addTables(p, tables);
+      }
+
+      // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
+      // PostgreSQL, which then reads just those bytes.
+      const refs = plans.flatMap((p) => p.neededBlocks);
       const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
-      if (needed.length + refs.length > 0) {
-        // Whole chunks for an exact read; for a downsampled one only the blocks that straddle a bucket edge, cut out
-        // of the stored (uncompressed, out-of-line) columns by PostgreSQL, which then reads just those bytes.
+      if (refs.length > 0) {
         const far = 2 ** 30;
-        const rows = await c.query<{ id: number; i: number; xs: string; ys: string; xb: string | null; yb: string | null }>(
-          `SELECT c.id, 0::bigint AS i, ${base64('c.xs')} AS xs, ${base64('c.ys')} AS ys, NULL AS xb, NULL AS yb
-           FROM chunks c WHERE c.id = ANY($1::bigint[])
-           UNION ALL
-           SELECT c.id, r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)}, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)},
-             ${base64('substring(c.xs from r.xs + 1 for r.xl)')}, ${base64('substring(c.ys from r.ys + 1 for r.yl)')}
-           FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
+        const got = await c.query<{ i: number; xh: string; yh: string; xb: string; yb: string }>(
+          `SELECT r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)} AS xh, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)} AS yh,
+             ${base64('substring(c.xs from r.xs + 1 for r.xl)')} AS xb, ${base64('substring(c.ys from r.ys + 1 for r.yl)')} AS yb
+           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
            JOIN chunks c ON c.id = r.id`,
-          [needed, refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
+          [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
             refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)]);
-        for (const r of rows.rows) {
-          if (r.i === 0) {
-            columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
-            continue;
-          }
+        for (const r of got.rows) {
           const ref = refs[r.i - 1]!;
           blocks.set(`${ref.id}:${ref.b}`, {
-            x: decodeColumnSlice(fromBase64(r.xs), fromBase64(r.xb!), ref.from, ref.count),
-            y: decodeColumnSlice(fromBase64(r.ys), fromBase64(r.yb!), ref.from, ref.count),
+            x: decodeColumnSlice(fromBase64(r.xh), fromBase64(r.xb), ref.from, ref.count),
+            y: decodeColumnSlice(fromBase64(r.yh), fromBase64(r.yb), ref.from, ref.count),
           });
         }
       }
@@ -345,7 +450,7 @@ export class PgStore implements Store {
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
-    return this.tx(async (c) => {
+    return this.tx(async (c, numbered) => {
       const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${lockKey(1)}) AS ok`, [`${this.schema}:${LOST_SWEEP}`])).rows[0]!;
       if (!got.ok) return [];
       // Rows being written right now are skipped: they are being heard from.
@@ -354,7 +459,7 @@ export class PgStore implements Store {
          WHERE id IN (SELECT id FROM executions WHERE status = 'running' AND last_seen_at < $1 ORDER BY id FOR UPDATE SKIP LOCKED)
          RETURNING e.*, ${METRIC_COUNT} AS metric_count`, [lastSeenBefore])).rows;
       const lost = rows.map((r) => ({ ...toRecord(r), metricCount: r.metric_count })).sort((a, b) => (a.id < b.id ? -1 : 1));
-      if (lost.length > 0) await this.appendFeed(c, lost.map((execution) => ({ type: 'execution', execution })), new Map(), Date.now());
+      if (lost.length > 0) numbered.push(await this.appendFeed(c, lost.map((execution) => ({ type: 'execution', execution })), new Map(), Date.now()));
       return lost;
     });
   }
@@ -439,21 +544,24 @@ export class PgStore implements Store {
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
   const parts: Buffer[] = [];
-  const offsets: number[][] = [[], [], []];
+  const starts: number[][] = [[], [], [], []];
+  const lengths: number[][] = [[], [], [], []];
   let at = 1;
   for (const { c: e } of chunks) {
-    [e.blocks, e.xs, e.ys].forEach((b, k) => {
-      offsets[k]!.push(at);
+    const summary = summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll());
+    [summary, e.blocks, e.xs, e.ys].forEach((b, k) => {
+      starts[k]!.push(at);
+      lengths[k]!.push(b.length);
       parts.push(b);
       at += b.length;
     });
   }
-  const lengths = chunks.map(({ c: e }) => [e.blocks.length, e.xs.length, e.ys.length]);
+  const cut = (k: number) => `substring($13::bytea from s${k} for l${k})`;
   await c.query(
-    `INSERT INTO chunks (series_id, first_x, last_x, count, blocks, xs, ys)
-     SELECT s, f, l, n, substring($11::bytea from bo for bl), substring($11::bytea from xo for xl), substring($11::bytea from yo for yl)
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[])
-       AS u(s, f, l, n, bo, xo, yo, bl, xl, yl)`,
+    `INSERT INTO chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys)
+     SELECT id, f, l, n, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
+     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
+       AS u(id, f, l, n, s0, s1, s2, s3, l0, l1, l2, l3)`,
     [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
-      offsets[0], offsets[1], offsets[2], lengths.map((l) => l[0]), lengths.map((l) => l[1]), lengths.map((l) => l[2]), Buffer.concat(parts)]);
+      ...starts, ...lengths, Buffer.concat(parts)]);
 }

@@ -1,5 +1,5 @@
 import { toWireArray, type SeriesData } from '../../protocol/index.js';
-import { bucketsForBudget, M4 } from '../../protocol/downsample.js';
+import { bucketsForBudget, M4, type PointSummary } from '../../protocol/downsample.js';
 import { BLOCK_SIZE, BlockTable } from './block-table.js';
 import { decodeBlock, decodeChunk } from './chunk.js';
 
@@ -9,14 +9,19 @@ export interface ChunkColumns {
 }
 
 /**
- * One chunk overlapping a read range, in x order. The planning query brings the encoded columns of edge chunks (those
- * reaching past `from` or `to`) along, since counting the points in range needs them; the others are loaded afterwards,
- * all at once, and only when the plan needs their points.
+ * One chunk overlapping a read range, in x order, as the planning query returns it. Edge chunks (reaching past `from` or
+ * `to`) come with their block tier and encoded columns, since counting the points in range needs them. A chunk inside the
+ * range may come without its block tier (`blocks` null) but then with its whole-chunk `summary`: a downsampled read needs
+ * its blocks only when a bucket edge falls inside it.
  */
 export interface ChunkMeta {
   id: number;
   count: number;
-  blocks: Buffer;
+  /** x of the chunk's first and last points: needed only when `blocks` is null. */
+  firstX?: number;
+  lastX?: number;
+  blocks: Buffer | null;
+  summary: PointSummary | null;
   columns: ChunkColumns | null;
 }
 
@@ -24,25 +29,6 @@ export interface Range {
   from?: number;
   to?: number;
   budget?: number;
-}
-
-/** A read of one series, planned from the chunks' block summaries: what it returns, and which chunks' points it needs. */
-export interface RangePlan {
-  key: string;
-  chunks: ChunkMeta[];
-  tables: BlockTable[];
-  lo: number;
-  hi: number;
-  total: number;
-  /** Null when every point in range is returned. */
-  m4: M4 | null;
-  /** Ids of the chunks whose whole columns must be loaded before `finishRange` (every point in range is returned). */
-  needed: number[];
-  /**
-   * Blocks whose points a downsampled read needs (those that straddle a bucket edge), as chunk id and block index with
-   * its byte range in each column: a backend may load just these (`LoadedPoints.blocks`) or the whole chunks.
-   */
-  neededBlocks: BlockRef[];
 }
 
 /** One block of one chunk: where its values start in the x and y columns, and where they end (null: at the end). */
@@ -55,14 +41,37 @@ export interface BlockRef {
   y: { start: number; end: number | null };
 }
 
-/** Points loaded for a plan: whole columns by chunk id, and/or decoded blocks by `${chunkId}:${block}`. */
+/**
+ * A read of one series, planned from the chunks' summaries: what it returns and what it still needs. A backend loads
+ * `neededTables` first (block tiers; `addTables`), then the columns of `needed` and the points of `neededBlocks`.
+ */
+export interface RangePlan {
+  key: string;
+  chunks: ChunkMeta[];
+  tables: Array<BlockTable | null>;
+  lo: number;
+  hi: number;
+  total: number;
+  /** Null when every point in range is returned. */
+  m4: M4 | null;
+  /** Chunks whose block tier is needed (and missing). */
+  neededTables: number[];
+  /** Chunks whose whole columns are needed (every point in range is returned). */
+  needed: number[];
+  /** Blocks whose points a downsampled read needs (they straddle a bucket edge): a backend may load just these. */
+  neededBlocks: BlockRef[];
+}
+
+/**
+ * Points loaded for a plan: whole columns by chunk id (an embedded backend may load them as asked for), and/or decoded
+ * blocks by `${chunkId}:${block}`.
+ */
 export interface LoadedPoints {
-  columns: ReadonlyMap<number, ChunkColumns>;
+  columns: { get(id: number): ChunkColumns | undefined };
   blocks?: ReadonlyMap<string, { x: Float64Array; y: Float64Array }>;
 }
 
-/** An edge chunk came without its columns: the store's planning query is wrong, not the data. */
-function columnsOf(c: ChunkMeta, loaded: ReadonlyMap<number, ChunkColumns>): ChunkColumns {
+function columnsOf(c: ChunkMeta, loaded: LoadedPoints['columns']): ChunkColumns {
   const cols = c.columns ?? loaded.get(c.id);
   if (!cols) throw new Error(`range read: the points of chunk ${c.id} were not loaded`);
   return cols;
@@ -70,9 +79,19 @@ function columnsOf(c: ChunkMeta, loaded: ReadonlyMap<number, ChunkColumns>): Chu
 
 const blockCount = (c: ChunkMeta, b: number) => Math.min(BLOCK_SIZE, c.count - b * BLOCK_SIZE);
 
-/** Calls `visit` for each block of `tables` overlapping [lo, hi], telling whether it lies wholly inside. */
-function eachBlock(tables: BlockTable[], lo: number, hi: number, visit: (i: number, b: number, inside: boolean) => void): void {
-  tables.forEach((t, i) => {
+/**
+ * Visits what overlaps [lo, hi] in x order: each block of a chunk whose block tier is known (telling whether it lies
+ * wholly inside), or a whole chunk without one (b = -1; such a chunk always lies inside).
+ */
+function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean) => void): void {
+  const { chunks, tables, lo, hi } = plan;
+  chunks.forEach((c, i) => {
+    const t = tables[i];
+    if (!t) {
+      if (!(c.firstX! >= lo && c.lastX! <= hi)) throw new Error(`range read: edge chunk ${c.id} came without its block tier`);
+      visit(i, -1, true);
+      return;
+    }
     for (let b = 0; b < t.length; b++) {
       const first = t.firstX(b);
       const last = t.lastX(b);
@@ -84,30 +103,40 @@ function eachBlock(tables: BlockTable[], lo: number, hi: number, visit: (i: numb
 
 /**
  * Plans a read of [from, to] of one series from its chunks overlapping the range (x order): every point when they fit the
- * budget, else M4 buckets over the range clamped to the data, built from the block summaries wherever a whole block falls
- * inside one bucket, so that only chunks with a block straddling a bucket edge or the range ends are needed.
+ * budget, else M4 buckets over the range clamped to the data, built from the summaries of whole chunks or blocks wherever
+ * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded.
+ * `listBlocks: false` skips listing those blocks (`neededBlocks`), for a backend that loads points as `finishRange` asks.
  */
-export function planRange(key: string, chunks: ChunkMeta[], range: Range): RangePlan {
+export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
-  const tables = chunks.map((c) => BlockTable.fromBytes(c.blocks));
-  const plan: RangePlan = { key, chunks, tables, lo, hi, total: 0, m4: null, needed: [], neededBlocks: [] };
+  const plan: RangePlan = {
+    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    neededTables: [], needed: [], neededBlocks: [],
+  };
   if (chunks.length === 0 || lo > hi) return plan;
 
   let total = 0;
   let dataLo = Infinity;
   let dataHi = -Infinity;
   const none = new Map<number, ChunkColumns>();
-  eachBlock(tables, lo, hi, (i, b, inside) => {
-    if (inside) {
-      total += blockCount(chunks[i]!, b);
-      dataLo = Math.min(dataLo, tables[i]!.firstX(b));
-      dataHi = Math.max(dataHi, tables[i]!.lastX(b));
+  eachPart(plan, (i, b, inside) => {
+    const c = chunks[i]!;
+    if (b < 0) {
+      total += c.count;
+      dataLo = Math.min(dataLo, c.firstX!);
+      dataHi = Math.max(dataHi, c.lastX!);
       return;
     }
-    const c = chunks[i]!;
+    const t = plan.tables[i]!;
+    if (inside) {
+      total += blockCount(c, b);
+      dataLo = Math.min(dataLo, t.firstX(b));
+      dataHi = Math.max(dataHi, t.lastX(b));
+      return;
+    }
     const cols = columnsOf(c, none);
-    const { x } = decodeBlock(cols.xs, cols.ys, tables[i]!, c.count, b);
+    const { x } = decodeBlock(cols.xs, cols.ys, t, c.count, b);
     for (const v of x) {
       if (v < lo || v > hi) continue;
       total++;
@@ -117,26 +146,47 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range): Range
   });
   plan.total = total;
   if (total === 0) return plan;
-  const needed = new Set<number>();
   if (range.budget === undefined || total <= range.budget) {
-    for (const c of chunks) if (!c.columns) needed.add(c.id);
-  } else {
-    const m4 = new M4(dataLo, dataHi, bucketsForBudget(range.budget));
-    plan.m4 = m4;
-    eachBlock(tables, lo, hi, (i, b, inside) => {
-      const t = tables[i]!;
-      const c = chunks[i]!;
-      if (c.columns || (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b)))) return;
-      const last = b + 1 >= t.length;
-      plan.neededBlocks.push({
-        id: c.id, b, from: b * BLOCK_SIZE, count: blockCount(c, b),
-        x: { start: t.xOffset(b), end: last ? null : t.xOffset(b + 1) },
-        y: { start: t.yOffset(b), end: last ? null : t.yOffset(b + 1) },
-      });
-    });
+    plan.needed = chunks.filter((c) => !c.columns).map((c) => c.id);
+    plan.neededTables = chunks.filter((c, i) => !plan.tables[i]).map((c) => c.id);
+    return plan;
   }
-  plan.needed = [...needed];
+  const m4 = new M4(dataLo, dataHi, bucketsForBudget(range.budget));
+  plan.m4 = m4;
+  chunks.forEach((c, i) => {
+    if (!plan.tables[i] && !(c.summary && m4.bucketOf(c.firstX!) === m4.bucketOf(c.lastX!))) plan.neededTables.push(c.id);
+  });
+  if (opts.listBlocks !== false) planBlocks(plan, new Set(chunks.map((c) => c.id)));
   return plan;
+}
+
+/** Adds the blocks of chunks `ids` (whose tiers are known) that a downsampled read must decode. */
+function planBlocks(plan: RangePlan, ids: ReadonlySet<number>): void {
+  const m4 = plan.m4!;
+  eachPart(plan, (i, b, inside) => {
+    const c = plan.chunks[i]!;
+    if (b < 0 || !ids.has(c.id) || c.columns) return;
+    const t = plan.tables[i]!;
+    if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) return;
+    const last = b + 1 >= t.length;
+    plan.neededBlocks.push({
+      id: c.id, b, from: b * BLOCK_SIZE, count: blockCount(c, b),
+      x: { start: t.xOffset(b), end: last ? null : t.xOffset(b + 1) },
+      y: { start: t.yOffset(b), end: last ? null : t.yOffset(b + 1) },
+    });
+  });
+}
+
+/** Gives the plan the block tiers of `plan.neededTables`, by chunk id; a downsampled read then knows which blocks it needs. */
+export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>): void {
+  const added = new Set<number>();
+  plan.chunks.forEach((c, i) => {
+    const bytes = tables.get(c.id);
+    if (plan.tables[i] || !bytes) return;
+    plan.tables[i] = BlockTable.fromBytes(bytes);
+    added.add(c.id);
+  });
+  if (plan.m4 && added.size > 0) planBlocks(plan, added);
 }
 
 /** Carries out a plan, with the columns of `plan.needed` and the points of `plan.neededBlocks` in `points`. */
@@ -156,13 +206,14 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     const x: number[] = [];
     const y: number[] = [];
     let whole: { i: number; x: Float64Array; y: Float64Array } | null = null;
-    eachBlock(tables, lo, hi, (i, b, inside) => {
+    eachPart(plan, (i, b, inside) => {
       const c = chunks[i]!;
+      if (b < 0) throw new Error(`range read: the block tier of chunk ${c.id} was not loaded`);
       let px: Float64Array;
       let py: Float64Array;
       if (inside && tables[i]!.length > 1) {
         // Decoding the whole chunk once is cheaper than block by block.
-        if (whole?.i !== i) whole = { i, ...decodeChunk({ ...c, ...columnsOf(c, loaded) }) };
+        if (whole?.i !== i) whole = { i, ...decodeChunk({ count: c.count, blocks: tables[i]!.toBytes(), ...columnsOf(c, loaded) }) };
         px = whole.x.subarray(b * BLOCK_SIZE, b * BLOCK_SIZE + blockCount(c, b));
         py = whole.y.subarray(b * BLOCK_SIZE, b * BLOCK_SIZE + blockCount(c, b));
       } else {
@@ -177,7 +228,11 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     return { key, total, downsampled: false, x, y: toWireArray(y) };
   }
 
-  eachBlock(tables, lo, hi, (i, b, inside) => {
+  eachPart(plan, (i, b, inside) => {
+    if (b < 0) {
+      m4.addSummary(chunks[i]!.summary!);
+      return;
+    }
     const t = tables[i]!;
     if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) {
       m4.addSummary(t.summary(b));

@@ -52,6 +52,9 @@ export class ReopeningStore implements Store {
   markLost: Store['markLost'] = (before) => this.inner.markLost(before);
   forgetBatchIds: Store['forgetBatchIds'] = (before) => this.inner.forgetBatchIds(before);
   compact: Store['compact'] = (opts) => this.inner.compact(opts);
+  executionFields: Store['executionFields'] = () => this.inner.executionFields();
+  deleteExecution: Store['deleteExecution'] = (id) => this.inner.deleteExecution(id);
+  patchExecution: Store['patchExecution'] = (id, patch) => this.inner.patchExecution(id, patch);
 
   async close(): Promise<void> {
     clearInterval(this.timer);

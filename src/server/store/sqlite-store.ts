@@ -3,16 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   toWireArray,
-  type Execution, type ExecutionDetail, type ExecutionList, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
+  type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
-import { MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
+import { SqliteListIndex } from './sqlite-list.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -20,7 +20,7 @@ import type {
 
 interface ExecutionRow {
   id: string; name: string; labels: string; status: Execution['status']; started_at: number; ended_at: number | null;
-  last_seen_at: number; error: string | null; summary: string; discarded: string | null;
+  last_seen_at: number; error: string | null; summary: string; discarded: string | null; note?: string | null;
 }
 
 interface SeriesRow {
@@ -28,19 +28,7 @@ interface SeriesRow {
 }
 
 interface RangeRow {
-  key: string; id: number; count: number; blocks: Buffer; xs: Buffer | null; ys: Buffer | null;
-}
-
-/** Index of the last x below `limit` in increasing `x` whose first value is below it. */
-function lastIndexBelow(x: Float64Array, limit: number): number {
-  let lo = 0;
-  let hi = x.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (x[mid]! < limit) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  id: number; count: number; blocks: Buffer;
 }
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
@@ -48,6 +36,7 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
     id: row.id, name: row.name, labels: JSON.parse(row.labels) as Execution['labels'], status: row.status, startedAt: row.started_at,
     endedAt: row.ended_at, lastSeenAt: row.last_seen_at, error: row.error, summary: JSON.parse(row.summary) as SummaryObject,
     ...(row.discarded !== null && { discarded: JSON.parse(row.discarded) as Execution['discarded'] }),
+    ...(row.note && { note: row.note }),
   };
 }
 
@@ -65,21 +54,29 @@ export class StoreLockedError extends Error {
 }
 
 /**
- * Takes the file for this process alone for as long as it is open (SQLite's exclusive locking mode, set before WAL is
- * entered, so the WAL index lives in this process): a second server would otherwise share it and fail batches with
- * SQLITE_BUSY. The operating system releases the lock when the process dies, however it dies.
+ * Takes the file for this process alone while it is open: a second server would otherwise share it and fail batches with
+ * SQLITE_BUSY. The lock is a side file (`<db>.lock`, a tiny SQLite database) held in SQLite's exclusive locking mode, so the
+ * store's own connections (executions, service rollups) stay ordinary WAL connections, and the operating system releases
+ * it when the process dies, however it dies. Returns the connection that holds it (closed with the store).
  */
-function lockExclusively(db: Database.Database, path: string): void {
-  db.pragma('busy_timeout = 0');
-  db.pragma('locking_mode = EXCLUSIVE');
+function lockExclusively(path: string): Database.Database | null {
+  let lock: Database.Database;
   try {
-    db.exec('BEGIN EXCLUSIVE');
-    db.exec('COMMIT');
+    lock = new Database(`${path}.lock`);
+  } catch {
+    // Cannot even create the side file (a full disk): run without the lock rather than not at all.
+    return null;
+  }
+  lock.pragma('busy_timeout = 0');
+  lock.pragma('locking_mode = EXCLUSIVE');
+  try {
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec('COMMIT');
+    return lock;
   } catch (err) {
+    lock.close();
     if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StoreLockedError(path);
-    throw err;
-  } finally {
-    db.pragma('busy_timeout = 5000');
+    return null;
   }
 }
 
@@ -93,26 +90,36 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly inMemory: boolean;
   private readonly sql;
-  private readonly listStatements = new Map<string, Database.Statement<unknown[], ExecutionRow>>();
+  private readonly listIndex: SqliteListIndex;
+  /** `${executionId}\0${key}` → series id, for the batch being committed (filled by loadState). */
+  private readonly seriesIds = new Map<string, number>();
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
 
   /** Opened read-only (the disk was full at start): writes throw ReadOnlyStoreError, background work does nothing. */
   readonly readOnly: boolean;
+  /** Holds `<db>.lock` (see lockExclusively). */
+  private readonly lock: Database.Database | null;
 
   constructor(private readonly path: string, opts: { readOnly?: boolean } = {}) {
     this.inMemory = path === ':memory:';
     this.readOnly = opts.readOnly === true && !this.inMemory;
     if (!this.inMemory && !this.readOnly) mkdirSync(dirname(path), { recursive: true });
-    // Read-only is ours, not SQLite's: a read-only connection to a WAL file must create its index file, which a full disk
-    // refuses; this process holds the file exclusively (index in memory) and simply writes nothing.
-    this.db = new Database(path, { fileMustExist: this.readOnly });
+    this.lock = this.inMemory ? null : lockExclusively(path);
+    // Read-only is ours, not SQLite's (a read-only connection to a WAL file must be able to create its index file).
+    try {
+      this.db = new Database(path, { fileMustExist: this.readOnly });
+    } catch (err) {
+      this.lock?.close();
+      throw err;
+    }
     this.handle = { kind: 'sqlite', db: this.db };
     try {
-      if (!this.inMemory) lockExclusively(this.db, path);
       openSchema(this.db, this.inMemory, this.readOnly);
+      this.listIndex = new SqliteListIndex(this.db);
     } catch (err) {
       this.db.close();
+      this.lock?.close();
       throw err;
     }
     const db = this.db;
@@ -135,25 +142,20 @@ export class SqliteStore implements Store {
       // Derived `@summary.*` series are drawn but are not metrics of their own.
       metricCount: db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT key FROM definitions WHERE execution_id = ?
         UNION SELECT key FROM series WHERE execution_id = ? AND key NOT LIKE '@%')`),
-      lastX: db.prepare<[string, string], { last_x: number }>('SELECT last_x FROM series WHERE execution_id = ? AND key = ?'),
+      lastX: db.prepare<[string, string], { id: number; last_x: number }>('SELECT id, last_x FROM series WHERE execution_id = ? AND key = ?'),
       seriesOf: db.prepare<[string], SeriesRow>('SELECT * FROM series WHERE execution_id = ? ORDER BY id'),
       addSeries: db.prepare<[string, string, number, number, number, WireNumber], { id: number }>(
         'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?) RETURNING id'),
-      growSeries: db.prepare<[number, number, WireNumber, string, string], { id: number }>(
-        'UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE execution_id = ? AND key = ? RETURNING id'),
+      growSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE id = ?'),
       addChunk: db.prepare<[number, number, number, number, Buffer]>(
         'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
-      // The plan of a range read: block tiers of every chunk in range, and the points of the edge chunks (which counting needs).
-      rangeChunks: db.prepare<{ execution: string; keys: string; lo: number; hi: number }, RangeRow>(`
-        SELECT s.key AS key, c.id AS id, c.count AS count, c.blocks AS blocks,
-          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT xs FROM chunk_points WHERE chunk_id = c.id) END AS xs,
-          CASE WHEN c.first_x < @lo OR c.last_x > @hi THEN (SELECT ys FROM chunk_points WHERE chunk_id = c.id) END AS ys
-        FROM series s JOIN chunks c ON c.series_id = s.id
-        WHERE s.execution_id = @execution AND s.key IN (SELECT value FROM json_each(@keys)) AND c.last_x >= @lo AND c.first_x <= @hi
-        ORDER BY s.id, c.last_x`),
-      chunkColumns: db.prepare<[string], ChunkColumns & { id: number }>(
-        'SELECT chunk_id AS id, xs, ys FROM chunk_points WHERE chunk_id IN (SELECT value FROM json_each(?))'),
+      // The plan of a range read of one series: the block tiers of its chunks in range, in x order (the index's order).
+      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number }, RangeRow>(`
+        SELECT c.id AS id, c.count AS count, c.blocks AS blocks FROM chunks c
+        WHERE c.series_id = (SELECT id FROM series WHERE execution_id = @execution AND key = @key) AND c.last_x >= @lo AND c.first_x <= @hi
+        ORDER BY c.last_x`),
+      chunkPoints: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
       executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
@@ -172,6 +174,13 @@ export class SqliteStore implements Store {
         'SELECT series_id, COUNT(*) AS n FROM chunks WHERE count < ? GROUP BY series_id HAVING n > 1'),
       staleRunning: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'running' AND last_seen_at < ?"),
       setLost: db.prepare<[string]>("UPDATE executions SET status = 'lost' WHERE id = ?"),
+      setInfo: db.prepare<[string, string | null, string]>('UPDATE executions SET labels = ?, note = ? WHERE id = ?'),
+      deleteExecution: db.prepare<[string]>('DELETE FROM executions WHERE id = ?'),
+      deleteDefinitions: db.prepare<[string]>('DELETE FROM definitions WHERE execution_id = ?'),
+      deleteSeriesOf: db.prepare<[string]>('DELETE FROM series WHERE execution_id = ?'),
+      deleteChunksOf: db.prepare<[string]>('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = ?)'),
+      deletePointsOf: db.prepare<[string]>(
+        'DELETE FROM chunk_points WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN series s ON s.id = c.series_id WHERE s.execution_id = ?)'),
     };
     // Small chunks left by an earlier process (or a kill before compaction) are merged too.
     for (const r of this.sql.seriesWithSmallChunks.all(SMALL_CHUNK)) this.smallChunks.set(r.series_id, r.n);
@@ -180,6 +189,7 @@ export class SqliteStore implements Store {
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
     if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     const small: number[] = [];
+    this.seriesIds.clear();
     const result = this.db.transaction((): CommitResult | null => {
       const write = decide(this.loadState(request));
       if (!write) return null;
@@ -204,7 +214,9 @@ export class SqliteStore implements Store {
         }
         for (const key of keys.seriesKeys) {
           const s = this.sql.lastX.get(id, key);
-          if (s) state.lastX.set(key, s.last_x);
+          if (!s) continue;
+          state.lastX.set(key, s.last_x);
+          this.seriesIds.set(`${id}\0${key}`, s.id);
         }
         if (keys.rewindX !== undefined) {
           state.rewound = new Map();
@@ -229,9 +241,13 @@ export class SqliteStore implements Store {
           ...row, name: r.name, name_lower: r.name.toLowerCase(), labels: JSON.stringify(r.labels), started_at: r.startedAt,
           summary: JSON.stringify(r.summary),
         });
+        this.listIndex.index(r, true, true);
       } else {
         this.sql.updateExecution.run(row);
-        if (w.summaryChanged) this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
+        if (w.summaryChanged) {
+          this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
+          this.listIndex.index(r, false, true);
+        }
       }
       for (const def of w.definitions) this.sql.addDefinition.run(r.id, def.key, JSON.stringify(def));
       if (w.rewindX !== undefined) this.truncate(r.id, w.rewindX);
@@ -242,7 +258,7 @@ export class SqliteStore implements Store {
         const count = a.parts.reduce((n, p) => n + p.x.length, 0);
         const seriesId = a.isNew
           ? this.sql.addSeries.get(r.id, a.key, count, a.parts[0]!.x[0]!, lastX, lastY)!.id
-          : this.sql.growSeries.get(count, lastX, lastY, r.id, a.key)!.id;
+          : this.grow(r.id, a.key, count, lastX, lastY);
         for (const p of a.parts) this.writeChunks(seriesId, p.x, p.y, small);
       }
     }
@@ -284,6 +300,13 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Appends to a series whose id the batch's state loaded (a rewind may have removed it since: then it is made again). */
+  private grow(executionId: string, key: string, count: number, lastX: number, lastY: WireNumber): number {
+    const id = this.seriesIds.get(`${executionId}\0${key}`);
+    if (id !== undefined && this.sql.growSeries.run(count, lastX, lastY, id).changes === 1) return id;
+    throw new Error(`store: series "${key}" of "${executionId}" was not loaded before its append`);
+  }
+
   private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
     for (const c of encodeChunks(x, y, MAX_CHUNK)) {
       const id = this.sql.addChunk.run(seriesId, c.firstX, c.lastX, c.count, c.blocks).lastInsertRowid;
@@ -293,31 +316,39 @@ export class SqliteStore implements Store {
   }
 
   async listExecutions(query: ListQuery): Promise<ExecutionList> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status?.length) {
-      where.push(`status IN (${query.status.map(() => '?').join(', ')})`);
-      params.push(...query.status);
-    }
-    if (query.q) {
-      where.push('instr(name_lower, ?) > 0');
-      params.push(query.q.toLowerCase());
-    }
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      where.push('(started_at < ? OR (started_at = ? AND id < ?))');
-      params.push(after.startedAt, after.startedAt, after.id);
-    }
-    const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    let stmt = this.listStatements.get(sql);
-    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare<unknown[], ExecutionRow>(sql)));
-    const rows = stmt.all(...params, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      executions: page.map((r) => this.toExecution(r)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startedAt: last.started_at, id: last.id }) : null,
-    };
+    const { rows, nextCursor } = await this.listIndex.list<ExecutionRow>(query);
+    return { executions: rows.map((r) => this.toExecution(r)), nextCursor };
+  }
+
+  async executionFields(): Promise<ExecutionFields> {
+    return this.listIndex.fields();
+  }
+
+  async deleteExecution(id: string): Promise<boolean> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
+    return this.db.transaction(() => {
+      if (!this.sql.executionExists.get(id)) return false;
+      this.sql.deletePointsOf.run(id);
+      this.sql.deleteChunksOf.run(id);
+      this.sql.deleteSeriesOf.run(id);
+      this.sql.deleteDefinitions.run(id);
+      this.sql.deleteExecution.run(id);
+      this.listIndex.forget(id);
+      return true;
+    })();
+  }
+
+  async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
+    return this.db.transaction(() => {
+      const row = this.sql.execution.get(id);
+      if (!row) return null;
+      if (patch.labels !== undefined) row.labels = JSON.stringify(patch.labels);
+      if (patch.note !== undefined) row.note = patch.note === '' ? null : patch.note;
+      this.sql.setInfo.run(row.labels, row.note ?? null, id);
+      if (patch.labels !== undefined) this.listIndex.index({ id, labels: patch.labels, summary: {} }, true, false);
+      return this.toExecution(row);
+    })();
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | null> {
@@ -331,20 +362,31 @@ export class SqliteStore implements Store {
   }
 
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One read transaction: every key sees the same snapshot. Two queries whatever the number of keys and chunks.
+    // One read transaction: every key sees the same snapshot. In process, queries cost no round trip: a planning query
+    // per key, then each chunk's points when the read first needs them (the chunks across the range ends at once).
     return this.db.transaction(() => {
       if (!this.sql.executionExists.get(executionId)) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
-      const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
-      const rows = this.sql.rangeChunks.all({ execution: executionId, keys: JSON.stringify(keys), lo: range.from ?? -Infinity, hi: range.to ?? Infinity });
-      for (const r of rows) {
-        byKey.get(r.key)!.push({ id: r.id, count: r.count, blocks: r.blocks, columns: r.xs && r.ys ? { xs: r.xs, ys: r.ys } : null });
-      }
-      const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
-      // In process, whole chunks are as cheap to load as the blocks a downsampled read needs.
-      const needed = [...new Set(plans.flatMap((p) => [...p.needed, ...p.neededBlocks.map((b) => b.id)]))];
-      const columns = new Map<number, ChunkColumns>();
-      if (needed.length > 0) for (const c of this.sql.chunkColumns.all(JSON.stringify(needed))) columns.set(c.id, c);
-      return plans.map((p) => finishRange(p, { columns }));
+      const lo = range.from ?? -Infinity;
+      const hi = range.to ?? Infinity;
+      const loaded = new Map<number, ChunkColumns>();
+      const columns = {
+        get: (id: number) => {
+          let c = loaded.get(id);
+          if (!c) {
+            c = this.sql.chunkPoints.get(id);
+            if (c) loaded.set(id, c);
+          }
+          return c;
+        },
+      };
+      return keys.map((key) => {
+        // Only the first and the last chunk can reach past the range's ends: their points come along.
+        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi });
+        const chunks = rows.map((r, i): ChunkMeta => ({
+          id: r.id, count: r.count, blocks: r.blocks, summary: null, columns: i === 0 || i === rows.length - 1 ? columns.get(r.id)! : null,
+        }));
+        return finishRange(planRange(key, chunks, range, { listBlocks: false }), { columns });
+      });
     })();
   }
 
@@ -412,6 +454,7 @@ export class SqliteStore implements Store {
       if (!isDiskFull(err)) throw err;
     } finally {
       this.db.close();
+      this.lock?.close();
     }
   }
 

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type {
-  Execution, ExecutionDetail, ExecutionList, ExecutionStatus, MetricDef, SeriesData,
+  Execution, ExecutionDetail, ExecutionFields, ExecutionList, ExecutionPatch, MetricDef, SeriesData,
 } from '../../protocol/index.js';
+import type { ListQuery } from '../list/list-query.js';
 import type { HubEvent } from '../hub-event.js';
 
 /** An execution as the rules see it: everything but `metricCount`, which the store derives from definitions and series. */
@@ -77,14 +78,7 @@ export interface CommitResult {
   metricCounts: Map<string, number>;
 }
 
-export interface ListQuery {
-  status?: ExecutionStatus[];
-  /** Case-insensitive substring of the name. */
-  q?: string;
-  limit: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-}
+export type { ListQuery } from '../list/list-query.js';
 
 export interface RangeQuery {
   from?: number;
@@ -136,7 +130,14 @@ export interface Store {
    * is rethrown. Resolves after the commit, with null when nothing was written.
    */
   commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null>;
+  /** One page of executions matching the query's filters, in its sort (keyset paging: stable under inserts). */
   listExecutions(query: ListQuery): Promise<ExecutionList>;
+  /** Label keys (with values) and numeric summary paths over all executions. */
+  executionFields(): Promise<ExecutionFields>;
+  /** Deletes an execution with its definitions, series and points; false when there was none. */
+  deleteExecution(id: string): Promise<boolean>;
+  /** Replaces labels and/or the note of an execution; null when there is none. */
+  patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null>;
   getExecution(id: string): Promise<ExecutionDetail | null>;
   /** Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`. */
   readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]>;

@@ -1,4 +1,4 @@
-import { LIMITS, type ApiError, type ExecutionDetail, type ExecutionList, type ExecutionStatus, type SeriesResponse } from '../../protocol/index.js';
+import { LIMITS, type ApiError, type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type SeriesResponse } from '../../protocol/index.js';
 import { authHeaders, reportUnauthorized } from './auth.js';
 
 /** REST reads of the Plotline server (same origin; `npm run dev` proxies /api). */
@@ -10,7 +10,11 @@ export class ApiRequestError extends Error {
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json', ...authHeaders() } });
+  return requestJson<T>(path, { signal: signal ?? null });
+}
+
+async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.body !== undefined && { 'content-type': 'application/json' }) } });
   if (res.status === 401) reportUnauthorized();
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
@@ -25,21 +29,31 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await res.json()) as T;
 }
 
-export interface ListQuery {
-  status?: readonly ExecutionStatus[];
-  q?: string;
-  limit?: number;
-  cursor?: string | null;
-}
-
-export function listExecutions(query: ListQuery, signal?: AbortSignal): Promise<ExecutionList> {
-  const p = new URLSearchParams();
-  if (query.status?.length) p.set('status', query.status.join(','));
-  if (query.q) p.set('q', query.q);
-  if (query.limit) p.set('limit', String(query.limit));
-  if (query.cursor) p.set('cursor', query.cursor);
+/**
+ * One page of the executions list. `params` carries the filters and sort as the API spells them (see
+ * `model/list-view.ts` `filterParams`); `limit` and `cursor` select the page.
+ */
+export function listExecutions(params: URLSearchParams, page: { limit?: number; cursor?: string | null }, signal?: AbortSignal): Promise<ExecutionList> {
+  const p = new URLSearchParams(params);
+  if (page.limit) p.set('limit', String(page.limit));
+  if (page.cursor) p.set('cursor', page.cursor);
   const qs = p.toString();
   return getJson(`/api/executions${qs ? `?${qs}` : ''}`, signal);
+}
+
+/** Label keys (with values) and numeric summary paths over all executions: the columns and filters the table offers. */
+export function getExecutionFields(signal?: AbortSignal): Promise<ExecutionFields> {
+  return getJson('/api/execution-fields', signal);
+}
+
+/** Deletes an execution and everything recorded in it. */
+export function deleteExecution(id: string): Promise<{ ok: true; id: string }> {
+  return requestJson(`/api/executions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Replaces labels and/or the note of an execution; answers the execution as it is now. */
+export function patchExecution(id: string, patch: ExecutionPatch): Promise<{ execution: Execution }> {
+  return requestJson(`/api/executions/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify(patch) });
 }
 
 export function getExecution(id: string, signal?: AbortSignal): Promise<ExecutionDetail> {

@@ -1,13 +1,15 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
-import { useLive } from '../live/live-store.js';
+import { useFollow, useLive } from '../live/react.js';
 import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { ChartPanel } from './ChartPanel.js';
+import { InfoEditor } from './execution/InfoEditor.js';
+import './execution/execution.css';
 import { DiscardedNote } from './DiscardedNote.js';
 import type { XRange } from './UPlotChart.js';
 import { SummaryTree } from './SummaryTree.js';
@@ -15,7 +17,8 @@ import { useNow } from './use-now.js';
 
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
-  const followed = useLive((s) => (s.followed?.id === id ? s.followed : null));
+  useFollow([id]);
+  const followed = useLive((s) => s.followed[id] ?? null);
   const version = useLive((s) => s.version);
   const theme = useChartTheme();
   const { pathname, search } = useLocation();
@@ -38,7 +41,7 @@ export function ExecutionPage({ id }: { id: string }) {
     (axis: string, r: XRange | null) => navigate(pathname + encodeRange(window.location.search, r && { axis, ...r }), { replace: true }),
     [pathname],
   );
-  const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.sync.refine(k, from, to, budget), []);
+  const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.refine(id, k, from, to, budget), [id]);
 
   const renderPanel = (panel: PanelModel, role?: 'figure') => {
     const axis = panel.xUnits ?? '';
@@ -88,6 +91,7 @@ export function ExecutionPage({ id }: { id: string }) {
           <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
         </dl>
         <Labels labels={execution.labels} />
+        <InfoEditor execution={execution} />
         {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
         {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
         <DiscardedNote discarded={execution.discarded} />

@@ -1,180 +1,240 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { EXECUTION_STATUSES, type Execution, type ExecutionStatus } from '../../protocol/index.js';
-import { listExecutions } from '../api/client.js';
-import { useLive } from '../live/live-store.js';
-import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
-import { mergeExecutions } from '../model/list-merge.js';
-import { compareSummaryValues, formatSummaryValue, getSummaryPath, summaryColumnKeys } from '../model/summary-tree.js';
-import { executionPath } from '../model/url-state.js';
-import { Link } from '../router.js';
-import { Labels, StatusBadge } from './badges.js';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useEffect, useMemo, useState } from 'react';
+import { DEFAULT_SORT, EXECUTION_STATUSES, formatSort, sameSort, type Execution, type ExecutionStatus, type ListSort } from '../../protocol/index.js';
+import { getExecutionFields, listExecutions } from '../api/client.js';
+import { useLive } from '../live/react.js';
+import { comparePath, MAX_COMPARE_RUNS } from '../model/compare.js';
+import { mergeExecutions, refreshPage } from '../model/list-merge.js';
+import { columnKind, columnSort, columnTitle, decodeListView, encodeListView, filterParams, firstPage, type ColumnId, type ListView } from '../model/list-view.js';
+import { navigate, useLocation } from '../router.js';
 import { EmptyState } from './EmptyState.js';
+import { ColumnMenu } from './runs/ColumnMenu.js';
+import { DeleteDialog } from './runs/DeleteDialog.js';
+import { FilterBar } from './runs/FilterBar.js';
+import { RunRow, type SortableColumn } from './runs/RunRow.js';
 import { useNow } from './use-now.js';
+import './runs/runs.css';
 
 const PAGE_SIZE = 50;
-const COLUMNS_KEY = 'plotline.summaryColumns';
+/** "Select all matching" stops here (the API's largest page). */
+const SELECT_ALL_LIMIT = 1000;
 
-interface Sort {
-  /** A summary path, or null for the default order (newest first). */
-  column: string | null;
-  desc: boolean;
+/** Where "Previous" goes from a page reached by "Next": cursor of a page → cursor of the page before it. */
+const previousCursor = new Map<string, string | null>();
+
+function sortParams(view: ListView): URLSearchParams {
+  const p = filterParams(view);
+  if (!sameSort(view.sort, DEFAULT_SORT)) p.set('sort', formatSort(view.sort));
+  return p;
 }
 
-function loadColumns(): string[] {
-  try {
-    const v = JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? '[]') as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
+/**
+ * `/`: the runs table as a server-side query. Filters (name, status, label chips, summary conditions), sort by any column
+ * and the shown columns are all in the URL; rows are selected with checkboxes to compare or delete them. Streamed changes
+ * update rows in place; new executions appear at the top of the default order's first page.
+ */
 export function ExecutionsPage() {
-  const [q, setQ] = useState('');
-  const [status, setStatus] = useState<ExecutionStatus[]>([]);
-  const [columns, setColumns] = useState<string[]>(loadColumns);
-  const [sort, setSort] = useState<Sort>({ column: null, desc: true });
-  const filter = useMemo(() => ({ q: q.trim(), status }), [q, status]);
-  const query = useInfiniteQuery({
-    queryKey: ['executions', filter],
-    queryFn: ({ pageParam, signal }) => listExecutions({ ...filter, limit: PAGE_SIZE, cursor: pageParam }, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
+  const { search } = useLocation();
+  const view = useMemo(() => decodeListView(search), [search]);
+  const setView = (v: ListView, replace = false) => navigate(`/${encodeListView(v)}`, { replace });
+  const changeFilter = (v: ListView) => setView(firstPage(v));
+  const params = useMemo(() => sortParams(view), [view]);
+  const paramsKey = params.toString();
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: ['executions', paramsKey, view.after],
+    queryFn: ({ signal }) => listExecutions(params, { limit: PAGE_SIZE, cursor: view.after }, signal),
+    placeholderData: keepPreviousData,
   });
+  const fields = useQuery({ queryKey: ['execution-fields'], queryFn: ({ signal }) => getExecutionFields(signal), staleTime: 30_000 });
   const streamed = useLive((s) => s.executions);
-  const fetched = useMemo(() => query.data?.pages.flatMap((p) => p.executions) ?? [], [query.data]);
+  const deleted = useLive((s) => s.deleted);
+  const filter = useMemo(() => ({ q: view.q.trim(), status: view.status, labels: view.labels, where: view.where }), [view]);
+  const defaultOrder = sameSort(view.sort, DEFAULT_SORT) && view.after === null;
   const rows = useMemo(() => {
-    const merged = mergeExecutions(fetched, streamed, filter, !query.hasNextPage);
-    if (sort.column === null) return merged;
-    const col = sort.column;
-    const dir = sort.desc ? -1 : 1;
-    return [...merged].sort((a, b) => {
-      const va = getSummaryPath(a.summary, col);
-      const vb = getSummaryPath(b.summary, col);
-      // Missing values stay last in both directions.
-      if (va === undefined || vb === undefined) return compareSummaryValues(va, vb);
-      return dir * compareSummaryValues(va, vb);
-    });
-  }, [fetched, streamed, filter, query.hasNextPage, sort]);
-  const available = useMemo(() => summaryColumnKeys(rows), [rows]);
-  const shownColumns = columns.filter((c) => available.includes(c));
+    const page = query.data?.executions ?? [];
+    return defaultOrder ? mergeExecutions(page, streamed, filter, !query.data?.nextCursor, deleted) : refreshPage(page, streamed, filter, deleted);
+  }, [query.data, streamed, deleted, filter, defaultOrder]);
   const now = useNow(rows.some((r) => r.status === 'running'));
-
-  const toggleColumn = (c: string) => {
-    const next = columns.includes(c) ? columns.filter((x) => x !== c) : [...columns, c];
-    setColumns(next);
-    localStorage.setItem(COLUMNS_KEY, JSON.stringify(next));
-  };
-  const toggleStatus = (s: ExecutionStatus) => setStatus((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : [...cur, s]));
-  const sortBy = (column: string | null) =>
-    setSort((cur) => (cur.column === column ? { column, desc: !cur.desc } : { column, desc: true }));
-  const pickerRef = useRef<HTMLDetailsElement>(null);
+  const [selected, setSelected] = useState<ReadonlyMap<string, Execution>>(() => new Map());
+  const [confirming, setConfirming] = useState<Execution[] | null>(null);
+  const [selectingAll, setSelectingAll] = useState(false);
+  const [q, setQ] = useState(view.q);
+  useEffect(() => setQ(view.q), [view.q]);
   useEffect(() => {
-    // The column menu closes on a click anywhere else or on Escape, like a menu.
-    const close = (e: MouseEvent) => {
-      const picker = pickerRef.current;
-      if (picker?.open && !picker.contains(e.target as Node)) picker.open = false;
-    };
-    const escape = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && pickerRef.current?.open) pickerRef.current.open = false;
-    };
-    document.addEventListener('mousedown', close);
-    document.addEventListener('keydown', escape);
-    return () => {
-      document.removeEventListener('mousedown', close);
-      document.removeEventListener('keydown', escape);
-    };
+    document.title = 'Executions · Plotline';
   }, []);
-  const filtered = filter.q !== '' || filter.status.length > 0;
+  useEffect(() => {
+    // Executions deleted elsewhere leave the selection.
+    if ([...selected.keys()].some((id) => deleted[id])) setSelected((s) => new Map([...s].filter(([id]) => !deleted[id])));
+  }, [deleted, selected]);
 
-  if (query.isSuccess && rows.length === 0 && !filtered) return <EmptyState />;
+  const filtered = filter.q !== '' || filter.status.length > 0 || filter.labels.length > 0 || filter.where.length > 0;
+  if (query.isSuccess && rows.length === 0 && !filtered && view.after === null) return <EmptyState />;
+
+  const toggleStatus = (s: ExecutionStatus) =>
+    changeFilter({ ...view, status: view.status.includes(s) ? view.status.filter((x) => x !== s) : [...view.status, s] });
+  const toggleColumn = (c: ColumnId) =>
+    setView({ ...view, columns: view.columns.includes(c) ? view.columns.filter((x) => x !== c) : [...view.columns, c] }, true);
+  const sortBy = (column: SortableColumn) => {
+    const base = columnSort(column);
+    const next: ListSort = sameSort({ ...base, desc: view.sort.desc }, view.sort) ? { ...view.sort, desc: !view.sort.desc } : base;
+    setView(firstPage({ ...view, sort: next }));
+  };
+  const filterByLabel = (key: string, value: string) => {
+    if (view.labels.some((l) => l.key === key && l.value === value)) return;
+    changeFilter({ ...view, labels: [...view.labels, { key, value }] });
+  };
+  const toggleRow = (e: Execution) =>
+    setSelected((s) => {
+      const next = new Map(s);
+      if (!next.delete(e.id)) next.set(e.id, e);
+      return next;
+    });
+  const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const togglePage = () =>
+    setSelected((s) => {
+      const next = new Map(s);
+      for (const r of rows) {
+        if (allOnPage) next.delete(r.id);
+        else next.set(r.id, r);
+      }
+      return next;
+    });
+  const selectAllMatching = async () => {
+    setSelectingAll(true);
+    try {
+      const next = new Map(selected);
+      let cursor: string | null = null;
+      do {
+        const page = await listExecutions(params, { limit: SELECT_ALL_LIMIT, cursor });
+        for (const e of page.executions) if (next.size < SELECT_ALL_LIMIT || next.has(e.id)) next.set(e.id, e);
+        cursor = page.nextCursor;
+      } while (cursor && next.size < SELECT_ALL_LIMIT);
+      setSelected(next);
+    } finally {
+      setSelectingAll(false);
+    }
+  };
+  const nextPage = () => {
+    const cursor = query.data?.nextCursor;
+    if (!cursor) return;
+    previousCursor.set(cursor, view.after);
+    setView({ ...view, after: cursor, page: view.page + 1 });
+  };
+  const prevPage = () => {
+    const before = view.after ? previousCursor.get(view.after) : undefined;
+    setView(before ? { ...view, after: before, page: view.page - 1 } : firstPage(view));
+  };
+  const headerCell = (column: SortableColumn, text: string, className = '') => {
+    const sort = columnSort(column);
+    const active = sameSort({ ...sort, desc: view.sort.desc }, view.sort);
+    return (
+      <th className={className} aria-sort={active ? (view.sort.desc ? 'descending' : 'ascending') : 'none'}>
+        <button type="button" className="th-sort" onClick={() => sortBy(column)} title={`Sort by ${text}`}>
+          {text}
+          {active ? (view.sort.desc ? ' ↓' : ' ↑') : ''}
+        </button>
+      </th>
+    );
+  };
+  const selectedList = [...selected.values()];
 
   return (
     <div className="page">
       <div className="list-head">
         <h1>Executions</h1>
         <div className="filters">
-          <input type="search" placeholder="Filter by name…" aria-label="Filter by name" value={q} onChange={(e) => setQ(e.target.value)} />
+          <form onSubmit={(e) => e.preventDefault()}>
+            <input
+              type="search"
+              placeholder="Filter by name…"
+              aria-label="Filter by name"
+              value={q}
+              onChange={(e) => {
+                setQ(e.target.value);
+                setView(firstPage({ ...view, q: e.target.value }), true);
+              }}
+            />
+          </form>
           <div className="status-filter" role="group" aria-label="Filter by status">
             {EXECUTION_STATUSES.map((s) => (
-              <button key={s} type="button" className={`chip${status.includes(s) ? ' on' : ''}`} aria-pressed={status.includes(s)} onClick={() => toggleStatus(s)}>
+              <button key={s} type="button" className={`chip${view.status.includes(s) ? ' on' : ''}`} aria-pressed={view.status.includes(s)} onClick={() => toggleStatus(s)}>
                 {s}
               </button>
             ))}
           </div>
-          {available.length > 0 && (
-            <details className="column-picker" ref={pickerRef}>
-              <summary>Columns{shownColumns.length > 0 ? ` (${shownColumns.length})` : ''}</summary>
-              <div className="column-menu" role="group" aria-label="Summary columns">
-                {available.map((c) => (
-                  <label key={c}>
-                    <input type="checkbox" checked={columns.includes(c)} onChange={() => toggleColumn(c)} /> {c}
-                  </label>
-                ))}
-              </div>
-            </details>
-          )}
+          <ColumnMenu fields={fields.data} columns={view.columns} onToggle={toggleColumn} />
         </div>
+      </div>
+      <FilterBar view={view} onChange={changeFilter} />
+      <div className="selection-bar" role="toolbar" aria-label="Selection">
+        <span className="muted">{selected.size === 0 ? 'Select runs to compare or delete them.' : `${selected.size} selected`}</span>
+        <button type="button" className="button" disabled={selectingAll || rows.length === 0} onClick={() => void selectAllMatching()}>
+          {selectingAll ? 'Selecting…' : 'Select all matching'}
+        </button>
+        {selected.size > 0 && (
+          <>
+            <button
+              type="button"
+              className="button primary"
+              disabled={selected.size > MAX_COMPARE_RUNS}
+              title={selected.size > MAX_COMPARE_RUNS ? `Compare takes up to ${MAX_COMPARE_RUNS} runs` : 'Overlay the selected runs'}
+              onClick={() => navigate(comparePath(selectedList.map((e) => e.id)))}
+            >
+              Compare
+            </button>
+            <button type="button" className="button danger" onClick={() => setConfirming(selectedList)}>Delete…</button>
+            <button type="button" className="link-button" onClick={() => setSelected(new Map())}>Clear selection</button>
+          </>
+        )}
       </div>
       {query.isError && <div className="error-box" role="alert">Could not load executions: {query.error.message}</div>}
       <div className="table-wrap">
         <table className="executions">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Labels</th>
-              <th>
-                <button type="button" className="th-sort" onClick={() => setSort({ column: null, desc: true })}>
-                  Started{sort.column === null ? ' ↓' : ''}
-                </button>
+              <th className="select-col">
+                <input type="checkbox" aria-label="Select all on this page" checked={allOnPage} onChange={togglePage} />
               </th>
-              <th className="num">Duration</th>
+              {headerCell('name', 'Name')}
+              <th>Labels</th>
+              {headerCell('startedAt', 'Started')}
+              {headerCell('duration', 'Duration', 'num')}
               <th className="num">Metrics</th>
-              {shownColumns.map((c) => (
-                <th key={c} className="num summary-col" aria-sort={sort.column === c ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" className="th-sort" onClick={() => sortBy(c)}>
-                    {c}
-                    {sort.column === c ? (sort.desc ? ' ↓' : ' ↑') : ''}
-                  </button>
-                </th>
+              {view.columns.map((c) => (
+                <Fragment key={c}>{headerCell(c, columnTitle(c), columnKind(c) === 'summary' ? 'num summary-col' : 'summary-col')}</Fragment>
               ))}
             </tr>
           </thead>
           <tbody>
             {rows.map((e) => (
-              <Row key={e.id} e={e} now={now} columns={shownColumns} />
+              <RunRow key={e.id} e={e} now={now} columns={view.columns} selected={selected.has(e.id)} onSelect={() => toggleRow(e)} onLabel={filterByLabel} />
             ))}
           </tbody>
         </table>
         {query.isPending && <p className="muted pad">Loading…</p>}
         {query.isSuccess && rows.length === 0 && <p className="muted pad">No executions match the filter.</p>}
       </div>
-      {query.hasNextPage && (
-        <button type="button" className="load-more" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-          {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
+      {(view.after !== null || query.data?.nextCursor) && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" className="button" disabled={view.after === null} onClick={prevPage}>← Previous</button>
+          <span className="muted">Page {view.page}</span>
+          <button type="button" className="button" disabled={!query.data?.nextCursor || query.isFetching} onClick={nextPage}>Next →</button>
+        </nav>
+      )}
+      {confirming && (
+        <DeleteDialog
+          executions={confirming}
+          onClose={(ids) => {
+            setConfirming(null);
+            if (ids.length === 0) return;
+            setSelected((s) => new Map([...s].filter(([id]) => !ids.includes(id))));
+            void queryClient.invalidateQueries({ queryKey: ['executions'] });
+            void queryClient.invalidateQueries({ queryKey: ['execution-fields'] });
+          }}
+        />
       )}
     </div>
-  );
-}
-
-function Row({ e, now, columns }: { e: Execution; now: number; columns: string[] }) {
-  return (
-    <tr>
-      <td className="name-cell">
-        <Link href={executionPath(e.id)}>
-          <StatusBadge status={e.status} /> <span className="exec-name">{e.name}</span>
-        </Link>
-      </td>
-      <td><Labels labels={e.labels} /></td>
-      <td className="muted nowrap">{formatTimestamp(e.startedAt, now)}</td>
-      <td className="num nowrap">{formatDuration(executionSeconds(e, now))}</td>
-      <td className="num">{e.metricCount}</td>
-      {columns.map((c) => {
-        const v = getSummaryPath(e.summary, c);
-        return <td key={c} className="num">{v === undefined ? '' : formatSummaryValue(v)}</td>;
-      })}
-    </tr>
   );
 }

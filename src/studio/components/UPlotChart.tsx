@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
-import { tooltipPlugin } from '../chart/tooltip.js';
+import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatDuration, formatNumber } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
@@ -31,6 +31,8 @@ interface Props extends ChartSource {
   hidden: ReadonlySet<string>;
   /** Zoomed into a range: read it again at this many points per series. */
   onRefine: (from: number, to: number, budget: number) => void;
+  /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
+  tooltipRows?: (x: number, shown: (key: string) => boolean) => TooltipRow[];
   height?: number;
 }
 
@@ -43,12 +45,12 @@ function rawValueAt(s: SeriesBuffer | undefined, x: number): number | undefined 
 }
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
-export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, height = 240 }: Props) {
+export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, tooltipRows, height = 240 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const oddRef = useRef<number[][]>([]);
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, panel });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, panel };
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, panel, tooltipRows });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, panel, tooltipRows };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
@@ -78,6 +80,11 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
+        const custom = latest.current.tooltipRows;
+        if (custom) {
+          const lines = latest.current.panel.lines;
+          return { title: xText(x), rows: custom(x, (key) => u.series[lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
+        }
         const rows = latest.current.panel.lines.flatMap((line, i) => {
           if (!u.series[i + 1]?.show) return [];
           const y = u.data[i + 1]?.[idx];

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '../../protocol/index.js';
 import type { ConnectionState } from '../live/connection.js';
-import { useLive } from '../live/live-store.js';
+import { useLive } from '../live/react.js';
 
 export function StatusBadge({ status }: { status: ExecutionStatus }) {
   return <span className={`status status-${status}`}>{status}</span>;

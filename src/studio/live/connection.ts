@@ -1,13 +1,27 @@
 import type { StreamEvent } from '../../protocol/index.js';
+import type { Clock } from './clock.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
+/** The part of the browser's EventSource the live layer uses; tests pass a fake. `readyState` 2 is CLOSED. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((msg: { data: string; lastEventId: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  close(): void;
+}
+
+/** Opens an SSE stream at `url` (in the browser: `new EventSource(url)`). */
+export type OpenEventSource = (url: string) => EventSourceLike;
+
 export interface ConnectionHandlers {
-  /** `fresh` is true for the hello of a connection that did not resume from a Last-Event-ID: history must be (re)loaded. */
+  /** `fresh` is true for the hello of a connection that did not resume from a Last-Event-ID: all history must be (re)loaded. */
   onEvent(event: StreamEvent, fresh: boolean): void;
   onState(state: ConnectionState): void;
 }
 
+const EVENT_SOURCE_CLOSED = 2;
 /** How long failed reconnects may go on before the state reads "Offline" rather than "Reconnecting…". */
 const OFFLINE_AFTER_MS = 8000;
 const MAX_BACKOFF_MS = 10_000;
@@ -15,28 +29,33 @@ const MAX_BACKOFF_MS = 10_000;
 /**
  * The tab's one live stream: an EventSource on `/api/stream?follow=<ids>`. EventSource reconnects by itself and sends
  * Last-Event-ID, so the server replays what was missed; when the browser gives up (the connection was refused with an
- * error status) it is reopened here with `since=<last id>` so the resume still works. Changing what is followed reopens it.
+ * error status) it is reopened here with `since=<last id>` so the resume still works. A new follow set reopens the stream
+ * resuming from the last event seen, so executions already held keep their data and only the added ones load history.
  */
 export class StreamConnection {
-  private source: EventSource | null = null;
+  private source: EventSourceLike | null = null;
   private followIds: string[] = [];
   private lastEventId: string | null = null;
   private fresh = true;
   private state: ConnectionState = 'connecting';
   private failingSince: number | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: unknown = null;
+  private offlineTimer: unknown = null;
   private backoff = 500;
 
-  constructor(private readonly handlers: ConnectionHandlers, private readonly base = '/api/stream') {}
+  constructor(
+    private readonly handlers: ConnectionHandlers,
+    private readonly openSource: OpenEventSource,
+    private readonly clock: Clock,
+    private readonly base = '/api/stream',
+  ) {}
 
-  /** Follows these executions (their definitions, points and summary); list updates come regardless. */
+  /** Follows these executions (their definitions, points and summary); list updates come regardless. Opens the stream on first call. */
   follow(ids: readonly string[]): void {
     const next = [...ids].sort();
     if (this.source && next.join('\n') === this.followIds.join('\n')) return;
     this.followIds = next;
-    // A new follow list is a new subscription: its history is loaded after the server says hello.
-    this.open(null);
+    this.open(this.lastEventId);
   }
 
   close(): void {
@@ -52,14 +71,14 @@ export class StreamConnection {
     p.set('follow', this.followIds.join(','));
     if (since) p.set('since', since);
     this.fresh = since === null;
-    const source = new EventSource(`${this.base}?${p}`);
+    const source = this.openSource(`${this.base}?${p}`);
     this.source = source;
     source.onopen = () => {
       this.failingSince = null;
       this.backoff = 500;
       this.setState('live');
     };
-    source.onmessage = (msg: MessageEvent<string>) => {
+    source.onmessage = (msg) => {
       if (msg.lastEventId) this.lastEventId = msg.lastEventId;
       let event: StreamEvent;
       try {
@@ -73,14 +92,15 @@ export class StreamConnection {
     };
     source.onerror = () => {
       if (this.source !== source) return;
-      this.failingSince ??= Date.now();
-      if (source.readyState === EventSource.CLOSED) {
+      const now = this.clock.now();
+      this.failingSince ??= now;
+      if (source.readyState === EVENT_SOURCE_CLOSED) {
         // The browser gave up (e.g. an error status while the server restarts): retry ourselves, resuming where we were.
-        this.retryTimer = setTimeout(() => this.open(this.lastEventId), this.backoff);
+        this.retryTimer = this.clock.setTimeout(() => this.open(this.lastEventId), this.backoff);
         this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
       }
-      this.setState(Date.now() - this.failingSince > OFFLINE_AFTER_MS ? 'offline' : 'reconnecting');
-      this.offlineTimer ??= setTimeout(() => {
+      this.setState(now - this.failingSince > OFFLINE_AFTER_MS ? 'offline' : 'reconnecting');
+      this.offlineTimer ??= this.clock.setTimeout(() => {
         this.offlineTimer = null;
         if (this.state === 'reconnecting') this.setState('offline');
       }, OFFLINE_AFTER_MS);
@@ -94,8 +114,8 @@ export class StreamConnection {
   }
 
   private clearTimers(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
+    if (this.offlineTimer !== null) this.clock.clearTimeout(this.offlineTimer);
     this.retryTimer = null;
     this.offlineTimer = null;
   }

@@ -131,6 +131,7 @@ export function chartOptions({ panel, theme, width, height, syncKey, hidden, plu
         scale: line.scale,
         stroke: seriesColor(theme, line.color),
         width: 1.5,
+        ...(line.dash && { dash: line.dash }),
         show: !hidden?.has(line.key),
         points: { show: (u, si) => pointsVisible(u, si) },
       })),

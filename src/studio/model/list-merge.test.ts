@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
-import { matchesFilter, mergeExecutions } from './list-merge.js';
+import { matchesFilter, mergeExecutions, refreshPage } from './list-merge.js';
 
 const ex = (id: string, startedAt: number, over: Partial<Execution> = {}): Execution => ({
   id, name: `run ${id}`, labels: {}, status: 'running', startedAt, endedAt: null, lastSeenAt: startedAt, error: null, metricCount: 0, summary: {}, ...over,
@@ -34,5 +34,22 @@ describe('mergeExecutions', () => {
     expect(matchesFilter(ex('x', 1, { name: 'predict' }), f)).toBe(false);
     const rows = mergeExecutions([ex('a', 10, { name: 'train' })], { a: ex('a', 10, { name: 'train', status: 'succeeded', lastSeenAt: 11 }), n: ex('n', 20, { name: 'train 2' }) }, f, false);
     expect(rows.map((e) => e.id)).toEqual(['n']);
+  });
+});
+
+describe('refreshPage', () => {
+  it('keeps the server order, takes streamed versions, drops deleted and no-longer-matching rows, inserts nothing', () => {
+    const page = [ex('a', 1, { summary: { acc: 0.9 } }), ex('b', 2, { summary: { acc: 0.8 } }), ex('c', 3, { summary: { acc: 0.7 } })];
+    const streamed = { b: ex('b', 2, { summary: { acc: 0.1 }, lastSeenAt: 9 }), z: ex('z', 9, { summary: { acc: 0.99 } }) };
+    const rows = refreshPage(page, streamed, { ...all, where: [{ path: 'acc', op: '>=', value: 0.5 }] }, { c: true });
+    expect(rows.map((e) => e.id)).toEqual(['a']);
+  });
+
+  it('matches labels exactly and summary conditions only on numbers', () => {
+    const e = ex('a', 1, { labels: { model: 'r50' }, summary: { acc: 0.9, name: 'x' } });
+    expect(matchesFilter(e, { ...all, labels: [{ key: 'model', value: 'r50' }] })).toBe(true);
+    expect(matchesFilter(e, { ...all, labels: [{ key: 'model', value: 'r5' }] })).toBe(false);
+    expect(matchesFilter(e, { ...all, where: [{ path: 'acc', op: '=', value: 0.9 }] })).toBe(true);
+    expect(matchesFilter(e, { ...all, where: [{ path: 'name', op: '>', value: 0 }] })).toBe(false);
   });
 });

@@ -36,6 +36,8 @@ export interface LineSeriesModel {
   scale: string;
   /** Index into the palette; distinct within a panel. */
   color: number;
+  /** Dash pattern in CSS pixels (solid when absent). */
+  dash?: number[];
 }
 
 export interface ProgressModel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, appendPoints, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange } from './series-buffer.js';
+import { alignSeries, appendPoints, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
 
 const xs = (s: { x: Float64Array; length: number }) => Array.from(s.x.subarray(0, s.length));
 const ysOf = (s: { y: Float64Array; length: number }) => Array.from(s.y.subarray(0, s.length));
@@ -83,5 +83,17 @@ describe('alignSeries', () => {
   it('handles no series and empty series', () => {
     expect(Array.from(alignSeries([]).x)).toEqual([]);
     expect(alignSeries([emptySeries(), seriesFrom([5], [1])]).ys).toEqual([[undefined], [1]]);
+  });
+});
+
+describe('truncateFrom', () => {
+  it('drops the held points at or beyond x (a rewind) and counts them out of the total', () => {
+    const s = seriesFrom([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]);
+    expect(truncateFrom(s, 3.5)).toBe(2);
+    expect(Array.from(s.x.subarray(0, s.length))).toEqual([1, 2, 3]);
+    expect(s.total).toBe(3);
+    expect(truncateFrom(s, 10)).toBe(0);
+    expect(truncateFrom(s, -1)).toBe(3);
+    expect(s.length).toBe(0);
   });
 });

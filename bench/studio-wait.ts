@@ -1,0 +1,27 @@
+/// <reference lib="dom" />
+import type { Page } from '@playwright/test';
+
+/** Resolves when every panel region has a drawn chart (a canvas) and every history request of the page has been answered. */
+export async function waitForPanels(page: Page, panels: number): Promise<void> {
+  let started = 0;
+  let finished = 0;
+  const onRequest = (r: { url(): string }) => { if (r.url().includes('/series?')) started++; };
+  const onDone = (r: { url(): string }) => { if (r.url().includes('/series?')) finished++; };
+  page.on('request', onRequest);
+  page.on('requestfinished', onDone);
+  page.on('requestfailed', onDone);
+  try {
+    await page.waitForFunction((n) => {
+      const regions = Array.from(document.querySelectorAll('[role="region"]')).filter((r) => r.querySelector('canvas'));
+      return regions.length >= n;
+    }, panels, { timeout: 120_000, polling: 'raf' });
+    const deadline = Date.now() + 120_000;
+    while ((started === 0 || finished < started) && Date.now() < deadline) await page.waitForTimeout(5);
+    // Two more frames so the last setData is on screen.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  } finally {
+    page.off('request', onRequest);
+    page.off('requestfinished', onDone);
+    page.off('requestfailed', onDone);
+  }
+}

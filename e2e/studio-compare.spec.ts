@@ -1,0 +1,179 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+
+/** Compare: select runs in the table, overlay them, follow the live one, read differences from a baseline. */
+
+let server: StudioServer;
+const training = { name: 'training', units: 'epoch' };
+const evaluation = { name: 'evaluation', units: 'epoch' };
+const epochs = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from);
+
+/** A run with loss (group training) and acc (group evaluation) over `n` epochs: loss = scale / epoch, acc = 100 − loss·10. */
+function run(id: string, name: string, scale: number, n: number, ended: boolean, labels: Record<string, string> = {}) {
+  const x = epochs(n);
+  return {
+    id,
+    start: { name, labels, startedAt: Date.now() - 60_000 },
+    definitions: [{ key: 'loss', group: training }, { key: 'acc', group: evaluation }],
+    points: [{ key: 'loss', x, y: x.map((e) => scale / e) }, { key: 'acc', x, y: x.map((e) => 100 - (scale / e) * 10) }],
+    ...(ended && { end: { status: 'succeeded' } }),
+  };
+}
+
+test.beforeAll(async () => {
+  server = await startStudioServer(tempDb());
+  await ingest(server.url, {
+    executions: [
+      run('cmp-a', 'alpha', 1, 10, true, { lr: '0.1' }),
+      run('cmp-b', 'beta', 1.2, 10, true, { lr: '0.01' }),
+      run('cmp-c', 'gamma-live', 0.9, 5, false, { lr: '0.001' }),
+      run('cmp-d', 'delta', 1.5, 10, true),
+      run('cmp-e', 'epsilon', 0.8, 10, true),
+    ],
+  });
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+/** The colour of a legend item's swatch (a fill, or a dashed border). */
+async function swatchColor(item: Locator): Promise<string> {
+  return item.locator('.swatch').evaluate((el) => {
+    const s = getComputedStyle(el);
+    return s.backgroundColor !== 'rgba(0, 0, 0, 0)' ? s.backgroundColor : s.borderTopColor;
+  });
+}
+
+const legendItem = (page: Page, panel: string, label: string) =>
+  page.getByRole('region', { name: panel }).getByRole('list', { name: 'Legend' }).getByRole('button', { name: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) });
+
+test('select 3 runs (one live) → compare: one colour per run across panels, live points arrive, baseline deltas', async ({ page }) => {
+  await page.goto(server.url);
+  for (const name of ['alpha', 'beta', 'gamma-live']) {
+    await page.getByRole('row', { name: new RegExp(name) }).getByRole('checkbox').check();
+  }
+  await expect(page.getByRole('toolbar', { name: 'Selection' })).toContainText('3 selected');
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page).toHaveURL(/\/compare\?ids=/);
+  await expect(page.getByRole('heading', { name: 'Compare 3 runs' })).toBeVisible();
+
+  // The union of groups: one panel each, with every run's series named <run> · <metric>.
+  for (const [panel, key] of [['training', 'loss'], ['evaluation', 'acc']] as const) {
+    for (const name of ['alpha', 'beta', 'gamma-live']) await expect(legendItem(page, panel, `${name} · ${key}`)).toBeVisible();
+  }
+  // One colour per run, the same in every panel, different between runs; the header shows it too.
+  const colours: string[] = [];
+  for (const name of ['alpha', 'beta', 'gamma-live']) {
+    const c = await swatchColor(legendItem(page, 'training', `${name} · loss`));
+    expect(await swatchColor(legendItem(page, 'evaluation', `${name} · acc`))).toBe(c);
+    const header = page.getByRole('list', { name: 'Runs' }).getByRole('listitem').filter({ hasText: name });
+    expect(await header.locator('.run-swatch').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(c);
+    colours.push(c);
+  }
+  expect(new Set(colours).size).toBe(3);
+  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('running');
+  await expect(page.getByRole('list', { name: 'Runs' })).toContainText('succeeded');
+
+  // The live run keeps streaming into the comparison.
+  await expect(legendItem(page, 'training', 'gamma-live · loss')).toContainText('0.18');
+  await ingest(server.url, { executions: [{ id: 'cmp-c', points: [{ key: 'loss', x: [6, 7, 8], y: [0.15, 0.125, 0.1125] }] }] });
+  await expect(legendItem(page, 'training', 'gamma-live · loss')).toContainText('0.1125');
+
+  // Baseline: alpha. Legend and tooltip show each value's difference from alpha at the same x.
+  await page.getByRole('radio', { name: 'Baseline: alpha' }).check();
+  await expect(page).toHaveURL(/baseline=cmp-a/);
+  // beta at epoch 10: 0.12 vs alpha 0.1 → +0.02; gamma at epoch 8: 0.1125 vs 0.125 → −0.0125.
+  await expect(legendItem(page, 'training', 'beta · loss')).toContainText('0.12 (+0.02)');
+  await expect(legendItem(page, 'training', 'gamma-live · loss')).toContainText('0.1125 (−0.0125)');
+  await expect(legendItem(page, 'training', 'alpha · loss')).not.toContainText('(');
+
+  const chart = page.getByRole('region', { name: 'training' }).locator('.u-over');
+  await expect(chart).toBeVisible();
+  const box = (await chart.boundingBox())!;
+  // Hover near epoch 2 (x range 1…10 across the plot width).
+  await page.mouse.move(box.x + (box.width * 1) / 9, box.y + box.height / 2);
+  const tooltip = page.getByRole('region', { name: 'training' }).locator('.chart-tooltip');
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText('2 epoch');
+  await expect(tooltip).toContainText('alpha · loss');
+  await expect(tooltip).toContainText('beta · loss0.6 (+0.1)');
+  await expect(tooltip).toContainText('gamma-live · loss0.45 (−0.05)');
+  // The cursor is synced: the other panel's tooltip shows the same epoch.
+  await expect(page.getByRole('region', { name: 'evaluation' }).locator('.chart-tooltip')).toContainText('2 epoch');
+
+  // A run can be hidden from the header: its series leave every panel's legend.
+  await page.getByRole('button', { name: 'Hide beta' }).click();
+  await expect(legendItem(page, 'training', 'beta · loss')).toHaveCount(0);
+  await expect(legendItem(page, 'evaluation', 'beta · acc')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Show beta' }).click();
+  await expect(legendItem(page, 'training', 'beta · loss')).toBeVisible();
+
+  // The URL reproduces the comparison, baseline included.
+  const again = await page.context().newPage();
+  await again.goto(page.url());
+  await expect(legendItem(again, 'training', 'beta · loss')).toContainText('(+0.02)');
+  await again.close();
+});
+
+test('full fidelity: each run is read downsampled per pixel, and read again in full when zoomed', async ({ page }) => {
+  const x = Array.from({ length: 20_000 }, (_, i) => i);
+  const dense = (id: string, phase: number) => ({
+    id, start: { name: id }, definitions: [{ key: 'signal', group: { name: 'dense', units: 'step' } }],
+    points: [{ key: 'signal', x, y: x.map((v) => (v === 12_345 ? 50 : Math.sin(v / 300 + phase))) }], end: { status: 'succeeded' },
+  });
+  await ingest(server.url, { executions: [dense('dense-a', 0), dense('dense-b', 1)] });
+  const reads: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/series?')) reads.push(decodeURIComponent(r.url())); });
+  await page.goto(`${server.url}/compare?ids=dense-a,dense-b`);
+  await expect(legendItem(page, 'dense', 'dense-b · signal')).toBeVisible();
+  await expect.poll(() => reads.length).toBe(2);
+  for (const r of reads) expect(Number(/budget=(\d+)/.exec(r)![1])).toBeLessThan(20_000);
+  // Zoomed (as the URL keeps it): every run's series is read again over the range, at the chart's resolution.
+  await page.goto(`${server.url}/compare?ids=dense-a,dense-b&x=step&from=12000&to=12600`);
+  await expect.poll(() => reads.filter((r) => r.includes('from=12000') && r.includes('to=12600')).map((r) => /executions\/([^/]+)\//.exec(r)![1]).sort())
+    .toEqual(['dense-a', 'dense-b']);
+  await expect(page.getByRole('region', { name: 'dense' }).getByRole('button', { name: 'Follow live' })).toBeVisible();
+});
+
+test('runs sharing a name are told apart by the labels that differ', async ({ page }) => {
+  await ingest(server.url, { executions: [run('twin-1', 'twin', 1, 3, true, { lr: '0.1' }), run('twin-2', 'twin', 2, 3, true, { lr: '0.2' })] });
+  await page.goto(`${server.url}/compare?ids=twin-1,twin-2`);
+  await expect(legendItem(page, 'training', 'twin (lr=0.1) · loss')).toBeVisible();
+  await expect(legendItem(page, 'training', 'twin (lr=0.2) · loss')).toBeVisible();
+});
+
+test('a 5-run comparison, light, dark and 390 px wide', async ({ page }) => {
+  await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-c,cmp-d,cmp-e&baseline=cmp-a`);
+  for (const name of ['alpha', 'beta', 'gamma-live', 'delta', 'epsilon']) await expect(legendItem(page, 'training', `${name} · loss`)).toBeVisible();
+  const chart = page.getByRole('region', { name: 'training' }).locator('.u-over');
+  await expect(chart).toBeVisible();
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+  await screenshots(page, 'compare-5-runs');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshots(page, 'compare-5-runs-390');
+});
+
+test('edit labels and a note on the execution page', async ({ page }) => {
+  await page.goto(`${server.url}/executions/cmp-d`);
+  await page.getByRole('button', { name: 'Edit labels and note' }).click();
+  const form = page.getByRole('form', { name: 'Edit labels and note' });
+  await form.getByRole('textbox', { name: 'Label 1 key' }).fill('team');
+  await form.getByRole('textbox', { name: 'Label 1 value' }).fill('vision');
+  await form.getByRole('button', { name: 'Add label' }).click();
+  await form.getByRole('textbox', { name: 'Label 2 key' }).fill('sweep');
+  await form.getByRole('textbox', { name: 'Label 2 value' }).fill('lr-2');
+  await form.getByRole('textbox', { name: 'Note' }).fill('Diverged after epoch 7: lr too high.');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(page.getByLabel('Note')).toHaveText('Diverged after epoch 7: lr too high.');
+  await expect(page.locator('.exec-head .labels')).toContainText('vision');
+  const e = (await (await fetch(`${server.url}/api/executions/cmp-d`)).json()).execution;
+  expect(e.labels).toEqual({ team: 'vision', sweep: 'lr-2' });
+  expect(e.note).toBe('Diverged after epoch 7: lr too high.');
+  await screenshots(page, 'execution-note');
+  // The table filters by the new label.
+  await page.goto(`${server.url}/?label=team:vision`);
+  await expect(page.locator('table.executions tbody tr')).toHaveCount(1);
+});

@@ -1,0 +1,159 @@
+import { hostname } from 'node:os';
+import { formatStatsdLine, STATSD_LIMITS, type StatsdType } from '../protocol/index.js';
+import { HttpTransport } from './metrics-client-http.js';
+import { UdpTransport, type MetricsTransport } from './metrics-client-udp.js';
+
+/** Tags as an object (`{ model: 'v1' }`) or DogStatsD strings (`['model:v1', 'canary']`). */
+export type MetricTags = Readonly<Record<string, string | number | boolean>> | readonly string[];
+
+export interface MetricsClientOptions {
+  /** Plotline server; default PLOTLINE_URL, else http://127.0.0.1:7777. UDP goes to its host name. */
+  url?: string;
+  /** Service of every metric that names none itself (with a `service` or `api_name` tag). */
+  service?: string;
+  /** Tags added to every metric (a call's tag of the same key wins). `host` defaults to `<hostname>:<pid>` (one replica per process). */
+  tags?: MetricTags;
+  /** `udp` (default): fire-and-forget DogStatsD; `http`: acknowledged, batched and retried through /api/ingest/statsd. */
+  transport?: 'udp' | 'http';
+  /** DogStatsD UDP port; default PLOTLINE_STATSD_PORT, else 8125. */
+  statsdPort?: number;
+  /** Bearer token for `http`; default PLOTLINE_TOKEN. */
+  token?: string;
+  /** `http`: lines kept while the server is unreachable (default 100,000); the oldest are dropped beyond it. */
+  maxBufferedLines?: number;
+  /** Where the one warning goes (default console.warn). */
+  warn?: (message: string) => void;
+}
+
+const DEFAULT_URL = 'http://127.0.0.1:7777';
+const DEFAULT_STATSD_PORT = 8125;
+
+function tagList(tags: MetricTags | undefined): string[] {
+  if (!tags) return [];
+  if (Array.isArray(tags)) return (tags as readonly string[]).map(String);
+  return Object.entries(tags as Record<string, unknown>).map(([k, v]) => `${k}:${String(v)}`);
+}
+
+/** A tag as DogStatsD can carry it: ',' and '|' (separators) and control characters become '_'. */
+// eslint-disable-next-line no-control-regex
+const cleanTag = (t: string) => t.replace(/[,|\u0000-\u001f\u007f]/g, '_');
+
+const keyOf = (t: string) => (t.includes(':') ? t.slice(0, t.indexOf(':')) : t);
+
+/** A call's tags after the client's, a call's tag replacing a client tag of the same key (`host`, `service`, …). */
+function withCallTags(base: readonly string[], call: string[]): string[] {
+  const keys = new Set(call.map(keyOf));
+  return [...base.filter((t) => !keys.has(keyOf(t))), ...call];
+}
+
+/**
+ * Cortex-style service metrics (`increment`, `gauge`, `histogram`, …) sent as DogStatsD lines. Fire and forget: no
+ * method ever throws into user code or waits; a failure (bad name or value, unreachable server, refused lines) is
+ * counted in `errors` and warned about once. `flush()` resolves once what was recorded has left (UDP) or been
+ * acknowledged (HTTP); `close()` also releases the socket.
+ */
+export class MetricsClient {
+  /** Failures so far (invalid input, send errors, refused or dropped lines). */
+  errors = 0;
+  readonly service: string | null;
+  private readonly baseTags: string[];
+  private readonly transport: MetricsTransport;
+  private readonly warn: (message: string) => void;
+  private warned = false;
+
+  constructor(opts: MetricsClientOptions = {}) {
+    this.warn = opts.warn ?? ((m) => console.warn(m));
+    this.service = opts.service ?? null;
+    const base = tagList(opts.tags).map(cleanTag);
+    if (!base.some((t) => t.startsWith('host:'))) base.push(`host:${hostname()}:${process.pid}`);
+    this.baseTags = base;
+    const url = (opts.url ?? process.env.PLOTLINE_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+    let host = '127.0.0.1';
+    try {
+      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      this.fail(new Error(`url must be an absolute http(s) URL (got ${JSON.stringify(url)})`));
+    }
+    const onError = (err: Error) => this.fail(err);
+    if (opts.transport === 'http') {
+      this.transport = new HttpTransport({
+        url, token: opts.token ?? process.env.PLOTLINE_TOKEN ?? null, maxBufferedLines: opts.maxBufferedLines ?? 100_000, onError,
+        onDrop: (n) => this.fail(new Error(`${n} metric lines dropped: the server at ${url} is unreachable and the buffer is full`), n),
+      });
+    } else {
+      const port = opts.statsdPort ?? (Number(process.env.PLOTLINE_STATSD_PORT) || DEFAULT_STATSD_PORT);
+      this.transport = new UdpTransport(host, port, onError);
+    }
+  }
+
+  /** Adds `value` (default 1) to a counter. */
+  increment(metric: string, value = 1, tags?: MetricTags): void {
+    this.record(metric, value, 'c', tags);
+  }
+
+  /** Subtracts `value` (default 1) from a counter. */
+  decrement(metric: string, value = 1, tags?: MetricTags): void {
+    this.record(metric, -value, 'c', tags);
+  }
+
+  /** Sets a gauge (last value wins; min and max are kept). */
+  gauge(metric: string, value: number, tags?: MetricTags): void {
+    this.record(metric, value, 'g', tags);
+  }
+
+  /** Adds a value to a distribution (percentiles exact to 1 % over any range, replicas and tags). */
+  histogram(metric: string, value: number, tags?: MetricTags): void {
+    this.record(metric, value, 'h', tags);
+  }
+
+  /** The same as `histogram` (DogStatsD `d`). */
+  distribution(metric: string, value: number, tags?: MetricTags): void {
+    this.record(metric, value, 'd', tags);
+  }
+
+  /** A duration in milliseconds, into a distribution. */
+  timing(metric: string, ms: number, tags?: MetricTags): void {
+    this.record(metric, ms, 'ms', tags);
+  }
+
+  /** Counts distinct `member`s per interval. */
+  set(metric: string, member: string | number, tags?: MetricTags): void {
+    this.record(metric, member, 's', tags);
+  }
+
+  flush(): Promise<void> {
+    return this.transport.flush().catch((err: unknown) => this.fail(err as Error));
+  }
+
+  close(): Promise<void> {
+    return this.transport.close().catch((err: unknown) => this.fail(err as Error));
+  }
+
+  private record(metric: string, value: number | string, type: StatsdType, tags: MetricTags | undefined): void {
+    try {
+      const problem = this.problem(metric, value, type);
+      if (problem) return this.fail(new Error(`${type === 's' ? 'set' : 'metric'} "${String(metric)}": ${problem}`));
+      const all = tags ? withCallTags(this.baseTags, tagList(tags).map(cleanTag)) : this.baseTags;
+      const named = this.service === null || all.some((t) => t.startsWith('service:') || t.startsWith('api_name:'));
+      this.transport.send(formatStatsdLine(metric, value, type, named ? all : [...all, `service:${this.service}`]));
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  private problem(metric: unknown, value: unknown, type: StatsdType): string | null {
+    if (typeof metric !== 'string' || metric.length === 0) return 'the name must be a non-empty string';
+    if (metric.length > STATSD_LIMITS.maxNameLength) return `the name must be at most ${STATSD_LIMITS.maxNameLength} characters`;
+    if (/[\s|:#,@]/.test(metric)) return 'the name must not contain whitespace or | : # , @';
+    if (type === 's') return typeof value === 'string' || typeof value === 'number' ? (/[\n|]/.test(String(value)) ? 'a member must not contain | or a newline' : null) : 'a member must be a string or a number';
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `the value must be a finite number (got ${String(value)})`;
+    return null;
+  }
+
+  private fail(err: Error, count = 1): void {
+    this.errors += count;
+    if (this.warned) return;
+    this.warned = true;
+    this.warn(`plotline metrics: ${err.message}. Metrics never throw; later failures are counted silently (metrics.errors).`);
+  }
+}

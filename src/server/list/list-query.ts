@@ -1,0 +1,60 @@
+import {
+  EXECUTION_STATUSES, parseLabelFilter, parseSort, parseWhere, ValidationError,
+  type ExecutionStatus, type LabelFilter, type ListSort, type WhereClause,
+} from '../../protocol/index.js';
+
+/** `GET /api/executions` as a query every store backend answers (DESIGN.md "Query API additions"). */
+export interface ListQuery {
+  status?: ExecutionStatus[];
+  /** Case-insensitive substring of the name. */
+  q?: string;
+  /** Every label filter must match exactly. */
+  labels?: LabelFilter[];
+  /** Every condition must hold for a number at its summary path. */
+  where?: WhereClause[];
+  /** Default: newest first (`-startedAt`). */
+  sort?: ListSort;
+  limit: number;
+  /** `nextCursor` of the previous page (of the same filters and sort). */
+  cursor?: string;
+}
+
+export const MAX_LIST_LIMIT = 1000;
+export const DEFAULT_LIST_LIMIT = 50;
+/** More conditions than anyone writes by hand; bounds the SQL a request can build. */
+const MAX_CONDITIONS = 20;
+
+function all(params: URLSearchParams, name: string): string[] {
+  return params.getAll(name).filter((v) => v !== '');
+}
+
+/** Reads the list query from URL parameters; a `ValidationError` names the parameter and the rule. */
+export function parseListQuery(params: URLSearchParams): ListQuery {
+  const status = params.getAll('status').flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  for (const s of status) {
+    if (!(EXECUTION_STATUSES as readonly string[]).includes(s)) {
+      throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
+    }
+  }
+  const limitText = params.get('limit');
+  const limit = limitText === null || limitText === '' ? DEFAULT_LIST_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new ValidationError('limit', `query parameter must be an integer from 1 to ${MAX_LIST_LIMIT} (got "${limitText}")`);
+  }
+  const labels = all(params, 'label').map(parseLabelFilter);
+  const where = all(params, 'where').map(parseWhere);
+  if (labels.length > MAX_CONDITIONS) throw new ValidationError('label', `at most ${MAX_CONDITIONS} label filters`);
+  if (where.length > MAX_CONDITIONS) throw new ValidationError('where', `at most ${MAX_CONDITIONS} conditions`);
+  const sortText = params.get('sort');
+  const q = params.get('q') ?? '';
+  const cursor = params.get('cursor') ?? '';
+  return {
+    limit,
+    ...(status.length > 0 && { status: [...new Set(status)] as ExecutionStatus[] }),
+    ...(q !== '' && { q }),
+    ...(labels.length > 0 && { labels }),
+    ...(where.length > 0 && { where }),
+    ...(sortText && { sort: parseSort(sortText) }),
+    ...(cursor !== '' && { cursor }),
+  };
+}

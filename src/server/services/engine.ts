@@ -1,0 +1,295 @@
+import { forEachLine, parseStatsdLine, shownLine, StatsdLine } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
+import {
+  addCount, addGauge, addMember, addValue, cloneAggregate, combineEncoded, encodeAggregate, mergeInto, newAggregate, type Aggregate,
+} from './aggregate.js';
+import type { RollupRow, RollupStore } from './rollup-store.js';
+import { SeriesIndex, serviceOfRawLine, type SeriesState } from './series-index.js';
+import { checkTiers, DEFAULT_TIERS, INTERVAL_MS, type Tier } from './tiers.js';
+
+export interface EngineOptions {
+  store: RollupStore;
+  /** Milliseconds since the epoch; injected so tests move time instead of waiting. */
+  clock?: () => number;
+  tiers?: readonly Tier[];
+  /** Tag sets one metric of one service may have; lines beyond are refused and counted (default 10,000). */
+  maxTagSets?: number;
+  /** How far ahead of the clock a `|T` timestamp may be (default 10 minutes). */
+  maxFutureMs?: number;
+}
+
+/** Counts of the ingest paths, server-wide. */
+export interface IngestCounters {
+  udpDatagrams: number;
+  udpLines: number;
+  httpLines: number;
+  events: number;
+  serviceChecks: number;
+  /** Refused UDP lines that name no service (per-service counts are on each service). */
+  malformedUnattributed: number;
+  /** Datagrams the kernel dropped because the receive buffer was full (its counter for the socket, where readable). */
+  udpDropped: number;
+}
+
+/** What a flush wrote: per series, the aggregate added to each closed interval (for the live stream). */
+export interface Flushed {
+  start: number;
+  series: SeriesState;
+  agg: Aggregate;
+}
+
+export interface IngestResult {
+  lines: number;
+  metrics: number;
+}
+
+/** A bucket handed to the store but not yet committed: still visible to queries. */
+interface Pending extends Flushed {}
+
+const TEN_MINUTES = 600_000;
+
+/**
+ * Service metrics: takes DogStatsD lines (one parse-and-aggregate path for UDP and HTTP), keeps each series' open 10 s
+ * intervals in memory, and on `flush(now)` merges every closed interval exactly into each tier of the rollup store
+ * (10 s, 1 min, 1 h by default). Queries see the store plus what is still in memory.
+ */
+export class ServicesEngine {
+  readonly store: RollupStore;
+  readonly index: SeriesIndex;
+  readonly tiers: readonly Tier[];
+  readonly clock: () => number;
+  readonly counters: IngestCounters = {
+    udpDatagrams: 0, udpLines: 0, httpLines: 0, events: 0, serviceChecks: 0, malformedUnattributed: 0, udpDropped: 0,
+  };
+  /** Series with open intervals. */
+  private readonly dirty = new Set<SeriesState>();
+  private pending: Pending[] = [];
+  private flushing: Promise<Flushed[]> | null = null;
+  /** Bumped after each committed flush, so a query can tell that memory and store moved under it. */
+  generation = 0;
+  private readonly maxFutureMs: number;
+  private readonly line = new StatsdLine();
+  /** Services heard from since the last flush (written to the store with it). */
+  private readonly seen = new Map<string, number>();
+  /** HTTP batch ids already applied (a retried request is applied once). */
+  private readonly batches = new Map<string, { at: number; result: IngestResult }>();
+
+  constructor(opts: EngineOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock ?? Date.now;
+    this.tiers = opts.tiers ?? DEFAULT_TIERS;
+    checkTiers(this.tiers);
+    this.index = new SeriesIndex(opts.maxTagSets ?? 10_000);
+    this.maxFutureMs = opts.maxFutureMs ?? TEN_MINUTES;
+  }
+
+  /**
+   * Reads back the series and services the store knows beyond this engine's: all of them before the first ingest, then
+   * (called again) what other server replicas sharing the database added since, and their services' last-seen times.
+   */
+  async load(): Promise<void> {
+    for (const s of await this.store.listSeries(this.index.maxId)) this.index.load(s);
+    for (const s of await this.store.listServices()) {
+      const svc = this.index.service(s.name);
+      if (s.lastSeen > svc.lastSeen) svc.lastSeen = s.lastSeen;
+    }
+  }
+
+  /**
+   * HTTP ingest: the whole body or nothing. A refused body throws a `ValidationError` naming `lines[i]` (counting
+   * non-empty lines from 0), the field and the rule; nothing of it is aggregated.
+   */
+  ingestHttp(text: string, defaultService = '', batchId: string | null = null): IngestResult & { duplicate: boolean } {
+    const now = this.clock();
+    const seenBatch = batchId === null ? undefined : this.batches.get(batchId);
+    if (seenBatch) return { ...seenBatch.result, duplicate: true };
+    const created: SeriesState[] = [];
+    // What pass 1 accepted, in flat arrays (no object per line): applied in pass 2 once the whole body is known good.
+    const series: SeriesState[] = [], rates: number[] = [], ats: number[] = [], ends: number[] = [], values: number[] = [];
+    const members: string[] = [];
+    let lines = 0, events = 0, checks = 0;
+    const line = this.line;
+    try {
+      lines = forEachLine(text, (start, end, i) => {
+        const refusal = parseStatsdLine(text, start, end, line) ?? this.timeProblem(line.timestamp, now);
+        if (refusal) this.refuseLine(i, text, start, end, refusal);
+        if (line.what === 'event') { events++; return; }
+        if (line.what === 'service_check') { checks++; return; }
+        const resolved = this.index.resolve(defaultService, line.name, line.kind, line.tags, created);
+        if ('field' in resolved) return this.refuseLine(i, text, start, end, resolved);
+        series.push(resolved);
+        rates.push(line.rate);
+        ats.push(atOf(line.timestamp, now));
+        for (const v of line.values) values.push(v);
+        ends.push(values.length);
+        if (resolved.kind === 'set') members.push(line.member);
+      });
+    } catch (err) {
+      this.index.undo(created);
+      throw err;
+    }
+    let m = 0;
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k]!;
+      this.apply(s, values, k === 0 ? 0 : ends[k - 1]!, ends[k]!, s.kind === 'set' ? members[m++]! : '', rates[k]!, ats[k]!, now);
+    }
+    this.counters.httpLines += lines;
+    this.counters.events += events;
+    this.counters.serviceChecks += checks;
+    const result = { lines, metrics: series.length };
+    if (batchId !== null) this.rememberBatch(batchId, result, now);
+    return { ...result, duplicate: false };
+  }
+
+  /** Batch ids are remembered for an hour (a client retries for seconds), at most 100,000 of them, in this process. */
+  private rememberBatch(id: string, result: IngestResult, now: number): void {
+    this.batches.set(id, { at: now, result });
+    if (this.batches.size <= 100_000) return;
+    for (const [k, v] of this.batches) {
+      if (this.batches.size > 90_000 || v.at < now - 3_600_000) this.batches.delete(k);
+      else break;
+    }
+  }
+
+  /** UDP ingest: one datagram; each line stands alone, refused lines are counted (per service where the line names one). */
+  ingestDatagram(text: string, defaultService = ''): void {
+    const now = this.clock();
+    this.counters.udpDatagrams++;
+    const line = this.line;
+    this.counters.udpLines += forEachLine(text, (start, end) => {
+      let refusal = parseStatsdLine(text, start, end, line) ?? this.timeProblem(line.timestamp, now);
+      if (!refusal) {
+        if (line.what === 'event') { this.counters.events++; return; }
+        if (line.what === 'service_check') { this.counters.serviceChecks++; return; }
+        const series = this.index.resolve(defaultService, line.name, line.kind, line.tags, null);
+        if (!('field' in series)) {
+          this.apply(series, line.values, 0, line.values.length, line.member, line.rate, atOf(line.timestamp, now), now);
+          return;
+        }
+        // Tag-set refusals are counted as such by the index.
+        if (series.field === 'tags') return;
+        refusal = series;
+      }
+      const service = serviceOfRawLine(text.slice(start, end)) || defaultService;
+      if (service) this.index.service(service).malformedLines++;
+      else this.counters.malformedUnattributed++;
+    });
+  }
+
+  private refuseLine(i: number, text: string, start: number, end: number, r: { field: string; rule: string }): never {
+    throw new DomainError('invalid', `lines[${i}].${r.field}`, `${r.rule} (line: ${JSON.stringify(shownLine(text, start, end))})`);
+  }
+
+  private timeProblem(t: number, now: number): { field: string; rule: string } | null {
+    if (Number.isNaN(t)) return null;
+    const oldest = now - this.tiers[0]!.retention;
+    if (t * 1000 < oldest) return { field: 'timestamp', rule: `must be within the ${this.tiers[0]!.retention / 3_600_000} h kept at 10 s resolution (T${t} is older)` };
+    if (t * 1000 > now + this.maxFutureMs) return { field: 'timestamp', rule: `must be at most ${this.maxFutureMs / 60_000} minutes ahead of the server's clock (T${t} is later; Unix seconds expected)` };
+    return null;
+  }
+
+  /** Adds `values[from..to)` (or the set `member`) to the interval of `at`. */
+  private apply(s: SeriesState, values: number[], from: number, to: number, member: string, rate: number, at: number, now: number): void {
+    const start = at - (at % INTERVAL_MS);
+    let agg = s.open.get(start);
+    if (!agg) {
+      agg = newAggregate(s.kind);
+      s.open.set(start, agg);
+      this.dirty.add(s);
+    }
+    switch (s.kind) {
+      case 'counter':
+        for (let i = from; i < to; i++) addCount(agg, values[i]! * s.scale, rate);
+        break;
+      case 'gauge':
+        for (let i = from; i < to; i++) addGauge(agg, values[i]! * s.scale, at);
+        break;
+      case 'distribution':
+        for (let i = from; i < to; i++) addValue(agg, values[i]! * s.scale, rate);
+        break;
+      case 'set':
+        addMember(agg, member);
+        break;
+    }
+    const svc = this.index.services.get(s.service)!;
+    if (now > svc.lastSeen) svc.lastSeen = now;
+    svc.updates++;
+    svc.hosts.set(s.host, now);
+    this.seen.set(s.service, now);
+  }
+
+  /** Open and pending intervals of these series, for queries (the caller must not keep them). */
+  *memory(series: Iterable<SeriesState>): Generator<{ series: SeriesState; start: number; agg: Aggregate }> {
+    const wanted = new Set(series);
+    for (const p of this.pending) if (wanted.has(p.series)) yield p;
+    for (const s of wanted) for (const [start, agg] of s.open) yield { series: s, start, agg };
+  }
+
+  /**
+   * Writes every interval that ended by `now` into each tier (an exact merge with what is stored), then forgets it.
+   * Flushes run one at a time; a failed write is kept and retried by the next flush. Resolves to what was written.
+   */
+  flush(now = this.clock()): Promise<Flushed[]> {
+    const previous = this.flushing ?? Promise.resolve([]);
+    const run = previous.then(() => this.flushNow(now), () => this.flushNow(now));
+    this.flushing = run;
+    return run;
+  }
+
+  private async flushNow(now: number): Promise<Flushed[]> {
+    for (const s of this.dirty) {
+      for (const [start, agg] of s.open) {
+        if (start + INTERVAL_MS > now) continue;
+        this.pending.push({ series: s, start, agg });
+        s.open.delete(start);
+      }
+      if (s.open.size === 0) this.dirty.delete(s);
+    }
+    const batch = this.pending;
+    if (batch.length === 0 && this.seen.size === 0) return [];
+    const unsaved = [...new Set(batch.flatMap((p) => [p.series, p.series.metric.total ?? p.series]).filter((s) => s.id === null))];
+    if (unsaved.length > 0) {
+      const ids = await this.store.ensureSeries(unsaved);
+      unsaved.forEach((s, i) => (s.id = ids[i]!));
+    }
+    // One row per (tier, series, tier interval): intervals of one flush that share a coarser interval are merged first.
+    const rows = new Map<string, { tier: number; seriesId: number; start: number; agg: Aggregate }>();
+    for (const p of batch) {
+      for (const target of [p.series, p.series.metric.total]) {
+        if (!target) continue;
+        for (const t of this.tiers) {
+          const start = p.start - (p.start % t.size);
+          const key = `${t.size}:${target.id}:${start}`;
+          const row = rows.get(key);
+          if (row) mergeInto(row.agg, p.agg);
+          else rows.set(key, { tier: t.size, seriesId: target.id!, start, agg: cloneAggregate(p.agg) });
+        }
+      }
+    }
+    const encoded: RollupRow[] = [...rows.values()].map((r) => ({ tier: r.tier, seriesId: r.seriesId, start: r.start, data: encodeAggregate(r.agg) }));
+    // Services first: if the merge then fails, the retry only moves their last-seen times again.
+    await this.store.touchServices(new Map(this.seen));
+    this.seen.clear();
+    await this.store.mergeRows(encoded, combineEncoded);
+    this.pending = this.pending.slice(batch.length);
+    this.generation++;
+    return batch;
+  }
+
+  /** Deletes rows older than each tier's retention. */
+  async prune(now = this.clock()): Promise<number> {
+    let n = 0;
+    for (const t of this.tiers) n += await this.store.prune(t.size, now - t.retention);
+    return n;
+  }
+
+  /** Flushes everything, open intervals included (at shutdown). */
+  async close(): Promise<void> {
+    await this.flush(Infinity).catch((err: unknown) => console.error('plotline: service metrics not written at shutdown', err));
+    await this.store.close();
+  }
+}
+
+function atOf(timestamp: number, now: number): number {
+  return Number.isNaN(timestamp) ? now : timestamp * 1000;
+}

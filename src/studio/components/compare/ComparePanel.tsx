@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import type { TooltipRow } from '../../chart/tooltip.js';
+import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
+import { compareSeriesKey, deltaFromBaseline, formatDelta, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
+import { formatNumber } from '../../model/format.js';
+import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
+import { UPlotChart, type XRange } from '../UPlotChart.js';
+
+interface Props {
+  panel: ComparePanelModel;
+  series: Map<string, SeriesBuffer>;
+  version: number;
+  theme: ChartTheme;
+  syncKey: string;
+  /** Series keys of runs hidden from the header. */
+  hiddenRuns: ReadonlySet<string>;
+  /** Index of the baseline run, or null. */
+  baseline: number | null;
+  zoom: XRange | null;
+  onZoom: (range: XRange | null) => void;
+  onRefine: (keys: string[], from: number, to: number, budget: number) => void;
+}
+
+/** The baseline's series of the same metric as `key`'s line, if there is a baseline and the line is not its own. */
+function baselineOf(panel: ComparePanelModel, series: Map<string, SeriesBuffer>, baseline: number | null, lineIndex: number): SeriesBuffer | undefined {
+  const line = panel.lines[lineIndex]!;
+  if (baseline === null || line.runIndex === baseline) return undefined;
+  return series.get(compareSeriesKey(baseline, line.metricKey));
+}
+
+/** A value with its difference from the baseline at the same x: `0.52 (+0.013)`. */
+function withDelta(value: number, x: number, base: SeriesBuffer | undefined): string {
+  const text = formatNumber(value);
+  if (!base) return text;
+  const d = deltaFromBaseline(value, x, base);
+  return d === undefined ? text : `${text} (${formatDelta(d, formatNumber)})`;
+}
+
+/**
+ * One group across the compared runs: a chart with every run's series and a legend naming them `<run> · <metric>`,
+ * with the latest value and, when a baseline is chosen, its difference from the baseline at the same x.
+ */
+export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine }: Props) {
+  const [hiddenLines, setHiddenLines] = useState<ReadonlySet<string>>(() => new Set());
+  const hidden = new Set([...hiddenLines, ...panel.lines.filter((l) => hiddenRuns.has(l.key)).map((l) => l.key)]);
+  const toggle = (key: string) =>
+    setHiddenLines((h) => {
+      const next = new Set(h);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+
+  const tooltipRows = (x: number, shown: (key: string) => boolean): TooltipRow[] =>
+    panel.lines.flatMap((line, i) => {
+      if (!shown(line.key)) return [];
+      const s = series.get(line.key);
+      const p = pointAtOrBefore(s, x);
+      // Past a run's last point it has no value at the cursor (a shorter or still-running run).
+      if (!p || (s && x > lastX(s)!)) return [];
+      return [{ label: line.label, color: seriesColor(theme, line.color), value: withDelta(p.y, p.x, baselineOf(panel, series, baseline, i)) }];
+    });
+
+  return (
+    <section className="panel" role="region" aria-label={panel.title}>
+      <header className="panel-head">
+        <h3>{panel.title}</h3>
+        {zoom && (
+          <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
+            Follow live
+          </button>
+        )}
+      </header>
+      <UPlotChart
+        panel={panel}
+        series={series}
+        version={version}
+        theme={theme}
+        syncKey={syncKey}
+        hidden={hidden}
+        zoom={zoom}
+        onZoom={onZoom}
+        onRefine={(from, to, budget) => onRefine(panel.lines.map((l) => l.key), from, to, budget)}
+        tooltipRows={tooltipRows}
+      />
+      <ul className="legend compare-legend" aria-label="Legend">
+        {panel.lines.map((line, i) => {
+          if (hiddenRuns.has(line.key)) return null;
+          const s = series.get(line.key);
+          const off = hiddenLines.has(line.key);
+          const y = s ? lastY(s) : null;
+          const base = baselineOf(panel, series, baseline, i);
+          return (
+            <li key={line.key}>
+              <button type="button" className={`legend-item${off ? ' off' : ''}`} aria-pressed={!off} title={off ? `Show ${line.label}` : `Hide ${line.label}`} onClick={() => toggle(line.key)}>
+                <span
+                  className={`swatch${line.dash ? ' dashed' : ''}`}
+                  style={line.dash ? { borderColor: seriesColor(theme, line.color) } : { background: seriesColor(theme, line.color) }}
+                />
+                <span className="legend-key">{line.label}</span>
+                <span className="legend-value">{y === null || !s ? '—' : withDelta(y, lastX(s)!, base)}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

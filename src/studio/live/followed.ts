@@ -1,0 +1,130 @@
+import { applySummaryChanges, fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type SeriesResponse, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
+import { boundHeldPoints } from '../model/decimate.js';
+import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
+
+/** A live series keeps at most this many points in the tab; older stretches are reduced and re-read on zoom. */
+export const LIVE_POINTS_PER_SERIES = 8192;
+
+/**
+ * One followed execution as the tab holds it: history merged with what streamed. Its series buffers are mutated in place
+ * (the live store's `version` says when); everything else is replaced when it changes, so selectors can compare by identity.
+ */
+export interface FollowedExecution {
+  id: string;
+  execution: Execution | null;
+  definitions: MetricDef[];
+  series: Map<string, SeriesBuffer>;
+  /** Series keys in the order they first appeared (history first, then live). */
+  keys: string[];
+  summary: SummaryObject;
+  /** History has been read (or failed: then `error` says why). */
+  loaded: boolean;
+  error: string | null;
+}
+
+export function emptyFollowed(id: string): FollowedExecution {
+  return { id, execution: null, definitions: [], series: new Map(), keys: [], summary: {}, loaded: false, error: null };
+}
+
+function addDefinitions(defs: readonly MetricDef[], added: readonly MetricDef[]): MetricDef[] {
+  const fresh = added.filter((d, i) => !defs.some((old) => old.key === d.key) && added.findIndex((o) => o.key === d.key) === i);
+  return fresh.length > 0 ? [...defs, ...fresh] : (defs as MetricDef[]);
+}
+
+/**
+ * Merges a history read into what is held. Points already held beyond the history (streamed before a resync) are kept;
+ * history replaces the rest. Returns a new object (series buffers of keys in the history are new buffers).
+ */
+export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, history: SeriesResponse): FollowedExecution {
+  const series = new Map(f.series);
+  for (const h of history.series) {
+    const fresh = seriesFrom(h.x, fromWireArray(h.y), h.total, h.downsampled);
+    const held = f.series.get(h.key);
+    if (held) appendPoints(fresh, held.x.subarray(0, held.length), held.y.subarray(0, held.length));
+    series.set(h.key, fresh);
+  }
+  const known = new Set(f.keys);
+  return {
+    ...f,
+    execution: detail.execution,
+    summary: detail.execution.summary,
+    definitions: addDefinitions(f.definitions, detail.definitions),
+    series,
+    keys: [...f.keys, ...detail.series.map((s) => s.key).filter((k) => !known.has(k))],
+    loaded: true,
+    error: null,
+  };
+}
+
+/**
+ * What applying a stream event did: `replaced` is a new object for the state; `data` means held points changed (redraw);
+ * `reread` means the history must be read again (a rewind cut into a downsampled stretch: how many real points went is
+ * unknown there).
+ */
+export interface Applied {
+  replaced: FollowedExecution | null;
+  data: boolean;
+  reread?: boolean;
+}
+
+/**
+ * Applies one stream event about `f`'s execution. Points go into the buffers in place (x at or below the last held x is
+ * dropped: that is what makes "subscribe, buffer, read history, apply the buffer" free of gaps and duplicates); the held
+ * series are bounded to `LIVE_POINTS_PER_SERIES`.
+ */
+export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Applied {
+  switch (event.type) {
+    case 'points': {
+      let keys: string[] | null = null;
+      for (const p of event.series) {
+        let s = f.series.get(p.key);
+        if (!s) {
+          s = emptySeries();
+          f.series.set(p.key, s);
+          keys = [...(keys ?? f.keys), p.key];
+        }
+        appendPoints(s, p.x, fromWireArray(p.y));
+        boundHeldPoints(s, LIVE_POINTS_PER_SERIES);
+      }
+      return { replaced: keys ? { ...f, keys } : null, data: true };
+    }
+    case 'definitions': {
+      const definitions = addDefinitions(f.definitions, event.definitions);
+      return { replaced: definitions === f.definitions ? null : { ...f, definitions }, data: false };
+    }
+    case 'summary':
+      return { replaced: { ...f, summary: applySummaryChanges(f.summary, event) }, data: false };
+    case 'rewind': {
+      let reread = false;
+      for (const s of f.series.values()) if (truncateFrom(s, event.x) > 0 && s.downsampled) reread = true;
+      return { replaced: null, data: true, reread };
+    }
+    case 'execution':
+      return { replaced: { ...f, execution: event.execution }, data: false };
+    default:
+      return { replaced: null, data: false };
+  }
+}
+
+/** Splices a finer read of [from, to] into the held series (zoom refinement). Mutates `f.series`. */
+export function spliceRefinement(f: FollowedExecution, from: number, to: number, read: SeriesResponse): void {
+  for (const s of read.series) {
+    const held = f.series.get(s.key);
+    if (held) f.series.set(s.key, spliceRange(held, from, to, s.x, fromWireArray(s.y), s.downsampled));
+  }
+}
+
+/** The execution a stream event is about, when it is about one. */
+export function eventExecutionId(event: StreamEvent): string | null {
+  switch (event.type) {
+    case 'points':
+    case 'definitions':
+    case 'summary':
+    case 'rewind':
+      return event.executionId;
+    case 'execution':
+      return event.execution.id;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import type { Execution, ExecutionDetail, SeriesResponse, StreamEvent } from '../../protocol/index.js';
+import type { SeriesQuery } from '../api/client.js';
+import type { Clock } from './clock.js';
+import type { EventSourceLike } from './connection.js';
+import { createLive, type LiveApi } from './live-core.js';
+
+/** A stream the test writes into, as the server would. */
+class FakeSource implements EventSourceLike {
+  readyState = 0;
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((msg: { data: string; lastEventId: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  closed = false;
+  private seq = 0;
+  constructor(readonly url: string) {}
+  get follow(): string[] {
+    return (new URL(this.url, 'http://x').searchParams.get('follow') ?? '').split(',').filter(Boolean);
+  }
+  get since(): string | null {
+    return new URL(this.url, 'http://x').searchParams.get('since');
+  }
+  send(event: StreamEvent, id = true): void {
+    this.onmessage?.({ data: JSON.stringify(event), lastEventId: id ? `e1:${++this.seq + 100 * Number(this.since?.split(':')[1] ?? 0)}` : '' });
+  }
+  hello(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+    this.send({ type: 'hello', epoch: 'e1', follow: this.follow }, this.since === null);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+}
+
+interface Deferred<T> { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void }
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
+
+/** REST reads that answer only when the test says so, like a slow server. */
+class FakeApi implements LiveApi {
+  details = new Map<string, Deferred<ExecutionDetail>>();
+  reads: { id: string; query: SeriesQuery; answer: Deferred<SeriesResponse> }[] = [];
+  getExecution(id: string): Promise<ExecutionDetail> {
+    const d = deferred<ExecutionDetail>();
+    this.details.set(id, d);
+    return d.promise;
+  }
+  getSeries(id: string, query: SeriesQuery): Promise<SeriesResponse> {
+    const answer = deferred<SeriesResponse>();
+    this.reads.push({ id, query, answer });
+    return answer.promise;
+  }
+  /** Answers the pending history read of `id` with these series (x → y = x * 10). */
+  async answer(id: string, series: Record<string, number[]>): Promise<void> {
+    const keys = Object.keys(series);
+    this.details.get(id)!.resolve({
+      execution: execution(id),
+      definitions: keys.map((key) => ({ key, group: { name: 'training' } })),
+      series: keys.map((key) => ({ key, count: series[key]!.length, minX: series[key]![0]!, maxX: series[key]!.at(-1)!, lastY: 0 })),
+    });
+    await flush();
+    const read = this.reads.find((r) => r.id === id && r.query.from === undefined);
+    this.reads = this.reads.filter((r) => r !== read);
+    read!.answer.resolve({ series: keys.map((key) => ({ key, total: series[key]!.length, downsampled: false, x: series[key]!, y: series[key]!.map((x) => x * 10) })) });
+    await flush();
+  }
+}
+
+function execution(id: string, status: Execution['status'] = 'running'): Execution {
+  return { id, name: `run-${id}`, labels: {}, status, startedAt: 1.7e12, endedAt: null, lastSeenAt: 1.7e12, error: null, metricCount: 1, summary: {} };
+}
+
+/** A clock whose timers and frames run when the test says. */
+class ManualClock implements Clock {
+  t = 1.7e12;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private frames: (() => void)[] = [];
+  private ids = 0;
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = ++this.ids;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  };
+  clearTimeout = (id: unknown) => {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  };
+  nextFrame = (fn: () => void) => {
+    this.frames.push(fn);
+  };
+  frame(): void {
+    const due = this.frames;
+    this.frames = [];
+    for (const f of due) f();
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((t) => t.at <= this.t);
+    this.timers = this.timers.filter((t) => t.at > this.t);
+    for (const t of due) t.fn();
+  }
+}
+
+const flush = () => new Promise<void>((r) => setTimeout(r, 0));
+
+function setup(keepMs = 30_000) {
+  const sources: FakeSource[] = [];
+  const api = new FakeApi();
+  const clock = new ManualClock();
+  const live = createLive({ openSource: (url) => { const s = new FakeSource(url); sources.push(s); return s; }, api, clock, budget: () => 1000, keepMs });
+  const held = (id: string, key: string) => {
+    const s = live.store.getState().followed[id]?.series.get(key);
+    return s ? Array.from(s.x.subarray(0, s.length)) : undefined;
+  };
+  const heldY = (id: string, key: string) => {
+    const s = live.store.getState().followed[id]?.series.get(key);
+    return s ? Array.from(s.y.subarray(0, s.length)) : undefined;
+  };
+  const source = () => sources.at(-1)!;
+  /** Watches these executions, confirms the subscription and answers each history read. */
+  const followLoaded = async (histories: Record<string, Record<string, number[]>>) => {
+    const stop = live.watch(Object.keys(histories));
+    await flush();
+    source().hello();
+    await flush();
+    for (const [id, series] of Object.entries(histories)) await api.answer(id, series);
+    return stop;
+  };
+  return { sources, api, clock, live, held, heldY, source, followLoaded };
+}
+
+const points = (executionId: string, key: string, x: number[]): StreamEvent => ({ type: 'points', executionId, series: [{ key, x, y: x.map((v) => v * 10) }] });
+
+describe('live layer: several executions at once', () => {
+  it('subscribes to all of them on one stream, buffers while each history loads, merges without gap or duplicate', async () => {
+    const { live, api, held, heldY, source, sources } = setup();
+    live.watch(['a', 'b', 'c']);
+    await flush();
+    expect(sources).toHaveLength(1);
+    expect(source().follow).toEqual(['a', 'b', 'c']);
+    expect(api.details.size).toBe(0); // history is read only once the stream confirmed the subscription
+    source().hello();
+    await flush();
+    expect([...api.details.keys()].sort()).toEqual(['a', 'b', 'c']);
+
+    // While the histories load, points stream for all three; some overlap what the history will hold.
+    source().send(points('a', 'loss', [3, 4]));
+    source().send(points('b', 'loss', [1, 2]));
+    source().send(points('c', 'loss', [10]));
+    expect(live.store.getState().followed.a!.loaded).toBe(false);
+    expect(held('a', 'loss')).toBeUndefined();
+
+    await api.answer('a', { loss: [1, 2, 3] });
+    await api.answer('b', { loss: [1, 2, 3, 4, 5] });
+    await api.answer('c', { loss: [] });
+    expect(held('a', 'loss')).toEqual([1, 2, 3, 4]);
+    expect(heldY('a', 'loss')).toEqual([10, 20, 30, 40]);
+    expect(held('b', 'loss')).toEqual([1, 2, 3, 4, 5]);
+    expect(held('c', 'loss')).toEqual([10]);
+
+    // After the load, points go straight into the buffers of their own execution only.
+    source().send(points('b', 'loss', [6]));
+    source().send(points('c', 'acc', [11]));
+    expect(held('a', 'loss')).toEqual([1, 2, 3, 4]);
+    expect(held('b', 'loss')).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(held('c', 'acc')).toEqual([11]);
+    expect(live.store.getState().followed.c!.keys).toEqual(['loss', 'acc']);
+  });
+
+  it('adding an execution resumes the stream and reads only the new one; the others keep their data', async () => {
+    const { live, api, held, source, sources, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1, 2] }, b: { loss: [1] } });
+    source().send(points('a', 'loss', [3]));
+    const first = source();
+
+    const stop = live.watch(['b', 'c']);
+    await flush();
+    expect(sources).toHaveLength(2);
+    expect(first.closed).toBe(true);
+    expect(source().follow).toEqual(['a', 'b', 'c']);
+    expect(source().since).not.toBeNull();
+    api.details.clear();
+    source().hello();
+    await flush();
+    expect([...api.details.keys()]).toEqual(['c']);
+    // The server replays what c did since the last event id, before its history arrives.
+    source().send(points('c', 'loss', [5, 6]));
+    await api.answer('c', { loss: [4, 5] });
+    expect(held('c', 'loss')).toEqual([4, 5, 6]);
+    expect(held('a', 'loss')).toEqual([1, 2, 3]);
+    stop();
+  });
+
+  it('a resync reads every history again and keeps the points that streamed beyond it', async () => {
+    const { live, api, held, source, followLoaded } = setup();
+    let resyncs = 0;
+    live.onResync(() => resyncs++);
+    await followLoaded({ a: { loss: [1, 2] }, b: { loss: [1] } });
+    source().send(points('a', 'loss', [3, 4]));
+
+    source().send({ type: 'resync', reason: 'the server restarted' });
+    expect(resyncs).toBe(1);
+    source().send(points('b', 'loss', [7]));
+    await api.answer('a', { loss: [1, 2, 3] }); // the server had 3 when read; 4 was only streamed
+    await api.answer('b', { loss: [1, 5, 6] });
+    expect(held('a', 'loss')).toEqual([1, 2, 3, 4]);
+    expect(held('b', 'loss')).toEqual([1, 5, 6, 7]);
+  });
+
+  it('changes within one frame become one version bump', async () => {
+    const { live, api, clock, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] }, b: { loss: [1] } });
+    clock.frame();
+    const before = live.store.getState().version;
+    for (let x = 2; x < 50; x++) {
+      source().send(points('a', 'loss', [x]));
+      source().send(points('b', 'loss', [x]));
+    }
+    expect(live.store.getState().version).toBe(before);
+    clock.frame();
+    expect(live.store.getState().version).toBe(before + 1);
+  });
+
+  it('execution upserts reach the list and the followed execution; other executions only the list', async () => {
+    const { live, api, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] } });
+    source().send({ type: 'execution', execution: execution('a', 'succeeded') });
+    source().send({ type: 'execution', execution: execution('z') });
+    const s = live.store.getState();
+    expect(s.followed.a!.execution!.status).toBe('succeeded');
+    expect(s.followed.z).toBeUndefined();
+    expect(Object.keys(s.executions).sort()).toEqual(['a', 'z']);
+  });
+
+  it('a deleted execution leaves the list and its followed page is told', async () => {
+    const { live, api, source, followLoaded } = setup();
+    await followLoaded({ a: { loss: [1] } });
+    source().send({ type: 'execution', execution: execution('b') });
+    const before = live.store.getState().listVersion;
+    source().send({ type: 'deleted', id: 'a' });
+    source().send({ type: 'deleted', id: 'b' });
+    const s = live.store.getState();
+    expect(s.executions.b).toBeUndefined();
+    expect(s.deleted).toEqual({ a: true, b: true });
+    expect(s.listVersion).toBe(before + 2);
+    expect(s.followed.a!.error).toBe('This execution was deleted.');
+  });
+
+  it('an execution nobody watches is dropped after keepMs and the stream stops following it', async () => {
+    const { live, api, clock, source } = setup(1000);
+    const stopA = live.watch(['a']);
+    live.watch(['b']);
+    await flush();
+    source().hello();
+    await flush();
+    await api.answer('a', { loss: [1] });
+    await api.answer('b', { loss: [1] });
+    stopA();
+    clock.advance(500);
+    await flush();
+    expect(live.store.getState().followed.a).toBeDefined();
+    const again = live.watch(['a']); // back within keepMs: nothing is read again
+    clock.advance(1000);
+    expect(live.store.getState().followed.a!.loaded).toBe(true);
+    again();
+    clock.advance(1000);
+    await flush();
+    expect(live.store.getState().followed.a).toBeUndefined();
+    expect(source().follow).toEqual(['b']);
+  });
+
+  it('a failed history read shows its error and stops buffering', async () => {
+    const { live, api, source } = setup();
+    live.watch(['gone']);
+    await flush();
+    source().hello();
+    await flush();
+    api.details.get('gone')!.reject(new Error('no execution "gone"'));
+    await flush();
+    const f = live.store.getState().followed.gone!;
+    expect(f.loaded).toBe(true);
+    expect(f.error).toBe('no execution "gone"');
+  });
+
+  it('refine reads only still-downsampled series of that execution and splices the finer points in', async () => {
+    const { live, api, held, source } = setup();
+    live.watch(['a']);
+    await flush();
+    source().hello();
+    await flush();
+    api.details.get('a')!.resolve({ execution: execution('a'), definitions: [], series: [{ key: 'loss', count: 100, minX: 0, maxX: 99, lastY: 0 }, { key: 'acc', count: 2, minX: 0, maxX: 1, lastY: 0 }] });
+    await flush();
+    api.reads.shift()!.answer.resolve({ series: [
+      { key: 'loss', total: 100, downsampled: true, x: [0, 40, 60, 99], y: [0, 1, 2, 3] },
+      { key: 'acc', total: 2, downsampled: false, x: [0, 1], y: [0, 1] },
+    ] });
+    await flush();
+    const done = live.refine('a', ['loss', 'acc'], 30, 50, 400);
+    expect(api.reads).toHaveLength(1);
+    expect(api.reads[0]!.query).toEqual({ keys: ['loss'], from: 30, to: 50, budget: 400 });
+    api.reads[0]!.answer.resolve({ series: [{ key: 'loss', total: 21, downsampled: false, x: [30, 35, 40, 45, 50], y: [5, 5, 5, 5, 5] }] });
+    await done;
+    expect(held('a', 'loss')).toEqual([0, 30, 35, 40, 45, 50, 60, 99]);
+  });
+});

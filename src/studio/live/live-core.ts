@@ -1,0 +1,273 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Execution, ExecutionDetail, SeriesResponse, StreamEvent } from '../../protocol/index.js';
+import type { SeriesQuery } from '../api/client.js';
+import type { Clock } from './clock.js';
+import { StreamConnection, type ConnectionState, type OpenEventSource } from './connection.js';
+import { applyStreamEvent, emptyFollowed, eventExecutionId, mergeHistory, spliceRefinement, type FollowedExecution } from './followed.js';
+
+export interface LiveState {
+  connection: ConnectionState;
+  /** Executions as last streamed (list upserts), by id. */
+  executions: Readonly<Record<string, Execution>>;
+  /** Executions deleted while this tab was open (from the stream), by id: pages drop them. */
+  deleted: Readonly<Record<string, true>>;
+  /** Bumped when an execution is created, changes or is deleted; the list merges `executions` into its pages. */
+  listVersion: number;
+  /** Every followed execution, by id. A new object whenever one is added, removed or replaced. */
+  followed: Readonly<Record<string, FollowedExecution>>;
+  /** Bumped at most once per frame when followed data changed: every chart redraws in that one frame. */
+  version: number;
+}
+
+/** Reads the live layer needs from the REST API (in the browser: `api/client.ts`). */
+export interface LiveApi {
+  getExecution(id: string): Promise<ExecutionDetail>;
+  getSeries(id: string, query: SeriesQuery): Promise<SeriesResponse>;
+}
+
+export interface LiveDeps {
+  openSource: OpenEventSource;
+  api: LiveApi;
+  clock: Clock;
+  /** Points per series asked for when history is first read. */
+  budget: () => number;
+  /** An execution nobody watches any more is kept (and followed) this long, so going back to its page is instant. Default 30 s. */
+  keepMs?: number;
+  streamUrl?: string;
+}
+
+export interface WatchOptions {
+  /** Points per series to read history at (about 4 per pixel of the chart it is drawn in); default `deps.budget()`. */
+  budget?: number;
+}
+
+/** The live layer of a tab, free of React: one stream, a set of followed executions, and the state the pages read. */
+export interface Live {
+  readonly store: StoreApi<LiveState>;
+  /**
+   * Follows these executions for as long as the returned function is not called (several watchers may share ids, as
+   * TanStack Query's observers share a query). The stream follows the union of all watched ids.
+   */
+  watch(ids: readonly string[], opts?: WatchOptions): () => void;
+  /** Zoomed into [from, to] of one execution: reads those still-downsampled series again at `budget` points and splices them in. */
+  refine(id: string, keys: readonly string[], from: number, to: number, budget: number): Promise<void>;
+  /** Called after the server said the stream could not be resumed: REST views refetch. */
+  onResync(listener: () => void): () => void;
+  close(): void;
+}
+
+/**
+ * Creates the live layer. For each followed execution: subscribe first (the stream follows it), buffer its stream events
+ * while its history loads, merge the history, then apply the buffered events — the series buffers drop any x at or below
+ * what is held, so there is no gap and no duplicate. Executions already held when the follow set changes are not read
+ * again: the stream resumes from the last event seen. A `resync` (server restart, client too far behind) reads every
+ * followed execution's history again and merges it with what is held.
+ */
+export function createLive(deps: LiveDeps): Live {
+  const store = createStore<LiveState>(() => ({
+    connection: 'connecting', executions: {}, deleted: {}, listVersion: 0, followed: {}, version: 0,
+  }));
+  const keepMs = deps.keepMs ?? 30_000;
+  const watchers = new Map<string, number>();
+  const dropTimers = new Map<string, unknown>();
+  /** Stream events of executions whose history is being read (or waits for the subscription), in arrival order. */
+  const pending = new Map<string, StreamEvent[]>();
+  const loadTokens = new Map<string, number>();
+  /** History budget asked by the latest watcher of an id. */
+  const budgets = new Map<string, number>();
+  const resyncListeners = new Set<() => void>();
+  let followScheduled = false;
+  let framePending = false;
+  let closed = false;
+
+  const connection = new StreamConnection(
+    {
+      onState: (state) => store.setState({ connection: state }),
+      onEvent: (event, fresh) => onEvent(event, fresh),
+    },
+    deps.openSource,
+    deps.clock,
+    deps.streamUrl,
+  );
+
+  const touch = () => {
+    if (framePending) return;
+    framePending = true;
+    deps.clock.nextFrame(() => {
+      framePending = false;
+      store.setState((s) => ({ version: s.version + 1 }));
+    });
+  };
+
+  const replace = (f: FollowedExecution) => {
+    const followed = store.getState().followed;
+    if (followed[f.id] === undefined) return;
+    store.setState({ followed: { ...followed, [f.id]: f } });
+  };
+
+  const syncFollow = () => {
+    if (followScheduled) return;
+    followScheduled = true;
+    queueMicrotask(() => {
+      followScheduled = false;
+      if (!closed) connection.follow(Object.keys(store.getState().followed));
+    });
+  };
+
+  const add = (id: string) => {
+    const timer = dropTimers.get(id);
+    if (timer !== undefined) {
+      deps.clock.clearTimeout(timer);
+      dropTimers.delete(id);
+    }
+    if (store.getState().followed[id]) return;
+    pending.set(id, []);
+    store.setState((s) => ({ followed: { ...s.followed, [id]: emptyFollowed(id) } }));
+    syncFollow();
+  };
+
+  const drop = (id: string) => {
+    dropTimers.delete(id);
+    if ((watchers.get(id) ?? 0) > 0) return;
+    pending.delete(id);
+    loadTokens.delete(id);
+    budgets.delete(id);
+    store.setState((s) => {
+      const { [id]: _gone, ...followed } = s.followed;
+      return { followed };
+    });
+    syncFollow();
+  };
+
+  const load = async (id: string): Promise<void> => {
+    const token = (loadTokens.get(id) ?? 0) + 1;
+    loadTokens.set(id, token);
+    if (!pending.has(id)) pending.set(id, []);
+    const stillWanted = () => loadTokens.get(id) === token && store.getState().followed[id] !== undefined;
+    try {
+      const detail = await deps.api.getExecution(id);
+      const keys = detail.series.map((s) => s.key);
+      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgets.get(id) ?? deps.budget() }) : { series: [] };
+      if (!stillWanted()) return;
+      let f = mergeHistory(store.getState().followed[id]!, detail, history);
+      const buffered = pending.get(id) ?? [];
+      pending.delete(id);
+      for (const e of buffered) f = applyStreamEvent(f, e).replaced ?? f;
+      replace(f);
+      touch();
+    } catch (err) {
+      if (!stillWanted()) return;
+      pending.delete(id);
+      replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true });
+    }
+  };
+
+  const loadAll = (onlyWaiting: boolean) => {
+    for (const id of Object.keys(store.getState().followed)) {
+      const f = store.getState().followed[id]!;
+      const inFlight = pending.has(id) && loadTokens.has(id);
+      if (onlyWaiting && (f.loaded || inFlight)) continue;
+      void load(id);
+    }
+  };
+
+  const applyToFollowed = (id: string, event: StreamEvent) => {
+    const f = store.getState().followed[id];
+    if (!f) return;
+    const buffer = pending.get(id);
+    if (buffer) {
+      buffer.push(event);
+      return;
+    }
+    const { replaced, data, reread } = applyStreamEvent(f, event);
+    if (replaced) replace(replaced);
+    if (data) touch();
+    if (reread) void load(id);
+  };
+
+  const onEvent = (event: StreamEvent, fresh: boolean) => {
+    switch (event.type) {
+      case 'hello':
+        store.setState({ connection: 'live' });
+        // A fresh subscription reads every followed execution; a resumed one only those not read yet.
+        loadAll(!fresh);
+        return;
+      case 'resync':
+        loadAll(false);
+        for (const l of resyncListeners) l();
+        return;
+      case 'execution':
+        store.setState((s) => ({ executions: { ...s.executions, [event.execution.id]: event.execution }, listVersion: s.listVersion + 1 }));
+        applyToFollowed(event.execution.id, event);
+        return;
+      case 'deleted': {
+        pending.delete(event.id);
+        store.setState((s) => {
+          const { [event.id]: _gone, ...executions } = s.executions;
+          const f = s.followed[event.id];
+          return {
+            executions,
+            deleted: { ...s.deleted, [event.id]: true },
+            listVersion: s.listVersion + 1,
+            ...(f && { followed: { ...s.followed, [event.id]: { ...f, loaded: true, error: 'This execution was deleted.' } } }),
+          };
+        });
+        return;
+      }
+      default: {
+        const id = eventExecutionId(event);
+        if (id !== null) applyToFollowed(id, event);
+      }
+    }
+  };
+
+  return {
+    store,
+    watch(ids, opts = {}) {
+      const unique = [...new Set(ids)];
+      for (const id of unique) {
+        watchers.set(id, (watchers.get(id) ?? 0) + 1);
+        if (opts.budget !== undefined) budgets.set(id, Math.max(4, Math.round(opts.budget)));
+        add(id);
+      }
+      // The list page watches nothing but still wants list updates: the stream opens either way.
+      syncFollow();
+      let active = true;
+      return () => {
+        if (!active) return;
+        active = false;
+        for (const id of unique) {
+          const n = (watchers.get(id) ?? 1) - 1;
+          if (n > 0) {
+            watchers.set(id, n);
+            continue;
+          }
+          watchers.delete(id);
+          if (keepMs <= 0) drop(id);
+          else dropTimers.set(id, deps.clock.setTimeout(() => drop(id), keepMs));
+        }
+      };
+    },
+    async refine(id, keys, from, to, budget) {
+      const f = store.getState().followed[id];
+      if (!f || !f.loaded) return;
+      const coarse = keys.filter((k) => f.series.get(k)?.downsampled);
+      if (coarse.length === 0) return;
+      const read = await deps.api.getSeries(id, { keys: coarse, from, to, budget });
+      const target = store.getState().followed[id];
+      if (!target) return;
+      spliceRefinement(target, from, to, read);
+      touch();
+    },
+    onResync(listener) {
+      resyncListeners.add(listener);
+      return () => resyncListeners.delete(listener);
+    },
+    close() {
+      closed = true;
+      connection.close();
+      for (const t of dropTimers.values()) deps.clock.clearTimeout(t);
+      dropTimers.clear();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decodeListView, EMPTY_VIEW, encodeListView, filterChips, filterParams, firstPage } from './list-view.js';
+
+describe('list view in the URL', () => {
+  it('round-trips filters, sort, columns and page', () => {
+    const view = {
+      ...EMPTY_VIEW,
+      q: 'train',
+      status: ['failed' as const, 'succeeded' as const],
+      labels: [{ key: 'model', value: 'resnet50' }, { key: 'lr', value: '0.01' }],
+      where: [{ path: 'acc', op: '>=' as const, value: 0.9 }],
+      sort: { field: 'summary' as const, path: 'timing.inference', desc: true },
+      columns: ['label:model' as const, 'summary:acc' as const],
+      after: 'abc',
+      page: 3,
+    };
+    const search = encodeListView(view);
+    expect(search).toContain('sort=-summary.timing.inference');
+    expect(search).toContain('label=model:resnet50');
+    expect(decodeListView(search)).toEqual(view);
+    expect(encodeListView(EMPTY_VIEW)).toBe('');
+    expect(encodeListView(firstPage(view))).not.toContain('after');
+  });
+
+  it('leaves out what does not parse', () => {
+    const v = decodeListView('?sort=bogus&where=summary.acc~3&label=novalue&status=nope,failed&page=x');
+    expect(v).toEqual({ ...EMPTY_VIEW, status: ['failed'] });
+  });
+
+  it('offers every filter as a chip that removes it', () => {
+    const v = decodeListView('?q=res&status=failed&label=model:r50&where=summary.acc>0.5');
+    const chips = filterChips(v);
+    expect(chips.map((c) => c.text)).toEqual(['name contains “res”', 'status: failed', 'model: r50', 'acc > 0.5']);
+    expect(chips[2]!.without(v).labels).toEqual([]);
+    expect(filterParams(chips[3]!.without(v)).getAll('where')).toEqual([]);
+  });
+});
