@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
@@ -59,7 +59,14 @@ export class StoreLockedError extends Error {
  * store's own connections (executions, service rollups) stay ordinary WAL connections, and the operating system releases
  * it when the process dies, however it dies. Returns the connection that holds it (closed with the store).
  */
-function lockExclusively(path: string): Database.Database | null {
+function lockExclusively(path: string): (() => void) | null {
+  const key = resolve(path);
+  const held = heldLocks.get(key);
+  // One process may open its own file again (a store reopened in tests); the lock is against other processes.
+  if (held) {
+    held.count++;
+    return () => releaseLock(key);
+  }
   let lock: Database.Database;
   try {
     lock = new Database(`${path}.lock`);
@@ -72,12 +79,22 @@ function lockExclusively(path: string): Database.Database | null {
   try {
     lock.exec('BEGIN EXCLUSIVE');
     lock.exec('COMMIT');
-    return lock;
   } catch (err) {
     lock.close();
     if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StoreLockedError(path);
     return null;
   }
+  heldLocks.set(key, { db: lock, count: 1 });
+  return () => releaseLock(key);
+}
+
+const heldLocks = new Map<string, { db: Database.Database; count: number }>();
+
+function releaseLock(key: string): void {
+  const held = heldLocks.get(key);
+  if (!held || --held.count > 0) return;
+  heldLocks.delete(key);
+  held.db.close();
 }
 
 /**
@@ -98,19 +115,19 @@ export class SqliteStore implements Store {
 
   /** Opened read-only (the disk was full at start): writes throw ReadOnlyStoreError, background work does nothing. */
   readonly readOnly: boolean;
-  /** Holds `<db>.lock` (see lockExclusively). */
-  private readonly lock: Database.Database | null;
+  /** Releases this store's hold on `<db>.lock` (see lockExclusively). */
+  private readonly unlock: (() => void) | null;
 
   constructor(private readonly path: string, opts: { readOnly?: boolean } = {}) {
     this.inMemory = path === ':memory:';
     this.readOnly = opts.readOnly === true && !this.inMemory;
     if (!this.inMemory && !this.readOnly) mkdirSync(dirname(path), { recursive: true });
-    this.lock = this.inMemory ? null : lockExclusively(path);
+    this.unlock = this.inMemory ? null : lockExclusively(path);
     // Read-only is ours, not SQLite's (a read-only connection to a WAL file must be able to create its index file).
     try {
       this.db = new Database(path, { fileMustExist: this.readOnly });
     } catch (err) {
-      this.lock?.close();
+      this.unlock?.();
       throw err;
     }
     this.handle = { kind: 'sqlite', db: this.db };
@@ -119,7 +136,7 @@ export class SqliteStore implements Store {
       this.listIndex = new SqliteListIndex(this.db);
     } catch (err) {
       this.db.close();
-      this.lock?.close();
+      this.unlock?.();
       throw err;
     }
     const db = this.db;
@@ -454,7 +471,7 @@ export class SqliteStore implements Store {
       if (!isDiskFull(err)) throw err;
     } finally {
       this.db.close();
-      this.lock?.close();
+      this.unlock?.();
     }
   }
 
