@@ -4,14 +4,14 @@ import { parseServeArgs, UsageError } from './args.js';
 describe('plotline serve flags', () => {
   it('defaults to loopback, port 7777 and a file store under .plotline', () => {
     expect(parseServeArgs([])).toEqual({
-      port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: null, statsdPort: 8125, retention: {}, maxTagSets: 10_000,
+      port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: null, statsdPort: 8125, otlpPort: null, retention: {}, maxTagSets: 10_000,
       readToken: null, publicUrls: [], allowOrigins: [],
     });
   });
   it('reads every flag, in both --flag value and --flag=value forms', () => {
     expect(parseServeArgs(['--port', '0', '--host=0.0.0.0', '--db', ':memory:', '--demo', '--lost-after', '2.5', '--token=t',
       '--read-token', 'r', '--public-url', 'https://plotline.example.org/x', '--allow-origin=http://dash.example:8080'])).toEqual({
-      port: 0, host: '0.0.0.0', db: ':memory:', demo: true, lostAfterMs: 2500, token: 't', statsdPort: 8125, retention: {}, maxTagSets: 10_000,
+      port: 0, host: '0.0.0.0', db: ':memory:', demo: true, lostAfterMs: 2500, token: 't', statsdPort: 8125, otlpPort: null, retention: {}, maxTagSets: 10_000,
       readToken: 'r', publicUrls: ['https://plotline.example.org'], allowOrigins: ['http://dash.example:8080'],
     });
   });

@@ -10,7 +10,7 @@ import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { ingest } from './ingest.js';
-import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
+import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
@@ -64,6 +64,8 @@ const routes: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, access: 'read', handler: getService },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, access: 'read', handler: getServiceSeries },
+  // OTLP answers refusals in its own encoding, so it checks the token itself (constant time, as here).
+  { method: 'POST', pattern: /^\/v1\/metrics$/, access: 'public', handler: postOtlpMetrics },
   { method: 'GET', pattern: /^\/api\/health$/, access: 'read', handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
 

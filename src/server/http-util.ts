@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeUtf8, ValidationError, type ApiError } from '../protocol/index.js';
+import { sameSecret } from './access.js';
 import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { DomainError, type DomainErrorKind } from './domain-error.js';
 
@@ -63,7 +64,8 @@ export interface BodyOptions {
  * stalls. With a Content-Length, chunks are copied into one buffer as they arrive (while the sender is still writing)
  * instead of being joined at the end.
  */
-export function readBody(req: IncomingMessage, opts: BodyOptions): Promise<Buffer> {
+export function readBody(req: IncomingMessage, options: BodyOptions | number): Promise<Buffer> {
+  const opts = typeof options === 'number' ? { limit: options, idleMs: 15_000 } : options;
   const { limit } = opts;
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -168,4 +170,13 @@ export function quote(v: string): string {
 /** The media type of a request (`application/json; charset=utf-8` → `application/json`). */
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** When the server has a token, the request must carry `Authorization: Bearer <token>` (compared in constant time). */
+export function checkToken(token: string | null, req: IncomingMessage): void {
+  if (token === null) return;
+  const auth = req.headers.authorization;
+  if (!auth?.startsWith('Bearer ') || !sameSecret(auth.slice('Bearer '.length).trim(), token)) {
+    throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
+  }
 }

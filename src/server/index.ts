@@ -9,6 +9,7 @@ import { startBackground } from './background.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
+import { otlpOnlyHandler, type OtlpReceiverOptions } from './otlp/receiver.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 
 export interface ServerOptions {
@@ -31,8 +32,10 @@ export interface ServerOptions {
   edge?: EdgeOptions;
   /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
   statsdPort?: number | null;
+  /** A second port for OTLP/HTTP metrics only (`POST /v1/metrics`, OTLP's usual 4318; 0: any free one). Default: none (the studio's port takes OTLP too). */
+  otlpPort?: number | null;
   /** Service metrics: rollup tiers (retention), tag sets per metric, and the clock (tests inject one). */
-  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number };
+  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number; otlp?: OtlpReceiverOptions };
 }
 
 /** Timeouts and caps of the HTTP edge, against requests that never finish. */
@@ -68,6 +71,8 @@ export interface RunningServer {
   services: ServicesRuntime;
   /** The DogStatsD UDP port, or null without a listener. */
   statsdPort: number | null;
+  /** The OTLP-only port, or null without one. */
+  otlpPort: number | null;
   close(): Promise<void>;
 }
 
@@ -110,15 +115,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     connectionsCheckingInterval: edge.checkIntervalMs,
   }, createHandler(ctx));
   server.keepAliveTimeout = 65_000;
+  const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, policy.token));
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, opts.port ?? DEFAULT_PORT, host);
+    if (otlpServer) await listen(otlpServer, opts.otlpPort!, host);
   } catch (err) {
+    server.close();
     await services.close();
     await store.close();
     hub.close();
@@ -142,17 +144,30 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     server,
     services,
     statsdPort: services.udp?.port ?? null,
+    otlpPort: otlpServer ? (otlpServer.address() as AddressInfo).port : null,
     close() {
       closed ??= (async () => {
         const stopped = stopBackground();
         hub.close();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await Promise.all([stopped, serverClosed]);
+        const otlpClosed = new Promise<void>((resolve) => (otlpServer ? otlpServer.close(() => resolve()) : resolve()));
+        otlpServer?.closeAllConnections();
+        await Promise.all([stopped, serverClosed, otlpClosed]);
         await services.close();
         await store.close();
       })();
       return closed;
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
