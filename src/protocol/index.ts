@@ -11,3 +11,4 @@ export * from './regular.js';
 export * from './dogstatsd.js';
 export * from './services.js';
 export * from './list-query.js';
+export * from './service-format.js';
