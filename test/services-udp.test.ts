@@ -2,7 +2,9 @@ import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import StatsD from 'hot-shots';
 import { startServer, type RunningServer } from '../src/server/index.js';
-import { MetricsClient, connect } from '../src/sdk/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MetricsClient, connect, instrumentHttp } from '../src/sdk/index.js';
 import { eventually } from './helpers/eventually.js';
 import { getJson, spawnServer } from './helpers/server.js';
 
@@ -115,6 +117,29 @@ describe('DogStatsD over UDP', () => {
     await client.close();
     delete process.env.PLOTLINE_STATSD_PORT;
     expect(await until(() => stat('via-connect', 'pings', 'count'), (v) => v === 1)).toBe(1);
+  });
+});
+
+describe('instrumentHttp', () => {
+  it('records request durations with status codes and in-flight requests of a node:http server', async () => {
+    const metrics = new MetricsClient({ url: server.url, transport: 'http', service: 'web' });
+    const app = createServer((req, res) => {
+      const status = req.url === '/missing' ? 404 : req.url === '/fail' ? 500 : 200;
+      setTimeout(() => res.writeHead(status).end('ok'), 5);
+    });
+    const stop = instrumentHttp(app, { service: 'web', metrics, route: (req) => (req.url === '/fail' ? '/fail' : undefined) });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    for (const path of ['/', '/a', '/b', '/missing', '/fail']) await (await fetch(base + path)).text();
+    stop();
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+    await metrics.close();
+    const detail = (await getJson(`${server.url}/api/services/web`)).json;
+    expect(detail.service.summary).toMatchObject({ requests: 5, '2XX': 3, '4XX': 1, '5XX': 1 });
+    expect(detail.service.summary.avgRequestMs).toBeGreaterThanOrEqual(4);
+    const duration = detail.metrics.find((m: { name: string }) => m.name === 'http.server.request.duration');
+    expect(duration.tags).toMatchObject({ 'http.request.method': ['GET'], 'http.response.status_code': ['200', '404', '500'], 'http.route': ['/fail'] });
+    expect(await stat('web', 'http.server.active_requests', 'last')).toBe(0);
   });
 });
 

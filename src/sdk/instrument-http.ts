@@ -19,13 +19,18 @@ export interface InstrumentHttpOptions {
   service?: string;
   /** Where the metrics go; default a new UDP `MetricsClient({ service })` closed with the server. */
   metrics?: MetricsClient;
-  /** The route of a request (`/users/:id`); default the framework's (Express `req.route`), else the path with ids collapsed. */
+  /**
+   * The route of a request (`/users/:id`); undefined: no `http.route` tag. Default: the framework's (Express `req.route`),
+   * else the path with ids collapsed.
+   */
   route?: (req: IncomingMessage) => string | undefined;
   /** How often buffered durations and the in-flight gauge are sent, ms (default 1000). */
   flushIntervalMs?: number;
 }
 
+/** Calling it stops recording, as `stop()` does (what is buffered is sent at once; its promise is `stop()`'s). */
 export interface HttpInstrumentation {
+  (): Promise<void>;
   /** Sends what is buffered now, and waits until the metrics client has sent it. */
   flush(): Promise<void>;
   /** Stops recording (the server keeps running), sends what is buffered; closes the metrics client if it made it. */
@@ -56,7 +61,7 @@ function frameworkRoute(req: IncomingMessage): string | undefined {
 interface Pending {
   method: string;
   status: number;
-  route: string;
+  route: string | undefined;
   /** Durations in whole microseconds (sent as seconds with 6 decimals: integer formatting is far cheaper than float). */
   micros: number[];
 }
@@ -95,11 +100,12 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
     const method = req.method ?? 'GET';
     const status = this.statusCode;
     let route: string | undefined;
-    try {
-      route = routeOf ? routeOf(req) : frameworkRoute(req);
-    } catch { /* a failing route function: use the path */ }
-    route ??= pathOf(req.url ?? '/');
-    const key = method + ' ' + status + ' ' + route;
+    if (routeOf) {
+      try {
+        route = routeOf(req);
+      } catch { /* a failing route function: no route */ }
+    } else route = frameworkRoute(req) ?? pathOf(req.url ?? '/');
+    const key = method + ' ' + status + ' ' + (route ?? '');
     const p = pending.get(key);
     if (p) p.micros.push(us);
     else pending.set(key, { method, status, route, micros: [us] });
@@ -116,7 +122,7 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
     pending = new Map();
     for (const p of batch.values()) {
       metrics.packedSeconds(REQUEST_DURATION, p.micros, [
-        ...serviceTag, `http.request.method:${p.method}`, `http.response.status_code:${p.status}`, `http.route:${p.route}`,
+        ...serviceTag, `http.request.method:${p.method}`, `http.response.status_code:${p.status}`, ...(p.route === undefined ? [] : [`http.route:${p.route}`]),
       ]);
     }
     metrics.gauge(ACTIVE_REQUESTS, active, serviceTag);
@@ -138,11 +144,9 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
   const onClose = () => void stop();
   server.once('close', onClose);
 
-  return {
-    flush: async () => {
-      if (!stopped) send();
-      await metrics.flush();
-    },
-    stop,
+  const flush = async () => {
+    if (!stopped) send();
+    await metrics.flush();
   };
+  return Object.assign(() => stop(), { flush, stop });
 }
