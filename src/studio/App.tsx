@@ -8,10 +8,14 @@ import { live } from './live/live.js';
 import { useFollow } from './live/react.js';
 import { executionIdFromPath } from './model/url-state.js';
 import { Link, useLocation } from './router.js';
+import { ServicePage } from './components/services/ServicePage.js';
+import { ServicesPage } from './components/services/ServicesPage.js';
 
 export function App() {
   const { pathname } = useLocation();
   const executionId = executionIdFromPath(pathname);
+  const serviceMatch = /^\/services\/([^/]+)$/.exec(pathname);
+  const serviceName = serviceMatch ? decodeURIComponent(serviceMatch[1]!) : null;
   const queryClient = useQueryClient();
 
   // The list page follows no execution, but the stream (list updates) is open on every page.
@@ -25,9 +29,13 @@ export function App() {
           <img src="/favicon.svg" alt="" width={20} height={20} />
           Plotline
         </Link>
+        <Link href="/" className="nav-link">Executions</Link>
+        <Link href="/services" className="nav-link">Services</Link>
         <ConnectionBadge />
       </nav>
-      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage /> : <ExecutionsPage />}</main>
+      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage />
+        : pathname === '/services' ? <ServicesPage />
+          : serviceName !== null ? <ServicePage key={serviceName} name={serviceName} /> : <ExecutionsPage />}</main>
     </div>
   );
 }
