@@ -25,12 +25,14 @@ export function App() {
   return (
     <div className="app">
       <nav className="topbar">
-        <Link href="/" className="brand">
-          <img src="/favicon.svg" alt="" width={20} height={20} />
-          Plotline
-        </Link>
-        <Link href="/" className="nav-link">Executions</Link>
-        <Link href="/services" className="nav-link">Services</Link>
+        <div className="nav-left">
+          <Link href="/" className="brand">
+            <img src="/favicon.svg" alt="" width={20} height={20} />
+            Plotline
+          </Link>
+          <Link href="/" className="nav-link">Executions</Link>
+          <Link href="/services" className="nav-link">Services</Link>
+        </div>
         <ConnectionBadge />
       </nav>
       <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage />

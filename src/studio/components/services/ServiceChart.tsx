@@ -20,6 +20,14 @@ interface Props {
   height?: number;
 }
 
+/** Points drawn only where a value has no neighbour (a single bucket with data would otherwise not show). */
+function isolated(u: uPlot, sidx: number): number[] | null {
+  const d = u.data[sidx]!;
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) if (d[i] != null && d[i - 1] == null && d[i + 1] == null) out.push(i);
+  return out;
+}
+
 const UTC = (ts: number) => uPlot.tzDate(new Date(ts), 'Etc/UTC');
 
 /** A wall-clock uPlot chart of a service panel (x in ms since the epoch), cursor synced by `syncKey`, drag to zoom. */
@@ -46,7 +54,7 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 56,
           values: (_u, vals) => vals.map((v) => `${formatTick(v)}${unit ? ` ${unit}` : ''}`) },
       ],
-      series: [{}, ...drawn.lines.map((l, i) => ({ label: l.label, stroke: seriesColor(theme, i), width: 1.5, spanGaps: false, points: { show: false } }))],
+      series: [{}, ...drawn.lines.map((l, i) => ({ label: l.label, stroke: seriesColor(theme, i), width: 1.5, spanGaps: false, points: { show: true, size: 5, filter: isolated } }))],
       hooks: {
         setSelect: [(u) => {
           if (u.select.width > 4) {

@@ -123,7 +123,7 @@ export function ServicePage({ name }: { name: string }) {
   const common = { service: name, from, to, live: range.live, utc, theme, onZoom, cursor, onCursor: setCursor };
   const spanLabel = range.live ? RANGES.find(([, ms]) => ms === range.span)?.[0] ?? '1h' : 'custom';
   return (
-    <section className="service-page">
+    <section className="page service-page">
       <div className="page-head">
         <h1><Link href="/services">Services</Link> / {name}</h1>
         {detail.data ? <span className={`status status-${detail.data.service.status === 'live' ? 'running' : 'cancelled'}`}>{detail.data.service.status}</span> : null}

@@ -42,7 +42,7 @@ export function ServicesPage() {
     return sort.desc ? -d : d;
   });
   return (
-    <section className="services-page">
+    <section className="page services-page">
       <div className="page-head">
         <h1>Services</h1>
         <label className="inline-field">
