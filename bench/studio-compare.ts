@@ -66,8 +66,8 @@ async function seedExecutions(db: string, n: number): Promise<void> {
 
 export async function runCompareBenches(browser: Browser, opts: CompareBenchOptions): Promise<void> {
   let t0 = performance.now();
-  const ids = await seedRuns(opts.db, opts.runs, opts.metrics, opts.points);
-  console.log(`seeded ${opts.runs} runs × ${opts.metrics} metrics × ${opts.points.toLocaleString('en-US')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const ids = opts.runs > 0 ? await seedRuns(opts.db, opts.runs, opts.metrics, opts.points) : [];
+  if (opts.runs > 0) console.log(`seeded ${opts.runs} runs × ${opts.metrics} metrics × ${opts.points.toLocaleString('en-US')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   t0 = performance.now();
   await seedExecutions(opts.db, opts.executions);
   console.log(`seeded ${opts.executions.toLocaleString('en-US')} executions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -76,14 +76,14 @@ export async function runCompareBenches(browser: Browser, opts: CompareBenchOpti
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${server.url}/?q=nothing-matches-this`);
     const times: number[] = [];
-    for (let run = 0; run < 3; run++) {
+    for (let run = 0; run < (opts.runs > 0 ? 3 : 0); run++) {
       const start = Date.now();
       await page.goto(`${server.url}/compare?ids=${ids.join(',')}`);
       await waitForPanels(page, opts.metrics);
       times.push(Date.now() - start);
       await page.goto(`${server.url}/?q=nothing-matches-this`);
     }
-    report(`Comparison of ${opts.runs} finished runs × ${opts.metrics} metrics × ${opts.points.toLocaleString('en-US')} points (${opts.metrics} panels)`, [
+    if (opts.runs > 0) report(`Comparison of ${opts.runs} finished runs × ${opts.metrics} metrics × ${opts.points.toLocaleString('en-US')} points (${opts.metrics} panels)`, [
       ['navigation → all panels painted, ms (median of 3)', String([...times].sort((a, b) => a - b)[1]), 'target < 1500 (at 1 M points)'],
     ]);
 

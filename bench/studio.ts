@@ -2,10 +2,12 @@
 /**
  * `npm run bench:studio`: the studio in headless Chromium against a real server.
  *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
- *  2. frame times and long tasks while 50 series stream at 20 points/s each;
+ *  2. frame times and long tasks while 50 series stream at 20 points/s each (in 5 groups, then all in one group with
+ *     ~95-character names and no scale: one chart, 50 lines, a legend with 50 values);
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
+ * `--streaming-only` runs only 2 (no 20M-point seed, no heap run).
  */
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { waitForPanels } from './studio-wait.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const heapSeconds = quick ? 60 : 600;
+const streamingOnly = argv.includes('--streaming-only');
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -42,76 +45,110 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks. */
+/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table. */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
-async function compareBenches(dir: string): Promise<void> {
+async function compareBenches(dir: string, listOnly = false): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     await runCompareBenches(browser, {
-      db: join(dir, 'compare.db'), runs: 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
+      db: join(dir, 'compare.db'), runs: listOnly ? 0 : 10, metrics: 4, points: quick ? 600_000 : 1_000_000, executions: quick ? 20_000 : 100_000,
     });
   } finally {
     await browser.close();
   }
 }
 
+/** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
+async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
+  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
+    const deltas: number[] = [];
+    const longTasks: number[] = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
+    let last = performance.now();
+    const end = last + ms;
+    const loop = (t: number) => {
+      deltas.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(loop);
+      else resolve({ deltas, longTasks });
+    };
+    requestAnimationFrame(loop);
+  }), seconds * 1000);
+  const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
+  return { p95: percentile(sorted, 95), longTasks: frames.longTasks };
+}
+
+function reportFrames(title: string, f: { p95: number; longTasks: number[] }): void {
+  report(title, [
+    ['frame time p95, ms', f.p95.toFixed(1), 'target ≤ 16.7'],
+    ['long tasks over 50 ms', String(f.longTasks.filter((d) => d > 50).length), 'target 0'],
+    ['longest task, ms', f.longTasks.length ? Math.max(...f.longTasks).toFixed(0) : '0', ''],
+  ]);
+}
+
+/** An execution recording `metrics` at 20 points/s each until stopped. */
+function stream(client: ReturnType<typeof connect>, name: string, metrics: Metric[]) {
+  const live = client.startExecution(name);
+  let tick = 0;
+  const producer = setInterval(() => live.run(() => {
+    tick++;
+    metrics.forEach((m, i) => m.record(Math.sin(tick / 20 + i) * (1 + i / 10)));
+  }), 50);
+  return { id: live.id, stop: async () => { clearInterval(producer); await live.end(); } };
+}
+
+/** 50 series in one group: no scale (the group's default axis), names of about 95 characters. */
+async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<typeof connect>): Promise<void> {
+  const group = new MetricGroup('one_group', { units: 'step' });
+  const metrics = Array.from({ length: 50 }, (_, i) =>
+    new Metric(`model.encoder.layers.${String(i).padStart(2, '0')}.self_attention.output_projection.weight.gradient_norm_l2_clipped`, { group, throttle: null }));
+  const run = stream(client, 'bench: 50 series in one group', metrics);
+  try {
+    await page.goto(`${serverUrl}/executions/${run.id}`);
+    await waitForPanels(page, 1);
+    reportFrames('Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend), 15 s of frames', await measureFrames(page, 15));
+  } finally {
+    await run.stop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
-  if (only === 'compare') return compareBenches(dir);
+  if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
-  const bigId = await seedBigExecution(db, 20, 1_000_000);
-  console.log(`seeded 20 × 1,000,000 points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const bigId = streamingOnly ? null : await seedBigExecution(db, 20, 1_000_000);
+  if (bigId) console.log(`seeded 20 × 1,000,000 points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const server = await startBenchServer(['--db', db]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${server.url}/`);
-    const times: number[] = [];
-    for (let run = 0; run < 3; run++) {
-      const start = Date.now();
-      await page.goto(`${server.url}/executions/${bigId}`);
-      await waitForPanels(page, 4);
-      times.push(Date.now() - start);
+    if (bigId) {
+      const times: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        const start = Date.now();
+        await page.goto(`${server.url}/executions/${bigId}`);
+        await waitForPanels(page, 4);
+        times.push(Date.now() - start);
+      }
+      report('Finished execution, 20 series × 1,000,000 points (4 panels)', [
+        ['navigation → all panels painted, ms (median of 3)', String([...times].sort((a, b) => a - b)[1]), 'target < 1500'],
+      ]);
     }
-    report('Finished execution, 20 series × 1,000,000 points (4 panels)', [
-      ['navigation → all panels painted, ms (median of 3)', String([...times].sort((a, b) => a - b)[1]), 'target < 1500'],
-    ]);
 
     const client = connect({ url: server.url });
-    const live = client.startExecution('bench: 50 series streaming');
+    await oneGroupOf50(page, server.url, client);
     const groups = Array.from({ length: 5 }, (_, g) => new MetricGroup(`live_${g}`));
     const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 5]!, throttle: null }));
-    let tick = 0;
-    const producer = setInterval(() => live.run(() => {
-      tick++;
-      metrics.forEach((m, i) => m.record(Math.sin(tick / 20 + i) * (1 + i / 10)));
-    }), 50);
+    const live = stream(client, 'bench: 50 series streaming', metrics);
     try {
       await page.goto(`${server.url}/executions/${live.id}`);
       await waitForPanels(page, 5);
-      const frames = await page.evaluate(() => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
-        const deltas: number[] = [];
-        const longTasks: number[] = [];
-        new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
-        let last = performance.now();
-        const end = last + 15_000;
-        const loop = (t: number) => {
-          deltas.push(t - last);
-          last = t;
-          if (t < end) requestAnimationFrame(loop);
-          else resolve({ deltas, longTasks });
-        };
-        requestAnimationFrame(loop);
-      }));
-      const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
-      report('Streaming: 50 series × 20 points/s, 15 s of frames', [
-        ['frame time p95, ms', percentile(sorted, 95).toFixed(1), 'target ≤ 16.7'],
-        ['long tasks over 50 ms', String(frames.longTasks.filter((d) => d > 50).length), 'target 0'],
-        ['longest task, ms', frames.longTasks.length ? Math.max(...frames.longTasks).toFixed(0) : '0', ''],
-      ]);
+      reportFrames('Streaming: 50 series × 20 points/s in 5 groups, 15 s of frames', await measureFrames(page, 15));
+      if (streamingOnly) return;
 
       const heap: number[] = [];
       const samples = 10;
@@ -130,8 +167,7 @@ async function main(): Promise<void> {
         ['spread (max-min)/min, after the first sample', `${(spread * 100).toFixed(1)}%`, 'GC timing makes this noisy at small heaps'],
       ]);
     } finally {
-      clearInterval(producer);
-      await live.end();
+      await live.stop();
       await client.close();
     }
   } finally {

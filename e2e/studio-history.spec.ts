@@ -72,7 +72,7 @@ test('a 1M-point series opens fast, keeps its spike, refines on zoom and restore
   expect(fx[0]).toBeGreaterThanOrEqual(from);
   expect(fx.at(-1)).toBeLessThanOrEqual(to);
   expect(Math.max(...fine.series[0]!.y.map(Number))).toBe(50);
-  await expect(panel.getByRole('button', { name: 'Follow live' })).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Reset zoom' })).toBeVisible();
   await screenshots(page, 'million-zoomed');
 
   // Reload restores the zoom (and reads the range again).
@@ -80,10 +80,11 @@ test('a 1M-point series opens fast, keeps its spike, refines on zoom and restore
   await page.reload();
   await again;
   await expect(page).toHaveURL(new RegExp(`from=${url.searchParams.get('from')}`));
-  await expect(panel.getByRole('button', { name: 'Follow live' })).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Reset zoom' })).toBeVisible();
 
-  // Double-click returns to the whole series.
+  // A finished execution offers "Reset zoom" (there is nothing live to follow); double-click returns to the whole series.
+  await expect(panel.getByRole('button', { name: 'Follow live' })).toHaveCount(0);
   await panel.locator('.u-over').dblclick();
   await expect(page).not.toHaveURL(/from=/);
-  await expect(panel.getByRole('button', { name: 'Follow live' })).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Reset zoom' })).toHaveCount(0);
 });

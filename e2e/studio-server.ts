@@ -32,8 +32,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts the built CLI (the same helper the integration tests use); resolves once it prints the studio URL. */
-export async function startStudioServer(db: string, port = 0): Promise<StudioServer> {
-  const server = await spawnServer(['--db', db, ...(port ? ['--port', String(port)] : [])]);
+export async function startStudioServer(db: string, port = 0, args: string[] = []): Promise<StudioServer> {
+  const server = await spawnServer(['--db', db, ...(port ? ['--port', String(port)] : []), ...args]);
   return { url: server.url, port: Number(new URL(server.url).port), stop: (signal) => server.kill(signal) };
 }
 

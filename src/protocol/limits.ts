@@ -11,6 +11,8 @@ export const LIMITS = {
   maxLabelLength: 200,
   maxErrorLength: 10_000,
   maxBatchIdLength: 100,
+  /** The largest |x| of a point: beyond 2^53 consecutive integers are no longer distinct doubles (steps would merge). */
+  maxAbsX: 2 ** 53,
   /** History reads: the largest point budget a client may ask for. */
   maxBudget: 100_000,
 } as const;

@@ -82,7 +82,7 @@ export function formatLabelFilter(f: LabelFilter): string {
   return `${f.key}:${f.value}`;
 }
 
-const WHERE = /^summary\.([^<>=]+?)\s*(<=|>=|<|>|=)\s*(.+)$/;
+const WHERE = /^summary\.([^<>=]+?)\s*(<=|>=|<|>|=)\s*([^<>=].*)$/;
 
 /** `summary.acc>=0.9` → `{ path: 'acc', op: '>=', value: 0.9 }`. */
 export function parseWhere(text: string): WhereClause {

@@ -1,6 +1,7 @@
 import { LIMITS } from './limits.js';
 import { fromWireArray, isWireNumber } from './numbers.js';
 import { summaryKeyProblem, summaryValueProblem } from './summary-keys.js';
+import { timeProblem } from './times.js';
 import {
   END_STATUSES, SUMMARY_MODES,
   type ExecutionEnd, type ExecutionPatch, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
@@ -50,6 +51,21 @@ function text(v: unknown, path: string, max: number, opts: { empty?: boolean } =
 function finite(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'must be a finite number');
   return v;
+}
+
+/** A time in milliseconds since the epoch, plausible against the clock `now` (times.ts). */
+function time(now: number): (v: unknown, path: string) => number {
+  return (v, path) => {
+    if (typeof v !== 'number') fail(path, 'must be a time in milliseconds since the Unix epoch (a number)');
+    const problem = timeProblem(v, now);
+    if (problem) fail(path, problem);
+    return v;
+  };
+}
+
+/** The rule an x breaks by its magnitude, or null: beyond 2^53 whole numbers are no longer distinct doubles. */
+export function xMagnitudeProblem(x: number): string | null {
+  return Math.abs(x) > LIMITS.maxAbsX ? `x must be at most 2^53 (${LIMITS.maxAbsX}) in magnitude; beyond it whole numbers are no longer distinct (got ${x})` : null;
 }
 
 function optional<T>(o: Obj, key: string, path: string, check: (v: unknown, p: string) => T): T | undefined {
@@ -131,12 +147,13 @@ function validateLabels(v: unknown, path: string): Labels {
   return labels;
 }
 
-export function validateStart(v: unknown, path: string): ExecutionStart {
+/** `now` (ms) is the clock `startedAt` is checked against (at most a day ahead of it). */
+export function validateStart(v: unknown, path: string, now = Date.now()): ExecutionStart {
   const o = object(v, path);
   noUnknownFields(o, ['name', 'labels', 'startedAt'], path);
   const name = text(o.name, join(path, 'name'), LIMITS.maxNameLength);
   const labels = optional(o, 'labels', path, validateLabels);
-  const startedAt = optional(o, 'startedAt', path, finite);
+  const startedAt = optional(o, 'startedAt', path, time(now));
   return { name, ...(labels && { labels }), ...(startedAt !== undefined && { startedAt }) };
 }
 
@@ -170,12 +187,12 @@ function validateDiscarded(v: unknown, path: string): Record<string, DiscardedCo
   return out;
 }
 
-function validateEnd(v: unknown, path: string): ExecutionEnd {
+function validateEnd(v: unknown, path: string, now: number): ExecutionEnd {
   const o = object(v, path);
   noUnknownFields(o, ['status', 'endedAt', 'error', 'discarded'], path);
   const status = endStatus(o.status);
   if (status === null) fail(join(path, 'status'), `must be one of ${END_STATUSES.join(', ')} (or Cog's "canceled")`);
-  const endedAt = optional(o, 'endedAt', path, finite);
+  const endedAt = optional(o, 'endedAt', path, time(now));
   const error = optional(o, 'error', path, (u, p) => text(u, p, LIMITS.maxErrorLength, { empty: true }));
   const discarded = optional(o, 'discarded', path, validateDiscarded);
   return {
@@ -226,7 +243,8 @@ function increasingFinite(x: Float64Array): boolean {
     if (!(xi > prev)) return false;
     prev = xi;
   }
-  return prev !== Infinity;
+  // Increasing, so the ends bound the magnitude.
+  return x.length === 0 || (x[0]! >= -LIMITS.maxAbsX && prev <= LIMITS.maxAbsX);
 }
 
 function checkX(x: unknown[] | Float64Array, path: string): void {
@@ -234,6 +252,9 @@ function checkX(x: unknown[] | Float64Array, path: string): void {
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
     if (typeof xi !== 'number' || !Number.isFinite(xi)) fail(`${path}.x[${i}]`, 'must be a finite number');
+    // Named before the order: x = 2^53 + 2 after 2^53 is "too large", not "not increasing".
+    const magnitude = xMagnitudeProblem(xi);
+    if (magnitude) fail(`${path}.x[${i}]`, magnitude);
     if (!(xi > prev)) fail(`${path}.x[${i}]`, `x must increase within a series (${xi} is not greater than ${prev})`);
     prev = xi;
   }
@@ -250,17 +271,22 @@ function validateSummaryOp(v: unknown, path: string): SummaryOp {
   if (!('value' in o)) fail(join(path, 'value'), 'is required (null deletes the key)');
   const valueProblem = o.value === null ? null : summaryValueProblem(o.value);
   if (valueProblem) fail(join(path, 'value'), valueProblem);
-  const x = optional(o, 'x', path, finite);
+  const x = optional(o, 'x', path, (u, p) => {
+    const xi = finite(u, p);
+    const magnitude = xMagnitudeProblem(xi);
+    if (magnitude) fail(p, magnitude);
+    return xi;
+  });
   return { key, value: o.value as SummaryOp['value'], mode: mode as SummaryOp['mode'], ...(x !== undefined && { x }) };
 }
 
-function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpdate<SeriesColumns> {
+function validateUpdate(v: unknown, path: string, budget: Budget, now: number): ExecutionUpdate<SeriesColumns> {
   const o = object(v, path);
   noUnknownFields(o, ['id', 'start', 'definitions', 'rewind', 'points', 'summary', 'end'], path);
   const id = text(o.id, join(path, 'id'), LIMITS.maxIdLength);
   if (!ID_PATTERN.test(id)) fail(join(path, 'id'), 'must start with a letter or digit and contain only letters, digits, "_", ".", ":" and "-"');
   const update: ExecutionUpdate<SeriesColumns> = { id };
-  const start = optional(o, 'start', path, validateStart);
+  const start = optional(o, 'start', path, (u, p) => validateStart(u, p, now));
   if (start) update.start = start;
   if (o.definitions !== undefined) {
     const seen = new Set<string>();
@@ -285,22 +311,23 @@ function validateUpdate(v: unknown, path: string, budget: Budget): ExecutionUpda
   if (o.summary !== undefined) {
     update.summary = array(o.summary, join(path, 'summary'), 100_000).map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
   }
-  const end = optional(o, 'end', path, validateEnd);
+  const end = optional(o, 'end', path, (u, p) => validateEnd(u, p, now));
   if (end) update.end = end;
   return update;
 }
 
 /**
  * Checks the shape of a whole ingest batch, JSON or decoded binary, and returns it with points in columns. Rules that need
- * stored state (unknown execution, x above stored x, conflicting definitions) are the store's.
+ * stored state (unknown execution, x above stored x, conflicting definitions) are the store's. `now` (ms) is the server
+ * clock that `startedAt`/`endedAt` may be at most a day ahead of.
  */
-export function validateIngestBatch(v: unknown): AcceptedBatch {
+export function validateIngestBatch(v: unknown, now = Date.now()): AcceptedBatch {
   const o = object(v, '');
   noUnknownFields(o, ['batchId', 'executions'], '');
   const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));
   const budget: Budget = { points: 0 };
   const executions = array(o.executions, 'executions', LIMITS.maxExecutionsPerBatch)
-    .map((u, i) => validateUpdate(u, `executions[${i}]`, budget));
+    .map((u, i) => validateUpdate(u, `executions[${i}]`, budget, now));
   const ids = new Set<string>();
   executions.forEach((u, i) => {
     if (ids.has(u.id)) fail(`executions[${i}].id`, `"${u.id}" appears twice in one batch`);

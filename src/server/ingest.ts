@@ -16,7 +16,7 @@ export async function commitAndPublish(store: Store, hub: StreamHub, batch: Acce
 
 /** Validates, commits and then streams one batch. The ack is only returned after the commit. */
 export async function ingest(store: Store, hub: StreamHub, body: unknown, now = Date.now()): Promise<IngestAck> {
-  const batch = validateIngestBatch(body);
+  const batch = validateIngestBatch(body, now);
   const result = await commitAndPublish(store, hub, batch, now);
   return { ok: true, batchId: batch.batchId ?? null, duplicate: result.duplicate, points: result.points };
 }

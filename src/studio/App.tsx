@@ -4,6 +4,8 @@ import { ConnectionBadge } from './components/badges.js';
 import { ComparePage } from './components/compare/ComparePage.js';
 import { ExecutionPage } from './components/ExecutionPage.js';
 import { ExecutionsPage } from './components/ExecutionsPage.js';
+import { NotFound } from './components/NotFound.js';
+import { OfflineBanner } from './components/OfflineBanner.js';
 import { live } from './live/live.js';
 import { useFollow } from './live/react.js';
 import { executionIdFromPath } from './model/url-state.js';
@@ -35,9 +37,22 @@ export function App() {
         </div>
         <ConnectionBadge />
       </nav>
-      <main>{executionId ? <ExecutionPage key={executionId} id={executionId} /> : pathname === '/compare' ? <ComparePage />
-        : pathname === '/services' ? <ServicesPage />
-          : serviceName !== null ? <ServicePage key={serviceName} name={serviceName} /> : <ExecutionsPage />}</main>
+      <OfflineBanner />
+      <main>
+        {executionId ? (
+          <ExecutionPage key={executionId} id={executionId} />
+        ) : pathname === '/compare' ? (
+          <ComparePage />
+        ) : pathname === '/' ? (
+          <ExecutionsPage />
+        ) : pathname === '/services' ? (
+          <ServicesPage />
+        ) : serviceName !== null ? (
+          <ServicePage key={serviceName} name={serviceName} />
+        ) : (
+          <NotFound what={`There is no page at ${pathname}.`} />
+        )}
+      </main>
     </div>
   );
 }

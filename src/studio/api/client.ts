@@ -18,7 +18,8 @@ async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
     let message = `${res.status} ${res.statusText}`;
     try {
       const body = (await res.json()) as ApiError;
-      if (body.error) message = body.path ? `${body.path}: ${body.error}` : body.error;
+      // The server's error already names the field ("id: no execution …").
+      if (body.error) message = body.error;
     } catch {
       // Not JSON: keep the status line.
     }

@@ -1,21 +1,18 @@
 import { useEffect, useState } from 'react';
 import type { ChartTheme } from '../model/chart-options.js';
+import { DARK_PALETTE, LIGHT_PALETTE } from '../model/palette.js';
 
-/** Reads chart colors from the CSS variables of the current color scheme. */
+/** Reads chart colors from the CSS variables of the current color scheme; series colours from the scheme's palette. */
 export function readChartTheme(): ChartTheme {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  const palette: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const c = css.getPropertyValue(`--series-${i}`).trim();
-    if (c) palette.push(c);
-  }
+  const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
   return {
     text: v('--text', '#1a1d23'),
     muted: v('--muted', '#5f6673'),
     grid: v('--grid', '#e6e8ec'),
-    odd: v('--odd', '#e03131'),
-    palette: palette.length > 0 ? palette : ['#2563eb'],
+    odd: v('--odd', '#d32020'),
+    palette: [...(dark ? DARK_PALETTE : LIGHT_PALETTE)],
     font: `11px ${v('--font', 'system-ui, sans-serif')}`,
   };
 }

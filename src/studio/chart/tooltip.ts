@@ -7,11 +7,16 @@ export interface TooltipRow {
 }
 
 /**
- * A small tooltip that follows the cursor over the plot and lists the values at the cursor's x.
+ * A tooltip over the plot listing the value of every visible series at the cursor's x. With many series it is as tall
+ * as the plot and scrolls: the mouse wheel over the plot scrolls it (the chart itself does not use the wheel).
  * `describe(idx)` returns the heading and rows for the data index under the cursor (null hides it).
  */
 export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: string; rows: TooltipRow[] } | null): uPlot.Plugin {
   let el: HTMLDivElement | null = null;
+  let list: HTMLDivElement | null = null;
+  const hide = () => {
+    if (el) el.style.display = 'none';
+  };
   return {
     hooks: {
       init: (u) => {
@@ -19,9 +24,12 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
         el.className = 'chart-tooltip';
         el.style.display = 'none';
         u.over.appendChild(el);
-        u.over.addEventListener('mouseleave', () => {
-          if (el) el.style.display = 'none';
-        });
+        u.over.addEventListener('mouseleave', hide);
+        u.over.addEventListener('wheel', (e) => {
+          if (!list || el?.style.display === 'none' || list.scrollHeight <= list.clientHeight) return;
+          list.scrollTop += e.deltaY;
+          e.preventDefault();
+        }, { passive: false });
       },
       setCursor: (u) => {
         if (!el) return;
@@ -29,14 +37,16 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
         const left = u.cursor.left ?? -1;
         const content = idx === null || idx === undefined || left < 0 ? null : describe(u, idx);
         if (!content) {
-          el.style.display = 'none';
+          hide();
           return;
         }
+        const scroll = list?.scrollTop ?? 0;
         el.replaceChildren();
         const title = document.createElement('div');
         title.className = 'chart-tooltip-title';
         title.textContent = content.title;
-        el.appendChild(title);
+        list = document.createElement('div');
+        list.className = 'chart-tooltip-rows';
         for (const row of content.rows) {
           const line = document.createElement('div');
           line.className = 'chart-tooltip-row';
@@ -50,13 +60,20 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
           value.className = 'chart-tooltip-value';
           value.textContent = row.value;
           line.append(sw, label, value);
-          el.appendChild(line);
+          list.appendChild(line);
         }
-        el.style.display = 'block';
+        el.append(title, list);
+        el.style.display = 'flex';
         const overW = u.over.clientWidth;
+        const overH = u.over.clientHeight;
+        el.style.maxHeight = `${Math.max(60, overH)}px`;
+        el.style.maxWidth = `${Math.max(160, overW)}px`;
+        list.scrollTop = scroll;
         const w = el.offsetWidth;
+        const h = el.offsetHeight;
         const x = left + 14 + w > overW ? left - 14 - w : left + 14;
-        el.style.transform = `translate(${Math.max(0, x)}px, ${Math.max(0, (u.cursor.top ?? 0) - 10)}px)`;
+        const y = Math.min(Math.max(0, (u.cursor.top ?? 0) - 10), Math.max(0, overH - h));
+        el.style.transform = `translate(${Math.max(0, Math.min(x, overW - w))}px, ${y}px)`;
       },
     },
   };

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useFollow, useLive } from '../live/react.js';
-import { executionSeconds, formatDuration, formatTimestamp } from '../model/format.js';
+import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../model/format.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -12,8 +12,9 @@ import { InfoEditor } from './execution/InfoEditor.js';
 import './execution/execution.css';
 import { DiscardedNote } from './DiscardedNote.js';
 import type { XRange } from './UPlotChart.js';
+import { NotFound } from './NotFound.js';
 import { SummaryTree } from './SummaryTree.js';
-import { useNow } from './use-now.js';
+import { useClock } from './use-now.js';
 
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
@@ -32,7 +33,7 @@ export function ExecutionPage({ id }: { id: string }) {
   const panels = useMemo(() => buildPanels(definitions ?? [], drawnKeys), [definitions, drawnSignature]);
   const execution = followed?.execution ?? null;
   const running = execution?.status === 'running';
-  const now = useNow(running);
+  const now = useClock(running);
   useEffect(() => {
     document.title = `${execution?.name ?? 'Execution'} · Plotline`;
   }, [execution?.name]);
@@ -54,7 +55,7 @@ export function ExecutionPage({ id }: { id: string }) {
         version={version}
         theme={theme}
         syncKey={cursorSyncKey(id, panel)}
-        running={running}
+        status={execution!.status}
         zoom={zoom}
         onZoom={(r) => setZoom(axis, r)}
         onRefine={refine}
@@ -68,11 +69,12 @@ export function ExecutionPage({ id }: { id: string }) {
   if (!followed || !followed.loaded) {
     return <div className="page"><p className="muted">Loading…</p></div>;
   }
+  if (!execution && followed.notFound) return <NotFound what={`No execution has the id “${id}”.`} />;
   if (!execution) {
     return (
       <div className="page">
         <Link href="/" className="back">← Executions</Link>
-        <div className="error-box" role="alert">Could not load execution “{id}”: {followed.error ?? 'not found'}</div>
+        <div className="error-box" role="alert">Could not load execution “{id}”: {followed.error ?? 'no answer from the server'}</div>
       </div>
     );
   }
@@ -86,7 +88,7 @@ export function ExecutionPage({ id }: { id: string }) {
         </div>
         <dl className="exec-meta">
           <div><dt>Started</dt><dd>{formatTimestamp(execution.startedAt)}</dd></div>
-          <div><dt>Duration</dt><dd>{formatDuration(executionSeconds(execution, now))}</dd></div>
+          <div><dt>Duration</dt><dd>{formatExecutionDuration(executionSeconds(execution, now))}</dd></div>
           <div><dt>Metrics</dt><dd>{execution.metricCount}</dd></div>
           <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
         </dl>

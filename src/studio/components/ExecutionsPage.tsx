@@ -12,7 +12,7 @@ import { ColumnMenu } from './runs/ColumnMenu.js';
 import { DeleteDialog } from './runs/DeleteDialog.js';
 import { FilterBar } from './runs/FilterBar.js';
 import { RunRow, type SortableColumn } from './runs/RunRow.js';
-import { useNow } from './use-now.js';
+import { useClock } from './use-now.js';
 import './runs/runs.css';
 
 const PAGE_SIZE = 50;
@@ -55,7 +55,7 @@ export function ExecutionsPage() {
     const page = query.data?.executions ?? [];
     return defaultOrder ? mergeExecutions(page, streamed, filter, !query.data?.nextCursor, deleted) : refreshPage(page, streamed, filter, deleted);
   }, [query.data, streamed, deleted, filter, defaultOrder]);
-  const now = useNow(rows.some((r) => r.status === 'running'));
+  const now = useClock(rows.some((r) => r.status === 'running'));
   const [selected, setSelected] = useState<ReadonlyMap<string, Execution>>(() => new Map());
   const [confirming, setConfirming] = useState<Execution[] | null>(null);
   const [selectingAll, setSelectingAll] = useState(false);

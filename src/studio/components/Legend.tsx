@@ -1,39 +1,76 @@
+import { useId } from 'react';
 import { seriesColor, type ChartTheme } from '../model/chart-options.js';
-import { formatNumber } from '../model/format.js';
-import type { LineSeriesModel } from '../model/panels.js';
-import { lastY, type SeriesBuffer } from '../model/series-buffer.js';
+import type { ReadoutRow } from '../model/readout.js';
+
+/** A legend with more entries than this gets a filter box and "show only this" buttons. */
+export const LEGEND_TOOLS_FROM = 10;
 
 interface Props {
-  lines: LineSeriesModel[];
-  series: Map<string, SeriesBuffer>;
+  rows: ReadoutRow[];
   theme: ChartTheme;
   hidden: ReadonlySet<string>;
   onToggle: (key: string) => void;
+  /** Show this series alone (or everything again when it already is alone). */
+  onOnly: (key: string) => void;
+  filter: string;
+  onFilter: (text: string) => void;
+  /** The values are at the cursor rather than the latest. */
+  atCursor: boolean;
 }
 
-/** Each series: color swatch, key and latest value; clicking hides or shows it. */
-export function Legend({ lines, series, theme, hidden, onToggle }: Props) {
+/**
+ * Each series: colour swatch, key and value (the latest, or at the cursor while it is over the chart); clicking hides or
+ * shows it. Long keys are shortened in the middle on screen; the full key stays in the text (for assistive tech and find
+ * in page) and shows on hover. Beyond LEGEND_TOOLS_FROM entries: a filter box (the chart draws only matching series)
+ * and a "show only this" button per entry.
+ */
+export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter, atCursor }: Props) {
+  const filterId = useId();
+  const tools = rows.length > LEGEND_TOOLS_FROM;
+  const needle = filter.trim().toLowerCase();
+  const shown = needle ? rows.filter((r) => r.label.toLowerCase().includes(needle)) : rows;
   return (
-    <ul className="legend" aria-label="Legend">
-      {lines.map((line) => {
-        const s = series.get(line.key);
-        const off = hidden.has(line.key);
-        return (
-          <li key={line.key}>
-            <button
-              type="button"
-              className={`legend-item${off ? ' off' : ''}`}
-              aria-pressed={!off}
-              title={off ? `Show ${line.label}` : `Hide ${line.label}`}
-              onClick={() => onToggle(line.key)}
-            >
-              <span className="swatch" style={{ background: seriesColor(theme, line.color) }} />
-              <span className="legend-key">{line.label}</span>
-              <span className="legend-value">{s ? formatNumber(lastY(s)) : '—'}</span>
-            </button>
-          </li>
-        );
-      })}
-    </ul>
+    <div className={`legend-wrap${atCursor ? ' at-cursor' : ''}`}>
+      {tools && (
+        <div className="legend-tools">
+          <label htmlFor={filterId} className="sr-only">Filter series</label>
+          <input id={filterId} type="search" className="legend-filter" placeholder={`Filter ${rows.length} series…`} value={filter} onChange={(e) => onFilter(e.target.value)} />
+          {needle && <span className="muted legend-count">{shown.length} of {rows.length}</span>}
+        </div>
+      )}
+      <ul className="legend" aria-label="Legend">
+        {shown.map((row) => {
+          const off = hidden.has(row.key);
+          const short = row.short;
+          return (
+            <li key={row.key} className="legend-entry">
+              <button
+                type="button"
+                className={`legend-item${off ? ' off' : ''}`}
+                aria-pressed={!off}
+                title={`${off ? 'Show' : 'Hide'} ${row.label}`}
+                onClick={() => onToggle(row.key)}
+              >
+                <span className="swatch" style={{ background: seriesColor(theme, row.color) }} />
+                {short === row.label ? (
+                  <span className="legend-key">{row.label}</span>
+                ) : (
+                  <>
+                    <span className="legend-key" aria-hidden="true">{short}</span>
+                    <span className="sr-only">{row.label}</span>
+                  </>
+                )}
+                <span className="legend-value">{row.value}</span>
+              </button>
+              {tools && (
+                <button type="button" className="legend-only" aria-label="Show only this series" title={`Show only ${row.label}`} onClick={() => onOnly(row.key)}>
+                  only
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }

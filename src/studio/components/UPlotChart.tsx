@@ -2,12 +2,15 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
+import { measureText } from '../chart/measure.js';
 import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, seriesColor, type ChartTheme } from '../model/chart-options.js';
-import { formatDuration, formatNumber } from '../model/format.js';
+import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
-import { alignSeries, emptySeries, lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
+import { plotData, type YAxisFrame } from '../model/plot-frame.js';
+import { readout } from '../model/readout.js';
+import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 
 export interface XRange {
   from: number;
@@ -28,7 +31,12 @@ export interface ChartSource {
 }
 
 interface Props extends ChartSource {
+  /** Series not drawn (toggled off in the legend, or filtered out). */
   hidden: ReadonlySet<string>;
+  /** The cursor's x over this chart (null when it leaves), at most once per frame. */
+  onCursor?: (x: number | null) => void;
+  /** The y frames after data changed, when their notation changed (legends write values like their axis). */
+  onFrames?: (frames: ReadonlyMap<string, YAxisFrame>) => void;
   /** Zoomed into a range: read it again at this many points per series. */
   onRefine: (from: number, to: number, budget: number) => void;
   /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
@@ -37,20 +45,24 @@ interface Props extends ChartSource {
 }
 
 const EMPTY = emptySeries(0);
+/** Room the x-axis and padding take below the plot. */
+const X_AXIS_PX = 60;
 
-function rawValueAt(s: SeriesBuffer | undefined, x: number): number | undefined {
-  if (!s) return undefined;
-  const i = lowerBound(s, x);
-  return i < s.length && s.x[i] === x ? s.y[i] : undefined;
+/** What changes in frames that a legend would write differently. */
+function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
+  return [...frames].map(([k, f]) => `${k}:${f.values.kind}:${f.values.offset}:${f.values.format(f.ticks.step)}`).join('|');
 }
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
-export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, tooltipRows, height = 240 }: Props) {
+export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const oddRef = useRef<number[][]>([]);
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, panel, tooltipRows });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, panel, tooltipRows };
+  const isolatedRef = useRef<number[][]>([]);
+  const framesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
+  const signatureRef = useRef('');
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
@@ -60,9 +72,20 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
-    const aligned = alignSeries(Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held);
-    oddRef.current = aligned.odd;
-    return [aligned.x, ...aligned.ys] as uPlot.AlignedData;
+    const shown = Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held;
+    const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
+    const d = plotData(shown, p.lines, p.axes, { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight });
+    oddRef.current = d.odd;
+    isolatedRef.current = d.isolated;
+    framesRef.current = d.frames;
+    // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
+    if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => d.frames.get(a.scale)?.ticks.labels ?? []));
+    const signature = notationSignature(d.frames);
+    if (signature !== signatureRef.current) {
+      signatureRef.current = signature;
+      latest.current.onFrames?.(d.frames);
+    }
+    return [d.x, ...d.ys] as uPlot.AlignedData;
   };
 
   const applyData = (u: uPlot) => {
@@ -74,24 +97,18 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const xText = (x: number) => (panel.xUnits === undefined ? formatDuration(x) : `${formatNumber(x)} ${panel.xUnits}`);
+    let cursorFrame = 0;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
-        const custom = latest.current.tooltipRows;
-        if (custom) {
-          const lines = latest.current.panel.lines;
-          return { title: xText(x), rows: custom(x, (key) => u.series[lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
-        }
-        const rows = latest.current.panel.lines.flatMap((line, i) => {
-          if (!u.series[i + 1]?.show) return [];
-          const y = u.data[i + 1]?.[idx];
-          const value = y === null ? rawValueAt(latest.current.series.get(line.key), x) : y;
-          return value === undefined || value === null ? [] : [{ label: line.label, color: seriesColor(theme, line.color), value: formatNumber(value) }];
-        });
-        return { title: xText(x), rows };
+        const { panel: p, series: s, hidden: h, tooltipRows: custom } = latest.current;
+        if (custom) return { title: formatX(x, p.xUnits), rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
+        const rows = readout(p.lines, s, framesRef.current, x, h, true)
+          .filter((r) => r.value !== '—')
+          .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
+        return { title: formatX(x, p.xUnits), rows };
       }),
       {
         hooks: {
@@ -103,16 +120,35 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
             }
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
+          setCursor: (u: uPlot) => {
+            const idx = u.cursor.idx;
+            const x = idx === null || idx === undefined || (u.cursor.left ?? -1) < 0 ? null : u.data[0][idx] ?? null;
+            cancelAnimationFrame(cursorFrame);
+            cursorFrame = requestAnimationFrame(() => latest.current.onCursor?.(x));
+          },
         },
       },
     ];
-    const opts = chartOptions({ panel, theme, width: Math.max(200, host.clientWidth), height, syncKey, hidden: latest.current.hidden, plugins });
+    const opts = chartOptions({
+      panel, theme, width: Math.max(200, host.clientWidth), height, syncKey, hidden: latest.current.hidden, plugins,
+      frames: () => framesRef.current,
+      isolated: (i) => isolatedRef.current[i] ?? [],
+      measure: measureText(theme.font),
+      onXTicks: (labels) => {
+        host.dataset.xTicks = JSON.stringify(labels);
+      },
+    });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;
     const z = latest.current.zoom;
     if (z) u.setScale('x', { min: z.from, max: z.to });
     const onDblClick = () => latest.current.onZoom(null);
+    const onLeave = () => {
+      cancelAnimationFrame(cursorFrame);
+      latest.current.onCursor?.(null);
+    };
     u.over.addEventListener('dblclick', onDblClick);
+    u.over.addEventListener('mouseleave', onLeave);
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, host.clientWidth);
       if (w !== u.width) u.setSize({ width: w, height });
@@ -120,7 +156,9 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
     ro.observe(host);
     return () => {
       ro.disconnect();
+      cancelAnimationFrame(cursorFrame);
       u.over.removeEventListener('dblclick', onDblClick);
+      u.over.removeEventListener('mouseleave', onLeave);
       u.destroy();
       plotRef.current = null;
     };
@@ -137,9 +175,17 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
   useEffect(() => {
     const u = plotRef.current;
     if (!u) return;
-    panel.lines.forEach((line, i) => {
-      const show = !hidden.has(line.key);
-      if (u.series[i + 1]?.show !== show) u.setSeries(i + 1, { show });
+    let changed = false;
+    u.batch(() => {
+      panel.lines.forEach((line, i) => {
+        const show = !hidden.has(line.key);
+        if (u.series[i + 1]?.show !== show) {
+          u.setSeries(i + 1, { show });
+          changed = true;
+        }
+      });
+      // The y-axes follow the shown lines: their frames are computed with the data.
+      if (changed) applyData(u);
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hidden, shape]);

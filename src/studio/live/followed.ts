@@ -20,6 +20,8 @@ export interface FollowedExecution {
   /** History has been read (or failed: then `error` says why). */
   loaded: boolean;
   error: string | null;
+  /** The server answered that no execution has this id. */
+  notFound?: boolean;
 }
 
 export function emptyFollowed(id: string): FollowedExecution {

@@ -158,7 +158,9 @@ export function createLive(deps: LiveDeps): Live {
     } catch (err) {
       if (!stillWanted()) return;
       pending.delete(id);
-      replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true });
+      // An API error carries the HTTP status: 404 means no execution has this id (the page says "Not found").
+      const notFound = (err as { status?: unknown } | null)?.status === 404;
+      replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true, notFound });
     }
   };
 

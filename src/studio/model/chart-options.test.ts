@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { boundedRange, chartOptions, unitTickSteps, xAxisLabel, type ChartTheme } from './chart-options.js';
+import { chartOptions, xAxisLabel, type ChartTheme } from './chart-options.js';
 import { buildPanels } from './panels.js';
+import { yAxisFrame } from './plot-frame.js';
 
 const theme: ChartTheme = { text: '#000', muted: '#555', grid: '#eee', palette: ['red', 'green', 'blue'], odd: 'red', font: '12px sans-serif' };
 // The range functions do not look at the chart instance.
-const range = (fn: ReturnType<typeof boundedRange>, min: number | null, max: number | null) => fn(null as never, min as number, max as number, 'y');
+const range = (fn: unknown, min: number | null, max: number | null) => (fn as (u: null, a: number | null, b: number | null, k: string) => number[])(null, min, max, 'y');
 
 describe('chartOptions', () => {
   const [panel] = buildPanels([
@@ -22,10 +23,25 @@ describe('chartOptions', () => {
     expect(o.cursor!.sync!.key).toBe('k');
   });
 
-  it('fixes the x range to the group bounds and y to the scale bounds', () => {
-    const o = chartOptions({ panel: panel!, theme, width: 600, height: 300, syncKey: 'k' });
-    expect(range(o.scales!.x!.range as never, 3, 5)).toEqual([0, 12]);
-    expect(range(o.scales!['metric:acc']!.range as never, 40, 60)).toEqual([0, 100]);
+  it('fixes the x range to the group bounds and y to the scale bounds (in the plot units of the frame)', () => {
+    const acc = panel!.axes.find((a) => a.scale === 'metric:acc')!;
+    const frame = yAxisFrame(acc, 40, 60, 200);
+    const o = chartOptions({ panel: panel!, theme, width: 600, height: 300, syncKey: 'k', frames: () => new Map([['metric:acc', frame]]) });
+    expect(range(o.scales!.x!.range, 3, 5)).toEqual([0, 12]);
+    expect(range(o.scales!['metric:acc']!.range, 40, 60)).toEqual([0, 100 / frame.unit]);
+    expect(frame.ticks.labels).toEqual(['0', '20', '40', '60', '80', '100']);
+  });
+
+  it('hands uPlot its own splits and labels, and an increment its check accepts at any magnitude', () => {
+    const loss = panel!.axes[0]!;
+    const frame = yAxisFrame(loss, 1e200, 3e200, 200);
+    const o = chartOptions({ panel: panel!, theme, width: 600, height: 300, syncKey: 'k', frames: () => new Map([[loss.scale, frame]]) });
+    const y = o.axes![1]!;
+    const splits = (y.splits as () => number[])();
+    expect(splits).toEqual(frame.plotTicks);
+    expect((y.values as unknown as (u: null, s: number[]) => string[])(null, splits)).toEqual(['1e200', '1.5e200', '2e200', '2.5e200', '3e200']);
+    const incr = (y.incrs as unknown as (u: null, ai: number, min: number, max: number, dim: number) => number[])(null, 1, frame.plotMin, frame.plotMax, 200)[0]!;
+    expect(incr).toBeGreaterThanOrEqual(5);
   });
 
   it('labels the default x as time since start', () => {
@@ -34,26 +50,3 @@ describe('chartOptions', () => {
   });
 });
 
-describe('boundedRange', () => {
-  it('pads only the free ends', () => {
-    expect(range(boundedRange(0, undefined, 0.1), 10, 20)).toEqual([0, 21]);
-    expect(range(boundedRange(undefined, undefined, 0), 10, 20)).toEqual([10, 20]);
-  });
-
-  it('opens a window around a single value and survives no data', () => {
-    expect(range(boundedRange(undefined, undefined, 0.05), 5, 5)).toEqual([4.5, 5.5]);
-    expect(range(boundedRange(undefined, undefined, 0.05), null, null)).toEqual([-0.05, 1.05]);
-  });
-});
-
-describe('ticks of an x-axis in units', () => {
-  it('stay on whole values once the range spans a few units', () => {
-    const steps = unitTickSteps(1, 12);
-    expect(steps.every((s) => Number.isInteger(s))).toBe(true);
-    expect(steps).toContain(1);
-    expect(steps).toContain(5);
-  });
-  it('may be fractional in a narrow zoom', () => {
-    expect(unitTickSteps(3, 3.5)).toContain(0.1);
-  });
-});

@@ -1,6 +1,9 @@
 import type uPlot from 'uplot';
-import { durationSplits, formatDuration, formatTick } from './format.js';
+import { paletteColor } from './palette.js';
 import type { AxisModel, PanelModel } from './panels.js';
+import type { YAxisFrame } from './plot-frame.js';
+import { safeRange } from './range.js';
+import { axisTicks, durationTicks, ticksThatFit, type AxisTicks } from './ticks.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
 export interface ChartTheme {
@@ -23,7 +26,18 @@ export interface ChartOptionsInput {
   /** Series keys hidden by the legend. */
   hidden?: ReadonlySet<string>;
   plugins?: uPlot.Plugin[];
+  /** The current y frames by scale key (plot-frame.ts), read whenever uPlot lays out; y data is in their plot units. */
+  frames?: () => ReadonlyMap<string, YAxisFrame>;
+  /** Indices of isolated points of line `i` (0-based), drawn as dots. */
+  isolated?: (line: number) => readonly number[];
+  /** Width of a tick label in CSS pixels (the chart measures with its font; by default an estimate). */
+  measure?: (text: string) => number;
+  /** Told the x tick labels whenever they are computed anew. */
+  onXTicks?: (labels: readonly string[]) => void;
 }
+
+/** A label width estimate for 11 px digits, when nothing can measure. */
+export const estimateLabelWidth = (text: string): number => text.length * 6.6;
 
 export const X_DEFAULT_LABEL = 'time since start';
 
@@ -32,32 +46,26 @@ export function xAxisLabel(panel: PanelModel): string {
 }
 
 export function seriesColor(theme: ChartTheme, index: number): string {
-  return theme.palette[index % theme.palette.length] ?? theme.text;
+  return paletteColor(theme.palette, index);
 }
 
 /**
- * A range function honouring fixed bounds: a given lower/upper is used as is, a missing one comes from the data
- * (with a little headroom for y, none for x so the newest point sits at the right edge).
+ * uPlot looks for a tick increment itself before it asks for splits, and draws no axis when its table has none that fits
+ * (huge magnitudes, increments below 1e-16). The ticks here come from ticks.ts, so uPlot is handed one increment that
+ * always passes its check; it is not used for anything else.
  */
-export function boundedRange(lower: number | undefined, upper: number | undefined, pad: number): uPlot.Range.Function {
-  return (_u, dataMin, dataMax) => {
-    let min = lower ?? dataMin;
-    let max = upper ?? dataMax;
-    if (min === null || min === undefined || !Number.isFinite(min)) min = upper !== undefined ? upper - 1 : 0;
-    if (max === null || max === undefined || !Number.isFinite(max)) max = min + 1;
-    if (max <= min) {
-      // One distinct value: open a window around it rather than a zero-height range.
-      const half = Math.abs(min) * 0.1 || 1;
-      return [lower ?? min - half, upper ?? max + half];
-    }
-    // Headroom is relative to the data's own spread, so a fixed 0 floor does not inflate the free end.
-    const dataSpan = dataMax !== null && dataMin !== null && dataMax > dataMin ? dataMax - dataMin : max - min;
-    const span = Math.min(dataSpan, max - min);
-    return [lower ?? min - span * pad, upper ?? max + span * pad];
-  };
+const ANY_INCREMENT = {
+  space: () => 1,
+  incrs: (_u: uPlot, _ai: number, min: number, max: number, dim: number) => [Math.max(5, ((max - min) / Math.max(1, dim)) * 2)],
+};
+
+/** The x window for the data (or the group's bounds): never empty, never narrower than the float resolution. */
+export function xRange(panel: PanelModel): uPlot.Range.Function {
+  return (_u, dataMin, dataMax) => safeRange(dataMin, dataMax, { lower: panel.xLower, upper: panel.xUpper, pad: 0 });
 }
 
-function yAxis(axis: AxisModel, index: number, theme: ChartTheme): uPlot.Axis {
+function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => ReadonlyMap<string, YAxisFrame>, measure: (t: string) => number): uPlot.Axis {
+  const frame = () => frames().get(axis.scale);
   return {
     scale: axis.scale,
     show: !axis.hidden,
@@ -67,29 +75,35 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme): uPlot.Axis {
     labelFont: theme.font,
     font: theme.font,
     stroke: theme.muted,
-    size: 52,
     gap: 4,
-    values: (_u, splits) => splits.map(formatTick),
+    ...ANY_INCREMENT,
+    splits: () => frame()?.plotTicks ?? [],
+    values: (_u, splits) => {
+      const f = frame();
+      return f && f.plotTicks.length === splits.length ? f.ticks.labels : splits.map(() => '');
+    },
+    // As wide as the longest label (labels like "10 + 1.5e-8" or "-1.8e308" must not be cut off at the edge).
+    size: (_u, values) => Math.ceil(Math.max(24, ...(values ?? []).map((v) => measure(String(v)))) + 4 + 4 + 4),
     // Only the first axis draws grid lines; more grids would cross each other.
     grid: { show: index === 0, stroke: theme.grid, width: 1 },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
   };
 }
 
-/** 1, 2, 5 × 10^k tick steps from 1e-9 to 5e15. */
-const NICE_STEPS = Array.from({ length: 25 }, (_, i) => i - 9).flatMap((e) => [1, 2, 5].map((m) => Number(`${m}e${e}`)));
-const WHOLE_STEPS = NICE_STEPS.filter((step) => step >= 1);
-
-/**
- * Tick steps of an x-axis in the group's own units (epoch, step, token): those count in whole numbers, so once the range spans a
- * few units the ticks stay on whole values (no "1.5 epoch"); a narrow zoom still gets fractional ticks.
- */
-export function unitTickSteps(min: number, max: number): number[] {
-  return max - min >= 4 ? WHOLE_STEPS : NICE_STEPS;
-}
-
-function xAxis(panel: PanelModel, theme: ChartTheme): uPlot.Axis {
+function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks?: (labels: readonly string[]) => void): uPlot.Axis {
   const seconds = panel.xUnits === undefined;
+  let last: AxisTicks | null = null;
+  const ticksFor = (min: number, max: number, widthPx: number): AxisTicks => {
+    if (last && last.min === min && last.max === max) return last;
+    const make = (maxTicks: number) => (seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true }));
+    // Two passes: the label width of a first guess decides how many fit.
+    let t = make(ticksThatFit(widthPx, 48));
+    const widest = Math.max(...t.labels.map(measure));
+    if (t.values.length * (widest + 16) > widthPx) t = make(ticksThatFit(widthPx, widest));
+    last = t;
+    onXTicks?.(t.labels);
+    return t;
+  };
   return {
     scale: 'x',
     label: xAxisLabel(panel),
@@ -98,13 +112,11 @@ function xAxis(panel: PanelModel, theme: ChartTheme): uPlot.Axis {
     font: theme.font,
     stroke: theme.muted,
     size: 34,
-    space: seconds ? 70 : 60,
+    ...ANY_INCREMENT,
     grid: { show: true, stroke: theme.grid, width: 1 },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
-    values: (_u, splits) => splits.map(seconds ? formatDuration : formatTick),
-    ...(seconds
-      ? { splits: (u: uPlot, _ai: number, min: number, max: number) => durationSplits(min, max, u.bbox.width / devicePixelRatioOf(u)) }
-      : { incrs: (_u: uPlot, _ai: number, min: number, max: number) => unitTickSteps(min, max) }),
+    splits: (u, _ai, min, max) => ticksFor(min, max, u.bbox.width / devicePixelRatioOf(u) || u.width).values,
+    values: (_u, splits) => (last && last.values.length === splits.length && last.values.every((v, i) => v === splits[i]) ? last.labels : splits.map(String)),
   };
 }
 
@@ -113,28 +125,47 @@ function devicePixelRatioOf(u: uPlot): number {
 }
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
-export function chartOptions({ panel, theme, width, height, syncKey, hidden, plugins = [] }: ChartOptionsInput): uPlot.Options {
-  const scales: uPlot.Scales = {
-    x: { time: false, range: boundedRange(panel.xLower, panel.xUpper, 0) },
-  };
-  for (const axis of panel.axes) scales[axis.scale] = { range: boundedRange(axis.lower, axis.upper, 0.05) };
+export function chartOptions({
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks,
+}: ChartOptionsInput): uPlot.Options {
+  const scales: uPlot.Scales = { x: { time: false, range: xRange(panel) } };
+  for (const axis of panel.axes) {
+    // y data arrives in the plot units of its frame; the window is the frame's.
+    scales[axis.scale] = {
+      range: (_u, dataMin, dataMax) => {
+        const f = frames().get(axis.scale);
+        return f ? [f.plotMin, f.plotMax] : safeRange(dataMin, dataMax, { pad: 0.05 });
+      },
+    };
+  }
   return {
     width,
     height,
     pxAlign: 0,
     scales,
-    axes: [xAxis(panel, theme), ...panel.axes.map((a, i) => yAxis(a, i, theme))],
+    axes: [xAxis(panel, theme, measure, onXTicks), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure))],
     series: [
       { label: xAxisLabel(panel) },
-      ...panel.lines.map((line): uPlot.Series => ({
-        label: line.label,
-        scale: line.scale,
-        stroke: seriesColor(theme, line.color),
-        width: 1.5,
-        ...(line.dash && { dash: line.dash }),
-        show: !hidden?.has(line.key),
-        points: { show: (u, si) => pointsVisible(u, si) },
-      })),
+      ...panel.lines.map((line, i): uPlot.Series => {
+        const color = seriesColor(theme, line.color);
+        return {
+          label: line.label,
+          scale: line.scale,
+          stroke: color,
+          width: 1.5,
+          ...(line.dash && { dash: line.dash }),
+          show: !hidden?.has(line.key),
+          points: {
+            show: (u, si) => pointsVisible(u, si),
+            // Dense lines draw no dots, except for points no line reaches (a finite value between NaNs).
+            filter: (_u, _si, show) => (show ? null : [...isolated(i)]),
+            size: 5,
+            width: 1,
+            fill: color,
+            stroke: color,
+          },
+        };
+      }),
     ],
     cursor: {
       sync: { key: syncKey, setSeries: false },

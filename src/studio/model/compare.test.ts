@@ -52,8 +52,8 @@ describe('buildComparePanels', () => {
     expect(training.lines.map((l) => [l.label, l.color, l.dash ?? null])).toEqual([
       ['A · loss', 0, null], ['A · acc', 0, [6, 4]], ['B · loss', 1, null],
     ]);
-    // The same metric of two runs shares its y-axis.
-    expect(training.axes).toHaveLength(2);
+    // The same metric of two runs shares its y-axis; metrics without a scale share the group's default axis (DESIGN.md).
+    expect(training.axes).toHaveLength(1);
     expect(training.lines[0]!.scale).toBe(training.lines[2]!.scale);
     expect(panels[1]!.lines.map((l) => [l.label, l.color])).toEqual([['B · lr', 1]]);
   });

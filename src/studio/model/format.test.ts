@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { durationSplits, executionSeconds, formatDuration, formatNumber, formatTick, niceStep } from './format.js';
+import { chooseNotation, durationNotation, executionSeconds, formatDuration, formatNumber, formatTimestamp, INVALID_TIME } from './format.js';
 
 describe('formatDuration', () => {
   it.each([
     [0, '0s'], [30, '30s'], [90, '1m30s'], [60, '1m'], [0.25, '0.25s'], [1.292, '1.3s'], [0.1234, '0.12s'], [59.6, '60s'], [3600, '1h'], [3725, '1h2m'],
     [90000, '1d1h'], [-30, '-30s'], [NaN, 'NaN'],
   ])('%s s → %s', (s, text) => expect(formatDuration(s)).toBe(text));
-});
-
-describe('durationSplits', () => {
-  it('lands on round durations', () => {
-    expect(durationSplits(0, 90, 600)).toEqual([0, 15, 30, 45, 60, 75, 90]);
-    expect(durationSplits(0, 90, 800)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
-    expect(durationSplits(0, 90, 300)).toEqual([0, 30, 60, 90]);
-    expect(durationSplits(5, 3600, 400)).toEqual([900, 1800, 2700, 3600]);
-  });
-
-  it('uses decimal steps below a second per tick', () => {
-    expect(durationSplits(0, 1, 700)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
-  });
-
-  it('degrades to one tick for an empty range', () => {
-    expect(durationSplits(3, 3, 500)).toEqual([3]);
-  });
 });
 
 describe('number formatting', () => {
@@ -34,16 +17,53 @@ describe('number formatting', () => {
     expect(formatNumber(12345.678)).toBe('12,350');
   });
 
-  it('abbreviates axis ticks', () => {
-    expect([0, 1500, 2_000_000, 0.25, 1e-6, 3.14159].map(formatTick)).toEqual(['0', '1.5k', '2M', '0.25', '1e-6', '3.142']);
+  it('writes exponents without a plus sign', () => {
+    expect(formatNumber(1.23e20)).toBe('1.23e20');
+  });
+});
+
+describe('one notation for a set of values', () => {
+  it('never mixes grouped digits and exponents in one legend (963,400,000 and 1.902e+9)', () => {
+    const n = chooseNotation(963.4e6, 1.902e9, 1e5);
+    expect(n.kind).toBe('si');
+    expect([963.4e6, 1.902e9].map(n.format)).toEqual(['963.4M', '1.902G']);
   });
 
-  it('rounds steps to 1, 2 or 5 times a power of ten', () => {
-    expect([0.03, 0.15, 3, 7].map(niceStep)).toEqual([0.05, 0.2, 5, 10]);
+  it('writes offsets the plain digits cannot show', () => {
+    const n = chooseNotation(10, 10 + 19e-9, 1e-10);
+    expect(n.kind).toBe('offset');
+    expect([10, 10 + 19e-9, 10 - 3e-9].map(n.format)).toEqual(['10', '10 + 1.9e-8', '10 − 3e-9']);
   });
 
-  it('measures running executions up to now', () => {
-    expect(executionSeconds({ startedAt: 1000, endedAt: null }, 4000)).toBe(3);
-    expect(executionSeconds({ startedAt: 1000, endedAt: 2000 }, 9000)).toBe(1);
+  it('picks fixed, si or scientific by the largest magnitude and digits by the resolution', () => {
+    expect([0.25, 12500, -3].map(chooseNotation(-3, 12500, 0.05).format)).toEqual(['0.25', '12,500', '-3']);
+    expect([1e-300, 2.5e-300].map(chooseNotation(0, 2.5e-300, 1e-301).format)).toEqual(['1e-300', '2.5e-300']);
+    expect([-1e308, 0, 1.5e308].map(chooseNotation(-1e308, 1.5e308, 5e307).format)).toEqual(['-1e308', '0', '1.5e308']);
+    expect([NaN, Infinity, -Infinity, -0].map(chooseNotation(0, 1, 0.1).format)).toEqual(['NaN', '+∞', '−∞', '0']);
+  });
+});
+
+describe('durations of a tick set', () => {
+  it('shows every part down to the step', () => {
+    expect([0.155, 90, 3600 + 1800, 86400 + 1800].map(durationNotation(0.005))).toEqual(['0.155s', '1m30s', '1h30m', '1d30m']);
+    expect([86400, 86400 + 3600].map(durationNotation(3600))).toEqual(['1d', '1d1h']);
+  });
+});
+
+describe('times and durations of executions', () => {
+  const now = Date.UTC(2026, 10, 1);
+  it('measures running executions up to now, ended ones to their end, lost ones to when they were last seen', () => {
+    const startedAt = now - 3000;
+    expect(executionSeconds({ startedAt, endedAt: null }, now)).toBe(3);
+    expect(executionSeconds({ startedAt, endedAt: startedAt + 1000 }, now + 9000)).toBe(1);
+    expect(executionSeconds({ startedAt, endedAt: null, status: 'lost', lastSeenAt: startedAt + 2000 }, now + 60_000)).toBe(2);
+  });
+
+  it('shows times an older store holds that are not milliseconds as invalid (seconds, nanoseconds, 1e300, negative)', () => {
+    for (const bad of [now / 1000, now * 1e6, 1e300, -5e12, NaN]) {
+      expect(formatTimestamp(bad, now)).toBe(INVALID_TIME);
+      expect(executionSeconds({ startedAt: bad, endedAt: null }, now)).toBeNull();
+    }
+    expect(formatTimestamp(now - 1000, now)).toMatch(/^\w+ \d+, \d\d:\d\d:\d\d$/);
   });
 });

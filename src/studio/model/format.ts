@@ -1,4 +1,5 @@
 /** Number, duration and time formatting shared by axes, legends, tables and the summary tree. */
+import { isPlausibleTime } from '../../protocol/times.js';
 
 /** A value for a legend or table: NaN and ±Infinity spelled out, integers plain, others with 4 significant digits. */
 // Intl formatters are costly to create; toLocaleString() creates one per call, which showed up in live redraw profiles.
@@ -14,24 +15,151 @@ export function formatNumber(v: number | null | undefined): string {
   if (v === -Infinity) return '−∞';
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return NUMBER.format(v);
   const abs = Math.abs(v);
-  if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return v.toExponential(3).replace(/\.?0+e/, 'e');
+  if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return exponential(v, 3);
   return NUMBER.format(Number(v.toPrecision(4)));
 }
 
-/** A compact axis tick: 1.2k, 3.4M, 0.001, 1e-6. */
-export function formatTick(v: number): string {
-  const abs = Math.abs(v);
-  if (abs === 0) return '0';
-  if (abs >= 1e15 || abs < 1e-4) return v.toExponential(1).replace(/\.0e/, 'e');
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [size, suffix] of units) {
-    if (abs >= size) return `${trimZeros((v / size).toPrecision(3))}${suffix}`;
-  }
-  return trimZeros(v.toPrecision(4));
+/** `v` as mantissa and exponent with `decimals` mantissa decimals, trailing zeros dropped: 1.5e-7, -2e308. */
+function exponential(v: number, decimals: number): string {
+  const [mantissa, exponent] = v.toExponential(Math.min(100, Math.max(0, decimals))).split('e') as [string, string];
+  return `${trimZeros(mantissa)}e${exponent.replace('+', '')}`;
 }
 
 function trimZeros(s: string): string {
-  return s.includes('.') && !s.includes('e') ? s.replace(/\.?0+$/, '') : s;
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** Digits grouped by thousands with a comma: "1234567.5" → "1,234,567.5". */
+function groupThousands(s: string): string {
+  const dot = s.indexOf('.');
+  const int = dot < 0 ? s : s.slice(0, dot);
+  const neg = int.startsWith('-');
+  const digits = neg ? int.slice(1) : int;
+  if (digits.length <= 3) return s;
+  const grouped = digits.replace(/\B(?=(\d{3})+$)/g, ',');
+  return (neg ? '-' : '') + grouped + (dot < 0 ? '' : s.slice(dot));
+}
+
+/** A number spelled for a chart: NaN and ±Infinity as words/symbols, -0 as 0. */
+function nonFinite(v: number): string | null {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+∞';
+  if (v === -Infinity) return '−∞';
+  return null;
+}
+
+export type NotationKind = 'fixed' | 'si' | 'scientific' | 'offset';
+
+/**
+ * How one set of numbers is written — an axis's ticks, the values of a legend or tooltip — chosen once for the whole set so
+ * they read alike, with enough digits that two values `resolution` apart never read the same.
+ * - fixed: `0.25`, `12,500` (largest magnitude from 1e-4 to below 1e6, or all zero);
+ * - si: `963.4M`, `1.902G` (from 1e6 to below 1e15; each value takes its own k/M/G/T suffix);
+ * - scientific: `1.5e-7`, `1e308` (the rest);
+ * - offset: `10 + 2e-9` — when more than `MAX_PLAIN_DIGITS` significant digits would be needed (values far from zero that
+ *   differ only in their last digits), each value is written as a round base shared by the set plus its difference from it,
+ *   as plotting libraries' offset notation does.
+ */
+export interface Notation {
+  kind: NotationKind;
+  /** The base of offset notation (0 otherwise). */
+  offset: number;
+  format(v: number): string;
+}
+
+/** More significant digits than this and the values are written with an offset. */
+export const MAX_PLAIN_DIGITS = 8;
+const SI: readonly [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+
+const log10Floor = (v: number) => {
+  let e = Math.floor(Math.log10(v));
+  // log10 can land one off at exact powers of ten.
+  if (Number(`1e${e + 1}`) <= v) e++;
+  else if (Number(`1e${e}`) > v) e--;
+  return e;
+};
+
+/**
+ * The notation for values from `min` to `max` (finite, min ≤ max) that must be told apart at `resolution` (> 0): the step
+ * between an axis's ticks, or a fraction of it for values read off a legend.
+ */
+export function chooseNotation(min: number, max: number, resolution: number, depth = 0): Notation {
+  const maxAbs = Math.max(Math.abs(min), Math.abs(max));
+  const res = resolution > 0 && Number.isFinite(resolution) ? resolution : maxAbs * 1e-4 || 1;
+  const resExp = log10Floor(res);
+  if (maxAbs === 0) return fixedNotation(Math.max(0, -resExp));
+  const maxExp = log10Floor(maxAbs);
+  const digits = maxExp - resExp + 1;
+  if (digits > MAX_PLAIN_DIGITS && depth === 0) return offsetNotation(min, max, res);
+  if (maxAbs >= 1e-4 && maxAbs < 1e6) return fixedNotation(Math.min(100, Math.max(0, -resExp)));
+  if (maxAbs >= 1e6 && maxAbs < 1e15) return siNotation(resExp);
+  return scientificNotation(resExp);
+}
+
+function fixedNotation(decimals: number): Notation {
+  return {
+    kind: 'fixed',
+    offset: 0,
+    format: (v) => nonFinite(v) ?? (v === 0 ? '0' : groupThousands(trimZeros(v.toFixed(decimals))).replace(/^-(0(\.0*)?)$/, '$1')),
+  };
+}
+
+function siNotation(resExp: number): Notation {
+  return {
+    kind: 'si',
+    offset: 0,
+    format: (v) => {
+      const odd = nonFinite(v);
+      if (odd !== null) return odd;
+      const abs = Math.abs(v);
+      for (const [size, suffix] of SI) {
+        if (abs >= size) {
+          const decimals = Math.max(0, Math.round(Math.log10(size)) - resExp);
+          return `${trimZeros((v / size).toFixed(decimals))}${suffix}`;
+        }
+      }
+      return v === 0 ? '0' : trimZeros(v.toFixed(Math.max(0, -resExp)));
+    },
+  };
+}
+
+function scientificNotation(resExp: number): Notation {
+  return {
+    kind: 'scientific',
+    offset: 0,
+    format: (v) => {
+      const odd = nonFinite(v);
+      if (odd !== null) return odd;
+      if (v === 0) return '0';
+      return exponential(v, log10Floor(Math.abs(v)) - resExp);
+    },
+  };
+}
+
+/** A round base near the middle of the values: few significant digits, a multiple of a power of ten above their spread. */
+function offsetBase(min: number, max: number): number {
+  const spread = max / 2 - min / 2;
+  const exponent = log10Floor(spread > 0 ? spread * 2 : Math.abs(max) * 1e-12 || 1) + 2;
+  const base = Number(`${Math.round((min / 2 + max / 2) / Number(`1e${exponent}`))}e${exponent}`);
+  return Number.isFinite(base) ? base : min;
+}
+
+function offsetNotation(min: number, max: number, res: number): Notation {
+  const base = offsetBase(min, max);
+  const deltas = chooseNotation(min - base, max - base, res, 1);
+  // The shortest spelling that reads back as the base.
+  const baseText = Math.abs(base) >= 1e15 || (base !== 0 && Math.abs(base) < 1e-4) ? base.toExponential().replace('+', '') : groupThousands(String(base));
+  return {
+    kind: 'offset',
+    offset: base,
+    format: (v) => {
+      const odd = nonFinite(v);
+      if (odd !== null) return odd;
+      const d = v - base;
+      if (d === 0) return baseText;
+      return d < 0 ? `${baseText} − ${deltas.format(-d)}` : `${baseText} + ${deltas.format(d)}`;
+    },
+  };
 }
 
 /**
@@ -55,31 +183,49 @@ export function formatDuration(seconds: number): string {
   return sign + parts.filter(([n], i) => i === 0 || n !== 0).map(([n, u]) => `${n}${u}`).join('');
 }
 
-const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const DURATION_UNITS: readonly [number, string][] = [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
 
-/** Tick positions for a seconds axis that land on round durations (10s, 1m, 5m, 1h…), about one per `minSpace` pixels. */
-export function durationSplits(min: number, max: number, widthPx: number, minSpace = 70): number[] {
-  if (!(max > min) || widthPx <= 0) return [min];
-  const maxTicks = Math.max(2, Math.floor(widthPx / minSpace));
-  const range = max - min;
-  let step = DURATION_STEPS.find((st) => range / st <= maxTicks);
-  if (step === undefined) step = Math.ceil(range / maxTicks / 604800) * 604800;
-  if (range < maxTicks) step = niceStep(range / maxTicks);
-  const out: number[] = [];
-  const firstIndex = Math.ceil(min / step - 1e-9);
-  for (let i = firstIndex; i * step <= max + step * 1e-9; i++) out.push(Number((i * step).toPrecision(12)) + 0);
-  return out;
+/**
+ * Durations (seconds) written for a set of ticks `step` seconds apart: every part down to the step's unit (1d0h30m is "1d30m",
+ * 0.155 s with a 5 ms step is "0.155s"), so two ticks never read the same — unlike `formatDuration`, which rounds a
+ * single duration to its two largest parts.
+ */
+export function durationNotation(step: number): (seconds: number) => string {
+  const decimals = step < 1 ? Math.min(20, Math.max(0, -log10Floor(step))) : 0;
+  const smallest = step >= 86400 ? 0 : step >= 3600 ? 1 : step >= 60 ? 2 : 3;
+  const scale = 10 ** decimals;
+  return (seconds) => {
+    const odd = nonFinite(seconds);
+    if (odd !== null) return odd;
+    const sign = seconds < 0 ? '-' : '';
+    let rest = Math.round(Math.abs(seconds) * scale) / scale;
+    const parts: string[] = [];
+    DURATION_UNITS.forEach(([size, unit], i) => {
+      if (i > smallest) return;
+      const n = i === 3 ? rest : Math.floor(rest / size);
+      rest = i === 3 ? 0 : Math.round((rest - n * size) * scale) / scale;
+      const text = i === 3 ? trimZeros(n.toFixed(decimals)) : String(n);
+      if (n !== 0 || (i === smallest && parts.length === 0)) parts.push(`${text}${unit}`);
+    });
+    return sign + parts.join('');
+  };
 }
 
-/** 1, 2 or 5 × 10^n at or above `raw`. */
-export function niceStep(raw: number): number {
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const n = raw / pow;
-  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * pow;
+const X_SECONDS = durationNotation(0.001);
+
+/**
+ * One x value for a tooltip heading: seconds since start as a duration to the millisecond, or a number in the group's
+ * units — whole numbers in full (step 9,007,199,254,740,994 is not step 9.007e15), others to 10 significant digits.
+ */
+export function formatX(x: number, units?: string): string {
+  if (units === undefined) return X_SECONDS(x);
+  const text = nonFinite(x) ?? (Number.isInteger(x) ? NUMBER.format(x) : NUMBER.format(Number(x.toPrecision(10))));
+  return units ? `${text} ${units}` : text;
 }
 
 /** Milliseconds since the epoch as a short local date-time: "Mar 4, 14:05:09" (with the year when it is not this year). */
 export function formatTimestamp(ms: number, now = Date.now()): string {
+  if (!isPlausibleTime(ms, now)) return INVALID_TIME;
   const d = new Date(ms);
   const sameYear = d.getFullYear() === new Date(now).getFullYear();
   const date = (sameYear ? DAY : DAY_YEAR).format(d);
@@ -87,7 +233,23 @@ export function formatTimestamp(ms: number, now = Date.now()): string {
   return `${date}, ${time}`;
 }
 
-/** How long an execution ran, or has been running until `now` (ms). */
-export function executionSeconds(e: { startedAt: number; endedAt: number | null }, now: number): number {
-  return Math.max(0, ((e.endedAt ?? now) - e.startedAt) / 1000);
+/** What a time an older store holds shows as when it is not a plausible time in milliseconds (see protocol/times). */
+export const INVALID_TIME = 'invalid time';
+
+/**
+ * How long an execution ran, in seconds: until it ended; a `lost` one until it was last seen; a running one until `now` (ms),
+ * which the caller stops while the studio is offline. Null when a time it needs is not a plausible time.
+ */
+export function executionSeconds(
+  e: { startedAt: number; endedAt: number | null; lastSeenAt?: number; status?: string },
+  now: number,
+): number | null {
+  const end = e.endedAt ?? (e.status === 'lost' && e.lastSeenAt !== undefined ? e.lastSeenAt : now);
+  if (!isPlausibleTime(e.startedAt, now) || !isPlausibleTime(end, Math.max(now, end))) return null;
+  return Math.max(0, (end - e.startedAt) / 1000);
+}
+
+/** An execution's duration for a page: `formatDuration`, or "—" when its times are invalid. */
+export function formatExecutionDuration(seconds: number | null): string {
+  return seconds === null ? '—' : formatDuration(seconds);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricDef } from '../../protocol/index.js';
-import { axisSide, buildPanels, cursorSyncKey, SUMMARY_PANEL_TITLE } from './panels.js';
+import { axisSide, buildPanels, cursorSyncKey, DEFAULT_SCALE, MAX_VISIBLE_AXES, SUMMARY_PANEL_TITLE } from './panels.js';
 
 const training = { name: 'training', units: 'epoch' };
 
@@ -8,7 +8,7 @@ describe('buildPanels', () => {
   it('gives a metric without group a panel of its own named after its key, with its own axis', () => {
     const panels = buildPanels([{ key: 'loss' }, { key: 'lr', scale: { units: 'lr' } }]);
     expect(panels.map((p) => p.title)).toEqual(['loss', 'lr']);
-    expect(panels[0]!.axes).toEqual([{ scale: 'metric:loss', side: 'left' }]);
+    expect(panels[0]!.axes).toEqual([{ scale: DEFAULT_SCALE, side: 'left' }]);
     expect(panels[0]!.xUnits).toBeUndefined();
     expect(panels[1]!.axes[0]!.units).toBe('lr');
   });
@@ -41,13 +41,46 @@ describe('buildPanels', () => {
     expect(panel!.axes).toEqual([{ scale: 'scale:s', units: 'ms', lower: 0, side: 'left' }]);
   });
 
-  it('gives each metric with an unnamed scale or no scale its own axis, even with equal units', () => {
+  it('gives each metric with an unnamed scale its own axis, even with equal units; metrics without a scale share the default axis', () => {
     const [panel] = buildPanels([
       { key: 'a', group: training, scale: { units: '%' } },
       { key: 'b', group: training, scale: { units: '%' } },
       { key: 'c', group: training },
+      { key: 'd', group: training },
     ]);
-    expect(panel!.axes.map((a) => a.scale)).toEqual(['metric:a', 'metric:b', 'metric:c']);
+    expect(panel!.axes.map((a) => a.scale)).toEqual(['metric:a', 'metric:b', DEFAULT_SCALE]);
+    expect(panel!.lines.map((l) => l.scale)).toEqual(['metric:a', 'metric:b', DEFAULT_SCALE, DEFAULT_SCALE]);
+  });
+
+  it('draws 30 metrics without a scale (long names, the SDK default) on one y-axis, each with its own colour', () => {
+    const defs: MetricDef[] = Array.from({ length: 30 }, (_, i) => ({ key: `${'layer_'.repeat(15)}grad_norm_${i}`, group: { name: 'train', units: 'step' } }));
+    const [panel] = buildPanels(defs);
+    expect(panel!.axes).toEqual([{ scale: DEFAULT_SCALE, side: 'left' }]);
+    expect(new Set(panel!.lines.map((l) => l.color)).size).toBe(30);
+  });
+
+  it('never draws more than four y-axes: same units merge, the rest keep their range without an axis', () => {
+    const defs: MetricDef[] = [
+      { key: 'a', group: training, scale: { units: 's', lower: 0 } },
+      { key: 'b', group: training, scale: { units: 'ms' } },
+      { key: 'c', group: training, scale: { units: 's', lower: 0 } },
+      { key: 'd', group: training, scale: { units: '%' } },
+      { key: 'e', group: training, scale: { units: 'B' } },
+      { key: 'f', group: training, scale: { units: 'ms', upper: 9 } },
+      { key: 'g', group: training, scale: { name: 'other' } },
+      { key: 'h', group: training, scale: { name: 'more' } },
+    ];
+    const [panel] = buildPanels(defs);
+    expect(panel!.axes.filter((a) => !a.hidden)).toHaveLength(MAX_VISIBLE_AXES);
+    expect(panel!.axes.map((a) => [a.scale, a.units, a.lower, a.upper, a.side, a.hidden ?? false])).toEqual([
+      ['metric:a', 's', 0, undefined, 'left', false],
+      ['metric:b', 'ms', undefined, undefined, 'right', false],
+      ['metric:d', '%', undefined, undefined, 'left', false],
+      ['metric:e', 'B', undefined, undefined, 'right', false],
+      ['scale:other', undefined, undefined, undefined, 'left', true],
+      ['scale:more', undefined, undefined, undefined, 'right', true],
+    ]);
+    expect(panel!.lines.map((l) => l.scale)).toEqual(['metric:a', 'metric:b', 'metric:a', 'metric:d', 'metric:e', 'metric:b', 'scale:other', 'scale:more']);
   });
 
   it('puts the first axis left, the next right, and alternates further ones outward', () => {
@@ -90,7 +123,7 @@ describe('buildPanels', () => {
   it('draws series without a definition as ungrouped metrics after the defined ones', () => {
     const panels = buildPanels([{ key: 'a', group: { name: 'g' } }], ['a', 'raw']);
     expect(panels.map((p) => p.title)).toEqual(['g', 'raw']);
-    expect(panels[1]!.lines[0]).toMatchObject({ key: 'raw', label: 'raw', scale: 'metric:raw' });
+    expect(panels[1]!.lines[0]).toMatchObject({ key: 'raw', label: 'raw', scale: DEFAULT_SCALE });
   });
 
   it('collects @summary.* series in one "Summary over time" panel labelled without the prefix', () => {

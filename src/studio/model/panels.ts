@@ -4,7 +4,10 @@ import type { GroupDef, MetricDef, ScaleDef } from '../../protocol/index.js';
  * The panel model: metric definitions (and the keys of series that have data) → chart panels, their y-axes and progress bars.
  * Pure data; DESIGN.md "Semantics → Time series" made concrete:
  * - a group is one panel with one shared x-axis (group units, lower, upper); a metric without a group gets a panel of its own;
- * - within a group, metrics whose scales share a name share a y-axis; an unnamed scale or no scale gives the metric its own axis;
+ * - within a group, metrics whose scales share a name share a y-axis; an unnamed scale gives the metric its own axis; metrics
+ *   with no scale at all share the group's default y-axis (as TensorBoard and W&B draw them);
+ * - at most MAX_VISIBLE_AXES y-axes are drawn: beyond that, axes of the same units are merged, and the rest keep their own
+ *   range without a drawn axis (read from the legend and tooltip);
  * - the first y-axis is on the left, the next on the right, further ones alternate outward;
  * - a `progress: true` scale is drawn as a progress bar, not a line;
  * - derived `@summary.<key>` series are drawn in one "Summary over time" panel, labelled by `<key>`.
@@ -15,6 +18,11 @@ export const SUMMARY_PANEL_TITLE = 'Summary over time';
 export const SUMMARY_PANEL_ID = 'summary';
 /** Summary values have unrelated magnitudes, so each keeps its own y range, but only this many axes are drawn. */
 export const SUMMARY_PANEL_VISIBLE_AXES = 2;
+
+/** A panel never draws more y-axes than this. */
+export const MAX_VISIBLE_AXES = 4;
+/** The scale key of a group's default y-axis, shared by its metrics without a scale. */
+export const DEFAULT_SCALE = 'default';
 
 export type AxisSide = 'left' | 'right';
 
@@ -96,12 +104,12 @@ export function buildPanels(definitions: readonly MetricDef[], seriesKeys: reado
     return d;
   };
 
-  const add = (key: string, draft: PanelDraft, scale: ScaleDef | undefined, label = key) => {
+  const add = (key: string, draft: PanelDraft, scale: ScaleDef | undefined, label = key, ownAxis = false) => {
     if (scale?.progress) {
       draft.panel.progress.push({ key, lower: scale.lower ?? 0, ...(scale.upper !== undefined && { upper: scale.upper }) });
       return;
     }
-    const scaleKey = scale?.name !== undefined ? `scale:${scale.name}` : `metric:${key}`;
+    const scaleKey = scale?.name !== undefined ? `scale:${scale.name}` : scale !== undefined || ownAxis ? `metric:${key}` : DEFAULT_SCALE;
     let axis = draft.scaleIndex.get(scaleKey);
     if (!axis) {
       axis = { scale: scaleKey, side: axisSide(draft.panel.axes.length) };
@@ -132,12 +140,41 @@ export function buildPanels(definitions: readonly MetricDef[], seriesKeys: reado
   }
   if (summaryKeys.length > 0) {
     const draft = draftFor(SUMMARY_PANEL_ID, SUMMARY_PANEL_TITLE);
-    for (const key of summaryKeys) add(key, draft, undefined, key.slice(SUMMARY_SERIES_PREFIX.length));
+    for (const key of summaryKeys) add(key, draft, undefined, key.slice(SUMMARY_SERIES_PREFIX.length), true);
     draft.panel.axes.forEach((axis, i) => {
       if (i >= SUMMARY_PANEL_VISIBLE_AXES) axis.hidden = true;
     });
   }
+  for (const d of order) if (d.panel.id !== SUMMARY_PANEL_ID) limitAxes(d.panel);
   return order.map((d) => d.panel);
+}
+
+/**
+ * DESIGN.md's limit on y-axes: beyond MAX_VISIBLE_AXES, axes with the same units become one (their lines share its range;
+ * bounds are kept only where all agree), and axes still beyond the limit are hidden. Sides are then dealt out again.
+ */
+function limitAxes(panel: PanelModel): void {
+  if (panel.axes.length <= MAX_VISIBLE_AXES) return;
+  const byUnits = new Map<string, AxisModel>();
+  const mergedInto = new Map<string, AxisModel>();
+  const kept: AxisModel[] = [];
+  for (const axis of panel.axes) {
+    const into = axis.units !== undefined ? byUnits.get(axis.units) : undefined;
+    if (!into) {
+      if (axis.units !== undefined) byUnits.set(axis.units, axis);
+      kept.push(axis);
+      continue;
+    }
+    mergedInto.set(axis.scale, into);
+    if (into.lower !== axis.lower) delete into.lower;
+    if (into.upper !== axis.upper) delete into.upper;
+  }
+  for (const line of panel.lines) line.scale = mergedInto.get(line.scale)?.scale ?? line.scale;
+  kept.forEach((axis, i) => {
+    if (i >= MAX_VISIBLE_AXES) axis.hidden = true;
+    else axis.side = axisSide(i);
+  });
+  panel.axes = kept;
 }
 
 /** Panels are cursor-synced when their x-axes mean the same thing. */

@@ -1,6 +1,6 @@
 import type { Execution } from '../../../protocol/index.js';
 import { shortId } from '../../model/compare.js';
-import { executionSeconds, formatDuration, formatTimestamp } from '../../model/format.js';
+import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../../model/format.js';
 import { columnKind, columnTitle, type ColumnId } from '../../model/list-view.js';
 import { formatSummaryValue, getSummaryPath } from '../../model/summary-tree.js';
 import { executionPath } from '../../model/url-state.js';
@@ -66,7 +66,7 @@ export function RunRow({ e, now, columns, selected, onSelect, onLabel }: Props) 
         </span>
       </td>
       <td className="muted nowrap">{formatTimestamp(e.startedAt, now)}</td>
-      <td className="num nowrap">{formatDuration(executionSeconds(e, now))}</td>
+      <td className="num nowrap">{formatExecutionDuration(executionSeconds(e, now))}</td>
       <td className="num">{e.metricCount}</td>
       {columns.map((c) => {
         if (columnKind(c) === 'label') {

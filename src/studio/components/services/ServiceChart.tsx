@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
-import { formatTick } from '../../model/format.js';
+import { chooseNotation } from '../../model/format.js';
 import type { DrawnPanel } from '../../model/service-dashboard.js';
 
 interface Props {
@@ -52,7 +52,10 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
       axes: [
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font },
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 56,
-          values: (_u, vals) => vals.map((v) => `${formatTick(v)}${unit ? ` ${unit}` : ''}`) },
+          values: (_u, vals) => {
+            const notation = chooseNotation(Math.min(...vals), Math.max(...vals), vals.length > 1 ? Math.abs(vals[1]! - vals[0]!) : 1);
+            return vals.map((v) => `${notation.format(v)}${unit ? ` ${unit}` : ''}`);
+          } },
       ],
       series: [{}, ...drawn.lines.map((l, i) => ({ label: l.label, stroke: seriesColor(theme, i), width: 1.5, spanGaps: false, points: { show: true, size: 5, filter: isolated } }))],
       hooks: {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { buildPanels } from './panels.js';
+import { plotData } from './plot-frame.js';
+import { readout, shortenName, shortenNames, valueAtOrBefore } from './readout.js';
+import { seriesFrom } from './series-buffer.js';
+
+describe('shortening long names', () => {
+  it('keeps short names and cuts long ones in the middle', () => {
+    expect(shortenName('loss')).toBe('loss');
+    expect(shortenName('a'.repeat(20) + 'b'.repeat(20), 11)).toBe('aaaaa…bbbbb');
+  });
+
+  it('keeps the part where sibling names differ', () => {
+    const names = ['07', '12'].map((n) => `model.encoder.layers.${n}.self_attention.output_projection.weight.gradient_norm_l2_clipped_global`);
+    const short = shortenNames([...names, 'loss']);
+    expect(short[0]).toContain('layers.07.');
+    expect(short[1]).toContain('layers.12.');
+    expect(short[2]).toBe('loss');
+    for (const s of short) expect(s.length).toBeLessThanOrEqual(36);
+    expect(new Set(short).size).toBe(3);
+  });
+});
+
+describe('readout', () => {
+  const [panel] = buildPanels([{ key: 'a', group: { name: 'g' } }, { key: 'b', group: { name: 'g' } }]);
+  const series = new Map([['a', seriesFrom([0, 1, 2], [1, 2, 3])], ['b', seriesFrom([0.5, 1.5], [NaN, 20])]]);
+  const { frames } = plotData([series.get('a')!, series.get('b')!], panel!.lines, panel!.axes, { heightPx: 180 });
+
+  it('gives the latest values, or those at or before the cursor, in the axis notation', () => {
+    expect(readout(panel!.lines, series, frames, null).map((r) => r.value)).toEqual(['3', '20']);
+    expect(readout(panel!.lines, series, frames, 1).map((r) => r.value)).toEqual(['2', 'NaN']);
+    expect(readout(panel!.lines, series, frames, 0.25).map((r) => r.value)).toEqual(['1', '—']);
+    expect(readout(panel!.lines, series, frames, 2, new Set(['b']), true).map((r) => r.key)).toEqual(['a']);
+    expect(valueAtOrBefore(series.get('a'), 1.5)).toBe(2);
+  });
+});

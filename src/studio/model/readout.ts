@@ -1,0 +1,101 @@
+import { formatNumber, type Notation } from './format.js';
+import type { LineSeriesModel } from './panels.js';
+import type { YAxisFrame } from './plot-frame.js';
+import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+
+/**
+ * What a legend or tooltip says about each line of a panel: its value at the cursor (or the latest value), written in
+ * the notation of the line's y-axis so that values on one axis read alike and never hide a difference the axis shows.
+ */
+
+export interface ReadoutRow {
+  key: string;
+  label: string;
+  /** The label as shown, shortened among its siblings (shortenNames). */
+  short: string;
+  /** Palette index. */
+  color: number;
+  /** The value as text ("—" when the line has no point yet). */
+  value: string;
+}
+
+/** Longest label a legend shows whole; longer ones are shortened in the middle (full name on hover). */
+export const MAX_LABEL_CHARS = 36;
+
+/** `name` shortened in the middle with "…" to at most `max` characters: metric names differ at both ends (prefix/suffix). */
+export function shortenName(name: string, max = MAX_LABEL_CHARS): string {
+  if (name.length <= max) return name;
+  const tail = Math.ceil((max - 1) / 2);
+  return `${name.slice(0, max - 1 - tail)}…${name.slice(name.length - tail)}`;
+}
+
+/** Characters of context kept on each side of the part that tells a name from its siblings. */
+const CONTEXT = 8;
+
+/**
+ * Short labels for a legend's names: a name longer than `max` keeps the part where it differs from the others (with a
+ * little context), its first and last characters, and "…" for what is cut — `model.encoder.layers.07.self_attention…norm`
+ * becomes `model.en…layers.07.self_at…l_global` rather than losing "07" in the middle.
+ */
+export function shortenNames(names: readonly string[], max = MAX_LABEL_CHARS): string[] {
+  const long = names.filter((n) => n.length > max);
+  if (long.length < 2) return names.map((n) => shortenName(n, max));
+  let prefix = long[0]!.length;
+  let suffix = long[0]!.length;
+  for (const n of long) {
+    const first = long[0]!;
+    let p = 0;
+    while (p < prefix && p < n.length && n[p] === first[p]) p++;
+    prefix = p;
+    let s = 0;
+    while (s < suffix && s < n.length && n[n.length - 1 - s] === first[first.length - 1 - s]) s++;
+    suffix = s;
+  }
+  return names.map((n) => {
+    if (n.length <= max) return n;
+    const from = Math.max(0, Math.min(prefix, n.length - suffix) - CONTEXT);
+    const to = Math.min(n.length, Math.max(prefix, n.length - suffix) + CONTEXT);
+    const middle = n.slice(from, to);
+    if (middle.length >= max - 2) return shortenName(middle, max);
+    const room = max - middle.length - (from > 0 ? 1 : 0) - (to < n.length ? 1 : 0);
+    const head = from > 0 ? n.slice(0, Math.min(from, Math.floor(room / 2))) : '';
+    const tailLength = to < n.length ? Math.min(n.length - to, room - head.length) : 0;
+    const tail = tailLength > 0 ? n.slice(n.length - tailLength) : '';
+    return `${head}${from > head.length ? '…' : ''}${middle}${to < n.length - tail.length ? '…' : ''}${tail}`;
+  });
+}
+
+/** The y of the last point at or before `x` (a line recorded at other x than the cursor's still reads), or undefined. */
+export function valueAtOrBefore(s: SeriesBuffer | undefined, x: number): number | undefined {
+  if (!s || s.length === 0) return undefined;
+  const i = lowerBound(s, x);
+  if (i < s.length && s.x[i] === x) return s.y[i];
+  return i > 0 ? s.y[i - 1] : undefined;
+}
+
+/** The notation of a line's values: its axis's, or a single-value fallback before the chart has laid out. */
+export function lineNotation(frames: ReadonlyMap<string, YAxisFrame>, line: LineSeriesModel): Pick<Notation, 'format'> {
+  return frames.get(line.scale)?.values ?? { format: formatNumber };
+}
+
+/**
+ * Rows for `lines`: the value at or before `x` (null: the latest value). Hidden lines are left out when `skipHidden`.
+ */
+export function readout(
+  lines: readonly LineSeriesModel[],
+  series: ReadonlyMap<string, SeriesBuffer>,
+  frames: ReadonlyMap<string, YAxisFrame>,
+  x: number | null,
+  hidden: ReadonlySet<string> = new Set(),
+  skipHidden = false,
+): ReadoutRow[] {
+  const rows: ReadoutRow[] = [];
+  const shorts = shortenNames(lines.map((l) => l.label));
+  for (const [i, line] of lines.entries()) {
+    if (skipHidden && hidden.has(line.key)) continue;
+    const s = series.get(line.key);
+    const v = x === null ? (s && s.length > 0 ? s.y[s.length - 1] : undefined) : valueAtOrBefore(s, x);
+    rows.push({ key: line.key, label: line.label, short: shorts[i]!, color: line.color, value: v === undefined ? '—' : lineNotation(frames, line).format(v) });
+  }
+  return rows;
+}

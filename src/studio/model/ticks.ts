@@ -1,0 +1,131 @@
+import { chooseNotation, durationNotation, type Notation } from './format.js';
+
+/**
+ * Tick positions and labels of one axis, computed here rather than by uPlot: uPlot's own tick search steps through a
+ * range by adding its increment, which never ends once the increment is below the float resolution of the values (a
+ * frozen tab), and it gives up (no labels) on magnitudes beyond its table of increments. Here every tick is an integer
+ * multiple of a 1-2-5 step, so any finite window gives a bounded number of distinct ticks.
+ */
+
+export interface AxisTicks {
+  /** The window the ticks are for (from range.ts). */
+  min: number;
+  max: number;
+  /** Distance between neighbouring ticks: 1, 2 or 5 × 10^n (or a round duration on a seconds axis). */
+  step: number;
+  /** Tick values within [min, max], increasing. */
+  values: number[];
+  /** One label per tick, all different. */
+  labels: string[];
+  /** The notation of the labels (shared by the axis's legend values, with more digits). */
+  notation: Notation;
+}
+
+/** Fewest and most ticks an axis gets. */
+export const MIN_TICKS = 2;
+export const MAX_TICKS = 12;
+
+/** 1, 2 or 5 × 10^exponent. */
+interface NiceStep {
+  mantissa: 1 | 2 | 5;
+  exponent: number;
+}
+
+const stepValue = (s: NiceStep) => Number(`${s.mantissa}e${s.exponent}`);
+
+function stepAtLeast(raw: number): NiceStep {
+  let exponent = Math.floor(Math.log10(raw));
+  if (!Number.isFinite(exponent)) exponent = -323;
+  for (let guard = 0; guard < 4; guard++) {
+    for (const mantissa of [1, 2, 5] as const) {
+      const s = { mantissa, exponent };
+      const v = stepValue(s);
+      if (v >= raw) return Number.isFinite(v) ? s : { mantissa: 1, exponent: 308 };
+    }
+    exponent++;
+  }
+  return { mantissa: 1, exponent: 308 };
+}
+
+function smaller(s: NiceStep): NiceStep {
+  return s.mantissa === 5 ? { mantissa: 2, exponent: s.exponent } : s.mantissa === 2 ? { mantissa: 1, exponent: s.exponent } : { mantissa: 5, exponent: s.exponent - 1 };
+}
+
+/** Multiples of `step` within [min, max] (at most `limit + 1` of them, else null). */
+function multiples(min: number, max: number, step: number, limit: number): number[] | null {
+  const first = Math.ceil(min / step);
+  const last = Math.floor(max / step);
+  if (!Number.isFinite(first) || !Number.isFinite(last) || last - first > limit) return null;
+  const out: number[] = [];
+  // k · step may round past an end by an ulp.
+  for (let k = first; k <= last; k++) out.push(Math.min(max, Math.max(min, k * step)) || 0);
+  return out;
+}
+
+/** A step of the 1-2-5 ladder giving between MIN_TICKS and about `maxTicks` ticks in [min, max]. */
+function niceTicks(min: number, max: number, maxTicks: number, wholeSteps: boolean): { step: number; values: number[] } {
+  const n = Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(maxTicks)));
+  // Half-widths: the full width of [-1.8e308, 1.8e308] overflows.
+  const raw = (max / 2 - min / 2) / (n / 2);
+  let s = stepAtLeast(raw > 0 ? raw : Number.MIN_VALUE);
+  if (wholeSteps && max - min >= 4 && stepValue(s) < 1) s = { mantissa: 1, exponent: 0 };
+  let values = multiples(min, max, stepValue(s), MAX_TICKS) ?? [];
+  // A step just above the window (few ticks wanted): walk down the ladder until two ticks fit.
+  for (let guard = 0; values.length < MIN_TICKS && guard < 6; guard++) {
+    s = smaller(s);
+    values = multiples(min, max, stepValue(s), MAX_TICKS) ?? values;
+  }
+  return { step: stepValue(s), values };
+}
+
+/** Labels for `values`, verified distinct; if two ever coincide (they should not), more digits are used. */
+function label(values: number[], min: number, max: number, step: number): { labels: string[]; notation: Notation } {
+  let notation = chooseNotation(min, max, step);
+  let labels = values.map(notation.format);
+  for (let res = step / 10, guard = 0; new Set(labels).size < labels.length && guard < 4; res /= 10, guard++) {
+    notation = chooseNotation(min, max, res);
+    labels = values.map(notation.format);
+  }
+  return { labels, notation };
+}
+
+export interface TickOptions {
+  /** About how many ticks fit (the axis length over the space a label needs). */
+  maxTicks: number;
+  /** An x-axis counting whole units (steps, epochs): once the window spans a few units, no fractional ticks. */
+  wholeSteps?: boolean;
+}
+
+/** Ticks of a numeric axis showing [min, max] (finite, min < max, as safeRange returns). */
+export function axisTicks(min: number, max: number, { maxTicks, wholeSteps = false }: TickOptions): AxisTicks {
+  const { step, values } = niceTicks(min, max, maxTicks, wholeSteps);
+  return { min, max, step, values, ...label(values, min, max, step) };
+}
+
+const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+
+/**
+ * Ticks of a seconds axis (time since start): round durations (10s, 1m, 5m, 1h…) labelled as durations, or, below a
+ * second per tick, 1-2-5 steps labelled in seconds (0.155s).
+ */
+export function durationTicks(min: number, max: number, { maxTicks }: TickOptions): AxisTicks {
+  const n = Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(maxTicks)));
+  const raw = (max - min) / n;
+  if (!(raw >= 1) || Math.max(Math.abs(min), Math.abs(max)) / raw > 1e9) {
+    // Sub-second ticks (or a narrow window far from 0): plain seconds, in the notation of any other axis.
+    const t = axisTicks(min, max, { maxTicks });
+    return { ...t, labels: t.labels.map((l) => `${l}s`), notation: { ...t.notation, format: (v) => `${t.notation.format(v)}s` } };
+  }
+  const step = DURATION_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 604800) * 604800;
+  const values = multiples(min, max, step, MAX_TICKS) ?? [];
+  const format = durationNotation(step);
+  return { min, max, step, values, labels: values.map(format), notation: { kind: 'fixed', offset: 0, format } };
+}
+
+/**
+ * How many ticks fit along `lengthPx` when a label is `labelPx` wide plus a gap: more than one and at most MAX_TICKS.
+ * `labelPx` comes from a first pass (labels get longer with more digits).
+ */
+export function ticksThatFit(lengthPx: number, labelPx: number, gapPx = 16): number {
+  return Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(lengthPx / Math.max(1, labelPx + gapPx))));
+}
