@@ -51,7 +51,7 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
       scales: { x: { time: true, range: () => [latest.current.from, latest.current.to] }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), max && max > 0 ? max * 1.1 : 1] } },
       axes: [
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font },
-        { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 56,
+        { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 68,
           values: (_u, vals) => {
             const notation = chooseNotation(Math.min(...vals), Math.max(...vals), vals.length > 1 ? Math.abs(vals[1]! - vals[0]!) : 1);
             return vals.map((v) => `${notation.format(v)}${unit ? ` ${unit}` : ''}`);
