@@ -46,3 +46,10 @@ export function formatAgo(at: number | null | undefined, now: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86400)}d ago`;
 }
+
+/** The status class of a code: `2XX` from `200`, `2XX` or `2xx` (likewise 4XX, 5XX); null for anything else. */
+export function statusClass(code: string | null): '2XX' | '4XX' | '5XX' | null {
+  if (code === null || !/^[1-5](\d\d|XX|xx)$/.test(code)) return null;
+  const c = code.charAt(0);
+  return c === '2' ? '2XX' : c === '4' ? '4XX' : c === '5' ? '5XX' : null;
+}

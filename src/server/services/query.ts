@@ -1,5 +1,5 @@
 import {
-  type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
+  statusClass, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
@@ -201,14 +201,6 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
 }
 
 // ---- Services list ---------------------------------------------------------------------------------------------------
-
-/** `2XX` from `200`, `2XX`, `2xx`; null for anything else. */
-export function statusClass(code: string | null): '2XX' | '4XX' | '5XX' | null {
-  if (code === null) return null;
-  const c = code.charAt(0);
-  if (!/^[1-5](\d\d|XX|xx)$/.test(code)) return null;
-  return c === '2' ? '2XX' : c === '4' ? '4XX' : c === '5' ? '5XX' : null;
-}
 
 /**
  * Counts requests by status class: distribution values tagged `http.response.status_code`, plus Cortex's

@@ -5,7 +5,7 @@
  * `cortex_latency` and `cortex_in_flight_requests` arrive already renamed by the server, and `cortex_status_code`
  * (tag `response_code:2XX`) counts requests by class when no duration carries a status code.
  */
-import type { MetricKind, ServiceMetricSummary } from '../../protocol/index.js';
+import { statusClass, type MetricKind, type ServiceMetricSummary } from '../../protocol/index.js';
 
 export const REQUEST_DURATION = 'http.server.request.duration';
 export const ACTIVE_REQUESTS = 'http.server.active_requests';
@@ -123,13 +123,6 @@ export interface DrawnPanel {
   lines: Line[];
 }
 
-/** `2XX` for `200`, `2XX` or `2xx`; null otherwise. */
-export function statusClassOf(code: string | null): '2XX' | '4XX' | '5XX' | null {
-  if (code === null || !/^[1-5](\d\d|XX|xx)$/.test(code)) return null;
-  const c = code.charAt(0);
-  return c === '2' ? '2XX' : c === '4' ? '4XX' : c === '5' ? '5XX' : null;
-}
-
 function addInto(into: Array<number | null>, from: ReadonlyArray<number | null>, scale: number): void {
   for (let i = 0; i < into.length; i++) {
     const v = from[i];
@@ -152,7 +145,7 @@ export function drawPanel(panel: Pick<DashboardPanel, 'title' | 'read' | 'combin
   } else if (c.kind === 'class') {
     // 0 where requests of other classes were counted, empty where there were none at all.
     for (const s of answer) s.v.forEach((v, i) => { if (v !== null) values[i] ??= 0; });
-    for (const s of answer) if (statusClassOf(s.tags[panel.read.by ?? ''] ?? null) === c.statusClass) addInto(values, s.v, scale);
+    for (const s of answer) if (statusClass(s.tags[panel.read.by ?? ''] ?? null) === c.statusClass) addInto(values, s.v, scale);
   } else {
     for (const s of answer) addInto(values, s.v, scale);
   }
