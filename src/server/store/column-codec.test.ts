@@ -3,8 +3,9 @@ import { COLUMN_HEAD_BYTES, decodeColumn, decodeColumnSlice, decodeWhole, encode
 
 const BLOCK = 256;
 
-function roundTrip(values: number[]): { kind: number; bytes: number; back: Float64Array } {
-  const v = Float64Array.from(values);
+function roundTrip(values: number[] | Float64Array): { kind: number; bytes: number; back: Float64Array } {
+  // A Float64Array is taken as it is: a JS array may canonicalise NaN payloads on the way.
+  const v = values instanceof Float64Array ? values : Float64Array.from(values);
   const enc = encodeColumn(v, BLOCK);
   return { kind: enc.bytes[0]!, bytes: enc.bytes.length, back: decodeWhole(enc.bytes, v.length, enc.offsets, BLOCK) };
 }
@@ -46,6 +47,18 @@ describe('column codec', () => {
     expect(r.kind).toBe(RAW);
     expectSameBits(r.back, values);
     expect(roundTrip([1, 2, 4, 0.1 + 0.2]).kind).toBe(RAW);
+  });
+
+  it('keeps −0 among integers and the payload bits of NaN columns', () => {
+    const withNegativeZero = [1, -0, 2, 3, -0];
+    expectSameBits(roundTrip(withNegativeZero).back, withNegativeZero);
+    const bits = new BigUint64Array([0x7ff8000000000001n, 0x7ff8000000000001n, 0x7ff80000000000ffn]);
+    const nans = new Float64Array(bits.buffer);
+    for (const values of [nans, nans.subarray(0, 2), nans.subarray(0, 1)]) {
+      const r = roundTrip(values.slice());
+      const back = new BigUint64Array(r.back.buffer, r.back.byteOffset, r.back.length);
+      expect(Array.from(back)).toEqual(Array.from(new BigUint64Array(values.buffer, values.byteOffset, values.length)));
+    }
   });
 
   it('decodes any block alone from its byte offset', () => {

@@ -28,7 +28,8 @@ function fitScale(v: Float64Array): number | null {
   outer: for (const scale of SCALES) {
     for (let i = 0; i < v.length; i++) {
       const n = Math.round(v[i]! * scale);
-      if (!(Math.abs(n) <= MAX_SCALED) || !Object.is(n / scale, v[i])) continue outer;
+      // −0 survives n / scale but not the integer deltas, which decode it as +0.
+      if (!(Math.abs(n) <= MAX_SCALED) || !Object.is(n / scale, v[i]) || Object.is(n, -0)) continue outer;
     }
     return scale;
   }
