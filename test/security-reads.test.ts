@@ -73,6 +73,6 @@ describe('reads that would stall everyone', () => {
     expect(res.status).toBe(200);
     expect(res.json.series.filter((s: { total: number }) => s.total === N)).toHaveLength(3);
     // Tolerant on a shared machine (the benchmark measures p99 < 100 ms): nothing like the 87.6 s of the issue.
-    expect(Math.max(...waits)).toBeLessThan(2000);
+    expect(Math.max(...waits)).toBeLessThan(5000);
   }, 60_000);
 });

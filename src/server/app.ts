@@ -120,7 +120,9 @@ export function createHandler(ctx: AppContext) {
       if (pathMatched) throw new ValidationError('method', `${method} is not allowed on ${url.pathname}`, 405);
       if (isApi) throw new ValidationError('path', `no API endpoint ${quote(url.pathname)}`, 404);
       if (method !== 'GET' && method !== 'HEAD') throw new ValidationError('method', `${method} is not allowed here`, 405);
-      serveStudio(ctx.studioRoot, req, res, decodePathSegment(url.pathname, url.pathname));
+      // Checked here (a 400 naming the path); the studio's file lookup decodes it itself.
+      decodePathSegment(url.pathname, url.pathname);
+      serveStudio(ctx.studioRoot, req, res, url.pathname);
     } catch (err) {
       sendError(res, err);
     }
