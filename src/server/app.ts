@@ -4,6 +4,7 @@ import { checkToken, listParam, numberParam, readBody, readJson, sendError, send
 import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
+import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
@@ -41,6 +42,7 @@ const routes: readonly Route[] = [
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, handler: patchExecution },
   { method: 'GET', pattern: /^\/api\/execution-fields$/, handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, handler: getExport },
   { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
   { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, handler: postStatsd },
   { method: 'GET', pattern: /^\/api\/services$/, handler: getServices },
