@@ -92,7 +92,7 @@ export function UPlotChart({
   const isolatedRef = useRef<number[][]>([]);
   const framesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
-  const rawRef = useRef<(number | null | undefined)[][] | null>(null);
+  const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
   const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive });
   latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive };
@@ -124,7 +124,8 @@ export function UPlotChart({
     const raw = plotData(decimate(onScale(held)), p.lines, p.axes, frameOpts);
     // The y-axes are framed on the raw values, so the faint raw line fits too.
     const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, p.axes, { ...frameOpts, frames: raw.frames }) : raw;
-    rawRef.current = smoothed ? (d.x.length === raw.x.length ? raw.ys : null) : null;
+    // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
+    rawRef.current = smoothed ? { x: raw.x, ys: raw.ys } : null;
     oddRef.current = d.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
@@ -258,19 +259,24 @@ export function UPlotChart({
 }
 
 /** Draws each shown line's raw values faint, under the lines (after the axes, before the series): the smoothing's source. */
-function rawUnderlayPlugin(raw: () => (number | null | undefined)[][] | null, color: (line: number) => string): uPlot.Plugin {
+interface RawLines {
+  x: ArrayLike<number>;
+  ys: (number | null | undefined)[][];
+}
+
+function rawUnderlayPlugin(raw: () => RawLines | null, color: (line: number) => string): uPlot.Plugin {
   return {
     hooks: {
       drawAxes: (u: uPlot) => {
-        const ys = raw();
-        if (!ys) return;
+        const r = raw();
+        if (!r) return;
         const { ctx } = u;
-        const xs = u.data[0];
+        const { x: xs, ys } = r;
         ctx.save();
         ctx.beginPath();
         ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
         ctx.clip();
-        ctx.globalAlpha = 0.25;
+        ctx.globalAlpha = 0.3;
         ctx.lineWidth = Math.max(1, devicePixelRatio);
         ys.forEach((y, i) => {
           const s = u.series[i + 1];
