@@ -146,6 +146,9 @@ describe.each(backends)('%s', (_name, database) => {
       const bad = await ingest({ executions: [{ id, rewind: { x: 'NaN' } }] });
       expect(bad.status).toBe(400);
       expect(bad.json.error).toMatch(/executions\[0\]\.rewind\.x: must be a finite number/);
+      const huge = await ingest({ executions: [{ id, rewind: { x: 2 ** 53 + 2 } }] });
+      expect(huge.status).toBe(400);
+      expect(huge.json.error).toMatch(/executions\[0\]\.rewind\.x: x must be at most 2\^53/);
     });
   });
 

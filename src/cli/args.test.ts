@@ -4,12 +4,12 @@ import { parseServeArgs, UsageError } from './args.js';
 describe('plotline serve flags', () => {
   it('defaults to loopback, port 7777 and a file store under .plotline', () => {
     expect(parseServeArgs([])).toEqual({
-      port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: null, statsdPort: 8125, retention: {}, maxTagSets: 10_000,
+      port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: null, statsdPort: 8125, otlpPort: null, retention: {}, maxTagSets: 10_000,
     });
   });
   it('reads every flag, in both --flag value and --flag=value forms', () => {
     expect(parseServeArgs(['--port', '0', '--host=0.0.0.0', '--db', ':memory:', '--demo', '--lost-after', '2.5', '--token=t'])).toEqual({
-      port: 0, host: '0.0.0.0', db: ':memory:', demo: true, lostAfterMs: 2500, token: 't', statsdPort: 8125, retention: {}, maxTagSets: 10_000,
+      port: 0, host: '0.0.0.0', db: ':memory:', demo: true, lostAfterMs: 2500, token: 't', statsdPort: 8125, otlpPort: null, retention: {}, maxTagSets: 10_000,
     });
   });
   it('reads the service-metric flags', () => {

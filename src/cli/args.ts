@@ -10,6 +10,8 @@ export interface ServeArgs {
   token: string | null;
   /** DogStatsD UDP port; null with `--statsd-port off`. */
   statsdPort: number | null;
+  /** OTLP/HTTP-only port (`--otlp-port 4318`); null (default): OTLP only on the studio's port. */
+  otlpPort: number | null;
   /** Service-metric retention per tier, ms (`--retention 10s=2d,1m=30d,1h=400d`); absent tiers keep their default. */
   retention: Partial<Record<TierName, number>>;
   /** Tag sets one service metric may have (`--max-tag-sets`). */
@@ -32,6 +34,8 @@ Options:
   --lost-after S    seconds of silence before a running execution shows as lost (default 60)
   --token T         require "Authorization: Bearer T" on ingest (default: PLOTLINE_TOKEN, else none)
   --statsd-port N   DogStatsD UDP port on --host (default 8125; 0 picks a free one; off: no UDP listener)
+  --otlp-port N     also take OTLP/HTTP metrics (POST /v1/metrics) on this port, e.g. 4318 (default: off; the
+                    studio's port always takes them)
   --retention R     service-metric retention per tier (default 10s=2d,1m=30d,1h=400d)
   --max-tag-sets N  tag sets one service metric may have; lines beyond are refused and counted (default 10000)
   -h, --help        show this help
@@ -45,7 +49,7 @@ function value(argv: string[], i: number, flag: string): string {
 
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ServeArgs {
   const args: ServeArgs = {
-    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null, statsdPort: 8125,
+    port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null, statsdPort: 8125, otlpPort: null,
     retention: {}, maxTagSets: 10_000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +93,13 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
         if (v === 'off') args.statsdPort = null;
         else if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--statsd-port must be an integer from 0 to 65535, or off (got "${v}")`);
         else args.statsdPort = Number(v);
+        break;
+      }
+      case '--otlp-port': {
+        const v = take();
+        if (v === 'off') args.otlpPort = null;
+        else if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--otlp-port must be an integer from 0 to 65535, or off (got "${v}")`);
+        else args.otlpPort = Number(v);
         break;
       }
       case '--retention': {

@@ -9,7 +9,7 @@ async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort,
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort, otlpPort: args.otlpPort,
       services: { maxTagSets: args.maxTagSets, tiers: tiersWithRetention(args.retention) },
     });
   } catch (err) {
@@ -17,12 +17,16 @@ async function serve(argv: string[]): Promise<void> {
     if (e.code === 'EADDRINUSE' && e.syscall === 'bind') {
       throw new UsageError(`UDP port ${args.statsdPort} on ${args.host} is already in use; pass --statsd-port N (0 for any free port, off for none)`);
     }
+    if (e.code === 'EADDRINUSE' && args.otlpPort !== null && (e as { port?: number }).port === args.otlpPort) {
+      throw new UsageError(`port ${args.otlpPort} on ${args.host} is already in use; pass --otlp-port N (0 for any free port, off for none)`);
+    }
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use; pass --port N (or --port 0 for any free port)`);
     throw err;
   }
   const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token, statsdPort: server.statsdPort }) : null;
   console.log(`Plotline studio: ${server.url}/`);
   console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
+  if (server.otlpPort !== null) console.log(`OTLP/HTTP: http://${new URL(server.url).hostname}:${server.otlpPort}/v1/metrics`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
   console.log(`Store: ${describeDb(args.db)}`);
   let stopping = false;

@@ -204,7 +204,10 @@ function validateEnd(v: unknown, path: string, now: number): ExecutionEnd {
 function validateRewind(v: unknown, path: string): Rewind {
   const o = object(v, path);
   noUnknownFields(o, ['x'], path);
-  return { x: finite(o.x, join(path, 'x')) };
+  const x = finite(o.x, join(path, 'x'));
+  const magnitude = xMagnitudeProblem(x);
+  if (magnitude) fail(join(path, 'x'), magnitude);
+  return { x };
 }
 
 /** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */

@@ -1,13 +1,11 @@
 /** x sequencing of one series: x must strictly increase, as the server requires. Pure. */
+import { LIMITS } from '../protocol/limits.js';
 
 const f64 = new Float64Array(1);
 const i64 = new BigInt64Array(f64.buffer);
 
-/**
- * The largest |x| a point may have: beyond 2^53 consecutive integers are no longer distinct doubles, so the server refuses
- * it by name. (Mirrors the server's limit in protocol/limits.ts.)
- */
-export const MAX_ABS_X = 2 ** 53;
+/** The largest |x| a point may have (2^53): the server refuses larger ones by name, so the SDK refuses and counts them. */
+export const MAX_ABS_X = LIMITS.maxAbsX;
 
 /** Why an explicit `at` can never be an x, or null when it can: not finite, or beyond ±2^53. */
 export function badX(at: number): string | null {

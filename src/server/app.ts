@@ -6,7 +6,7 @@ import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
-import { getService, getServiceSeries, getServices, postStatsd } from './services/routes.js';
+import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
@@ -48,6 +48,7 @@ const routes: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/services$/, handler: getServices },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, handler: getService },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, handler: getServiceSeries },
+  { method: 'POST', pattern: /^\/v1\/metrics$/, handler: postOtlpMetrics },
   { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
 

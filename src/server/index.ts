@@ -6,6 +6,7 @@ import { startBackground } from './background.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
+import { otlpOnlyHandler, type OtlpReceiverOptions } from './otlp/receiver.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 
 export interface ServerOptions {
@@ -20,8 +21,10 @@ export interface ServerOptions {
   stream?: StreamHubOptions;
   /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
   statsdPort?: number | null;
+  /** A second port for OTLP/HTTP metrics only (`POST /v1/metrics`, OTLP's usual 4318; 0: any free one). Default: none (the studio's port takes OTLP too). */
+  otlpPort?: number | null;
   /** Service metrics: rollup tiers (retention), tag sets per metric, and the clock (tests inject one). */
-  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number };
+  services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number; otlp?: OtlpReceiverOptions };
 }
 
 export interface RunningServer {
@@ -33,6 +36,8 @@ export interface RunningServer {
   services: ServicesRuntime;
   /** The DogStatsD UDP port, or null without a listener. */
   statsdPort: number | null;
+  /** The OTLP-only port, or null without one. */
+  otlpPort: number | null;
   close(): Promise<void>;
 }
 
@@ -65,15 +70,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const server = createServer(createHandler(ctx));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
+  const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, ctx.token));
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, opts.port ?? DEFAULT_PORT, host);
+    if (otlpServer) await listen(otlpServer, opts.otlpPort!, host);
   } catch (err) {
+    server.close();
     await services.close();
     await store.close();
     hub.close();
@@ -91,17 +93,30 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     server,
     services,
     statsdPort: services.udp?.port ?? null,
+    otlpPort: otlpServer ? (otlpServer.address() as AddressInfo).port : null,
     close() {
       closed ??= (async () => {
         const stopped = stopBackground();
         hub.close();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await Promise.all([stopped, serverClosed]);
+        const otlpClosed = new Promise<void>((resolve) => (otlpServer ? otlpServer.close(() => resolve()) : resolve()));
+        otlpServer?.closeAllConnections();
+        await Promise.all([stopped, serverClosed, otlpClosed]);
         await services.close();
         await store.close();
       })();
       return closed;
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

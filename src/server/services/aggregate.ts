@@ -66,6 +66,31 @@ export function addValue(a: Aggregate, value: number, rate: number): void {
   a.sketch!.accept(value, w);
 }
 
+/**
+ * A histogram's values over one interval, already bucketed by the sender (OTLP): exact count, sum, min and max, and each
+ * bucket as a representative value (its midpoint) with its count as the weight.
+ */
+export interface BucketedValues {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  centers: readonly number[];
+  weights: readonly number[];
+}
+
+/**
+ * Adds a bucketed histogram to a distribution: count, sum, min and max stay exact; the sketch gets each bucket's midpoint
+ * weighted by its count, so a percentile is within half its bucket's width (plus the sketch's 1 %) of the true value.
+ */
+export function addBucketed(a: Aggregate, h: BucketedValues): void {
+  a.count += h.count;
+  a.sum += h.sum;
+  if (h.min < a.min) a.min = h.min;
+  if (h.max > a.max) a.max = h.max;
+  for (let i = 0; i < h.centers.length; i++) if (h.weights[i]! > 0) a.sketch!.accept(h.centers[i]!, h.weights[i]!);
+}
+
 /** Adds a set member; a new one is copied out of the text it was parsed from (see `detach` in series-index.ts). */
 export function addMember(a: Aggregate, member: string): void {
   if (a.members!.has(member)) return;

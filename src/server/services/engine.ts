@@ -1,7 +1,7 @@
 import { forEachLine, parseStatsdLine, shownLine, StatsdLine } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import {
-  addCount, addGauge, addMember, addValue, cloneAggregate, combineEncoded, encodeAggregate, mergeInto, newAggregate, type Aggregate,
+  addBucketed, addCount, addGauge, addMember, addValue, cloneAggregate, type BucketedValues, combineEncoded, encodeAggregate, mergeInto, newAggregate, type Aggregate,
 } from './aggregate.js';
 import type { RollupRow, RollupStore } from './rollup-store.js';
 import { SeriesIndex, serviceOfRawLine, type SeriesState } from './series-index.js';
@@ -37,6 +37,15 @@ export interface Flushed {
   series: SeriesState;
   agg: Aggregate;
 }
+
+/**
+ * One value from an adapter other than DogStatsD (OTLP), already mapped onto service metrics: `tags` is the raw
+ * comma-separated `k:v` list a DogStatsD line would carry, `at` the time in ms. A counter's `value` is the increment, a
+ * gauge's the sample; a distribution carries bucketed values.
+ */
+export type Sample =
+  | { service: string; name: string; kind: 'counter' | 'gauge'; tags: string; at: number; value: number; scale?: number }
+  | { service: string; name: string; kind: 'distribution'; tags: string; at: number; buckets: BucketedValues; scale?: number };
 
 export interface IngestResult {
   lines: number;
@@ -141,6 +150,49 @@ export class ServicesEngine {
     return { ...result, duplicate: false };
   }
 
+  /**
+   * Ingest of mapped samples (the OTLP adapter): each stands alone, through the same series index and interval aggregates
+   * as DogStatsD lines. Returns how many were applied and, for each refused one, its index and the rule (a name already
+   * used by another kind, the tag-set cap, a time outside what is kept).
+   */
+  ingestSamples(samples: readonly Sample[]): { applied: number; refused: { index: number; rule: string }[] } {
+    const now = this.clock();
+    const refused: { index: number; rule: string }[] = [];
+    const one = [0];
+    samples.forEach((p, index) => {
+      const late = this.timeRule(p.at, now);
+      if (late) return refused.push({ index, rule: `time ${late}` });
+      const s = this.index.resolve(p.service, p.name, p.kind, p.tags, null);
+      if ('field' in s) return refused.push({ index, rule: s.rule });
+      if (p.kind === 'distribution') {
+        const scale = p.scale ?? 1;
+        const h = p.buckets;
+        const scaled = scale === 1 ? h : {
+          count: h.count, sum: h.sum * scale, min: h.min * scale, max: h.max * scale, centers: h.centers.map((c) => c * scale), weights: h.weights,
+        };
+        addBucketed(this.open(s, p.at), scaled);
+        this.heard(s, now);
+      } else {
+        one[0] = p.value * (p.scale ?? 1);
+        this.apply(s, one, 0, 1, '', 1, p.at, now);
+      }
+      return undefined;
+    });
+    return { applied: samples.length - refused.length, refused };
+  }
+
+  /** Closed intervals handed to the store and not yet committed (grows while the store is failing or slow). */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  /** Why a time (ms) cannot be taken: older than the 10 s tier keeps, or too far ahead of the clock; null when it can. */
+  timeRule(at: number, now = this.clock()): string | null {
+    if (at < now - this.tiers[0]!.retention) return `must be within the ${this.tiers[0]!.retention / 3_600_000} h kept at 10 s resolution`;
+    if (at > now + this.maxFutureMs) return `must be at most ${this.maxFutureMs / 60_000} minutes ahead of the server's clock`;
+    return null;
+  }
+
   /** Batch ids are remembered for an hour (a client retries for seconds), at most 100,000 of them, in this process. */
   private rememberBatch(id: string, result: IngestResult, now: number): void {
     this.batches.set(id, { at: now, result });
@@ -190,13 +242,7 @@ export class ServicesEngine {
 
   /** Adds `values[from..to)` (or the set `member`) to the interval of `at`. */
   private apply(s: SeriesState, values: number[], from: number, to: number, member: string, rate: number, at: number, now: number): void {
-    const start = at - (at % INTERVAL_MS);
-    let agg = s.open.get(start);
-    if (!agg) {
-      agg = newAggregate(s.kind);
-      s.open.set(start, agg);
-      this.dirty.add(s);
-    }
+    const agg = this.open(s, at);
     switch (s.kind) {
       case 'counter':
         for (let i = from; i < to; i++) addCount(agg, values[i]! * s.scale, rate);
@@ -211,6 +257,23 @@ export class ServicesEngine {
         addMember(agg, member);
         break;
     }
+    this.heard(s, now);
+  }
+
+  /** The open aggregate of the interval holding `at` (ms), made when missing. */
+  private open(s: SeriesState, at: number): Aggregate {
+    const start = at - (at % INTERVAL_MS);
+    let agg = s.open.get(start);
+    if (!agg) {
+      agg = newAggregate(s.kind);
+      s.open.set(start, agg);
+      this.dirty.add(s);
+    }
+    return agg;
+  }
+
+  /** Marks the series' service and replica as heard from. */
+  private heard(s: SeriesState, now: number): void {
     const svc = this.index.services.get(s.service)!;
     if (now > svc.lastSeen) svc.lastSeen = now;
     svc.updates++;

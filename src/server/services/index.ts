@@ -6,6 +6,7 @@ import { intervalMetrics, replicasOf, serviceStatus } from './query.js';
 import type { RollupStore } from './rollup-store.js';
 import { INTERVAL_MS, type Tier } from './tiers.js';
 import { listenUdp, type UdpListener } from './udp.js';
+import { OtlpReceiver, type OtlpReceiverOptions } from '../otlp/receiver.js';
 
 export { ServicesEngine } from './engine.js';
 export { DEFAULT_TIERS, INTERVAL_MS, type Tier } from './tiers.js';
@@ -22,11 +23,14 @@ export interface ServicesOptions {
   clock?: () => number;
   tiers?: readonly Tier[];
   maxTagSets?: number;
+  otlp?: OtlpReceiverOptions;
 }
 
 export interface ServicesRuntime {
   engine: ServicesEngine;
   udp: UdpListener | null;
+  /** OTLP/HTTP metrics (`POST /v1/metrics`), into the same engine. */
+  otlp: OtlpReceiver;
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function startServices(opts: ServicesOptions): Promise<ServicesRunt
   return {
     engine,
     udp,
+    otlp: new OtlpReceiver(engine, opts.otlp),
     async close() {
       clearInterval(beat);
       await udp?.close();

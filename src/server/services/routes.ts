@@ -36,6 +36,11 @@ export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: Ser
   sendJson(res, 200, { ok: true, ...result });
 }
 
+/** POST /v1/metrics: OTLP/HTTP metrics (protobuf or JSON, gzip allowed), answered as the OTLP specification says. */
+export async function postOtlpMetrics(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await services(ctx).otlp.handle(req, res, ctx.token);
+}
+
 /** GET /api/services?window=1h */
 export async function getServices(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const runtime = services(ctx);
@@ -44,7 +49,7 @@ export async function getServices(ctx: AppContext, _req: IncomingMessage, res: S
   sendJson(res, 200, {
     window: windowMs,
     services: await listServices(runtime.engine, windowMs),
-    ingest: { ...counters, statsdPort: runtime.udp?.port ?? null, receiveBufferBytes: runtime.udp?.receiveBufferBytes ?? null },
+    ingest: { ...counters, ...runtime.otlp.counters, statsdPort: runtime.udp?.port ?? null, receiveBufferBytes: runtime.udp?.receiveBufferBytes ?? null },
   });
 }
 
