@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+import { ingest, screenshots, SCREENSHOTS, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // Panel options (DESIGN.md): Smoothing, Log x, Log y, X axis and the downloads, on a real server and browser.
 let server: StudioServer;
@@ -95,4 +96,16 @@ test('Download CSV of a zoomed range has the header and every stored point in it
   const cssWidth = (await chart.boundingBox())!.width;
   // Width at device pixel ratio 2 (IHDR width, big-endian at byte 16).
   expect(Math.abs(bytes.readUInt32BE(16) - Math.round(cssWidth) * 2)).toBeLessThanOrEqual(4);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  copyFileSync((await png.path())!, join(SCREENSHOTS, 'panel-options-download.png'));
+});
+
+test('the options popover fits a 390 px wide screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(`${server.url}/executions/opts-1?po.${encodeURIComponent('group:training')}=s0.6`);
+  const options = await openOptions(page);
+  const box = (await options.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await screenshots(page, 'panel-options-390');
 });
