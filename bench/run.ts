@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
- * --only services (only the service-metrics figures), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
+ * --only services (only the service-metrics figures), --only otlp (only OTLP/HTTP ingest), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
  * see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
@@ -9,6 +9,7 @@ import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from 
 import { machineLine, median, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
 import { runServicesBench } from './services-bench.js';
+import { runOtlpBench } from './otlp-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   console.log(`Plotline core benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
   if (only === 'services') return runServicesBench(quick, report);
+  if (only === 'otlp') return runOtlpBench(quick, report);
 
   if (only === null) {
     const store = await runStoreBench({ quick });

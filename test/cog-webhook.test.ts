@@ -164,3 +164,31 @@ describe('Cog webhook', () => {
     expect((await getJson(`${server.url}/api/executions/cog-p12`)).status).toBe(404);
   });
 });
+
+describe('Cog values a page cannot show (issue 19, fault 8)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, db: ':memory:' });
+  });
+  afterAll(() => server.close());
+  const post = (body: unknown) => postJson(`${server.url}/api/ingest/cog?model=acme/m`, body);
+
+  it('predict_time: 1e308 ends the prediction at completed_at, keeps a real predict_time and says why', async () => {
+    const started = new Date(Date.now() - 5000).toISOString();
+    const completed = new Date(Date.now() - 2000).toISOString();
+    const res = await post({ id: 'huge', status: 'succeeded', started_at: started, completed_at: completed, metrics: { predict_time: 1e308, tokens: 3 } });
+    expect(res.status).toBe(200);
+    const e = (await getJson(`${server.url}/api/executions/cog-huge`)).json.execution;
+    expect(e.endedAt).toBe(Date.parse(completed));
+    expect(e.summary.predict_time).toBeCloseTo(3, 3);
+    expect(e.summary.plotline_skipped_metrics.join(' ')).toMatch(/predict_time: 1e\+308 is not a plausible duration/);
+  });
+
+  it('a start time outside what a page can show is replaced by the server clock, and said', async () => {
+    const res = await post({ id: 'future', status: 'processing', created_at: '9999-01-01T00:00:00Z', metrics: { tokens: 1 } });
+    expect(res.status).toBe(200);
+    const e = (await getJson(`${server.url}/api/executions/cog-future`)).json.execution;
+    expect(Math.abs(e.startedAt - Date.now())).toBeLessThan(60_000);
+    expect(e.summary.plotline_skipped_metrics.join(' ')).toMatch(/created_at: 9999-01-01T00:00:00Z is not a plausible time/);
+  });
+});

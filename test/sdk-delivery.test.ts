@@ -239,7 +239,7 @@ describe('SDK delivery', () => {
       m.record(1, { at: 1 });
       return e.id;
     });
-    const list = (await getJson(`${server.url}/api/executions`)).json.executions.map((x: { name: string }) => x.name);
+    const list = (await getJson(`${server.url}/api/executions`, { authorization: 'Bearer secret' })).json.executions.map((x: { name: string }) => x.name);
     expect(list).toEqual(['accepted']);
   });
 
@@ -253,7 +253,7 @@ describe('SDK delivery', () => {
       expect(c.url).toBe(server.url);
       let id = '';
       await c.withExecution('from-env', (e) => { id = e.id; });
-      expect((await getJson(`${server.url}/api/executions/${id}`)).json.execution.status).toBe('succeeded');
+      expect((await getJson(`${server.url}/api/executions/${id}`, { authorization: 'Bearer t0k' })).json.execution.status).toBe('succeeded');
     } finally {
       for (const [k, v] of [['PLOTLINE_URL', saved.url], ['PLOTLINE_TOKEN', saved.token]] as const) {
         if (v === undefined) delete process.env[k];

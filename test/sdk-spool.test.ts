@@ -8,7 +8,7 @@ import { connect, Metric, type Client } from '../src/sdk/index.js';
 import { spoolDirectory } from '../src/sdk/spool.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { runSdkScript } from './helpers/sdk-script.js';
-import { getJson } from './helpers/server.js';
+import { exportSeries, getJson } from './helpers/server.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -111,7 +111,7 @@ setInterval(() => {}, 1000);`, { url, spoolDir, clientOptions: `{ url: ${JSON.st
     expect(stderr).toMatch(/flushed/);
     const s = await stored(server.url, id, 'killed');
     expect(s.total).toBe(spooled);
-    const all = (await getJson(`${server.url}/api/executions/${id}/series?key=killed`)).json.series[0];
+    const all = await exportSeries(server.url, id, 'killed');
     // The oldest points, in order, each once: x = -1, then i * 1.5 for i = 0 … spooled - 2.
     expect(all.x).toEqual([-1, ...Array.from({ length: spooled - 1 }, (_, i) => i * 1.5)]);
     expect(readdirSync(spoolDirectory(spoolDir, url, null))).toEqual([]);

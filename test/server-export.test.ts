@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINARY_BATCH_TYPE, encodeBinaryBatch } from '../src/protocol/index.js';
+import { BINARY_BATCH_TYPE, encodeBinaryBatch, LIMITS } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postBody, postJson } from './helpers/server.js';
 
@@ -93,6 +93,8 @@ describe('GET /api/executions/:id/export', () => {
     expect(await getJson(exportUrl('small', 'key=c&format=xml'))).toMatchObject({ status: 400, json: { path: 'format', error: expect.stringMatching(/csv or json/) } });
     expect(await getJson(exportUrl('small', 'key=c&from=3&to=1'))).toMatchObject({ status: 400, json: { path: 'to' } });
     expect(await getJson(exportUrl('small', 'key=c&from=abc'))).toMatchObject({ status: 400, json: { path: 'from' } });
+    const many = Array.from({ length: LIMITS.maxKeysPerRead + 1 }, (_, i) => `key=k${i}`).join('&');
+    expect(await getJson(exportUrl('small', many))).toMatchObject({ status: 400, json: { path: 'key' } });
     expect(await getJson(exportUrl('nope', 'key=c'))).toMatchObject({ status: 404, json: { path: 'id' } });
   });
 

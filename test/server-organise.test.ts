@@ -30,7 +30,7 @@ async function seed(id: string, labels: Record<string, string>, acc: number): Pr
   expect(res.status).toBe(200);
 }
 
-const ids = async (query: string) => (await getJson(`${server.url}/api/executions?${query}`)).json.executions.map((e: { id: string }) => e.id);
+const ids = async (query: string) => (await getJson(`${server.url}/api/executions?${query}`, auth)).json.executions.map((e: { id: string }) => e.id);
 
 beforeAll(async () => {
   server = await startServer({ port: 0, db: ':memory:', token: TOKEN });
@@ -48,14 +48,14 @@ describe('DELETE /api/executions/:id', () => {
   });
 
   it('removes the execution with its series, from every filter and sort, and tells open pages', async () => {
-    const stream = new TestStreamClient(server.url, []);
+    const stream = new TestStreamClient(server.url, [], [], auth);
     await stream.connect();
     const res = await send('DELETE', '/api/executions/gone');
     expect(res).toEqual({ status: 200, json: { ok: true, id: 'gone' } });
     await stream.waitFor((events) => events.some((e) => e.event.type === 'deleted' && (e.event as { id: string }).id === 'gone'));
     stream.disconnect();
-    expect((await getJson(`${server.url}/api/executions/gone`)).status).toBe(404);
-    expect((await getJson(`${server.url}/api/executions/gone/series?key=loss`)).status).toBe(404);
+    expect((await getJson(`${server.url}/api/executions/gone`, auth)).status).toBe(404);
+    expect((await getJson(`${server.url}/api/executions/gone/series?key=loss`, auth)).status).toBe(404);
     expect(await ids('')).not.toContain('gone');
     expect(await ids('label=model:r50')).toEqual(['keep']);
     expect(await ids('sort=-summary.acc')).toEqual(['other', 'keep']);
@@ -70,14 +70,14 @@ describe('DELETE /api/executions/:id', () => {
 
   it('lets the id start a new execution afterwards, with none of the old points', async () => {
     await seed('gone', {}, 0.1);
-    const detail = (await getJson(`${server.url}/api/executions/gone/series?key=loss`)).json;
+    const detail = (await getJson(`${server.url}/api/executions/gone/series?key=loss`, auth)).json;
     expect(detail.series[0].x).toEqual([1, 2, 3]);
   });
 });
 
 describe('PATCH /api/executions/:id', () => {
   it('replaces labels and sets a note; filters follow; the stream carries the new execution', async () => {
-    const stream = new TestStreamClient(server.url, []);
+    const stream = new TestStreamClient(server.url, [], [], auth);
     await stream.connect();
     const res = await send('PATCH', '/api/executions/keep', { labels: { model: 'r101', team: 'vision' }, note: 'best so far; lr too high at the end' });
     expect(res.status).toBe(200);
@@ -86,20 +86,20 @@ describe('PATCH /api/executions/:id', () => {
     stream.disconnect();
     expect(await ids('label=model:r50')).toEqual([]);
     expect(await ids('label=team:vision&label=model:r101')).toEqual(['keep']);
-    expect((await getJson(`${server.url}/api/executions/keep`)).json.execution.note).toBe('best so far; lr too high at the end');
+    expect((await getJson(`${server.url}/api/executions/keep`, auth)).json.execution.note).toBe('best so far; lr too high at the end');
   });
 
   it('a note alone keeps the labels; null or "" removes the note', async () => {
     await send('PATCH', '/api/executions/keep', { note: 'second thoughts' });
-    let e = (await getJson(`${server.url}/api/executions/keep`)).json.execution;
+    let e = (await getJson(`${server.url}/api/executions/keep`, auth)).json.execution;
     expect(e).toMatchObject({ labels: { model: 'r101', team: 'vision' }, note: 'second thoughts' });
     await send('PATCH', '/api/executions/keep', { note: null });
-    e = (await getJson(`${server.url}/api/executions/keep`)).json.execution;
+    e = (await getJson(`${server.url}/api/executions/keep`, auth)).json.execution;
     expect(e.note).toBeUndefined();
   });
 
   it('refuses bad bodies naming the field and the rule, changing nothing', async () => {
-    const before = (await getJson(`${server.url}/api/executions/other`)).json.execution;
+    const before = (await getJson(`${server.url}/api/executions/other`, auth)).json.execution;
     const cases: [unknown, string, RegExp][] = [
       [{}, '', /must set "labels", "note" or both/],
       [{ labels: { model: 3 } }, 'labels.model', /must be a string/],
@@ -116,6 +116,6 @@ describe('PATCH /api/executions/:id', () => {
     }
     expect((await send('PATCH', '/api/executions/nope', { note: 'x' })).status).toBe(404);
     expect((await send('PATCH', '/api/executions/other', { note: 'x' }, {})).status).toBe(401);
-    expect((await getJson(`${server.url}/api/executions/other`)).json.execution).toEqual(before);
+    expect((await getJson(`${server.url}/api/executions/other`, auth)).json.execution).toEqual(before);
   });
 });

@@ -5,7 +5,7 @@ import { startServer } from '../src/server/index.js';
 
 describe('a stream client too slow to keep up', () => {
   it('is told to resync instead of the server buffering without bound', async () => {
-    const server = await startServer({ port: 0, db: ':memory:', stream: { maxQueuedBytes: 256 * 1024 } });
+    const server = await startServer({ port: 0, db: ':memory:', stream: { maxQueuedBytes: 256 * 1024, ringBytes: 4 * 1024 * 1024 } });
     try {
       const events: StreamEvent[] = [];
       const parser = new SseParser();

@@ -16,6 +16,9 @@ export interface ServeArgs {
   retention: Partial<Record<TierName, number>>;
   /** Tag sets one service metric may have (`--max-tag-sets`). */
   maxTagSets: number;
+  readToken: string | null;
+  publicUrls: string[];
+  allowOrigins: string[];
 }
 
 
@@ -32,7 +35,13 @@ Options:
                     (PostgreSQL: any number of replicas may share it)
   --demo            keep starting simulated executions, so charts move at once
   --lost-after S    seconds of silence before a running execution shows as lost (default 60)
-  --token T         require "Authorization: Bearer T" on ingest (default: PLOTLINE_TOKEN, else none)
+  --token T         require "Authorization: Bearer T" on every API request and the stream; the studio
+                    asks for it once (default: PLOTLINE_TOKEN, else none)
+  --read-token R    a second token that opens reads and the stream only, for sharing (needs --token;
+                    default: PLOTLINE_READ_TOKEN)
+  --public-url URL  a URL the server is reached by through a proxy or a DNS name (repeatable): its host
+                    passes the Host check and its origin may write
+  --allow-origin O  another web origin allowed to send state-changing requests (repeatable)
   --statsd-port N   DogStatsD UDP port on --host (default 8125; 0 picks a free one; off: no UDP listener)
   --otlp-port N     also take OTLP/HTTP metrics (POST /v1/metrics) on this port, e.g. 4318 (default: off; the
                     studio's port always takes them)
@@ -51,6 +60,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
   const args: ServeArgs = {
     port: 7777, host: '127.0.0.1', db: '.plotline/plotline.db', demo: false, lostAfterMs: 60_000, token: env.PLOTLINE_TOKEN || null, statsdPort: 8125, otlpPort: null,
     retention: {}, maxTagSets: 10_000,
+    readToken: env.PLOTLINE_READ_TOKEN || null, publicUrls: [], allowOrigins: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -121,10 +131,34 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
       }
       case '--token':
         args.token = take();
+        if (args.token.length === 0) throw new UsageError('--token must not be empty');
+        break;
+      case '--read-token':
+        args.readToken = take();
+        if (args.readToken.length === 0) throw new UsageError('--read-token must not be empty');
+        break;
+      case '--public-url':
+        args.publicUrls.push(httpUrl(take(), flag));
+        break;
+      case '--allow-origin':
+        args.allowOrigins.push(httpUrl(take(), flag));
         break;
       default:
         throw new UsageError(`unknown option "${raw}"`);
     }
   }
+  if (args.readToken !== null && args.token === null) throw new UsageError('--read-token needs --token (the token that opens writes)');
+  if (args.readToken !== null && args.readToken === args.token) throw new UsageError('--read-token must differ from --token');
   return args;
+}
+
+function httpUrl(v: string, flag: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`${flag} must be an http:// or https:// URL (got "${v}")`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL (got "${v}")`);
+  return u.origin;
 }

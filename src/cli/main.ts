@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseServeArgs, UsageError, USAGE } from './args.js';
 import { startServer } from '../server/index.js';
+import { StoreLockedError } from '../server/store/sqlite-store.js';
 import { startDemo } from '../server/demo/index.js';
 import { tiersWithRetention } from '../server/services/tiers.js';
 import { isPostgresUrl } from '../server/store/index.js';
@@ -9,7 +10,8 @@ async function serve(argv: string[]): Promise<void> {
   const args = parseServeArgs(argv, process.env);
   let server;
   try {
-    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, statsdPort: args.statsdPort, otlpPort: args.otlpPort,
+    server = await startServer({ port: args.port, host: args.host, db: args.db, lostAfterMs: args.lostAfterMs, token: args.token, readToken: args.readToken,
+      publicUrls: args.publicUrls, allowOrigins: args.allowOrigins, statsdPort: args.statsdPort, otlpPort: args.otlpPort,
       services: { maxTagSets: args.maxTagSets, tiers: tiersWithRetention(args.retention) },
     });
   } catch (err) {
@@ -27,6 +29,20 @@ async function serve(argv: string[]): Promise<void> {
   console.log(`Plotline studio: ${server.url}/`);
   console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
   if (server.otlpPort !== null) console.log(`OTLP/HTTP: http://${new URL(server.url).hostname}:${server.otlpPort}/v1/metrics`);
+  const wildcard = args.host === '0.0.0.0' || args.host === '::';
+  if (wildcard) {
+    console.log(`Reachable at: ${server.urls.map((u) => `${u}/`).join('  ')}`);
+    if (!args.token) {
+      console.warn([
+        '',
+        '!!! WARNING: Plotline is listening on every network interface WITHOUT A TOKEN.',
+        '!!! Anyone who can reach the addresses above can read and write all your metrics.',
+        '!!! Restart with --token <secret> (and --read-token <secret> to share read-only), or --host 127.0.0.1.',
+        '',
+      ].join('\n'));
+    }
+  }
+  if (args.token) console.log(`Token: required on every API request${args.readToken ? ' (the read token opens reads only)' : ''}; the studio asks for it once.`);
   if (args.demo) console.log('Demo: simulated executions are being recorded.');
   console.log(`Store: ${describeDb(args.db)}`);
   let stopping = false;
@@ -59,6 +75,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     console.error(`plotline: ${err.message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (err instanceof StoreLockedError) {
+    console.error(`plotline: ${err.message}`);
+    process.exit(1);
   }
   console.error('plotline:', err);
   process.exit(1);

@@ -1,6 +1,6 @@
 import { regularStep } from './regular.js';
 import type { IngestBatch } from './types.js';
-import { ValidationError } from './validate.js';
+import { decodeUtf8, ValidationError } from './validate.js';
 
 /**
  * The binary form of an ingest batch (`Content-Type: application/vnd.plotline.batch`), sent by the TypeScript SDK because
@@ -118,8 +118,9 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
   }
   let header: unknown;
   try {
-    header = JSON.parse(fromUtf8.decode(body.subarray(PREAMBLE, PREAMBLE + headerLength)));
+    header = JSON.parse(decodeUtf8(body.subarray(PREAMBLE, PREAMBLE + headerLength), 'header'));
   } catch (e) {
+    if (e instanceof ValidationError) throw e;
     throw new ValidationError('body', `the binary batch header must be valid JSON (${(e as Error).message})`);
   }
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();

@@ -8,6 +8,7 @@ export * from "./sse-parser.js";
 export * from "./summary.js";
 export * from './binary-batch.js';
 export * from './regular.js';
+export * from './summary-changes.js';
 export * from './times.js';
 export * from './dogstatsd.js';
 export * from './services.js';

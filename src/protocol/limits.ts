@@ -14,5 +14,13 @@ export const LIMITS = {
   /** The largest |x| of a point: beyond 2^53 consecutive integers are no longer distinct doubles (steps would merge). */
   maxAbsX: 2 ** 53,
   /** History reads: the largest point budget a client may ask for. */
-  maxBudget: 100_000,
+  maxBudget: 50_000,
+  /** Distinct series keys one history read may ask for (repeated keys count once). */
+  maxKeysPerRead: 256,
+  /** keys × budget of one history read. */
+  maxPointsPerRead: 1_000_000,
+  /** Summary operations in one batch (all executions together). */
+  maxSummaryOpsPerBatch: 10_000,
+  /** An execution's whole summary as JSON (UTF-8 bytes). */
+  maxSummaryBytes: 1024 * 1024,
 } as const;

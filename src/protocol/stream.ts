@@ -1,5 +1,6 @@
 import type { ServiceEntry, ServiceInterval } from './services.js';
-import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.js';
+import type { SummaryChanges } from './summary-changes.js';
+import type { Execution, MetricDef, SeriesPoints } from './types.js';
 
 /**
  * Events of the live stream (`GET /api/stream?follow=<id>,<id>`), sent as Server-Sent Events whose `data` is one of these as JSON.
@@ -8,11 +9,12 @@ import type { Execution, MetricDef, SeriesPoints, SummaryObject } from './types.
  */
 export type StreamEvent =
   | { type: 'hello'; epoch: string; follow: string[] }
-  /** Executions-list changes go to every connection. */
+  /** Executions-list changes go to every connection; `summary` holds only its preview (`summaryPreview`). */
   | { type: 'execution'; execution: Execution }
   | { type: 'definitions'; executionId: string; definitions: MetricDef[] }
   | { type: 'points'; executionId: string; series: SeriesPoints[] }
-  | { type: 'summary'; executionId: string; summary: SummaryObject }
+  /** What changed in a followed execution's summary, by top-level key (never the whole summary). */
+  | ({ type: 'summary'; executionId: string } & SummaryChanges)
   /** An execution and everything recorded in it was deleted (goes to every connection). */
   | { type: 'deleted'; id: string }
   /** Every point with x ≥ `x` was removed from all series of the execution (`execution.rewind`): drop them and redraw. */
@@ -30,11 +32,20 @@ export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}:${seq}`;
 }
 
-export function parseEventId(id: string | null | undefined): { epoch: string; seq: number } | null {
+const POSITION = /^(0|[1-9][0-9]*)(?:\+([1-9][0-9]*))?$/;
+
+/**
+ * Reads an event id: `<epoch>:<seq>` (every event up to seq), or `<epoch>:<seq>+<n>` (and the first n parts of event seq + 1,
+ * which the server sent in parts because it was large).
+ */
+export function parseEventId(id: string | null | undefined): { epoch: string; seq: number; part: number } | null {
   if (!id) return null;
   const i = id.lastIndexOf(':');
   if (i <= 0) return null;
-  const seq = Number(id.slice(i + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return null;
-  return { epoch: id.slice(0, i), seq };
+  const m = POSITION.exec(id.slice(i + 1));
+  if (!m) return null;
+  const seq = Number(m[1]);
+  const part = m[2] === undefined ? 0 : Number(m[2]);
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(part)) return null;
+  return { epoch: id.slice(0, i), seq, part };
 }

@@ -30,6 +30,8 @@ export function summaryValueProblem(v: unknown, depth = 0): string | null {
     return null;
   }
   if (v && typeof v === 'object') {
+    // JSON.parse makes "__proto__" an own key; copied by assignment it would set a prototype instead and vanish.
+    if (Object.hasOwn(v, '__proto__')) return 'value must not use "__proto__" as an object key';
     for (const item of Object.values(v)) {
       const p = summaryValueProblem(item, depth + 1);
       if (p) return p;

@@ -8,13 +8,50 @@ import {
   type AcceptedBatch, type DiscardedCounts, type MetricDef, type Rewind, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
-/** Bad input: names the offending field (`path`) and the rule it broke. */
+/** Bad input: names the offending field (`path`) and the rule it broke. Values quoted in either are cut to ~100 characters. */
 export class ValidationError extends Error {
-  constructor(readonly path: string, readonly rule: string, readonly status = 400) {
-    super(path ? `${path}: ${rule}` : rule);
+  readonly path: string;
+  readonly rule: string;
+  constructor(path: string, rule: string, readonly status = 400) {
+    const p = clipQuotes(path);
+    const r = clipQuotes(rule);
+    super(p ? `${p}: ${r}` : r);
+    this.path = p;
+    this.rule = r;
     this.name = 'ValidationError';
   }
 }
+
+const QUOTE_MAX = 100;
+
+/** A value quoted for an error message, cut to about 100 characters (a 1 MB key must not come back as a 2 MB error). */
+export function quote(v: string): string {
+  return JSON.stringify(v.length > QUOTE_MAX ? `${v.slice(0, QUOTE_MAX)}…` : v);
+}
+
+/** Cuts every quoted run in a message to ~100 characters, and the whole to 1,000, wherever the message was built. */
+function clipQuotes(s: string): string {
+  if (s.length <= 2 * QUOTE_MAX) return s;
+  const clipped = s.replace(/"([^"]{100})[^"]+"/g, '"$1…"');
+  return clipped.length > 1000 ? `${clipped.slice(0, 1000)}…` : clipped;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes UTF-8 text of a JSON body or a binary batch's header: one rule for both. A leading byte-order mark is skipped
+ * (RFC 8259 lets a parser ignore it); bytes that are not UTF-8 are refused rather than replaced with U+FFFD.
+ */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError(path, 'must be valid UTF-8 text');
+  }
+}
+
+/** A lone UTF-16 surrogate (the `u` flag makes a well-formed pair one code point, which this does not match). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 // eslint-disable-next-line no-control-regex
@@ -45,6 +82,7 @@ function text(v: unknown, path: string, max: number, opts: { empty?: boolean } =
   if (typeof v !== 'string') fail(path, 'must be a string');
   if (!opts.empty && v.length === 0) fail(path, 'must not be empty');
   if (v.length > max) fail(path, `must be at most ${max} characters (got ${v.length})`);
+  if (LONE_SURROGATE.test(v)) fail(path, 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, which cannot be stored as UTF-8)');
   return v;
 }
 
@@ -82,6 +120,7 @@ export function metricKeyProblem(key: string): string | null {
   if (key.length === 0) return 'must not be empty';
   if (key.length > LIMITS.maxKeyLength) return `must be at most ${LIMITS.maxKeyLength} characters (got ${key.length})`;
   if (CONTROL.test(key)) return 'must not contain control characters';
+  if (LONE_SURROGATE.test(key)) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate, which cannot be stored as UTF-8)';
   if (key.trim() !== key) return 'must not start or end with whitespace';
   if (key.startsWith('@')) return 'must not start with "@" (reserved)';
   return null;
@@ -141,7 +180,9 @@ function validateLabels(v: unknown, path: string): Labels {
   if (entries.length > LIMITS.maxLabels) fail(path, `must have at most ${LIMITS.maxLabels} labels`);
   const labels: Labels = {};
   for (const [k, value] of entries) {
-    text(k, `${path} key "${k}"`, LIMITS.maxLabelLength);
+    text(k, `${path} key ${quote(k)}`, LIMITS.maxLabelLength);
+    // JSON.parse makes "__proto__" an own key, but assigning it would set the prototype: the label would vanish.
+    if (k === '__proto__') fail(join(path, k), 'is not allowed as a label name');
     labels[k] = text(value, join(path, k), LIMITS.maxLabelLength, { empty: true });
   }
   return labels;
@@ -211,7 +252,7 @@ function validateRewind(v: unknown, path: string): Rewind {
 }
 
 /** Counts points so one batch cannot exceed LIMITS.maxPointsPerBatch. */
-interface Budget { points: number }
+interface Budget { points: number; summaryOps: number }
 
 /** A column of a JSON batch (an array) or of a binary one (a Float64Array). */
 function column(v: unknown, path: string): unknown[] | Float64Array {
@@ -312,7 +353,10 @@ function validateUpdate(v: unknown, path: string, budget: Budget, now: number): 
     });
   }
   if (o.summary !== undefined) {
-    update.summary = array(o.summary, join(path, 'summary'), 100_000).map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
+    const ops = array(o.summary, join(path, 'summary'), LIMITS.maxSummaryOpsPerBatch);
+    budget.summaryOps += ops.length;
+    if (budget.summaryOps > LIMITS.maxSummaryOpsPerBatch) fail(join(path, 'summary'), `a batch may hold at most ${LIMITS.maxSummaryOpsPerBatch} summary operations`);
+    update.summary = ops.map((s, i) => validateSummaryOp(s, `${path}.summary[${i}]`));
   }
   const end = optional(o, 'end', path, (u, p) => validateEnd(u, p, now));
   if (end) update.end = end;
@@ -328,7 +372,7 @@ export function validateIngestBatch(v: unknown, now = Date.now()): AcceptedBatch
   const o = object(v, '');
   noUnknownFields(o, ['batchId', 'executions'], '');
   const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));
-  const budget: Budget = { points: 0 };
+  const budget: Budget = { points: 0, summaryOps: 0 };
   const executions = array(o.executions, 'executions', LIMITS.maxExecutionsPerBatch)
     .map((u, i) => validateUpdate(u, `executions[${i}]`, budget, now));
   const ids = new Set<string>();

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, validateExecutionPatch, ValidationError } from '../protocol/index.js';
-import { checkToken, listParam, numberParam, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
+} from '../protocol/index.js';
+import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
+import type { BodyGate } from './body-gate.js';
+import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
 import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
@@ -16,8 +21,14 @@ export interface AppContext {
   store: Store;
   hub: StreamHub;
   studioRoot: string;
-  /** When set, ingest requests must carry `Authorization: Bearer <token>`. */
-  token: string | null;
+  /** Host, Origin and token rules (see access.ts). */
+  policy: AccessPolicy;
+  /** The port the server listens on (names the session cookie). */
+  port: number;
+  /** Caps the memory of ingest bodies being received at once. */
+  bodies: BodyGate;
+  /** An ingest body that sends nothing for this long is abandoned (408). */
+  bodyIdleMs: number;
   /** Service metrics (DogStatsD ingest, rollups, queries). */
   services?: ServicesRuntime;
 }
@@ -30,60 +41,127 @@ type Handler = (ctx: AppContext, req: IncomingMessage, res: ServerResponse, url:
 interface Route {
   method: string;
   pattern: RegExp;
+  access: Access;
+  /** Media types the request body may have (state-changing routes): anything else is refused before the body is read. */
+  bodyTypes?: readonly string[];
   handler: Handler;
 }
 
+const JSON_TYPE = 'application/json';
+
 const routes: readonly Route[] = [
-  { method: 'POST', pattern: /^\/api\/ingest$/, handler: postIngest },
-  { method: 'POST', pattern: /^\/api\/ingest\/cog$/, handler: postCogWebhook },
-  { method: 'GET', pattern: /^\/api\/executions$/, handler: listExecutions },
-  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, handler: getExecution },
-  { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, handler: deleteExecution },
-  { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, handler: patchExecution },
-  { method: 'GET', pattern: /^\/api\/execution-fields$/, handler: executionFields },
-  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, handler: getSeries },
-  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, handler: getExport },
-  { method: 'GET', pattern: /^\/api\/stream$/, handler: stream },
-  { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, handler: postStatsd },
-  { method: 'GET', pattern: /^\/api\/services$/, handler: getServices },
-  { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, handler: getService },
-  { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, handler: getServiceSeries },
-  { method: 'POST', pattern: /^\/v1\/metrics$/, handler: postOtlpMetrics },
-  { method: 'GET', pattern: /^\/api\/health$/, handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
+  { method: 'POST', pattern: /^\/api\/ingest$/, access: 'write', bodyTypes: [JSON_TYPE, BINARY_BATCH_TYPE], handler: postIngest },
+  { method: 'POST', pattern: /^\/api\/ingest\/cog$/, access: 'write', bodyTypes: [JSON_TYPE], handler: (ctx, req, res, url) => postCogWebhook(ctx, req, res, url) },
+  { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
+  { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
+  { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', handler: deleteExecution },
+  { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
+  { method: 'GET', pattern: /^\/api\/execution-fields$/, access: 'read', handler: executionFields },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: getExport },
+  { method: 'GET', pattern: /^\/api\/stream$/, access: 'read', handler: stream },
+  { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, access: 'write', handler: postStatsd },
+  { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, access: 'read', handler: getService },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, access: 'read', handler: getServiceSeries },
+  // OTLP answers refusals in its own encoding, so it checks the token itself (constant time, as here).
+  { method: 'POST', pattern: /^\/v1\/metrics$/, access: 'public', handler: postOtlpMetrics },
+  { method: 'GET', pattern: /^\/api\/health$/, access: 'read', handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },
 ];
+
+/** The request target as a URL; only origin-form targets (`/path?query`) are served. */
+function requestUrl(raw: string): URL {
+  if (!raw.startsWith('/')) throw new ValidationError('path', `request target ${quote(raw)} must start with "/"`);
+  // Prefixing keeps "//x" a path (new URL("//x", base) would read it as a host).
+  return new URL(`http://plotline${raw}`);
+}
+
+/** Percent-decodes a path segment, refusing (400, naming the path) escapes that are not UTF-8. */
+export function decodePathSegment(segment: string, pathname: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError('path', `${quote(pathname)} is not a valid percent-encoded path (each "%" must start an escape of UTF-8 bytes)`);
+  }
+}
+
+function checkBodyType(req: IncomingMessage, types: readonly string[]): void {
+  const type = mediaType(req);
+  const ok = types.some((t) => t === type || (t === JSON_TYPE && type.startsWith('application/') && type.endsWith('+json')));
+  if (!ok) {
+    throw new ValidationError('content-type', `header must be ${types.map((t) => `"${t}"`).join(' or ')} (got ${type ? quote(type) : 'none'})`, 415);
+  }
+}
 
 export function createHandler(ctx: AppContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     try {
+      const url = requestUrl(req.url ?? '/');
+      const method = req.method ?? 'GET';
+      let route: Route | undefined;
+      let match: RegExpExecArray | null = null;
       let pathMatched = false;
-      for (const route of routes) {
-        const m = route.pattern.exec(url.pathname);
+      for (const r of routes) {
+        const m = r.pattern.exec(url.pathname);
         if (!m) continue;
         pathMatched = true;
-        if (route.method !== req.method) continue;
-        await route.handler(ctx, req, res, url, m.slice(1).map(decodeURIComponent));
+        if (r.method !== method) continue;
+        route = r;
+        match = m;
+        break;
+      }
+      const isApi = url.pathname.startsWith('/api/');
+      checkAccess(ctx.policy, { method, headers: req.headers, port: ctx.port }, route?.access ?? (isApi ? 'read' : 'public'));
+      if (route && match) {
+        if (route.bodyTypes) checkBodyType(req, route.bodyTypes);
+        await route.handler(ctx, req, res, url, match.slice(1).map((s) => decodePathSegment(s, url.pathname)));
         return;
       }
-      if (pathMatched) throw new ValidationError('method', `${req.method} is not allowed on ${url.pathname}`, 405);
-      if (url.pathname.startsWith('/api/')) throw new ValidationError('path', `no API endpoint ${url.pathname}`, 404);
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new ValidationError('method', `${req.method} is not allowed here`, 405);
-      serveStudio(ctx.studioRoot, req, res, url.pathname);
+      if (pathMatched) throw new ValidationError('method', `${method} is not allowed on ${url.pathname}`, 405);
+      if (isApi) throw new ValidationError('path', `no API endpoint ${quote(url.pathname)}`, 404);
+      if (method !== 'GET' && method !== 'HEAD') throw new ValidationError('method', `${method} is not allowed here`, 405);
+      serveStudio(ctx.studioRoot, req, res, decodePathSegment(url.pathname, url.pathname));
     } catch (err) {
       sendError(res, err);
     }
   };
 }
 
+async function readIngestBody(ctx: AppContext, req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
+  return mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(body) : parseJsonBody(body);
+}
+
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  checkToken(ctx.token, req);
-  const binary = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === BINARY_BATCH_TYPE;
-  const body = binary ? decodeBinaryBatch(await readBody(req, LIMITS.maxBatchBytes)) : await readJson(req, LIMITS.maxBatchBytes);
-  sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
+  await ctx.bodies.with(req, async () => {
+    const body = await readIngestBody(ctx, req);
+    sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
+  });
+}
+
+/**
+ * `POST /api/session` with `Authorization: Bearer <token or read token>` sets an HttpOnly, SameSite=Strict cookie that opens
+ * reads and the stream: the studio's EventSource cannot send an Authorization header. Writes always need the header.
+ */
+function postSession(ctx: AppContext, req: IncomingMessage, res: ServerResponse): void {
+  const { token, readToken } = ctx.policy;
+  const auth = req.headers.authorization;
+  if (token === null || !auth?.startsWith('Bearer ')) {
+    sendJson(res, 200, { ok: true, session: false });
+    return;
+  }
+  // checkAccess let this request through, so the bearer is the token or the read token; the cookie opens reads either way.
+  const bearer = auth.slice('Bearer '.length).trim();
+  const value = sessionValue(readToken !== null && !sameSecret(bearer, token) ? readToken : token);
+  res.setHeader('set-cookie', `${sessionCookieName(ctx.port)}=${value}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=2592000`);
+  sendJson(res, 200, { ok: true, session: true });
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  sendJson(res, 200, await ctx.store.listExecutions(parseListQuery(url.searchParams)));
+  const list = await ctx.store.listExecutions(parseListQuery(url.searchParams));
+  // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
+  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
 }
 
 async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -91,9 +169,8 @@ async function executionFields(ctx: AppContext, _req: IncomingMessage, res: Serv
 }
 
 /** Deletes an execution and everything recorded in it; every open page is told on the stream. */
-async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
-  checkToken(ctx.token, req);
-  if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+async function deleteExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
+  if (!(await ctx.store.deleteExecution(id!))) throw new DomainError('not_found', 'id', `no execution ${quote(id!)}`);
   // A store with a feed streams it to every replica itself.
   if (!ctx.store.feed) ctx.hub.publish({ type: 'deleted', id: id! });
   sendJson(res, 200, { ok: true, id });
@@ -101,37 +178,52 @@ async function deleteExecution(ctx: AppContext, req: IncomingMessage, res: Serve
 
 /** Edits labels and the note of an execution (`{ labels?, note? }`); streams the execution as it is now. */
 async function patchExecution(ctx: AppContext, req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
-  checkToken(ctx.token, req);
-  const patch = validateExecutionPatch(await readJson(req, PATCH_MAX_BYTES));
+  const patch = validateExecutionPatch(await readJson(req, { limit: PATCH_MAX_BYTES, idleMs: ctx.bodyIdleMs }));
   const execution = await ctx.store.patchExecution(id!, patch);
-  if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+  if (!execution) throw new DomainError('not_found', 'id', `no execution ${quote(id!)}`);
   if (!ctx.store.feed) ctx.hub.publish({ type: 'execution', execution });
   sendJson(res, 200, { execution });
 }
 
 async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, _url: URL, [id]: string[]): Promise<void> {
   const detail = await ctx.store.getExecution(id!);
-  if (!detail) throw new ValidationError('id', `no execution "${id}"`, 404);
+  if (!detail) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
   sendJson(res, 200, detail);
 }
 
+/**
+ * History of several series. Bounded: at most `maxKeysPerRead` distinct keys, a budget always applies (when none is given,
+ * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
+ * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
+ * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
+ */
 async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
-  const keys = url.searchParams.getAll('key');
+  const keys = [...new Set(url.searchParams.getAll('key'))];
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
+  if (keys.length > LIMITS.maxKeysPerRead) {
+    throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} series per request (got ${keys.length}); split the read`);
+  }
   const from = numberParam(url.searchParams, 'from');
   const to = numberParam(url.searchParams, 'to');
-  const budget = numberParam(url.searchParams, 'budget');
-  if (budget !== undefined && (!Number.isInteger(budget) || budget < 4 || budget > LIMITS.maxBudget)) {
-    throw new ValidationError('budget', `query parameter must be an integer from 4 to ${LIMITS.maxBudget}`);
+  // Without a budget: as much as the request may hold, up to the largest budget (full resolution only through the export).
+  const budget = integerParam(url.searchParams, 'budget', 4, LIMITS.maxBudget)
+    ?? Math.max(4, Math.min(LIMITS.maxBudget, Math.floor(LIMITS.maxPointsPerRead / keys.length)));
+  if (keys.length * budget > LIMITS.maxPointsPerRead) {
+    throw new ValidationError('budget', `${keys.length} keys × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
-  sendJson(res, 200, {
-    series: await ctx.store.readSeries(id!, keys, {
-      ...(from !== undefined && { from }),
-      ...(to !== undefined && { to }),
-      ...(budget !== undefined && { budget }),
-    }),
-  });
+  if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
+  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget };
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.write('{"series":[');
+  for (const [i, key] of keys.entries()) {
+    if (res.destroyed) return;
+    const [series] = await ctx.store.readSeries(id!, [key], range);
+    const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
+    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+    else await nextTurn();
+  }
+  res.end(']}');
 }
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {

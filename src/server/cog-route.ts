@@ -2,17 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, ValidationError } from '../protocol/index.js';
 import type { AppContext } from './app.js';
 import { cogExecutionId, cogPredictionToUpdate, cogUpdateChanges, parseCogPrediction } from './cog.js';
-import { checkToken, readJson, sendJson } from './http-util.js';
+import { readJson, sendJson } from './http-util.js';
 import { commitAndPublish } from './ingest.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
 
 /** `POST /api/ingest/cog?model=<name>`: Cog prediction webhooks (start, output, logs, completed) become one live execution. */
 export async function postCogWebhook(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  checkToken(ctx.token, req);
   const model = url.searchParams.get('model') ?? 'cog';
   if (!MODEL_NAME.test(model)) throw new ValidationError('model', 'query parameter must be 1–200 letters, digits, "_", ".", ":", "/" or "-"');
-  const prediction = parseCogPrediction(await readJson(req, LIMITS.maxBatchBytes));
+  const prediction = parseCogPrediction(await ctx.bodies.with(req, () => readJson(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs })));
   const now = Date.now();
   const executionId = cogExecutionId(prediction.id);
   const existing = (await ctx.store.getExecution(executionId))?.execution ?? null;

@@ -202,14 +202,42 @@ export function summaryOpsToMatch(current: SummaryObject, desired: SummaryObject
  */
 function cogEnd(p: CogPrediction, status: EndStatus, startedAt: number, now: number): ExecutionEnd {
   const predictTime = p.metrics?.[PREDICT_TIME];
-  const endedAt = typeof predictTime === 'number' && Number.isFinite(predictTime) && predictTime >= 0
-    ? startedAt + predictTime * 1000
-    : p.completed_at !== undefined ? parseTime(p.completed_at) : now;
+  const completedAt = p.completed_at !== undefined ? parseTime(p.completed_at) : NaN;
+  const endedAt = plausibleDuration(predictTime, startedAt, now)
+    ? startedAt + (predictTime as number) * 1000
+    : plausibleTime(completedAt, now) ? completedAt : now;
   return {
     status,
     endedAt: Math.max(startedAt, endedAt),
     ...(p.error !== null && { error: p.error.slice(0, LIMITS.maxErrorLength) }),
   };
+}
+
+/** A time a page can show: from 2000 to a day ahead of the server's clock (as the ingest rules say for startedAt/endedAt). */
+function plausibleTime(ms: number, now: number): boolean {
+  return Number.isFinite(ms) && ms >= Date.UTC(2000, 0, 1) && ms <= now + 86_400_000;
+}
+
+/** Cog's `predict_time` in seconds, when it ends the prediction at a plausible time (`1e308` does not). */
+function plausibleDuration(seconds: unknown, startedAt: number, now: number): boolean {
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 && plausibleTime(startedAt + seconds * 1000, now);
+}
+
+/**
+ * What of a delivery cannot be shown and was replaced (never silently): a start time or `predict_time` outside what a page
+ * can show. Listed with the skipped metrics.
+ */
+function implausibleTimes(p: CogPrediction, startedAt: number | null, now: number): string[] {
+  const out: string[] = [];
+  for (const field of ['started_at', 'created_at'] as const) {
+    const v = p[field];
+    if (v !== undefined && !plausibleTime(parseTime(v), now)) out.push(`${field}: ${v} is not a plausible time; the server's clock was used`);
+  }
+  const pt = p.metrics?.[PREDICT_TIME];
+  if (pt !== undefined && pt !== null && startedAt !== null && !plausibleDuration(pt, startedAt, now)) {
+    out.push(`${PREDICT_TIME}: ${String(pt).slice(0, 40)} is not a plausible duration in seconds; the end time comes from completed_at or the server's clock`);
+  }
+  return out;
 }
 
 const isEnded = (e: Execution) => (END_STATUSES as readonly string[]).includes(e.status);
@@ -236,11 +264,15 @@ export function cogPredictionToUpdate(payload: unknown, opts: CogOptions): Execu
   const { existing, now } = opts;
   if (existing && isEnded(existing)) return { id };
   const update: ExecutionUpdate<SeriesColumns> = { id };
-  const firstSeen = p.started_at ?? p.created_at;
-  const startedAt = existing?.startedAt ?? (firstSeen !== undefined ? parseTime(firstSeen) : now);
+  const firstSeen = [p.started_at, p.created_at].map((v) => (v === undefined ? NaN : parseTime(v))).find((t) => plausibleTime(t, now));
+  const startedAt = existing?.startedAt ?? firstSeen ?? now;
   if (!existing) update.start = { name: opts.model, labels: cogLabels(p), startedAt };
-  if (p.metrics) {
-    const ops = summaryOpsToMatch(existing?.summary ?? {}, cogSummary(p.metrics));
+  const notes = implausibleTimes(p, startedAt, now);
+  if (p.metrics || notes.length > 0) {
+    const desired = cogSummary(p.metrics ?? {});
+    if (notes.length > 0) desired[COG_SKIPPED_KEY] = [...((desired[COG_SKIPPED_KEY] as string[] | undefined) ?? []), ...notes];
+    // A delivery without metrics leaves the summary alone, apart from the notes.
+    const ops = p.metrics ? summaryOpsToMatch(existing?.summary ?? {}, desired) : [{ key: COG_SKIPPED_KEY, value: notes, mode: 'replace' as const }];
     if (ops.length > 0) update.summary = ops;
   }
   const status = STATUS[p.status];

@@ -1,15 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ValidationError, type ApiError } from '../protocol/index.js';
+import { decodeUtf8, ValidationError, type ApiError } from '../protocol/index.js';
+import { sameSecret } from './access.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { DomainError, type DomainErrorKind } from './domain-error.js';
 
 /** The HTTP status of each kind of refusal the store and the ingest rules raise. */
 export const STATUS_OF: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409 };
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers,
+  });
   res.end(text);
 }
+
+/**
+ * Statuses after which the rest of the request body is not read: the connection is closed instead, so a refused sender
+ * cannot keep the server busy receiving what it will throw away.
+ */
+const CLOSE_AFTER = new Set([408, 413, 503, 507]);
+
+/** Seconds a client is asked to wait before retrying a 503 (busy) or 507 (disk full). */
+const RETRY_AFTER: Record<number, string> = { 503: '1', 507: '10' };
 
 export function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
@@ -18,7 +31,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   }
   if (err instanceof ValidationError) {
     const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
-    sendJson(res, err.status, body);
+    const headers: Record<string, string> = {};
+    if (CLOSE_AFTER.has(err.status)) headers.connection = 'close';
+    if (RETRY_AFTER[err.status]) headers['retry-after'] = RETRY_AFTER[err.status]!;
+    sendJson(res, err.status, body, headers);
     return;
   }
   if (err instanceof DomainError) {
@@ -26,15 +42,31 @@ export function sendError(res: ServerResponse, err: unknown): void {
     sendJson(res, STATUS_OF[err.kind], body);
     return;
   }
+  if (isDiskFull(err)) {
+    // Said once per request, without a stack: the cause is known and the server stays up.
+    console.error(`plotline: ${diskFullMessage(err)}`);
+    sendJson(res, 507, { error: diskFullMessage(err), path: 'store', rule: 'disk full' } satisfies ApiError, { connection: 'close', 'retry-after': RETRY_AFTER[507]! });
+    return;
+  }
   console.error('plotline: internal error', err);
   sendJson(res, 500, { error: 'internal server error' } satisfies ApiError);
 }
 
+export interface BodyOptions {
+  /** Largest body accepted (413 above it, without reading it). */
+  limit: number;
+  /** A body that sends nothing for this long is abandoned (408). */
+  idleMs: number;
+}
+
 /**
- * Reads a request body, refusing (413) bodies over `limit` bytes without buffering them. With a Content-Length, chunks are
- * copied into one buffer as they arrive (while the sender is still writing) instead of being joined at the end.
+ * Reads a request body, refusing (413) bodies over `limit` bytes without buffering them, and abandoning (408) one that
+ * stalls. With a Content-Length, chunks are copied into one buffer as they arrive (while the sender is still writing)
+ * instead of being joined at the end.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, options: BodyOptions | number): Promise<Buffer> {
+  const opts = typeof options === 'number' ? { limit: options, idleMs: 15_000 } : options;
+  const { limit } = opts;
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -44,38 +76,85 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const whole = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    let idle: NodeJS.Timeout | null = null;
+    const stop = (err: ValidationError | null) => {
+      if (idle) clearTimeout(idle);
+      idle = null;
+      req.removeListener('data', onData);
+      if (err) {
+        // Stop reading: the error answer closes the connection, so the rest is never received.
+        req.pause();
+        reject(err);
+      }
+    };
+    const arm = () => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => stop(new ValidationError('body', `no data arrived for ${opts.idleMs / 1000} s (${size} bytes received); the request was abandoned`, 408)), opts.idleMs);
+    };
+    const onData = (chunk: Buffer) => {
       // Node's HTTP parser never delivers more than Content-Length, so `whole` cannot overflow.
       if (whole) chunk.copy(whole, size);
       else chunks.push(chunk);
       size += chunk.length;
-      if (size > limit) {
-        reject(new ValidationError('body', `must be at most ${limit} bytes; send smaller batches`, 413));
-        req.removeAllListeners('data');
-        req.resume();
-      }
+      if (size > limit) stop(new ValidationError('body', `must be at most ${limit} bytes; send smaller batches`, 413));
+      else arm();
+    };
+    arm();
+    req.on('data', onData);
+    req.on('end', () => {
+      stop(null);
+      resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
     });
-    req.on('end', () => resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('error', () => {
+      stop(null);
+      // The client went away mid-body (aborted, reset): nothing to log, nobody to answer.
+      reject(new ValidationError('body', `the connection closed before the body was complete (${size} bytes received)`));
+    });
   });
 }
 
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(req, limit);
+/** Parses a JSON body: UTF-8 (a leading byte-order mark is skipped, as in a binary batch's header), one document. */
+export function parseJsonBody(body: Uint8Array): unknown {
   if (body.length === 0) throw new ValidationError('body', 'must be a JSON document (got an empty body)');
+  const text = decodeUtf8(body, 'body');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (e) {
     throw new ValidationError('body', `must be valid JSON (${(e as Error).message})`);
   }
 }
 
-/** Parses an optional finite-number query parameter, naming it when it is not one. */
+export async function readJson(req: IncomingMessage, opts: BodyOptions): Promise<unknown> {
+  return parseJsonBody(await readBody(req, opts));
+}
+
+/** The single value of a query parameter; a repeated one is refused rather than silently taking the first. */
+function single(params: URLSearchParams, name: string): string | undefined {
+  const all = params.getAll(name);
+  if (all.length > 1) throw new ValidationError(name, 'query parameter must be given once');
+  return all[0];
+}
+
+const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
+const DECIMAL_NUMBER = /^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$/;
+
+/** An optional decimal number query parameter (`-1.5`, `2e-9`; no hex, no spaces, not empty), naming it when it is not one. */
 export function numberParam(params: URLSearchParams, name: string): number | undefined {
-  const raw = params.get(name);
-  if (raw === null || raw === '') return undefined;
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ValidationError(name, `query parameter must be a finite number (got "${raw}")`);
+  if (!DECIMAL_NUMBER.test(raw) || !Number.isFinite(n)) throw new ValidationError(name, `query parameter must be a finite decimal number (got ${quote(raw)})`);
+  return n;
+}
+
+/** An optional decimal integer query parameter within [min, max]. */
+export function integerParam(params: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!DECIMAL_INTEGER.test(raw) || n < min || n > max) {
+    throw new ValidationError(name, `query parameter must be a decimal integer from ${min} to ${max} (got ${quote(raw)})`);
+  }
   return n;
 }
 
@@ -83,10 +162,21 @@ export function listParam(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
-/** When the server has a token, writes must carry `Authorization: Bearer <token>`. */
+/** A value quoted in an error message, cut to about 100 characters (a 1 MB key must not come back as a 2 MB error). */
+export function quote(v: string): string {
+  return JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}…` : v);
+}
+
+/** The media type of a request (`application/json; charset=utf-8` → `application/json`). */
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** When the server has a token, the request must carry `Authorization: Bearer <token>` (compared in constant time). */
 export function checkToken(token: string | null, req: IncomingMessage): void {
   if (token === null) return;
-  if (req.headers.authorization !== `Bearer ${token}`) {
+  const auth = req.headers.authorization;
+  if (!auth?.startsWith('Bearer ') || !sameSecret(auth.slice('Bearer '.length).trim(), token)) {
     throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
   }
 }

@@ -7,8 +7,3 @@ export function toWireEvent(event: HubEvent): StreamEvent {
   if (event.type !== 'points') return event;
   return { ...event, series: event.series.map((s) => ({ key: s.key, x: Array.from(s.x), y: toWireArray(s.y) })) };
 }
-
-/** About how many bytes a points event takes as an SSE frame (two full-precision doubles a point), without building it. */
-export function estimatedFrameBytes(event: Extract<HubEvent, { type: 'points' }>): number {
-  return event.series.reduce((sum, s) => sum + 64 + s.key.length + 40 * s.x.length, 100);
-}

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
+import { BodyGate } from './body-gate.js';
+import { LIMITS } from '../protocol/index.js';
 import { startBackground } from './background.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
@@ -16,9 +19,17 @@ export interface ServerOptions {
   db?: string;
   /** An execution that sends nothing for this long without ending is shown as `lost`. */
   lostAfterMs?: number;
+  /** Opens everything: every API request and the stream must carry it. */
   token?: string | null;
+  /** Opens reads and the stream only (needs `token`). */
+  readToken?: string | null;
+  /** URLs the server is reached by besides its bound address (a proxy, a tunnel): their hosts pass the Host check and their origins may write. */
+  publicUrls?: string[];
+  /** Other web origins allowed to make state-changing requests. */
+  allowOrigins?: string[];
   studioRoot?: string;
   stream?: StreamHubOptions;
+  edge?: EdgeOptions;
   /** DogStatsD UDP port on `host` (0: any free one). Default: no UDP listener (the CLI's default is 8125). */
   statsdPort?: number | null;
   /** A second port for OTLP/HTTP metrics only (`POST /v1/metrics`, OTLP's usual 4318; 0: any free one). Default: none (the studio's port takes OTLP too). */
@@ -27,8 +38,32 @@ export interface ServerOptions {
   services?: { tiers?: readonly Tier[]; maxTagSets?: number; clock?: () => number; otlp?: OtlpReceiverOptions };
 }
 
+/** Timeouts and caps of the HTTP edge, against requests that never finish. */
+export interface EdgeOptions {
+  /** Request headers must arrive within this long (slowloris). */
+  headersTimeoutMs?: number;
+  /** A whole request (headers and body) must arrive within this long. */
+  requestTimeoutMs?: number;
+  /** An ingest body that sends nothing for this long is abandoned. */
+  bodyIdleMs?: number;
+  /** Bytes of ingest bodies received at once; above it new ingest requests get 503 + Retry-After. */
+  maxInFlightBodyBytes?: number;
+  /** How often Node checks the header and request timeouts. */
+  checkIntervalMs?: number;
+}
+
+export const EDGE_DEFAULTS: Required<EdgeOptions> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  bodyIdleMs: 15_000,
+  maxInFlightBodyBytes: 256 * 1024 * 1024,
+  checkIntervalMs: 1_000,
+};
+
 export interface RunningServer {
   url: string;
+  /** Every URL the server can be reached at (one per interface address when bound to all of them). */
+  urls: string[];
   port: number;
   store: Store;
   hub: StreamHub;
@@ -66,11 +101,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     hub.close();
     throw err;
   }
-  const ctx: AppContext = { store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), token: opts.token ?? null, services };
-  const server = createServer(createHandler(ctx));
+  const edge = { ...EDGE_DEFAULTS, ...opts.edge };
+  const policy = accessPolicy({
+    host, token: opts.token ?? null, readToken: opts.readToken ?? null, publicUrls: opts.publicUrls ?? [], allowOrigins: opts.allowOrigins ?? [],
+  });
+  const ctx: AppContext = {
+    store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
+    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services,
+  };
+  const server = createServer({
+    headersTimeout: edge.headersTimeoutMs,
+    requestTimeout: edge.requestTimeoutMs,
+    connectionsCheckingInterval: edge.checkIntervalMs,
+  }, createHandler(ctx));
   server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0;
-  const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, ctx.token));
+  const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, policy.token));
   try {
     await listen(server, opts.port ?? DEFAULT_PORT, host);
     if (otlpServer) await listen(otlpServer, opts.otlpPort!, host);
@@ -83,10 +128,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
   const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  ctx.port = port;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const shownHost = host.includes(':') && !wildcard ? `[${host}]` : wildcard ? '127.0.0.1' : host;
+  const urls = wildcard
+    ? interfaceAddresses().filter((a) => host === '::' || !a.startsWith('[')).map((a) => `http://${a}:${port}`)
+    : [`http://${shownHost}:${port}`];
   let closed: Promise<void> | null = null;
   return {
     url: `http://${shownHost}:${port}`,
+    urls,
     port,
     store,
     hub,

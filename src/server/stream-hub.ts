@@ -1,15 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { formatEventId, parseEventId, type StreamEvent } from '../protocol/index.js';
-import { estimatedFrameBytes, toWireEvent, type HubEvent } from './hub-event.js';
+import { formatEventId, parseEventId, summaryPreview, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
+import { toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
   /** Events kept for replay on reconnect. */
   ringEvents?: number;
-  /** Bytes of all kept events; the oldest are forgotten first. */
+  /**
+   * Bytes of all kept events (their real size: copied columns, or the encoded frames); the oldest are forgotten first. This
+   * is also the memory cap across followers: a follower is a position in the ring, so one that falls off its start is resynced.
+   */
   ringBytes?: number;
-  /** Bytes a connection may have queued in its socket before it is told to resync instead. */
+  /** Bytes a connection may have queued in its socket; beyond it the connection waits for `drain` and catches up from the ring. */
   maxQueuedBytes?: number;
+  /** Points in one `points` frame; a larger event is sent as several frames (parts), each with its own event id. */
+  maxPointsPerFrame?: number;
   keepAliveMs?: number;
   /** Shared by every replica of one database (`StoreFeed.epoch`); default: new for this process. */
   epoch?: string;
@@ -20,11 +25,14 @@ export interface StreamHubOptions {
 interface Stored {
   seq: number;
   executionId: string | null;
-  /** Built when first sent: points nobody follows are never turned into JSON. */
-  frame: string | null;
-  /** Until then, the event itself. */
-  event: HubEvent | null;
+  /** The event as sent: one part, or a large points event split into parts of at most `maxPointsPerFrame` points. */
+  parts: HubEvent[];
+  /** Encoded once per part, when first sent, and shared by every connection (points nobody follows are never encoded). */
+  frames: Array<Buffer | null>;
+  /** Real bytes held: copied columns until encoded, then frames. */
   bytes: number;
+  /** Still counted in the ring's bytes. */
+  inRing: boolean;
 }
 
 interface Connection {
@@ -32,10 +40,12 @@ interface Connection {
   follow: Set<string>;
   /** Services whose intervals this connection follows. */
   services: Set<string>;
-  /** The socket was too far behind: events are skipped until it drains, then it gets a `resync`. */
-  lagging: boolean;
-  /** Events up to this seq were seen elsewhere (a client resuming from a replica that was ahead of this one). */
-  after: number;
+  /** Position: every event up to this seq was handled for this connection (sent, or not followed)… */
+  lastSeq: number;
+  /** …and this many parts of the next one were sent. */
+  part: number;
+  /** Its socket holds `maxQueuedBytes`: it catches up from the ring on `drain`. */
+  waiting: boolean;
 }
 
 function executionIdOf(event: HubEvent): string | null {
@@ -54,10 +64,47 @@ function frame(event: StreamEvent, id: string | null): string {
   return `${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
 }
 
+type PointsEvent = Extract<HubEvent, { type: 'points' }>;
+
+/** Splits a points event into events of at most `max` points, each series' columns copied to exactly what it keeps. */
+export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
+  const out: PointsEvent[] = [];
+  let series: SeriesColumns[] = [];
+  let room = max;
+  for (const s of event.series) {
+    for (let at = 0; at < s.x.length;) {
+      const n = Math.min(room, s.x.length - at);
+      series.push({ key: s.key, x: s.x.slice(at, at + n), y: s.y.slice(at, at + n) });
+      at += n;
+      room -= n;
+      if (room === 0) {
+        out.push({ ...event, series });
+        series = [];
+        room = max;
+      }
+    }
+  }
+  if (series.length > 0 || out.length === 0) out.push({ ...event, series });
+  return out;
+}
+
+function columnBytes(event: HubEvent): number {
+  if (event.type !== 'points') return 0;
+  return event.series.reduce((sum, s) => sum + s.x.byteLength + s.y.byteLength + 2 * s.key.length + 64, 64);
+}
+
 /**
  * Fans stream events out to SSE connections. Every event gets a sequence number within this server's epoch; a bounded ring of
  * recent events lets a reconnecting client resume exactly after its Last-Event-ID. A client that cannot be resumed (new epoch
- * after a restart, or older than the ring) or whose socket backs up is sent `resync` and refetches history instead.
+ * after a restart, or older than the ring) is sent `resync` and refetches history instead.
+ *
+ * Memory: each event is encoded once into Buffers that all followers share (a socket queues a reference, not a copy). A
+ * connection is a position in the ring: it is sent events while its socket holds less than `maxQueuedBytes` and catches up
+ * on `drain`, so a paused follower holds nothing but its position; the ring's byte cap bounds the memory of all followers
+ * together, and the slowest, whose position falls off the ring, are resynced first. A large points event is sent in parts
+ * of at most `maxPointsPerFrame` points, each with an id `<epoch>:<seq - 1>+<parts sent>` (the last part has the event's own
+ * id), so a client resumes inside an event too. Publishing never waits for a follower: frames are written after the
+ * publisher's turn.
  */
 export class StreamHub {
   readonly epoch: string;
@@ -65,20 +112,21 @@ export class StreamHub {
   private ring: Stored[] = [];
   private ringStart: number;
   private ringBytes = 0;
+  private flushScheduled = false;
   private readonly connections = new Set<Connection>();
   private readonly opts: Required<StreamHubOptions>;
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(opts: StreamHubOptions = {}) {
     this.opts = {
-      ringEvents: 20_000, ringBytes: 16 * 1024 * 1024, maxQueuedBytes: 8 * 1024 * 1024, keepAliveMs: 15_000,
+      ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 1024 * 1024, maxPointsPerFrame: 20_000, keepAliveMs: 15_000,
       epoch: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`, startSeq: 0, ...opts,
     };
     this.epoch = this.opts.epoch;
     this.seq = this.opts.startSeq;
     this.ringStart = this.seq + 1;
     this.keepAlive = setInterval(() => {
-      for (const c of this.connections) if (!c.lagging) c.res.write(': keep-alive\n\n');
+      for (const c of this.connections) if (!c.waiting) c.res.write(': keep-alive\n\n');
     }, this.opts.keepAliveMs);
     this.keepAlive.unref();
   }
@@ -87,29 +135,73 @@ export class StreamHub {
     return this.connections.size;
   }
 
-  /** Streams an event. `seq` is given when a store feed numbers events (then it is always the next one). */
+  /** Bytes the ring holds (real sizes), for tests and the benchmark. */
+  get retainedBytes(): number {
+    return this.ringBytes;
+  }
+
+  /**
+   * Bytes of the memory blocks behind what the ring holds (each unencoded column's whole ArrayBuffer, each frame): equal to
+   * the real size when nothing keeps a view into a larger block such as a request body.
+   */
+  get retainedBlockBytes(): number {
+    let sum = 0;
+    for (const s of this.ring) {
+      s.parts.forEach((p, i) => {
+        const f = s.frames[i];
+        if (f) sum += f.length;
+        else if (p.type === 'points') for (const c of p.series) sum += c.x.buffer.byteLength + c.y.buffer.byteLength;
+      });
+    }
+    return sum;
+  }
+
+  /** Bytes queued in all connections' sockets (a shared frame counted once per connection that queued it). */
+  get queuedBytes(): number {
+    let sum = 0;
+    for (const c of this.connections) sum += c.res.writableLength;
+    return sum;
+  }
+
+  /**
+   * Streams an event. `seq` is given when a store feed numbers events (then it is always the next one). An `execution` event
+   * goes to every connection, so it carries only its summary's preview.
+   */
   publish(event: HubEvent, seq = this.seq + 1): void {
     this.seq = seq;
-    const stored: Stored = { seq, executionId: executionIdOf(event), frame: null, event, bytes: 0 };
-    if (event.type === 'points') stored.bytes = estimatedFrameBytes(event);
-    else stored.bytes = this.frameOf(stored).length;
+    if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
+    const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
+    const stored: Stored = {
+      seq, executionId: executionIdOf(event), parts, frames: parts.map(() => null), bytes: parts.reduce((n, p) => n + columnBytes(p), 0), inRing: false,
+    };
+    if (event.type !== 'points') this.encode(stored, 0);
     this.remember(stored);
-    for (const c of this.connections) this.deliver(c, stored);
+    if (this.connections.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /**
    * Streams a snapshot that needs no replay (service-list entries, service intervals): not numbered, not kept, sent
    * without an event id, so it never moves a client's Last-Event-ID nor the numbering a store feed gives other events.
-   * A `serviceInterval` goes only to connections following its service.
+   * A `serviceInterval` goes only to connections following its service; a connection waiting for its socket skips it
+   * (the next snapshot replaces it).
    */
   publishState(event: Extract<StreamEvent, { type: 'service' | 'serviceInterval' }>): void {
-    const text = frame(event, null);
+    const text = Buffer.from(frame(event, null));
     const service = event.type === 'serviceInterval' ? event.interval.service : null;
     for (const c of this.connections) {
-      if (c.lagging || (service !== null && !c.services.has(service))) continue;
+      if (c.waiting || (service !== null && !c.services.has(service))) continue;
       c.res.write(text);
-      if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+      if (c.res.writableLength >= this.opts.maxQueuedBytes) c.waiting = true;
     }
+  }
+
+  /** Whether any connection follows this service's intervals. */
+  followsService(name: string): boolean {
+    for (const c of this.connections) if (c.services.has(name)) return true;
+    return false;
   }
 
   /** Attaches an SSE response. `lastEventId` comes from the `Last-Event-ID` header (or the `since` query parameter). */
@@ -121,21 +213,19 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const conn: Connection = { res, follow: new Set(follow), services: new Set(services), lagging: false, after: 0 };
+    const conn: Connection = { res, follow: new Set(follow), services: new Set(services), lastSeq: this.seq, part: 0, waiting: false };
     const current = formatEventId(this.epoch, this.seq);
     const last = parseEventId(lastEventId);
     const hello: StreamEvent = { type: 'hello', epoch: this.epoch, follow };
     res.write('retry: 1000\n\n');
     if (!last) {
       res.write(frame(hello, current));
-    } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1 && last.seq <= this.seq) {
-      // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it.
+    } else if (last.epoch === this.epoch && last.seq >= this.ringStart - 1) {
+      // No id on this hello: the client's Last-Event-ID must stay where it was until replayed events move it. A client that
+      // resumes from a replica a little ahead of this one (last.seq > this.seq) streams on after that event.
       res.write(frame(hello, null));
-      for (let i = Math.max(0, last.seq + 1 - this.ringStart); i < this.ring.length; i++) this.deliver(conn, this.ring[i]!);
-    } else if (last.epoch === this.epoch && last.seq > this.seq) {
-      // Resumed from another replica of the same database that is a little ahead: this one streams on after that event.
-      res.write(frame(hello, null));
-      conn.after = last.seq;
+      conn.lastSeq = last.seq;
+      conn.part = last.part;
     } else {
       res.write(frame(hello, null));
       const reason = last.epoch === this.epoch ? 'too far behind to replay' : 'the server restarted';
@@ -146,16 +236,10 @@ export class StreamHub {
     res.on('close', detach);
     res.on('error', detach);
     res.on('drain', () => {
-      if (!conn.lagging) return;
-      conn.lagging = false;
-      res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
+      conn.waiting = false;
+      this.pump(conn);
     });
-  }
-
-  /** Whether any connection follows this service's intervals. */
-  followsService(name: string): boolean {
-    for (const c of this.connections) if (c.services.has(name)) return true;
-    return false;
+    this.pump(conn);
   }
 
   close(): void {
@@ -164,30 +248,64 @@ export class StreamHub {
     this.connections.clear();
   }
 
-  private deliver(c: Connection, stored: Stored): void {
-    if (c.lagging || stored.seq <= c.after) return;
-    if (stored.executionId !== null && !c.follow.has(stored.executionId)) return;
-    c.res.write(this.frameOf(stored));
-    if (c.res.writableLength > this.opts.maxQueuedBytes) c.lagging = true;
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const c of this.connections) this.pump(c);
   }
 
-  private frameOf(stored: Stored): string {
-    if (stored.frame === null) {
-      stored.frame = frame(toWireEvent(stored.event!), formatEventId(this.epoch, stored.seq));
-      stored.event = null;
+  /** Sends a connection what it has not had yet, from the ring, until its socket is full; resync when its position is gone. */
+  private pump(c: Connection): void {
+    while (!c.waiting && c.lastSeq < this.seq && !c.res.destroyed) {
+      if (c.lastSeq + 1 < this.ringStart) {
+        c.lastSeq = this.seq;
+        c.part = 0;
+        c.res.write(frame({ type: 'resync', reason: 'the client fell behind the stream' }, formatEventId(this.epoch, this.seq)));
+        return;
+      }
+      const stored = this.ring[c.lastSeq + 1 - this.ringStart]!;
+      if (stored.executionId !== null && !c.follow.has(stored.executionId)) {
+        c.lastSeq = stored.seq;
+        c.part = 0;
+        continue;
+      }
+      if (c.part < stored.parts.length) c.res.write(this.encode(stored, c.part));
+      c.part++;
+      if (c.part >= stored.parts.length) {
+        c.lastSeq = stored.seq;
+        c.part = 0;
+      }
+      if (c.res.writableLength >= this.opts.maxQueuedBytes) c.waiting = true;
     }
-    return stored.frame;
+  }
+
+  private encode(stored: Stored, part: number): Buffer {
+    let f = stored.frames[part];
+    if (!f) {
+      const last = part === stored.parts.length - 1;
+      const id = last ? formatEventId(this.epoch, stored.seq) : `${formatEventId(this.epoch, stored.seq - 1)}+${part + 1}`;
+      const p = stored.parts[part]!;
+      f = Buffer.from(frame(toWireEvent(p), id));
+      stored.frames[part] = f;
+      const delta = f.length - columnBytes(p);
+      // The columns are no longer needed once encoded.
+      if (p.type === 'points') stored.parts[part] = { ...p, series: [] };
+      stored.bytes += delta;
+      if (stored.inRing) this.ringBytes += delta;
+    }
+    return f;
   }
 
   private remember(stored: Stored): void {
     if (this.ring.length === 0) this.ringStart = stored.seq;
     this.ring.push(stored);
+    stored.inRing = true;
     this.ringBytes += stored.bytes;
     // Trim in bulk, with some slack, so trimming stays amortised O(1) per event.
     if (this.ring.length <= this.opts.ringEvents + 1024 && this.ringBytes <= this.opts.ringBytes) return;
     let drop = 0;
     while (this.ring.length - drop > 1 && (this.ring.length - drop > this.opts.ringEvents || this.ringBytes > this.opts.ringBytes * 0.9)) {
       this.ringBytes -= this.ring[drop]!.bytes;
+      this.ring[drop]!.inRing = false;
       drop++;
     }
     this.ring = this.ring.slice(drop);

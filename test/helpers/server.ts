@@ -70,8 +70,8 @@ export async function postBody(url: string, body: string | Uint8Array<ArrayBuffe
   return { status: res.status, json };
 }
 
-export async function getJson(url: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(url);
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { headers });
   return { status: res.status, json: await res.json() };
 }
 
@@ -86,4 +86,12 @@ export async function storeSnapshot(url: string): Promise<unknown> {
     details.push({ ...d, execution: { ...d.execution, lastSeenAt: 0 }, series });
   }
   return details;
+}
+
+/** Every stored point of one series at full resolution, through the streamed CSV export. */
+export async function exportSeries(url: string, id: string, key: string, headers: Record<string, string> = {}): Promise<{ x: number[]; y: number[] }> {
+  const res = await fetch(`${url}/api/executions/${encodeURIComponent(id)}/export?key=${encodeURIComponent(key)}`, { headers });
+  if (!res.ok) throw new Error(`export: HTTP ${res.status} ${await res.text()}`);
+  const rows = (await res.text()).trim().split('\n').slice(1);
+  return { x: rows.map((r) => Number(r.split(',')[0])), y: rows.map((r) => Number(r.split(',')[1])) };
 }

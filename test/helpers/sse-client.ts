@@ -14,8 +14,8 @@ export class TestStreamClient {
   private parser = new SseParser();
   private waiters: Array<() => void> = [];
 
-  /** `services`: services whose intervals to follow (`?services=`). */
-  constructor(private baseUrl: string, private follow: string[], private services: string[] = []) {}
+  /** `services`: services whose intervals to follow (`?services=`); `headers` go with every (re)connect (e.g. a token). */
+  constructor(private baseUrl: string, private follow: string[], private services: string[] = [], private headers: Record<string, string> = {}) {}
 
   get lastEventId(): string | null {
     return this.parser.lastEventId;
@@ -24,7 +24,7 @@ export class TestStreamClient {
   async connect(lastEventId: string | null = this.parser.lastEventId): Promise<void> {
     this.controller = new AbortController();
     const res = await fetch(`${this.baseUrl}/api/stream?follow=${this.follow.join(',')}${this.services.length > 0 ? `&services=${this.services.map(encodeURIComponent).join(',')}` : ''}`, {
-      headers: lastEventId ? { 'last-event-id': lastEventId } : {},
+      headers: { ...this.headers, ...(lastEventId && { 'last-event-id': lastEventId }) },
       signal: this.controller.signal,
     });
     if (!res.ok || !res.body) throw new Error(`stream: HTTP ${res.status}`);

@@ -112,7 +112,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       expect(execution.execution).toMatchObject({ id: 'run-1', lastSeenAt: T0 + 1000, metricCount: 2, summary: { acc: 0.5 } });
       expect(definitions.definitions).toEqual([{ key: 'b' }]);
       expect(points.series).toEqual([{ key: 'b', x: [1], y: [2] }, { key: '@summary.acc', x: [3], y: [0.5] }]);
-      expect(summary.summary).toEqual({ acc: 0.5 });
+      expect(summary).toMatchObject({ set: { acc: 0.5 }, deleted: [] });
       // A heartbeat changes no summary: no summary event.
       expect((await apply(store, { executions: [{ id: 'run-1' }] }, T0 + 2000)).events.map((e) => e.type)).toEqual(['execution']);
     });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { toWire, ValidationError } from '../../protocol/index.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
 import { numberParam } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
@@ -11,12 +12,14 @@ import { readExportWindows } from './export-reader.js';
  * resolution (no point cap), streamed window by window (see `readExportWindows`) with backpressure, as an attachment.
  * - csv (default): header `x,<key>,…`, one row per distinct x, the series joined on x (empty cell: no point there).
  * - json: `{"series":[{"key":K,"points":[[x,y],…]},…]}` with non-finite y as the wire strings "NaN"/"Infinity"/"-Infinity".
+ * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
  * Errors found before the first byte (bad parameters, no such execution) are ordinary JSON errors; a failure mid-stream
  * cuts the connection, so a truncated file never looks complete.
  */
 export async function getExport(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
-  const keys = url.searchParams.getAll('key');
+  const keys = [...new Set(url.searchParams.getAll('key'))];
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
+  if (keys.length > LIMITS.maxKeysPerRead) throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} distinct series`);
   const format = url.searchParams.get('format') ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new ValidationError('format', `query parameter must be csv or json (got "${format}")`);
   const from = numberParam(url.searchParams, 'from');
@@ -24,7 +27,9 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
 
   const write = async (text: string) => {
+    // Wait for the client when it is slow; otherwise still let other requests in between windows.
     if (text && !res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    else await nextTurn();
     if (res.destroyed) throw new Error('export: client went away');
   };
   const start = () => {

@@ -5,7 +5,7 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  sameDefinition, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
+  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -13,6 +13,7 @@ import type {
   BatchRequest, BatchState, BatchWrite, ExecutionRecord, ExecutionState, ExecutionWrite, SeriesAppend, Store,
 } from '../store/store.js';
 import { isCogPrediction } from '../cog.js';
+import { batchFingerprint } from './batch-fingerprint.js';
 import { applySummaryOps, DERIVED_PREFIX, numericLeaves } from './summary-series.js';
 
 export interface ApplyResult {
@@ -55,8 +56,14 @@ export interface PlannedBatch {
  * Decides a batch: null when its id was committed before, else what to write and what to stream. Throws a DomainError
  * naming the field (`executions[i]…`) when a rule refuses it; nothing of the batch is then stored.
  */
-export function planBatch(batch: AcceptedBatch, state: BatchState, now: number): PlannedBatch | null {
-  if (state.seen) return null;
+export function planBatch(batch: AcceptedBatch, state: BatchState, now: number, hash = batchFingerprint(batch)): PlannedBatch | null {
+  if (state.seen) {
+    if (state.seen.hash !== null && state.seen.hash !== hash) {
+      throw new DomainError('conflict', 'batchId', `batch id ${quote(batch.batchId!)} was already used for a batch with different content; `
+        + 'a retry must resend the same batch, new content needs a new batch id');
+    }
+    return null;
+  }
   const writes = new Map<string, ExecutionWrite>();
   const events: HubEvent[] = [];
   let points = 0;
@@ -66,7 +73,7 @@ export function planBatch(batch: AcceptedBatch, state: BatchState, now: number):
   return {
     write: {
       executions: [...writes.values()],
-      remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points } : null,
+      remember: batch.batchId !== undefined ? { batchId: batch.batchId, at: now, points, hash } : null,
       events,
     },
     points,
@@ -123,6 +130,7 @@ function planUpdate(
   });
 
   let summaryChanged = false;
+  const summaryBefore = record.summary;
   if (u.summary?.length) {
     const summary = structuredClone(record.summary);
     const derived = applySummaryOps(summary, u.summary, `${path}.summary`, (now - record.startedAt) / 1000, (key) => es.lastX.get(key) ?? null);
@@ -131,7 +139,13 @@ function planUpdate(
       planAppend(w, es.lastX, d.key, columns.x, columns.y, `${path}.summary`);
       streamed.push(columns);
     }
-    summaryChanged = JSON.stringify(summary) !== JSON.stringify(record.summary);
+    const text = JSON.stringify(summary);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > LIMITS.maxSummaryBytes) {
+      throw new DomainError('invalid', `${path}.summary`,
+        `the execution's summary would take ${bytes} bytes as JSON; a summary holds at most ${LIMITS.maxSummaryBytes} bytes (keep large data out of summary metrics)`);
+    }
+    summaryChanged = text !== JSON.stringify(record.summary);
     record.summary = summary;
   }
   if (u.end && !alreadyEnded) {
@@ -156,7 +170,7 @@ function planUpdate(
   if (newDefinitions.length > 0) events.push({ type: 'definitions', executionId: u.id, definitions: newDefinitions });
   if (u.rewind) events.push({ type: 'rewind', executionId: u.id, x: u.rewind.x });
   if (streamed.length > 0) events.push({ type: 'points', executionId: u.id, series: streamed });
-  if (summaryChanged) events.push({ type: 'summary', executionId: u.id, summary: record.summary });
+  if (summaryChanged) events.push({ type: 'summary', executionId: u.id, ...summaryChanges(summaryBefore, record.summary) });
   return points;
 }
 
@@ -216,9 +230,11 @@ function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, 
 export async function applyBatch(store: Store, batch: AcceptedBatch, now: number): Promise<ApplyResult> {
   let planned: PlannedBatch | null = null;
   let seenPoints = 0;
+  // Only batches with an id are remembered, so only they need a fingerprint (computed outside the transaction).
+  const hash = batch.batchId !== undefined ? batchFingerprint(batch) : '';
   const committed = await store.commitBatch(batchRequest(batch), (state) => {
     seenPoints = state.seen?.points ?? 0;
-    planned = planBatch(batch, state, now);
+    planned = planBatch(batch, state, now, hash);
     return planned?.write ?? null;
   });
   const plan = planned as PlannedBatch | null;

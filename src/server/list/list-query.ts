@@ -1,3 +1,4 @@
+import { integerParam } from '../http-util.js';
 import {
   EXECUTION_STATUSES, parseLabelFilter, parseSort, parseWhere, ValidationError,
   type ExecutionStatus, type LabelFilter, type ListSort, type WhereClause,
@@ -36,11 +37,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
       throw new ValidationError('status', `query parameter must be one of ${EXECUTION_STATUSES.join(', ')} (got "${s}")`);
     }
   }
-  const limitText = params.get('limit');
-  const limit = limitText === null || limitText === '' ? DEFAULT_LIST_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new ValidationError('limit', `query parameter must be an integer from 1 to ${MAX_LIST_LIMIT} (got "${limitText}")`);
-  }
+  const limit = integerParam(params, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
   const labels = all(params, 'label').map(parseLabelFilter);
   const where = all(params, 'where').map(parseWhere);
   if (labels.length > MAX_CONDITIONS) throw new ValidationError('label', `at most ${MAX_CONDITIONS} label filters`);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, ValidationError } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
-import { checkToken, numberParam, readBody, sendJson } from '../http-util.js';
+import { numberParam, readBody, sendJson } from '../http-util.js';
 import type { ServicesRuntime } from './index.js';
 import { parseDuration } from './tiers.js';
 import { describeMetrics, listServices, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
@@ -24,9 +24,9 @@ function services(ctx: AppContext): ServicesRuntime {
  * A batch id already applied is acknowledged again (`duplicate: true`) and not applied twice.
  */
 export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  checkToken(ctx.token, req);
   const { engine } = services(ctx);
-  const body = await readBody(req, LIMITS.maxBatchBytes);
+  // Lines from other sites are stopped by the edge's Origin check; DogStatsD clients send various content types.
+  const body = await ctx.bodies.with(req, () => readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs }));
   const service = url.searchParams.get('service') ?? '';
   // eslint-disable-next-line no-control-regex
   if (/[,|\u0000-\u001f\u007f]/.test(service) || service.length > 200) throw new ValidationError('service', 'query parameter must be at most 200 characters without ",", "|" or control characters');
@@ -38,7 +38,7 @@ export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: Ser
 
 /** POST /v1/metrics: OTLP/HTTP metrics (protobuf or JSON, gzip allowed), answered as the OTLP specification says. */
 export async function postOtlpMetrics(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  await services(ctx).otlp.handle(req, res, ctx.token);
+  await services(ctx).otlp.handle(req, res, ctx.policy.token);
 }
 
 /** GET /api/services?window=1h */

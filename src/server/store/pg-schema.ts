@@ -110,6 +110,8 @@ const MIGRATIONS: readonly string[] = [
     )
     SELECT id, path, (v #>> '{}')::float8 FROM t WHERE jsonb_typeof(v) = 'number';
   `,
+  // 4: a batch id's content fingerprint: a reused id with different content is refused (409) instead of acknowledged and dropped.
+  'ALTER TABLE batches ADD COLUMN hash text;',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

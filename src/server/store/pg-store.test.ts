@@ -31,7 +31,8 @@ describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
       const db = freshPgDb();
       try {
         const a = await openStore(db.url);
-        await apply(a, { batchId: 'b', executions: [{ id: 'r', start: { name: 'r' }, points: [{ key: 'k', x: [1, 2], y: [1, 'NaN'] }] }] }, T0);
+        const batch: Parameters<typeof apply>[1] = { batchId: 'b', executions: [{ id: 'r', start: { name: 'r' }, points: [{ key: 'k', x: [1, 2], y: [1, 'NaN'] }] }] };
+        await apply(a, batch, T0);
         await a.close();
         const b = await openStore(db.url);
         try {
@@ -39,7 +40,7 @@ describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
           if (h.kind !== 'postgres') throw new Error('expected a PostgreSQL handle');
           expect((await h.pool.query('SELECT version FROM schema_version')).rows).toEqual([{ version: SCHEMA_VERSION }]);
           expect((await b.readSeries('r', ['k'], {}))[0]).toMatchObject({ x: [1, 2], y: [1, 'NaN'] });
-          expect((await apply(b, { batchId: 'b', executions: [] }, T0)).duplicate).toBe(true);
+          expect((await apply(b, batch, T0)).duplicate).toBe(true);
         } finally {
           await b.close();
         }

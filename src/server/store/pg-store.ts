@@ -144,8 +144,8 @@ export class PgStore implements Store {
       // Claims the id; a transaction holding the same id makes this wait until it commits (then: a duplicate) or aborts.
       const claimed = await c.query('INSERT INTO batches (batch_id, at, points) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [request.batchId]);
       if (claimed.rowCount === 0) {
-        const seen = (await c.query<{ points: number }>('SELECT points FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
-        return { seen: { points: seen?.points ?? 0 }, executions };
+        const seen = (await c.query<{ points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
+        return { seen: { points: seen?.points ?? 0, hash: seen?.hash ?? null }, executions };
       }
     }
     const ids = [...request.executions.keys()].sort();
@@ -294,7 +294,8 @@ export class PgStore implements Store {
     const metricCounts = new Map(counts.rows.map((r) => [r.id, r.n]));
     setMetricCounts(write.events, metricCounts);
     if (write.remember) {
-      await c.query('UPDATE batches SET at = $2, points = $3 WHERE batch_id = $1', [write.remember.batchId, write.remember.at, write.remember.points]);
+      await c.query('UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1',
+        [write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash]);
     }
     numbered.push(await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now()));
     return { metricCounts };

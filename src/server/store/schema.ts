@@ -56,12 +56,18 @@ CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, last_x);
 CREATE TABLE IF NOT EXISTS batches (
   batch_id TEXT PRIMARY KEY,
   at REAL NOT NULL,
-  points INTEGER NOT NULL
+  points INTEGER NOT NULL,
+  hash TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_by_age ON batches (at);
 `;
 
-export function openSchema(db: Database.Database, inMemory: boolean): void {
+/** Sets up a connection; `readOnly` (a full disk at start) only reads: the file must already hold the schema. */
+export function openSchema(db: Database.Database, inMemory: boolean, readOnly = false): void {
+  if (readOnly) {
+    db.pragma('cache_size = -16384');
+    return;
+  }
   if (!inMemory) {
     // Must precede the first table: lets compaction hand freed pages back to the file system.
     db.pragma('auto_vacuum = INCREMENTAL');
@@ -75,4 +81,8 @@ export function openSchema(db: Database.Database, inMemory: boolean): void {
   // Columns added after the first release: a database made before them gets them here.
   const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'executions\')').all().map((c) => c.name));
   if (!columns.has('discarded')) db.exec('ALTER TABLE executions ADD COLUMN discarded TEXT');
+  // Batch ids kept before they had a content hash are acknowledged as before, without the content check.
+  if (!db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'batches\')').all().some((c) => c.name === 'hash')) {
+    db.exec('ALTER TABLE batches ADD COLUMN hash TEXT');
+  }
 }

@@ -39,10 +39,11 @@ describe('store on disk', () => {
   it('creates its directory, uses WAL, and keeps everything across close and reopen', async () => {
     const path = join(dir, 'a', 'b', 'plotline.db');
     const store = await openStore(path);
-    await apply(store, {
+    const first: Parameters<typeof apply>[1] = {
       batchId: 'first',
       executions: [{ id: 'r', start: { name: 'r' }, definitions: [{ key: 'a' }], points: [{ key: 'a', x: [1, 2], y: [3, 'NaN'] }], summary: [{ key: 's', value: 'x', mode: 'replace' }] }],
-    }, T0);
+    };
+    await apply(store, first, T0);
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -51,7 +52,7 @@ describe('store on disk', () => {
     try {
       expect(await reopened.getExecution('r')).toMatchObject({ execution: { summary: { s: 'x' }, metricCount: 1 }, definitions: [{ key: 'a' }] });
       expect((await reopened.readSeries('r', ['a'], {}))[0]).toMatchObject({ x: [1, 2], y: [3, 'NaN'] });
-      expect((await apply(reopened, { batchId: 'first', executions: [] }, T0)).duplicate).toBe(true);
+      expect((await apply(reopened, first, T0)).duplicate).toBe(true);
     } finally {
       await reopened.close();
     }

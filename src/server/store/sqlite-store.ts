@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
@@ -9,6 +9,7 @@ import { DomainError } from '../domain-error.js';
 import { decodeChunk, encodeChunks } from './chunk.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
+import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
 import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
 import { SqliteListIndex } from './sqlite-list.js';
@@ -39,6 +40,63 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
   };
 }
 
+function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  return db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table).some((c) => c.name === column);
+}
+
+/** A second server on a SQLite file another one holds. */
+export class StoreLockedError extends Error {
+  constructor(path: string) {
+    super(`another Plotline server is using ${path}: a SQLite file serves one server at a time. Stop the other one, give this one `
+      + 'its own --db, or run several servers on one PostgreSQL database (--db postgres://…), which is made for that.');
+    this.name = 'StoreLockedError';
+  }
+}
+
+/**
+ * Takes the file for this process alone while it is open: a second server would otherwise share it and fail batches with
+ * SQLITE_BUSY. The lock is a side file (`<db>.lock`, a tiny SQLite database) held in SQLite's exclusive locking mode, so the
+ * store's own connections (executions, service rollups) stay ordinary WAL connections, and the operating system releases
+ * it when the process dies, however it dies. Returns the connection that holds it (closed with the store).
+ */
+function lockExclusively(path: string): (() => void) | null {
+  const key = resolve(path);
+  const held = heldLocks.get(key);
+  // One process may open its own file again (a store reopened in tests); the lock is against other processes.
+  if (held) {
+    held.count++;
+    return () => releaseLock(key);
+  }
+  let lock: Database.Database;
+  try {
+    lock = new Database(`${path}.lock`);
+  } catch {
+    // Cannot even create the side file (a full disk): run without the lock rather than not at all.
+    return null;
+  }
+  lock.pragma('busy_timeout = 0');
+  lock.pragma('locking_mode = EXCLUSIVE');
+  try {
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec('COMMIT');
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StoreLockedError(path);
+    return null;
+  }
+  heldLocks.set(key, { db: lock, count: 1 });
+  return () => releaseLock(key);
+}
+
+const heldLocks = new Map<string, { db: Database.Database; count: number }>();
+
+function releaseLock(key: string): void {
+  const held = heldLocks.get(key);
+  if (!held || --held.count > 0) return;
+  heldLocks.delete(key);
+  held.db.close();
+}
+
 /**
  * The embedded backend (better-sqlite3, synchronous): every method does its work in one go inside one call, so a batch
  * costs one promise, not one per chunk or point.
@@ -55,17 +113,39 @@ export class SqliteStore implements Store {
   /** Series id → small chunks written since it was last compacted. */
   private readonly smallChunks = new Map<number, number>();
 
-  constructor(path: string) {
+  /** Opened read-only (the disk was full at start): writes throw ReadOnlyStoreError, background work does nothing. */
+  readonly readOnly: boolean;
+  /** Releases this store's hold on `<db>.lock` (see lockExclusively). */
+  private readonly unlock: (() => void) | null;
+
+  constructor(private readonly path: string, opts: { readOnly?: boolean } = {}) {
     this.inMemory = path === ':memory:';
-    if (!this.inMemory) mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.readOnly = opts.readOnly === true && !this.inMemory;
+    if (!this.inMemory && !this.readOnly) mkdirSync(dirname(path), { recursive: true });
+    this.unlock = this.inMemory ? null : lockExclusively(path);
+    // Read-only is ours, not SQLite's (a read-only connection to a WAL file must be able to create its index file).
+    try {
+      this.db = new Database(path, { fileMustExist: this.readOnly });
+    } catch (err) {
+      this.unlock?.();
+      throw err;
+    }
     this.handle = { kind: 'sqlite', db: this.db };
-    openSchema(this.db, this.inMemory);
-    this.listIndex = new SqliteListIndex(this.db);
+    try {
+      openSchema(this.db, this.inMemory, this.readOnly);
+      this.listIndex = new SqliteListIndex(this.db);
+    } catch (err) {
+      this.db.close();
+      this.unlock?.();
+      throw err;
+    }
     const db = this.db;
     this.sql = {
-      batch: db.prepare<[string], { points: number }>('SELECT points FROM batches WHERE batch_id = ?'),
-      addBatch: db.prepare<[string, number, number]>('INSERT INTO batches (batch_id, at, points) VALUES (?, ?, ?)'),
+      // A file opened read-only may predate the hash column (its migration is what a full disk refused); nothing is added then.
+      batch: db.prepare<[string], { points: number; hash: string | null }>(
+        `SELECT points, ${this.readOnly && !hasColumn(db, 'batches', 'hash') ? 'NULL AS hash' : 'hash'} FROM batches WHERE batch_id = ?`),
+      addBatch: db.prepare<[string, number, number, string]>(this.readOnly ? 'SELECT ?, ?, ?, ?'
+        : 'INSERT INTO batches (batch_id, at, points, hash) VALUES (?, ?, ?, ?)'),
       pruneBatches: db.prepare<[number]>('DELETE FROM batches WHERE at < ?'),
       execution: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
       insertExecution: db.prepare(`INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
@@ -124,6 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async commitBatch(request: BatchRequest, decide: (state: BatchState) => BatchWrite | null): Promise<CommitResult | null> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     const small: number[] = [];
     this.seriesIds.clear();
     const result = this.db.transaction((): CommitResult | null => {
@@ -200,7 +281,7 @@ export class SqliteStore implements Store {
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
     setMetricCounts(write.events, metricCounts);
-    if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points);
+    if (write.remember) this.sql.addBatch.run(write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash);
     return { metricCounts };
   }
 
@@ -261,6 +342,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteExecution(id: string): Promise<boolean> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     return this.db.transaction(() => {
       if (!this.sql.executionExists.get(id)) return false;
       this.sql.deletePointsOf.run(id);
@@ -274,6 +356,7 @@ export class SqliteStore implements Store {
   }
 
   async patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null> {
+    if (this.readOnly) throw new ReadOnlyStoreError(this.path);
     return this.db.transaction(() => {
       const row = this.sql.execution.get(id);
       if (!row) return null;
@@ -325,6 +408,7 @@ export class SqliteStore implements Store {
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
+    if (this.readOnly) return [];
     return this.db.transaction(() => this.sql.staleRunning.all(lastSeenBefore).map((row) => {
       this.sql.setLost.run(row.id);
       return this.toExecution({ ...row, status: 'lost' });
@@ -332,6 +416,7 @@ export class SqliteStore implements Store {
   }
 
   async forgetBatchIds(before: number): Promise<number> {
+    if (this.readOnly) return 0;
     return this.sql.pruneBatches.run(before).changes;
   }
 
@@ -340,7 +425,7 @@ export class SqliteStore implements Store {
   }
 
   private compactSome(minSmall: number, budgetMs: number): void {
-    if (!this.db.open) return;
+    if (!this.db.open || this.readOnly) return;
     const until = performance.now() + budgetMs;
     let done = 0;
     for (const [seriesId, n] of this.smallChunks) {
@@ -378,9 +463,16 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.compactSome(2, Infinity);
-    if (!this.inMemory) this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
+    try {
+      this.compactSome(2, Infinity);
+      if (!this.inMemory && !this.readOnly) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // A full disk must not keep the file open: what is committed is in the WAL already.
+      if (!isDiskFull(err)) throw err;
+    } finally {
+      this.db.close();
+      this.unlock?.();
+    }
   }
 
   private toExecution(row: ExecutionRow): Execution {

@@ -35,7 +35,7 @@ export interface ExecutionState {
 /** Read inside the batch's transaction. */
 export interface BatchState {
   /** The batch id was committed before (with this many points). */
-  seen: { points: number } | null;
+  seen: { points: number; hash: string | null } | null;
   executions: Map<string, ExecutionState>;
 }
 
@@ -65,7 +65,7 @@ export interface ExecutionWrite {
 export interface BatchWrite {
   executions: ExecutionWrite[];
   /** Remember the batch id, so that a retry is acknowledged without being stored again. */
-  remember: { batchId: string; at: number; points: number } | null;
+  remember: { batchId: string; at: number; points: number; hash: string } | null;
   /**
    * The batch's stream events, in order. The store sets `metricCount` of its `execution` events as committed and, when it
    * has a feed, records them in it in the same transaction.

@@ -1,4 +1,5 @@
-import type { ApiError, Execution, ExecutionDetail, ExecutionFields, ExecutionList, ExecutionPatch, SeriesResponse } from '../../protocol/index.js';
+import { LIMITS, type ApiError, type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type SeriesResponse } from '../../protocol/index.js';
+import { authHeaders, reportUnauthorized } from './auth.js';
 
 /** REST reads of the Plotline server (same origin; `npm run dev` proxies /api). */
 
@@ -13,7 +14,8 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init.body !== undefined && { 'content-type': 'application/json' }) } });
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.body !== undefined && { 'content-type': 'application/json' }) } });
+  if (res.status === 401) reportUnauthorized();
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {
@@ -67,7 +69,19 @@ export interface SeriesQuery {
   budget?: number;
 }
 
-export function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+/** Reads series history; many keys are read in several requests, within the server's keys and points per request. */
+export async function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+  const budget = Math.min(LIMITS.maxBudget, Math.max(4, Math.round(query.budget ?? LIMITS.maxBudget)));
+  const perRequest = Math.max(1, Math.min(LIMITS.maxKeysPerRead, Math.floor(LIMITS.maxPointsPerRead / budget)));
+  if (query.keys.length <= perRequest) return getSeriesOnce(id, { ...query, budget }, signal);
+  const parts: Array<Promise<SeriesResponse>> = [];
+  for (let i = 0; i < query.keys.length; i += perRequest) {
+    parts.push(getSeriesOnce(id, { ...query, keys: query.keys.slice(i, i + perRequest), budget }, signal));
+  }
+  return { series: (await Promise.all(parts)).flatMap((r) => r.series) };
+}
+
+function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
   const p = new URLSearchParams();
   for (const k of query.keys) p.append('key', k);
   if (query.from !== undefined) p.set('from', String(query.from));

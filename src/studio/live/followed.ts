@@ -1,4 +1,4 @@
-import { fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type SeriesResponse, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
+import { applySummaryChanges, fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type SeriesResponse, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
 import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
 
@@ -95,7 +95,7 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
       return { replaced: definitions === f.definitions ? null : { ...f, definitions }, data: false };
     }
     case 'summary':
-      return { replaced: { ...f, summary: event.summary }, data: false };
+      return { replaced: { ...f, summary: applySummaryChanges(f.summary, event) }, data: false };
     case 'rewind': {
       let reread = false;
       for (const s of f.series.values()) if (truncateFrom(s, event.x) > 0 && s.downsampled) reread = true;

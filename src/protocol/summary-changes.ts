@@ -1,0 +1,63 @@
+import type { SummaryObject, SummaryValue } from './types.js';
+
+/**
+ * What changed in an execution's summary, by top-level key: the stream sends this instead of the whole summary (which may
+ * be up to 1 MiB), and a follower applies it to the summary it loaded.
+ */
+export interface SummaryChanges {
+  /** Top-level keys added or changed, with their new values. */
+  set: SummaryObject;
+  /** Top-level keys removed. */
+  deleted: string[];
+}
+
+/** The top-level differences from `before` to `after` (values compared as JSON). */
+export function summaryChanges(before: SummaryObject, after: SummaryObject): SummaryChanges {
+  const set: SummaryObject = {};
+  const deleted: string[] = [];
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) deleted.push(key);
+  for (const [key, value] of Object.entries(after)) {
+    if (!Object.hasOwn(before, key) || JSON.stringify(before[key]) !== JSON.stringify(value)) set[key] = value;
+  }
+  return { set, deleted };
+}
+
+/** `summary` with `changes` applied (a new object; `summary` is left as it was). */
+export function applySummaryChanges(summary: SummaryObject, changes: SummaryChanges): SummaryObject {
+  const out: SummaryObject = { ...summary };
+  for (const key of changes.deleted) delete out[key];
+  for (const [key, value] of Object.entries(changes.set)) out[key] = value;
+  return out;
+}
+
+/** Bytes of summary an execution carries in list payloads and list updates on the stream (its page loads the whole one). */
+export const SUMMARY_PREVIEW_BYTES = 4096;
+const PREVIEW_STRING_CHARS = 200;
+
+/**
+ * The part of a summary that fits a table: its number, bool and short string leaves (nesting kept), in key order, until
+ * about `maxBytes` of JSON. Arrays, long strings and whatever does not fit are left out; a list never carries whole
+ * summaries (one may be 1 MiB).
+ */
+export function summaryPreview(summary: SummaryObject, maxBytes = SUMMARY_PREVIEW_BYTES): SummaryObject {
+  let room = maxBytes;
+  const walk = (node: SummaryObject): SummaryObject | null => {
+    const out: SummaryObject = {};
+    let any = false;
+    for (const [key, value] of Object.entries(node)) {
+      if (room <= 0) break;
+      let kept: SummaryValue | null = null;
+      if (typeof value === 'number' || typeof value === 'boolean') kept = value;
+      else if (typeof value === 'string' && value.length <= PREVIEW_STRING_CHARS) kept = value;
+      else if (value && typeof value === 'object' && !Array.isArray(value)) kept = walk(value);
+      if (kept === null) continue;
+      const cost = key.length + 4 + (typeof kept === 'object' ? 2 : JSON.stringify(kept).length);
+      if (typeof kept !== 'object' && cost > room) continue;
+      room -= typeof kept === 'object' ? key.length + 4 : cost;
+      out[key] = kept;
+      any = true;
+    }
+    return any ? out : null;
+  };
+  return walk(summary) ?? {};
+}
