@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
- * --only services (only the service-metrics figures), --only otlp (only OTLP/HTTP ingest), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
+ * --only services (only the service-metrics figures), --only otlp (only OTLP/HTTP ingest), --only http (only instrumentHttp's
+ * per-request overhead), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
  * see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
@@ -10,6 +11,7 @@ import { machineLine, median, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
 import { runServicesBench } from './services-bench.js';
 import { runOtlpBench } from './otlp-bench.js';
+import { instrumentOverheadNs } from './instrument-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -32,6 +34,13 @@ async function main(): Promise<void> {
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
   if (only === 'services') return runServicesBench(quick, report);
   if (only === 'otlp') return runOtlpBench(quick, report);
+  const http = await instrumentOverheadNs(quick ? 100_000 : 500_000);
+  report('instrumentHttp: per-request overhead (request event to close, durations sent packed over UDP)', [
+    ['ns per request, median of 5 rounds', fmt(http.ns), 'target < 2,000'],
+    ['ns per request, fastest round (least disturbed by other load)', fmt(Math.min(...http.perRound)), ''],
+    ['each round', http.perRound.map((n) => fmt(n)).join(' '), ''],
+  ]);
+  if (only === 'http') return;
 
   if (only === null) {
     const store = await runStoreBench({ quick });

@@ -25,6 +25,7 @@ export interface ServeArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: plotline serve [options]
+       plotline get [SERVICE] [--url URL] [--window 1h] [--json]   (plotline get --help)
 
 Starts the Plotline server and studio.
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseServeArgs, UsageError, USAGE } from './args.js';
+import { GET_USAGE, parseGetArgs, runGet } from './get.js';
 import { startServer } from '../server/index.js';
 import { StoreLockedError } from '../server/store/sqlite-store.js';
 import { startDemo } from '../server/demo/index.js';
@@ -61,6 +62,25 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'get') {
+    if (rest.includes('-h') || rest.includes('--help')) {
+      console.log(GET_USAGE);
+      return;
+    }
+    let args;
+    try {
+      args = parseGetArgs(rest, process.env);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`plotline get: ${err.message}\n\n${GET_USAGE}`);
+      process.exit(2);
+    }
+    const result = await runGet(args, { colour: process.stdout.isTTY === true && !process.env.NO_COLOR });
+    if (result.code === 0) process.stdout.write(result.output + '\n');
+    else process.stderr.write(result.output + '\n');
+    process.exitCode = result.code;
     return;
   }
   if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);

@@ -13,3 +13,4 @@ export * from './times.js';
 export * from './dogstatsd.js';
 export * from './services.js';
 export * from './list-query.js';
+export * from './service-format.js';

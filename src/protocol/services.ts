@@ -59,3 +59,22 @@ export interface ServiceInterval {
   requests: RequestSummary;
   metrics: IntervalMetric[];
 }
+
+/** A metric of `GET /api/services/:name?window=`: its kind, tags seen, the stats the series query answers, and its window. */
+export interface ServiceMetricSummary {
+  name: string;
+  kind: MetricKind;
+  tagSets: number;
+  /** Tag key → values seen ('' for a bare tag), at most 100 values per key. */
+  tags: Record<string, string[]>;
+  stats: string[];
+  /** Over the window: counter total (else values or samples), its rate per second, avg, gauges' latest (summed over tag sets), p99. */
+  window: { count: number; rate: number; avg: number | null; last: number | null; p99: number | null } | null;
+}
+
+/** `GET /api/services/:name?window=`. */
+export interface ServiceDetail {
+  window: number;
+  service: ServiceListItem;
+  metrics: ServiceMetricSummary[];
+}

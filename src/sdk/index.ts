@@ -14,7 +14,7 @@ export { ExecutionHandle as Execution, type EndReport } from './execution.js';
 export { Metric, MetricGroup, MetricScale, type MetricOptions } from './metric.js';
 export { progress, type ProgressOptions } from './progress.js';
 export { MetricsClient, type MetricsClientOptions, type MetricTags } from './metrics-client.js';
-export { instrumentHttp, type InstrumentHttpOptions } from './metrics-client-instrument.js';
+export { instrumentHttp, collapsePath, type InstrumentHttpOptions, type HttpInstrumentation } from './instrument-http.js';
 export { recordMetric, currentScope, type Scope, type ScopeMetrics } from './summary.js';
 export { SummaryError } from '../protocol/summary.js';
 export type { DiscardedCounts, EndStatus, Labels, SummaryMode, SummaryValue } from '../protocol/index.js';

@@ -34,6 +34,17 @@ function tagList(tags: MetricTags | undefined): string[] {
   return Object.entries(tags as Record<string, unknown>).map(([k, v]) => `${k}:${String(v)}`);
 }
 
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
+/** Whole microseconds as decimal seconds (`12345` → `0.012345`) by integer formatting. */
+function secondsText(us: number): string {
+  const s = Math.floor(us / 1e6);
+  const f = us - s * 1e6;
+  if (f === 0) return String(s);
+  const t = String(f);
+  return `${s}.${ZEROS[6 - t.length]}${t}`;
+}
+
 /** A tag as DogStatsD can carry it: ',' and '|' (separators) and control characters become '_'. */
 // eslint-disable-next-line no-control-regex
 const cleanTag = (t: string) => t.replace(/[,|\u0000-\u001f\u007f]/g, '_');
@@ -111,6 +122,30 @@ export class MetricsClient {
     this.record(metric, value, 'd', tags);
   }
 
+  /**
+   * Durations given in whole microseconds, into a distribution in seconds, sent packed (`name:0.012345:0.8|d`, a few
+   * dozen values per line): what a middleware that buffers per tag set sends once a second. Values that are not
+   * non-negative integers are counted as errors.
+   */
+  packedSeconds(metric: string, micros: readonly number[], tags?: MetricTags): void {
+    const PER_LINE = 48;
+    let line = '';
+    let n = 0;
+    for (const us of micros) {
+      if (!Number.isInteger(us) || us < 0) {
+        this.fail(new Error(`metric "${metric}": a duration must be a whole number of microseconds ≥ 0 (got ${us})`));
+        continue;
+      }
+      line += (n === 0 ? '' : ':') + secondsText(us);
+      if (++n === PER_LINE) {
+        this.record(metric, line, 'd', tags);
+        line = '';
+        n = 0;
+      }
+    }
+    if (n > 0) this.record(metric, line, 'd', tags);
+  }
+
   /** A duration in milliseconds, into a distribution. */
   timing(metric: string, ms: number, tags?: MetricTags): void {
     this.record(metric, ms, 'ms', tags);
@@ -146,6 +181,7 @@ export class MetricsClient {
     if (metric.length > STATSD_LIMITS.maxNameLength) return `the name must be at most ${STATSD_LIMITS.maxNameLength} characters`;
     if (/[\s|:#,@]/.test(metric)) return 'the name must not contain whitespace or | : # , @';
     if (type === 's') return typeof value === 'string' || typeof value === 'number' ? (/[\n|]/.test(String(value)) ? 'a member must not contain | or a newline' : null) : 'a member must be a string or a number';
+    if (type === 'd' && typeof value === 'string') return null; // packed by packedSeconds, each value checked there
     if (typeof value !== 'number' || !Number.isFinite(value)) return `the value must be a finite number (got ${String(value)})`;
     return null;
   }

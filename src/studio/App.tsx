@@ -10,10 +10,14 @@ import { live } from './live/live.js';
 import { useFollow } from './live/react.js';
 import { executionIdFromPath } from './model/url-state.js';
 import { Link, useLocation } from './router.js';
+import { ServicePage } from './components/services/ServicePage.js';
+import { ServicesPage } from './components/services/ServicesPage.js';
 
 export function App() {
   const { pathname } = useLocation();
   const executionId = executionIdFromPath(pathname);
+  const serviceMatch = /^\/services\/([^/]+)$/.exec(pathname);
+  const serviceName = serviceMatch ? decodeURIComponent(serviceMatch[1]!) : null;
   const queryClient = useQueryClient();
 
   // The list page follows no execution, but the stream (list updates) is open on every page.
@@ -23,10 +27,14 @@ export function App() {
   return (
     <div className="app">
       <nav className="topbar">
-        <Link href="/" className="brand">
-          <img src="/favicon.svg" alt="" width={20} height={20} />
-          Plotline
-        </Link>
+        <div className="nav-left">
+          <Link href="/" className="brand">
+            <img src="/favicon.svg" alt="" width={20} height={20} />
+            Plotline
+          </Link>
+          <Link href="/" className="nav-link">Executions</Link>
+          <Link href="/services" className="nav-link">Services</Link>
+        </div>
         <ConnectionBadge />
       </nav>
       <OfflineBanner />
@@ -37,6 +45,10 @@ export function App() {
           <ComparePage />
         ) : pathname === '/' ? (
           <ExecutionsPage />
+        ) : pathname === '/services' ? (
+          <ServicesPage />
+        ) : serviceName !== null ? (
+          <ServicePage key={serviceName} name={serviceName} />
         ) : (
           <NotFound what={`There is no page at ${pathname}.`} />
         )}

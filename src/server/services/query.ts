@@ -1,5 +1,5 @@
 import {
-  type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
+  statusClass, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
@@ -202,14 +202,6 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
 
 // ---- Services list ---------------------------------------------------------------------------------------------------
 
-/** `2XX` from `200`, `2XX`, `2xx`; null for anything else. */
-export function statusClass(code: string | null): '2XX' | '4XX' | '5XX' | null {
-  if (code === null) return null;
-  const c = code.charAt(0);
-  if (!/^[1-5](\d\d|XX|xx)$/.test(code)) return null;
-  return c === '2' ? '2XX' : c === '4' ? '4XX' : c === '5' ? '5XX' : null;
-}
-
 /**
  * Counts requests by status class: distribution values tagged `http.response.status_code`, plus Cortex's
  * `cortex_status_code` counts (tag `response_code`). Durations without a status tag count as requests only when the
@@ -256,15 +248,62 @@ export class RequestTally {
   }
 }
 
-/** Request summary of one service over `[now - window, now)`, read from the coarsest tier at most window / 30 wide. */
-export async function requestSummary(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<RequestSummary> {
+/** The buckets covering `[now - window, now)`: the coarsest tier at most window / 30 wide that still keeps the window. */
+function windowPlan(engine: ServicesEngine, windowMs: number): { tier: Tier; from: number; n: number } {
   const now = engine.clock();
   let tier = engine.tiers[0]!;
   for (const t of engine.tiers) if (t.size <= windowMs / 30 && windowMs <= t.retention) tier = t;
   const from = Math.floor((now - windowMs) / tier.size) * tier.size;
+  return { tier, from, n: Math.ceil((now + 1 - from) / tier.size) };
+}
+
+/**
+ * A metric over a window, as `plotline get SERVICE` shows it: `count` (counter: total counted; others: values or
+ * samples), `rate` per second of it, `avg`, `last` (gauges: the latest value of each tag set added up) and `p99`
+ * (distributions); null where the kind has no such stat or there is no data.
+ */
+export interface MetricWindowStats {
+  count: number;
+  rate: number;
+  avg: number | null;
+  last: number | null;
+  p99: number | null;
+}
+
+/** {@link MetricWindowStats} of every metric of a service over `[now - window, now)`, by metric name. */
+export async function metricWindowStats(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<Record<string, MetricWindowStats>> {
+  const { tier, from, n } = windowPlan(engine, windowMs);
+  const out: Record<string, MetricWindowStats> = {};
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  for (const m of svc.metrics.values()) {
+    const buckets = await bucketed(engine, m.series, tier, from, tier.size, n, m.total);
+    const sources = m.total ? [m.total] : m.series;
+    let all: Aggregate | undefined;
+    let last: number | null = null;
+    for (let i = 0; i < n; i++) {
+      const agg = combine(m.kind, sources.map((s) => buckets.get(s)![i]));
+      if (!agg || (agg.count <= 0 && m.kind !== 'counter')) continue;
+      all ??= newAggregate(m.kind);
+      mergeInto(all, agg);
+      if (m.kind === 'gauge') last = agg.last;
+    }
+    const count = !all ? 0 : m.kind === 'counter' ? all.sum : all.count;
+    out[m.name] = {
+      count,
+      rate: count / (windowMs / 1000),
+      avg: all && all.count > 0 && m.kind !== 'counter' && m.kind !== 'set' ? finite(all.sum / all.count) : null,
+      last: finite(last),
+      p99: all && m.kind === 'distribution' && all.count > 0 ? finite(quantile(all, 0.99)) : null,
+    };
+  }
+  return out;
+}
+
+/** Request summary of one service over `[now - window, now)`, read from the coarsest tier at most window / 30 wide. */
+export async function requestSummary(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<RequestSummary> {
+  const { tier, from, n } = windowPlan(engine, windowMs);
   const wanted = [svc.metrics.get(REQUEST_DURATION), svc.metrics.get(CORTEX_STATUS_CODE)].filter((m) => m !== undefined);
   const series = wanted.flatMap((m) => m.series);
-  const n = Math.ceil((now + 1 - from) / tier.size);
   const buckets = await bucketed(engine, series, tier, from, tier.size, n);
   const tally = new RequestTally();
   for (const s of series) {

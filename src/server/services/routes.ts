@@ -4,7 +4,7 @@ import type { AppContext } from '../app.js';
 import { numberParam, readBody, sendJson } from '../http-util.js';
 import type { ServicesRuntime } from './index.js';
 import { parseDuration } from './tiers.js';
-import { describeMetrics, listServices, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
+import { describeMetrics, listServices, metricWindowStats, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
 
 /** `?window=` as `30s`, `15m`, `1h`, `7d` (default 1h), in ms. */
 export function windowParam(params: URLSearchParams): number {
@@ -59,13 +59,16 @@ export async function getService(ctx: AppContext, _req: IncomingMessage, res: Se
   const svc = engine.index.services.get(name!);
   if (!svc) throw new ValidationError('name', `no service "${name}"`, 404);
   const now = engine.clock();
+  const windowMs = windowParam(url.searchParams);
+  const windowStats = await metricWindowStats(engine, svc, windowMs);
   sendJson(res, 200, {
+    window: windowMs,
     service: {
       name: svc.name, status: serviceStatus(svc, now), replicas: replicasOf(svc, now), lastSeen: svc.lastSeen || null,
       malformedLines: svc.malformedLines, refusedTagSets: svc.refusedTagSets,
-      summary: await requestSummary(engine, svc, windowParam(url.searchParams)),
+      summary: await requestSummary(engine, svc, windowMs),
     },
-    metrics: describeMetrics(svc),
+    metrics: describeMetrics(svc).map((m) => ({ ...m, window: windowStats[m.name] ?? null })),
   });
 }
 

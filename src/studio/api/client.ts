@@ -89,3 +89,21 @@ function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Pr
   if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
   return getJson(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
 }
+
+/** `GET /api/services?window=`: the services table. */
+export function listServices(window: string, signal?: AbortSignal): Promise<{ window: number; services: import('../../protocol/index.js').ServiceListItem[] }> {
+  return getJson(`/api/services?window=${encodeURIComponent(window)}`, signal);
+}
+
+/** `GET /api/services/:name?window=`: a service and its metrics. */
+export function getService(name: string, window: string, signal?: AbortSignal): Promise<import('../../protocol/index.js').ServiceDetail> {
+  return getJson(`/api/services/${encodeURIComponent(name)}?window=${encodeURIComponent(window)}`, signal);
+}
+
+/** `GET /api/services/:name/series`: one stat of one metric in buckets, optionally filtered by tags and split by one. */
+export function getServiceSeries(name: string, q: { metric: string; stat: string; from: number; to: number; budget: number; tags?: string[]; by?: string }, signal?: AbortSignal): Promise<{ step: number; series: Array<{ tags: Record<string, string | null>; t: number[]; v: Array<number | null> }> }> {
+  const p = new URLSearchParams({ metric: q.metric, stat: q.stat, from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), budget: String(q.budget) });
+  for (const t of q.tags ?? []) p.append('tag', t);
+  if (q.by) p.set('by', q.by);
+  return getJson(`/api/services/${encodeURIComponent(name)}/series?${p}`, signal);
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-request overhead of `instrumentHttp`: requests are driven through a real `http.Server`'s 'request' event with
+ * light request/response emitters (no sockets, so only the instrumentation's cost differs), instrumented and not, in
+ * interleaved rounds; the buffered durations are sent over UDP to a local sink and that send is counted in.
+ */
+import { createSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { instrumentHttp, MetricsClient } from '../src/sdk/index.js';
+import { median } from './machine.js';
+
+const ROUTES = ['/predict', '/users/42', '/items/9f8e7d6c5b4a3f2e1d0c', '/health'];
+
+function drive(server: ReturnType<typeof createServer>, n: number): number {
+  const reqs = ROUTES.map((url) => Object.assign(new EventEmitter(), { url, method: 'GET' }) as unknown as IncomingMessage);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const res = Object.assign(new EventEmitter(), { statusCode: i % 50 === 0 ? 500 : 200, req: reqs[i & 3] }) as unknown as ServerResponse;
+    server.emit('request', reqs[i & 3]!, res);
+    res.emit('close');
+  }
+  return performance.now() - start;
+}
+
+/** Nanoseconds added per request (median of interleaved rounds), the send of the buffered durations included. */
+export async function instrumentOverheadNs(requests = 200_000, rounds = 5): Promise<{ ns: number; perRound: number[] }> {
+  const sink = createSocket('udp4');
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+  sink.on('message', () => {});
+  const metrics = new MetricsClient({ url: 'http://127.0.0.1:1', statsdPort: (sink.address() as AddressInfo).port, service: 'bench' });
+  const bare = createServer();
+  bare.on('request', () => {});
+  const instrumented = createServer();
+  instrumented.on('request', () => {});
+  const inst = instrumentHttp(instrumented, { metrics, flushIntervalMs: 3_600_000 });
+  drive(bare, requests / 10);
+  drive(instrumented, requests / 10);
+  await inst.flush();
+  const perRound: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const base = drive(bare, requests);
+    const t0 = performance.now();
+    drive(instrumented, requests);
+    await inst.flush();
+    const total = performance.now() - t0;
+    perRound.push(((total - base) * 1e6) / requests);
+  }
+  await inst.stop();
+  await metrics.close();
+  sink.close();
+  return { ns: median(perRound), perRound };
+}

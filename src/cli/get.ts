@@ -1,0 +1,173 @@
+/**
+ * `plotline get [SERVICE] [--url URL] [--window 1h] [--json]`: the Cortex-style table of services (DESIGN.md, "Service
+ * metrics"), or one service's metrics and its studio link. Rendering is pure (`servicesTable`, `serviceReport`); `runGet`
+ * does the HTTP and returns the text and exit code, so tests run it against a real server.
+ */
+import {
+  formatAgo, formatCount, formatLatencyMs, formatRate, NO_DATA, type ServiceDetail, type ServiceListItem, type ServiceMetricSummary,
+} from '../protocol/index.js';
+import { parseDuration } from '../server/services/tiers.js';
+import { UsageError } from './args.js';
+
+export interface GetArgs {
+  service: string | null;
+  url: string;
+  /** As given (`1h`), passed to the server. */
+  window: string;
+  json: boolean;
+}
+
+export const GET_USAGE = `Usage: plotline get [SERVICE] [--url URL] [--window 1h] [--json]
+
+Shows services (status, replicas, requests/s, latency, responses by status) or, with a name, that service's metrics.
+
+Options:
+  --url URL      the Plotline server (default: PLOTLINE_URL, else http://127.0.0.1:7777)
+  --window W     the window of the numbers: 30s … 400d such as 15m, 1h, 7d (default 1h)
+  --json         print the server's JSON answer, for scripts
+  -h, --help     show this help
+`;
+
+export function parseGetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): GetArgs {
+  const args: GetArgs = { service: null, url: env.PLOTLINE_URL || 'http://127.0.0.1:7777', window: '1h', json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf('=');
+    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    const take = () => {
+      if (raw.startsWith('--') && eq > 0) return raw.slice(eq + 1);
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--url': {
+        const v = take();
+        if (!/^https?:\/\/[^/]/.test(v)) throw new UsageError(`--url must be an http(s) URL such as http://127.0.0.1:7777 (got "${v}")`);
+        args.url = v.replace(/\/+$/, '');
+        break;
+      }
+      case '--window': {
+        const v = take();
+        const ms = parseDuration(v);
+        if (!(ms >= 10_000 && ms <= 400 * 86_400_000)) throw new UsageError(`--window must be a duration from 10s to 400d such as 15m, 1h or 7d (got "${v}")`);
+        args.window = v;
+        break;
+      }
+      case '--json':
+        args.json = true;
+        break;
+      default:
+        if (raw.startsWith('-')) throw new UsageError(`unknown option "${raw}"`);
+        if (args.service !== null) throw new UsageError(`one service at most (got "${args.service}" and "${raw}")`);
+        args.service = raw;
+    }
+  }
+  return args;
+}
+
+export const GET_COLUMNS = ['service', 'status', 'replicas', 'last update', 'requests/s', 'avg request', 'p99', '2XX', '4XX', '5XX'] as const;
+
+const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', reset: '\x1b[0m' };
+
+/** Lines of left-aligned columns separated by two spaces; `paint` colours a cell after its width is taken. */
+export function alignColumns(rows: string[][], paint?: (cell: string, row: number, col: number) => string): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows.map((r, ri) => r.map((c, ci) => {
+    const padded = ci === r.length - 1 ? c : c + ' '.repeat(widths[ci]! - [...c].length);
+    return paint && c !== '' ? paint(c, ri, ci) + padded.slice(c.length) : padded;
+  }).join('  ').trimEnd()).join('\n');
+}
+
+/** The services table; with `colour`, status and 4XX/5XX counts coloured (for a TTY). Requests with no traffic show `-`. */
+export function servicesTable(services: readonly ServiceListItem[], now: number, colour = false): string {
+  if (services.length === 0) return 'No services yet. Send DogStatsD lines (UDP or POST /api/ingest/statsd) or use MetricsClient.';
+  const rows = [[...GET_COLUMNS] as string[]];
+  for (const s of services) {
+    const q = s.summary;
+    const none = q.requests === 0;
+    rows.push([
+      s.name, s.status, String(s.replicas), formatAgo(s.lastSeen, now),
+      formatRate(q.requestsPerSecond), formatLatencyMs(q.avgRequestMs), formatLatencyMs(q.p99Ms),
+      none ? NO_DATA : formatCount(q['2XX']), none ? NO_DATA : formatCount(q['4XX']), none ? NO_DATA : formatCount(q['5XX']),
+    ]);
+  }
+  if (!colour) return alignColumns(rows);
+  return alignColumns(rows, (c, r, col) => {
+    if (r === 0) return ANSI.bold + c + ANSI.reset;
+    if (col === 1) return (c === 'live' ? ANSI.green : ANSI.dim) + c + ANSI.reset;
+    if (col === 8 && c !== '0' && c !== NO_DATA) return ANSI.yellow + c + ANSI.reset;
+    if (col === 9 && c !== '0' && c !== NO_DATA) return ANSI.red + c + ANSI.reset;
+    return c;
+  });
+}
+
+/** A metric's tags as `key:v1,v2 key2:…` (at most 3 values shown per key). */
+function tagsText(tags: Record<string, string[]>): string {
+  const parts = Object.entries(tags).filter(([k]) => k !== 'host' && k !== 'service').map(([k, vs]) => {
+    const shown = vs.slice(0, 3).map((v) => (v === '' ? k : v));
+    return `${k}:${shown.join(',')}${vs.length > 3 ? `,…(${vs.length})` : ''}`;
+  });
+  return parts.length ? parts.join(' ') : NO_DATA;
+}
+
+/** The value columns of one metric: a counter's rate, a gauge's latest, a distribution's rate and p99 (durations in seconds shown as latencies). */
+function metricValues(m: ServiceMetricSummary): { value: string; rate: string; p99: string } {
+  const w = m.window;
+  const seconds = /duration|latency|\.time$|_seconds$/.test(m.name) && !/_ms$|cortex_latency/.test(m.name);
+  const asValue = (v: number | null) => (v === null ? NO_DATA : seconds ? formatLatencyMs(v * 1000) : formatRate(v));
+  if (!w) return { value: NO_DATA, rate: NO_DATA, p99: NO_DATA };
+  return {
+    value: m.kind === 'gauge' ? asValue(w.last) : m.kind === 'distribution' ? asValue(w.avg) + ' avg' : m.kind === 'set' ? formatCount(w.count) : formatCount(w.count),
+    rate: m.kind === 'gauge' || m.kind === 'set' || w.count === 0 ? NO_DATA : `${formatRate(w.rate)}/s`,
+    p99: m.kind === 'distribution' ? asValue(w.p99) : NO_DATA,
+  };
+}
+
+/** One service: its row, its metrics (name, type, tags, value / rate / p99 over the window) and the studio link. */
+export function serviceReport(detail: ServiceDetail, studioUrl: string, now: number, colour = false): string {
+  const head = servicesTable([detail.service], now, colour);
+  const rows = [['metric', 'type', 'tags', 'value', 'rate', 'p99']];
+  for (const m of detail.metrics) {
+    const v = metricValues(m);
+    rows.push([m.name, m.kind, tagsText(m.tags), v.value, v.rate, v.p99]);
+  }
+  const metrics = detail.metrics.length ? alignColumns(rows, colour ? (c, r) => (r === 0 ? ANSI.bold + c + ANSI.reset : c) : undefined) : 'No metrics.';
+  return `${head}\n\n${metrics}\n\nStudio: ${studioUrl}`;
+}
+
+export interface GetResult {
+  /** Text for stdout (or stderr when `code` is not 0). */
+  output: string;
+  code: number;
+}
+
+/** Runs `plotline get`: asks the server, renders; an unreachable server or an error answer is exit code 1 with the reason. */
+export async function runGet(args: GetArgs, opts: { colour?: boolean; now?: () => number; fetch?: typeof fetch } = {}): Promise<GetResult> {
+  const doFetch = opts.fetch ?? fetch;
+  const path = args.service === null ? '/api/services' : `/api/services/${encodeURIComponent(args.service)}`;
+  const target = `${args.url}${path}?window=${encodeURIComponent(args.window)}`;
+  let res: Response;
+  try {
+    res = await doFetch(target, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    return { output: `plotline get: cannot reach the Plotline server at ${args.url} (${why}). Is \`plotline serve\` running? Pass --url or set PLOTLINE_URL.`, code: 1 };
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch { /* not JSON: keep the text */ }
+    return { output: `plotline get: ${args.url} answered ${res.status}: ${message}`, code: 1 };
+  }
+  if (args.json) return { output: text, code: 0 };
+  const now = (opts.now ?? Date.now)();
+  const body = JSON.parse(text) as unknown;
+  if (args.service === null) return { output: servicesTable((body as { services: ServiceListItem[] }).services, now, opts.colour), code: 0 };
+  return { output: serviceReport(body as ServiceDetail, `${args.url}/services/${encodeURIComponent(args.service)}`, now, opts.colour), code: 0 };
+}
