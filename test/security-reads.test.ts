@@ -43,7 +43,10 @@ describe('reads that would stall everyone', () => {
     expect(all.y[1234]).toBeCloseTo(Math.sin(1234 / 1000), 12);
     const none = await rawRequest(server.url, { path: '/api/executions/e/export?key=missing' });
     expect(none.text).toBe('x,missing\n');
-    expect((await rawRequest(server.url, { path: '/api/executions/e/export?key=a&key=b' })).status).toBe(400);
+    // Several keys are joined on x (DESIGN.md "Panel options"), up to the per-read cap of distinct keys.
+    expect((await rawRequest(server.url, { path: '/api/executions/e/export?key=a&key=b&key=a' })).text).toBe('x,a,b\n');
+    const many = Array.from({ length: LIMITS.maxKeysPerRead + 1 }, (_, i) => `key=k${i}`).join('&');
+    expect((await rawRequest(server.url, { path: `/api/executions/e/export?${many}` })).status).toBe(400);
   }, 60_000);
 
   it('caps distinct keys per request, and keys × budget', async () => {

@@ -9,6 +9,7 @@ import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBod
 import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
+import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
@@ -58,7 +59,7 @@ const routes: readonly Route[] = [
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
   { method: 'GET', pattern: /^\/api\/execution-fields$/, access: 'read', handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
-  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: exportSeries },
+  { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: getExport },
   { method: 'GET', pattern: /^\/api\/stream$/, access: 'read', handler: stream },
   { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, access: 'write', handler: postStatsd },
   { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },
@@ -225,68 +226,6 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
     else await nextTurn();
   }
   res.end(']}');
-}
-
-/** Points read per step of an export; each step is one read, and the request yields between steps. */
-const EXPORT_STEP_POINTS = 50_000;
-
-/**
- * `GET /api/executions/:id/export?key=K[&from&to]`: every stored point of one series at full resolution, as CSV (`x,<key>`
- * header, one row per point, NaN and ±Infinity spelled out), streamed in x windows sized from the series' density, so
- * neither the event loop nor memory holds more than one window.
- */
-async function exportSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
-  const keys = url.searchParams.getAll('key');
-  if (keys.length !== 1) throw new ValidationError('key', 'query parameter must name exactly one series');
-  const key = keys[0]!;
-  const from = numberParam(url.searchParams, 'from') ?? -Infinity;
-  const to = numberParam(url.searchParams, 'to') ?? Infinity;
-  if (from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
-  const detail = await ctx.store.getExecution(id!);
-  if (!detail) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
-  const meta = detail.series.find((s) => s.key === key);
-  res.writeHead(200, {
-    'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store',
-    'content-disposition': `attachment; filename="${id!.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
-  });
-  res.write(`x,${/[",\r\n]/.test(key) ? `"${key.replace(/"/g, '""')}"` : key}\n`);
-  if (!meta || meta.count === 0 || meta.minX === null || meta.maxX === null) {
-    res.end();
-    return;
-  }
-  let lo = Math.max(from, meta.minX);
-  const hi = Math.min(to, meta.maxX);
-  // Start with the average density; halve or double the window as the data gets denser or sparser.
-  let width = meta.maxX > meta.minX ? ((meta.maxX - meta.minX) / meta.count) * EXPORT_STEP_POINTS : 1;
-  while (lo <= hi && !res.destroyed) {
-    const end = Math.min(hi, lo + width);
-    const [s] = await ctx.store.readSeries(id!, [key], { from: lo, to: end });
-    const xs = s?.x ?? [];
-    const ys = s?.y ?? [];
-    if (xs.length > 2 * EXPORT_STEP_POINTS && width > 0 && end > lo) {
-      width /= 2;
-      continue;
-    }
-    let text = '';
-    for (let i = 0; i < xs.length; i++) text += `${xs[i]},${ys[i]}\n`;
-    const more = text.length === 0 || res.write(text);
-    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
-    else await nextTurn();
-    if (end >= hi) break;
-    if (xs.length < EXPORT_STEP_POINTS / 4) width *= 2;
-    // The next window starts just past this one's end (ranges are inclusive).
-    lo = nextUp(end);
-  }
-  res.end();
-}
-
-/** The smallest double greater than `x` (finite x). */
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  const b = new Float64Array([x]);
-  const u = new BigInt64Array(b.buffer);
-  u[0] = u[0]! + (x > 0 ? 1n : -1n);
-  return b[0]!;
 }
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {

@@ -1,7 +1,13 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type uPlot from 'uplot';
 import type { ExecutionStatus } from '../../protocol/index.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
+import { panelPng, saveAs } from '../chart/export-png.js';
+import { seriesColor } from '../model/chart-options.js';
+import { decodePanelOptions, encodePanelOptions, type PanelOptions } from '../model/panel-options.js';
+import { navigate, useLocation } from '../router.js';
+import { PanelOptionsButton } from './PanelOptions.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
@@ -12,10 +18,35 @@ interface Props extends ChartSource {
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
   /** A group panel is a landmark region; the summary-over-time chart lives inside the Summary region as a figure. */
   role?: 'region' | 'figure';
+  /** The execution the panel draws: data downloads read its full-resolution export. */
+  executionId?: string;
+  /** When the execution started (ms since the epoch): makes wall time available on a seconds x-axis. */
+  startedAt?: number;
+}
+
+/** Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point). */
+export function exportUrl(executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json'): string {
+  const q = new URLSearchParams(keys.map((k) => ['key', k]));
+  if (range) {
+    q.set('from', String(range.from));
+    q.set('to', String(range.to));
+  }
+  q.set('format', format);
+  return `/api/executions/${encodeURIComponent(executionId)}/export?${q}`;
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region' }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt }: Props) {
+  const { search } = useLocation();
+  const options = decodePanelOptions(search, panel.id);
+  const setOptions = useCallback(
+    (o: PanelOptions) => navigate(window.location.pathname + encodePanelOptions(window.location.search, panel.id, o), { replace: true }),
+    [panel.id],
+  );
+  const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
+  const plotRef = useRef<uPlot | null>(null);
+  const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
+  const wallStart = options.xAxis === 'wall' && wallTimeAvailable ? startedAt : undefined;
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
@@ -40,10 +71,27 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   }, [hidden, needle, panel.lines]);
   const rows = readout(panel.lines, series, frames, cursorX);
   void version;
+  const shownKeys = keys.filter((k) => !drawnHidden.has(k));
+  const download = (kind: 'csv' | 'json' | 'png') => {
+    const base = panel.title.replace(/[^\w.-]+/g, '_');
+    if (kind !== 'png') {
+      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind), `${base}.${kind}`);
+      return;
+    }
+    const u = plotRef.current;
+    if (!u) return;
+    const css = getComputedStyle(document.documentElement);
+    const legend = panel.lines.filter((l) => !drawnHidden.has(l.key)).map((l) => ({ label: l.label, color: seriesColor(theme, l.color) }));
+    void panelPng(u, {
+      title: panel.title, legend, font: theme.font,
+      background: css.getPropertyValue('--panel').trim() || '#fff', text: css.getPropertyValue('--text').trim() || '#000',
+    }).then((blob) => saveAs(blob, `${base}.png`));
+  };
   return (
     <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
+        <div className="panel-head-tools">
         {zoom && panel.lines.length > 0 && (
           running ? (
             <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
@@ -55,6 +103,19 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             </button>
           )
         )}
+        {panel.lines.length > 0 && (
+          <PanelOptionsButton
+            title={panel.title}
+            options={options}
+            onChange={setOptions}
+            xUnits={panel.xUnits}
+            wallTimeAvailable={wallTimeAvailable}
+            nonPositive={nonPositive}
+            onDownload={download}
+            dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
+          />
+        )}
+        </div>
       </header>
       {panel.progress.map((p) => (
         <ProgressBar key={p.key} model={p} series={series.get(p.key)} status={status} />
@@ -73,7 +134,21 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onRefine={(from, to, budget) => onRefine(keys, from, to, budget)}
             onCursor={setCursorX}
             onFrames={setFrames}
+            smoothing={options.smoothing}
+            logY={options.logY}
+            logX={options.logX}
+            wallStart={wallStart}
+            onNonPositive={setNonPositive}
+            onPlot={(u) => (plotRef.current = u)}
           />
+          {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
+            <p className="panel-log-note">
+              {[
+                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} points with x ≤ 0` : '',
+                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} values ≤ 0` : '',
+              ].filter(Boolean).join(' and ')} not drawn on the log scale.
+            </p>
+          ) : null}
           <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />
         </>
       )}

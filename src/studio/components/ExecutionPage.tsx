@@ -58,6 +58,8 @@ export function ExecutionPage({ id }: { id: string }) {
         status={execution!.status}
         zoom={zoom}
         onZoom={(r) => setZoom(axis, r)}
+        executionId={id}
+        startedAt={execution!.startedAt}
         onRefine={refine}
         {...(role && { role })}
       />

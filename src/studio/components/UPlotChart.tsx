@@ -4,13 +4,15 @@ import 'uplot/dist/uPlot.min.css';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { measureText } from '../chart/measure.js';
 import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
-import { chartOptions, seriesColor, type ChartTheme } from '../model/chart-options.js';
+import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
 import { plotData, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
+import { forLogScale } from '../model/panel-options.js';
+import { debiasedEma } from '../model/smoothing.js';
 
 export interface XRange {
   from: number;
@@ -42,6 +44,32 @@ interface Props extends ChartSource {
   /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
   tooltipRows?: (x: number, shown: (key: string) => boolean) => TooltipRow[];
   height?: number;
+  /** Debiased-EMA weight (0: off): the smoothed line is drawn over its raw series, drawn faint. */
+  smoothing?: number;
+  /** Log y: y drawn as log10 of the values; non-positive values become gaps, counted through `onNonPositive`. */
+  logY?: boolean;
+  /** Log x: only points with x > 0 are drawn; the others are counted through `onNonPositive`. */
+  logX?: boolean;
+  /** Label x (seconds since start) as wall-clock time from this start (ms since the epoch). */
+  wallStart?: number | undefined;
+  /** How many held values a log axis cannot draw (x ≤ 0 on Log x, y ≤ 0 on Log y); told when it changes. */
+  onNonPositive?: (count: { x: number; y: number }) => void;
+  /** The uPlot instance once made (null when destroyed): for exporting the drawn chart. */
+  onPlot?: (u: uPlot | null) => void;
+}
+
+/** A series with `f` applied to its values (x kept). */
+function mapValues(s: SeriesBuffer, f: (y: Float64Array) => Float64Array): SeriesBuffer {
+  return { ...s, y: f(s.y.subarray(0, s.length)) };
+}
+
+const log10All = (y: Float64Array) => forLogScale(y).values.map(Math.log10);
+
+/** The points of `s` with x > 0 (x increases, so they are a tail). */
+function positiveX(s: SeriesBuffer): SeriesBuffer {
+  let i = 0;
+  while (i < s.length && !(s.x[i]! > 0)) i++;
+  return i === 0 ? s : { ...s, x: s.x.subarray(i, s.length), y: s.y.subarray(i, s.length), length: s.length - i };
 }
 
 const EMPTY = emptySeries(0);
@@ -54,32 +82,58 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 }
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
-export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240 }: Props) {
+export function UPlotChart({
+  panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, wallStart,
+  onNonPositive, onPlot,
+}: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const oddRef = useRef<number[][]>([]);
   const isolatedRef = useRef<number[][]>([]);
   const framesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows };
+  const rawRef = useRef<RawLines | null>(null);
+  const nonPositiveRef = useRef('');
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
-    const { panel: p, series: s, zoom: z } = latest.current;
-    const held = p.lines.map((l) => s.get(l.key) ?? EMPTY);
+    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX } = latest.current;
+    const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
+    const held = logX ? all.map(positiveX) : all;
+    const count = {
+      x: logX ? all.reduce((n, h, i) => n + h.length - held[i]!.length, 0) : 0,
+      y: log ? held.reduce((n, h) => n + forLogScale(h.y.subarray(0, h.length)).nonPositive, 0) : 0,
+    };
+    if (JSON.stringify(count) !== nonPositiveRef.current) {
+      nonPositiveRef.current = JSON.stringify(count);
+      latest.current.onNonPositive?.(count);
+    }
+    // Smoothed from every held point (before the per-pixel decimation, which would bias it), then put on the log scale.
+    const smoothed = w > 0 ? held.map((h) => mapValues(h, (y) => debiasedEma(y, w))) : null;
+    const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
-    const shown = Number.isFinite(from) && Number.isFinite(to) && to > from ? held.map((h) => decimateForDisplay(h, from, to, pixels)) : held;
+    const decimate = (list: SeriesBuffer[]) =>
+      Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
-    const d = plotData(shown, p.lines, p.axes, { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight });
+    const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight };
+    const raw = plotData(decimate(onScale(held)), p.lines, p.axes, frameOpts);
+    // The y-axes are framed on the raw values, so the faint raw line fits too.
+    const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, p.axes, { ...frameOpts, frames: raw.frames }) : raw;
+    // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
+    rawRef.current = smoothed ? { x: raw.x, ys: raw.ys } : null;
     oddRef.current = d.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
-    if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => d.frames.get(a.scale)?.ticks.labels ?? []));
+    if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
+      const f = d.frames.get(a.scale);
+      return f ? (log ? logTicks(f).labels : f.ticks.labels) : [];
+    }));
     const signature = notationSignature(d.frames);
     if (signature !== signatureRef.current) {
       signatureRef.current = signature;
@@ -100,6 +154,7 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
     let cursorFrame = 0;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
+      rawUnderlayPlugin(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
@@ -134,12 +189,16 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
       frames: () => framesRef.current,
       isolated: (i) => isolatedRef.current[i] ?? [],
       measure: measureText(theme.font),
+      logY: latest.current.logY,
+      logX: latest.current.logX,
+      wallStart,
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
     });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;
+    onPlot?.(u);
     const z = latest.current.zoom;
     if (z) u.setScale('x', { min: z.from, max: z.to });
     const onDblClick = () => latest.current.onZoom(null);
@@ -161,16 +220,17 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
       u.over.removeEventListener('mouseleave', onLeave);
       u.destroy();
       plotRef.current = null;
+      onPlot?.(null);
     };
     // `shape` stands for `panel`: a new object with the same shape must not rebuild the chart.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, theme, syncKey, height]);
+  }, [shape, theme, syncKey, height, logY, logX, wallStart]);
 
   useEffect(() => {
     const u = plotRef.current;
     if (u) applyData(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version, series, zoom?.from, zoom?.to, shape, theme]);
+  }, [version, series, zoom?.from, zoom?.to, shape, theme, smoothing]);
 
   useEffect(() => {
     const u = plotRef.current;
@@ -196,4 +256,51 @@ export function UPlotChart({ panel, series, version, theme, syncKey, hidden, zoo
   }, [zoom?.from, zoom?.to]);
 
   return <div className="chart" ref={hostRef} />;
+}
+
+/** Draws each shown line's raw values faint, under the lines (after the axes, before the series): the smoothing's source. */
+interface RawLines {
+  x: ArrayLike<number>;
+  ys: (number | null | undefined)[][];
+}
+
+function rawUnderlayPlugin(raw: () => RawLines | null, color: (line: number) => string): uPlot.Plugin {
+  return {
+    hooks: {
+      drawAxes: (u: uPlot) => {
+        const r = raw();
+        if (!r) return;
+        const { ctx } = u;
+        const { x: xs, ys } = r;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+        ctx.clip();
+        ctx.globalAlpha = 0.3;
+        ctx.lineWidth = Math.max(1, devicePixelRatio);
+        ys.forEach((y, i) => {
+          const s = u.series[i + 1];
+          if (!s?.show || !s.scale) return;
+          ctx.strokeStyle = color(i);
+          ctx.beginPath();
+          let pen = false;
+          for (let j = 0; j < xs.length; j++) {
+            const v = y[j];
+            if (v === undefined) continue;
+            if (v === null || !Number.isFinite(v)) {
+              pen = false;
+              continue;
+            }
+            const px = u.valToPos(xs[j]!, 'x', true);
+            const py = u.valToPos(v, s.scale, true);
+            if (pen) ctx.lineTo(px, py);
+            else ctx.moveTo(px, py);
+            pen = true;
+          }
+          ctx.stroke();
+        });
+        ctx.restore();
+      },
+    },
+  };
 }

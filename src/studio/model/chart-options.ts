@@ -4,6 +4,8 @@ import type { AxisModel, PanelModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { safeRange } from './range.js';
 import { axisTicks, durationTicks, ticksThatFit, type AxisTicks } from './ticks.js';
+import { formatTimestamp } from './format.js';
+import { powerOfTenTicks } from './panel-options.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
 export interface ChartTheme {
@@ -34,6 +36,12 @@ export interface ChartOptionsInput {
   measure?: (text: string) => number;
   /** Told the x tick labels whenever they are computed anew. */
   onXTicks?: (labels: readonly string[]) => void;
+  /** y data is log10 of the values (Log y): ticks at powers of ten, labelled with the real values. */
+  logY?: boolean;
+  /** Log x: uPlot's log scale on x (the chart is given only x > 0), ticks at powers of ten. */
+  logX?: boolean;
+  /** Wall time: x (seconds since start) labelled as the clock time of `startedAt` (ms since the epoch) + x. */
+  wallStart?: number;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -64,7 +72,28 @@ export function xRange(panel: PanelModel): uPlot.Range.Function {
   return (_u, dataMin, dataMax) => safeRange(dataMin, dataMax, { lower: panel.xLower, upper: panel.xUpper, pad: 0 });
 }
 
-function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => ReadonlyMap<string, YAxisFrame>, measure: (t: string) => number): uPlot.Axis {
+/**
+ * Ticks of a Log y axis whose frame is over log10 of the values: at each power of ten in view (plot units) with its real
+ * value as label; with fewer than two in view, the frame's own ticks labelled with their real values.
+ */
+export function logTicks(f: YAxisFrame): { plot: number[]; labels: string[] } {
+  const real = (t: number) => f.origin + t * f.unit;
+  const lo = Math.ceil(real(f.plotMin) - 1e-9);
+  const hi = Math.floor(real(f.plotMax) + 1e-9);
+  if (hi - lo >= 1) {
+    const every = Math.max(1, Math.ceil((hi - lo + 1) / 8));
+    const exps: number[] = [];
+    for (let e = lo; e <= hi; e += every) exps.push(e);
+    return { plot: exps.map((e) => (e - f.origin) / f.unit), labels: exps.map((e) => formatPower(e)) };
+  }
+  return { plot: f.plotTicks, labels: f.plotTicks.map((t) => String(Number((10 ** real(t)).toPrecision(3)))) };
+}
+
+function formatPower(e: number): string {
+  return e >= -3 && e <= 5 ? String(Number(`1e${e}`)) : `1e${e}`;
+}
+
+function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => ReadonlyMap<string, YAxisFrame>, measure: (t: string) => number, logY = false): uPlot.Axis {
   const frame = () => frames().get(axis.scale);
   return {
     scale: axis.scale,
@@ -77,9 +106,13 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => 
     stroke: theme.muted,
     gap: 4,
     ...ANY_INCREMENT,
-    splits: () => frame()?.plotTicks ?? [],
+    splits: () => {
+      const f = frame();
+      return f ? (logY ? logTicks(f).plot : f.plotTicks) : [];
+    },
     values: (_u, splits) => {
       const f = frame();
+      if (f && logY) return logTicks(f).labels;
       return f && f.plotTicks.length === splits.length ? f.ticks.labels : splits.map(() => '');
     },
     // As wide as the longest label (labels like "10 + 1.5e-8" or "-1.8e308" must not be cut off at the edge).
@@ -90,12 +123,26 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => 
   };
 }
 
-function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks?: (labels: readonly string[]) => void): uPlot.Axis {
+interface XAxisMode {
+  logX: boolean;
+  wallStart: number | undefined;
+}
+
+function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks: ((labels: readonly string[]) => void) | undefined, mode: XAxisMode): uPlot.Axis {
   const seconds = panel.xUnits === undefined;
   let last: AxisTicks | null = null;
   const ticksFor = (min: number, max: number, widthPx: number): AxisTicks => {
     if (last && last.min === min && last.max === max) return last;
-    const make = (maxTicks: number) => (seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true }));
+    const make = (maxTicks: number): AxisTicks => {
+      if (mode.logX) {
+        const values = powerOfTenTicks(Math.max(min, Number.MIN_VALUE), max).filter((v) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9));
+        const t = axisTicks(min, max, { maxTicks });
+        return values.length >= 2 ? { ...t, values, labels: values.map((v) => (v >= 1e-3 && v <= 1e5 ? String(v) : v.toExponential(0))) } : t;
+      }
+      const t = seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true });
+      const start = mode.wallStart;
+      return start !== undefined && seconds ? { ...t, labels: t.values.map((v) => formatTimestamp(start + v * 1000).split(', ').at(-1)!) } : t;
+    };
     // Two passes: the label width of a first guess decides how many fit.
     let t = make(ticksThatFit(widthPx, 48));
     const widest = Math.max(...t.labels.map(measure));
@@ -106,7 +153,7 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
   };
   return {
     scale: 'x',
-    label: xAxisLabel(panel),
+    label: mode.wallStart !== undefined && seconds ? 'wall time' : xAxisLabel(panel) + (mode.logX ? ' (log)' : ''),
     labelSize: 18,
     labelFont: theme.font,
     font: theme.font,
@@ -126,9 +173,13 @@ function devicePixelRatioOf(u: uPlot): number {
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, wallStart,
 }: ChartOptionsInput): uPlot.Options {
-  const scales: uPlot.Scales = { x: { time: false, range: xRange(panel) } };
+  const scales: uPlot.Scales = {
+    x: logX
+      ? { time: false, distr: 3, log: 10, range: (_u, lo, hi) => (lo > 0 && hi > lo ? [lo, hi] : [lo > 0 ? lo : 1, Math.max(hi, (lo > 0 ? lo : 1) * 10)]) }
+      : { time: false, range: xRange(panel) },
+  };
   for (const axis of panel.axes) {
     // y data arrives in the plot units of its frame; the window is the frame's.
     scales[axis.scale] = {
@@ -143,7 +194,7 @@ export function chartOptions({
     height,
     pxAlign: 0,
     scales,
-    axes: [xAxis(panel, theme, measure, onXTicks), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure))],
+    axes: [xAxis(panel, theme, measure, onXTicks, { logX, wallStart }), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure, logY))],
     series: [
       { label: xAxisLabel(panel) },
       ...panel.lines.map((line, i): uPlot.Series => {

@@ -85,6 +85,8 @@ export interface PlotDataOptions {
   hidden?: ReadonlySet<string>;
   /** Height of the plot area in CSS pixels. */
   heightPx: number;
+  /** Use these frames instead of framing this data (a smoothed line drawn in the frames of its raw series). */
+  frames?: ReadonlyMap<string, YAxisFrame>;
 }
 
 /**
@@ -113,8 +115,8 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     }
   });
 
-  const frames = new Map<string, YAxisFrame>();
-  for (const axis of axes) {
+  const frames = new Map<string, YAxisFrame>(opts.frames ?? []);
+  for (const axis of opts.frames ? [] : axes) {
     const e = extent.get(axis.scale);
     const has = e !== undefined && e.min <= e.max;
     frames.set(axis.scale, yAxisFrame(axis, has ? e.min : null, has ? e.max : null, opts.heightPx));

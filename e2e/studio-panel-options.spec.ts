@@ -1,0 +1,111 @@
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { ingest, screenshots, SCREENSHOTS, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+
+// Panel options (DESIGN.md): Smoothing, Log x, Log y, X axis and the downloads, on a real server and browser.
+let server: StudioServer;
+const N = 5000;
+const xs = Array.from({ length: N }, (_, i) => i + 1);
+// A noisy decay over four decades, with a few values a log axis cannot draw.
+const ys: Array<number | string> = xs.map((x, i) => (i === 100 ? 0 : i === 200 ? -1 : i === 300 ? 'NaN' : Number((1000 * Math.exp(-x / 600) * (1 + 0.4 * Math.sin(x * 1.7))).toPrecision(12))));
+
+test.beforeAll(async () => {
+  server = await startStudioServer(tempDb());
+  await ingest(server.url, {
+    executions: [{
+      id: 'opts-1', start: { name: 'options' },
+      definitions: [{ key: 'loss', group: { name: 'training', units: 'step' } }, { key: 'acc', group: { name: 'training', units: 'step' } }],
+      points: [{ key: 'loss', x: xs, y: ys }, { key: 'acc', x: xs.filter((x) => x % 2 === 0), y: xs.filter((x) => x % 2 === 0).map((x) => x / N) }],
+    }],
+  });
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+const canvasPixels = (page: Page) => page.getByRole('region', { name: 'training' }).locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+
+async function openOptions(page: Page) {
+  const panel = page.getByRole('region', { name: 'training' });
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  return panel.getByRole('dialog');
+}
+
+test('smoothing and Log y change the drawn chart and live in the URL', async ({ page }) => {
+  await page.goto(`${server.url}/executions/opts-1`);
+  const panel = page.getByRole('region', { name: 'training' });
+  await expect(panel.locator('canvas')).toHaveCount(1);
+  await page.waitForTimeout(300);
+  const before = await canvasPixels(page);
+  const yTicksBefore = await panel.locator('.chart').getAttribute('data-y-ticks');
+
+  const options = await openOptions(page);
+  await expect(options.getByRole('slider', { name: 'Smoothing' })).toHaveValue('0');
+  await expect(options.getByRole('checkbox', { name: 'Log x' })).not.toBeChecked();
+  await expect(options.getByRole('combobox', { name: 'X axis' })).toHaveValue('units');
+  await expect(options.getByRole('option', { name: 'wall time' })).toBeDisabled();
+  await options.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
+  await expect(page).toHaveURL(/po\.[^=]+=s0\.9/);
+  await page.waitForTimeout(300);
+  expect(await canvasPixels(page)).not.toBe(before);
+  await screenshots(page, 'panel-options-smoothing');
+
+  await options.getByRole('checkbox', { name: 'Log y' }).check();
+  await expect(page).toHaveURL(/s0\.9%2Cly/);
+  // Ticks at powers of ten; the non-positive values are counted on the panel.
+  await expect(panel.locator('.chart')).not.toHaveAttribute('data-y-ticks', yTicksBefore ?? '');
+  const ticks = JSON.parse((await panel.locator('.chart').getAttribute('data-y-ticks'))!) as string[][];
+  expect(ticks[0]).toEqual(expect.arrayContaining(['1', '10', '100']));
+  await expect(panel.getByText('2 values ≤ 0 not drawn on the log scale.')).toBeVisible();
+  await screenshots(page, 'panel-options-logy');
+
+  // A reload restores the options.
+  await page.reload();
+  const again = await openOptions(page);
+  await expect(again.getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.9');
+  await expect(again.getByRole('checkbox', { name: 'Log y' })).toBeChecked();
+});
+
+test('Download CSV of a zoomed range has the header and every stored point in it; PNG downloads', async ({ page }) => {
+  await page.goto(`${server.url}/executions/opts-1?from=1000&to=3999&x=step`);
+  const options = await openOptions(page);
+  const [csv] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download CSV' }).click()]);
+  const text = readFileSync((await csv.path())!, 'utf8');
+  const lines = text.trimEnd().split('\n');
+  expect(lines[0]).toBe('x,loss,acc');
+  expect(lines.length - 1).toBe(3000);
+  for (let i = 1; i < lines.length; i++) {
+    const x = 999 + i;
+    const [cx, cl, ca] = lines[i]!.split(',');
+    expect(Number(cx)).toBe(x);
+    expect(cl === 'NaN' ? 'NaN' : Number(cl)).toBe(ys[x - 1]);
+    expect(ca).toBe(x % 2 === 0 ? String(x / N) : '');
+  }
+
+  const [json] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download JSON' }).click()]);
+  const body = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { series: Array<{ key: string; points: unknown[] }> };
+  expect(body.series.map((s) => [s.key, s.points.length])).toEqual([['loss', 3000], ['acc', 1500]]);
+
+  const [png] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download PNG' }).click()]);
+  expect(png.suggestedFilename()).toBe('training.png');
+  const bytes = readFileSync((await png.path())!);
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  const chart = page.getByRole('region', { name: 'training' }).locator('.chart');
+  const cssWidth = (await chart.boundingBox())!.width;
+  // Width at device pixel ratio 2 (IHDR width, big-endian at byte 16).
+  expect(Math.abs(bytes.readUInt32BE(16) - Math.round(cssWidth) * 2)).toBeLessThanOrEqual(4);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  copyFileSync((await png.path())!, join(SCREENSHOTS, 'panel-options-download.png'));
+});
+
+test('the options popover fits a 390 px wide screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(`${server.url}/executions/opts-1?po.${encodeURIComponent('group:training')}=s0.6`);
+  const options = await openOptions(page);
+  const box = (await options.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await screenshots(page, 'panel-options-390');
+});

@@ -1,0 +1,53 @@
+import { fromWireArray, type SeriesData } from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
+import type { Store } from '../store/store.js';
+
+/** About how many points of one series a window reads: bounds what an export holds in memory at once. */
+export const EXPORT_WINDOW_POINTS = 50_000;
+
+/** One window of an export: the points of each asked-for series with x in it (full resolution, y decoded). */
+export interface ExportWindow {
+  series: Array<{ key: string; x: Float64Array; y: Float64Array }>;
+}
+
+/**
+ * Reads every stored point of `keys` with x in [from, to] at full resolution, window by window in x order, through the
+ * store's ordinary range read (`readSeries` with no budget), so any backend exports alike and no more than about
+ * `EXPORT_WINDOW_POINTS` points per series are held at once. Window widths start from the series' extents and point counts
+ * and adapt to the density met (halved when a window was too full, widened when sparse). A point exactly on a window edge
+ * is read twice and kept once. A missing execution is a `not_found` DomainError on `id` (raised before the first window).
+ */
+export async function* readExportWindows(
+  store: Store, executionId: string, keys: readonly string[], from = -Infinity, to = Infinity, target = EXPORT_WINDOW_POINTS,
+): AsyncGenerator<ExportWindow> {
+  const detail = await store.getExecution(executionId);
+  if (!detail) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
+  const present = detail.series.flatMap((s) =>
+    keys.includes(s.key) && s.count > 0 && s.minX !== null && s.maxX !== null ? [{ count: s.count, minX: s.minX, maxX: s.maxX }] : []);
+  if (present.length === 0) return;
+  let lo = Math.max(from, Math.min(...present.map((s) => s.minX)));
+  const hi = Math.min(to, Math.max(...present.map((s) => s.maxX)));
+  if (!(lo <= hi)) return;
+  const densest = Math.max(...present.map((s) => s.count / Math.max(s.maxX - s.minX, Number.MIN_VALUE)));
+  let width = target / densest;
+  let after = -Infinity; // points with x ≤ after were written by the previous window
+  for (;;) {
+    let end = lo + width;
+    if (!(end > lo)) end = lo + Math.max(Math.abs(lo) * 2 ** -50, Number.MIN_VALUE);
+    if (end >= hi) end = hi;
+    const read: SeriesData[] = await store.readSeries(executionId, [...keys], { from: lo, to: end });
+    let most = 0;
+    const series = read.map((s) => {
+      let start = 0;
+      while (start < s.x.length && s.x[start]! <= after) start++;
+      most = Math.max(most, s.x.length - start);
+      return { key: s.key, x: Float64Array.from(s.x.slice(start)), y: fromWireArray(s.y.slice(start)) };
+    });
+    if (most > 0) yield { series };
+    if (end >= hi) return;
+    after = end;
+    lo = end;
+    // Aim the next window at `target` points of the densest series, changing the width at most fourfold a step.
+    width = most === 0 ? width * 4 : width * Math.min(4, Math.max(0.25, target / most));
+  }
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
+import { numberParam } from '../http-util.js';
+import type { AppContext } from '../app.js';
+import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
+import { readExportWindows } from './export-reader.js';
+
+/**
+ * `GET /api/executions/:id/export?key=…&from=&to=&format=csv|json`: every stored point of the series in [from, to] at full
+ * resolution (no point cap), streamed window by window (see `readExportWindows`) with backpressure, as an attachment.
+ * - csv (default): header `x,<key>,…`, one row per distinct x, the series joined on x (empty cell: no point there).
+ * - json: `{"series":[{"key":K,"points":[[x,y],…]},…]}` with non-finite y as the wire strings "NaN"/"Infinity"/"-Infinity".
+ * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
+ * Errors found before the first byte (bad parameters, no such execution) are ordinary JSON errors; a failure mid-stream
+ * cuts the connection, so a truncated file never looks complete.
+ */
+export async function getExport(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
+  const keys = [...new Set(url.searchParams.getAll('key'))];
+  if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
+  if (keys.length > LIMITS.maxKeysPerRead) throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} distinct series`);
+  const format = url.searchParams.get('format') ?? 'csv';
+  if (format !== 'csv' && format !== 'json') throw new ValidationError('format', `query parameter must be csv or json (got "${format}")`);
+  const from = numberParam(url.searchParams, 'from');
+  const to = numberParam(url.searchParams, 'to');
+  if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
+
+  const write = async (text: string) => {
+    // Wait for the client when it is slow; otherwise still let other requests in between windows.
+    if (text && !res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    else await nextTurn();
+    if (res.destroyed) throw new Error('export: client went away');
+  };
+  const start = () => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="${id!.replace(/[^\w.-]/g, '_')}.${format}"`,
+      'cache-control': 'no-store',
+    });
+  };
+  try {
+    if (format === 'csv') {
+      const windows = readExportWindows(ctx.store, id!, keys, from, to);
+      const first = await windows.next(); // raises not_found before the header goes out
+      start();
+      await write(csvHeader(keys));
+      if (!first.done) await write(joinedCsvRows(first.value.series));
+      for await (const w of windows) await write(joinedCsvRows(w.series));
+    } else {
+      for (let k = 0; k < keys.length; k++) {
+        const windows = readExportWindows(ctx.store, id!, [keys[k]!], from, to);
+        const first = await windows.next();
+        start();
+        await write(`${k === 0 ? '{"series":[' : ','}{"key":${JSON.stringify(keys[k])},"points":[`);
+        let sep = '';
+        const emit = async (w: { series: Array<{ x: Float64Array; y: Float64Array }> }) => {
+          const s = w.series[0]!;
+          let out = '';
+          for (let i = 0; i < s.x.length; i++) {
+            out += `${sep}[${csvNumber(s.x[i]!)},${JSON.stringify(toWire(s.y[i]!))}]`;
+            sep = ',';
+          }
+          await write(out);
+        };
+        if (!first.done) await emit(first.value);
+        for await (const w of windows) await emit(w);
+        await write(']}');
+      }
+      await write(']}');
+    }
+    res.end();
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    throw err;
+  }
+}

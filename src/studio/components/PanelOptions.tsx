@@ -1,0 +1,78 @@
+import { useEffect, useRef, useState } from 'react';
+import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
+
+interface Props {
+  title: string;
+  options: PanelOptions;
+  onChange: (o: PanelOptions) => void;
+  /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
+  xUnits: string | undefined;
+  /** Wall time needs the execution's start and x in seconds since it. */
+  wallTimeAvailable: boolean;
+  /** Values the log axes cannot draw (counted, not silently dropped). */
+  nonPositive: { x: number; y: number };
+  onDownload: (kind: 'csv' | 'json' | 'png') => void;
+  /** Downloads of data need one execution (null: possible); else why not. */
+  dataDownloadNote: string | null;
+}
+
+/** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
+export function PanelOptionsButton({ title, options, onChange, xUnits, wallTimeAvailable, nonPositive, onDownload, dataDownloadNote }: Props) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDoc = (e: MouseEvent) => {
+      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    document.addEventListener('mousedown', onDoc);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  const set = (patch: Partial<PanelOptions>) => onChange({ ...options, ...patch });
+  const unitsLabel = xUnits ?? 'relative time';
+  return (
+    <div className="panel-options" ref={box}>
+      <button type="button" className="panel-options-button" aria-expanded={open} aria-haspopup="dialog" title="Smoothing, log axes, x axis, downloads" onClick={() => setOpen(!open)}>
+        Panel options
+      </button>
+      {open && (
+        <div className="panel-options-popover" role="dialog" aria-label={`Options of ${title}`}>
+          <label className="po-row">
+            <span>Smoothing</span>
+            <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
+              onChange={(e) => set({ smoothing: Number(e.target.value) })} />
+            <output>{options.smoothing.toFixed(2)}</output>
+          </label>
+          <label className="po-check">
+            <input type="checkbox" checked={options.logX} onChange={(e) => set({ logX: e.target.checked })} /> Log x
+          </label>
+          {options.logX && nonPositive.x > 0 && <p className="po-note">{nonPositive.x.toLocaleString()} points with x ≤ 0 are not drawn on Log x.</p>}
+          <label className="po-check">
+            <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
+          </label>
+          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} values ≤ 0 are not drawn on Log y (shown as gaps).</p>}
+          <label className="po-row">
+            <span>X axis</span>
+            <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
+              <option value="units">{unitsLabel}</option>
+              {xUnits !== undefined && <option value="relative" disabled>relative time</option>}
+              <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+            </select>
+          </label>
+          {xUnits !== undefined && <p className="po-note">Record times are not kept for points of this group: only {xUnits} is available.</p>}
+          <div className="po-actions">
+            <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('csv')}>Download CSV</button>
+            <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('json')}>Download JSON</button>
+            <button type="button" onClick={() => onDownload('png')}>Download PNG</button>
+          </div>
+          {dataDownloadNote && <p className="po-note">{dataDownloadNote}</p>}
+        </div>
+      )}
+    </div>
+  );
+}
