@@ -51,7 +51,7 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
                 title={`${off ? 'Show' : 'Hide'} ${row.label}`}
                 onClick={() => onToggle(row.key)}
               >
-                <span className="swatch" style={{ background: seriesColor(theme, row.color) }} />
+                <span className="swatch" style={{ background: swatchBackground(seriesColor(theme, row.color), row.dash) }} />
                 {short === row.label ? (
                   <span className="legend-key">{row.label}</span>
                 ) : (
@@ -73,4 +73,18 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
       </ul>
     </div>
   );
+}
+
+/** A solid colour, or the line's dash pattern as a horizontal gradient (so a dashed series reads dashed in the legend). */
+function swatchBackground(color: string, dash: number[] | undefined): string {
+  if (!dash || dash.length === 0) return color;
+  const stops: string[] = [];
+  let at = 0;
+  const scale = 0.5; // the swatch is 12 px wide: half-size dashes show a whole pattern
+  for (const [i, len] of dash.entries()) {
+    const c = i % 2 === 0 ? color : 'transparent';
+    stops.push(`${c} ${at}px ${at + len * scale}px`);
+    at += len * scale;
+  }
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }

@@ -33,4 +33,9 @@ describe('readout', () => {
     expect(readout(panel!.lines, series, frames, 2, new Set(['b']), true).map((r) => r.key)).toEqual(['a']);
     expect(valueAtOrBefore(series.get('a'), 1.5)).toBe(2);
   });
+
+  it('carries a dashed line\'s pattern to its legend row (a compare panel draws a run\'s second metric dashed)', () => {
+    const lines = panel!.lines.map((l, i) => (i === 1 ? { ...l, dash: [6, 4] } : l));
+    expect(readout(lines, series, frames, null).map((r) => r.dash)).toEqual([undefined, [6, 4]]);
+  });
 });

@@ -15,6 +15,8 @@ export interface ReadoutRow {
   short: string;
   /** Palette index. */
   color: number;
+  /** The line's dash pattern (canvas px, on/off…), so the swatch looks like the line; absent for a solid line. */
+  dash?: number[];
   /** The value as text ("—" when the line has no point yet). */
   value: string;
 }
@@ -95,7 +97,10 @@ export function readout(
     if (skipHidden && hidden.has(line.key)) continue;
     const s = series.get(line.key);
     const v = x === null ? (s && s.length > 0 ? s.y[s.length - 1] : undefined) : valueAtOrBefore(s, x);
-    rows.push({ key: line.key, label: line.label, short: shorts[i]!, color: line.color, value: v === undefined ? '—' : lineNotation(frames, line).format(v) });
+    rows.push({
+      key: line.key, label: line.label, short: shorts[i]!, color: line.color, ...(line.dash && { dash: line.dash }),
+      value: v === undefined ? '—' : lineNotation(frames, line).format(v),
+    });
   }
   return rows;
 }
