@@ -39,6 +39,7 @@ class Server:
         args = ["node", str(CLI), "serve", "--port", str(port), "--db", db]
         if server_supports("--statsd-port"):
             args += ["--statsd-port", "0"]
+        self.extra = extra
         self.proc = subprocess.Popen(args + (extra or []), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output = ""
         self.url = ""
@@ -76,7 +77,11 @@ class Server:
             self.proc.wait(10)
 
     def get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=10) as res:
+        # A server started with --token answers reads only with it.
+        extra = self.extra or []
+        token = extra[extra.index("--token") + 1] if "--token" in extra else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=headers), timeout=10) as res:
             return json.load(res)
 
     def execution(self, ex_id: str) -> Dict[str, Any]:
@@ -88,7 +93,8 @@ class Server:
 
     def series(self, ex_id: str, *keys: str) -> Dict[str, Dict[str, Any]]:
         q = "&".join(f"key={urllib.parse.quote(k)}" for k in keys)
-        return {s["key"]: s for s in self.get(f"/api/executions/{ex_id}/series?{q}&budget=100000")["series"]}
+        # The server's largest budget per read (LIMITS.maxBudget): every series these tests write is smaller.
+        return {s["key"]: s for s in self.get(f"/api/executions/{ex_id}/series?{q}&budget=50000")["series"]}
 
 
 _help: Optional[str] = None
