@@ -113,16 +113,6 @@ describe.each(backends)('service metrics aggregation (%s)', (_backend, open) => 
     expect(item).toMatchObject({ status: 'live', replicas: 1, summary: { requests: 1, '2XX': 1, avgRequestMs: 250 } });
   });
 
-  it('takes requests/s over the time the service has data, not over the whole window', async () => {
-    const { engine, advance } = await setup();
-    advance(5_000);
-    engine.ingestHttp(Array.from({ length: 600 }, () => 'http.server.request.duration:0.02|d|#http.response.status_code:200').join('\n'), 'fresh');
-    advance(4 * MIN - 5_000);
-    const [item] = (await listServices(engine, HOUR)).filter((s) => s.name === 'fresh');
-    expect(item!.summary.requests).toBe(600);
-    expect(item!.summary.requestsPerSecond).toBeCloseTo(600 / 240, 6); // 4 minutes of data, not 600 / 3600
-  });
-
   it('caps tag sets per metric and counts what it refused', async () => {
     const { engine } = await setup({ maxTagSets: 3 });
     engine.ingestHttp('m:1|c|#k:1\nm:1|c|#k:2\nm:1|c|#k:3', 'svc');

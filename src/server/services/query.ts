@@ -249,21 +249,6 @@ export class RequestTally {
 }
 
 /** The buckets covering `[now - window, now)`: the coarsest tier at most window / 30 wide that still keeps the window. */
-/**
- * Seconds a rate over the window is taken over: from the start of the first bucket holding data (a service that began
- * four minutes ago is not averaged over a whole hour) to now, at most the window and at least one bucket.
- */
-function coveredSeconds(columns: Iterable<Array<Aggregate | undefined>>, plan: { tier: Tier; from: number }, now: number, windowMs: number): number {
-  let first = Infinity;
-  for (const column of columns) {
-    const i = column.findIndex((a) => a !== undefined && (a.count > 0 || a.sum !== 0));
-    if (i >= 0 && i < first) first = i;
-  }
-  if (first === Infinity) return windowMs / 1000;
-  const span = now - (plan.from + first * plan.tier.size);
-  return Math.max(plan.tier.size, Math.min(windowMs, span)) / 1000;
-}
-
 function windowPlan(engine: ServicesEngine, windowMs: number): { tier: Tier; from: number; n: number } {
   const now = engine.clock();
   let tier = engine.tiers[0]!;
@@ -287,9 +272,7 @@ export interface MetricWindowStats {
 
 /** {@link MetricWindowStats} of every metric of a service over `[now - window, now)`, by metric name. */
 export async function metricWindowStats(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<Record<string, MetricWindowStats>> {
-  const plan = windowPlan(engine, windowMs);
-  const { tier, from, n } = plan;
-  const now = engine.clock();
+  const { tier, from, n } = windowPlan(engine, windowMs);
   const out: Record<string, MetricWindowStats> = {};
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   for (const m of svc.metrics.values()) {
@@ -307,7 +290,7 @@ export async function metricWindowStats(engine: ServicesEngine, svc: ServiceStat
     const count = !all ? 0 : m.kind === 'counter' ? all.sum : all.count;
     out[m.name] = {
       count,
-      rate: count / coveredSeconds(buckets.values(), plan, now, windowMs),
+      rate: count / (windowMs / 1000),
       avg: all && all.count > 0 && m.kind !== 'counter' && m.kind !== 'set' ? finite(all.sum / all.count) : null,
       last: finite(last),
       p99: all && m.kind === 'distribution' && all.count > 0 ? finite(quantile(all, 0.99)) : null,
@@ -318,8 +301,7 @@ export async function metricWindowStats(engine: ServicesEngine, svc: ServiceStat
 
 /** Request summary of one service over `[now - window, now)`, read from the coarsest tier at most window / 30 wide. */
 export async function requestSummary(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<RequestSummary> {
-  const plan = windowPlan(engine, windowMs);
-  const { tier, from, n } = plan;
+  const { tier, from, n } = windowPlan(engine, windowMs);
   const wanted = [svc.metrics.get(REQUEST_DURATION), svc.metrics.get(CORTEX_STATUS_CODE)].filter((m) => m !== undefined);
   const series = wanted.flatMap((m) => m.series);
   const buckets = await bucketed(engine, series, tier, from, tier.size, n);
@@ -328,7 +310,7 @@ export async function requestSummary(engine: ServicesEngine, svc: ServiceState, 
     const total = combine(s.kind, buckets.get(s)!);
     if (total) tally.add(s, total);
   }
-  return tally.summary(coveredSeconds(buckets.values(), plan, engine.clock(), windowMs));
+  return tally.summary(windowMs / 1000);
 }
 
 /** Distinct `host` values heard from in the last minute; lines without a host count as one replica only when no named one is heard. */
