@@ -10,20 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rng as prng } from './helpers/rng.js';
 import { runSdkScript } from './helpers/sdk-script.js';
 import { getJson, spawnServer, tempDbPath, type SpawnedServer } from './helpers/server.js';
-
-/** mulberry32: a small seeded PRNG, so a failing mix can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step = { burst: number[] } | { sleep: number } | { flush: true };
 

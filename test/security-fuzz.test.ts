@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBinaryBatch } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
+import { rng } from './helpers/rng.js';
 
 /**
  * Issue 19, tests: seeded fuzzers of every input format against the real server. Each runs at least 10,000 cases in bounded
@@ -9,17 +10,6 @@ import { startServer, type RunningServer } from '../src/server/index.js';
  */
 const CASES = Number(process.env.PLOTLINE_FUZZ_CASES ?? 10_000);
 
-/** mulberry32: a small seeded PRNG (public domain), so every run makes the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type R = () => number;
 const pick = <T>(r: R, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;

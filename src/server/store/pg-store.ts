@@ -6,9 +6,9 @@ import {
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
 import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
-import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
+import { compactedChunk, decodeChunk, encodeChunks, packChunk, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
-import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { CLOSE_PACK_BUDGET_MS, lastIndexBelow, MAX_CHUNK, PACK_BATCH, setMetricCounts, SMALL_CHUNK, UNPACKED_SEALED } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
@@ -471,26 +471,63 @@ export class PgStore implements Store {
     return r.rowCount ?? 0;
   }
 
-  /** One replica at a time (a session advisory lock); the others skip the pass. */
-  async compact(opts: CompactOptions = {}): Promise<void> {
+  /** One replica at a time (a session advisory lock); the others skip the pass. Merges small chunks, then packs sealed ones. */
+  async compact(opts: CompactOptions = {}): Promise<boolean> {
     const c = await this.pool.connect();
     const key = `${this.schema}:${COMPACTION}`;
     try {
       const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(1)}) AS ok`, [key])).rows[0]!;
-      if (!got.ok) return;
+      if (!got.ok) return false;
       try {
-        const until = performance.now() + (opts.budgetMs ?? Infinity);
+        const start = performance.now();
+        const until = start + (opts.budgetMs ?? Infinity);
+        const packUntil = start + (opts.packBudgetMs ?? opts.budgetMs ?? Infinity);
         const series = await c.query<{ series_id: number }>(
           'SELECT series_id FROM chunks WHERE count < $1 GROUP BY series_id HAVING count(*) >= $2', [SMALL_CHUNK, Math.max(2, opts.minSmallChunks ?? 2)]);
         for (const { series_id: seriesId } of series.rows) {
-          if (performance.now() > until) break;
+          if (performance.now() > until) return true;
           await this.compactSeries(c, seriesId);
+        }
+        for (;;) {
+          if (performance.now() > packUntil) return true;
+          if (await this.packSome(c) < PACK_BATCH) return false;
         }
       } finally {
         await c.query(`SELECT pg_advisory_unlock(${lockKey(1)})`, [key]);
       }
     } finally {
       c.release();
+    }
+  }
+
+  /**
+   * Re-encodes up to PACK_BATCH sealed chunks ingest wrote (oldest first) in the compact encodings, in one transaction;
+   * returns how many. Updated in place (not deleted and inserted): a rewind deleting the same rows meanwhile waits for
+   * this commit and then deletes the packed rows, where it would not see new ones.
+   */
+  private async packSome(c: pg.PoolClient): Promise<number> {
+    await c.query('BEGIN');
+    try {
+      const rows = (await c.query<{ id: number; count: number; blocks: Buffer; xs: Buffer; ys: Buffer }>(
+        `SELECT id, count, blocks, xs, ys FROM chunks WHERE ${UNPACKED_SEALED} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [PACK_BATCH])).rows;
+      if (rows.length > 0) {
+        const packed = rows.map((r) => {
+          const { x, y } = decodeChunk(r);
+          return packChunk(x, y);
+        });
+        const { bytes, starts, lengths } = concatParts(packed.map((e) => [e.blocks, e.xs, e.ys]));
+        const cut = (k: number) => `substring($8::bytea from u.s${k} for u.l${k})`;
+        await c.query(
+          `UPDATE chunks SET blocks = ${cut(0)}, xs = ${cut(1)}, ys = ${cut(2)}, packed = 1
+           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) AS u(id, s0, s1, s2, l0, l1, l2)
+           WHERE chunks.id = u.id`,
+          [rows.map((r) => r.id), ...starts, ...lengths, bytes]);
+      }
+      await c.query('COMMIT');
+      return rows.length;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
   }
 
@@ -516,7 +553,7 @@ export class PgStore implements Store {
             y.set(p.y, at);
             at += p.x.length;
           }
-          for (const e of encodeChunks(x, y, MAX_CHUNK)) chunks.push({ seriesId, c: e });
+          for (const e of encodeChunks(x, y, MAX_CHUNK, compactedChunk)) chunks.push({ seriesId, c: e });
         }
         await insertChunks(c, chunks);
       }
@@ -530,7 +567,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     await this.feed.close();
     try {
-      await this.compact();
+      await this.compact({ packBudgetMs: CLOSE_PACK_BUDGET_MS });
     } finally {
       await this.pool.end();
     }
@@ -543,25 +580,32 @@ export class PgStore implements Store {
  */
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
-  const parts: Buffer[] = [];
-  const starts: number[][] = [[], [], [], []];
-  const lengths: number[][] = [[], [], [], []];
+  const { bytes, starts, lengths } = concatParts(chunks.map(({ c: e }) => [e.summary, e.blocks, e.xs, e.ys]));
+  const cut = (k: number) => `substring($14::bytea from s${k} for l${k})`;
+  await c.query(
+    `INSERT INTO chunks (series_id, first_x, last_x, count, packed, summary, blocks, xs, ys)
+     SELECT id, f, l, n, p, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
+     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::smallint[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
+       AS u(id, f, l, n, p, s0, s1, s2, s3, l0, l1, l2, l3)`,
+    [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
+      chunks.map((x) => (x.c.packed ? 1 : 0)), ...starts, ...lengths, bytes]);
+}
+
+/**
+ * Byte strings of rows (the same number per row) as one buffer, with each one's 1-based start and length per position:
+ * they travel as one binary parameter and SQL cuts them out (`substring(bytes from start for length)`).
+ */
+function concatParts(rows: Buffer[][]): { bytes: Buffer; starts: number[][]; lengths: number[][] } {
+  const width = rows[0]?.length ?? 0;
+  const starts = Array.from({ length: width }, (): number[] => []);
+  const lengths = Array.from({ length: width }, (): number[] => []);
   let at = 1;
-  for (const { c: e } of chunks) {
-    const summary = summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll());
-    [summary, e.blocks, e.xs, e.ys].forEach((b, k) => {
+  for (const row of rows) {
+    row.forEach((b, k) => {
       starts[k]!.push(at);
       lengths[k]!.push(b.length);
-      parts.push(b);
       at += b.length;
     });
   }
-  const cut = (k: number) => `substring($13::bytea from s${k} for l${k})`;
-  await c.query(
-    `INSERT INTO chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys)
-     SELECT id, f, l, n, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
-       AS u(id, f, l, n, s0, s1, s2, s3, l0, l1, l2, l3)`,
-    [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
-      ...starts, ...lengths, Buffer.concat(parts)]);
+  return { bytes: Buffer.concat(rows.flat()), starts, lengths };
 }
