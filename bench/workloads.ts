@@ -9,7 +9,7 @@
  * Defined once and not tuned to any store: the point is comparing systems on the same data.
  */
 
-import { rng } from '../test/helpers/rng.js';
+import { mulberry32 as rng } from '../test/helpers/rng.js';
 
 export interface Workload {
   name: string;

@@ -10,9 +10,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rng as prng } from './helpers/rng.js';
 import { runSdkScript } from './helpers/sdk-script.js';
 import { getJson, spawnServer, tempDbPath, type SpawnedServer } from './helpers/server.js';
+import { mulberry32 } from './helpers/rng.js';
+
 
 type Step = { burst: number[] } | { sleep: number } | { flush: true };
 
@@ -33,7 +34,7 @@ interface Plan {
 
 /** A random mix whose bursts add up to at most `maxPoints`. */
 function planFor(seed: number, maxPoints: number): Plan {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const metrics = 2 + Math.floor(r() * 4);
   const steps: Step[] = [];
   let left = maxPoints;
@@ -141,7 +142,7 @@ async function runPlan(plan: Plan): Promise<void> {
     await recorder.waitFor(/bursts-done/);
     server = await spawnServer(['--db', db, '--port', String(port)]);
   } else {
-    events = await chaos(prng(plan.seed * 7919), db, port, recorder.exited);
+    events = await chaos(mulberry32(plan.seed * 7919), db, port, recorder.exited);
   }
   const run = await recorder.exited;
   const context = `seed ${plan.seed} (${JSON.stringify({ ...plan, steps: plan.steps.length })}, ${JSON.stringify(events)}):\n${run.stderr}`;

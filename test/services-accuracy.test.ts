@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postBody } from './helpers/server.js';
-import { rng } from './helpers/rng.js';
+import { mulberry32 } from './helpers/rng.js';
 
 /**
  * Percentiles exact to 1 %: one million heavy-tailed latencies over HTTP lines from 3 replicas × 2 status codes, half of
@@ -29,7 +29,7 @@ let byValue: Uint32Array;
 beforeAll(async () => {
   server = await startServer({ port: 0, db: ':memory:' });
   hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
-  const rand = rng(7);
+  const rand = mulberry32(7);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   let body: string[] = [];
   for (let i = 0; i < N; i++) {

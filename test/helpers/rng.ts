@@ -1,5 +1,8 @@
-/** mulberry32: a small seeded PRNG, uniform in [0, 1) — deterministic data for tests and benchmarks. */
-export function rng(seed: number): () => number {
+/**
+ * mulberry32 (Tommy Ettinger, public domain): a small seeded PRNG, so a randomised test makes the same cases on every run
+ * and a failure names the seed that reproduces it. Returns numbers uniform in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../../../test/helpers/rng.js';
+import { mulberry32 as rng } from '../../../../test/helpers/rng.js';
 import { xor, XOR_MARGIN } from './xor.js';
 import { blockValues, chooseCodec, CODECS, decodeBlockValues, encodeBlock, maxBlockBytes, BitReader, BitWriter, type BlockCodec } from './index.js';
 
