@@ -110,8 +110,11 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
 export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
+  // A chunk inside the range with its whole-chunk summary is planned from that: its block tier (a compact one costs a
+  // decoding) is read only if a bucket edge falls into it (`neededTables`), even when its bytes came along.
+  const deferred = (c: ChunkMeta) => c.summary !== null && c.firstX !== undefined && c.lastX !== undefined && c.firstX >= lo && c.lastX <= hi;
   const plan: RangePlan = {
-    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    key, chunks, tables: chunks.map((c) => (c.blocks && !deferred(c) ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
     neededTables: [], needed: [], neededBlocks: [],
   };
   if (chunks.length === 0 || lo > hi) return plan;

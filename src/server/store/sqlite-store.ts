@@ -12,6 +12,7 @@ import { planMerges } from './compaction-plan.js';
 import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
 import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { BlockTable, summaryFromBytes } from './block-table.js';
+import { bucketsForBudget } from '../../protocol/downsample.js';
 import { openSchema } from './schema.js';
 import { SqliteListIndex } from './sqlite-list.js';
 import type {
@@ -174,19 +175,20 @@ export class SqliteStore implements Store {
              WHERE c.id IN (SELECT id FROM chunks WHERE ${UNPACKED_SEALED} ORDER BY id LIMIT ?)`),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
       // The plan of a range read of one series: its chunks in range, in x order (the index's order), with their whole-chunk
-      // summary; the block tier only of chunks across the range's ends or without a summary (a file from before it).
-      // A file opened read-only may predate the summary column.
-      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number }, RangeRow>(`
-        SELECT c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x,
-          ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL AS summary, c.blocks AS blocks'
-            : 'c.summary AS summary, CASE WHEN c.summary IS NULL OR c.first_x < @lo OR c.last_x > @hi THEN c.blocks END AS blocks'}
+      // summary (NULL in a file from before it; a file opened read-only may even predate the column) and, with `withBlocks`,
+      // their block tiers; without, only those of chunks across the range's ends or without a summary (the rest are asked
+      // for when a bucket edge falls into them: worth it when many chunks share a bucket).
+      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number; withBlocks: number }, RangeRow>(`
+        SELECT c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x, ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} AS summary,
+          CASE WHEN @withBlocks OR ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} IS NULL OR c.first_x < @lo OR c.last_x > @hi THEN c.blocks END AS blocks
         FROM chunks c
         WHERE c.series_id = (SELECT id FROM series WHERE execution_id = @execution AND key = @key) AND c.last_x >= @lo AND c.first_x <= @hi
         ORDER BY c.last_x`),
+      seriesSpan: db.prepare<[string, string], { count: number; min_x: number; last_x: number }>(
+        'SELECT count, min_x, last_x FROM series WHERE execution_id = ? AND key = ?'),
+      chunkBlocks: db.prepare<[number], { blocks: Buffer }>('SELECT blocks FROM chunks WHERE id = ?'),
       chunkPoints: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
-      // A chunk a bucket edge falls into: its block tier, and its points (a block across the edge is decoded).
-      chunkTableAndPoints: db.prepare<[number], { blocks: Buffer; xs: Buffer; ys: Buffer }>(
-        'SELECT c.blocks, p.xs, p.ys FROM chunks c JOIN chunk_points p ON p.chunk_id = c.id WHERE c.id = ?'),
+
       executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
@@ -414,24 +416,36 @@ export class SqliteStore implements Store {
       };
       return keys.map((key) => {
         // Only the first and the last chunk can reach past the range's ends: their points come along.
-        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi });
+        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi, withBlocks: this.fewChunksPerBucket(executionId, key, range) ? 1 : 0 });
         const chunks = rows.map((r, i): ChunkMeta => ({
           id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: r.blocks, summary: r.summary && summaryFromBytes(r.summary),
           columns: i === 0 || i === rows.length - 1 ? columns.get(r.id)! : null,
         }));
         const plan = planRange(key, chunks, range, { listBlocks: false });
         if (plan.neededTables.length > 0) {
-          const tables = new Map<number, Buffer>();
-          for (const id of plan.neededTables) {
-            const r = this.sql.chunkTableAndPoints.get(id)!;
-            tables.set(id, r.blocks);
-            loaded.set(id, { xs: r.xs, ys: r.ys });
-          }
-          addTables(plan, tables, { listBlocks: false });
+          const blocks = new Map(rows.map((r) => [r.id, r.blocks]));
+          const table = (id: number) => blocks.get(id) ?? this.sql.chunkBlocks.get(id)!.blocks;
+          addTables(plan, new Map(plan.neededTables.map((id) => [id, table(id)])), { listBlocks: false });
         }
         return finishRange(plan, { columns });
       });
     })();
+  }
+
+  /**
+   * Whether a read of the series will need the block tier of most chunks in range (an exact read, or buckets holding
+   * fewer than a few chunks' points), judged from the series' count and x span: then the planning query brings every
+   * tier along instead of one query per chunk afterwards.
+   */
+  private fewChunksPerBucket(executionId: string, key: string, range: RangeQuery): boolean {
+    if (range.budget === undefined) return true;
+    const s = this.sql.seriesSpan.get(executionId, key);
+    if (!s || s.count <= range.budget) return true;
+    const span = s.last_x - s.min_x;
+    const from = Math.max(s.min_x, range.from ?? -Infinity);
+    const to = Math.min(s.last_x, range.to ?? Infinity);
+    const inRange = span > 0 ? s.count * Math.max(0, to - from) / span : s.count;
+    return inRange / bucketsForBudget(range.budget) < 4 * MAX_CHUNK;
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
