@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { LIMITS, ValidationError } from '../../protocol/index.js';
 import { checkToken, readBody } from '../http-util.js';
 import type { ServicesEngine } from '../services/engine.js';
-import { Cumulative, DEFAULT_OTLP_LIMITS, mapExport, OtlpShapeError, type OtlpLimits } from './map.js';
+import { nanosText, type StreamStates } from './cumulative.js';
+import { DEFAULT_OTLP_LIMITS, mapWithStates, OtlpShapeError, TagCache, type OtlpLimits } from './map.js';
 import { otlpRoot } from './schema.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -26,6 +27,8 @@ export interface OtlpReceiverOptions {
   /** Closed intervals waiting for the store beyond which requests are answered 503 with Retry-After (default 200,000). */
   maxBacklog?: number;
   limits?: OtlpLimits;
+  /** Cumulative streams' shared state (default the engine's rollup store). */
+  states?: StreamStates;
 }
 
 /**
@@ -35,7 +38,11 @@ export interface OtlpReceiverOptions {
  * `Retry-After` when shedding load. Samples go into the services engine, the same path as DogStatsD.
  */
 export class OtlpReceiver {
-  private readonly cumulative: Cumulative;
+  /** This server's start (ns, `nanosText`): a cumulative stream first seen and started since counts in full. */
+  private readonly since: string;
+  /** Where cumulative streams keep their last point: the store, shared by every replica on it. */
+  private readonly states: StreamStates;
+  private readonly tags = new TagCache();
   private inFlight = 0;
   private readonly maxBodyBytes: number;
   private readonly maxInFlight: number;
@@ -45,7 +52,8 @@ export class OtlpReceiver {
   readonly counters = { otlpRequests: 0, otlpPoints: 0, otlpRejected: 0 };
 
   constructor(private readonly engine: ServicesEngine, opts: OtlpReceiverOptions = {}) {
-    this.cumulative = new Cumulative(BigInt(Math.floor(engine.clock())) * 1_000_000n);
+    this.since = nanosText(BigInt(Math.floor(engine.clock())) * 1_000_000n);
+    this.states = opts.states ?? engine.store;
     this.maxBodyBytes = opts.maxBodyBytes ?? LIMITS.maxBatchBytes;
     this.maxInFlight = opts.maxInFlight ?? 8;
     this.maxBacklog = opts.maxBacklog ?? 200_000;
@@ -68,7 +76,7 @@ export class OtlpReceiver {
     try {
       const body = await this.body(req);
       const decoded = this.decode(body, proto);
-      const mapped = mapExport(decoded, this.cumulative, this.limits);
+      const mapped = await mapWithStates(decoded, this.states, this.since, this.limits, this.tags);
       const { refused } = this.engine.ingestSamples(mapped.samples);
       const reasons = mapped.rejected.map((r) => `${r.path}: ${r.rule}`);
       const refusedPoints = new Set<number>();
