@@ -9,6 +9,7 @@ import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-met
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { freshPgDb, PG_URL, sayPgSkipped } from './helpers/pg.js';
+import { mulberry32 } from './helpers/rng.js';
 import { getJson, postJson, spawnServer, type SpawnedServer } from './helpers/server.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -110,8 +111,9 @@ describe.skipIf(!PG_URL)('OTLP cumulative streams across replicas on one Postgre
     await send(b, 3);
     await send(a, 5);
     await send(b, 4);
-    // Then exports 6..40 all at once, each to a replica picked at random, some sent twice.
-    await Promise.all(Array.from({ length: 35 }, (_, k) => k + 6).flatMap((i) => [send(Math.random() < 0.5 ? a : b, i), ...(i % 7 === 0 ? [send(Math.random() < 0.5 ? a : b, i)] : [])]));
+    // Then exports 6..40 all at once, each to a replica picked at random (seeded), some sent twice.
+    const random = mulberry32(18);
+    await Promise.all(Array.from({ length: 35 }, (_, k) => k + 6).flatMap((i) => [send(random() < 0.5 ? a : b, i), ...(i % 7 === 0 ? [send(random() < 0.5 ? a : b, i)] : [])]));
     expect(await totalAfterShutdown(db.url, [a, b], 'lb-hand', 'app.ticks', 'count')).toBe(400);
   });
 });
