@@ -3,6 +3,7 @@
  * receiving one app's exports (and retried, reordered and concurrent ones); the cumulative→delta state lives in the
  * store, so the totals read back are exact — not the first delta each replica saw counted again.
  */
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -115,5 +116,30 @@ describe.skipIf(!PG_URL)('OTLP cumulative streams across replicas on one Postgre
     const random = mulberry32(18);
     await Promise.all(Array.from({ length: 35 }, (_, k) => k + 6).flatMap((i) => [send(random() < 0.5 ? a : b, i), ...(i % 7 === 0 ? [send(random() < 0.5 ? a : b, i)] : [])]));
     expect(await totalAfterShutdown(db.url, [a, b], 'lb-hand', 'app.ticks', 'count')).toBe(400);
+  });
+
+  it('a store that fails while exchanging states answers 503 with Retry-After; the retried export then counts once', async () => {
+    const db = freshPgDb();
+    cleanups.push(() => db.drop());
+    const a = await start(db.url);
+    const startNs = BigInt(Date.now()) * 1_000_000n;
+    const body = (i: number) => ({
+      resourceMetrics: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'lb-down' } }] },
+        scopeMetrics: [{ metrics: [{ name: 'app.ticks', sum: { isMonotonic: true, aggregationTemporality: 2, dataPoints: [{ startTimeUnixNano: String(startNs), timeUnixNano: String(startNs + BigInt(i)), asInt: String(10 * i) }] } }] }],
+      }],
+    });
+    expect((await postJson(`${a.url}/v1/metrics`, body(1))).status).toBe(200);
+    const schema = new URL(db.url).searchParams.get('schema')!;
+    const admin = new pg.Client({ connectionString: PG_URL! });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    await admin.query(`ALTER TABLE "${schema}".svc_streams RENAME TO svc_streams_away`);
+    const down = await postJson(`${a.url}/v1/metrics`, body(2));
+    expect(down.status).toBe(503);
+    expect(down.json).toMatchObject({ code: 14, message: expect.stringMatching(/retry later/) });
+    await admin.query(`ALTER TABLE "${schema}".svc_streams_away RENAME TO svc_streams`);
+    expect((await postJson(`${a.url}/v1/metrics`, body(2))).status).toBe(200);
+    expect(await totalAfterShutdown(db.url, [a], 'lb-down', 'app.ticks', 'count')).toBe(20);
   });
 });

@@ -79,4 +79,10 @@ describe('mapExport', () => {
     const m = mapExport(req([g([s('a', 'x2:b')]), g([s('a', 'x'), s('b', '')]), g([s('a', 'x')]), g([{ key: 'a', value: { intValue: '7' } }])]));
     expect(m.samples.map((x) => x.tags)).toEqual(['a:x2:b', 'a:x,b:', 'a:x', 'a:7']);
   });
+
+  it('a metric name holding control characters is refused point by point (a store could not keep it)', () => {
+    const m = mapExport(req([{ name: 'bad\u0000name', gauge: { dataPoints: [{ timeUnixNano: String(T), asDouble: 1 }] } }, { name: 'ok', gauge: { dataPoints: [{ timeUnixNano: String(T), asDouble: 2 }] } }]));
+    expect(m.rejected).toEqual([{ path: 'resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0]', rule: expect.stringMatching(/must not contain control characters/) }]);
+    expect(m.samples.map((x) => x.name)).toEqual(['ok']);
+  });
 });

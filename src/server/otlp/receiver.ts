@@ -53,7 +53,13 @@ export class OtlpReceiver {
 
   constructor(private readonly engine: ServicesEngine, opts: OtlpReceiverOptions = {}) {
     this.since = nanosText(BigInt(Math.floor(engine.clock())) * 1_000_000n);
-    this.states = opts.states ?? engine.store;
+    const states = opts.states ?? engine.store;
+    // The store failing here changed nothing (one transaction): the exporter is told to retry (503), not to drop (500).
+    this.states = {
+      exchangeStreams: (entries, step) => states.exchangeStreams(entries, step).catch((err: unknown) => {
+        throw new StoreUnavailable(err);
+      }),
+    };
     this.maxBodyBytes = opts.maxBodyBytes ?? LIMITS.maxBatchBytes;
     this.maxInFlight = opts.maxInFlight ?? 8;
     this.maxBacklog = opts.maxBacklog ?? 200_000;
@@ -95,7 +101,10 @@ export class OtlpReceiver {
       this.send(res, proto, 200, 'ExportMetricsServiceResponse', message);
     } catch (err) {
       if (err instanceof ValidationError) this.fail(res, proto, err.status, INVALID_ARGUMENT, err.message, req);
-      else if (err instanceof OtlpShapeError) this.fail(res, proto, 400, INVALID_ARGUMENT, `not an OTLP metrics export request: ${err.message}`, req);
+      else if (err instanceof StoreUnavailable) {
+        console.error('plotline: OTLP cumulative state not reachable in the store', (err.cause as Error)?.message ?? err.cause);
+        this.fail(res, proto, 503, UNAVAILABLE, 'the store cannot be reached; retry later', req, 5);
+      } else if (err instanceof OtlpShapeError) this.fail(res, proto, 400, INVALID_ARGUMENT, `not an OTLP metrics export request: ${err.message}`, req);
       else if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') res.destroy(); // the client went away
       else {
         console.error('plotline: OTLP request failed', err);
@@ -148,6 +157,13 @@ export class OtlpReceiver {
     const body = proto ? Buffer.from(otlpRoot().lookupType(type).encode(otlpRoot().lookupType(type).fromObject(message)).finish()) : Buffer.from(JSON.stringify(message));
     res.writeHead(status, { 'content-type': proto ? PROTOBUF : JSON_TYPE, 'content-length': body.length });
     res.end(body);
+  }
+}
+
+/** The store failed while exchanging cumulative streams' states: retryable (503). */
+class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the store cannot be reached', { cause });
   }
 }
 
