@@ -92,11 +92,18 @@ test('an app instrumented with OpenTelemetry lights up /services and the ten req
   await expect(legendValue('Active replicas')).toHaveText('2');
   await expect(legendValue('In-flight requests')).toHaveText('3', { timeout: 5000 });
   for (const name of ['p50 latency', 'p90 latency', 'p99 latency', 'Average latency']) await expect(legendValue(name)).toHaveText(/ms$/);
-  // 15 of 80 requests took ≥ 60 ms: the p99 is one of them (its bucket, (0.05, 0.075] or (0.075, 0.1] s, bounds it).
-  const p99 = parseFloat((await legendValue('p99 latency').textContent())!);
+  // 15 of 80 requests took ≥ 60 ms: the p99 is one of them, in a bucket from 50 ms up (how far up depends on the
+  // machine's load); percentiles are in order.
+  const ms = async (panel: string) => parseFloat((await legendValue(panel).textContent())!);
+  const [p50, p90, p99] = [await ms('p50 latency'), await ms('p90 latency'), await ms('p99 latency')];
   expect(p99).toBeGreaterThanOrEqual(50);
-  expect(p99).toBeLessThanOrEqual(101);
+  expect(p50).toBeLessThanOrEqual(p90);
+  expect(p90).toBeLessThanOrEqual(p99);
   await screenshots(page, 'otlp-service-page');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await screenshots(page, 'otlp-service-page-390');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The held requests finish: the in-flight gauge goes to 0 and the 2XX count takes them in.
   a.child.kill('SIGUSR2');
