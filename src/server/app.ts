@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeJsonInSlices } from './http-util.js';
 import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
@@ -221,9 +220,7 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
     const [series] = await ctx.store.readSeries(id!, [key], range);
-    const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
-    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
-    else await nextTurn();
+    await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
   }
   res.end(']}');
 }

@@ -180,3 +180,53 @@ export function checkToken(token: string | null, req: IncomingMessage): void {
     throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
   }
 }
+
+/**
+ * Writes a chunk of a streamed answer and waits until the client may take more: for `drain` (or the connection's end)
+ * when its socket is full, then always for a turn of the event loop, so other requests run between chunks. (`drain` may
+ * come synchronously from the socket's write in a `nextTick` when the client reads fast: resuming right then would chain
+ * a whole export through the microtask queue without ever letting the event loop in.) Listeners are removed afterwards (a
+ * long stream calls this thousands of times).
+ */
+export function writeAndYield(res: ServerResponse, chunk: string): Promise<void> {
+  if (chunk === '' || res.write(chunk)) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      setImmediate(resolve);
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Values of an array a streamed JSON answer encodes in one piece: a few milliseconds of work. */
+export const JSON_SLICE_VALUES = 8192;
+
+/**
+ * Writes `JSON.stringify(value)` of a plain object through `writeAndYield`, its long array properties in slices of
+ * `JSON_SLICE_VALUES` values, so that encoding a large answer (50,000-point series) never holds the event loop for long.
+ * The text is exactly `JSON.stringify(value)`'s (same property order, same number forms).
+ */
+export async function writeJsonInSlices(res: ServerResponse, value: Record<string, unknown>, prefix = ''): Promise<void> {
+  let out = `${prefix}{`;
+  let first = true;
+  for (const [name, v] of Object.entries(value)) {
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${first ? '' : ','}${JSON.stringify(name)}:`;
+    first = false;
+    if (!Array.isArray(v) || v.length <= JSON_SLICE_VALUES) {
+      out += JSON.stringify(v);
+      continue;
+    }
+    out += '[';
+    for (let at = 0; at < v.length; at += JSON_SLICE_VALUES) {
+      out += `${at > 0 ? ',' : ''}${JSON.stringify(v.slice(at, at + JSON_SLICE_VALUES)).slice(1, -1)}`;
+      await writeAndYield(res, out);
+      out = '';
+    }
+    out += ']';
+  }
+  await writeAndYield(res, `${out}}`);
+}
