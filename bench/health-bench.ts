@@ -30,6 +30,8 @@ export interface ScenarioFigures {
   rssPeakMiB: number;
   /** 1-minute load average of the machine at the end of the scenario. */
   load: number;
+  /** The server's CPU use while probed, in % of one core. */
+  serverCpuPercent: number;
   /** What the load itself achieved (reads done, points written, connections held…). */
   notes: Array<[string, string]>;
 }
@@ -47,7 +49,10 @@ async function measure(server: BenchServer, seconds: number, load: (running: () 
   const loadDone = load(() => running);
   await sleep(500); // let the load get going before probing
   const worker = new Worker(new URL('./health-probe.js', import.meta.url), { workerData: { url: server.url, intervalMs: 10 } });
+  const cpu0 = server.cpuSeconds();
+  const t0 = performance.now();
   await sleep(seconds * 1000);
+  const serverCpuPercent = (100 * (server.cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
   const result = new Promise<{ ms: number[]; failed: number }>((resolve) => worker.once('message', resolve));
   worker.postMessage('stop');
   const { ms, failed } = await result;
@@ -58,7 +63,7 @@ async function measure(server: BenchServer, seconds: number, load: (running: () 
   ms.sort((a, b) => a - b);
   return {
     probe: { samples: ms.length, failed, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms[ms.length - 1] ?? NaN },
-    rssBeforeMiB, rssPeakMiB: rssPeak, load: loadavg()[0]!, notes,
+    rssBeforeMiB, rssPeakMiB: rssPeak, load: loadavg()[0]!, serverCpuPercent, notes,
   };
 }
 
@@ -240,7 +245,7 @@ function rows(target: string, f: ScenarioFigures): Array<[string, string, string
     [`/api/health p50 / p99 / max, ms (${fmt(f.probe.samples)} probes, ${f.probe.failed} failed)`,
       `${fmt(f.probe.p50, 1)} / ${fmt(f.probe.p99, 1)} / ${fmt(f.probe.max, 1)}`, target],
     ['server RSS, MiB: before the load → peak under it', `${fmt(f.rssBeforeMiB)} → ${fmt(f.rssPeakMiB)}`, ''],
-    ['load average (1 min) at the end', fmt(f.load, 2), ''],
+    ['load average (1 min) at the end; server CPU, % of one core', `${fmt(f.load, 2)}; ${fmt(f.serverCpuPercent)} %`, ''],
     ...f.notes.map(([a, b]): [string, string, string] => [a, b, '']),
   ];
 }

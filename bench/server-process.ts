@@ -10,6 +10,8 @@ export interface BenchServer {
   statsdPort: number | null;
   child: ChildProcess;
   rssBytes(): number;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,11 @@ export function startBenchServer(args: string[]): Promise<BenchServer> {
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;
+        },
+        cpuSeconds: () => {
+          // Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks, after the parenthesised command name.
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          return (Number(fields[11]) + Number(fields[12])) / 100;
         },
         stop: () => new Promise((done) => {
           child.once('exit', () => done());

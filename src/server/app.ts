@@ -15,6 +15,7 @@ import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
+import type { Turns } from './turns.js';
 
 export interface AppContext {
   store: Store;
@@ -30,6 +31,8 @@ export interface AppContext {
   bodyIdleMs: number;
   /** Service metrics (DogStatsD ingest, rollups, queries). */
   services?: ServicesRuntime;
+  /** Ingest batches are decoded and committed one per event-loop turn (see turns.ts). */
+  turns: Turns;
 }
 
 /** Labels and a note: far below a batch. */
@@ -129,14 +132,11 @@ export function createHandler(ctx: AppContext) {
   };
 }
 
-async function readIngestBody(ctx: AppContext, req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
-  return mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(body) : parseJsonBody(body);
-}
-
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   await ctx.bodies.with(req, async () => {
-    const body = await readIngestBody(ctx, req);
+    const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
+    await ctx.turns.next();
+    const body = mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(bytes) : parseJsonBody(bytes);
     sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
   });
 }

@@ -24,6 +24,32 @@ const CLOSE_AFTER = new Set([408, 413, 503, 507]);
 /** Seconds a client is asked to wait before retrying a 503 (busy) or 507 (disk full). */
 const RETRY_AFTER: Record<number, string> = { 503: '1', 507: '10' };
 
+/** How long a connection refused mid-body is still read (and the bytes thrown away) after the answer, so that the client gets it. */
+export const LINGER_MS = 2_000;
+
+/**
+ * Closing a socket whose peer is still sending makes the kernel answer with a reset, and the client's kernel then throws
+ * away the answer it had not read yet: a sender refused with 413 mid-body saw only "connection reset". So when the body
+ * was not read to its end, the connection is closed the lingering way (as Apache and nginx do): the answer and a FIN go
+ * out, incoming bytes are read and dropped (never buffered) until the client closes or `LINGER_MS` passes.
+ */
+function lingerBeforeClose(res: ServerResponse): void {
+  const req = res.req;
+  const socket = res.socket;
+  if (!req || !socket || req.complete) return;
+  // Node closes a `Connection: close` response's socket with destroySoon() once the answer is written: replace that
+  // for this socket only.
+  socket.destroySoon = function lingeringDestroySoon(this: typeof socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    req.removeAllListeners('data');
+    req.resume();
+    this.resume();
+  };
+}
+
 export function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -32,7 +58,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof ValidationError) {
     const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
     const headers: Record<string, string> = {};
-    if (CLOSE_AFTER.has(err.status)) headers.connection = 'close';
+    if (CLOSE_AFTER.has(err.status)) {
+      headers.connection = 'close';
+      lingerBeforeClose(res);
+    }
     if (RETRY_AFTER[err.status]) headers['retry-after'] = RETRY_AFTER[err.status]!;
     sendJson(res, err.status, body, headers);
     return;

@@ -11,6 +11,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { otlpOnlyHandler, type OtlpReceiverOptions } from './otlp/receiver.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
+import { Turns } from './turns.js';
 
 export interface ServerOptions {
   port?: number;
@@ -107,7 +108,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
-    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services,
+    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services, turns: new Turns(),
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
