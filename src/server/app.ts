@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, pickSummaryPaths, quote, summaryPreview, validateExecutionPatch, ValidationError,
+  type SummaryObject,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
 import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeJsonInSlices } from './http-util.js';
 import { DomainError } from './domain-error.js';
-import { parseListQuery } from './list/list-query.js';
+import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
@@ -160,9 +161,12 @@ function postSession(ctx: AppContext, req: IncomingMessage, res: ServerResponse)
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const paths = parseListSummaryPaths(url.searchParams);
   const list = await ctx.store.listExecutions(parseListQuery(url.searchParams));
-  // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
-  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
+  // A list never carries whole summaries (one may be 1 MiB): only the paths asked for (the table's columns), or without
+  // `summary=` each one's preview.
+  const summaryOf = paths === null ? summaryPreview : (s: SummaryObject) => pickSummaryPaths(s, paths);
+  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryOf(e.summary) })) });
 }
 
 async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
