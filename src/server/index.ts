@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
+import { capConnectionsPerAddress, isLoopbackAddress } from './connection-cap.js';
 import { LIMITS } from '../protocol/index.js';
 import { startBackground } from './background.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
@@ -51,6 +52,10 @@ export interface EdgeOptions {
   maxInFlightBodyBytes?: number;
   /** How often Node checks the header and request timeouts. */
   checkIntervalMs?: number;
+  /** Connections one peer address may hold open at once; one more is answered 503 and closed (see connection-cap.ts). */
+  maxConnectionsPerAddress?: number;
+  /** Whether loopback peers count too (default: no, the machine's own programs are never capped). */
+  capLoopback?: boolean;
 }
 
 export const EDGE_DEFAULTS: Required<EdgeOptions> = {
@@ -59,6 +64,8 @@ export const EDGE_DEFAULTS: Required<EdgeOptions> = {
   bodyIdleMs: 15_000,
   maxInFlightBodyBytes: 256 * 1024 * 1024,
   checkIntervalMs: 1_000,
+  maxConnectionsPerAddress: 256,
+  capLoopback: false,
 };
 
 export interface RunningServer {
@@ -116,6 +123,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     connectionsCheckingInterval: edge.checkIntervalMs,
   }, createHandler(ctx));
   server.keepAliveTimeout = 65_000;
+  capConnectionsPerAddress(server, edge.maxConnectionsPerAddress, edge.capLoopback ? () => false : isLoopbackAddress);
   const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, policy.token));
   try {
     await listen(server, opts.port ?? DEFAULT_PORT, host);
