@@ -187,6 +187,8 @@ function openPartial(url: string, head: string): Promise<Socket> {
       s.write(head);
       resolve(s);
     });
+    // Reads (and drops) what the server answers: a socket nobody reads never sees the server close it.
+    s.resume();
     s.on('error', reject);
   });
 }
