@@ -10,7 +10,7 @@ export interface BenchServer {
   statsdPort: number | null;
   child: ChildProcess;
   rssBytes(): number;
-  /** CPU seconds (user + system) the server process has used so far. */
+  /** CPU seconds (user + system) the server process has used so far (Linux `/proc/<pid>/stat`, 100 ticks a second). */
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
@@ -33,14 +33,13 @@ export function startBenchServer(args: string[]): Promise<BenchServer> {
         url: m[1]!,
         statsdPort: udp[1] ? Number(udp[1]) : null,
         child,
+        cpuSeconds: () => {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+          return (Number(fields[11]) + Number(fields[12])) / 100;
+        },
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;
-        },
-        cpuSeconds: () => {
-          // Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks, after the parenthesised command name.
-          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-          return (Number(fields[11]) + Number(fields[12])) / 100;
         },
         stop: () => new Promise((done) => {
           child.once('exit', () => done());
