@@ -27,6 +27,8 @@ const MIN = 2;
 const MAX = 3;
 const ODD = 4;
 const SLOTS = 5;
+/** The order kept points are considered in (ties in x keep the first). */
+const KEPT_ORDER = [FIRST, MIN, MAX, LAST] as const;
 
 export class M4 {
   readonly buckets: number;
@@ -76,19 +78,36 @@ export class M4 {
   result(): { x: number[]; y: number[] } {
     const x: number[] = [];
     const y: number[] = [];
-    const picked: number[] = [];
+    // Slots kept by one bucket (at most 5), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
+    const picked = new Int32Array(SLOTS);
+    const xs = this.xs;
+    const ys = this.ys;
     for (let b = 0; b < this.buckets; b++) {
       const o = b * SLOTS;
-      if (Number.isNaN(this.xs[o + FIRST]!)) continue;
-      picked.length = 0;
-      for (const slot of [FIRST, MIN, MAX, LAST]) if (!Number.isNaN(this.xs[o + slot]!)) picked.push(o + slot);
-      const hasOddAlready = picked.some((i) => !Number.isFinite(this.ys[i]!));
-      if (!hasOddAlready && !Number.isNaN(this.xs[o + ODD]!)) picked.push(o + ODD);
-      picked.sort((i, j) => this.xs[i]! - this.xs[j]!);
-      for (const i of picked) {
-        if (x.length > 0 && x[x.length - 1] === this.xs[i]) continue;
-        x.push(this.xs[i]!);
-        y.push(this.ys[i]!);
+      if (Number.isNaN(xs[o + FIRST]!)) continue;
+      let n = 0;
+      let hasOddAlready = false;
+      for (const slot of KEPT_ORDER) {
+        const i = o + slot;
+        if (Number.isNaN(xs[i]!)) continue;
+        picked[n++] = i;
+        if (!Number.isFinite(ys[i]!)) hasOddAlready = true;
+      }
+      if (!hasOddAlready && !Number.isNaN(xs[o + ODD]!)) picked[n++] = o + ODD;
+      for (let k = 1; k < n; k++) {
+        const v = picked[k]!;
+        let j = k - 1;
+        while (j >= 0 && xs[picked[j]!]! > xs[v]!) {
+          picked[j + 1] = picked[j]!;
+          j--;
+        }
+        picked[j + 1] = v;
+      }
+      for (let k = 0; k < n; k++) {
+        const i = picked[k]!;
+        if (x.length > 0 && x[x.length - 1] === xs[i]) continue;
+        x.push(xs[i]!);
+        y.push(ys[i]!);
       }
     }
     return { x, y };

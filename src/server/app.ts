@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, pickSummaryPaths, quote, summaryPreview, validateExecutionPatch, ValidationError,
+  type SummaryObject,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeJsonInSlices } from './http-util.js';
 import { DomainError } from './domain-error.js';
-import { parseListQuery } from './list/list-query.js';
+import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
@@ -16,6 +16,7 @@ import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
+import type { Turns } from './turns.js';
 
 export interface AppContext {
   store: Store;
@@ -31,6 +32,8 @@ export interface AppContext {
   bodyIdleMs: number;
   /** Service metrics (DogStatsD ingest, rollups, queries). */
   services?: ServicesRuntime;
+  /** Ingest batches are decoded and committed one per event-loop turn (see turns.ts). */
+  turns: Turns;
 }
 
 /** Labels and a note: far below a batch. */
@@ -130,14 +133,11 @@ export function createHandler(ctx: AppContext) {
   };
 }
 
-async function readIngestBody(ctx: AppContext, req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
-  return mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(body) : parseJsonBody(body);
-}
-
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   await ctx.bodies.with(req, async () => {
-    const body = await readIngestBody(ctx, req);
+    const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
+    await ctx.turns.next();
+    const body = mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(bytes) : parseJsonBody(bytes);
     sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
   });
 }
@@ -161,9 +161,12 @@ function postSession(ctx: AppContext, req: IncomingMessage, res: ServerResponse)
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const paths = parseListSummaryPaths(url.searchParams);
   const list = await ctx.store.listExecutions(parseListQuery(url.searchParams));
-  // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
-  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
+  // A list never carries whole summaries (one may be 1 MiB): only the paths asked for (the table's columns), or without
+  // `summary=` each one's preview.
+  const summaryOf = paths === null ? summaryPreview : (s: SummaryObject) => pickSummaryPaths(s, paths);
+  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryOf(e.summary) })) });
 }
 
 async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -221,9 +224,7 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
     const [series] = await ctx.store.readSeries(id!, [key], range);
-    const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
-    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
-    else await nextTurn();
+    await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
   }
   res.end(']}');
 }

@@ -15,7 +15,7 @@ import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
 import { base64, fromBase64, types } from './pg-types.js';
-import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { addTables, finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -378,8 +378,9 @@ export class PgStore implements Store {
   }
 
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One snapshot for all keys; one query plans the read, one more loads the points the plan needs.
-    return this.tx(async (c) => {
+    // One snapshot for all keys; one query plans the read, one more loads the points the plan needs. Decoding and
+    // downsampling run after the transaction, in steps that let other requests in.
+    const loaded = await this.tx(async (c) => {
       const lo = range.from ?? -Infinity;
       const hi = range.to ?? Infinity;
       const edge = 'c.first_x < $3 OR c.last_x > $4';
@@ -445,8 +446,11 @@ export class PgStore implements Store {
           });
         }
       }
-      return plans.map((p) => finishRange(p, { columns, blocks }));
+      return { plans, points: { columns, blocks } };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const out: SeriesData[] = [];
+    for (const plan of loaded.plans) out.push(await finishRangeInSteps(plan, loaded.points));
+    return out;
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {

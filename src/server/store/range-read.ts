@@ -83,14 +83,15 @@ const blockCount = (c: ChunkMeta, b: number) => Math.min(BLOCK_SIZE, c.count - b
  * Visits what overlaps [lo, hi] in x order: each block of a chunk whose block tier is known (telling whether it lies
  * wholly inside), or a whole chunk without one (b = -1; such a chunk always lies inside).
  */
-function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean) => void): void {
+function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean) => void, start = 0, end = plan.chunks.length): void {
   const { chunks, tables, lo, hi } = plan;
-  chunks.forEach((c, i) => {
+  for (let i = start; i < end; i++) {
+    const c = chunks[i]!;
     const t = tables[i];
     if (!t) {
       if (!(c.firstX! >= lo && c.lastX! <= hi)) throw new Error(`range read: edge chunk ${c.id} came without its block tier`);
       visit(i, -1, true);
-      return;
+      continue;
     }
     for (let b = 0; b < t.length; b++) {
       const first = t.firstX(b);
@@ -98,7 +99,7 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
       if (last < lo || first > hi) continue;
       visit(i, b, first >= lo && last <= hi);
     }
-  });
+  }
 }
 
 /**
@@ -189,11 +190,49 @@ export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>):
   if (plan.m4 && added.size > 0) planBlocks(plan, added);
 }
 
+/** Work units (about one per point decoded) a step of `finishRangeSteps` does before pausing: a few milliseconds. */
+export const WORK_PER_STEP = 32_768;
+/** Work units of adding one chunk's or block's summary to the buckets. */
+const SUMMARY_WORK = 16;
+
 /** Carries out a plan, with the columns of `plan.needed` and the points of `plan.neededBlocks` in `points`. */
 export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
+  const steps = finishRangeSteps(plan, points);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `finishRange` that lets other work run every `WORK_PER_STEP` points decoded (between chunks), so that a read of millions
+ * of points never holds the event loop for long. The plan's points must stay as loaded meanwhile (they are immutable copies).
+ */
+export async function finishRangeInSteps(plan: RangePlan, points: LoadedPoints, pause = (): Promise<void> => new Promise((r) => setImmediate(r))): Promise<SeriesData> {
+  const steps = finishRangeSteps(plan, points);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** `finishRange` as a generator that yields (to be resumed later) after about `workPerStep` units of work. */
+export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPerStep = WORK_PER_STEP): Generator<void, SeriesData, void> {
   const { key, chunks, tables, lo, hi, total, m4 } = plan;
   const loaded = points.columns;
   if (total === 0) return { key, total: 0, downsampled: false, x: [], y: [] };
+  let work = 0;
+  /** Visits every part, chunk by chunk, yielding whenever a step's worth of work was done. */
+  function* visitAll(visit: (i: number, b: number, inside: boolean) => void): Generator<void, void, void> {
+    for (let i = 0; i < chunks.length; i++) {
+      eachPart(plan, visit, i, i + 1);
+      if (work >= workPerStep && i + 1 < chunks.length) {
+        work = 0;
+        yield;
+      }
+    }
+  }
   const block = (i: number, b: number) => {
     const c = chunks[i]!;
     const got = c.columns ? undefined : points.blocks?.get(`${c.id}:${b}`);
@@ -206,7 +245,7 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     const x: number[] = [];
     const y: number[] = [];
     let whole: { i: number; x: Float64Array; y: Float64Array } | null = null;
-    eachPart(plan, (i, b, inside) => {
+    yield* visitAll((i, b, inside) => {
       const c = chunks[i]!;
       if (b < 0) throw new Error(`range read: the block tier of chunk ${c.id} was not loaded`);
       let px: Float64Array;
@@ -219,6 +258,7 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
       } else {
         ({ x: px, y: py } = block(i, b));
       }
+      work += px.length;
       for (let k = 0; k < px.length; k++) {
         if (px[k]! < lo || px[k]! > hi) continue;
         x.push(px[k]!);
@@ -228,17 +268,20 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     return { key, total, downsampled: false, x, y: toWireArray(y) };
   }
 
-  eachPart(plan, (i, b, inside) => {
+  yield* visitAll((i, b, inside) => {
     if (b < 0) {
       m4.addSummary(chunks[i]!.summary!);
+      work += SUMMARY_WORK;
       return;
     }
     const t = tables[i]!;
     if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) {
       m4.addSummary(t.summary(b));
+      work += SUMMARY_WORK;
       return;
     }
     const { x, y } = block(i, b);
+    work += x.length;
     for (let k = 0; k < x.length; k++) if (x[k]! >= lo && x[k]! <= hi) m4.add(x[k]!, y[k]!);
   });
   const out = m4.result();

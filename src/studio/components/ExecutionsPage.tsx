@@ -25,6 +25,10 @@ const previousCursor = new Map<string, string | null>();
 function sortParams(view: ListView): URLSearchParams {
   const p = filterParams(view);
   if (!sameSort(view.sort, DEFAULT_SORT)) p.set('sort', formatSort(view.sort));
+  // Only the summary values of the shown columns travel with the list (an empty `summary=` asks for none).
+  const paths = view.columns.filter((c) => columnKind(c) === 'summary').map(columnTitle);
+  if (paths.length === 0) p.set('summary', '');
+  for (const path of paths) p.append('summary', path);
   return p;
 }
 
