@@ -3,9 +3,10 @@ import {
   toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
+import { bucketsForBudget } from '../../protocol/downsample.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
-import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
+import { BlockTable, SUMMARY_BYTES, summaryFromBytes, summaryToBytes } from './block-table.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
@@ -14,7 +15,7 @@ import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js'
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
-import { base64, fromBase64, types } from './pg-types.js';
+import { base64, fromBase64, PackedReader, sized, types } from './pg-types.js';
 import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
@@ -377,76 +378,110 @@ export class PgStore implements Store {
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
+  /**
+   * A read in two round trips and no transaction: one statement plans it (every chunk in range packed into one value per
+   * key, with the points of the chunks across the range ends and the block tiers of the chunks a bucket edge falls in),
+   * one more loads the blocks it decodes. Chunk rows are never updated (only inserted and deleted), so loading by id is
+   * consistent with the plan's snapshot unless a chunk went away in between (compaction, rewind, delete): then the read
+   * is planned again, at last in one REPEATABLE READ transaction.
+   */
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One snapshot for all keys; one query plans the read, one more loads the points the plan needs.
-    return this.tx(async (c) => {
-      const lo = range.from ?? -Infinity;
-      const hi = range.to ?? Infinity;
-      const edge = 'c.first_x < $3 OR c.last_x > $4';
-      const rows = (await c.query<{
-        found: boolean; key: string; id: number; count: number; first_x: number; last_x: number; summary: string;
-        blocks: string | null; xs: string | null; ys: string | null;
-      }>(
-        `SELECT x.found, s.key, c.id, c.count, c.first_x, c.last_x, ${base64('c.summary')} AS summary,
-           CASE WHEN ${edge} THEN ${base64('c.blocks')} END AS blocks,
-           CASE WHEN ${edge} THEN ${base64('c.xs')} END AS xs,
-           CASE WHEN ${edge} THEN ${base64('c.ys')} END AS ys
-         FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
-         LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
-         LEFT JOIN chunks c ON c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4
-         ORDER BY s.id, c.last_x`,
-        [executionId, keys, lo, hi])).rows;
-      if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
-      const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
-      for (const r of rows) {
-        if (r.id === null || r.key === null) continue;
-        byKey.get(r.key)!.push({
-          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: fromBase64(r.blocks),
-          summary: summaryFromBytes(fromBase64(r.summary)), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
-        });
-      }
-      const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
+    for (let attempt = 1; attempt < 3; attempt++) {
+      const got = await this.readOnce((sql, params) => this.pool.query(sql, params), executionId, keys, range);
+      if (got) return got;
+    }
+    return this.tx(async (c) => (await this.readOnce((sql, params) => c.query(sql, params), executionId, keys, range))!,
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
 
-      // Block tiers of the chunks a bucket edge falls into, with the whole columns of an exact read.
-      const tableIds = plans.flatMap((p) => p.neededTables);
-      const needed = plans.flatMap((p) => p.needed);
-      const columns = new Map<number, ChunkColumns>();
-      if (tableIds.length + needed.length > 0) {
-        const got = await c.query<{ id: number; blocks: string; xs: string | null; ys: string | null }>(
-          `SELECT id, ${base64('blocks')} AS blocks,
-             CASE WHEN id = ANY($2::bigint[]) THEN ${base64('xs')} END AS xs, CASE WHEN id = ANY($2::bigint[]) THEN ${base64('ys')} END AS ys
-           FROM chunks WHERE id = ANY($1::bigint[]) OR id = ANY($2::bigint[])`, [tableIds, needed]);
-        const tables = new Map<number, Buffer>();
-        for (const r of got.rows) {
-          tables.set(r.id, fromBase64(r.blocks));
-          if (r.xs !== null && r.ys !== null) columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
-        }
-        for (const p of plans) addTables(p, tables);
+  /** One planned read (see readSeries); null when a chunk of the plan was gone by the time its points were loaded. */
+  private async readOnce(
+    query: <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>,
+    executionId: string, keys: string[], range: RangeQuery,
+  ): Promise<SeriesData[] | null> {
+    const lo = range.from ?? -Infinity;
+    const hi = range.to ?? Infinity;
+    const buckets = range.budget === undefined ? null : bucketsForBudget(range.budget);
+    // The M4 grid as finishRange will draw it when no range end cuts into the data (else close to it): chunks that a bucket
+    // edge falls into come with their block tier. Only a hint: a tier the plan misses costs one more query, not a wrong read.
+    const bucket = (x: string) => `least($5::int - 1, floor((${x} - g.lo) / nullif((g.hi - g.lo) / $5::int, 0)))`;
+    const inRange = 'c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4';
+    const rows = (await query<{ found: boolean; key: string | null; meta: string | null; edges: string | null; tiers: string | null }>(
+      `SELECT x.found, s.key,
+         (SELECT ${base64(`string_agg(int8send(c.id) || int4send(c.count) || float8send(c.first_x) || float8send(c.last_x) || c.summary, ''::bytea
+           ORDER BY c.last_x)`)} FROM chunks c WHERE ${inRange}) AS meta,
+         (SELECT ${base64(`string_agg(int8send(c.id) || ${sized('c.blocks')} || ${sized('c.xs')} || ${sized('c.ys')}, ''::bytea)`)}
+           FROM chunks c WHERE ${inRange} AND (c.first_x < $3 OR c.last_x > $4)) AS edges,
+         (SELECT ${base64(`string_agg(int8send(c.id) || ${sized('c.blocks')}, ''::bytea)`)}
+           FROM chunks c, (SELECT greatest($3, s.min_x) AS lo, least($4, s.last_x) AS hi) g
+           WHERE $5::int IS NOT NULL AND s.count > $6 AND ${inRange} AND c.first_x >= $3 AND c.last_x <= $4
+             AND ${bucket('c.first_x')} <> ${bucket('c.last_x')}) AS tiers
+       FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
+       LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)`,
+      [executionId, keys, lo, hi, buckets, range.budget ?? null])).rows;
+    if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
+    const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
+    for (const r of rows) {
+      if (r.key === null || r.meta === null) continue;
+      const extra = new Map<number, { blocks: Buffer; columns: ChunkColumns | null }>();
+      for (const p = new PackedReader(fromBase64(r.edges ?? '')); !p.done;) extra.set(p.int8(), { blocks: p.sized(), columns: { xs: p.sized(), ys: p.sized() } });
+      for (const p = new PackedReader(fromBase64(r.tiers ?? '')); !p.done;) extra.set(p.int8(), { blocks: p.sized(), columns: null });
+      const chunks = byKey.get(r.key)!;
+      for (const p = new PackedReader(fromBase64(r.meta)); !p.done;) {
+        const id = p.int8();
+        const count = p.int4();
+        const firstX = p.float8();
+        const lastX = p.float8();
+        const summary = summaryFromBytes(p.bytes(SUMMARY_BYTES));
+        const e = extra.get(id);
+        chunks.push({ id, count, firstX, lastX, summary, blocks: e?.blocks ?? null, columns: e?.columns ?? null });
       }
+    }
+    const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
 
-      // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
-      // PostgreSQL, which then reads just those bytes.
-      const refs = plans.flatMap((p) => p.neededBlocks);
-      const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
-      if (refs.length > 0) {
-        const far = 2 ** 30;
-        const got = await c.query<{ i: number; xh: string; yh: string; xb: string; yb: string }>(
-          `SELECT r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)} AS xh, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)} AS yh,
-             ${base64('substring(c.xs from r.xs + 1 for r.xl)')} AS xb, ${base64('substring(c.ys from r.ys + 1 for r.yl)')} AS yb
-           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
-           JOIN chunks c ON c.id = r.id`,
-          [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
-            refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)]);
-        for (const r of got.rows) {
-          const ref = refs[r.i - 1]!;
-          blocks.set(`${ref.id}:${ref.b}`, {
-            x: decodeColumnSlice(fromBase64(r.xh), fromBase64(r.xb), ref.from, ref.count),
-            y: decodeColumnSlice(fromBase64(r.yh), fromBase64(r.yb), ref.from, ref.count),
-          });
-        }
+    // Block tiers the hint missed, then the whole columns of an exact read.
+    const missing = plans.flatMap((p) => p.neededTables);
+    const needed = plans.flatMap((p) => p.needed);
+    const columns = new Map<number, ChunkColumns>();
+    if (missing.length + needed.length > 0) {
+      const ids = [...new Set([...missing, ...needed])];
+      const got = (await query<{ packed: string | null }>(
+        `SELECT ${base64(`string_agg(int8send(id) || ${sized('blocks')} || CASE WHEN id = ANY($2::bigint[])
+           THEN int4send(1) || ${sized('xs')} || ${sized('ys')} ELSE int4send(0) END, ''::bytea)`)} AS packed
+         FROM chunks WHERE id = ANY($1::bigint[])`, [ids, needed])).rows[0]!;
+      const tables = new Map<number, Buffer>();
+      for (const p = new PackedReader(fromBase64(got.packed ?? '')); !p.done;) {
+        const id = p.int8();
+        tables.set(id, p.sized());
+        if (p.int4() === 1) columns.set(id, { xs: p.sized(), ys: p.sized() });
       }
-      return plans.map((p) => finishRange(p, { columns, blocks }));
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (tables.size < ids.length) return null;
+      for (const p of plans) addTables(p, tables);
+    }
+
+    // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
+    // PostgreSQL, which then reads just those bytes.
+    const refs = plans.flatMap((p) => p.neededBlocks);
+    const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
+    if (refs.length > 0) {
+      const far = 2 ** 30;
+      const head = (col: string) => `substring(c.${col} from 1 for ${COLUMN_HEAD_BYTES})`;
+      const got = (await query<{ packed: string | null }>(
+        `SELECT ${base64(`string_agg(int4send(r.i::int) || ${sized(head('xs'))} || ${sized(head('ys'))}
+             || ${sized('substring(c.xs from r.xs + 1 for r.xl)')} || ${sized('substring(c.ys from r.ys + 1 for r.yl)')}, ''::bytea)`)} AS packed
+         FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
+         JOIN chunks c ON c.id = r.id`,
+        [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
+          refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)])).rows[0]!;
+      for (const p = new PackedReader(fromBase64(got.packed ?? '')); !p.done;) {
+        const ref = refs[p.int4() - 1]!;
+        const xh = p.sized();
+        const yh = p.sized();
+        blocks.set(`${ref.id}:${ref.b}`, { x: decodeColumnSlice(xh, p.sized(), ref.from, ref.count), y: decodeColumnSlice(yh, p.sized(), ref.from, ref.count) });
+      }
+      if (blocks.size < new Set(refs.map((r) => `${r.id}:${r.b}`)).size) return null;
+    }
+    return plans.map((p) => finishRange(p, { columns, blocks }));
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {

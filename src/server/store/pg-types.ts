@@ -21,3 +21,50 @@ export function fromBase64(text: string | null): Buffer | null;
 export function fromBase64(text: string | null): Buffer | null {
   return text === null ? null : Buffer.from(text, 'base64');
 }
+
+/**
+ * Reads values packed by SQL into one bytea (`int8send(id) || int4send(n) || float8send(x) || …`, all big-endian, as
+ * PostgreSQL's send functions write them) so that thousands of chunks travel as one value instead of one row each.
+ */
+export class PackedReader {
+  private at = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  get done(): boolean {
+    return this.at >= this.buf.length;
+  }
+
+  /** An int8 that is known to stay below 2^53 (ids, counts). */
+  int8(): number {
+    const v = this.buf.readUInt32BE(this.at) * 2 ** 32 + this.buf.readUInt32BE(this.at + 4);
+    this.at += 8;
+    return v;
+  }
+
+  int4(): number {
+    const v = this.buf.readInt32BE(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  float8(): number {
+    const v = this.buf.readDoubleBE(this.at);
+    this.at += 8;
+    return v;
+  }
+
+  /** `n` bytes, as a view (no copy). */
+  bytes(n: number): Buffer {
+    const v = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+
+  /** Bytes written as `int4send(length(b)) || b`. */
+  sized(): Buffer {
+    return this.bytes(this.int4());
+  }
+}
+
+/** SQL of a bytea packed for `PackedReader.sized`. */
+export const sized = (column: string) => `int4send(length(${column})) || ${column}`;
