@@ -15,7 +15,7 @@ import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js'
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
-import { base64, fromBase64, PackedReader, sized, types } from './pg-types.js';
+import { base64, binaryCopy, copyIn, fromBase64, PackedReader, sized, types } from './pg-types.js';
 import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
@@ -573,30 +573,14 @@ export class PgStore implements Store {
 }
 
 /**
- * Inserts chunks in one statement: their bytes travel as one binary parameter (no hex text), cut into columns by
- * offsets in SQL.
+ * Inserts chunks with one COPY in PostgreSQL's binary format: their bytes go as they are, with no SQL to parse, no
+ * parameter arrays and no substring of one big parameter per column. (Measured on the SDK's batch shape, 200 chunks and
+ * 2.1 MB: COPY took the server a half to a third of the time of INSERT … SELECT FROM unnest.)
  */
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
-  const parts: Buffer[] = [];
-  const starts: number[][] = [[], [], [], []];
-  const lengths: number[][] = [[], [], [], []];
-  let at = 1;
-  for (const { c: e } of chunks) {
-    const summary = summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll());
-    [summary, e.blocks, e.xs, e.ys].forEach((b, k) => {
-      starts[k]!.push(at);
-      lengths[k]!.push(b.length);
-      parts.push(b);
-      at += b.length;
-    });
-  }
-  const cut = (k: number) => `substring($13::bytea from s${k} for l${k})`;
-  await c.query(
-    `INSERT INTO chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys)
-     SELECT id, f, l, n, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
-       AS u(id, f, l, n, s0, s1, s2, s3, l0, l1, l2, l3)`,
-    [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
-      ...starts, ...lengths, Buffer.concat(parts)]);
+  await copyIn(c, 'COPY chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys) FROM STDIN (FORMAT binary)', binaryCopy(chunks.map(({ seriesId, c: e }) => [
+    { int8: seriesId }, { float8: e.firstX }, { float8: e.lastX }, { int4: e.count },
+    summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll()), e.blocks, e.xs, e.ys,
+  ])));
 }

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
 
 /**
  * Result parsers of the store's connections: int8 as a JS number (ids, counts and sequence numbers stay far below 2^53),
@@ -68,3 +71,47 @@ export class PackedReader {
 
 /** SQL of a bytea packed for `PackedReader.sized`. */
 export const sized = (column: string) => `int4send(length(${column})) || ${column}`;
+
+/** One field of a row for `binaryCopy`: bytea as it is, or a number as the column's type. */
+export type CopyField = Buffer | { int8: number } | { int4: number } | { float8: number };
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * Rows in PostgreSQL's binary COPY format (signature, flags and extension length, then per row the field count and each
+ * field's length and big-endian value, then -1): https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+ */
+export function binaryCopy(rows: CopyField[][]): Buffer {
+  let size = COPY_SIGNATURE.length + 8 + 2;
+  for (const row of rows) {
+    size += 2;
+    for (const f of row) size += 4 + (Buffer.isBuffer(f) ? f.length : 'int4' in f ? 4 : 8);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = COPY_SIGNATURE.copy(out, 0);
+  at = out.writeInt32BE(0, at);
+  at = out.writeInt32BE(0, at);
+  for (const row of rows) {
+    at = out.writeInt16BE(row.length, at);
+    for (const f of row) {
+      if (Buffer.isBuffer(f)) {
+        at = out.writeInt32BE(f.length, at);
+        at += f.copy(out, at);
+      } else if ('int4' in f) {
+        at = out.writeInt32BE(f.int4, out.writeInt32BE(4, at));
+      } else if ('int8' in f) {
+        at = out.writeBigInt64BE(BigInt(f.int8), out.writeInt32BE(8, at));
+      } else {
+        at = out.writeDoubleBE(f.float8, out.writeInt32BE(8, at));
+      }
+    }
+  }
+  out.writeInt16BE(-1, at);
+  return out;
+}
+
+/** Runs `COPY … FROM STDIN` on `client` with `data` (pg-copy-streams), resolving when the server has taken it all. */
+export async function copyIn(client: pg.ClientBase, sql: string, data: Buffer): Promise<void> {
+  const stream = client.query(copyStreams.from(sql));
+  await pipeline(Readable.from([data]), stream);
+}
