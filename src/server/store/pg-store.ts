@@ -56,6 +56,9 @@ export function parsePgUrl(url: string): { connectionString: string; schema: str
   return { connectionString: u.toString(), schema };
 }
 
+/** A text[] literal of `values` (escaped), for statements sent without parameters. */
+const textArray = (values: readonly string[]) => `ARRAY[${values.map((v) => pg.escapeLiteral(v)).join(',')}]::text[]`;
+
 /** The SQL of an advisory lock key for `name` within this schema. */
 const lockKey = (n: number) => `('x' || substr(md5($${n}), 1, 16))::bit(64)::bigint`;
 
@@ -107,14 +110,15 @@ export class PgStore implements Store {
 
   /**
    * Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. Feed rows the attempt numbered
-   * are forgotten when it does not commit (their sequence numbers go to the next commit).
+   * are forgotten when it does not commit (their sequence numbers go to the next commit). `begin` null: `fn` sends BEGIN
+   * itself, in one message with its first statements.
    */
-  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin: string | null = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const c = await this.pool.connect();
       const numbered: number[] = [];
       try {
-        await c.query(begin);
+        if (begin !== null) await c.query(begin);
         const out = await fn(c, numbered);
         await c.query('COMMIT');
         return out;
@@ -134,32 +138,24 @@ export class PgStore implements Store {
     const result = await this.tx(async (c, numbered) => {
       const write = decide(await this.loadState(c, request));
       return write ? this.write(c, write, numbered) : null;
-    });
+    }, null);
     if (result) this.feed.poke();
     return result;
   }
 
+  /**
+   * Starts the batch's transaction and reads what it touches in one round trip: BEGIN, the batch id's claim, the
+   * executions locked in id order, then their requested definitions and series. They are separate statements in one
+   * simple-protocol message (values as escaped literals), so the last one reads after the locks are held, as it must.
+   */
   private async loadState(c: pg.PoolClient, request: BatchRequest): Promise<BatchState> {
     const executions = new Map<string, ExecutionState>();
-    if (request.batchId !== undefined) {
-      // Claims the id; a transaction holding the same id makes this wait until it commits (then: a duplicate) or aborts.
-      const claimed = await c.query('INSERT INTO batches (batch_id, at, points) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [request.batchId]);
-      if (claimed.rowCount === 0) {
-        const seen = (await c.query<{ points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
-        return { seen: { points: seen?.points ?? 0, hash: seen?.hash ?? null }, executions };
-      }
-    }
     const ids = [...request.executions.keys()].sort();
-    const rows = (await c.query<ExecutionRow>('SELECT * FROM executions WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids])).rows;
-    const existing = new Map(rows.map((r) => [r.id, r]));
     const defE: string[] = [];
     const defK: string[] = [];
     const serE: string[] = [];
     const serK: string[] = [];
     for (const [id, keys] of request.executions) {
-      const row = existing.get(id);
-      executions.set(id, { record: row ? toRecord(row) : null, definitions: new Map(), lastX: new Map() });
-      if (!row) continue;
       for (const k of keys.definitionKeys) {
         defE.push(id);
         defK.push(k);
@@ -169,18 +165,32 @@ export class PgStore implements Store {
         serK.push(k);
       }
     }
-    if (defE.length + serE.length > 0) {
-      const known = await c.query<{ t: string; execution_id: string; key: string; def: string | null; last_x: number | null }>(
-        `SELECT 'd' AS t, execution_id, key, def, NULL::float8 AS last_x FROM definitions
-           WHERE (execution_id, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         UNION ALL
-         SELECT 's', execution_id, key, NULL, last_x FROM series
-           WHERE (execution_id, key) IN (SELECT * FROM unnest($3::text[], $4::text[]))`, [defE, defK, serE, serK]);
-      for (const r of known.rows) {
-        const e = executions.get(r.execution_id)!;
-        if (r.t === 'd') e.definitions.set(r.key, JSON.parse(r.def!) as MetricDef);
-        else e.lastX.set(r.key, r.last_x!);
-      }
+    const claim = request.batchId !== undefined;
+    const results = await c.query(['BEGIN',
+      // Claims the id; a transaction holding the same id makes this wait until it commits (then: a duplicate) or aborts.
+      ...(claim ? [`INSERT INTO batches (batch_id, at, points) VALUES (${pg.escapeLiteral(request.batchId!)}, 0, 0) ON CONFLICT DO NOTHING`] : []),
+      `SELECT * FROM executions WHERE id = ANY(${textArray(ids)}) ORDER BY id FOR UPDATE`,
+      `SELECT 'd' AS t, execution_id, key, def, NULL::float8 AS last_x FROM definitions
+         WHERE (execution_id, key) IN (SELECT * FROM unnest(${textArray(defE)}, ${textArray(defK)}))
+       UNION ALL
+       SELECT 's', execution_id, key, NULL, last_x FROM series
+         WHERE (execution_id, key) IN (SELECT * FROM unnest(${textArray(serE)}, ${textArray(serK)}))`,
+    ].join(';\n')) as unknown as pg.QueryResult[];
+    const [claimed, locked, known] = claim ? results.slice(1) : [null, ...results.slice(1)];
+    if (claimed && claimed.rowCount === 0) {
+      const seen = (await c.query<{ points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
+      return { seen: { points: seen?.points ?? 0, hash: seen?.hash ?? null }, executions };
+    }
+    const existing = new Map((locked!.rows as ExecutionRow[]).map((r) => [r.id, r]));
+    for (const id of request.executions.keys()) {
+      const row = existing.get(id);
+      executions.set(id, { record: row ? toRecord(row) : null, definitions: new Map(), lastX: new Map() });
+    }
+    for (const r of known!.rows as Array<{ t: string; execution_id: string; key: string; def: string | null; last_x: number | null }>) {
+      if (!existing.has(r.execution_id)) continue;
+      const e = executions.get(r.execution_id)!;
+      if (r.t === 'd') e.definitions.set(r.key, JSON.parse(r.def!) as MetricDef);
+      else e.lastX.set(r.key, r.last_x!);
     }
     for (const [id, keys] of request.executions) {
       if (keys.rewindX === undefined || !existing.has(id)) continue;
@@ -239,65 +249,70 @@ export class PgStore implements Store {
     }
   }
 
+  /**
+   * Writes a decided batch in four round trips whatever its size: rewinds first (rare, their own statements), then one
+   * statement for the executions, definitions and series (data-modifying CTEs on tables that do not read each other), one
+   * COPY of the chunks, one for the batch record and the metric counts the events carry, and the feed row.
+   */
   private async write(c: pg.PoolClient, write: BatchWrite, numbered: number[]): Promise<CommitResult> {
-    const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
-    if (created.length > 0) {
-      await c.query(
-        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[],
-           $10::text[], $11::text[])`,
-        [created.map((r) => r.id), created.map((r) => r.name), created.map((r) => r.name.toLowerCase()), created.map((r) => JSON.stringify(r.labels)),
-          created.map((r) => r.status), created.map((r) => r.startedAt), created.map((r) => r.endedAt), created.map((r) => r.lastSeenAt),
-          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary)), created.map((r) => discardedText(r))]);
-    }
-    const updated = write.executions.filter((w) => !w.isNew);
-    if (updated.length > 0) {
-      await c.query(
-        `UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
-           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
-         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::text[])
-           AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
-         WHERE e.id = u.id`,
-        [updated.map((w) => w.record.id), updated.map((w) => w.record.status), updated.map((w) => w.record.endedAt),
-          updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
-          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
-    }
-    await indexExecutions(c, created, write.executions.filter((w) => !w.isNew && w.summaryChanged).map((w) => w.record).concat(created));
-    const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
-    if (defs.length > 0) {
-      await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
-        [defs.map((x) => x.id), defs.map((x) => x.d.key), defs.map((x) => JSON.stringify(x.d))]);
-    }
     for (const w of write.executions) if (w.rewindX !== undefined) await this.truncate(c, w.record.id, w.rewindX);
+    const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
+    const updated = write.executions.filter((w) => !w.isNew);
+    const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     const appends = write.executions.flatMap((w) => w.appends.map((a) => ({ id: w.record.id, a })));
-    const seriesIds = new Map<string, number>();
+    const params: unknown[] = [];
+    const p = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+    const ctes: string[] = [];
+    if (created.length > 0) {
+      ctes.push(`created AS (INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+         SELECT * FROM unnest(${p(created.map((r) => r.id), 'text[]')}, ${p(created.map((r) => r.name), 'text[]')},
+           ${p(created.map((r) => r.name.toLowerCase()), 'text[]')}, ${p(created.map((r) => JSON.stringify(r.labels)), 'text[]')},
+           ${p(created.map((r) => r.status), 'text[]')}, ${p(created.map((r) => r.startedAt), 'float8[]')}, ${p(created.map((r) => r.endedAt), 'float8[]')},
+           ${p(created.map((r) => r.lastSeenAt), 'float8[]')}, ${p(created.map((r) => r.error), 'text[]')},
+           ${p(created.map((r) => JSON.stringify(r.summary)), 'text[]')}, ${p(created.map((r) => discardedText(r)), 'text[]')}))`);
+    }
+    if (updated.length > 0) {
+      ctes.push(`updated AS (UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
+           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
+         FROM unnest(${p(updated.map((w) => w.record.id), 'text[]')}, ${p(updated.map((w) => w.record.status), 'text[]')},
+           ${p(updated.map((w) => w.record.endedAt), 'float8[]')}, ${p(updated.map((w) => w.record.lastSeenAt), 'float8[]')},
+           ${p(updated.map((w) => w.record.error), 'text[]')}, ${p(updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), 'text[]')},
+           ${p(updated.map((w) => discardedText(w.record)), 'text[]')}) AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
+         WHERE e.id = u.id)`);
+    }
+    if (defs.length > 0) {
+      ctes.push(`defined AS (INSERT INTO definitions (execution_id, key, def)
+         SELECT * FROM unnest(${p(defs.map((x) => x.id), 'text[]')}, ${p(defs.map((x) => x.d.key), 'text[]')}, ${p(defs.map((x) => JSON.stringify(x.d)), 'text[]')}))`);
+    }
+    let final = 'SELECT NULL::bigint AS id, NULL::text AS execution_id, NULL::text AS key WHERE false';
     if (appends.length > 0) {
       const last = appends.map(({ a }) => a.parts[a.parts.length - 1]!);
-      const ids = await c.query<{ id: number; execution_id: string; key: string }>(
-        `INSERT INTO series (execution_id, key, count, min_x, last_x, last_y)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[])
+      final = `INSERT INTO series (execution_id, key, count, min_x, last_x, last_y)
+         SELECT * FROM unnest(${p(appends.map((x) => x.id), 'text[]')}, ${p(appends.map((x) => x.a.key), 'text[]')},
+           ${p(appends.map(({ a }) => a.parts.reduce((n, part) => n + part.x.length, 0)), 'bigint[]')}, ${p(appends.map(({ a }) => a.parts[0]!.x[0]!), 'float8[]')},
+           ${p(last.map((part) => part.x[part.x.length - 1]!), 'float8[]')}, ${p(last.map((part) => toWireArray(part.y.subarray(part.y.length - 1))[0]!), 'float8[]')})
          ON CONFLICT (execution_id, key) DO UPDATE
            SET count = series.count + EXCLUDED.count, last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
-         RETURNING id, execution_id, key`,
-        [appends.map((x) => x.id), appends.map((x) => x.a.key), appends.map(({ a }) => a.parts.reduce((n, p) => n + p.x.length, 0)),
-          appends.map(({ a }) => a.parts[0]!.x[0]!), last.map((p) => p.x[p.x.length - 1]!),
-          last.map((p) => toWireArray(p.y.subarray(p.y.length - 1))[0]!)]);
-      for (const r of ids.rows) seriesIds.set(`${r.execution_id}\0${r.key}`, r.id);
-      const chunks: Array<{ seriesId: number; c: EncodedChunk }> = [];
-      for (const { id, a } of appends) {
-        const seriesId = seriesIds.get(`${id}\0${a.key}`)!;
-        for (const p of a.parts) for (const c of encodeChunks(p.x, p.y, MAX_CHUNK)) chunks.push({ seriesId, c });
-      }
-      await insertChunks(c, chunks);
+         RETURNING id, execution_id, key`;
     }
+    const ids = await c.query<{ id: number; execution_id: string; key: string }>(`${ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n` : ''}${final}`, params);
+    await indexExecutions(c, created, updated.filter((w) => w.summaryChanged).map((w) => w.record).concat(created));
+    const seriesIds = new Map<string, number>();
+    for (const r of ids.rows) seriesIds.set(`${r.execution_id}\0${r.key}`, r.id);
+    const chunks: Array<{ seriesId: number; c: EncodedChunk }> = [];
+    for (const { id, a } of appends) {
+      const seriesId = seriesIds.get(`${id}\0${a.key}`)!;
+      for (const part of a.parts) for (const e of encodeChunks(part.x, part.y, MAX_CHUNK)) chunks.push({ seriesId, c: e });
+    }
+    await insertChunks(c, chunks);
     const touched = write.executions.map((w) => w.record.id);
-    const counts = await c.query<{ id: string; n: number }>(`SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($1::text[]) AS e(id)`, [touched]);
-    const metricCounts = new Map(counts.rows.map((r) => [r.id, r.n]));
+    const r = write.remember;
+    const counts = await c.query<{ id: string; n: number }>(
+      `${r ? 'WITH remembered AS (UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1) ' : ''}
+       SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($${r ? 5 : 1}::text[]) AS e(id)`,
+      r ? [r.batchId, r.at, r.points, r.hash, touched] : [touched]);
+    const metricCounts = new Map(counts.rows.map((row) => [row.id, row.n]));
     setMetricCounts(write.events, metricCounts);
-    if (write.remember) {
-      await c.query('UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1',
-        [write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash]);
-    }
     numbered.push(await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now()));
     return { metricCounts };
   }
