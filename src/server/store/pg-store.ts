@@ -420,19 +420,18 @@ export class PgStore implements Store {
     // The M4 grid as finishRange will draw it when no range end cuts into the data (else close to it): chunks that a bucket
     // edge falls into come with their block tier. Only a hint: a tier the plan misses costs one more query, not a wrong read.
     const bucket = (x: string) => `least($5::int - 1, floor((${x} - g.lo) / nullif((g.hi - g.lo) / $5::int, 0)))`;
-    const inRange = 'c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4';
     const rows = (await query<{ found: boolean; key: string | null; meta: string | null; edges: string | null; tiers: string | null }>(
-      `SELECT x.found, s.key,
-         (SELECT ${base64(`string_agg(int8send(c.id) || int4send(c.count) || float8send(c.first_x) || float8send(c.last_x) || c.summary, ''::bytea
-           ORDER BY c.last_x)`)} FROM chunks c WHERE ${inRange}) AS meta,
-         (SELECT ${base64(`string_agg(int8send(c.id) || ${sized('c.blocks')} || ${sized('c.xs')} || ${sized('c.ys')}, ''::bytea)`)}
-           FROM chunks c WHERE ${inRange} AND (c.first_x < $3 OR c.last_x > $4)) AS edges,
-         (SELECT ${base64(`string_agg(int8send(c.id) || ${sized('c.blocks')}, ''::bytea)`)}
-           FROM chunks c, (SELECT greatest($3, s.min_x) AS lo, least($4, s.last_x) AS hi) g
-           WHERE $5::int IS NOT NULL AND s.count > $6 AND ${inRange} AND c.first_x >= $3 AND c.last_x <= $4
-             AND ${bucket('c.first_x')} <> ${bucket('c.last_x')}) AS tiers
+      `SELECT x.found, s.key, ${base64('a.meta')} AS meta, ${base64('a.edges')} AS edges, ${base64('a.tiers')} AS tiers
        FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
-       LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)`,
+       LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
+       LEFT JOIN LATERAL (
+         SELECT string_agg(int8send(c.id) || int4send(c.count) || c.summary, ''::bytea ORDER BY c.last_x) AS meta,
+           string_agg(int8send(c.id) || ${sized('c.blocks')} || ${sized('c.xs')} || ${sized('c.ys')}, ''::bytea)
+             FILTER (WHERE c.first_x < $3 OR c.last_x > $4) AS edges,
+           string_agg(int8send(c.id) || ${sized('c.blocks')}, ''::bytea)
+             FILTER (WHERE c.first_x >= $3 AND c.last_x <= $4 AND $5::int IS NOT NULL AND s.count > $6 AND ${bucket('c.first_x')} <> ${bucket('c.last_x')}) AS tiers
+         FROM chunks c, (SELECT greatest($3, s.min_x) AS lo, least($4, s.last_x) AS hi) g
+         WHERE c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4) a ON true`,
       [executionId, keys, lo, hi, buckets, range.budget ?? null])).rows;
     if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
     const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
@@ -445,11 +444,9 @@ export class PgStore implements Store {
       for (const p = new PackedReader(fromBase64(r.meta)); !p.done;) {
         const id = p.int8();
         const count = p.int4();
-        const firstX = p.float8();
-        const lastX = p.float8();
         const summary = summaryFromBytes(p.bytes(SUMMARY_BYTES));
         const e = extra.get(id);
-        chunks.push({ id, count, firstX, lastX, summary, blocks: e?.blocks ?? null, columns: e?.columns ?? null });
+        chunks.push({ id, count, firstX: summary.firstX, lastX: summary.lastX, summary, blocks: e?.blocks ?? null, columns: e?.columns ?? null });
       }
     }
     const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
