@@ -5,7 +5,7 @@ import {
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { booleanParam, integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
 import { DomainError } from './domain-error.js';
 import { parseListQuery } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
@@ -198,6 +198,8 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
  * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
  * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
+ * `snap=true` lets a downsampled read move bucket edges to stored block boundaries (`RangeQuery.snap`): answered from
+ * block summaries without decoding points, which is what the studio asks when it opens a page.
  */
 async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
@@ -215,17 +217,31 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
-  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget };
+  const snap = booleanParam(url.searchParams, 'snap') ?? false;
+  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write('{"series":[');
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
     const [series] = await ctx.store.readSeries(id!, [key], range);
     const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
-    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+    if (!more) await drainedOrClosed(res);
     else await nextTurn();
   }
   res.end(']}');
+}
+
+/** Resolves when `res` can take more or is closed; removes both listeners, so a long answer does not pile them up. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {

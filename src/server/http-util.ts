@@ -158,6 +158,15 @@ export function integerParam(params: URLSearchParams, name: string, min: number,
   return n;
 }
 
+/** An optional boolean query parameter: `true`/`1` or `false`/`0`. */
+export function booleanParam(params: URLSearchParams, name: string): boolean | undefined {
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ValidationError(name, `query parameter must be true or false (got ${quote(raw)})`);
+}
+
 export function listParam(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }

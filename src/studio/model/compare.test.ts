@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
 import {
-  buildComparePanels, comparePanelBudget, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
+  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
 } from './compare.js';
+import { panelBudget } from './panel-budget.js';
 import { seriesFrom } from './series-buffer.js';
 
 const exec = (id: string, name: string, labels: Record<string, string> = {}): Execution => ({
@@ -79,10 +80,12 @@ describe('values at the cursor and baseline deltas', () => {
   });
 });
 
-describe('comparePanelBudget', () => {
+describe('panelBudget', () => {
   it('asks about 4 points per pixel of one panel: half a wide page with two panels a row, the whole width on a phone', () => {
-    expect(comparePanelBudget(1440)).toBeGreaterThan(2000);
-    expect(comparePanelBudget(1440)).toBeLessThan(2800);
-    expect(comparePanelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
+    expect(panelBudget(1440)).toBeGreaterThan(2000);
+    expect(panelBudget(1440)).toBeLessThan(2800);
+    expect(panelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
+    // A panel spanning the row (a long legend) reads for the whole row.
+    expect(panelBudget(1440, true)).toBe(Math.round((1440 - 48 - 132) * 4));
   });
 });

@@ -193,22 +193,3 @@ export function formatDelta(d: number, format: (v: number) => string): string {
   if (d === 0) return '±0';
   return d > 0 ? `+${format(d)}` : `−${format(-d)}`;
 }
-
-/** Layout of the panels grid (styles.css `.page`, `.panels`, `.panel`), in CSS pixels. */
-const PAGE_MAX = 1480;
-const PAGE_PADDING = 24;
-const PANEL_MIN = 560;
-const PANEL_GAP = 16;
-const PANEL_CHROME = 2 * 14 + 2 * 52;
-
-/**
- * Points per series to read for a comparison at this viewport width: about 4 per pixel (first/min/max/last) of one
- * panel's plot, which is narrower than the page when panels sit side by side. Ten runs read half of what a full-width
- * budget would, for the same picture.
- */
-export function comparePanelBudget(viewportWidth: number): number {
-  const content = Math.min(viewportWidth, PAGE_MAX) - 2 * PAGE_PADDING;
-  const columns = Math.max(1, Math.floor((content + PANEL_GAP) / (PANEL_MIN + PANEL_GAP)));
-  const plot = (content - PANEL_GAP * (columns - 1)) / columns - PANEL_CHROME;
-  return Math.max(400, Math.round(plot * 4));
-}

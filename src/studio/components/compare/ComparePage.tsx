@@ -5,9 +5,10 @@ import { live } from '../../live/live.js';
 import { useFollow, useLive } from '../../live/react.js';
 import { seriesColor } from '../../model/chart-options.js';
 import {
-  buildComparePanels, comparePanelBudget, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortId, type CompareParams,
+  buildComparePanels, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortId, type CompareParams,
 } from '../../model/compare.js';
 import { formatTimestamp } from '../../model/format.js';
+import { panelBudget } from '../../model/panel-budget.js';
 import { isSummarySeries } from '../../model/panels.js';
 import type { SeriesBuffer } from '../../model/series-buffer.js';
 import { decodeRange, encodeRange, executionPath } from '../../model/url-state.js';
@@ -34,7 +35,7 @@ export function ComparePage() {
   const { pathname, search } = useLocation();
   const params = useMemo(() => decodeCompareParams(search), [search]);
   // Read at the resolution of one panel (refined on zoom), fixed for the page's life.
-  const [budget] = useState(() => comparePanelBudget(window.innerWidth));
+  const [budget] = useState(() => panelBudget(window.innerWidth));
   useFollow(params.ids, { budget });
   const followedAll = useLive((s) => s.followed);
   const version = useLive((s) => s.version);
