@@ -27,6 +27,7 @@ const MIN = 2;
 const MAX = 3;
 const ODD = 4;
 const SLOTS = 5;
+const KEPT_SLOTS = [FIRST, MIN, MAX, LAST] as const;
 
 export class M4 {
   readonly buckets: number;
@@ -98,19 +99,34 @@ export class M4 {
   result(): { x: number[]; y: number[] } {
     const x: number[] = [];
     const y: number[] = [];
-    const picked: number[] = [];
+    const { xs, ys } = this;
+    // Slots kept per bucket (at most 5), in x order: insertion sort, stable like the slot order FIRST, MIN, MAX, LAST, ODD.
+    const picked = new Int32Array(SLOTS);
     for (let b = 0; b < this.buckets; b++) {
       const o = b * SLOTS;
-      if (Number.isNaN(this.xs[o + FIRST]!)) continue;
-      picked.length = 0;
-      for (const slot of [FIRST, MIN, MAX, LAST]) if (!Number.isNaN(this.xs[o + slot]!)) picked.push(o + slot);
-      const hasOddAlready = picked.some((i) => !Number.isFinite(this.ys[i]!));
-      if (!hasOddAlready && !Number.isNaN(this.xs[o + ODD]!)) picked.push(o + ODD);
-      picked.sort((i, j) => this.xs[i]! - this.xs[j]!);
-      for (const i of picked) {
-        if (x.length > 0 && x[x.length - 1] === this.xs[i]) continue;
-        x.push(this.xs[i]!);
-        y.push(this.ys[i]!);
+      if (Number.isNaN(xs[o + FIRST]!)) continue;
+      let n = 0;
+      let hasOdd = false;
+      for (const slot of KEPT_SLOTS) {
+        if (Number.isNaN(xs[o + slot]!)) continue;
+        picked[n++] = o + slot;
+        if (!Number.isFinite(ys[o + slot]!)) hasOdd = true;
+      }
+      if (!hasOdd && !Number.isNaN(xs[o + ODD]!)) picked[n++] = o + ODD;
+      for (let i = 1; i < n; i++) {
+        const v = picked[i]!;
+        let j = i - 1;
+        while (j >= 0 && xs[picked[j]!]! > xs[v]!) {
+          picked[j + 1] = picked[j]!;
+          j--;
+        }
+        picked[j + 1] = v;
+      }
+      for (let i = 0; i < n; i++) {
+        const k = picked[i]!;
+        if (x.length > 0 && x[x.length - 1] === xs[k]) continue;
+        x.push(xs[k]!);
+        y.push(ys[k]!);
       }
     }
     return { x, y };
