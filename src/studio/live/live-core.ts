@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Execution, ExecutionDetail, SeriesResponse, StreamEvent } from '../../protocol/index.js';
-import type { SeriesQuery } from '../api/client.js';
+import type { Execution, ExecutionDetail, StreamEvent } from '../../protocol/index.js';
+import type { SeriesQuery, SeriesRead } from '../api/client.js';
 import type { Clock } from './clock.js';
 import { StreamConnection, type ConnectionState, type OpenEventSource } from './connection.js';
 import { applyStreamEvent, emptyFollowed, eventExecutionId, mergeHistory, spliceRefinement, type FollowedExecution } from './followed.js';
@@ -22,7 +22,7 @@ export interface LiveState {
 /** Reads the live layer needs from the REST API (in the browser: `api/client.ts`). */
 export interface LiveApi {
   getExecution(id: string): Promise<ExecutionDetail>;
-  getSeries(id: string, query: SeriesQuery): Promise<SeriesResponse>;
+  getSeries(id: string, query: SeriesQuery): Promise<SeriesRead>;
 }
 
 export interface LiveDeps {
