@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
 import {
-  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
+  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, shortIds, valueAt,
 } from './compare.js';
 import { panelBudget } from './panel-budget.js';
 import { seriesFrom } from './series-buffer.js';
@@ -23,6 +23,19 @@ describe('compare params', () => {
     expect(search).toContain('ids=a,b');
     expect(decodeCompareParams(search)).toEqual({ ids: ['a', 'b'], baseline: 'a', hidden: ['b'] });
     expect(new URLSearchParams(search).get('from')).toBe('1');
+  });
+});
+
+describe('shortIds', () => {
+  it('abbreviates to 8 characters, and shows the whole id where another starts the same', () => {
+    const uuids = ['3f2a9c1e-7b4d-4c1a-9e2f-0a1b2c3d4e5f', '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a'];
+    expect([...shortIds(uuids).values()]).toEqual(['3f2a9c1e', '9d8c7b6a']);
+    expect(Object.fromEntries(shortIds(['cmp-run-0', 'cmp-run-1', 'cmp-run-10', 'other-run-1']))).toEqual({
+      'cmp-run-0': 'cmp-run-0', 'cmp-run-1': 'cmp-run-1', 'cmp-run-10': 'cmp-run-10', 'other-run-1': 'other-ru',
+    });
+    expect(Object.fromEntries(shortIds(['exp-2024-01-15-lr0.1', 'exp-2024-01-15-lr0.01', 'a', 'a']))).toEqual({
+      'exp-2024-01-15-lr0.1': 'exp-2024-01-15-lr0.1', 'exp-2024-01-15-lr0.01': 'exp-2024-01-15-lr0.01', a: 'a',
+    });
   });
 });
 
