@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   ]);
 
   await runServicesBench(quick, report);
+  await runOtlpBench(quick, report);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
