@@ -65,14 +65,36 @@ export class M4 {
     for (let i = start; i < end; i++) this.add(x[i]!, y[i]!);
   }
 
-  /** Adds a pre-reduced run; the caller guarantees it lies inside one bucket and after everything added so far. */
-  addSummary(s: PointSummary): void {
-    const o = this.bucketOf(s.firstX) * SLOTS;
+  /** Width of a bucket in x (1 when the range is a single x). */
+  get bucketWidth(): number {
+    return this.width;
+  }
+
+  /**
+   * Adds a pre-reduced run, after everything added so far, to `bucket` (default: the bucket of its first point). The
+   * caller guarantees the run lies inside that bucket, or accepts it whole there (a snapped read, see `snapBucket`); the
+   * buckets given must not decrease along x.
+   */
+  addSummary(s: PointSummary, bucket = this.bucketOf(s.firstX)): void {
+    const o = bucket * SLOTS;
     if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, s.firstX, s.firstY);
     this.set(o + LAST, s.lastX, s.lastY);
     if (!Number.isNaN(s.oddX) && Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, s.oddX, s.oddY);
     if (!Number.isNaN(s.minX) && (Number.isNaN(this.xs[o + MIN]!) || s.minY < this.ys[o + MIN]!)) this.set(o + MIN, s.minX, s.minY);
     if (!Number.isNaN(s.maxX) && (Number.isNaN(this.xs[o + MAX]!) || s.maxY > this.ys[o + MAX]!)) this.set(o + MAX, s.maxX, s.maxY);
+  }
+
+  /**
+   * The one bucket a run of points spanning [firstX, lastX] can be added to whole, or -1 when it must be added point by
+   * point. A run inside one bucket goes there. With `snap`, a run spanning at most half a bucket that straddles an edge
+   * goes whole to the bucket of its midpoint: the edge moves to the run's boundary, by at most a quarter of a bucket, so
+   * every point still counts (no spike is lost, each kept point is a real one at its real x) but no run needs decoding.
+   * Runs in x order get non-decreasing buckets either way.
+   */
+  snapBucket(firstX: number, lastX: number, snap: boolean): number {
+    const b = this.bucketOf(firstX);
+    if (this.bucketOf(lastX) === b) return b;
+    return snap && lastX - firstX <= this.width / 2 ? this.bucketOf((firstX + lastX) / 2) : -1;
   }
 
   result(): { x: number[]; y: number[] } {

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, pickSummaryPaths, quote, summaryPreview, validateExecutionPatch, ValidationError,
-  type SummaryObject,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, encodeSeriesFrame, LIMITS, pickSummaryPaths, quote, SERIES_BINARY_TYPE, seriesBinaryPreamble, summaryPreview,
+  validateExecutionPatch, ValidationError, type SummaryObject,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeJsonInSlices } from './http-util.js';
+import {
+  booleanParam, integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeAndYield, writeJsonInSlices,
+} from './http-util.js';
 import { DomainError } from './domain-error.js';
 import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
@@ -201,8 +203,11 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
  * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
  * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
+ * Answered as JSON, or as float64 columns (`binary-series.ts`) when the request accepts `SERIES_BINARY_TYPE`.
+ * `snap=true` lets a downsampled read move bucket edges to stored block boundaries (`RangeQuery.snap`): answered from
+ * block summaries without decoding points, which is what the studio asks when it opens a page.
  */
-async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
+async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
   if (keys.length > LIMITS.maxKeysPerRead) {
@@ -218,16 +223,20 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
-  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget };
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.write('{"series":[');
+  const snap = booleanParam(url.searchParams, 'snap') ?? false;
+  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
+  const binary = (req.headers.accept ?? '').includes(SERIES_BINARY_TYPE);
+  res.writeHead(200, { 'content-type': binary ? SERIES_BINARY_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.write(binary ? seriesBinaryPreamble() : '{"series":[');
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
     const [series] = await ctx.store.readSeries(id!, [key], range);
-    await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
+    if (binary) await writeAndYield(res, encodeSeriesFrame(series!));
+    else await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
   }
-  res.end(']}');
+  res.end(binary ? undefined : ']}');
 }
+
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
   const follow = listParam(url.searchParams, 'follow');

@@ -187,6 +187,15 @@ export function integerParam(params: URLSearchParams, name: string, min: number,
   return n;
 }
 
+/** An optional boolean query parameter: `true`/`1` or `false`/`0`. */
+export function booleanParam(params: URLSearchParams, name: string): boolean | undefined {
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ValidationError(name, `query parameter must be true or false (got ${quote(raw)})`);
+}
+
 export function listParam(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
@@ -217,8 +226,8 @@ export function checkToken(token: string | null, req: IncomingMessage): void {
  * a whole export through the microtask queue without ever letting the event loop in.) Listeners are removed afterwards (a
  * long stream calls this thousands of times).
  */
-export function writeAndYield(res: ServerResponse, chunk: string): Promise<void> {
-  if (chunk === '' || res.write(chunk)) return new Promise((resolve) => setImmediate(resolve));
+export function writeAndYield(res: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+  if (chunk.length === 0 || res.write(chunk)) return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

@@ -29,6 +29,8 @@ export interface Range {
   from?: number;
   to?: number;
   budget?: number;
+  /** Downsampled reads may move bucket edges to stored block boundaries (`M4.snapBucket`): no block is decoded. */
+  snap?: boolean;
 }
 
 /** One block of one chunk: where its values start in the x and y columns, and where they end (null: at the end). */
@@ -54,6 +56,8 @@ export interface RangePlan {
   total: number;
   /** Null when every point in range is returned. */
   m4: M4 | null;
+  /** Bucket edges may snap to block boundaries (`Range.snap`). */
+  snap: boolean;
   /** Chunks whose block tier is needed (and missing). */
   neededTables: number[];
   /** Chunks whose whole columns are needed (every point in range is returned). */
@@ -105,14 +109,15 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
 /**
  * Plans a read of [from, to] of one series from its chunks overlapping the range (x order): every point when they fit the
  * budget, else M4 buckets over the range clamped to the data, built from the summaries of whole chunks or blocks wherever
- * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded.
+ * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded (with
+ * `range.snap`, only those straddling the range ends or wider than half a bucket).
  * `listBlocks: false` skips listing those blocks (`neededBlocks`), for a backend that loads points as `finishRange` asks.
  */
 export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
   const plan: RangePlan = {
-    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null, snap: range.snap === true,
     neededTables: [], needed: [], neededBlocks: [],
   };
   if (chunks.length === 0 || lo > hi) return plan;
@@ -155,7 +160,7 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: 
   const m4 = new M4(dataLo, dataHi, bucketsForBudget(range.budget));
   plan.m4 = m4;
   chunks.forEach((c, i) => {
-    if (!plan.tables[i] && !(c.summary && m4.bucketOf(c.firstX!) === m4.bucketOf(c.lastX!))) plan.neededTables.push(c.id);
+    if (!plan.tables[i] && !(c.summary && m4.snapBucket(c.firstX!, c.lastX!, plan.snap) >= 0)) plan.neededTables.push(c.id);
   });
   if (opts.listBlocks !== false) planBlocks(plan, new Set(chunks.map((c) => c.id)));
   return plan;
@@ -168,7 +173,7 @@ function planBlocks(plan: RangePlan, ids: ReadonlySet<number>): void {
     const c = plan.chunks[i]!;
     if (b < 0 || !ids.has(c.id) || c.columns) return;
     const t = plan.tables[i]!;
-    if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) return;
+    if (inside && m4.snapBucket(t.firstX(b), t.lastX(b), plan.snap) >= 0) return;
     const last = b + 1 >= t.length;
     plan.neededBlocks.push({
       id: c.id, b, from: b * BLOCK_SIZE, count: blockCount(c, b),
@@ -219,7 +224,7 @@ export async function finishRangeInSteps(plan: RangePlan, points: LoadedPoints, 
 
 /** `finishRange` as a generator that yields (to be resumed later) after about `workPerStep` units of work. */
 export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPerStep = WORK_PER_STEP): Generator<void, SeriesData, void> {
-  const { key, chunks, tables, lo, hi, total, m4 } = plan;
+  const { key, chunks, tables, lo, hi, total, m4, snap } = plan;
   const loaded = points.columns;
   if (total === 0) return { key, total: 0, downsampled: false, x: [], y: [] };
   let work = 0;
@@ -270,13 +275,15 @@ export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPer
 
   yield* visitAll((i, b, inside) => {
     if (b < 0) {
-      m4.addSummary(chunks[i]!.summary!);
+      const c = chunks[i]!;
+      m4.addSummary(c.summary!, m4.snapBucket(c.firstX!, c.lastX!, snap));
       work += SUMMARY_WORK;
       return;
     }
     const t = tables[i]!;
-    if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) {
-      m4.addSummary(t.summary(b));
+    const whole = inside ? m4.snapBucket(t.firstX(b), t.lastX(b), snap) : -1;
+    if (whole >= 0) {
+      m4.addSummary(t.summary(b), whole);
       work += SUMMARY_WORK;
       return;
     }
