@@ -5,7 +5,8 @@ import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { panelPng, saveAs } from '../chart/export-png.js';
 import { seriesColor } from '../model/chart-options.js';
-import { decodePanelOptions, encodePanelOptions, type PanelOptions } from '../model/panel-options.js';
+import type { PanelOptions } from '../model/panel-options.js';
+import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
@@ -38,9 +39,11 @@ export function exportUrl(executionId: string, keys: readonly string[], range: {
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
 export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt }: Props) {
   const { search } = useLocation();
-  const options = decodePanelOptions(search, panel.id);
+  // The page bar's options, with this panel's own overrides.
+  const options = effectivePanelOptions(search, panel.id);
+  const overrides = panelOverrides(search, panel.id);
   const setOptions = useCallback(
-    (o: PanelOptions) => navigate(window.location.pathname + encodePanelOptions(window.location.search, panel.id, o), { replace: true }),
+    (o: PanelOptions) => navigate(window.location.pathname + setPanelOptions(window.location.search, panel.id, o), { replace: true }),
     [panel.id],
   );
   const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
@@ -108,6 +111,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             title={panel.title}
             options={options}
             onChange={setOptions}
+            overrides={overrides}
             xUnits={panel.xUnits}
             wallTimeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
