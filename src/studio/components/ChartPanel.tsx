@@ -9,6 +9,9 @@ import type { PanelOptions } from '../model/panel-options.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
+import { YRangeControls } from './view/YRangeControls.js';
+import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
+import type { Span } from '../model/navigation.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
@@ -46,6 +49,20 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     (o: PanelOptions) => navigate(window.location.pathname + setPanelOptions(window.location.search, panel.id, o), { replace: true }),
     [panel.id],
   );
+  const yRange = decodeYRange(search, panel.id);
+  const setYRange = useCallback(
+    (r: YRange) => navigate(window.location.pathname + encodeYRange(window.location.search, panel.id, r), { replace: true }),
+    [panel.id],
+  );
+  // A box zoom or Ctrl+wheel: fixed windows on every axis it covered.
+  const zoomY = (w: ReadonlyMap<string, Span>) =>
+    setYRange({ kind: 'fixed', axes: panel.axes.map((a) => { const s = w.get(a.scale); return s ? { min: s.from, max: s.to } : null; }) });
+  const yZoomed = yRange.kind === 'fixed';
+  const resetView = () => {
+    onZoom(null);
+    if (yZoomed) setYRange(AUTO);
+  };
+  const [clipped, setClipped] = useState(0);
   const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
   const plotRef = useRef<uPlot | null>(null);
   const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
@@ -95,13 +112,13 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
       <header className="panel-head">
         <h3>{panel.title}</h3>
         <div className="panel-head-tools">
-        {zoom && panel.lines.length > 0 && (
-          running ? (
-            <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
+        {(zoom || yZoomed) && panel.lines.length > 0 && (
+          running && zoom ? (
+            <button type="button" className="follow-button" onClick={resetView} title="Return to following the newest data (double-click the chart does the same)">
               Follow live
             </button>
           ) : (
-            <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Show the whole execution again (double-click the chart does the same)">
+            <button type="button" className="follow-button" onClick={resetView} title="Show the whole execution again (double-click or 0 on the chart does the same)">
               Reset zoom
             </button>
           )
@@ -116,6 +133,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             wallTimeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
             onDownload={download}
+            extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} />}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
           />
         )}
@@ -144,7 +162,14 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             wallStart={wallStart}
             onNonPositive={setNonPositive}
             onPlot={(u) => (plotRef.current = u)}
+            yRange={yRange}
+            onYWindows={zoomY}
+            onReset={resetView}
+            onClipped={setClipped}
           />
+          {yRange.kind !== 'auto' && clipped > 0 && (
+            <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
+          )}
           {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
             <p className="panel-log-note">
               {[

@@ -220,7 +220,8 @@ export function chartOptions({
     ],
     cursor: {
       sync: { key: syncKey, setSeries: false },
-      drag: { x: true, y: false, setScale: false },
+      // A box (dragged over 30 px both ways) zooms y as well; a mostly horizontal drag zooms x only.
+      drag: { x: true, y: true, uni: 30, setScale: false },
       points: { size: 7 },
       focus: { prox: 16 },
     },
