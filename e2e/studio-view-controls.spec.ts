@@ -180,3 +180,70 @@ test('a dragged box zooms x and y, Shift+drag pans, double-click resets both; th
   await over.dblclick();
   await expect(page).not.toHaveURL(/from=|yr\./);
 });
+
+test('y range: ignore outliers clips the spikes and says so; fixed min/max frames the axis; both in the URL', async ({ page }) => {
+  await ready(page, '/executions/view-1');
+  const panel = region(page, 'training');
+  const autoTicks = await yTicks(page, 'training');
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  const dialog = panel.getByRole('dialog');
+  await dialog.getByRole('radio', { name: 'Ignore outliers' }).check();
+  await expect(page).toHaveURL(/yr\.[^=]*training=o/);
+  // The 8 spikes of 5000 (every 2500 steps) are left out of the range, with at most the 1 % tails: counted and marked.
+  const note = panel.getByText(/^[\d,]+ values are outside the y range: clipped, marked ▲▼ at the edge\.$/);
+  await expect(note).toBeVisible();
+  const clipped = Number((await note.textContent())!.split(' ')[0]!.replace(/,/g, ''));
+  expect(clipped).toBeGreaterThanOrEqual(8);
+  expect(clipped).toBeLessThanOrEqual(0.02 * 2 * N);
+  const top = (ticks: string[][]) => Math.max(...ticks[0]!.map((t) => Number(t.replace(/,/g, ''))));
+  expect(top(await yTicks(page, 'training'))).toBeLessThan(2000);
+  expect(top(autoTicks)).toBeGreaterThanOrEqual(4000);
+  await screenshots(page, 'view-y-outliers');
+
+  await dialog.getByRole('radio', { name: 'Fixed' }).check();
+  await dialog.getByRole('textbox', { name: 'Y min' }).fill('0');
+  await dialog.getByRole('textbox', { name: 'Y max' }).fill('200');
+  await dialog.getByRole('textbox', { name: 'Y max' }).press('Enter');
+  await expect(page).toHaveURL(/yr\.[^=]*training=0%3A200/);
+  const fixed = (await yTicks(page, 'training'))[0]!;
+  expect(fixed[0]).toBe('0');
+  expect(fixed.at(-1)).toBe('200');
+  await expect(panel.getByText(/values are outside the y range/)).toBeVisible();
+  // A max below the min is refused by name, and the URL keeps the last good range.
+  await dialog.getByRole('textbox', { name: 'Y max' }).fill('-5');
+  await dialog.getByRole('textbox', { name: 'Y max' }).press('Enter');
+  await expect(dialog.getByRole('textbox', { name: 'Y max' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page).toHaveURL(/yr\.[^=]*training=0%3A200/);
+
+  await page.reload();
+  expect((await yTicks(page, 'training'))[0]!.at(-1)).toBe('200');
+});
+
+test('Copy link copies a URL that reproduces the view: zoom, y range, options, hidden series', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await ready(page, '/executions/view-1?from=5000&to=9000&x=step&po=s0.5');
+  const panel = region(page, 'training');
+  await panel.getByRole('button', { name: /^acc/ }).click();
+  await expect(panel.getByRole('button', { name: /^acc/ })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page).toHaveURL(/h\.[^=]*training=acc/);
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  await panel.getByRole('dialog').getByRole('checkbox', { name: 'Log y' }).check();
+  await panel.getByRole('dialog').getByRole('radio', { name: 'Ignore outliers' }).check();
+  await page.keyboard.press('Escape');
+  const view = { x: await panel.locator('.chart').getAttribute('data-x-ticks'), y: await yTicks(page, 'training') };
+
+  await page.getByRole('toolbar', { name: 'All panels' }).getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Link copied' })).toBeVisible();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toBe(page.url());
+
+  const other = await context.newPage();
+  await other.goto(link);
+  const again = other.getByRole('region', { name: 'training' });
+  await expect(again.locator('canvas')).toHaveCount(1);
+  await expect(again.getByRole('button', { name: /^acc/ })).toHaveAttribute('aria-pressed', 'false');
+  await expect(again.locator('.chart')).toHaveAttribute('data-x-ticks', view.x!);
+  await expect.poll(async () => JSON.parse((await again.locator('.chart').getAttribute('data-y-ticks')) ?? '[]')).toEqual(view.y);
+  await expect(other.getByRole('toolbar', { name: 'All panels' }).getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.5');
+  await other.close();
+});

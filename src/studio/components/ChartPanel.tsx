@@ -9,6 +9,7 @@ import type { PanelOptions } from '../model/panel-options.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
+import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
 import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
 import type { Span } from '../model/navigation.js';
@@ -58,6 +59,16 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const zoomY = (w: ReadonlyMap<string, Span>) =>
     setYRange({ kind: 'fixed', axes: panel.axes.map((a) => { const s = w.get(a.scale); return s ? { min: s.from, max: s.to } : null; }) });
   const yZoomed = yRange.kind === 'fixed';
+  const yWindowsRef = useRef<(() => Map<string, Span>) | null>(null);
+  // "Fixed" starts from the windows in view (to the digits that tell them apart), to be edited from there.
+  const windowsInView = () => {
+    const w = yWindowsRef.current?.() ?? new Map<string, Span>();
+    const round = (v: number) => Number(v.toPrecision(4));
+    return panel.axes.map((a) => {
+      const s = w.get(a.scale);
+      return s && round(s.to) > round(s.from) ? { min: round(s.from), max: round(s.to) } : null;
+    });
+  };
   const resetView = () => {
     onZoom(null);
     if (yZoomed) setYRange(AUTO);
@@ -67,20 +78,20 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const plotRef = useRef<uPlot | null>(null);
   const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
   const wallStart = options.xAxis === 'wall' && wallTimeAvailable ? startedAt : undefined;
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  const keys = panel.lines.map((l) => l.key);
+  // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
+  const hidden = decodeHidden(search, panel.id, keys);
+  const hiddenKey = [...hidden].join('\n');
+  const setHidden = useCallback(
+    (next: ReadonlySet<string>) => navigate(window.location.pathname + encodeHidden(window.location.search, panel.id, next), { replace: true }),
+    [panel.id],
+  );
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
   const running = status === 'running';
-  const keys = panel.lines.map((l) => l.key);
-  const toggle = (key: string) =>
-    setHidden((h) => {
-      const next = new Set(h);
-      if (!next.delete(key)) next.add(key);
-      return next;
-    });
-  const only = (key: string) =>
-    setHidden((h) => (h.size === keys.length - 1 && !h.has(key) ? new Set() : new Set(keys.filter((k) => k !== key))));
+  const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
+  const only = (key: string) => setHidden(onlyShown(hidden, keys, key));
   // The chart draws what the legend shows: toggled-off series and those the filter leaves out are hidden.
   const needle = filter.trim().toLowerCase();
   const drawnHidden = useMemo(() => {
@@ -88,7 +99,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     const out = new Set(hidden);
     for (const line of panel.lines) if (!line.label.toLowerCase().includes(needle)) out.add(line.key);
     return out;
-  }, [hidden, needle, panel.lines]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [hiddenKey, needle, panel.lines]);
   const rows = readout(panel.lines, series, frames, cursorX);
   void version;
   const shownKeys = keys.filter((k) => !drawnHidden.has(k));
@@ -133,7 +145,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             wallTimeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
             onDownload={download}
-            extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} />}
+            extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} inView={windowsInView} />}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
           />
         )}
@@ -166,6 +178,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onYWindows={zoomY}
             onReset={resetView}
             onClipped={setClipped}
+            yWindowsRef={yWindowsRef}
           />
           {yRange.kind !== 'auto' && clipped > 0 && (
             <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>

@@ -69,6 +69,8 @@ interface Props extends ChartSource {
   onClipped?: (count: number) => void;
   /** The chart's accessible name (it takes keyboard focus for navigation). */
   label?: string;
+  /** Filled with a reader of the y windows in view (real values by scale), e.g. to start a fixed range from them. */
+  yWindowsRef?: { current: (() => Map<string, Span>) | null };
 }
 
 /** A series with `f` applied to its values (x kept). */
@@ -97,7 +99,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, wallStart,
-  onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label,
+  onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -226,6 +228,16 @@ export function UPlotChart({
     });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;
+    if (yWindowsRef) {
+      yWindowsRef.current = () => {
+        const out = new Map<string, Span>();
+        for (const a of latest.current.panel.axes) {
+          const sc = u.scales[a.scale];
+          if (sc?.min != null && sc.max != null) out.set(a.scale, { from: realY(a.scale, sc.min), to: realY(a.scale, sc.max) });
+        }
+        return out;
+      };
+    }
     onPlot?.(u);
     const z = latest.current.zoom;
     if (z) u.setScale('x', { min: z.from, max: z.to });

@@ -7,6 +7,8 @@ interface Props {
   axes: readonly AxisModel[];
   range: YRange;
   onChange: (r: YRange) => void;
+  /** The windows in view per axis: where "Fixed" starts. */
+  inView: () => (YWindow | null)[];
 }
 
 /** An axis's name in the controls: its units, else its side. */
@@ -31,7 +33,7 @@ function BoundInput({ label, value, onCommit }: { label: string; value: number |
 }
 
 /** "Y range" in a panel's options: Auto, Fixed (min/max per axis) or Ignore outliers (1st–99th percentile). */
-export function YRangeControls({ axes, range, onChange }: Props) {
+export function YRangeControls({ axes, range, onChange, inView }: Props) {
   const windows = range.kind === 'fixed' ? range.axes : [];
   const setWindow = (i: number, w: YWindow): boolean => {
     if (w.min !== undefined && w.max !== undefined && !(w.max > w.min)) return false;
@@ -46,7 +48,7 @@ export function YRangeControls({ axes, range, onChange }: Props) {
         {(['auto', 'fixed', 'outliers'] as const).map((kind) => (
           <label key={kind}>
             <input type="radio" name="y-range" checked={range.kind === kind}
-              onChange={() => onChange(kind === 'fixed' ? { kind, axes: windows.length ? windows : axes.map(() => null) } : { kind })} />
+              onChange={() => onChange(kind === 'fixed' ? { kind, axes: inView() } : { kind })} />
             {kind === 'auto' ? 'Auto' : kind === 'fixed' ? 'Fixed' : 'Ignore outliers'}
           </label>
         ))}
