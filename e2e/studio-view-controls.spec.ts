@@ -247,3 +247,18 @@ test('Copy link copies a URL that reproduces the view: zoom, y range, options, h
   await expect(other.getByRole('toolbar', { name: 'All panels' }).getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.5');
   await other.close();
 });
+
+test('log axes: powers of ten labelled, minor ticks between them, labels inside one decade', async ({ page }) => {
+  await ready(page, `/executions/view-1?po.${encodeURIComponent('group:schedule')}=lx,ly`);
+  const chart = region(page, 'schedule').locator('.chart');
+  await expect.poll(async () => JSON.parse((await chart.getAttribute('data-x-ticks')) ?? '[]')).toEqual(expect.arrayContaining(['1', '10', '100', '1000', '10000']));
+  // Zoomed inside one decade of x (2000…8000): minor values get labels, never the same one twice.
+  await page.goto(`${server.url}/executions/view-1?po.${encodeURIComponent('group:schedule')}=lx,ly&from=2000&to=8000&x=step`);
+  await expect.poll(async () => JSON.parse((await chart.getAttribute('data-x-ticks')) ?? '[]')).toEqual(expect.arrayContaining(['2000', '5000']));
+  const x = JSON.parse((await chart.getAttribute('data-x-ticks'))!) as string[];
+  expect(new Set(x).size).toBe(x.length);
+  // lr spans 0.0135…0.1 on Log y: labelled values inside that decade, not a single "0.1".
+  const y = (await yTicks(page, 'schedule'))[0]!;
+  expect(y.length).toBeGreaterThanOrEqual(2);
+  await screenshots(page, 'view-log-minor-ticks');
+});

@@ -156,7 +156,7 @@ export function UPlotChart({
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
     if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
       const f = d.frames.get(a.scale);
-      return f ? (log ? logTicks(f).labels : f.ticks.labels) : [];
+      return f ? (log ? logTicks(f, plotHeight).labels.filter(Boolean) : f.ticks.labels) : [];
     }));
     const signature = notationSignature(d.frames);
     if (signature !== signatureRef.current) {

@@ -88,13 +88,3 @@ export function forLogScale(values: ArrayLike<number>): { values: Float64Array; 
   }
   return { values: out, nonPositive };
 }
-
-/** Tick values at every power of ten within [min, max] (both > 0), at least the two around the range. */
-export function powerOfTenTicks(min: number, max: number): number[] {
-  if (!(min > 0) || !(max >= min)) return [];
-  const lo = Math.floor(Math.log10(min));
-  const hi = Math.ceil(Math.log10(max));
-  const out: number[] = [];
-  for (let e = lo; e <= hi; e++) out.push(Number(`1e${e}`));
-  return out;
-}
