@@ -262,3 +262,22 @@ test('log axes: powers of ten labelled, minor ticks between them, labels inside 
   expect(y.length).toBeGreaterThanOrEqual(2);
   await screenshots(page, 'view-log-minor-ticks');
 });
+
+test('the page bar and a panel\u2019s options fit a 390 px wide screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 900 });
+  await ready(page, `/executions/view-1?po=s0.6%2Cly&yr.${encodeURIComponent('group:training')}=o`);
+  const bar = page.getByRole('toolbar', { name: 'All panels' });
+  const barBox = (await bar.boundingBox())!;
+  expect(barBox.x + barBox.width).toBeLessThanOrEqual(390);
+  for (const control of [bar.getByRole('slider', { name: 'Smoothing' }), bar.getByRole('button', { name: 'Copy link' })]) {
+    const b = (await control.boundingBox())!;
+    expect(b.x).toBeGreaterThanOrEqual(0);
+    expect(b.x + b.width).toBeLessThanOrEqual(390);
+  }
+  await region(page, 'training').getByRole('button', { name: 'Panel options' }).click();
+  const dialog = region(page, 'training').getByRole('dialog');
+  const box = (await dialog.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await screenshots(page, 'view-controls-390');
+});
