@@ -49,7 +49,7 @@ export function CopyLinkButton() {
       <button type="button" className="page-bar-button" onClick={() => void copy()} title="Copy a link that opens this view exactly">
         Copy link
       </button>
-      <span role="status" className="copy-link-status">{state === 'copied' ? 'Link copied' : ''}</span>
+      <span aria-live="polite" className="copy-link-status">{state === 'copied' ? 'Link copied' : ''}</span>
       {state === 'manual' && (
         <input className="copy-link-manual" aria-label="Link to this view" readOnly value={link} ref={(el) => el?.select()} onBlur={() => setState('idle')} />
       )}

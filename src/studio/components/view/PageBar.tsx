@@ -28,7 +28,8 @@ export function PageBar({ wallTimeAvailable }: Props) {
         <span>Smoothing</span>
         <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
           onChange={(e) => set({ smoothing: Number(e.target.value) })} />
-        <output>{options.smoothing.toFixed(2)}</output>
+        {/* Not an <output>: that is a role=status, and the page's status is the live connection. */}
+        <span className="page-bar-value" aria-hidden="true">{options.smoothing.toFixed(2)}</span>
       </label>
       <label className="page-bar-item">
         <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
