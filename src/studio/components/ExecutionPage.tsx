@@ -16,6 +16,7 @@ import './execution/execution.css';
 import { DiscardedNote } from './DiscardedNote.js';
 import type { XRange } from './UPlotChart.js';
 import { NotFound } from './NotFound.js';
+import { PageBar } from './view/PageBar.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useClock } from './use-now.js';
 
@@ -113,6 +114,7 @@ export function ExecutionPage({ id }: { id: string }) {
         <DiscardedNote discarded={execution.discarded} />
       </header>
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
+      {groupPanels.length > 0 && <PageBar wallTimeAvailable={groupPanels.some((p) => p.xUnits === undefined)} />}
       <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>
