@@ -109,11 +109,15 @@ export function UPlotChart({
   const signatureRef = useRef('');
   const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
+  /** What the data was last built from when the chart was made: the data effect need not build it again. */
+  const builtRef = useRef<readonly unknown[] | null>(null);
   const clippedRef = useRef(0);
   const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped });
   latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped };
   const yRangeKey = JSON.stringify(yRange);
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
+  /** What the drawn data depends on. */
+  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey] as const;
 
   const buildData = (): uPlot.AlignedData => {
     const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX } = latest.current;
@@ -228,6 +232,7 @@ export function UPlotChart({
     });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;
+    builtRef.current = dataDeps;
     if (yWindowsRef) {
       yWindowsRef.current = () => {
         const out = new Map<string, Span>();
@@ -283,9 +288,12 @@ export function UPlotChart({
 
   useEffect(() => {
     const u = plotRef.current;
-    if (u) applyData(u);
+    const built = builtRef.current;
+    builtRef.current = null;
+    // Building the data again right after the chart was made from the same data would double the cost of opening a page.
+    if (u && !(built && built.every((d, i) => Object.is(d, dataDeps[i])))) applyData(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey]);
+  }, dataDeps);
 
   useEffect(() => {
     const u = plotRef.current;
