@@ -112,6 +112,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 4: a batch id's content fingerprint: a reused id with different content is refused (409) instead of acknowledged and dropped.
   'ALTER TABLE batches ADD COLUMN hash text;',
+  // 5: record times of points recorded with `at` (protocol/time-marks.ts): at most two marks per appended item.
+  'CREATE TABLE time_marks (series_id bigint NOT NULL, x float8 NOT NULL, t float8 NOT NULL, PRIMARY KEY (series_id, x));',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
