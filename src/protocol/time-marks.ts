@@ -89,6 +89,8 @@ export function xAtTime(marks: TimeMarks, ms: number): number {
 export function mergeMarks(a: TimeMarks | undefined, b: TimeMarks | undefined): TimeMarks | undefined {
   if (!a || a.x.length === 0) return b;
   if (!b || b.x.length === 0) return a;
+  // The live case: marks of new points, after every held one.
+  if (b.x[0]! > a.x[a.x.length - 1]!) return finishMarks([...a.x, ...b.x], [...a.t, ...b.t]);
   const byX = new Map<number, number>();
   a.x.forEach((x, i) => byX.set(x, a.t[i]!));
   b.x.forEach((x, i) => byX.set(x, b.t[i]!));

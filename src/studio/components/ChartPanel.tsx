@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
-import type { ExecutionStatus } from '../../protocol/index.js';
+import type { ExecutionStatus, TimeMarks } from '../../protocol/index.js';
+import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { panelPng, saveAs } from '../chart/export-png.js';
@@ -22,6 +23,8 @@ interface Props extends ChartSource {
   executionId?: string;
   /** When the execution started (ms since the epoch): makes wall time available on a seconds x-axis. */
   startedAt?: number;
+  /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
+  times?: ReadonlyMap<string, TimeMarks>;
 }
 
 /** Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point). */
@@ -36,7 +39,7 @@ export function exportUrl(executionId: string, keys: readonly string[], range: {
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt, times }: Props) {
   const { search } = useLocation();
   const options = decodePanelOptions(search, panel.id);
   const setOptions = useCallback(
@@ -45,8 +48,17 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   );
   const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
   const plotRef = useRef<uPlot | null>(null);
-  const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
-  const wallStart = options.xAxis === 'wall' && wallTimeAvailable ? startedAt : undefined;
+  const lineKeys = panel.lines.map((l) => l.key);
+  const marksNow = times ? panelMarks(lineKeys, times) : undefined;
+  const marksRef = useRef(marksNow);
+  marksRef.current = marksNow;
+  const wallTimeAvailable = timeAvailable(panel.xUnits, startedAt, marksNow);
+  const hasMarks = marksNow !== undefined;
+  const timeAxis = useMemo(
+    () => timeAxisFor(options.xAxis, panel.xUnits, startedAt, () => marksRef.current),
+    // A new axis only when what it shows changes; the marks themselves are read at every layout.
+    [options.xAxis, panel.xUnits, startedAt, hasMarks],
+  );
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
@@ -109,7 +121,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             options={options}
             onChange={setOptions}
             xUnits={panel.xUnits}
-            wallTimeAvailable={wallTimeAvailable}
+            timeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
             onDownload={download}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
@@ -137,7 +149,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             smoothing={options.smoothing}
             logY={options.logY}
             logX={options.logX}
-            wallStart={wallStart}
+            timeAxis={timeAxis}
             onNonPositive={setNonPositive}
             onPlot={(u) => (plotRef.current = u)}
           />

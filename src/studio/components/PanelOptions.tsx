@@ -7,8 +7,8 @@ interface Props {
   onChange: (o: PanelOptions) => void;
   /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
   xUnits: string | undefined;
-  /** Wall time needs the execution's start and x in seconds since it. */
-  wallTimeAvailable: boolean;
+  /** Relative/wall time need the execution's start and x in seconds since it, or record-time marks (points recorded with `at`). */
+  timeAvailable: boolean;
   /** Values the log axes cannot draw (counted, not silently dropped). */
   nonPositive: { x: number; y: number };
   onDownload: (kind: 'csv' | 'json' | 'png') => void;
@@ -17,7 +17,7 @@ interface Props {
 }
 
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
-export function PanelOptionsButton({ title, options, onChange, xUnits, wallTimeAvailable, nonPositive, onDownload, dataDownloadNote }: Props) {
+export function PanelOptionsButton({ title, options, onChange, xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote }: Props) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -60,11 +60,13 @@ export function PanelOptionsButton({ title, options, onChange, xUnits, wallTimeA
             <span>X axis</span>
             <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
               <option value="units">{unitsLabel}</option>
-              {xUnits !== undefined && <option value="relative" disabled>relative time</option>}
-              <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+              {xUnits !== undefined && <option value="relative" disabled={!timeAvailable}>relative time</option>}
+              <option value="wall" disabled={!timeAvailable}>wall time</option>
             </select>
           </label>
-          {xUnits !== undefined && <p className="po-note">Record times are not kept for points of this group: only {xUnits} is available.</p>}
+          {xUnits !== undefined && !timeAvailable && (
+            <p className="po-note">No record times are stored for these points (recorded before Plotline kept them): only {xUnits || 'x'} is available.</p>
+          )}
           <div className="po-actions">
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('csv')}>Download CSV</button>
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('json')}>Download JSON</button>

@@ -13,6 +13,7 @@ import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale } from '../model/panel-options.js';
 import { debiasedEma } from '../model/smoothing.js';
+import { timeLabel, type TimeAxis } from '../model/time-axis.js';
 
 export interface XRange {
   from: number;
@@ -50,8 +51,8 @@ interface Props extends ChartSource {
   logY?: boolean;
   /** Log x: only points with x > 0 are drawn; the others are counted through `onNonPositive`. */
   logX?: boolean;
-  /** Label x (seconds since start) as wall-clock time from this start (ms since the epoch). */
-  wallStart?: number | undefined;
+  /** Show the x axis as relative or wall time (model/time-axis.ts); null: as x itself. */
+  timeAxis?: TimeAxis | null;
   /** How many held values a log axis cannot draw (x ≤ 0 on Log x, y ≤ 0 on Log y); told when it changes. */
   onNonPositive?: (count: { x: number; y: number }) => void;
   /** The uPlot instance once made (null when destroyed): for exporting the drawn chart. */
@@ -83,7 +84,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
-  panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, wallStart,
+  panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
   onNonPositive, onPlot,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -94,8 +95,8 @@ export function UPlotChart({
   const signatureRef = useRef('');
   const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive };
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
@@ -158,12 +159,13 @@ export function UPlotChart({
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
-        const { panel: p, series: s, hidden: h, tooltipRows: custom } = latest.current;
-        if (custom) return { title: formatX(x, p.xUnits), rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
+        const { panel: p, series: s, hidden: h, tooltipRows: custom, timeAxis: ta } = latest.current;
+        const title = ta ? `${formatX(x, p.xUnits)} · ${timeLabel(ta, x)}` : formatX(x, p.xUnits);
+        if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
         const rows = readout(p.lines, s, framesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
           .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
-        return { title: formatX(x, p.xUnits), rows };
+        return { title, rows };
       }),
       {
         hooks: {
@@ -191,7 +193,7 @@ export function UPlotChart({
       measure: measureText(theme.font),
       logY: latest.current.logY,
       logX: latest.current.logX,
-      wallStart,
+      timeAxis,
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
@@ -224,7 +226,7 @@ export function UPlotChart({
     };
     // `shape` stands for `panel`: a new object with the same shape must not rebuild the chart.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, theme, syncKey, height, logY, logX, wallStart]);
+  }, [shape, theme, syncKey, height, logY, logX, timeAxis]);
 
   useEffect(() => {
     const u = plotRef.current;
