@@ -28,13 +28,17 @@ interface Props extends ChartSource {
 }
 
 /** Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point). */
-export function exportUrl(executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json'): string {
+export function exportUrl(
+  executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false,
+): string {
   const q = new URLSearchParams(keys.map((k) => ['key', k]));
   if (range) {
     q.set('from', String(range.from));
     q.set('to', String(range.to));
   }
   q.set('format', format);
+  // Shown as time: the file says when each point was recorded too.
+  if (withTime) q.set('time', 'wall');
   return `/api/executions/${encodeURIComponent(executionId)}/export?${q}`;
 }
 
@@ -87,7 +91,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const download = (kind: 'csv' | 'json' | 'png') => {
     const base = panel.title.replace(/[^\w.-]+/g, '_');
     if (kind !== 'png') {
-      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind), `${base}.${kind}`);
+      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null), `${base}.${kind}`);
       return;
     }
     const u = plotRef.current;
