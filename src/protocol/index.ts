@@ -15,3 +15,4 @@ export * from './services.js';
 export * from './list-query.js';
 export * from './service-format.js';
 export * from './time-marks.js';
+export * from './smoothing.js';

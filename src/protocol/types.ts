@@ -203,6 +203,11 @@ export interface SeriesData {
   y: WireNumber[];
   /** Record-time marks of the range, when the series has any (points recorded with `at` by an SDK that sends `t`). */
   times?: TimeMarks;
+  /**
+   * With `smooth=<algorithm>:<weight>`: the smoothed line over the range, smoothed from every stored point of the series
+   * (protocol/smoothing.ts) and then reduced like the points (M4, at most the budget).
+   */
+  smoothed?: { x: number[]; y: WireNumber[] };
 }
 
 export interface SeriesResponse {

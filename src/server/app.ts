@@ -14,6 +14,7 @@ import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
+import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
 
@@ -198,6 +199,7 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
  * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
  * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
+ * `smooth=<algorithm>:<weight>` adds each series' `smoothed` line, smoothed from all its stored points (smoothed-read.ts).
  */
 async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
@@ -214,13 +216,18 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
     throw new ValidationError('budget', `${keys.length} keys × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
-  if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
+  const detail = await ctx.store.getExecution(id!);
+  if (!detail) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
   const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget };
+  const smooth = smoothParam(url.searchParams);
+  if (smooth) checkSmoothable(detail, keys);
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write('{"series":[');
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
-    const [series] = await ctx.store.readSeries(id!, [key], range);
+    const [read] = await ctx.store.readSeries(id!, [key], range);
+    const smoothed = smooth && read!.total > 0 ? await smoothedRead(ctx.store, id!, key, smooth, range) : null;
+    const series = smoothed ? { ...read, smoothed } : read;
     const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
     if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
     else await nextTurn();

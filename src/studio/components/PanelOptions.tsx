@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
+import type { SmoothingAlgorithm } from '../model/smoothing.js';
 
 interface Props {
   title: string;
@@ -47,6 +48,16 @@ export function PanelOptionsButton({ title, options, onChange, xUnits, timeAvail
             <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
               onChange={(e) => set({ smoothing: Number(e.target.value) })} />
             <output>{options.smoothing.toFixed(2)}</output>
+          </label>
+          <label className="po-row">
+            <span>Algorithm</span>
+            <select aria-label="Smoothing algorithm" value={options.smoothingAlgorithm}
+              onChange={(e) => set({ smoothingAlgorithm: e.target.value as SmoothingAlgorithm })}
+              title="EMA: TensorBoard's, by point; time-weighted EMA: by x distance (uneven x); Gaussian: before and after each point">
+              <option value="ema">EMA (debiased)</option>
+              <option value="twema">time-weighted EMA</option>
+              <option value="gaussian">Gaussian</option>
+            </select>
           </label>
           <label className="po-check">
             <input type="checkbox" checked={options.logX} onChange={(e) => set({ logX: e.target.checked })} /> Log x

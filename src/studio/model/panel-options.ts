@@ -1,19 +1,23 @@
 /**
  * The "Panel options" of one chart panel (DESIGN.md): smoothing weight, log axes and which x the axis shows. Kept in the
- * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `lx`, `ly`, `x<axis>`; a panel
- * at the defaults has no parameter.
+ * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `a<algorithm>` (twema, gaussian;
+ * absent: ema), `lx`, `ly`, `x<axis>`; a panel at the defaults has no parameter.
  */
+import { SMOOTHING_ALGORITHMS, type SmoothingAlgorithm } from './smoothing.js';
+
 export type XAxisChoice = 'units' | 'relative' | 'wall';
 
 export interface PanelOptions {
-  /** Debiased-EMA weight, 0 (off) to 0.99. */
+  /** Smoothing weight, 0 (off) to 0.99. */
   smoothing: number;
+  /** Which smoothing (model/smoothing.ts): TensorBoard's debiased EMA, W&B's time-weighted EMA, or a Gaussian kernel. */
+  smoothingAlgorithm: SmoothingAlgorithm;
   logX: boolean;
   logY: boolean;
   xAxis: XAxisChoice;
 }
 
-export const DEFAULT_PANEL_OPTIONS: PanelOptions = { smoothing: 0, logX: false, logY: false, xAxis: 'units' };
+export const DEFAULT_PANEL_OPTIONS: PanelOptions = { smoothing: 0, smoothingAlgorithm: 'ema', logX: false, logY: false, xAxis: 'units' };
 export const MAX_SMOOTHING = 0.99;
 
 const param = (panelId: string) => `po.${panelId}`;
@@ -27,6 +31,7 @@ export function decodePanelOptions(search: string, panelId: string): PanelOption
     if (token === 'lx') out.logX = true;
     else if (token === 'ly') out.logY = true;
     else if (token === 'xrelative' || token === 'xwall' || token === 'xunits') out.xAxis = token.slice(1) as XAxisChoice;
+    else if (token.startsWith('a') && (SMOOTHING_ALGORITHMS as readonly string[]).includes(token.slice(1))) out.smoothingAlgorithm = token.slice(1) as SmoothingAlgorithm;
     else if (token.startsWith('s')) {
       const w = Number(token.slice(1));
       if (Number.isFinite(w)) out.smoothing = Math.min(MAX_SMOOTHING, Math.max(0, w));
@@ -40,6 +45,7 @@ export function encodePanelOptions(search: string, panelId: string, o: PanelOpti
   const p = new URLSearchParams(search);
   const tokens = [
     ...(o.smoothing > 0 ? [`s${Number(o.smoothing.toFixed(3))}`] : []),
+    ...(o.smoothingAlgorithm !== 'ema' ? [`a${o.smoothingAlgorithm}`] : []),
     ...(o.logX ? ['lx'] : []),
     ...(o.logY ? ['ly'] : []),
     ...(o.xAxis !== 'units' ? [`x${o.xAxis}`] : []),
