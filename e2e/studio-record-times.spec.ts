@@ -82,5 +82,5 @@ test('older steps without record times keep the choice disabled, with a note', a
   const options = await openOptions(page);
   await expect(options.getByRole('option', { name: 'wall time' })).toBeDisabled();
   await expect(options.getByRole('option', { name: 'relative time' })).toBeDisabled();
-  await expect(options.getByText(/No record times are stored for these points/)).toBeVisible();
+  await expect(options.getByText(/No record times were stored with these points/)).toBeVisible();
 });

@@ -67,6 +67,8 @@ export interface SeriesQuery {
   to?: number;
   /** Points per series the chart can show (about 4 × its pixel width: first/min/max/last per pixel). */
   budget?: number;
+  /** Also the line smoothed on the server from every stored point (`smooth=<algorithm>:<weight>`). */
+  smooth?: string;
 }
 
 /** Reads series history; many keys are read in several requests, within the server's keys and points per request. */
@@ -87,6 +89,7 @@ function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Pr
   if (query.from !== undefined) p.set('from', String(query.from));
   if (query.to !== undefined) p.set('to', String(query.to));
   if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
+  if (query.smooth !== undefined) p.set('smooth', query.smooth);
   return getJson(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
 }
 

@@ -9,6 +9,7 @@ import { seriesColor } from '../model/chart-options.js';
 import { decodePanelOptions, encodePanelOptions, type PanelOptions } from '../model/panel-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
+import { useServerSmoothing } from './use-server-smoothing.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
@@ -63,6 +64,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     // A new axis only when what it shows changes; the marks themselves are read at every layout.
     [options.xAxis, panel.xUnits, startedAt, hasMarks],
   );
+  const smoothedLines = useServerSmoothing(executionId, lineKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
@@ -151,6 +153,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onCursor={setCursorX}
             onFrames={setFrames}
             smoothing={options.smoothing}
+            smoothingAlgorithm={options.smoothingAlgorithm}
+            smoothedLines={smoothedLines}
             logY={options.logY}
             logX={options.logX}
             timeAxis={timeAxis}

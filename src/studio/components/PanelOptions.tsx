@@ -76,7 +76,7 @@ export function PanelOptionsButton({ title, options, onChange, xUnits, timeAvail
             </select>
           </label>
           {xUnits !== undefined && !timeAvailable && (
-            <p className="po-note">No record times are stored for these points (recorded before Plotline kept them): only {xUnits || 'x'} is available.</p>
+            <p className="po-note">No record times were stored with these points (an SDK that sends them, or newer data, has them): only {xUnits || 'x'} is available.</p>
           )}
           <div className="po-actions">
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('csv')}>Download CSV</button>

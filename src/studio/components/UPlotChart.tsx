@@ -12,7 +12,7 @@ import { plotData, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale } from '../model/panel-options.js';
-import { debiasedEma } from '../model/smoothing.js';
+import { smoothSeries, type SmoothingAlgorithm } from '../model/smoothing.js';
 import { timeLabel, type TimeAxis } from '../model/time-axis.js';
 
 export interface XRange {
@@ -45,8 +45,11 @@ interface Props extends ChartSource {
   /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
   tooltipRows?: (x: number, shown: (key: string) => boolean) => TooltipRow[];
   height?: number;
-  /** Debiased-EMA weight (0: off): the smoothed line is drawn over its raw series, drawn faint. */
+  /** Smoothing weight (0: off): the smoothed line is drawn over its raw series, drawn faint. */
   smoothing?: number;
+  smoothingAlgorithm?: SmoothingAlgorithm;
+  /** Smoothed lines computed on the server from every stored point (series held downsampled), by key: drawn as they are. */
+  smoothedLines?: ReadonlyMap<string, SeriesBuffer>;
   /** Log y: y drawn as log10 of the values; non-positive values become gaps, counted through `onNonPositive`. */
   logY?: boolean;
   /** Log x: only points with x > 0 are drawn; the others are counted through `onNonPositive`. */
@@ -85,7 +88,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
-  onNonPositive, onPlot,
+  smoothingAlgorithm = 'ema', smoothedLines, onNonPositive, onPlot,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -95,12 +98,12 @@ export function UPlotChart({
   const signatureRef = useRef('');
   const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis };
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis, smoothingAlgorithm, smoothedLines });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, timeAxis, smoothingAlgorithm, smoothedLines };
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
 
   const buildData = (): uPlot.AlignedData => {
-    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX } = latest.current;
+    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer } = latest.current;
     const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
     const held = logX ? all.map(positiveX) : all;
     const count = {
@@ -112,7 +115,13 @@ export function UPlotChart({
       latest.current.onNonPositive?.(count);
     }
     // Smoothed from every held point (before the per-pixel decimation, which would bias it), then put on the log scale.
-    const smoothed = w > 0 ? held.map((h) => mapValues(h, (y) => debiasedEma(y, w))) : null;
+    // A series held downsampled is smoothed on the server from every stored point (smoothedLines) instead.
+    const smoothed = w > 0 ? held.map((h, i) => {
+      const server = fromServer?.get(p.lines[i]!.key);
+      if (server) return logX ? positiveX(server) : server;
+      const range = h.length > 1 ? h.x[h.length - 1]! - h.x[0]! : 0;
+      return mapValues(h, (y) => smoothSeries(algorithm, h.x.subarray(0, h.length), y, w, range));
+    }) : null;
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
@@ -232,7 +241,7 @@ export function UPlotChart({
     const u = plotRef.current;
     if (u) applyData(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version, series, zoom?.from, zoom?.to, shape, theme, smoothing]);
+  }, [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, smoothingAlgorithm, smoothedLines]);
 
   useEffect(() => {
     const u = plotRef.current;
