@@ -14,6 +14,7 @@ import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
+import { getRunsCsv } from './export/runs-csv.js';
 import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
@@ -55,6 +56,7 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, access: 'write', bodyTypes: [JSON_TYPE], handler: (ctx, req, res, url) => postCogWebhook(ctx, req, res, url) },
   { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
   { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
+  { method: 'GET', pattern: /^\/api\/executions\.csv$/, access: 'read', handler: getRunsCsv },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
   { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', handler: deleteExecution },
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
