@@ -165,7 +165,7 @@ export function ExecutionsPage() {
             ))}
           </div>
           <ColumnMenu fields={fields.data} columns={view.columns} onToggle={toggleColumn} />
-          <a className="button" href={runsCsvUrl(view)} download="runs.csv" title="Every run matching the filters, with the shown columns">
+          <a className="button runs-csv" href={runsCsvUrl(view)} download="runs.csv" title="Every run matching the filters, with the shown columns">
             Download CSV
           </a>
         </div>
