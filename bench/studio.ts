@@ -17,6 +17,7 @@ import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
+import { runDataBenches } from './studio-data.js';
 import { waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
@@ -45,7 +46,10 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table. */
+/**
+ * `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=data` just
+ * issue #17's smoothing and export figures (bench/studio-data.ts).
+ */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 async function compareBenches(dir: string, listOnly = false): Promise<void> {
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
+  if (only === 'data') return runDataBenches(dir, quick, CHROMIUM, ARGS);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const bigId = streamingOnly ? null : await seedBigExecution(db, 20, 1_000_000);
@@ -175,6 +180,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   await compareBenches(dir);
+  await runDataBenches(dir, quick, CHROMIUM, ARGS);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
