@@ -22,7 +22,7 @@ export function debiasedEma(values: ArrayLike<number>, weight: number): Float64A
   const w = clampWeight(weight);
   const out = new Float64Array(values.length);
   let last = 0;
-  let n = 0;
+  let wn = 1; // w^n, n = finite values seen so far (a running product: no pow per point)
   for (let i = 0; i < values.length; i++) {
     const y = values[i]!;
     if (!Number.isFinite(y) || w === 0) {
@@ -30,8 +30,8 @@ export function debiasedEma(values: ArrayLike<number>, weight: number): Float64A
       continue;
     }
     last = last * w + (1 - w) * y;
-    n++;
-    out[i] = last / (1 - w ** n);
+    wn *= w;
+    out[i] = last / (1 - wn);
   }
   return out;
 }
@@ -54,6 +54,8 @@ export function twema(x: ArrayLike<number>, values: ArrayLike<number>, weight: n
   let last = 0;
   let debias = 0;
   let prevX = NaN;
+  let lastDx = NaN;
+  let a = 1;
   for (let i = 0; i < n; i++) {
     const y = values[i]!;
     if (!Number.isFinite(y) || s === 0) {
@@ -61,7 +63,11 @@ export function twema(x: ArrayLike<number>, values: ArrayLike<number>, weight: n
       continue;
     }
     const dx = Number.isNaN(prevX) || !(span > 0) ? 0 : ((x[i]! - prevX) / span) * TWEMA_SCALE;
-    const a = s ** dx;
+    // Evenly spaced x (the common case) reuse the decay: one pow per distinct spacing, not per point.
+    if (dx !== lastDx) {
+      a = s ** dx;
+      lastDx = dx;
+    }
     last = last * a + y;
     debias = debias * a + 1;
     out[i] = last / debias;
@@ -80,8 +86,8 @@ export function gaussianSigma(weight: number, range: number): number {
  * after, weighted by a Gaussian of their x distance with standard deviation `gaussianSigma(weight, range)`. Computed as
  * three successive moving averages over x windows of width 2σ (the sum of three uniform distributions of variance
  * (2σ)²/12 each has variance σ² and is within about 3% of the Gaussian — Wells, "Efficient synthesis of Gaussian filters
- * by cascaded uniform filters", 1986), each an O(n) two-pointer pass with running sums, so a million points take
- * milliseconds whatever σ is. Windows are centred on each point's x and average the finite values in them.
+ * by cascaded uniform filters", 1986), each an O(n) two-pointer pass over prefix sums of the centred values, so the cost
+ * does not depend on σ. Windows are centred on each point's x and average the finite values in them.
  */
 export function gaussianSmooth(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number): Float64Array {
   const n = values.length;
@@ -89,32 +95,37 @@ export function gaussianSmooth(x: ArrayLike<number>, values: ArrayLike<number>, 
   const sigma = gaussianSigma(weight, span);
   const out = Float64Array.from(values as ArrayLike<number>);
   if (!(sigma > 0) || n < 2) return out;
-  const finite: number[] = [];
-  for (let i = 0; i < n; i++) if (Number.isFinite(out[i]!)) finite.push(i);
-  const xs = Float64Array.from(finite, (i) => x[i]!);
-  let ys: Float64Array = Float64Array.from(finite, (i) => out[i]!);
-  for (let pass = 0; pass < 3; pass++) ys = boxPass(xs, ys, sigma);
-  finite.forEach((i, k) => (out[i] = ys[k]!));
+  const finite = new Uint32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(out[i]!)) finite[m++] = i;
+  const xs = new Float64Array(m);
+  let ys = new Float64Array(m);
+  let mean = 0;
+  for (let k = 0; k < m; k++) {
+    xs[k] = x[finite[k]!]!;
+    ys[k] = out[finite[k]!]!;
+    mean += (ys[k]! - mean) / (k + 1);
+  }
+  // Centred: the running sums then stay near 0, whatever offset the values have (10 + 1e-9 noise keeps its digits).
+  for (let k = 0; k < m; k++) ys[k] = ys[k]! - mean;
+  const sums = new Float64Array(m + 1);
+  for (let pass = 0; pass < 3; pass++) ys = boxPass(xs, ys, sigma, sums);
+  for (let k = 0; k < m; k++) out[finite[k]!] = ys[k]! + mean;
   return out;
 }
 
-/** One moving average over [x − σ, x + σ] (width 2σ) of every point, two pointers and a running (Kahan) sum. */
-function boxPass(x: Float64Array, y: Float64Array, half: number): Float64Array {
+/** One moving average over [x − σ, x + σ] (width 2σ) of every point: prefix sums (in `sums`) and two pointers. */
+function boxPass(x: Float64Array, y: Float64Array, half: number, sums: Float64Array): Float64Array<ArrayBuffer> {
   const n = x.length;
+  for (let i = 0; i < n; i++) sums[i + 1] = sums[i]! + y[i]!;
   const out = new Float64Array(n);
   let lo = 0;
   let hi = 0;
-  let sum = 0;
-  let c = 0;
-  const add = (v: number) => {
-    const t = sum + v;
-    c += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
-    sum = t;
-  };
   for (let i = 0; i < n; i++) {
-    while (hi < n && x[hi]! <= x[i]! + half) add(y[hi++]!);
-    while (x[lo]! < x[i]! - half) add(-y[lo++]!);
-    out[i] = (sum + c) / (hi - lo);
+    const xi = x[i]!;
+    while (hi < n && x[hi]! <= xi + half) hi++;
+    while (x[lo]! < xi - half) lo++;
+    out[i] = (sums[hi]! - sums[lo]!) / (hi - lo);
   }
   return out;
 }

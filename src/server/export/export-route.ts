@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
 import { numberParam } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
+import { streamWriter } from './stream-writer.js';
 import { readExportWindows, type ExportWindow } from './export-reader.js';
 import { rowWallTime, wallTimeOf } from './wall-time.js';
 
@@ -33,12 +32,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   const detail = time === 'wall' ? await ctx.store.getExecution(id!) : null;
   const withTime = detail !== null;
 
-  const write = async (text: string) => {
-    // Wait for the client when it is slow; otherwise still let other requests in between windows.
-    if (text && !res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    else await nextTurn();
-    if (res.destroyed) throw new Error('export: client went away');
-  };
+  const write = streamWriter(res, 'export');
   const start = () => {
     if (res.headersSent) return;
     res.writeHead(200, {

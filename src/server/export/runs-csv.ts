@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { executionSeconds, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
 import { parseListQuery } from '../list/list-query.js';
 import { csvField, csvNumber, csvTime } from './csv.js';
+import { streamWriter } from './stream-writer.js';
 
 /** The columns every runs CSV has, as the runs table shows them (plus id and status, which the name cell carries). */
 export const RUN_COLUMNS = ['id', 'name', 'status', 'labels', 'started', 'duration_s', 'metrics'] as const;
@@ -66,11 +65,7 @@ export async function getRunsCsv(ctx: AppContext, _req: IncomingMessage, res: Se
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"', 'cache-control': 'no-store',
   });
-  const write = async (text: string) => {
-    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    else await nextTurn();
-    if (res.destroyed) throw new Error('runs csv: client went away');
-  };
+  const write = streamWriter(res, 'runs csv');
   try {
     await write([...RUN_COLUMNS, ...cols].map(csvField).join(',') + '\n');
     const now = Date.now();
