@@ -10,12 +10,18 @@ export interface BenchServer {
   statsdPort: number | null;
   child: ChildProcess;
   rssBytes(): number;
+  /** CPU seconds (user + system) the server process has used so far (Linux `/proc/<pid>/stat`, 100 ticks a second). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
-/** The real `plotline serve` in its own process, as users run it. */
+/**
+ * The real `plotline serve` in its own process, as users run it. Extra Node options for it (e.g. to profile it:
+ * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable.
+ */
 export function startBenchServer(args: string[]): Promise<BenchServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = (process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
@@ -27,6 +33,10 @@ export function startBenchServer(args: string[]): Promise<BenchServer> {
         url: m[1]!,
         statsdPort: udp[1] ? Number(udp[1]) : null,
         child,
+        cpuSeconds: () => {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+          return (Number(fields[11]) + Number(fields[12])) / 100;
+        },
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;

@@ -16,3 +16,4 @@ export * from './list-query.js';
 export * from './service-format.js';
 export * from './time-marks.js';
 export * from './smoothing.js';
+export * from './binary-series.js';

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
-import { numberParam } from '../http-util.js';
+import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
-import { streamWriter } from './stream-writer.js';
 import { readExportWindows, type ExportWindow } from './export-reader.js';
 import { rowWallTime, wallTimeOf } from './wall-time.js';
 
@@ -32,7 +31,10 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   const detail = time === 'wall' ? await ctx.store.getExecution(id!) : null;
   const withTime = detail !== null;
 
-  const write = streamWriter(res, 'export');
+  const write = async (text: string) => {
+    await writeAndYield(res, text);
+    if (res.destroyed) throw new Error('export: client went away');
+  };
   const start = () => {
     if (res.headersSent) return;
     res.writeHead(200, {

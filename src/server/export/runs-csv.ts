@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { executionSeconds, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
+import { writeAndYield } from '../http-util.js';
 import { parseListQuery } from '../list/list-query.js';
 import { csvField, csvNumber, csvTime } from './csv.js';
-import { streamWriter } from './stream-writer.js';
 
 /** The columns every runs CSV has, as the runs table shows them (plus id and status, which the name cell carries). */
 export const RUN_COLUMNS = ['id', 'name', 'status', 'labels', 'started', 'duration_s', 'metrics'] as const;
@@ -65,7 +65,10 @@ export async function getRunsCsv(ctx: AppContext, _req: IncomingMessage, res: Se
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"', 'cache-control': 'no-store',
   });
-  const write = streamWriter(res, 'runs csv');
+  const write = async (text: string) => {
+    await writeAndYield(res, text);
+    if (res.destroyed) throw new Error('runs csv: client went away');
+  };
   try {
     await write([...RUN_COLUMNS, ...cols].map(csvField).join(',') + '\n');
     const now = Date.now();

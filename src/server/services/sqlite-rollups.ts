@@ -24,6 +24,11 @@ CREATE TABLE IF NOT EXISTS svc_services (
   name TEXT PRIMARY KEY,
   last_seen INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS svc_streams (
+  key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated INTEGER NOT NULL
+);
 `;
 
 interface SeriesRow { id: number; service: string; name: string; kind: MetricKind; tags: string }
@@ -71,6 +76,9 @@ export class SqliteRollups implements RollupStore {
       touch: db.prepare<[string, number]>(`INSERT INTO svc_services (name, last_seen) VALUES (?, ?)
         ON CONFLICT (name) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`),
       services: db.prepare<[], { name: string; last_seen: number }>('SELECT name, last_seen FROM svc_services ORDER BY name'),
+      stream: db.prepare<[string], { state: string }>('SELECT state FROM svc_streams WHERE key = ?'),
+      setStream: db.prepare<[string, string, number]>('INSERT OR REPLACE INTO svc_streams (key, state, updated) VALUES (?, ?, ?)'),
+      pruneStreams: db.prepare<[number]>('DELETE FROM svc_streams WHERE updated < ?'),
     };
   }
 
@@ -114,6 +122,20 @@ export class SqliteRollups implements RollupStore {
 
   async listServices(): Promise<Array<{ name: string; lastSeen: number }>> {
     return this.sql.services.all().map((r) => ({ name: r.name, lastSeen: r.last_seen }));
+  }
+
+  async exchangeStreams(entries: readonly { key: string; state: string }[], step: (stored: string | null, incoming: string) => string): Promise<(string | null)[]> {
+    const now = Date.now();
+    // IMMEDIATE: the write lock is taken before reading, so another process on the same file cannot interleave.
+    return this.db.transaction(() => entries.map(({ key, state }) => {
+      const stored = this.sql.stream.get(key)?.state ?? null;
+      this.sql.setStream.run(key, step(stored, state), now);
+      return stored;
+    })).immediate();
+  }
+
+  async pruneStreams(before: number): Promise<number> {
+    return this.sql.pruneStreams.run(clampTime(before)).changes;
   }
 
   async close(): Promise<void> {

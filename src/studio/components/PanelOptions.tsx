@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { PageOverrideNote } from './view/PageOverrideNote.js';
 import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 
@@ -6,6 +7,8 @@ interface Props {
   title: string;
   options: PanelOptions;
   onChange: (o: PanelOptions) => void;
+  /** Options this panel sets differently from the page bar (none: it follows the page). */
+  overrides?: readonly (keyof PanelOptions)[];
   /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
   xUnits: string | undefined;
   /** Relative/wall time need the execution's start and x in seconds since it, or record-time marks (points recorded with `at`). */
@@ -15,10 +18,12 @@ interface Props {
   onDownload: (kind: 'csv' | 'json' | 'png') => void;
   /** Downloads of data need one execution (null: possible); else why not. */
   dataDownloadNote: string | null;
+  /** More controls, shown before the downloads (the y range). */
+  extra?: ReactNode;
 }
 
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
-export function PanelOptionsButton({ title, options, onChange, xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote }: Props) {
+export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -78,6 +83,8 @@ export function PanelOptionsButton({ title, options, onChange, xUnits, timeAvail
           {xUnits !== undefined && !timeAvailable && (
             <p className="po-note">No record times were stored with these points (an SDK that sends them, or newer data, has them): only {xUnits || 'x'} is available.</p>
           )}
+          {extra}
+          {overrides.length > 0 && <PageOverrideNote overrides={overrides} />}
           <div className="po-actions">
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('csv')}>Download CSV</button>
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('json')}>Download JSON</button>
