@@ -19,6 +19,7 @@ import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
+import { runDataBenches } from './studio-data.js';
 import { waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
@@ -49,7 +50,10 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=open` just the 20 × 1M execution. */
+/**
+ * `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=open` just
+ * the 20 × 1M execution; `--only=data` just issue #17's smoothing and export figures (bench/studio-data.ts).
+ */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 async function compareBenches(dir: string, listOnly = false): Promise<void> {
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
+  if (only === 'data') return runDataBenches(dir, quick, CHROMIUM, ARGS);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const openOnly = only === 'open';
@@ -229,6 +234,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   if (!openOnly) await compareBenches(dir);
+  if (!openOnly) await runDataBenches(dir, quick, CHROMIUM, ARGS);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

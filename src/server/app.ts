@@ -16,6 +16,8 @@ import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
+import { getRunsCsv } from './export/runs-csv.js';
+import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
 import type { Turns } from './turns.js';
@@ -59,6 +61,7 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, access: 'write', bodyTypes: [JSON_TYPE], handler: (ctx, req, res, url) => postCogWebhook(ctx, req, res, url) },
   { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
   { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
+  { method: 'GET', pattern: /^\/api\/executions\.csv$/, access: 'read', handler: getRunsCsv },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
   { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', handler: deleteExecution },
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
@@ -206,6 +209,7 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * Answered as JSON, or as float64 columns (`binary-series.ts`) when the request accepts `SERIES_BINARY_TYPE`.
  * `snap=true` lets a downsampled read move bucket edges to stored block boundaries (`RangeQuery.snap`): answered from
  * block summaries without decoding points, which is what the studio asks when it opens a page.
+ * `smooth=<algorithm>:<weight>` adds each series' `smoothed` line, smoothed from all its stored points (smoothed-read.ts).
  */
 async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
@@ -222,16 +226,21 @@ async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerRespo
     throw new ValidationError('budget', `${keys.length} keys × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
-  if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
+  const detail = await ctx.store.getExecution(id!);
+  if (!detail) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
   const snap = booleanParam(url.searchParams, 'snap') ?? false;
   const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
+  const smooth = smoothParam(url.searchParams);
+  if (smooth) checkSmoothable(detail, keys);
   const binary = (req.headers.accept ?? '').includes(SERIES_BINARY_TYPE);
   res.writeHead(200, { 'content-type': binary ? SERIES_BINARY_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write(binary ? seriesBinaryPreamble() : '{"series":[');
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
-    const [series] = await ctx.store.readSeries(id!, [key], range);
-    if (binary) await writeAndYield(res, encodeSeriesFrame(series!));
+    const [read] = await ctx.store.readSeries(id!, [key], range);
+    const smoothed = smooth && read!.total > 0 ? await smoothedRead(ctx.store, id!, key, smooth, range) : null;
+    const series = smoothed ? { ...read!, smoothed } : read!;
+    if (binary) await writeAndYield(res, encodeSeriesFrame(series));
     else await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
   }
   res.end(binary ? undefined : ']}');

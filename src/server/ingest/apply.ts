@@ -5,7 +5,7 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
+  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type RecordTimes, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -124,7 +124,7 @@ function planUpdate(
   const streamed: SeriesColumns[] = [];
   let points = 0;
   u.points?.forEach((p, j) => {
-    planAppend(w, es.lastX, p.key, p.x, p.y, `${path}.points[${j}].x[0]`);
+    planAppend(w, es.lastX, p.key, p.x, p.y, `${path}.points[${j}].x[0]`, p.t);
     streamed.push(p);
     points += p.x.length;
   });
@@ -207,7 +207,9 @@ function planDefinitions(u: ExecutionUpdate<SeriesColumns>, path: string, define
 const appendsByKey = new WeakMap<ExecutionWrite, Map<string, SeriesAppend>>();
 
 /** Points (x increasing within the array, as validated) go after the series' last stored x. */
-function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, x: Float64Array, y: Float64Array, path: string): void {
+function planAppend(
+  w: ExecutionWrite, lastX: Map<string, number>, key: string, x: Float64Array, y: Float64Array, path: string, t?: RecordTimes,
+): void {
   if (x.length === 0) return;
   const last = lastX.get(key);
   if (last !== undefined && !(x[0]! > last)) throw new DomainError('invalid', path, `x must increase: ${x[0]} is not greater than the last stored x ${last}`);
@@ -220,7 +222,7 @@ function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, 
     byKey.set(key, a);
     w.appends.push(a);
   }
-  a.parts.push({ x, y });
+  a.parts.push(t ? { x, y, t } : { x, y });
 }
 
 /**

@@ -65,6 +65,7 @@ export function ExecutionPage({ id }: { id: string }) {
         key={panel.id}
         panel={panel}
         series={followed!.series}
+        times={followed!.times}
         version={version}
         theme={theme}
         syncKey={cursorSyncKey(id, panel)}
