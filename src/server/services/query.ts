@@ -5,7 +5,7 @@ import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
 import type { ServicesEngine } from './engine.js';
 import { CORTEX_STATUS_CODE, REQUEST_DURATION, type SeriesState, type ServiceState } from './series-index.js';
-import { INTERVAL_MS, planQuery, type Tier } from './tiers.js';
+import { planQuery, type Tier } from './tiers.js';
 
 /** Stats of the series query. Percentiles are `p` followed by a number in (0, 100): `p50`, `p99`, `p99.9`. */
 export const SERIES_STATS = ['rate', 'count', 'sum', 'avg', 'min', 'max', 'last'] as const;
@@ -20,6 +20,17 @@ const STATS_OF_KIND: Readonly<Record<MetricKind, readonly string[]>> = {
 
 /** A service is `live` when heard from within this long. */
 export const LIVE_WITHIN_MS = 60_000;
+
+/**
+ * The seconds a rate over `[from, to)` is taken over: the part of the range that has passed (up to `now`) and that the
+ * service has existed for (from `firstInterval`, the start of its first 10 s interval), at least one second. So a service
+ * that began two minutes ago reads its true rate in a 15 min, 1 h or 24 h window alike (within one interval's error: it
+ * may have begun up to 10 s after its first interval's start), and an older one its count ÷ the window. The one rule for
+ * every rate: `plotline get`, `/api/services`, the series query's `rate` per bucket and the live intervals.
+ */
+export function rateSeconds(from: number, to: number, now: number, firstInterval: number): number {
+  return Math.max(1000, Math.min(to, now) - Math.max(from, firstInterval)) / 1000;
+}
 
 /** Parses `p99.9` into 0.999; null when `stat` is not a percentile. */
 export function percentileOf(stat: string): number | null {
@@ -154,11 +165,6 @@ function combine(kind: MetricKind, parts: Array<Aggregate | undefined>): Aggrega
   return out;
 }
 
-function bucketSeconds(start: number, step: number, now: number): number {
-  const end = Math.min(start + step, Math.max(now, start + 1000));
-  return (end - start) / 1000;
-}
-
 /** The series query: one stat of one metric, bucketed by a step from the budget, optionally split by tag keys. */
 export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promise<SeriesAnswer> {
   const svc = engine.index.services.get(q.service);
@@ -191,7 +197,7 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
       if (start > now) break;
       const agg = combine(metric.kind, g.series.map((s) => buckets.get(s)![i]));
       t.push(start);
-      const value = agg ? statOf(agg, q.stat, bucketSeconds(start, step, now)) : null;
+      const value = agg ? statOf(agg, q.stat, rateSeconds(start, start + step, now, svc.firstInterval)) : null;
       v.push(value === null || !Number.isFinite(value) ? null : value);
     }
     return { tags: g.tags, t, v };
@@ -273,6 +279,7 @@ export interface MetricWindowStats {
 /** {@link MetricWindowStats} of every metric of a service over `[now - window, now)`, by metric name. */
 export async function metricWindowStats(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<Record<string, MetricWindowStats>> {
   const { tier, from, n } = windowPlan(engine, windowMs);
+  const now = engine.clock();
   const out: Record<string, MetricWindowStats> = {};
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   for (const m of svc.metrics.values()) {
@@ -290,7 +297,7 @@ export async function metricWindowStats(engine: ServicesEngine, svc: ServiceStat
     const count = !all ? 0 : m.kind === 'counter' ? all.sum : all.count;
     out[m.name] = {
       count,
-      rate: count / (windowMs / 1000),
+      rate: count / rateSeconds(now - windowMs, now, now, svc.firstInterval),
       avg: all && all.count > 0 && m.kind !== 'counter' && m.kind !== 'set' ? finite(all.sum / all.count) : null,
       last: finite(last),
       p99: all && m.kind === 'distribution' && all.count > 0 ? finite(quantile(all, 0.99)) : null,
@@ -310,7 +317,8 @@ export async function requestSummary(engine: ServicesEngine, svc: ServiceState, 
     const total = combine(s.kind, buckets.get(s)!);
     if (total) tally.add(s, total);
   }
-  return tally.summary(windowMs / 1000);
+  const now = engine.clock();
+  return tally.summary(rateSeconds(now - windowMs, now, now, svc.firstInterval));
 }
 
 /** Distinct `host` values heard from in the last minute; lines without a host count as one replica only when no named one is heard. */
@@ -377,7 +385,8 @@ export function describeMetrics(svc: ServiceState): ServiceMetricInfo[] {
   });
 }
 
-export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggregate }>): Pick<ServiceInterval, 'metrics' | 'requests' | 'replicas'> {
+/** A live interval's content from its series' aggregates; its rates are taken over `seconds` (see {@link rateSeconds}). */
+export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggregate }>, seconds: number): Pick<ServiceInterval, 'metrics' | 'requests' | 'replicas' | 'seconds'> {
   const byMetric = new Map<string, { kind: MetricKind; aggs: Aggregate[] }>();
   const hosts = new Set<string>();
   const tally = new RequestTally();
@@ -398,5 +407,5 @@ export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggr
       p50: dist ? finite(quantile(a, 0.5)) : null, p90: dist ? finite(quantile(a, 0.9)) : null, p99: dist ? finite(quantile(a, 0.99)) : null,
     };
   });
-  return { metrics, requests: tally.summary(INTERVAL_MS / 1000), replicas: hosts.size || (byMetric.size > 0 ? 1 : 0) };
+  return { metrics, requests: tally.summary(seconds), replicas: hosts.size || (byMetric.size > 0 ? 1 : 0), seconds };
 }
