@@ -5,19 +5,47 @@ import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { chooseNotation } from '../../model/format.js';
 import type { DrawnPanel } from '../../model/service-dashboard.js';
 
+/** The time shown: the last `span` ms following now (live), or a fixed range from a drag-zoom (ms since the epoch). */
+export type TimeRange = { live: true; span: number } | { live: false; from: number; to: number };
+
+/** The x range a time range shows at `now`. */
+export function shownRange(range: TimeRange, now: number): [number, number] {
+  return range.live ? [now - range.span, now] : [range.from, range.to];
+}
+
 interface Props {
   drawn: DrawnPanel;
   unit: string;
   theme: ChartTheme;
   utc: boolean;
-  /** Shown x range, ms since the epoch (the range picker's, moving while live). */
-  from: number;
-  to: number;
+  range: TimeRange;
   syncKey: string;
   onZoom: (from: number, to: number) => void;
-  /** The cursor's bucket index (null when the cursor left), for the legend. */
-  onCursor: (index: number | null) => void;
+  /** The time under the cursor (ms; null when the cursor left), for the legends of every panel. */
+  onCursor: (x: number | null) => void;
   height?: number;
+}
+
+/**
+ * One timer for every live chart of the page: each tick moves their x ranges to now in the same task (one layout, one
+ * paint), about one pixel of a 15 min chart a second — the right edge follows in real time without React rendering.
+ */
+const liveCharts = new Set<() => void>();
+let liveTimer: ReturnType<typeof setInterval> | null = null;
+const LIVE_TICK_MS = 500;
+
+function followNow(move: () => void): () => void {
+  liveCharts.add(move);
+  liveTimer ??= setInterval(() => {
+    for (const m of liveCharts) m();
+  }, LIVE_TICK_MS);
+  return () => {
+    liveCharts.delete(move);
+    if (liveCharts.size === 0 && liveTimer !== null) {
+      clearInterval(liveTimer);
+      liveTimer = null;
+    }
+  };
 }
 
 /** Points drawn only where a value has no neighbour (a single bucket with data would otherwise not show). */
@@ -31,11 +59,11 @@ function isolated(u: uPlot, sidx: number): number[] | null {
 const UTC = (ts: number) => uPlot.tzDate(new Date(ts), 'Etc/UTC');
 
 /** A wall-clock uPlot chart of a service panel (x in ms since the epoch), cursor synced by `syncKey`, drag to zoom. */
-export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoom, onCursor, height = 180 }: Props) {
+export function ServiceChart({ drawn, unit, theme, utc, range, syncKey, onZoom, onCursor, height = 180 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
-  const latest = useRef({ onZoom, onCursor, from, to });
-  latest.current = { onZoom, onCursor, from, to };
+  const latest = useRef({ onZoom, onCursor, range });
+  latest.current = { onZoom, onCursor, range };
   const labels = drawn.lines.map((l) => l.label).join('\u0000');
 
   useEffect(() => {
@@ -48,7 +76,7 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
       ...(utc && { tzDate: UTC }),
       legend: { show: false },
       cursor: { sync: { key: syncKey, setSeries: false }, drag: { x: true, y: false, setScale: false } },
-      scales: { x: { time: true, range: () => [latest.current.from, latest.current.to] }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), max && max > 0 ? max * 1.1 : 1] } },
+      scales: { x: { time: true, range: () => shownRange(latest.current.range, Date.now()) }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), max && max > 0 ? max * 1.1 : 1] } },
       axes: [
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font },
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 68,
@@ -67,7 +95,10 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
           }
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
         }],
-        setCursor: [(u) => latest.current.onCursor(u.cursor.idx ?? null)],
+        setCursor: [(u) => {
+          const i = u.cursor.idx;
+          latest.current.onCursor(i === null || i === undefined ? null : u.data[0]![i] ?? null);
+        }],
       },
     };
     const u = new uPlot(opts, [drawn.t, ...drawn.lines.map((l) => l.values)] as uPlot.AlignedData, host);
@@ -88,7 +119,17 @@ export function ServiceChart({ drawn, unit, theme, utc, from, to, syncKey, onZoo
 
   useEffect(() => {
     plotRef.current?.setData([drawn.t, ...drawn.lines.map((l) => l.values)] as uPlot.AlignedData);
-  }, [drawn, from, to]);
+  }, [drawn, range]);
+
+  useEffect(() => {
+    if (!range.live) return;
+    return followNow(() => {
+      const u = plotRef.current;
+      if (!u) return;
+      const [min, max] = shownRange(latest.current.range, Date.now());
+      u.setScale('x', { min, max });
+    });
+  }, [range.live]);
 
   return <div className="chart" ref={hostRef} />;
 }
