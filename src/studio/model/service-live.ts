@@ -109,15 +109,29 @@ export function withLiveTail(panel: PanelShape, history: DrawnPanel, tail: reado
   return { t: points.map((p) => p[0]), lines: [{ label: line.label, values: points.map((p) => p[1]) }] };
 }
 
-/** Index of the last time at or before `x` in ascending `t` (-1 when none): a legend's value under a synced cursor. */
-export function indexAtOrBefore(t: readonly number[], x: number): number {
-  let lo = 0, hi = t.length - 1, found = -1;
+/**
+ * The index of the value a legend shows under a synced cursor at time `x`: the nearest bucket holding a value within
+ * `maxDistance` ms (the pointer snaps to a lone point next to it, as the chart draws it); -1 when none is that close.
+ */
+export function indexNear(t: readonly number[], values: ReadonlyArray<number | null>, x: number, maxDistance: number): number {
+  let lo = 0, hi = t.length - 1, after = t.length;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (t[mid]! <= x) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+    if (t[mid]! >= x) {
+      after = mid;
+      hi = mid - 1;
+    } else lo = mid + 1;
   }
-  return found;
+  let best = -1, bestD = Infinity;
+  for (let i = after - 1; i >= 0 && x - t[i]! <= maxDistance; i--) {
+    if (values[i] !== null && values[i] !== undefined) {
+      best = i;
+      bestD = x - t[i]!;
+      break;
+    }
+  }
+  for (let i = after; i < t.length && t[i]! - x <= maxDistance && t[i]! - x < bestD; i++) {
+    if (values[i] !== null && values[i] !== undefined) return i;
+  }
+  return best;
 }

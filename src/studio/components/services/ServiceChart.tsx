@@ -95,9 +95,16 @@ export function ServiceChart({ drawn, unit, theme, utc, range, syncKey, onZoom, 
           }
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
         }],
+        // The shown x range as data attributes (ms): what a test or a user's script can read of a canvas axis.
+        setScale: [(u, key) => {
+          if (key !== 'x') return;
+          host.dataset.xMin = String(Math.round(u.scales.x!.min ?? 0));
+          host.dataset.xMax = String(Math.round(u.scales.x!.max ?? 0));
+        }],
+        // The time under the pointer, not the nearest bucket of this chart: synced panels of other steps agree on it.
         setCursor: [(u) => {
-          const i = u.cursor.idx;
-          latest.current.onCursor(i === null || i === undefined ? null : u.data[0]![i] ?? null);
+          const left = u.cursor.left;
+          latest.current.onCursor(left === undefined || left < 0 ? null : u.posToVal(left, 'x'));
         }],
       },
     };

@@ -8,7 +8,7 @@ import { formatNumber } from '../../model/format.js';
 import {
   customPanels, drawPanel, latestValue, RANGES, requestPanels, statUnit, type DashboardPanel, type DrawnPanel,
 } from '../../model/service-dashboard.js';
-import { drawnFromIntervals, indexAtOrBefore, LIVE_INTERVAL_MS, LiveTail, withLiveTail } from '../../model/service-live.js';
+import { drawnFromIntervals, indexNear, LIVE_INTERVAL_MS, LiveTail, withLiveTail } from '../../model/service-live.js';
 import { live } from '../../live/live.js';
 import { useLive } from '../../live/react.js';
 import { Link } from '../../router.js';
@@ -143,7 +143,8 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
         syncKey="service" onZoom={onZoom} onCursor={onCursor} />
       <ul className="legend" aria-label="Legend">
         {drawn.lines.map((line, i) => {
-          const k = cursor === null ? -1 : indexAtOrBefore(drawn.t, cursor);
+          const [from, to] = shownRange(range, Date.now());
+          const k = cursor === null ? -1 : indexNear(drawn.t, line.values, cursor, (to - from) / 50);
           const at = k >= 0 ? line.values[k] ?? null : null;
           return (
             <li key={line.label} className="legend-item">
