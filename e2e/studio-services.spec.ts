@@ -98,7 +98,7 @@ function countSeriesReads(page: import('@playwright/test').Page): { readonly url
 }
 
 const chartOf = (page: import('@playwright/test').Page, panel: string) => page.getByRole('region', { name: panel, exact: true }).locator('.chart');
-const xRange = async (page: import('@playwright/test').Page, panel: string) => {
+const xRange = async (page: import('@playwright/test').Page, panel: string): Promise<[number, number]> => {
   const chart = chartOf(page, panel);
   return [Number(await chart.getAttribute('data-x-min')), Number(await chart.getAttribute('data-x-max'))];
 };
