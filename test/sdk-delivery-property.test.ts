@@ -12,18 +12,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSdkScript } from './helpers/sdk-script.js';
 import { getJson, spawnServer, tempDbPath, type SpawnedServer } from './helpers/server.js';
+import { mulberry32 } from './helpers/rng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing mix can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step = { burst: number[] } | { sleep: number } | { flush: true };
 
@@ -44,7 +34,7 @@ interface Plan {
 
 /** A random mix whose bursts add up to at most `maxPoints`. */
 function planFor(seed: number, maxPoints: number): Plan {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const metrics = 2 + Math.floor(r() * 4);
   const steps: Step[] = [];
   let left = maxPoints;
@@ -152,7 +142,7 @@ async function runPlan(plan: Plan): Promise<void> {
     await recorder.waitFor(/bursts-done/);
     server = await spawnServer(['--db', db, '--port', String(port)]);
   } else {
-    events = await chaos(prng(plan.seed * 7919), db, port, recorder.exited);
+    events = await chaos(mulberry32(plan.seed * 7919), db, port, recorder.exited);
   }
   const run = await recorder.exited;
   const context = `seed ${plan.seed} (${JSON.stringify({ ...plan, steps: plan.steps.length })}, ${JSON.stringify(events)}):\n${run.stderr}`;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBinaryBatch } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
+import { mulberry32 } from './helpers/rng.js';
 
 /**
  * Issue 19, tests: seeded fuzzers of every input format against the real server. Each runs at least 10,000 cases in bounded
@@ -9,17 +10,6 @@ import { startServer, type RunningServer } from '../src/server/index.js';
  */
 const CASES = Number(process.env.PLOTLINE_FUZZ_CASES ?? 10_000);
 
-/** mulberry32: a small seeded PRNG (public domain), so every run makes the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type R = () => number;
 const pick = <T>(r: R, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
@@ -120,7 +110,7 @@ async function fingerprint(): Promise<string> {
 
 /** Runs `cases` writes; each must answer < 500, and a refused one must leave the store as it was. */
 async function fuzzWrites(seed: number, send: (r: R) => Promise<{ status: number; text: string }>): Promise<{ accepted: number; refused: number }> {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   let before = await fingerprint();
   let accepted = 0;
   let refused = 0;
@@ -205,7 +195,7 @@ describe('fuzzers (seeded, ≥ 10,000 cases per format)', () => {
   }, 600_000);
 
   it('URLs and query strings', async () => {
-    const r = rng(19_005);
+    const r = mulberry32(19_005);
     const paths = ['/api/executions', '/api/executions/fz-a', '/api/executions/fz-a/series', '/api/executions/fz-a/export', '/api/stream',
       '/api/health', '/api/services', '/api/services/api', '/api/execution-fields', '/', '/executions/fz-a', '/assets/x.js'];
     const params = ['key', 'budget', 'from', 'to', 'limit', 'cursor', 'status', 'q', 'sort', 'label', 'where', 'follow', 'since', 'window'];

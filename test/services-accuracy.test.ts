@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postBody } from './helpers/server.js';
+import { mulberry32 } from './helpers/rng.js';
 
 /**
  * Percentiles exact to 1 %: one million heavy-tailed latencies over HTTP lines from 3 replicas × 2 status codes, half of
@@ -24,21 +25,11 @@ const code = new Uint8Array(N);
 const at = new Float64Array(N); // ms
 let byValue: Uint32Array;
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   server = await startServer({ port: 0, db: ':memory:' });
   hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
-  const rand = random(7);
+  const rand = mulberry32(7);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   let body: string[] = [];
   for (let i = 0; i < N; i++) {

@@ -41,6 +41,12 @@ describe('one notation for a set of values', () => {
     expect([-1e308, 0, 1.5e308].map(chooseNotation(-1e308, 1.5e308, 5e307).format)).toEqual(['-1e308', '0', '1.5e308']);
     expect([NaN, Infinity, -Infinity, -0].map(chooseNotation(0, 1, 0.1).format)).toEqual(['NaN', '+∞', '−∞', '0']);
   });
+
+  it('writes a value of everyday size plain on a scientific axis (a legend showed `5e0` beside 1e308)', () => {
+    expect([5, -12.5, 1e308].map(chooseNotation(0, 1e308, 1e306).format)).toEqual(['5', '-13', '1e308']);
+    expect([5, 0.25, 123456, 2.5e20].map(chooseNotation(0, 3e20, 1e14).format)).toEqual(['5', '0', '123,456', '2.5e20']);
+    expect([2e-5, 3e-6].map(chooseNotation(0, 2e-5, 1e-7).format)).toEqual(['2e-5', '3e-6']);
+  });
 });
 
 describe('durations of a tick set', () => {

@@ -55,7 +55,7 @@ export type NotationKind = 'fixed' | 'si' | 'scientific' | 'offset';
  * they read alike, with enough digits that two values `resolution` apart never read the same.
  * - fixed: `0.25`, `12,500` (largest magnitude from 1e-4 to below 1e6, or all zero);
  * - si: `963.4M`, `1.902G` (from 1e6 to below 1e15; each value takes its own k/M/G/T suffix);
- * - scientific: `1.5e-7`, `1e308` (the rest);
+ * - scientific: `1.5e-7`, `1e308` (the rest; a value from 1e-4 to below 1e6 among them is written plain: `5`);
  * - offset: `10 + 2e-9` — when more than `MAX_PLAIN_DIGITS` significant digits would be needed (values far from zero that
  *   differ only in their last digits), each value is written as a round base shared by the set plus its difference from it,
  *   as plotting libraries' offset notation does.
@@ -131,7 +131,10 @@ function scientificNotation(resExp: number): Notation {
       const odd = nonFinite(v);
       if (odd !== null) return odd;
       if (v === 0) return '0';
-      return exponential(v, log10Floor(Math.abs(v)) - resExp);
+      const exp = log10Floor(Math.abs(v));
+      // A value of everyday size on a huge or tiny axis reads plain (`5`, not `5e0`), with the digits the axis tells apart.
+      if (exp >= -4 && exp < 6) return groupThousands(trimZeros(v.toFixed(Math.min(100, Math.max(0, -resExp)))));
+      return exponential(v, exp - resExp);
     },
   };
 }
