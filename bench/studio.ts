@@ -4,8 +4,10 @@
  *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
  *  2. frame times and long tasks while 50 series stream at 20 points/s each (in 5 groups, then all in one group with
  *     ~95-character names and no scale: one chart, 50 lines, a legend with 50 values);
- *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
- * `--streaming-only` runs only 2 (no 20M-point seed, no heap run).
+ *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
+ *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
+ *     (`bench/studio-services.ts`).
+ * `--streaming-only` runs only 2 (no 20M-point seed, no heap run). `--only=services` runs only 4.
  */
 import { chromium, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
 import { machineLine, percentile, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
+import { runServicePageBench } from './studio-services.js';
 import { waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
@@ -45,7 +48,7 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table. */
+/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=services` the service page. */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 async function compareBenches(dir: string, listOnly = false): Promise<void> {
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
+  if (only === 'services') return servicePageBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const bigId = streamingOnly ? null : await seedBigExecution(db, 20, 1_000_000);
@@ -174,7 +178,17 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
+  await servicePageBench(dir);
   await compareBenches(dir);
+}
+
+async function servicePageBench(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick });
+  } finally {
+    await browser.close();
+  }
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

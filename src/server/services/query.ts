@@ -124,7 +124,7 @@ export interface SeriesAnswer {
  * Per-series aggregates of a set of series over buckets: the store's rows of one tier plus what is still in memory.
  * With `total`, the metric's total is read from the store instead, and every tag set's memory is added to it.
  */
-async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number, total: SeriesState | null = null): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
+async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number, total: SeriesState | null = null, sketches = true): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
   for (let attempt = 0; ; attempt++) {
     const generation = engine.generation;
     const out = new Map<SeriesState, Array<Aggregate | undefined>>();
@@ -138,7 +138,7 @@ async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], 
       if (i < 0 || i >= n) return;
       const buckets = out.get(s)!;
       let b = buckets[i];
-      if (!b) b = buckets[i] = newAggregate(s.kind);
+      if (!b) b = buckets[i] = newAggregate(s.kind, sketches);
       if (agg instanceof Uint8Array) mergeEncodedInto(b, agg);
       else mergeInto(b, agg);
     };
@@ -150,14 +150,17 @@ async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], 
   }
 }
 
-/** Combines tag sets within one bucket: an exact merge, except that gauges add up their tag sets' latest values. */
-function combine(kind: MetricKind, parts: Array<Aggregate | undefined>): Aggregate | undefined {
+/**
+ * Combines tag sets within one bucket: an exact merge, except that gauges add up their tag sets' latest values. Without
+ * `sketches`, distributions keep count, sum, min and max only.
+ */
+function combine(kind: MetricKind, parts: Array<Aggregate | undefined>, sketches = true): Aggregate | undefined {
   if (parts.length === 1) return parts[0];
   let out: Aggregate | undefined;
   let lastSum = 0;
   for (const p of parts) {
     if (!p) continue;
-    out ??= newAggregate(kind);
+    out ??= newAggregate(kind, sketches);
     mergeInto(out, p);
     if (kind === 'gauge') lastSum += p.last;
   }
@@ -188,14 +191,16 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
   if (groups.size === 0 && q.by.length === 0) groups.set('[]', { tags: {}, series: [] });
   const total = q.filters.size === 0 && q.by.length === 0 ? metric.total : null;
   if (total) groups.set('[]', { tags: {}, series: [total] });
-  const buckets = await bucketed(engine, chosen, tier, first, step, n, total);
+  // Sketches are merged only for a percentile: every other stat reads count, sum, min, max (and skips every bin).
+  const sketches = percentileOf(q.stat) !== null;
+  const buckets = await bucketed(engine, chosen, tier, first, step, n, total, sketches);
   const series = [...groups.values()].map((g) => {
     const t: number[] = [];
     const v: Array<number | null> = [];
     for (let i = 0; i < n; i++) {
       const start = first + i * step;
       if (start > now) break;
-      const agg = combine(metric.kind, g.series.map((s) => buckets.get(s)![i]));
+      const agg = combine(metric.kind, g.series.map((s) => buckets.get(s)![i]), sketches);
       t.push(start);
       const value = agg ? statOf(agg, q.stat, rateSeconds(start, start + step, now, svc.firstInterval)) : null;
       v.push(value === null || !Number.isFinite(value) ? null : value);

@@ -163,7 +163,11 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
 /** `/services/:name`: the request dashboard and one panel per custom metric, live by default. */
 export function ServicePage({ name }: { name: string }) {
   const theme = useChartTheme();
-  const [range, setRange] = useState<TimeRange>({ live: true, span: 3_600_000 });
+  // `?range=24h` opens on another of the picker's ranges (a link to a day of a service).
+  const [range, setRange] = useState<TimeRange>(() => {
+    const asked = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('range');
+    return { live: true, span: RANGES.find(([label]) => label === asked)?.[1] ?? 3_600_000 };
+  });
   const [utc, setUtc] = useState(false);
   const [cursor, setCursor] = useState<number | null>(null);
   const feed = useServiceFeed(name, range.live);
