@@ -48,6 +48,36 @@ function followNow(move: () => void): () => void {
   };
 }
 
+/**
+ * Redraws spread over animation frames: a live event that moves 30 panels redraws as many as fit in ~8 ms per frame
+ * (at least one), the rest in the next frames, so the page keeps answering instead of blocking for all 30 at once.
+ */
+const queued = new Map<uPlot, uPlot.AlignedData>();
+let frameAsked = false;
+const FRAME_BUDGET_MS = 8;
+
+function redrawSoon(u: uPlot, data: uPlot.AlignedData): void {
+  queued.set(u, data);
+  if (frameAsked) return;
+  frameAsked = true;
+  requestAnimationFrame(drawQueued);
+}
+
+function drawQueued(): void {
+  frameAsked = false;
+  const start = performance.now();
+  for (const [u, data] of queued) {
+    queued.delete(u);
+    // A chart destroyed while queued has no root in the document any more.
+    if (u.root.isConnected) u.setData(data);
+    if (performance.now() - start > FRAME_BUDGET_MS) break;
+  }
+  if (queued.size > 0) {
+    frameAsked = true;
+    requestAnimationFrame(drawQueued);
+  }
+}
+
 /** Points drawn only where a value has no neighbour (a single bucket with data would otherwise not show). */
 function isolated(u: uPlot, sidx: number): number[] | null {
   const d = u.data[sidx]!;
@@ -125,7 +155,8 @@ export function ServiceChart({ drawn, unit, theme, utc, range, syncKey, onZoom, 
   }, [labels, unit, theme, utc, syncKey, height]);
 
   useEffect(() => {
-    plotRef.current?.setData([drawn.t, ...drawn.lines.map((l) => l.values)] as uPlot.AlignedData);
+    const u = plotRef.current;
+    if (u) redrawSoon(u, [drawn.t, ...drawn.lines.map((l) => l.values)] as uPlot.AlignedData);
   }, [drawn, range]);
 
   useEffect(() => {
@@ -134,6 +165,9 @@ export function ServiceChart({ drawn, unit, theme, utc, range, syncKey, onZoom, 
       const u = plotRef.current;
       if (!u) return;
       const [min, max] = shownRange(latest.current.range, Date.now());
+      // Redrawn only once now has moved half a pixel: a 24 h chart moves a pixel every few minutes, not every tick.
+      const shown = u.scales.x!.max ?? -Infinity;
+      if (((max - shown) * u.width) / (max - min) < 0.5) return;
       u.setScale('x', { min, max });
     });
   }, [range.live]);

@@ -70,6 +70,17 @@ function valueText(v: number | null, unit: string): string {
   return formatNumber(v);
 }
 
+function sameDrawn(a: DrawnPanel, b: DrawnPanel): boolean {
+  if (a.t.length !== b.t.length || a.lines.length !== b.lines.length) return false;
+  for (let i = 0; i < a.t.length; i++) if (a.t[i] !== b.t[i]) return false;
+  return a.lines.every((l, k) => {
+    const m = b.lines[k]!;
+    if (l.label !== m.label) return false;
+    for (let i = 0; i < l.values.length; i++) if (l.values[i] !== m.values[i]) return false;
+    return true;
+  });
+}
+
 interface PanelProps {
   service: string;
   panel: DashboardPanel;
@@ -114,9 +125,14 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
   const history: DrawnPanel = useMemo(() => (query.data ? drawPanel(panel, query.data.series) : { t: [], lines: [{ label: panel.title, values: [] }] }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [query.data, panel.title, panel.combine.kind]);
-  const drawn = useMemo(() => (range.live && query.data ? withLiveTail(panel, history, feed.tail.since(history.t.at(-1) ?? 0)) : history),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [history, range.live, feed.version, fromIntervals]);
+  const previous = useRef<DrawnPanel | null>(null);
+  const drawn = useMemo(() => {
+    const next = range.live && query.data ? withLiveTail(panel, history, feed.tail.since(history.t.at(-1) ?? 0)) : history;
+    // The same points as drawn already: keep the object, so the chart is not redrawn (most events move a few panels).
+    if (previous.current && sameDrawn(previous.current, next)) return previous.current;
+    previous.current = next;
+    return next;
+  }, [history, range.live, feed.version, fromIntervals]); // eslint-disable-line react-hooks/exhaustive-deps
   const tagOptions = Object.entries(base.tagKeys ?? {}).filter(([k]) => k !== 'host');
   return (
     <section className="panel" role="region" aria-label={panel.title}>
