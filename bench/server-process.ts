@@ -10,6 +10,8 @@ export interface BenchServer {
   statsdPort: number | null;
   child: ChildProcess;
   rssBytes(): number;
+  /** CPU seconds (user + system) the server process has used so far (Linux `/proc/<pid>/stat`, 100 ticks a second). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,10 @@ export function startBenchServer(args: string[]): Promise<BenchServer> {
         url: m[1]!,
         statsdPort: udp[1] ? Number(udp[1]) : null,
         child,
+        cpuSeconds: () => {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+          return (Number(fields[11]) + Number(fields[12])) / 100;
+        },
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;

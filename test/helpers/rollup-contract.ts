@@ -86,6 +86,30 @@ export function describeRollupStore(name: string, open: () => Promise<RollupStor
       expect(await store.readRows(60_000, [id!], 0, Infinity)).toHaveLength(1);
     });
 
+    it('exchanges stream states per key: reads what was stored, stores the step\'s answer, one key twice in order', async () => {
+      const add = (stored: string | null, incoming: string) => String(Number(stored ?? 0) + Number(incoming));
+      expect(await store.exchangeStreams([{ key: 'a\u0001x', state: '1' }, { key: 'b', state: '5' }, { key: 'a\u0001x', state: '2' }], add)).toEqual([null, null, '1']);
+      expect(await store.exchangeStreams([{ key: 'b', state: '1' }, { key: 'a\u0001x', state: '1' }], add)).toEqual(['5', '3']);
+      expect(await store.exchangeStreams([], add)).toEqual([]);
+      // A failing step stores nothing of its call.
+      await expect(store.exchangeStreams([{ key: 'b', state: '1' }, { key: 'c', state: '1' }], (s, i) => { if (s === null) throw new Error('boom'); return add(s, i); })).rejects.toThrow('boom');
+      expect(await store.exchangeStreams([{ key: 'b', state: '0' }, { key: 'c', state: '0' }], add)).toEqual(['6', null]);
+    });
+
+    it('concurrent exchanges of one key run one after the other (each reads the one before)', async () => {
+      const add = (stored: string | null, incoming: string) => String(Number(stored ?? 0) + Number(incoming));
+      const read = await Promise.all(Array.from({ length: 20 }, () => store.exchangeStreams([{ key: 'k', state: '1' }, { key: 'j', state: '1' }], add)));
+      expect(read.map((r) => Number(r[0] ?? 0)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(await store.exchangeStreams([{ key: 'k', state: '0' }, { key: 'j', state: '0' }], add)).toEqual(['20', '20']);
+    });
+
+    it('prunes stream states not written since a time', async () => {
+      await store.exchangeStreams([{ key: 'old', state: 'x' }], (_s, i) => i);
+      expect(await store.pruneStreams(Date.now() - 60_000)).toBe(0);
+      expect(await store.pruneStreams(Date.now() + 1)).toBe(1);
+      expect(await store.exchangeStreams([{ key: 'old', state: 'y' }], (_s, i) => i)).toEqual([null]);
+    });
+
     it('keeps the latest last-seen time and the earliest first interval of each service', async () => {
       await store.touchServices(new Map([['a', { lastSeen: 2000, firstInterval: 1000 }], ['b', { lastSeen: 1000, firstInterval: 0 }]]));
       await store.touchServices(new Map([['a', { lastSeen: 1500, firstInterval: 0 }], ['b', { lastSeen: 3000, firstInterval: 10_000 }]]));

@@ -2,6 +2,10 @@ import type { BucketedValues } from '../services/aggregate.js';
 import type { Sample } from '../services/engine.js';
 import { REQUEST_DURATION } from '../services/series-index.js';
 import { STATSD_LIMITS } from '../../protocol/index.js';
+import {
+  advance, bucketedValues, counterDelta, decodeStreamPoint, encodeStreamPoint, histogramDelta, nanosText, withExtremes, type ExpBuckets, type RawHistogram,
+  type StreamPoint, type StreamStates,
+} from './cumulative.js';
 
 /**
  * Maps an OTLP metrics export request onto service-metric samples (DESIGN.md "OTLP"). The request is the object a
@@ -11,18 +15,21 @@ import { STATSD_LIMITS } from '../../protocol/index.js';
  * - resource `service.name` → service; `service.instance.id` (else `host.name` + `process.pid`) → the `host` tag.
  * - point attributes → tags `k:v` (`,` `|` and control characters become `_`; keys `service`, `api_name`, `host` become
  *   `otel.service`… so they cannot rename the service or the replica).
- * - Gauge and non-monotonic Sum → gauge; monotonic Sum → counter (delta points as they are; cumulative ones turned into
- *   deltas per stream by {@link Cumulative}); Histogram and ExponentialHistogram → distribution (exact count, sum, min,
- *   max; bucket midpoints weighted by counts into the sketch); Summary → one gauge per quantile (tag `quantile:q`) plus
- *   `<name>.count` and `<name>.sum` counters.
+ * - Gauge and non-monotonic Sum → gauge; monotonic Sum → counter (delta points as they are; cumulative ones are returned
+ *   in `cumulative`, to be turned into deltas against the stream's shared state by {@link resolveCumulative});
+ *   Histogram and ExponentialHistogram → distribution (exact count, sum, min, max; bucket midpoints weighted by counts
+ *   into the sketch); Summary → one gauge per quantile (tag `quantile:q`) plus `<name>.count` and `<name>.sum` counters.
  * - Durations of the standard request metric in `ms` become seconds, as DogStatsD's `http.server.request.duration`; the
  *   older semantic conventions' `http.server.duration` (ms, `http.method`, `http.status_code`) is read as it.
  *
  * A data point that breaks a rule is rejected alone (the caller reports it in `partial_success`); a body whose structure
  * is wrong (a list that is not a list, a metric without a name) throws {@link OtlpShapeError} naming the field.
+ *
+ * The per-point path allocates little: field paths are built only for errors, 64-bit integers are read without BigInt,
+ * and a point's attributes become tags through `tags` (one lookup per attribute set already seen).
  */
-export function mapExport(req: unknown, cumulative: Cumulative, limits: OtlpLimits = DEFAULT_OTLP_LIMITS): MappedExport {
-  const out: MappedExport = { samples: [], points: 0, rejected: [], pointOfSample: [] };
+export function mapExport(req: unknown, limits: OtlpLimits = DEFAULT_OTLP_LIMITS, tags: TagCache = new TagCache()): MappedExport {
+  const out: MappedExport = { samples: [], points: 0, rejected: [], pointOfSample: [], cumulative: [] };
   const top = obj(req, '');
   list(top, 'resourceMetrics', '').forEach((rmRaw, r) => {
     const rp = `resourceMetrics[${r}]`;
@@ -37,9 +44,22 @@ export function mapExport(req: unknown, cumulative: Cumulative, limits: OtlpLimi
     }).flat();
     // An app sending both conventions (OTEL_SEMCONV_STABILITY_OPT_IN=http/dup) would count each request twice.
     const readLegacy = !scopes.some(({ metric }) => metric.name === REQUEST_DURATION);
-    for (const { mp, metric } of scopes) mapMetric(metric, mp, { service, hostTag, readLegacy }, cumulative, limits, out);
+    for (const { mp, metric } of scopes) mapMetric(metric, mp, { service, hostTag, readLegacy }, limits, tags, out);
   });
   return out;
+}
+
+/**
+ * {@link mapExport}, then the cumulative points turned into deltas against `states` (exchanged atomically per stream,
+ * see cumulative.ts); `since` is this server's start (ns, `nanosText`).
+ */
+export async function mapWithStates(req: unknown, states: StreamStates, since: string, limits: OtlpLimits = DEFAULT_OTLP_LIMITS, tags: TagCache = new TagCache()): Promise<MappedExport> {
+  const mapped = mapExport(req, limits, tags);
+  if (mapped.cumulative.length > 0) {
+    const previous = await states.exchangeStreams(mapped.cumulative.map((c) => ({ key: c.key, state: c.state })), advance);
+    resolveCumulative(mapped, previous, since);
+  }
+  return mapped;
 }
 
 /** What one export request maps to: samples for the engine, and the data points rejected here (with why). */
@@ -50,6 +70,37 @@ export interface MappedExport {
   rejected: { path: string; rule: string }[];
   /** For each sample, the index of its data point in `points` order (a summary point yields several samples). */
   pointOfSample: number[];
+  /** Cumulative points waiting for their stream's last state (see {@link resolveCumulative}). */
+  cumulative: CumulativePoint[];
+}
+
+/** A cumulative point: its stream key, its state (`encodeStreamPoint`) and the sample its delta becomes. */
+export interface CumulativePoint {
+  key: string;
+  state: string;
+  /** The sample with the delta left out. */
+  sample: Omit<Sample, 'value' | 'buckets' | 'kind'> & { kind: 'counter' | 'distribution' };
+  point: number;
+}
+
+/**
+ * Adds the samples of `mapped.cumulative` given the state each stream had before (`previous[i]`, as the shared store
+ * returned it for `mapped.cumulative[i]`, null when none); `since` is this server's start (ns, `nanosText`).
+ */
+export function resolveCumulative(mapped: MappedExport, previous: readonly (string | null)[], since: string): void {
+  mapped.cumulative.forEach((c, i) => {
+    const cur = decodeStreamPoint(c.state);
+    const prevText = previous[i] ?? null;
+    const prev: StreamPoint | null = prevText === null ? null : decodeStreamPoint(prevText);
+    if (c.sample.kind === 'counter') {
+      const value = counterDelta(prev, cur, since);
+      if (value !== null) push(mapped, { ...c.sample, kind: 'counter', value } as Sample, c.point);
+    } else {
+      const buckets = histogramDelta(prev, cur, since);
+      if (buckets !== null && buckets.count > 0) push(mapped, { ...c.sample, kind: 'distribution', buckets } as Sample, c.point);
+    }
+  });
+  mapped.cumulative = [];
 }
 
 /** Bounds on one request's content (the body cap bounds the rest). */
@@ -72,6 +123,25 @@ export class OtlpShapeError extends Error {
 /** A data point refused alone. */
 class PointError extends Error {}
 
+/**
+ * Attribute sets already turned into tag lists, keyed by their raw text (keys and values of plain attributes): the
+ * cleaning, renaming and joining is done once per distinct set. Bounded: emptied when full.
+ */
+export class TagCache {
+  private readonly map = new Map<string, string>();
+
+  constructor(private readonly max = 50_000) {}
+
+  get(key: string): string | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, tags: string): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, tags);
+  }
+}
+
 interface Where {
   service: string;
   hostTag: string;
@@ -87,8 +157,14 @@ const LEGACY_DURATION = 'http.server.duration';
 const LEGACY_TAGS: ReadonlyMap<string, string> = new Map([
   ['http.method', 'http.request.method'], ['http.status_code', 'http.response.status_code'],
 ]);
+const KINDS = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] as const;
 
-function mapMetric(metric: Record<string, unknown>, mp: string, where: Where, cumulative: Cumulative, limits: OtlpLimits, out: MappedExport): void {
+function push(out: MappedExport, s: Sample, point: number): void {
+  out.samples.push(s);
+  out.pointOfSample.push(point);
+}
+
+function mapMetric(metric: Record<string, unknown>, mp: string, where: Where, limits: OtlpLimits, cache: TagCache, out: MappedExport): void {
   let name = str(metric.name, `${mp}.name`);
   if (name === '') throw new OtlpShapeError(`${mp}.name`, 'must be a non-empty metric name');
   if (name.length > STATSD_LIMITS.maxNameLength) throw new OtlpShapeError(`${mp}.name`, `must be at most ${STATSD_LIMITS.maxNameLength} characters`);
@@ -99,282 +175,148 @@ function mapMetric(metric: Record<string, unknown>, mp: string, where: Where, cu
     legacy = true;
   }
   const scale = name === REQUEST_DURATION && unit === 'ms' ? 1 / 1000 : 1;
-  const kinds = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'].filter((k) => has(metric, k));
+  // eslint-disable-next-line no-control-regex
+  const nameRule = /[\u0000-\u001f\u007f]/.test(name) ? `name of ${mp} must not contain control characters` : null;
+  const kinds = KINDS.filter((k) => has(metric, k));
   if (kinds.length !== 1) throw new OtlpShapeError(mp, `must hold exactly one of gauge, sum, histogram, exponentialHistogram, summary (found ${kinds.length})`);
   const kind = kinds[0]!;
   const dp = `${mp}.${kind}`;
   const data = obj(metric[kind], dp);
-  const temporality = has(data, 'aggregationTemporality') ? int(data.aggregationTemporality, `${dp}.aggregationTemporality`) : 0;
+  const temporality = has(data, 'aggregationTemporality') ? int(data.aggregationTemporality, 'aggregationTemporality') : 0;
   const monotonic = has(data, 'isMonotonic') ? bool(data.isMonotonic, `${dp}.isMonotonic`) : false;
-  list(data, 'dataPoints', dp).forEach((pRaw, i) => {
-    const pp = `${dp}.dataPoints[${i}]`;
+  const cacheKey = `${legacy ? 'L' : ''}${where.hostTag}\u0003`;
+  const points = list(data, 'dataPoints', dp);
+  for (let i = 0; i < points.length; i++) {
     const index = out.points++;
     try {
       if (index >= limits.maxPoints) throw new PointError(`is beyond the ${limits.maxPoints} data points one request may carry`);
-      const point = obj(pRaw, pp);
-      const flags = has(point, 'flags') ? int(point.flags, `${pp}.flags`) : 0;
-      if (flags & NO_RECORDED_VALUE) return;
-      let tags = pointTags(point, pp, legacy);
-      if (where.hostTag) tags = tags === '' ? where.hostTag : `${tags},${where.hostTag}`;
-      const time = u64(point.timeUnixNano, `${pp}.timeUnixNano`);
-      if (time === 0n) throw new PointError('timeUnixNano must be set (nanoseconds since the Unix epoch)');
-      const at = nanosToMs(time);
-      const start = has(point, 'startTimeUnixNano') ? u64(point.startTimeUnixNano, `${pp}.startTimeUnixNano`) : 0n;
-      const base = { service: where.service, tags, at };
-      const push = (s: Sample): void => {
-        out.samples.push(s);
-        out.pointOfSample.push(index);
-      };
-      const stream = `${where.service}\u0001${name}\u0001${tags}`;
+      if (nameRule) throw new PointError(nameRule);
+      const point = points[i];
+      if (point === null || typeof point !== 'object' || Array.isArray(point)) throw new OtlpShapeError(`${dp}.dataPoints[${i}]`, 'must be an object');
+      const p = point as Record<string, unknown>;
+      if (has(p, 'flags') && int(p.flags, 'flags') & NO_RECORDED_VALUE) continue;
+      const tags = pointTagsCached(p, () => `${dp}.dataPoints[${i}]`, legacy, where.hostTag, cacheKey, cache);
+      const at = nanosToMsOf(p.timeUnixNano, 'timeUnixNano');
+      if (Number.isNaN(at)) throw new PointError('timeUnixNano must be set (nanoseconds since the Unix epoch)');
       switch (kind) {
         case 'gauge':
-          push({ ...base, name, kind: 'gauge', value: numberValue(point, pp), scale });
+          push(out, { service: where.service, name, kind: 'gauge', tags, at, value: numberValue(p), scale }, index);
           break;
         case 'sum': {
-          const value = numberValue(point, pp);
-          if (!monotonic) push({ ...base, name, kind: 'gauge', value, scale });
-          else {
-            const delta = counterDelta(temporality, cumulative, stream, start, value, pp);
-            if (delta !== null) push({ ...base, name, kind: 'counter', value: delta, scale });
-          }
+          const value = numberValue(p);
+          if (!monotonic) push(out, { service: where.service, name, kind: 'gauge', tags, at, value, scale }, index);
+          else if (temporality === DELTA) push(out, { service: where.service, name, kind: 'counter', tags, at, value, scale }, index);
+          else if (temporality === CUMULATIVE) {
+            out.cumulative.push({ key: streamKey(where.service, name, tags), state: encodeStreamPoint({ ...times(p), value }), sample: { service: where.service, name, kind: 'counter', tags, at, scale }, point: index });
+          } else throw temporalityError(dp);
           break;
         }
         case 'histogram':
         case 'exponentialHistogram': {
-          const h = kind === 'histogram' ? explicitHistogram(point, pp, limits) : exponentialHistogram(point, pp, limits);
-          const delta = histogramDelta(temporality, cumulative, stream, start, h, pp);
-          if (delta !== null && delta.count > 0) push({ ...base, name, kind: 'distribution', buckets: delta, scale });
+          const h = kind === 'histogram' ? explicitHistogram(p, limits) : exponentialHistogram(p, limits);
+          if (temporality === DELTA) {
+            const v = bucketedValues(h);
+            if (v.count > 0) push(out, { service: where.service, name, kind: 'distribution', tags, at, buckets: { count: v.count, sum: v.sum, min: v.min, max: v.max, centers: v.centers, weights: v.weights }, scale }, index);
+          } else if (temporality === CUMULATIVE) {
+            out.cumulative.push({ key: streamKey(where.service, name, tags), state: encodeStreamPoint({ ...times(p), h: withExtremes(h) }), sample: { service: where.service, name, kind: 'distribution', tags, at, scale }, point: index });
+          } else throw temporalityError(dp);
           break;
         }
         case 'summary': {
-          const quantiles = list(point, 'quantileValues', pp);
+          const quantiles = list(p, 'quantileValues', `${dp}.dataPoints[${i}]`);
           quantiles.forEach((qRaw, k) => {
-            const q = obj(qRaw, `${pp}.quantileValues[${k}]`);
-            const quantile = has(q, 'quantile') ? dbl(q.quantile, `${pp}.quantileValues[${k}].quantile`) : 0;
-            const value = has(q, 'value') ? dbl(q.value, `${pp}.quantileValues[${k}].value`) : 0;
+            const q = obj(qRaw, `${dp}.dataPoints[${i}].quantileValues[${k}]`);
+            const quantile = has(q, 'quantile') ? dbl(q.quantile, 'quantile') : 0;
+            const value = has(q, 'value') ? dbl(q.value, 'value') : 0;
             const qt = `quantile:${quantile}`;
-            push({ ...base, tags: tags === '' ? qt : `${tags},${qt}`, name, kind: 'gauge', value, scale });
+            push(out, { service: where.service, name, tags: tags === '' ? qt : `${tags},${qt}`, kind: 'gauge', at, value, scale }, index);
           });
-          const count = Number(u64(point.count, `${pp}.count`));
-          const sum = has(point, 'sum') ? dbl(point.sum, `${pp}.sum`) : 0;
+          const count = count64(p.count, 'count');
+          const sum = has(p, 'sum') ? dbl(p.sum, 'sum') : 0;
           // A summary's count and sum run from its start time, like a cumulative sum.
-          const dc = counterDelta(CUMULATIVE, cumulative, `${stream}\u0001count`, start, count, pp);
-          const ds = counterDelta(CUMULATIVE, cumulative, `${stream}\u0001sum`, start, sum, pp);
-          if (dc !== null) push({ ...base, name: `${name}.count`, kind: 'counter', value: dc });
-          if (ds !== null) push({ ...base, name: `${name}.sum`, kind: 'counter', value: ds, scale });
+          const t = times(p);
+          const key = streamKey(where.service, name, tags);
+          out.cumulative.push({ key: `${key}\u0001count`, state: encodeStreamPoint({ ...t, value: count }), sample: { service: where.service, name: `${name}.count`, kind: 'counter', tags, at }, point: index });
+          out.cumulative.push({ key: `${key}\u0001sum`, state: encodeStreamPoint({ ...t, value: sum }), sample: { service: where.service, name: `${name}.sum`, kind: 'counter', tags, at, scale }, point: index });
           break;
         }
       }
     } catch (err) {
-      if (err instanceof PointError) out.rejected.push({ path: pp, rule: err.message });
-      else if (err instanceof OtlpShapeError) out.rejected.push({ path: err.path, rule: err.rule });
+      if (err instanceof PointError) out.rejected.push({ path: `${dp}.dataPoints[${i}]`, rule: err.message });
+      // Readers inside a point name the field from the point on.
+      else if (err instanceof OtlpShapeError) out.rejected.push({ path: err.path.startsWith('resourceMetrics') ? err.path : `${dp}.dataPoints[${i}].${err.path}`, rule: err.rule });
       else throw err;
     }
-  });
-}
-
-// ---- Cumulative → delta ----------------------------------------------------------------------------------------------
-
-interface CounterState {
-  start: bigint;
-  value: number;
-}
-
-interface HistogramState {
-  start: bigint;
-  h: Bucketed;
-}
-
-/**
- * The last cumulative point of each stream (service, metric, tag set), to turn cumulative points into per-interval
- * deltas. A stream's first point counts in full when its start time is not before `since` (the app started counting
- * while this server was listening), else it is only the baseline. A reset — a changed start time, or a value that went
- * down — counts the new value in full (it is what was counted since the new start). Bounded: past `maxStreams` the
- * oldest streams are forgotten (their next point is a baseline again).
- */
-export class Cumulative {
-  private readonly streams = new Map<string, CounterState | HistogramState>();
-
-  constructor(readonly since: bigint, private readonly maxStreams = 100_000) {}
-
-  /** The delta of a cumulative counter point, or null when the point is a baseline. */
-  counter(stream: string, start: bigint, value: number): number | null {
-    const prev = this.streams.get(stream) as CounterState | undefined;
-    this.remember(stream, { start, value });
-    if (!prev) return start !== 0n && start >= this.since ? value : null;
-    if (prev.start !== start || value < prev.value) return value;
-    return value - prev.value;
-  }
-
-  /** The delta of a cumulative histogram point, or null when the point is a baseline. */
-  histogram(stream: string, start: bigint, h: Bucketed): BucketedValues | null {
-    const prev = this.streams.get(stream) as HistogramState | undefined;
-    this.remember(stream, { start, h });
-    if (!prev || !('h' in prev)) return start !== 0n && start >= this.since ? h : null;
-    if (prev.start !== start) return h;
-    return subtract(h, prev.h) ?? h;
-  }
-
-  private remember(stream: string, state: CounterState | HistogramState): void {
-    this.streams.delete(stream);
-    this.streams.set(stream, state);
-    if (this.streams.size > this.maxStreams) this.streams.delete(this.streams.keys().next().value!);
   }
 }
 
-function counterDelta(temporality: number, cumulative: Cumulative, stream: string, start: bigint, value: number, pp: string): number | null {
-  if (temporality === DELTA) return value;
-  if (temporality === CUMULATIVE) return cumulative.counter(stream, start, value);
-  throw new PointError(`aggregationTemporality of ${pp.slice(0, pp.lastIndexOf('.'))} must be 1 (delta) or 2 (cumulative)`);
+/** The stream a cumulative point belongs to: service, metric name, tag set (host included). */
+function streamKey(service: string, name: string, tags: string): string {
+  return `${service}\u0001${name}\u0001${tags}`;
 }
 
-function histogramDelta(temporality: number, cumulative: Cumulative, stream: string, start: bigint, h: Bucketed, pp: string): BucketedValues | null {
-  if (temporality === DELTA) return h;
-  if (temporality === CUMULATIVE) return cumulative.histogram(stream, start, h);
-  throw new PointError(`aggregationTemporality of ${pp.slice(0, pp.lastIndexOf('.'))} must be 1 (delta) or 2 (cumulative)`);
+function times(p: Record<string, unknown>): { start: string; time: string } {
+  return { start: nanosText(has(p, 'startTimeUnixNano') ? u64(p.startTimeUnixNano, 'startTimeUnixNano') : 0n), time: nanosText(u64(p.timeUnixNano, 'timeUnixNano')) };
 }
 
-/**
- * A histogram point in a form two points of one stream can be subtracted in: per bucket its key (explicit: the bucket's
- * index; exponential: `scale/index`), range and count.
- */
-interface Bucketed extends BucketedValues {
-  keys: readonly string[];
-  lows: readonly number[];
-  highs: readonly number[];
-}
-
-/**
- * `cur − prev` of a cumulative histogram, or null when it is a reset (a count or a bucket went down, the buckets changed).
- * Min and max of the difference: the new cumulative extreme when it moved (a value beyond every earlier one arrived in
- * this interval: exact), else the edge of the outermost bucket that grew, kept within the cumulative extremes.
- */
-function subtract(cur: Bucketed, prev: Bucketed): BucketedValues | null {
-  if (cur.count < prev.count) return null;
-  const before = new Map<string, number>();
-  prev.keys.forEach((k, i) => before.set(k, prev.weights[i]!));
-  const weights: number[] = [];
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < cur.keys.length; i++) {
-    const w = cur.weights[i]! - (before.get(cur.keys[i]!) ?? 0);
-    if (w < 0) return null;
-    weights.push(w);
-    if (w > 0) {
-      lo = Math.min(lo, cur.lows[i]!);
-      hi = Math.max(hi, cur.highs[i]!);
-    }
-  }
-  for (const k of before.keys()) if (!cur.keys.includes(k) && before.get(k)! > 0) return null;
-  const count = cur.count - prev.count;
-  const min = cur.min < prev.min ? cur.min : Math.max(cur.min, lo);
-  const max = cur.max > prev.max ? cur.max : Math.min(cur.max, hi);
-  return { count, sum: cur.sum - prev.sum, min: count > 0 ? min : Infinity, max: count > 0 ? max : -Infinity, centers: cur.centers, weights };
+function temporalityError(dp: string): PointError {
+  return new PointError(`aggregationTemporality of ${dp} must be 1 (delta) or 2 (cumulative)`);
 }
 
 // ---- Histograms --------------------------------------------------------------------------------------------------------
 
-/**
- * An explicit-bucket point: bucket i holds values in (bounds[i−1], bounds[i]], the first from −∞, the last to +∞. Each
- * bucket's range is clipped to the point's min and max (when sent) and stands for its midpoint, so a percentile can be
- * off by up to half the width of the bucket it falls in: the buckets bound the accuracy, the sketch adds its 1 %.
- */
-function explicitHistogram(point: Record<string, unknown>, pp: string, limits: OtlpLimits): Bucketed {
-  const counts = list(point, 'bucketCounts', pp);
-  const bounds = list(point, 'explicitBounds', pp).map((b, i) => dbl(b, `${pp}.explicitBounds[${i}]`));
-  if (bounds.length > limits.maxBuckets) throw new PointError(`explicitBounds has ${bounds.length} bounds; at most ${limits.maxBuckets} are taken`);
-  if (counts.length !== 0 && counts.length !== bounds.length + 1) throw new PointError(`bucketCounts must hold explicitBounds.length + 1 = ${bounds.length + 1} counts (got ${counts.length})`);
-  for (let i = 1; i < bounds.length; i++) if (!(bounds[i]! > bounds[i - 1]!)) throw new PointError(`explicitBounds must increase (explicitBounds[${i}] = ${bounds[i]} after ${bounds[i - 1]})`);
-  const { count, sum, min, max } = totals(point, pp);
-  const keys: string[] = [], lows: number[] = [], highs: number[] = [], centers: number[] = [], weights: number[] = [];
+/** An explicit-bucket point's counts (the ranges and the accuracy they allow: `bucketedValues` in cumulative.ts). */
+function explicitHistogram(point: Record<string, unknown>, limits: OtlpLimits): RawHistogram {
+  const countsRaw = list(point, 'bucketCounts', '');
+  const boundsRaw = list(point, 'explicitBounds', '');
+  if (boundsRaw.length > limits.maxBuckets) throw new PointError(`explicitBounds has ${boundsRaw.length} bounds; at most ${limits.maxBuckets} are taken`);
+  if (countsRaw.length !== 0 && countsRaw.length !== boundsRaw.length + 1) throw new PointError(`bucketCounts must hold explicitBounds.length + 1 = ${boundsRaw.length + 1} counts (got ${countsRaw.length})`);
+  const bounds = new Array<number>(boundsRaw.length);
+  for (let i = 0; i < boundsRaw.length; i++) {
+    bounds[i] = dbl(boundsRaw[i], 'explicitBounds', i);
+    if (i > 0 && !(bounds[i]! > bounds[i - 1]!)) throw new PointError(`explicitBounds must increase (explicitBounds[${i}] = ${bounds[i]} after ${bounds[i - 1]})`);
+  }
+  const { count, sum, min, max } = totals(point);
+  const counts = new Array<number>(countsRaw.length);
   let total = 0;
-  counts.forEach((c, i) => {
-    const w = Number(u64(c, `${pp}.bucketCounts[${i}]`));
-    total += w;
-    let lo = i === 0 ? -Infinity : bounds[i - 1]!;
-    let hi = i === bounds.length ? Infinity : bounds[i]!;
-    if (Number.isFinite(min)) lo = Math.max(lo, min);
-    if (Number.isFinite(max)) hi = Math.min(hi, max);
-    if (!Number.isFinite(lo)) lo = hi;
-    if (!Number.isFinite(hi)) hi = lo;
-    keys.push(String(i));
-    lows.push(lo);
-    highs.push(hi);
-    centers.push(Number.isFinite(lo) ? (lo + hi) / 2 : 0);
-    weights.push(w);
-  });
-  if (counts.length > 0 && total !== count) throw new PointError(`count (${count}) must equal the sum of bucketCounts (${total})`);
-  return finish({ count, sum, min, max, keys, lows, highs, centers, weights });
+  for (let i = 0; i < countsRaw.length; i++) total += counts[i] = count64(countsRaw[i], 'bucketCounts', i);
+  if (countsRaw.length > 0 && total !== count) throw new PointError(`count (${count}) must equal the sum of bucketCounts (${total})`);
+  return { count, sum, min, max, bounds, counts };
 }
 
-/**
- * An exponential point: with base = 2^(2^−scale), positive bucket `offset + i` holds (base^(offset+i), base^(offset+i+1)],
- * negative buckets the same magnitudes below zero, and `zeroCount` values near zero. Each bucket stands for its midpoint
- * (within (base − 1)/2 of its values, relatively), clipped to the point's min and max.
- */
-function exponentialHistogram(point: Record<string, unknown>, pp: string, limits: OtlpLimits): Bucketed {
-  const scale = has(point, 'scale') ? int(point.scale, `${pp}.scale`) : 0;
+/** An exponential point's counts: base = 2^(2^−scale), positive bucket `offset + i` holds (base^(offset+i), base^(offset+i+1)]. */
+function exponentialHistogram(point: Record<string, unknown>, limits: OtlpLimits): RawHistogram {
+  const scale = has(point, 'scale') ? int(point.scale, 'scale') : 0;
   if (scale < -10 || scale > 20) throw new PointError(`scale must be from -10 to 20 (got ${scale})`);
-  const { count, sum, min, max } = totals(point, pp);
-  const keys: string[] = [], lows: number[] = [], highs: number[] = [], centers: number[] = [], weights: number[] = [];
-  const zero = Number(has(point, 'zeroCount') ? u64(point.zeroCount, `${pp}.zeroCount`) : 0n);
+  const { count, sum, min, max } = totals(point);
+  const zero = has(point, 'zeroCount') ? count64(point.zeroCount, 'zeroCount') : 0;
   let total = zero;
-  if (zero > 0) {
-    keys.push('z');
-    lows.push(0);
-    highs.push(0);
-    centers.push(0);
-    weights.push(zero);
-  }
-  const width = 2 ** -scale;
-  for (const [side, sign] of [['positive', 1], ['negative', -1]] as const) {
-    if (!has(point, side)) continue;
-    const bp = `${pp}.${side}`;
-    const b = obj(point[side], bp);
-    const offset = has(b, 'offset') ? int(b.offset, `${bp}.offset`) : 0;
-    const counts = list(b, 'bucketCounts', bp);
-    if (counts.length > limits.maxBuckets) throw new PointError(`${side}.bucketCounts has ${counts.length} buckets; at most ${limits.maxBuckets} are taken`);
-    counts.forEach((c, i) => {
-      const w = Number(u64(c, `${bp}.bucketCounts[${i}]`));
-      if (w === 0) return;
-      total += w;
-      const index = offset + i;
-      const a = 2 ** (index * width), z = 2 ** ((index + 1) * width);
-      let lo = sign > 0 ? a : -z, hi = sign > 0 ? z : -a;
-      if (Number.isFinite(min)) lo = Math.max(lo, Math.min(min, hi));
-      if (Number.isFinite(max)) hi = Math.min(hi, Math.max(max, lo));
-      keys.push(`${sign > 0 ? 'p' : 'n'}${scale}/${index}`);
-      lows.push(lo);
-      highs.push(hi);
-      centers.push((lo + hi) / 2);
-      weights.push(w);
-    });
-  }
+  const side = (name: 'positive' | 'negative'): ExpBuckets => {
+    if (!has(point, name)) return { offset: 0, counts: [] };
+    const b = obj(point[name], name);
+    const offset = has(b, 'offset') ? int(b.offset, `${name}.offset`) : 0;
+    const raw = list(b, 'bucketCounts', name);
+    if (raw.length > limits.maxBuckets) throw new PointError(`${name}.bucketCounts has ${raw.length} buckets; at most ${limits.maxBuckets} are taken`);
+    const counts = new Array<number>(raw.length);
+    for (let i = 0; i < raw.length; i++) total += counts[i] = count64(raw[i], `${name}.bucketCounts`, i);
+    return { offset, counts };
+  };
+  const pos = side('positive'), neg = side('negative');
   if (total !== count) throw new PointError(`count (${count}) must equal zeroCount plus the bucket counts (${total})`);
-  return finish({ count, sum, min, max, keys, lows, highs, centers, weights });
+  return { count, sum, min, max, scale, zero, pos, neg };
 }
 
-function totals(point: Record<string, unknown>, pp: string): { count: number; sum: number; min: number; max: number } {
-  const count = Number(u64(point.count, `${pp}.count`));
-  const sum = has(point, 'sum') ? dbl(point.sum, `${pp}.sum`) : NaN;
-  const min = has(point, 'min') ? dbl(point.min, `${pp}.min`) : NaN;
-  const max = has(point, 'max') ? dbl(point.max, `${pp}.max`) : NaN;
+function totals(point: Record<string, unknown>): { count: number; sum: number; min: number; max: number } {
+  const count = count64(point.count, 'count');
+  const sum = has(point, 'sum') ? dbl(point.sum, 'sum') : NaN;
+  const min = has(point, 'min') ? dbl(point.min, 'min') : NaN;
+  const max = has(point, 'max') ? dbl(point.max, 'max') : NaN;
   if (Number.isNaN(sum) && count > 0) throw new PointError('sum must be sent (a distribution keeps the exact sum)');
   return { count, sum, min, max };
 }
 
-/** Fills a missing min or max from the outermost non-empty buckets. */
-function finish(h: Bucketed): Bucketed {
-  let lo = Infinity, hi = -Infinity;
-  h.weights.forEach((w, i) => {
-    if (w > 0) {
-      lo = Math.min(lo, h.lows[i]!);
-      hi = Math.max(hi, h.highs[i]!);
-    }
-  });
-  return { ...h, min: Number.isNaN(h.min) ? lo : h.min, max: Number.isNaN(h.max) ? hi : h.max };
-}
-
 // ---- Readers (protobufjs messages and OTLP/JSON alike) ---------------------------------------------------------------
+// `field` (and `index`) name what is read in the error message only: no path string is built unless a value is wrong.
 
 function has(o: Record<string, unknown>, key: string): boolean {
   return Object.hasOwn(o, key) && o[key] !== null && o[key] !== undefined;
@@ -403,34 +345,92 @@ function bool(v: unknown, path: string): boolean {
   return v;
 }
 
-function int(v: unknown, path: string): number {
+function named(field: string, index?: number): string {
+  return index === undefined ? field : `${field}[${index}]`;
+}
+
+function shown(v: unknown): string | undefined {
+  return JSON.stringify(v)?.slice(0, 40);
+}
+
+function int(v: unknown, field: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new PointError(`${path.slice(path.lastIndexOf('.') + 1)} must be an integer (got ${JSON.stringify(v)?.slice(0, 40)})`);
+  throw new PointError(`${field} must be an integer (got ${shown(v)})`);
 }
 
 function isLong(v: unknown): v is { low: number; high: number; unsigned: boolean } {
   return typeof v === 'object' && v !== null && typeof (v as { low?: unknown }).low === 'number' && typeof (v as { high?: unknown }).high === 'number';
 }
 
-/** An unsigned 64-bit integer (fixed64/uint64): a protobufjs Long, a decimal string (OTLP/JSON) or a safe integer. */
-function u64(v: unknown, path: string): bigint {
+const TWO_32 = 4294967296;
+const U64_TEXT = /^\d{1,20}$/;
+
+function u64Error(v: unknown, field: string, index?: number): PointError {
+  return new PointError(`${named(field, index)} must be an unsigned 64-bit integer, a decimal string in JSON (got ${shown(v)})`);
+}
+
+/** An unsigned 64-bit integer (fixed64/uint64) exactly: a protobufjs Long, a decimal string (OTLP/JSON) or a safe integer. */
+function u64(v: unknown, field: string): bigint {
   if (v === undefined || v === null) return 0n;
   if (isLong(v)) return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
-  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v);
+  if (typeof v === 'string' && U64_TEXT.test(v) && BigInt(v) < 2n ** 64n) return BigInt(v);
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  throw new PointError(`${path.slice(path.lastIndexOf('.') + 1)} must be an unsigned 64-bit integer, a decimal string in JSON (got ${JSON.stringify(v)?.slice(0, 40)})`);
+  throw u64Error(v, field);
+}
+
+/** A count (fixed64/uint64) as a number, without BigInt; refused beyond 2^53 (no count gets there). */
+function count64(v: unknown, field: string, index?: number): number {
+  if (v === undefined || v === null) return 0;
+  if (isLong(v)) {
+    const high = v.high >>> 0;
+    if (high < 0x200000) return high * TWO_32 + (v.low >>> 0);
+  } else if (typeof v === 'string') {
+    if (v.length <= 16 && U64_TEXT.test(v)) {
+      const n = Number(v);
+      if (Number.isSafeInteger(n)) return n;
+    }
+  } else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  throw new PointError(`${named(field, index)} must be an unsigned 64-bit integer up to 2^53, a decimal string in JSON (got ${shown(v)})`);
+}
+
+/**
+ * Nanoseconds since the epoch (fixed64) → whole ms (what the store keeps), exact, without BigInt: 2^32 ns = 4294 ms +
+ * 967296 ns, so ms = high·4294 + ⌊(high·967296 + low) / 10^6⌋, every term below 2^53. NaN when unset (0).
+ */
+function nanosToMsOf(v: unknown, field: string): number {
+  if (v === undefined || v === null) return NaN;
+  if (isLong(v)) {
+    const high = v.high >>> 0, low = v.low >>> 0;
+    if (high === 0 && low === 0) return NaN;
+    return high * 4294 + Math.floor((high * 967296 + low) / 1e6);
+  }
+  if (typeof v === 'string' && U64_TEXT.test(v)) {
+    if (v.length <= 6) return /^0+$/.test(v) ? NaN : 0;
+    const ms = Number(v.slice(0, -6));
+    if (v.length < 20 || BigInt(v) < 2n ** 64n) return ms;
+  }
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v === 0 ? NaN : Math.floor(v / 1e6);
+  throw u64Error(v, field);
+}
+
+/** Nanoseconds since the epoch → ms (what the store keeps), from the exact integer. */
+export function nanosToMs(nanos: bigint): number {
+  return Number(nanos / 1_000_000n);
 }
 
 /** A signed 64-bit integer (sfixed64/int64) as a number (exact up to 2^53). */
-function i64(v: unknown, path: string): number {
-  if (isLong(v)) return Number(BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0)));
-  if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return Number(BigInt(v));
+function i64(v: unknown, field: string): number {
+  if (isLong(v)) {
+    if (v.high >= -0x200000 && v.high < 0x200000) return v.high * TWO_32 + (v.low >>> 0);
+    return Number(BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0)));
+  }
+  if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return Number(v);
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new PointError(`${path.slice(path.lastIndexOf('.') + 1)} must be a 64-bit integer, a decimal string in JSON (got ${JSON.stringify(v)?.slice(0, 40)})`);
+  throw new PointError(`${field} must be a 64-bit integer, a decimal string in JSON (got ${shown(v)})`);
 }
 
 /** A double: a number, or in JSON also "NaN", "Infinity", "-Infinity" or a numeric string (proto3 JSON). */
-function dbl(v: unknown, path: string): number {
+function dbl(v: unknown, field: string, index?: number): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
     if (v === 'NaN') return NaN;
@@ -439,18 +439,43 @@ function dbl(v: unknown, path: string): number {
     const n = Number(v);
     if (v.trim() !== '' && !Number.isNaN(n)) return n;
   }
-  throw new PointError(`${path.slice(path.lastIndexOf('.') + 1)} must be a number (got ${JSON.stringify(v)?.slice(0, 40)})`);
+  throw new PointError(`${named(field, index)} must be a number (got ${shown(v)})`);
 }
 
-function numberValue(point: Record<string, unknown>, pp: string): number {
-  if (has(point, 'asDouble')) return dbl(point.asDouble, `${pp}.asDouble`);
-  if (has(point, 'asInt')) return i64(point.asInt, `${pp}.asInt`);
+function numberValue(point: Record<string, unknown>): number {
+  if (has(point, 'asDouble')) return dbl(point.asDouble, 'asDouble');
+  if (has(point, 'asInt')) return i64(point.asInt, 'asInt');
   throw new PointError('must hold asDouble or asInt');
 }
 
-/** Nanoseconds since the epoch → ms (what the store keeps), from the exact integer. */
-export function nanosToMs(nanos: bigint): number {
-  return Number(nanos / 1_000_000n);
+/**
+ * A point's tags (host included) through the cache. The key is built from plain attributes (string, bool, int, double
+ * values) as they are; any other shape takes the slow path, which checks every rule and names the field.
+ */
+function pointTagsCached(point: Record<string, unknown>, path: () => string, legacy: boolean, hostTag: string, prefix: string, cache: TagCache): string {
+  const attrs = point.attributes;
+  let key: string | null = prefix;
+  if (Array.isArray(attrs)) {
+    for (let i = 0; i < attrs.length && key !== null; i++) {
+      const kv = attrs[i] as Record<string, unknown> | null;
+      const k = kv?.key, v = kv?.value as Record<string, unknown> | null | undefined;
+      if (typeof k !== 'string' || v === null || typeof v !== 'object') key = null;
+      // Lengths first: no key or value text can make two attribute sets read alike.
+      else if (typeof v.stringValue === 'string' && Object.hasOwn(v, 'stringValue')) key += `${k.length}:${k}s${v.stringValue.length}:${v.stringValue}`;
+      else if (Object.hasOwn(v, 'intValue') && (typeof v.intValue === 'number' || typeof v.intValue === 'string' || isLong(v.intValue))) key += `${k.length}:${k}i${isLong(v.intValue) ? `${v.intValue.high}:${v.intValue.low}` : v.intValue};`;
+      else if (typeof v.boolValue === 'boolean' && Object.hasOwn(v, 'boolValue')) key += `${k.length}:${k}b${v.boolValue};`;
+      else if (typeof v.doubleValue === 'number' && Object.hasOwn(v, 'doubleValue')) key += `${k.length}:${k}d${v.doubleValue};`;
+      else key = null;
+    }
+  } else if (attrs !== undefined && attrs !== null) key = null;
+  if (key !== null) {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+  }
+  let tags = pointTags(point, path(), legacy);
+  if (hostTag) tags = tags === '' ? hostTag : `${tags},${hostTag}`;
+  if (key !== null) cache.set(key, tags);
+  return tags;
 }
 
 /** Attributes as a key → text map (later keys win). */
@@ -494,7 +519,7 @@ function attributesOfList(o: Record<string, unknown>, path: string, depth: numbe
 
 const RESERVED_KEYS = new Set(['service', 'api_name', 'host']);
 
-/** A point's attributes as a raw DogStatsD tag list. */
+/** A point's attributes as a raw DogStatsD tag list (the slow path, every rule checked, every field named). */
 function pointTags(point: Record<string, unknown>, pp: string, legacy: boolean): string {
   const attrs = attributes(point, pp);
   if (attrs.size > STATSD_LIMITS.maxTags - 1) throw new PointError(`has ${attrs.size} attributes; at most ${STATSD_LIMITS.maxTags - 1} are taken`);

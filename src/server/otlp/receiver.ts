@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { LIMITS, ValidationError } from '../../protocol/index.js';
 import { checkToken, readBody } from '../http-util.js';
 import type { ServicesEngine } from '../services/engine.js';
-import { Cumulative, DEFAULT_OTLP_LIMITS, mapExport, OtlpShapeError, type OtlpLimits } from './map.js';
+import { nanosText, type StreamStates } from './cumulative.js';
+import { DEFAULT_OTLP_LIMITS, mapWithStates, OtlpShapeError, TagCache, type OtlpLimits } from './map.js';
 import { otlpRoot } from './schema.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -26,6 +27,8 @@ export interface OtlpReceiverOptions {
   /** Closed intervals waiting for the store beyond which requests are answered 503 with Retry-After (default 200,000). */
   maxBacklog?: number;
   limits?: OtlpLimits;
+  /** Cumulative streams' shared state (default the engine's rollup store). */
+  states?: StreamStates;
 }
 
 /**
@@ -35,7 +38,11 @@ export interface OtlpReceiverOptions {
  * `Retry-After` when shedding load. Samples go into the services engine, the same path as DogStatsD.
  */
 export class OtlpReceiver {
-  private readonly cumulative: Cumulative;
+  /** This server's start (ns, `nanosText`): a cumulative stream first seen and started since counts in full. */
+  private readonly since: string;
+  /** Where cumulative streams keep their last point: the store, shared by every replica on it. */
+  private readonly states: StreamStates;
+  private readonly tags = new TagCache();
   private inFlight = 0;
   private readonly maxBodyBytes: number;
   private readonly maxInFlight: number;
@@ -45,7 +52,14 @@ export class OtlpReceiver {
   readonly counters = { otlpRequests: 0, otlpPoints: 0, otlpRejected: 0 };
 
   constructor(private readonly engine: ServicesEngine, opts: OtlpReceiverOptions = {}) {
-    this.cumulative = new Cumulative(BigInt(Math.floor(engine.clock())) * 1_000_000n);
+    this.since = nanosText(BigInt(Math.floor(engine.clock())) * 1_000_000n);
+    const states = opts.states ?? engine.store;
+    // The store failing here changed nothing (one transaction): the exporter is told to retry (503), not to drop (500).
+    this.states = {
+      exchangeStreams: (entries, step) => states.exchangeStreams(entries, step).catch((err: unknown) => {
+        throw new StoreUnavailable(err);
+      }),
+    };
     this.maxBodyBytes = opts.maxBodyBytes ?? LIMITS.maxBatchBytes;
     this.maxInFlight = opts.maxInFlight ?? 8;
     this.maxBacklog = opts.maxBacklog ?? 200_000;
@@ -68,7 +82,7 @@ export class OtlpReceiver {
     try {
       const body = await this.body(req);
       const decoded = this.decode(body, proto);
-      const mapped = mapExport(decoded, this.cumulative, this.limits);
+      const mapped = await mapWithStates(decoded, this.states, this.since, this.limits, this.tags);
       const { refused } = this.engine.ingestSamples(mapped.samples);
       const reasons = mapped.rejected.map((r) => `${r.path}: ${r.rule}`);
       const refusedPoints = new Set<number>();
@@ -87,7 +101,10 @@ export class OtlpReceiver {
       this.send(res, proto, 200, 'ExportMetricsServiceResponse', message);
     } catch (err) {
       if (err instanceof ValidationError) this.fail(res, proto, err.status, INVALID_ARGUMENT, err.message, req);
-      else if (err instanceof OtlpShapeError) this.fail(res, proto, 400, INVALID_ARGUMENT, `not an OTLP metrics export request: ${err.message}`, req);
+      else if (err instanceof StoreUnavailable) {
+        console.error('plotline: OTLP cumulative state not reachable in the store', (err.cause as Error)?.message ?? err.cause);
+        this.fail(res, proto, 503, UNAVAILABLE, 'the store cannot be reached; retry later', req, 5);
+      } else if (err instanceof OtlpShapeError) this.fail(res, proto, 400, INVALID_ARGUMENT, `not an OTLP metrics export request: ${err.message}`, req);
       else if (req.destroyed || (err as { code?: string }).code === 'ECONNRESET') res.destroy(); // the client went away
       else {
         console.error('plotline: OTLP request failed', err);
@@ -140,6 +157,13 @@ export class OtlpReceiver {
     const body = proto ? Buffer.from(otlpRoot().lookupType(type).encode(otlpRoot().lookupType(type).fromObject(message)).finish()) : Buffer.from(JSON.stringify(message));
     res.writeHead(status, { 'content-type': proto ? PROTOBUF : JSON_TYPE, 'content-length': body.length });
     res.end(body);
+  }
+}
+
+/** The store failed while exchanging cumulative streams' states: retryable (503). */
+class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the store cannot be reached', { cause });
   }
 }
 

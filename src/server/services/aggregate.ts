@@ -140,9 +140,17 @@ export function mergeInto(a: Aggregate, b: Aggregate): void {
   }
 }
 
+/** A copy of `a` (sketch bins copied array to array, not bin by bin). */
 export function cloneAggregate(a: Aggregate): Aggregate {
   const c = newAggregate(a.kind);
-  mergeInto(c, a);
+  c.count = a.count;
+  c.sum = a.sum;
+  c.min = a.min;
+  c.max = a.max;
+  c.last = a.last;
+  c.lastAt = a.lastAt;
+  if (a.sketch) c.sketch!._copy(a.sketch);
+  if (a.members) c.members = new Set(a.members);
   return c;
 }
 

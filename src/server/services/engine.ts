@@ -319,7 +319,8 @@ export class ServicesEngine {
       unsaved.forEach((s, i) => (s.id = ids[i]!));
     }
     // One row per (tier, series, tier interval): intervals of one flush that share a coarser interval are merged first.
-    const rows = new Map<string, { tier: number; seriesId: number; start: number; agg: Aggregate }>();
+    // A row holds the interval's own aggregate until a second one joins it (copied then): most rows have one.
+    const rows = new Map<string, { tier: number; seriesId: number; start: number; agg: Aggregate; owned: boolean }>();
     for (const p of batch) {
       for (const target of [p.series, p.series.metric.total]) {
         if (!target) continue;
@@ -327,8 +328,14 @@ export class ServicesEngine {
           const start = p.start - (p.start % t.size);
           const key = `${t.size}:${target.id}:${start}`;
           const row = rows.get(key);
-          if (row) mergeInto(row.agg, p.agg);
-          else rows.set(key, { tier: t.size, seriesId: target.id!, start, agg: cloneAggregate(p.agg) });
+          if (!row) rows.set(key, { tier: t.size, seriesId: target.id!, start, agg: p.agg, owned: false });
+          else {
+            if (!row.owned) {
+              row.agg = cloneAggregate(row.agg);
+              row.owned = true;
+            }
+            mergeInto(row.agg, p.agg);
+          }
         }
       }
     }
@@ -346,6 +353,8 @@ export class ServicesEngine {
   async prune(now = this.clock()): Promise<number> {
     let n = 0;
     for (const t of this.tiers) n += await this.store.prune(t.size, now - t.retention);
+    // A cumulative stream silent for as long as the finest tier is kept starts again from a baseline.
+    await this.store.pruneStreams(now - this.tiers[0]!.retention);
     return n;
   }
 

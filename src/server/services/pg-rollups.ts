@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS svc_services (
   name TEXT PRIMARY KEY,
   last_seen BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS svc_streams (
+  key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated BIGINT NOT NULL
+);
 ALTER TABLE svc_services ADD COLUMN IF NOT EXISTS first_interval BIGINT;
 `;
 
@@ -152,6 +157,36 @@ export class PgRollups implements RollupStore {
     await this.ready;
     const r = await this.pool.query<{ name: string; last_seen: string; first_interval: string | null }>('SELECT name, last_seen, first_interval FROM svc_services ORDER BY name');
     return r.rows.map((x) => ({ name: x.name, lastSeen: Number(x.last_seen), firstInterval: x.first_interval === null ? null : Number(x.first_interval) }));
+  }
+
+  /**
+   * Row locks per stream key (taken in key order, so two replicas' calls cannot deadlock): a missing row is inserted empty
+   * first so that it can be locked too; the steps run here on what was read, in entry order (one key may come twice).
+   */
+  async exchangeStreams(entries: readonly { key: string; state: string }[], step: (stored: string | null, incoming: string) => string): Promise<(string | null)[]> {
+    if (entries.length === 0) return [];
+    const keys = [...new Set(entries.map((e) => e.key))].sort();
+    return this.tx(async (c) => {
+      await c.query(`INSERT INTO svc_streams (key, state, updated) SELECT k, '', 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`, [keys]);
+      const stored = await c.query<{ key: string; state: string }>('SELECT key, state FROM svc_streams WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [keys]);
+      const current = new Map<string, string | null>(stored.rows.map((r) => [r.key, r.state === '' ? null : r.state]));
+      const read = entries.map(({ key, state }) => {
+        const before = current.get(key) ?? null;
+        current.set(key, step(before, state));
+        return before;
+      });
+      await c.query(
+        `UPDATE svc_streams s SET state = u.state, updated = $3 FROM unnest($1::text[], $2::text[]) AS u(key, state) WHERE s.key = u.key`,
+        [keys, keys.map((k) => current.get(k)!), Date.now()],
+      );
+      return read;
+    });
+  }
+
+  async pruneStreams(before: number): Promise<number> {
+    await this.ready;
+    const r = await this.pool.query('DELETE FROM svc_streams WHERE updated < $1', [clampTime(before)]);
+    return r.rowCount ?? 0;
   }
 
   async close(): Promise<void> {

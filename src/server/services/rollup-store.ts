@@ -1,4 +1,5 @@
 import type { MetricKind } from '../../protocol/index.js';
+import type { StreamStates } from '../otlp/cumulative.js';
 
 /** One series of a service: a metric name with one tag set (canonical: sorted `k:v` / bare `k` tags, `host:` included). */
 export interface SeriesKey {
@@ -41,7 +42,7 @@ export interface StoredService {
  * merge is decided above them (`aggregate.ts`), so every backend merges exactly alike. All methods are asynchronous;
  * one contract test suite runs against every backend.
  */
-export interface RollupStore {
+export interface RollupStore extends StreamStates {
   /** Ids of these series, in order, creating the missing ones. A series keeps the kind it was created with. */
   ensureSeries(series: readonly SeriesKey[]): Promise<number[]>;
   /** Every series, oldest first; with `afterId`, only those with a greater id (series other server replicas added). */
@@ -63,5 +64,13 @@ export interface RollupStore {
   touchServices(seen: ReadonlyMap<string, ServiceSeen>): Promise<void>;
   /** Services, when each was last heard from and the start of its first interval (null: stored before it was kept). */
   listServices(): Promise<StoredService[]>;
+  /**
+   * Per-stream states (cumulative OTLP streams' last points, opaque text): for each entry, atomically — a compare-and-set
+   * per key, concurrent callers on other replicas wait for each other — read the stored state (null when none), store
+   * `step(stored, incoming)`, return what was read. One transaction for the whole call.
+   */
+  exchangeStreams(entries: readonly { key: string; state: string }[], step: (stored: string | null, incoming: string) => string): Promise<(string | null)[]>;
+  /** Forgets stream states not written since `before` (ms); returns how many. */
+  pruneStreams(before: number): Promise<number>;
   close(): Promise<void>;
 }

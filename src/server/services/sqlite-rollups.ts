@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS svc_services (
   last_seen INTEGER NOT NULL,
   first_interval INTEGER
 );
+CREATE TABLE IF NOT EXISTS svc_streams (
+  key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated INTEGER NOT NULL
+);
 `;
 
 interface SeriesRow { id: number; service: string; name: string; kind: MetricKind; tags: string }
@@ -81,6 +86,9 @@ export class SqliteRollups implements RollupStore {
       touch: db.prepare<[string, number, number | null]>(`INSERT INTO svc_services (name, last_seen, first_interval) VALUES (?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), first_interval = min(first_interval, excluded.first_interval)`),
       services: db.prepare<[], { name: string; last_seen: number; first_interval: number | null }>('SELECT name, last_seen, first_interval FROM svc_services ORDER BY name'),
+      stream: db.prepare<[string], { state: string }>('SELECT state FROM svc_streams WHERE key = ?'),
+      setStream: db.prepare<[string, string, number]>('INSERT OR REPLACE INTO svc_streams (key, state, updated) VALUES (?, ?, ?)'),
+      pruneStreams: db.prepare<[number]>('DELETE FROM svc_streams WHERE updated < ?'),
     };
   }
 
@@ -124,6 +132,20 @@ export class SqliteRollups implements RollupStore {
 
   async listServices(): Promise<StoredService[]> {
     return this.sql.services.all().map((r) => ({ name: r.name, lastSeen: r.last_seen, firstInterval: r.first_interval }));
+  }
+
+  async exchangeStreams(entries: readonly { key: string; state: string }[], step: (stored: string | null, incoming: string) => string): Promise<(string | null)[]> {
+    const now = Date.now();
+    // IMMEDIATE: the write lock is taken before reading, so another process on the same file cannot interleave.
+    return this.db.transaction(() => entries.map(({ key, state }) => {
+      const stored = this.sql.stream.get(key)?.state ?? null;
+      this.sql.setStream.run(key, step(stored, state), now);
+      return stored;
+    })).immediate();
+  }
+
+  async pruneStreams(before: number): Promise<number> {
+    return this.sql.pruneStreams.run(clampTime(before)).changes;
   }
 
   async close(): Promise<void> {
