@@ -86,6 +86,12 @@ function isolated(u: uPlot, sidx: number): number[] | null {
   return out;
 }
 
+/**
+ * y tick steps 1, 2, 5 × 10ⁿ: uPlot's default set has 2.5, whose ticks (2.5, 7.5) a whole-number axis (in-flight
+ * requests, replicas) showed rounded as 3 and 8.
+ */
+const Y_INCRS = Array.from({ length: 28 }, (_, i) => [1, 2, 5].map((m) => m * 10 ** (i - 12))).flat();
+
 const UTC = (ts: number) => uPlot.tzDate(new Date(ts), 'Etc/UTC');
 
 /** A wall-clock uPlot chart of a service panel (x in ms since the epoch), cursor synced by `syncKey`, drag to zoom. */
@@ -109,7 +115,7 @@ export function ServiceChart({ drawn, unit, theme, utc, range, syncKey, onZoom, 
       scales: { x: { time: true, range: () => shownRange(latest.current.range, Date.now()) }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), max && max > 0 ? max * 1.1 : 1] } },
       axes: [
         { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font },
-        { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 68,
+        { stroke: theme.muted, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 }, font: theme.font, size: 68, incrs: Y_INCRS,
           values: (_u, vals) => {
             const notation = chooseNotation(Math.min(...vals), Math.max(...vals), vals.length > 1 ? Math.abs(vals[1]! - vals[0]!) : 1);
             return vals.map((v) => `${notation.format(v)}${unit ? ` ${unit}` : ''}`);
