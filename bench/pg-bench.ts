@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { AcceptedBatch } from '../src/protocol/index.js';
@@ -145,21 +145,24 @@ export async function runPgBench(url: string, quick: boolean): Promise<void> {
   const perSeries = quick ? 20_000 : 100_000;
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const pairs: Array<{ sqlite: number; pg: number; sqliteBytes: number; pgBytes: number }> = [];
+    const pairs: Array<{ sqlite: number; pg: number; memory: number; sqliteBytes: number; pgBytes: number }> = [];
     for (let i = 0; i < 3; i++) {
       const lite = await ingestThroughSdk(100, perSeries, sqliteTarget());
       const onPg = await ingestThroughSdk(100, perSeries, pgTarget(url, cleanups));
-      pairs.push({ sqlite: lite.pointsPerSecond, pg: onPg.pointsPerSecond, sqliteBytes: lite.bytesPerPoint, pgBytes: onPg.bytesPerPoint });
+      // The same path into a store in memory: what the SDK, HTTP and the server's own work allow on this machine.
+      const memory = await ingestThroughSdk(100, perSeries, { db: ':memory:', bytes: async () => 0 });
+      pairs.push({ sqlite: lite.pointsPerSecond, pg: onPg.pointsPerSecond, memory: memory.pointsPerSecond, sqliteBytes: lite.bytesPerPoint, pgBytes: onPg.bytesPerPoint });
     }
-    report(`Ingest: SDK → HTTP → one server → store (${fmt(100 * perSeries)} points, 100 series, median of 3 interleaved pairs)`, [
+    report(`Ingest: SDK → HTTP → one server → store (${fmt(100 * perSeries)} points, 100 series, median of 3 interleaved runs; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
       ['PostgreSQL points/s', fmt(median(pairs.map((p) => p.pg))), 'target ≥ 3,000,000'],
       ['SQLite file points/s', fmt(median(pairs.map((p) => p.sqlite))), ''],
+      [':memory: points/s (the path without storage: a ceiling for both)', fmt(median(pairs.map((p) => p.memory))), ''],
       ['PostgreSQL / SQLite in each pair', pairs.map((p) => fmt(p.pg / p.sqlite, 2)).join(' '), ''],
       ['PostgreSQL bytes per point (tables, TOAST, indexes)', fmt(median(pairs.map((p) => p.pgBytes)), 1), ''],
       ['SQLite bytes per point (file)', fmt(median(pairs.map((p) => p.sqliteBytes)), 1), ''],
     ]);
     const long = quick ? 2_000_000 : 10_000_000;
-    report('Downsampled read on PostgreSQL (in process)', await readLongSeries(url, long));
+    report(`Downsampled read on PostgreSQL (in process; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, await readLongSeries(url, long));
     report('… and on a SQLite file, same series, same moment', await readLongSeries(null, long));
     const batches = quick ? 300 : 1000;
     const latency = await crossReplicaLatency(url, batches);

@@ -2,7 +2,7 @@
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --only ingest (only the SDK ingest figures, to compare a change),
  * --only services (only the service-metrics figures), --only otlp (only OTLP/HTTP ingest), --only http (only instrumentHttp's
- * per-request overhead), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
+ * per-request overhead), --only health (only /api/health latency under heavy reads, paused followers and slowloris), --db postgres://… (instead: the PostgreSQL backend next to SQLite,
  * see pg-bench.ts).
  */
 import { bareWritePointsPerSecond, runStoreBench } from './store-bench.js';
@@ -12,6 +12,7 @@ import { runPgBench } from './pg-bench.js';
 import { runServicesBench } from './services-bench.js';
 import { runOtlpBench } from './otlp-bench.js';
 import { instrumentOverheadNs, metricsCallNs } from './instrument-bench.js';
+import { runHealthBench } from './health-bench.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
   if (only === 'services') return runServicesBench(quick, report);
   if (only === 'otlp') return runOtlpBench(quick, report);
+  if (only === 'health') return runHealthBench(quick, report);
   const http = await instrumentOverheadNs(quick ? 100_000 : 500_000);
   report('instrumentHttp: per-request overhead (request event to close, durations sent packed over UDP)', [
     ['CPU ns per request, median of 5 rounds', fmt(http.ns), 'target < 2,000'],
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
   ]);
 
   await runServicesBench(quick, report);
+  await runOtlpBench(quick, report);
+  await runHealthBench(quick, report);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

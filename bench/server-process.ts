@@ -15,9 +15,13 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** The real `plotline serve` in its own process, as users run it. */
+/**
+ * The real `plotline serve` in its own process, as users run it. Extra Node options for it (e.g. to profile it:
+ * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable.
+ */
 export function startBenchServer(args: string[]): Promise<BenchServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = (process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {

@@ -1,5 +1,5 @@
 import { expect, test, type Response } from '@playwright/test';
-import type { SeriesResponse } from '../src/protocol/index.js';
+import { decodeSeriesBinary, fromWireArray, SERIES_BINARY_TYPE, type SeriesResponse } from '../src/protocol/index.js';
 import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 let server: StudioServer;
@@ -36,11 +36,21 @@ function isSeriesRead(r: Response): boolean {
   return r.url().includes('/api/executions/big-1/series');
 }
 
+/** A series read as the studio got it (it asks for the binary answer), with y as numbers. */
+async function seriesOf(r: Response): Promise<Array<{ total: number; downsampled: boolean; x: number[]; y: number[] }>> {
+  if ((await r.headerValue('content-type'))?.startsWith(SERIES_BINARY_TYPE)) {
+    const b = await r.body();
+    return decodeSeriesBinary(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer)
+      .map((s) => ({ ...s, x: Array.from(s.x), y: Array.from(s.y) }));
+  }
+  return ((await r.json()) as SeriesResponse).series.map((s) => ({ ...s, y: Array.from(fromWireArray(s.y)) }));
+}
+
 test('a 1M-point series opens fast, keeps its spike, refines on zoom and restores the zoom from the URL', async ({ page }) => {
   const started = Date.now();
   const firstRead = page.waitForResponse(isSeriesRead);
   await page.goto(`${server.url}/executions/big-1`);
-  const body = (await (await firstRead).json()) as SeriesResponse;
+  const body = { series: await seriesOf(await firstRead) };
   const panel = page.getByRole('region', { name: 'waves' });
   await expect(panel.getByRole('button', { name: /signal/ })).toContainText('-0.')
   await expect(panel.locator('canvas')).toHaveCount(1);
@@ -62,7 +72,7 @@ test('a 1M-point series opens fast, keeps its spike, refines on zoom and restore
   await page.mouse.move(box.x + box.width * 0.79, box.y + box.height / 2, { steps: 5 });
   await page.mouse.up();
   await expect(page).toHaveURL(/from=\d+.*to=\d+.*x=step/);
-  const fine = (await (await refined).json()) as SeriesResponse;
+  const fine = { series: await seriesOf(await refined) };
   const url = new URL(page.url());
   const from = Number(url.searchParams.get('from'));
   const to = Number(url.searchParams.get('to'));

@@ -94,6 +94,29 @@ test('filter by a label chip, sort by a summary column across pages, and the URL
   await expect(rows(page)).toHaveCount(10);
 });
 
+test('a label on an execution page, and in a comparison, opens the runs table filtered by it', async ({ page }) => {
+  const id = `run-001-${(7919).toString(36)}`;
+  await page.goto(`${server.url}/executions/${id}`);
+  await expect(page.getByRole('heading', { name: 'train-resnet50' })).toBeVisible();
+  const chip = page.getByRole('link', { name: 'Runs labelled model: r50' });
+  await expect(chip).toHaveAttribute('href', '/?label=model:r50');
+  await chip.click();
+  await expect(page).toHaveURL(/\/\?label=model:r50$/);
+  await expect(page.getByRole('group', { name: 'Active filters' })).toContainText('model: r50');
+  // 60 runs are labelled model r50: a full first page of them, and only them.
+  await expect(rows(page)).toHaveCount(50);
+  const names = await page.locator('table.executions tbody .exec-name').allTextContents();
+  expect(new Set(names)).toEqual(new Set(['train-resnet50']));
+
+  // Back on the execution page (history), then the same from the compare header.
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'train-resnet50' })).toBeVisible();
+  await page.goto(`${server.url}/compare?ids=${id},run-002-${(2 * 7919).toString(36)}`);
+  await page.getByRole('list', { name: 'Runs' }).getByRole('link', { name: 'Runs labelled lr: 0.001' }).click();
+  await expect(page.getByRole('group', { name: 'Active filters' })).toContainText('lr: 0.001');
+  await expect(rows(page)).toHaveCount(40);
+});
+
 test('a failed run shows its error in the row, truncated, in full on hover', async ({ page }) => {
   await page.goto(`${server.url}/?status=failed`);
   const error = rows(page).first().locator('.row-error');

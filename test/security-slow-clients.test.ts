@@ -61,4 +61,24 @@ describe('requests that never finish', () => {
     expect(small.status).toBe(200);
     first.destroy();
   });
+
+  it('caps the connections one address holds: one more is answered 503 and closed, and served again once it closes some', async () => {
+    const capped = await startServer({ port: 0, db: ':memory:', edge: { maxConnectionsPerAddress: 20, capLoopback: true } });
+    const mine: Socket[] = [];
+    try {
+      for (let i = 0; i < 20; i++) mine.push(await openPartial(capped.url, 'POST /api/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
+      const refused = await rawRequest(capped.url, { path: '/api/health' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json.path).toBe('connection');
+      // Once the address closes some, it is served again.
+      for (const s of mine.splice(0, 5)) s.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await rawRequest(capped.url, { path: '/api/health' })).status).toBe(200);
+    } finally {
+      for (const s of mine) s.destroy();
+      await capped.close();
+    }
+    // By default loopback peers (the SDK, the studio) are never capped: the slowloris test above held 350 of them.
+  });
 });

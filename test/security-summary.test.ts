@@ -61,4 +61,35 @@ describe('summary size', () => {
       follower.disconnect();
     }
   });
+
+  it('a list carries only the summary paths asked for (the runs table\'s columns): a 1 MiB summary does not travel', async () => {
+    const blob = 'z'.repeat(1024 * 1024 - 4096);
+    expect((await ingest({
+      executions: [{
+        id: 'big-summary', start: { name: 'big summary' },
+        summary: [{ key: 'blob', value: blob }, { key: 'acc', value: 0.91 }, { key: 'eval.loss', value: 0.2 }, { key: 'eval.f1', value: 0.8 }, { key: 'model', value: 'r50' }],
+      }],
+    })).status).toBe(200);
+    const list = async (query: string) => {
+      const res = await fetch(`${server.url}/api/executions?q=big%20summary${query}`);
+      const text = await res.text();
+      return { status: res.status, bytes: text.length, json: JSON.parse(text) };
+    };
+    const asked = await list('&summary=acc&summary=eval.loss&summary=missing');
+    expect(asked.status).toBe(200);
+    expect(asked.json.executions[0].summary).toEqual({ acc: 0.91, eval: { loss: 0.2 } });
+    expect(asked.bytes).toBeLessThan(2048);
+    // A path to an object brings its leaves (as a table cell shows them); asking for the blob brings nothing of it.
+    expect((await list('&summary=eval&summary=blob')).json.executions[0].summary).toEqual({ eval: { loss: 0.2, f1: 0.8 } });
+    // An empty summary= asks for none; without the parameter each execution carries its bounded preview.
+    expect((await list('&summary=')).json.executions[0].summary).toEqual({});
+    const preview = await list('');
+    expect(preview.json.executions[0].summary).toEqual({ acc: 0.91, eval: { loss: 0.2, f1: 0.8 }, model: 'r50' });
+    expect(preview.bytes).toBeLessThan(8192);
+    // The execution's page still has all of it.
+    expect((await getJson(`${server.url}/api/executions/big-summary`)).json.execution.summary.blob).toBe(blob);
+    const tooMany = await list(Array.from({ length: 101 }, (_, i) => `&summary=k${i}`).join(''));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.path).toBe('summary');
+  });
 });

@@ -66,7 +66,8 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>,
   return bytes;
 }
 
-function writeColumn(bytes: Uint8Array, at: number, values: ArrayLike<number>): number {
+/** Writes `values` as little-endian float64 at byte `at` (a multiple of 8 from an aligned start); returns the end. */
+export function writeColumn(bytes: Uint8Array, at: number, values: ArrayLike<number>): number {
   if (LITTLE_ENDIAN) {
     new Float64Array(bytes.buffer, bytes.byteOffset + at, values.length).set(values);
   } else {
@@ -76,7 +77,8 @@ function writeColumn(bytes: Uint8Array, at: number, values: ArrayLike<number>): 
   return at + 8 * values.length;
 }
 
-function readColumn(bytes: Uint8Array, at: number, n: number): Float64Array {
+/** `n` little-endian float64 at byte `at`: a view of `bytes` on a little-endian machine (`at` aligned to 8), else a copy. */
+export function readColumn(bytes: Uint8Array, at: number, n: number): Float64Array {
   if (LITTLE_ENDIAN) return new Float64Array(bytes.buffer, bytes.byteOffset + at, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out = new Float64Array(n);

@@ -27,6 +27,8 @@ const MIN = 2;
 const MAX = 3;
 const ODD = 4;
 const SLOTS = 5;
+/** The order kept points are considered in (ties in x keep the first). */
+const KEPT_ORDER = [FIRST, MIN, MAX, LAST] as const;
 
 export class M4 {
   readonly buckets: number;
@@ -63,9 +65,18 @@ export class M4 {
     for (let i = start; i < end; i++) this.add(x[i]!, y[i]!);
   }
 
-  /** Adds a pre-reduced run; the caller guarantees it lies inside one bucket and after everything added so far. */
-  addSummary(s: PointSummary): void {
-    const o = this.bucketOf(s.firstX) * SLOTS;
+  /** Width of a bucket in x (1 when the range is a single x). */
+  get bucketWidth(): number {
+    return this.width;
+  }
+
+  /**
+   * Adds a pre-reduced run, after everything added so far, to `bucket` (default: the bucket of its first point). The
+   * caller guarantees the run lies inside that bucket, or accepts it whole there (a snapped read, see `snapBucket`); the
+   * buckets given must not decrease along x.
+   */
+  addSummary(s: PointSummary, bucket = this.bucketOf(s.firstX)): void {
+    const o = bucket * SLOTS;
     if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, s.firstX, s.firstY);
     this.set(o + LAST, s.lastX, s.lastY);
     if (!Number.isNaN(s.oddX) && Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, s.oddX, s.oddY);
@@ -73,22 +84,52 @@ export class M4 {
     if (!Number.isNaN(s.maxX) && (Number.isNaN(this.xs[o + MAX]!) || s.maxY > this.ys[o + MAX]!)) this.set(o + MAX, s.maxX, s.maxY);
   }
 
+  /**
+   * The one bucket a run of points spanning [firstX, lastX] can be added to whole, or -1 when it must be added point by
+   * point. A run inside one bucket goes there. With `snap`, a run spanning at most half a bucket that straddles an edge
+   * goes whole to the bucket of its midpoint: the edge moves to the run's boundary, by at most a quarter of a bucket, so
+   * every point still counts (no spike is lost, each kept point is a real one at its real x) but no run needs decoding.
+   * Runs in x order get non-decreasing buckets either way.
+   */
+  snapBucket(firstX: number, lastX: number, snap: boolean): number {
+    const b = this.bucketOf(firstX);
+    if (this.bucketOf(lastX) === b) return b;
+    return snap && lastX - firstX <= this.width / 2 ? this.bucketOf((firstX + lastX) / 2) : -1;
+  }
+
   result(): { x: number[]; y: number[] } {
     const x: number[] = [];
     const y: number[] = [];
-    const picked: number[] = [];
+    // Slots kept by one bucket (at most 5), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
+    const picked = new Int32Array(SLOTS);
+    const xs = this.xs;
+    const ys = this.ys;
     for (let b = 0; b < this.buckets; b++) {
       const o = b * SLOTS;
-      if (Number.isNaN(this.xs[o + FIRST]!)) continue;
-      picked.length = 0;
-      for (const slot of [FIRST, MIN, MAX, LAST]) if (!Number.isNaN(this.xs[o + slot]!)) picked.push(o + slot);
-      const hasOddAlready = picked.some((i) => !Number.isFinite(this.ys[i]!));
-      if (!hasOddAlready && !Number.isNaN(this.xs[o + ODD]!)) picked.push(o + ODD);
-      picked.sort((i, j) => this.xs[i]! - this.xs[j]!);
-      for (const i of picked) {
-        if (x.length > 0 && x[x.length - 1] === this.xs[i]) continue;
-        x.push(this.xs[i]!);
-        y.push(this.ys[i]!);
+      if (Number.isNaN(xs[o + FIRST]!)) continue;
+      let n = 0;
+      let hasOddAlready = false;
+      for (const slot of KEPT_ORDER) {
+        const i = o + slot;
+        if (Number.isNaN(xs[i]!)) continue;
+        picked[n++] = i;
+        if (!Number.isFinite(ys[i]!)) hasOddAlready = true;
+      }
+      if (!hasOddAlready && !Number.isNaN(xs[o + ODD]!)) picked[n++] = o + ODD;
+      for (let k = 1; k < n; k++) {
+        const v = picked[k]!;
+        let j = k - 1;
+        while (j >= 0 && xs[picked[j]!]! > xs[v]!) {
+          picked[j + 1] = picked[j]!;
+          j--;
+        }
+        picked[j + 1] = v;
+      }
+      for (let k = 0; k < n; k++) {
+        const i = picked[k]!;
+        if (x.length > 0 && x[x.length - 1] === xs[i]) continue;
+        x.push(xs[i]!);
+        y.push(ys[i]!);
       }
     }
     return { x, y };

@@ -14,3 +14,4 @@ export * from './dogstatsd.js';
 export * from './services.js';
 export * from './list-query.js';
 export * from './service-format.js';
+export * from './binary-series.js';

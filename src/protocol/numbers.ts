@@ -22,7 +22,9 @@ export function toWireArray(values: ArrayLike<number>): WireNumber[] {
   return out;
 }
 
-export function fromWireArray(values: readonly WireNumber[]): Float64Array {
+/** Wire numbers as float64 (a column already in float64, as a binary series read gives, is returned as it is). */
+export function fromWireArray(values: readonly WireNumber[] | Float64Array): Float64Array {
+  if (values instanceof Float64Array) return values;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = fromWire(values[i]!);
   return out;

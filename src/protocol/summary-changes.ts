@@ -61,3 +61,29 @@ export function summaryPreview(summary: SummaryObject, maxBytes = SUMMARY_PREVIE
   };
   return walk(summary) ?? {};
 }
+
+/** Summary paths one list request may ask for (`GET /api/executions?summary=…`): more columns than a table shows. */
+export const MAX_LIST_SUMMARY_PATHS = 100;
+
+/**
+ * Only the values at `paths` (dotted, as the runs table's columns name them), nested as in the summary, then cut to what a
+ * table cell shows (`summaryPreview`: number, bool and short string leaves, ≤ `SUMMARY_PREVIEW_BYTES`). A path that names
+ * nothing is left out; a path to an object brings its leaves.
+ */
+export function pickSummaryPaths(summary: SummaryObject, paths: readonly string[]): SummaryObject {
+  const out: SummaryObject = {};
+  for (const path of paths) {
+    const segments = path.split('.');
+    let from: SummaryValue | undefined = summary;
+    for (const s of segments) from = from && typeof from === 'object' && !Array.isArray(from) && Object.hasOwn(from, s) ? from[s] : undefined;
+    if (from === undefined) continue;
+    let to = out;
+    for (const s of segments.slice(0, -1)) {
+      const next = to[s];
+      // A copy: the summary itself is never written to.
+      to = (to[s] = next && typeof next === 'object' && !Array.isArray(next) ? { ...next } : {}) as SummaryObject;
+    }
+    to[segments[segments.length - 1]!] = from;
+  }
+  return summaryPreview(out);
+}

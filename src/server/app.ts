@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, LIMITS, quote, summaryPreview, validateExecutionPatch, ValidationError,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, encodeSeriesFrame, LIMITS, pickSummaryPaths, quote, SERIES_BINARY_TYPE, seriesBinaryPreamble, summaryPreview,
+  validateExecutionPatch, ValidationError, type SummaryObject,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
-import { integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson } from './http-util.js';
+import {
+  booleanParam, integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeAndYield, writeJsonInSlices,
+} from './http-util.js';
 import { DomainError } from './domain-error.js';
-import { parseListQuery } from './list/list-query.js';
+import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
@@ -16,6 +18,7 @@ import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
+import type { Turns } from './turns.js';
 
 export interface AppContext {
   store: Store;
@@ -31,6 +34,8 @@ export interface AppContext {
   bodyIdleMs: number;
   /** Service metrics (DogStatsD ingest, rollups, queries). */
   services?: ServicesRuntime;
+  /** Ingest batches are decoded and committed one per event-loop turn (see turns.ts). */
+  turns: Turns;
 }
 
 /** Labels and a note: far below a batch. */
@@ -130,14 +135,11 @@ export function createHandler(ctx: AppContext) {
   };
 }
 
-async function readIngestBody(ctx: AppContext, req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
-  return mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(body) : parseJsonBody(body);
-}
-
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   await ctx.bodies.with(req, async () => {
-    const body = await readIngestBody(ctx, req);
+    const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
+    await ctx.turns.next();
+    const body = mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(bytes) : parseJsonBody(bytes);
     sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
   });
 }
@@ -161,9 +163,12 @@ function postSession(ctx: AppContext, req: IncomingMessage, res: ServerResponse)
 }
 
 async function listExecutions(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const paths = parseListSummaryPaths(url.searchParams);
   const list = await ctx.store.listExecutions(parseListQuery(url.searchParams));
-  // A list carries each summary's preview (what a table column can show), never whole summaries: one may be 1 MiB.
-  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryPreview(e.summary) })) });
+  // A list never carries whole summaries (one may be 1 MiB): only the paths asked for (the table's columns), or without
+  // `summary=` each one's preview.
+  const summaryOf = paths === null ? summaryPreview : (s: SummaryObject) => pickSummaryPaths(s, paths);
+  sendJson(res, 200, { ...list, executions: list.executions.map((e) => ({ ...e, summary: summaryOf(e.summary) })) });
 }
 
 async function executionFields(ctx: AppContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,8 +203,11 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `maxPointsPerRead` shared by the keys, at most `maxBudget` each), keys × budget ≤ `maxPointsPerRead`. The answer is streamed one series at a time, yielding to other requests
  * between series and waiting for a slow reader, so no read holds the event loop or builds the whole answer in memory.
  * Each series is read on its own (they may differ by what was committed between them; every one is consistent).
+ * Answered as JSON, or as float64 columns (`binary-series.ts`) when the request accepts `SERIES_BINARY_TYPE`.
+ * `snap=true` lets a downsampled read move bucket edges to stored block boundaries (`RangeQuery.snap`): answered from
+ * block summaries without decoding points, which is what the studio asks when it opens a page.
  */
-async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
+async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
   if (keys.length > LIMITS.maxKeysPerRead) {
@@ -215,18 +223,20 @@ async function getSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResp
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   if (!(await ctx.store.getExecution(id!))) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
-  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget };
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.write('{"series":[');
+  const snap = booleanParam(url.searchParams, 'snap') ?? false;
+  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
+  const binary = (req.headers.accept ?? '').includes(SERIES_BINARY_TYPE);
+  res.writeHead(200, { 'content-type': binary ? SERIES_BINARY_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.write(binary ? seriesBinaryPreamble() : '{"series":[');
   for (const [i, key] of keys.entries()) {
     if (res.destroyed) return;
     const [series] = await ctx.store.readSeries(id!, [key], range);
-    const more = res.write(`${i > 0 ? ',' : ''}${JSON.stringify(series)}`);
-    if (!more) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
-    else await nextTurn();
+    if (binary) await writeAndYield(res, encodeSeriesFrame(series!));
+    else await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
   }
-  res.end(']}');
+  res.end(binary ? undefined : ']}');
 }
+
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
   const follow = listParam(url.searchParams, 'follow');

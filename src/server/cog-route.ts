@@ -11,7 +11,9 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
 export async function postCogWebhook(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const model = url.searchParams.get('model') ?? 'cog';
   if (!MODEL_NAME.test(model)) throw new ValidationError('model', 'query parameter must be 1–200 letters, digits, "_", ".", ":", "/" or "-"');
-  const prediction = parseCogPrediction(await ctx.bodies.with(req, () => readJson(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs })));
+  const body = await ctx.bodies.with(req, () => readJson(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs }));
+  await ctx.turns.next();
+  const prediction = parseCogPrediction(body);
   const now = Date.now();
   const executionId = cogExecutionId(prediction.id);
   const existing = (await ctx.store.getExecution(executionId))?.execution ?? null;

@@ -24,6 +24,32 @@ const CLOSE_AFTER = new Set([408, 413, 503, 507]);
 /** Seconds a client is asked to wait before retrying a 503 (busy) or 507 (disk full). */
 const RETRY_AFTER: Record<number, string> = { 503: '1', 507: '10' };
 
+/** How long a connection refused mid-body is still read (and the bytes thrown away) after the answer, so that the client gets it. */
+export const LINGER_MS = 2_000;
+
+/**
+ * Closing a socket whose peer is still sending makes the kernel answer with a reset, and the client's kernel then throws
+ * away the answer it had not read yet: a sender refused with 413 mid-body saw only "connection reset". So when the body
+ * was not read to its end, the connection is closed the lingering way (as Apache and nginx do): the answer and a FIN go
+ * out, incoming bytes are read and dropped (never buffered) until the client closes or `LINGER_MS` passes.
+ */
+function lingerBeforeClose(res: ServerResponse): void {
+  const req = res.req;
+  const socket = res.socket;
+  if (!req || !socket || req.complete) return;
+  // Node closes a `Connection: close` response's socket with destroySoon() once the answer is written: replace that
+  // for this socket only.
+  socket.destroySoon = function lingeringDestroySoon(this: typeof socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    req.removeAllListeners('data');
+    req.resume();
+    this.resume();
+  };
+}
+
 export function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -32,7 +58,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof ValidationError) {
     const body: ApiError = { error: err.message, ...(err.path && { path: err.path }), rule: err.rule };
     const headers: Record<string, string> = {};
-    if (CLOSE_AFTER.has(err.status)) headers.connection = 'close';
+    if (CLOSE_AFTER.has(err.status)) {
+      headers.connection = 'close';
+      lingerBeforeClose(res);
+    }
     if (RETRY_AFTER[err.status]) headers['retry-after'] = RETRY_AFTER[err.status]!;
     sendJson(res, err.status, body, headers);
     return;
@@ -158,6 +187,15 @@ export function integerParam(params: URLSearchParams, name: string, min: number,
   return n;
 }
 
+/** An optional boolean query parameter: `true`/`1` or `false`/`0`. */
+export function booleanParam(params: URLSearchParams, name: string): boolean | undefined {
+  const raw = single(params, name);
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ValidationError(name, `query parameter must be true or false (got ${quote(raw)})`);
+}
+
 export function listParam(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
@@ -179,4 +217,54 @@ export function checkToken(token: string | null, req: IncomingMessage): void {
   if (!auth?.startsWith('Bearer ') || !sameSecret(auth.slice('Bearer '.length).trim(), token)) {
     throw new ValidationError('authorization', 'header must be "Bearer <token>" with the server\'s token', 401);
   }
+}
+
+/**
+ * Writes a chunk of a streamed answer and waits until the client may take more: for `drain` (or the connection's end)
+ * when its socket is full, then always for a turn of the event loop, so other requests run between chunks. (`drain` may
+ * come synchronously from the socket's write in a `nextTick` when the client reads fast: resuming right then would chain
+ * a whole export through the microtask queue without ever letting the event loop in.) Listeners are removed afterwards (a
+ * long stream calls this thousands of times).
+ */
+export function writeAndYield(res: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+  if (chunk.length === 0 || res.write(chunk)) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      setImmediate(resolve);
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Values of an array a streamed JSON answer encodes in one piece: a few milliseconds of work. */
+export const JSON_SLICE_VALUES = 8192;
+
+/**
+ * Writes `JSON.stringify(value)` of a plain object through `writeAndYield`, its long array properties in slices of
+ * `JSON_SLICE_VALUES` values, so that encoding a large answer (50,000-point series) never holds the event loop for long.
+ * The text is exactly `JSON.stringify(value)`'s (same property order, same number forms).
+ */
+export async function writeJsonInSlices(res: ServerResponse, value: Record<string, unknown>, prefix = ''): Promise<void> {
+  let out = `${prefix}{`;
+  let first = true;
+  for (const [name, v] of Object.entries(value)) {
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${first ? '' : ','}${JSON.stringify(name)}:`;
+    first = false;
+    if (!Array.isArray(v) || v.length <= JSON_SLICE_VALUES) {
+      out += JSON.stringify(v);
+      continue;
+    }
+    out += '[';
+    for (let at = 0; at < v.length; at += JSON_SLICE_VALUES) {
+      out += `${at > 0 ? ',' : ''}${JSON.stringify(v.slice(at, at + JSON_SLICE_VALUES)).slice(1, -1)}`;
+      await writeAndYield(res, out);
+      out = '';
+    }
+    out += ']';
+  }
+  await writeAndYield(res, `${out}}`);
 }

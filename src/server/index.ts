@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
+import { capConnectionsPerAddress, isLoopbackAddress } from './connection-cap.js';
 import { LIMITS } from '../protocol/index.js';
 import { startBackground } from './background.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
@@ -11,6 +12,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { otlpOnlyHandler, type OtlpReceiverOptions } from './otlp/receiver.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
+import { Turns } from './turns.js';
 
 export interface ServerOptions {
   port?: number;
@@ -50,6 +52,10 @@ export interface EdgeOptions {
   maxInFlightBodyBytes?: number;
   /** How often Node checks the header and request timeouts. */
   checkIntervalMs?: number;
+  /** Connections one peer address may hold open at once; one more is answered 503 and closed (see connection-cap.ts). */
+  maxConnectionsPerAddress?: number;
+  /** Whether loopback peers count too (default: no, the machine's own programs are never capped). */
+  capLoopback?: boolean;
 }
 
 export const EDGE_DEFAULTS: Required<EdgeOptions> = {
@@ -58,6 +64,8 @@ export const EDGE_DEFAULTS: Required<EdgeOptions> = {
   bodyIdleMs: 15_000,
   maxInFlightBodyBytes: 256 * 1024 * 1024,
   checkIntervalMs: 1_000,
+  maxConnectionsPerAddress: 256,
+  capLoopback: false,
 };
 
 export interface RunningServer {
@@ -107,7 +115,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
-    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services,
+    bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services, turns: new Turns(),
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
@@ -115,6 +123,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     connectionsCheckingInterval: edge.checkIntervalMs,
   }, createHandler(ctx));
   server.keepAliveTimeout = 65_000;
+  capConnectionsPerAddress(server, edge.maxConnectionsPerAddress, edge.capLoopback ? () => false : isLoopbackAddress);
   const otlpServer = opts.otlpPort === undefined || opts.otlpPort === null ? null : createServer(otlpOnlyHandler(services.otlp, policy.token));
   try {
     await listen(server, opts.port ?? DEFAULT_PORT, host);

@@ -341,6 +341,37 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       const zoom = (await store.readSeries('big', ['m'], { from: 222.1234, to: 654.5, budget: 2000 }))[0]!;
       expect(zoom).toEqual({ key: 'm', ...expected(222.1234, 654.5, 2000) });
       expect(zoom.y).toContain(1000);
+
+      // Snapped (what the studio asks when a page opens): bucket edges move to block boundaries, never a point lost.
+      const byX = new Map(xs.map((x, i) => [x, wire(ys[i]!)]));
+      for (const [lo, hi, budget] of [[-Infinity, Infinity, 1000], [222.1234, 654.5, 2000]] as const) {
+        const exact = expected(lo, hi, budget);
+        const snapped = (await store.readSeries('big', ['m'], { from: lo, to: hi, budget, snap: true }))[0]!;
+        expect(snapped).toMatchObject({ key: 'm', total: exact.total, downsampled: true });
+        expect(snapped.x.length).toBeLessThanOrEqual(budget + 1);
+        expect(snapped.x.every((x, i) => i === 0 || x > snapped.x[i - 1]!)).toBe(true);
+        // Every kept point is a stored point, the ends of the range are kept, and so are the spike, the NaN and the extremes.
+        expect(snapped.x.every((x, i) => byX.get(x) === snapped.y[i])).toBe(true);
+        expect([snapped.x[0], snapped.x.at(-1)]).toEqual([exact.x[0], exact.x.at(-1)]);
+        expect(snapped.y).toContain(1000);
+        if (lo < 0) expect(snapped.y).toContain('NaN');
+        // Edges did move (this read is not the exact one under another name).
+        expect(snapped.x).not.toEqual(exact.x);
+        const nums = snapped.y.filter((v): v is number => typeof v === 'number');
+        expect(Math.min(...nums)).toBe(Math.min(...exact.y.filter((v): v is number => typeof v === 'number')));
+        // Every point the exact read keeps lies between the lowest and highest snapped points around it (a snapped bucket
+        // spans at most 1.5 buckets).
+        const width = (exact.x.at(-1)! - exact.x[0]!) / bucketsForBudget(budget);
+        for (let k = 0; k < exact.x.length; k++) {
+          const v = exact.y[k]!;
+          if (typeof v !== 'number') continue;
+          const near = snapped.y.filter((w, j) => typeof w === 'number' && Math.abs(snapped.x[j]! - exact.x[k]!) <= 1.5 * width) as number[];
+          expect(Math.min(...near)).toBeLessThanOrEqual(v);
+          expect(Math.max(...near)).toBeGreaterThanOrEqual(v);
+        }
+      }
+      // Blocks wider than half a bucket are decoded as without snapping: a narrow zoom is exact.
+      expect((await store.readSeries('big', ['m'], { from: 300, to: 300.5, budget: 100, snap: true }))[0]).toEqual({ key: 'm', ...expected(300, 300.5, 100) });
     });
 
     it('compacts small chunks without changing a point', async () => {

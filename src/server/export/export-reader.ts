@@ -3,7 +3,7 @@ import { DomainError } from '../domain-error.js';
 import type { Store } from '../store/store.js';
 
 /** About how many points of one series a window reads: bounds what an export holds in memory at once. */
-export const EXPORT_WINDOW_POINTS = 50_000;
+export const EXPORT_WINDOW_POINTS = 10_000;
 
 /** One window of an export: the points of each asked-for series with x in it (full resolution, y decoded). */
 export interface ExportWindow {

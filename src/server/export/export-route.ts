@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
-import { numberParam } from '../http-util.js';
+import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
 import { readExportWindows } from './export-reader.js';
@@ -27,9 +25,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
 
   const write = async (text: string) => {
-    // Wait for the client when it is slow; otherwise still let other requests in between windows.
-    if (text && !res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    else await nextTurn();
+    await writeAndYield(res, text);
     if (res.destroyed) throw new Error('export: client went away');
   };
   const start = () => {

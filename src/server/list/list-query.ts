@@ -1,6 +1,6 @@
 import { integerParam } from '../http-util.js';
 import {
-  EXECUTION_STATUSES, parseLabelFilter, parseSort, parseWhere, ValidationError,
+  EXECUTION_STATUSES, MAX_LIST_SUMMARY_PATHS, parseLabelFilter, parseSort, parseWhere, quote, ValidationError,
   type ExecutionStatus, type LabelFilter, type ListSort, type WhereClause,
 } from '../../protocol/index.js';
 
@@ -18,6 +18,25 @@ export interface ListQuery {
   limit: number;
   /** `nextCursor` of the previous page (of the same filters and sort). */
   cursor?: string;
+}
+
+const MAX_SUMMARY_PATH_LENGTH = 1000;
+
+/**
+ * The summary paths a list request asks to carry (`summary=<path>`, repeatable: the runs table's summary columns), or
+ * null when it names none (each execution then carries its summary preview). An empty `summary=` asks for none at all.
+ */
+export function parseListSummaryPaths(params: URLSearchParams): string[] | null {
+  if (!params.has('summary')) return null;
+  const paths = [...new Set(all(params, 'summary'))];
+  if (paths.length > MAX_LIST_SUMMARY_PATHS) {
+    throw new ValidationError('summary', `query parameter may name at most ${MAX_LIST_SUMMARY_PATHS} summary paths (got ${paths.length})`);
+  }
+  // Paths come from the table's columns, which name nested values too (deeper and freer than recorded keys): only bounded.
+  for (const p of paths) {
+    if (p.length > MAX_SUMMARY_PATH_LENGTH) throw new ValidationError('summary', `summary path ${quote(p)} must be at most ${MAX_SUMMARY_PATH_LENGTH} characters`);
+  }
+  return paths;
 }
 
 export const MAX_LIST_LIMIT = 1000;

@@ -27,6 +27,7 @@ export async function postStatsd(ctx: AppContext, req: IncomingMessage, res: Ser
   const { engine } = services(ctx);
   // Lines from other sites are stopped by the edge's Origin check; DogStatsD clients send various content types.
   const body = await ctx.bodies.with(req, () => readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs }));
+  await ctx.turns.next();
   const service = url.searchParams.get('service') ?? '';
   // eslint-disable-next-line no-control-regex
   if (/[,|\u0000-\u001f\u007f]/.test(service) || service.length > 200) throw new ValidationError('service', 'query parameter must be at most 200 characters without ",", "|" or control characters');

@@ -123,6 +123,8 @@ export class BlockTable {
 }
 
 const SUMMARY_FIELDS = ['firstX', 'firstY', 'lastX', 'lastY', 'minX', 'minY', 'maxX', 'maxY', 'oddX', 'oddY'] as const;
+/** Bytes of a summary as summaryToBytes writes it. */
+export const SUMMARY_BYTES = SUMMARY_FIELDS.length * 8;
 
 /** A summary as 10 little-endian Float64 (a chunk's whole-chunk tier in PostgreSQL). */
 export function summaryToBytes(s: PointSummary): Buffer {
@@ -132,8 +134,8 @@ export function summaryToBytes(s: PointSummary): Buffer {
 }
 
 export function summaryFromBytes(b: Buffer): PointSummary {
-  const v = SUMMARY_FIELDS.map((_, i) => b.readDoubleLE(i * 8));
   return {
-    firstX: v[0]!, firstY: v[1]!, lastX: v[2]!, lastY: v[3]!, minX: v[4]!, minY: v[5]!, maxX: v[6]!, maxY: v[7]!, oddX: v[8]!, oddY: v[9]!,
+    firstX: b.readDoubleLE(0), firstY: b.readDoubleLE(8), lastX: b.readDoubleLE(16), lastY: b.readDoubleLE(24), minX: b.readDoubleLE(32),
+    minY: b.readDoubleLE(40), maxX: b.readDoubleLE(48), maxY: b.readDoubleLE(56), oddX: b.readDoubleLE(64), oddY: b.readDoubleLE(72),
   };
 }

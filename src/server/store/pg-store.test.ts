@@ -68,6 +68,40 @@ describe.skipIf(!PG_URL)('PostgreSQL backend', () => {
       }
     });
 
+    it('plans a read again when compaction replaced its chunks between the plan and the load', async () => {
+      const store = await openFresh();
+      try {
+        const h = store.handle;
+        if (h.kind !== 'postgres') throw new Error('expected a PostgreSQL handle');
+        await apply(store, { executions: [{ id: 'r', start: { name: 'r' } }] }, T0);
+        for (let i = 0; i < 10; i++) {
+          const x = Array.from({ length: 10 }, (_, k) => i * 10 + k);
+          await apply(store, { executions: [{ id: 'r', points: [{ key: 'k', x, y: x.map((v) => v * 2) }] }] }, T0);
+        }
+        // The first planning query is followed by a compaction, which merges the ten small chunks into a new one.
+        const query = h.pool.query.bind(h.pool) as (sql: string, params?: unknown[]) => Promise<unknown>;
+        let plans = 0;
+        let compacted = false;
+        Object.assign(h.pool, {
+          query: async (sql: string, params?: unknown[]) => {
+            const result = await query(sql, params);
+            if (sql.includes('LEFT JOIN LATERAL') && plans++ === 0) {
+              await store.compact({ minSmallChunks: 2 });
+              compacted = true;
+            }
+            return result;
+          },
+        });
+        const [data] = await store.readSeries('r', ['k'], {});
+        expect(compacted).toBe(true);
+        expect(plans).toBe(2);
+        expect(data!.x).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        expect(data!.y).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
+      } finally {
+        await store.close();
+      }
+    });
+
     it('marks lost executions once, whichever store sweeps', async () => {
       const db = freshPgDb();
       const [a, b] = [await openStore(db.url), await openStore(db.url)];

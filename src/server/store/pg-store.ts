@@ -3,9 +3,10 @@ import {
   toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
+import { bucketsForBudget } from '../../protocol/downsample.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
-import { BlockTable, summaryFromBytes, summaryToBytes } from './block-table.js';
+import { BlockTable, SUMMARY_BYTES, summaryFromBytes, summaryToBytes } from './block-table.js';
 import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
@@ -14,8 +15,8 @@ import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js'
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
-import { base64, fromBase64, types } from './pg-types.js';
-import { addTables, finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { base64, binaryCopy, copyIn, fromBase64, PackedReader, sized, types } from './pg-types.js';
+import { addTables, finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
   StoreHandle,
@@ -54,6 +55,9 @@ export function parsePgUrl(url: string): { connectionString: string; schema: str
   u.searchParams.delete('schema');
   return { connectionString: u.toString(), schema };
 }
+
+/** A text[] literal of `values` (escaped), for statements sent without parameters. */
+const textArray = (values: readonly string[]) => `ARRAY[${values.map((v) => pg.escapeLiteral(v)).join(',')}]::text[]`;
 
 /** The SQL of an advisory lock key for `name` within this schema. */
 const lockKey = (n: number) => `('x' || substr(md5($${n}), 1, 16))::bit(64)::bigint`;
@@ -106,14 +110,15 @@ export class PgStore implements Store {
 
   /**
    * Runs `fn` in a transaction, retrying when a concurrent transaction got in its way. Feed rows the attempt numbered
-   * are forgotten when it does not commit (their sequence numbers go to the next commit).
+   * are forgotten when it does not commit (their sequence numbers go to the next commit). `begin` null: `fn` sends BEGIN
+   * itself, in one message with its first statements.
    */
-  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  private async tx<T>(fn: (c: pg.PoolClient, numbered: number[]) => Promise<T>, begin: string | null = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const c = await this.pool.connect();
       const numbered: number[] = [];
       try {
-        await c.query(begin);
+        if (begin !== null) await c.query(begin);
         const out = await fn(c, numbered);
         await c.query('COMMIT');
         return out;
@@ -133,32 +138,24 @@ export class PgStore implements Store {
     const result = await this.tx(async (c, numbered) => {
       const write = decide(await this.loadState(c, request));
       return write ? this.write(c, write, numbered) : null;
-    });
+    }, null);
     if (result) this.feed.poke();
     return result;
   }
 
+  /**
+   * Starts the batch's transaction and reads what it touches in one round trip: BEGIN, the batch id's claim, the
+   * executions locked in id order, then their requested definitions and series. They are separate statements in one
+   * simple-protocol message (values as escaped literals), so the last one reads after the locks are held, as it must.
+   */
   private async loadState(c: pg.PoolClient, request: BatchRequest): Promise<BatchState> {
     const executions = new Map<string, ExecutionState>();
-    if (request.batchId !== undefined) {
-      // Claims the id; a transaction holding the same id makes this wait until it commits (then: a duplicate) or aborts.
-      const claimed = await c.query('INSERT INTO batches (batch_id, at, points) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [request.batchId]);
-      if (claimed.rowCount === 0) {
-        const seen = (await c.query<{ points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
-        return { seen: { points: seen?.points ?? 0, hash: seen?.hash ?? null }, executions };
-      }
-    }
     const ids = [...request.executions.keys()].sort();
-    const rows = (await c.query<ExecutionRow>('SELECT * FROM executions WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids])).rows;
-    const existing = new Map(rows.map((r) => [r.id, r]));
     const defE: string[] = [];
     const defK: string[] = [];
     const serE: string[] = [];
     const serK: string[] = [];
     for (const [id, keys] of request.executions) {
-      const row = existing.get(id);
-      executions.set(id, { record: row ? toRecord(row) : null, definitions: new Map(), lastX: new Map() });
-      if (!row) continue;
       for (const k of keys.definitionKeys) {
         defE.push(id);
         defK.push(k);
@@ -168,18 +165,32 @@ export class PgStore implements Store {
         serK.push(k);
       }
     }
-    if (defE.length + serE.length > 0) {
-      const known = await c.query<{ t: string; execution_id: string; key: string; def: string | null; last_x: number | null }>(
-        `SELECT 'd' AS t, execution_id, key, def, NULL::float8 AS last_x FROM definitions
-           WHERE (execution_id, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         UNION ALL
-         SELECT 's', execution_id, key, NULL, last_x FROM series
-           WHERE (execution_id, key) IN (SELECT * FROM unnest($3::text[], $4::text[]))`, [defE, defK, serE, serK]);
-      for (const r of known.rows) {
-        const e = executions.get(r.execution_id)!;
-        if (r.t === 'd') e.definitions.set(r.key, JSON.parse(r.def!) as MetricDef);
-        else e.lastX.set(r.key, r.last_x!);
-      }
+    const claim = request.batchId !== undefined;
+    const results = await c.query(['BEGIN',
+      // Claims the id; a transaction holding the same id makes this wait until it commits (then: a duplicate) or aborts.
+      ...(claim ? [`INSERT INTO batches (batch_id, at, points) VALUES (${pg.escapeLiteral(request.batchId!)}, 0, 0) ON CONFLICT DO NOTHING`] : []),
+      `SELECT * FROM executions WHERE id = ANY(${textArray(ids)}) ORDER BY id FOR UPDATE`,
+      `SELECT 'd' AS t, execution_id, key, def, NULL::float8 AS last_x FROM definitions
+         WHERE (execution_id, key) IN (SELECT * FROM unnest(${textArray(defE)}, ${textArray(defK)}))
+       UNION ALL
+       SELECT 's', execution_id, key, NULL, last_x FROM series
+         WHERE (execution_id, key) IN (SELECT * FROM unnest(${textArray(serE)}, ${textArray(serK)}))`,
+    ].join(';\n')) as unknown as pg.QueryResult[];
+    const [claimed, locked, known] = claim ? results.slice(1) : [null, ...results.slice(1)];
+    if (claimed && claimed.rowCount === 0) {
+      const seen = (await c.query<{ points: number; hash: string | null }>('SELECT points, hash FROM batches WHERE batch_id = $1', [request.batchId])).rows[0];
+      return { seen: { points: seen?.points ?? 0, hash: seen?.hash ?? null }, executions };
+    }
+    const existing = new Map((locked!.rows as ExecutionRow[]).map((r) => [r.id, r]));
+    for (const id of request.executions.keys()) {
+      const row = existing.get(id);
+      executions.set(id, { record: row ? toRecord(row) : null, definitions: new Map(), lastX: new Map() });
+    }
+    for (const r of known!.rows as Array<{ t: string; execution_id: string; key: string; def: string | null; last_x: number | null }>) {
+      if (!existing.has(r.execution_id)) continue;
+      const e = executions.get(r.execution_id)!;
+      if (r.t === 'd') e.definitions.set(r.key, JSON.parse(r.def!) as MetricDef);
+      else e.lastX.set(r.key, r.last_x!);
     }
     for (const [id, keys] of request.executions) {
       if (keys.rewindX === undefined || !existing.has(id)) continue;
@@ -238,65 +249,70 @@ export class PgStore implements Store {
     }
   }
 
+  /**
+   * Writes a decided batch in four round trips whatever its size: rewinds first (rare, their own statements), then one
+   * statement for the executions, definitions and series (data-modifying CTEs on tables that do not read each other), one
+   * COPY of the chunks, one for the batch record and the metric counts the events carry, and the feed row.
+   */
   private async write(c: pg.PoolClient, write: BatchWrite, numbered: number[]): Promise<CommitResult> {
-    const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
-    if (created.length > 0) {
-      await c.query(
-        `INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::text[],
-           $10::text[], $11::text[])`,
-        [created.map((r) => r.id), created.map((r) => r.name), created.map((r) => r.name.toLowerCase()), created.map((r) => JSON.stringify(r.labels)),
-          created.map((r) => r.status), created.map((r) => r.startedAt), created.map((r) => r.endedAt), created.map((r) => r.lastSeenAt),
-          created.map((r) => r.error), created.map((r) => JSON.stringify(r.summary)), created.map((r) => discardedText(r))]);
-    }
-    const updated = write.executions.filter((w) => !w.isNew);
-    if (updated.length > 0) {
-      await c.query(
-        `UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
-           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
-         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::text[], $7::text[])
-           AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
-         WHERE e.id = u.id`,
-        [updated.map((w) => w.record.id), updated.map((w) => w.record.status), updated.map((w) => w.record.endedAt),
-          updated.map((w) => w.record.lastSeenAt), updated.map((w) => w.record.error),
-          updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), updated.map((w) => discardedText(w.record))]);
-    }
-    await indexExecutions(c, created, write.executions.filter((w) => !w.isNew && w.summaryChanged).map((w) => w.record).concat(created));
-    const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
-    if (defs.length > 0) {
-      await c.query('INSERT INTO definitions (execution_id, key, def) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
-        [defs.map((x) => x.id), defs.map((x) => x.d.key), defs.map((x) => JSON.stringify(x.d))]);
-    }
     for (const w of write.executions) if (w.rewindX !== undefined) await this.truncate(c, w.record.id, w.rewindX);
+    const created = write.executions.filter((w) => w.isNew).map((w) => w.record);
+    const updated = write.executions.filter((w) => !w.isNew);
+    const defs = write.executions.flatMap((w) => w.definitions.map((d) => ({ id: w.record.id, d })));
     const appends = write.executions.flatMap((w) => w.appends.map((a) => ({ id: w.record.id, a })));
-    const seriesIds = new Map<string, number>();
+    const params: unknown[] = [];
+    const p = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+    const ctes: string[] = [];
+    if (created.length > 0) {
+      ctes.push(`created AS (INSERT INTO executions (id, name, name_lower, labels, status, started_at, ended_at, last_seen_at, error, summary, discarded)
+         SELECT * FROM unnest(${p(created.map((r) => r.id), 'text[]')}, ${p(created.map((r) => r.name), 'text[]')},
+           ${p(created.map((r) => r.name.toLowerCase()), 'text[]')}, ${p(created.map((r) => JSON.stringify(r.labels)), 'text[]')},
+           ${p(created.map((r) => r.status), 'text[]')}, ${p(created.map((r) => r.startedAt), 'float8[]')}, ${p(created.map((r) => r.endedAt), 'float8[]')},
+           ${p(created.map((r) => r.lastSeenAt), 'float8[]')}, ${p(created.map((r) => r.error), 'text[]')},
+           ${p(created.map((r) => JSON.stringify(r.summary)), 'text[]')}, ${p(created.map((r) => discardedText(r)), 'text[]')}))`);
+    }
+    if (updated.length > 0) {
+      ctes.push(`updated AS (UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
+           summary = COALESCE(u.summary, e.summary), discarded = u.discarded
+         FROM unnest(${p(updated.map((w) => w.record.id), 'text[]')}, ${p(updated.map((w) => w.record.status), 'text[]')},
+           ${p(updated.map((w) => w.record.endedAt), 'float8[]')}, ${p(updated.map((w) => w.record.lastSeenAt), 'float8[]')},
+           ${p(updated.map((w) => w.record.error), 'text[]')}, ${p(updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), 'text[]')},
+           ${p(updated.map((w) => discardedText(w.record)), 'text[]')}) AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
+         WHERE e.id = u.id)`);
+    }
+    if (defs.length > 0) {
+      ctes.push(`defined AS (INSERT INTO definitions (execution_id, key, def)
+         SELECT * FROM unnest(${p(defs.map((x) => x.id), 'text[]')}, ${p(defs.map((x) => x.d.key), 'text[]')}, ${p(defs.map((x) => JSON.stringify(x.d)), 'text[]')}))`);
+    }
+    let final = 'SELECT NULL::bigint AS id, NULL::text AS execution_id, NULL::text AS key WHERE false';
     if (appends.length > 0) {
       const last = appends.map(({ a }) => a.parts[a.parts.length - 1]!);
-      const ids = await c.query<{ id: number; execution_id: string; key: string }>(
-        `INSERT INTO series (execution_id, key, count, min_x, last_x, last_y)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[])
+      final = `INSERT INTO series (execution_id, key, count, min_x, last_x, last_y)
+         SELECT * FROM unnest(${p(appends.map((x) => x.id), 'text[]')}, ${p(appends.map((x) => x.a.key), 'text[]')},
+           ${p(appends.map(({ a }) => a.parts.reduce((n, part) => n + part.x.length, 0)), 'bigint[]')}, ${p(appends.map(({ a }) => a.parts[0]!.x[0]!), 'float8[]')},
+           ${p(last.map((part) => part.x[part.x.length - 1]!), 'float8[]')}, ${p(last.map((part) => toWireArray(part.y.subarray(part.y.length - 1))[0]!), 'float8[]')})
          ON CONFLICT (execution_id, key) DO UPDATE
            SET count = series.count + EXCLUDED.count, last_x = EXCLUDED.last_x, last_y = EXCLUDED.last_y
-         RETURNING id, execution_id, key`,
-        [appends.map((x) => x.id), appends.map((x) => x.a.key), appends.map(({ a }) => a.parts.reduce((n, p) => n + p.x.length, 0)),
-          appends.map(({ a }) => a.parts[0]!.x[0]!), last.map((p) => p.x[p.x.length - 1]!),
-          last.map((p) => toWireArray(p.y.subarray(p.y.length - 1))[0]!)]);
-      for (const r of ids.rows) seriesIds.set(`${r.execution_id}\0${r.key}`, r.id);
-      const chunks: Array<{ seriesId: number; c: EncodedChunk }> = [];
-      for (const { id, a } of appends) {
-        const seriesId = seriesIds.get(`${id}\0${a.key}`)!;
-        for (const p of a.parts) for (const c of encodeChunks(p.x, p.y, MAX_CHUNK)) chunks.push({ seriesId, c });
-      }
-      await insertChunks(c, chunks);
+         RETURNING id, execution_id, key`;
     }
+    const ids = await c.query<{ id: number; execution_id: string; key: string }>(`${ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n` : ''}${final}`, params);
+    await indexExecutions(c, created, updated.filter((w) => w.summaryChanged).map((w) => w.record).concat(created));
+    const seriesIds = new Map<string, number>();
+    for (const r of ids.rows) seriesIds.set(`${r.execution_id}\0${r.key}`, r.id);
+    const chunks: Array<{ seriesId: number; c: EncodedChunk }> = [];
+    for (const { id, a } of appends) {
+      const seriesId = seriesIds.get(`${id}\0${a.key}`)!;
+      for (const part of a.parts) for (const e of encodeChunks(part.x, part.y, MAX_CHUNK)) chunks.push({ seriesId, c: e });
+    }
+    await insertChunks(c, chunks);
     const touched = write.executions.map((w) => w.record.id);
-    const counts = await c.query<{ id: string; n: number }>(`SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($1::text[]) AS e(id)`, [touched]);
-    const metricCounts = new Map(counts.rows.map((r) => [r.id, r.n]));
+    const r = write.remember;
+    const counts = await c.query<{ id: string; n: number }>(
+      `${r ? 'WITH remembered AS (UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1) ' : ''}
+       SELECT e.id, ${METRIC_COUNT} AS n FROM unnest($${r ? 5 : 1}::text[]) AS e(id)`,
+      r ? [r.batchId, r.at, r.points, r.hash, touched] : [touched]);
+    const metricCounts = new Map(counts.rows.map((row) => [row.id, row.n]));
     setMetricCounts(write.events, metricCounts);
-    if (write.remember) {
-      await c.query('UPDATE batches SET at = $2, points = $3, hash = $4 WHERE batch_id = $1',
-        [write.remember.batchId, write.remember.at, write.remember.points, write.remember.hash]);
-    }
     numbered.push(await this.appendFeed(c, write.events, seriesIds, write.remember?.at ?? Date.now()));
     return { metricCounts };
   }
@@ -377,76 +393,110 @@ export class PgStore implements Store {
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
+  /**
+   * A read in two round trips and no transaction: one statement plans it (every chunk in range packed into one value per
+   * key, with the points of the chunks across the range ends and the block tiers of the chunks a bucket edge falls in),
+   * one more loads the blocks it decodes. Chunk rows are never updated (only inserted and deleted), so loading by id is
+   * consistent with the plan's snapshot unless a chunk went away in between (compaction, rewind, delete): then the read
+   * is planned again, at last in one REPEATABLE READ transaction.
+   */
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One snapshot for all keys; one query plans the read, one more loads the points the plan needs.
-    return this.tx(async (c) => {
-      const lo = range.from ?? -Infinity;
-      const hi = range.to ?? Infinity;
-      const edge = 'c.first_x < $3 OR c.last_x > $4';
-      const rows = (await c.query<{
-        found: boolean; key: string; id: number; count: number; first_x: number; last_x: number; summary: string;
-        blocks: string | null; xs: string | null; ys: string | null;
-      }>(
-        `SELECT x.found, s.key, c.id, c.count, c.first_x, c.last_x, ${base64('c.summary')} AS summary,
-           CASE WHEN ${edge} THEN ${base64('c.blocks')} END AS blocks,
-           CASE WHEN ${edge} THEN ${base64('c.xs')} END AS xs,
-           CASE WHEN ${edge} THEN ${base64('c.ys')} END AS ys
-         FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
-         LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
-         LEFT JOIN chunks c ON c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4
-         ORDER BY s.id, c.last_x`,
-        [executionId, keys, lo, hi])).rows;
-      if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
-      const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
-      for (const r of rows) {
-        if (r.id === null || r.key === null) continue;
-        byKey.get(r.key)!.push({
-          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: fromBase64(r.blocks),
-          summary: summaryFromBytes(fromBase64(r.summary)), columns: r.xs && r.ys ? { xs: fromBase64(r.xs), ys: fromBase64(r.ys) } : null,
-        });
-      }
-      const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
+    for (let attempt = 1; attempt < 3; attempt++) {
+      const got = await this.readOnce((sql, params) => this.pool.query(sql, params), executionId, keys, range);
+      if (got) return got;
+    }
+    return this.tx(async (c) => (await this.readOnce((sql, params) => c.query(sql, params), executionId, keys, range))!,
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
 
-      // Block tiers of the chunks a bucket edge falls into, with the whole columns of an exact read.
-      const tableIds = plans.flatMap((p) => p.neededTables);
-      const needed = plans.flatMap((p) => p.needed);
-      const columns = new Map<number, ChunkColumns>();
-      if (tableIds.length + needed.length > 0) {
-        const got = await c.query<{ id: number; blocks: string; xs: string | null; ys: string | null }>(
-          `SELECT id, ${base64('blocks')} AS blocks,
-             CASE WHEN id = ANY($2::bigint[]) THEN ${base64('xs')} END AS xs, CASE WHEN id = ANY($2::bigint[]) THEN ${base64('ys')} END AS ys
-           FROM chunks WHERE id = ANY($1::bigint[]) OR id = ANY($2::bigint[])`, [tableIds, needed]);
-        const tables = new Map<number, Buffer>();
-        for (const r of got.rows) {
-          tables.set(r.id, fromBase64(r.blocks));
-          if (r.xs !== null && r.ys !== null) columns.set(r.id, { xs: fromBase64(r.xs), ys: fromBase64(r.ys) });
-        }
-        for (const p of plans) addTables(p, tables);
+  /** One planned read (see readSeries); null when a chunk of the plan was gone by the time its points were loaded. */
+  private async readOnce(
+    query: <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>,
+    executionId: string, keys: string[], range: RangeQuery,
+  ): Promise<SeriesData[] | null> {
+    const lo = range.from ?? -Infinity;
+    const hi = range.to ?? Infinity;
+    const buckets = range.budget === undefined ? null : bucketsForBudget(range.budget);
+    // The M4 grid as finishRange will draw it when no range end cuts into the data (else close to it): chunks that a bucket
+    // edge falls into come with their block tier. Only a hint: a tier the plan misses costs one more query, not a wrong read.
+    const bucket = (x: string) => `least($5::int - 1, floor((${x} - g.lo) / nullif((g.hi - g.lo) / $5::int, 0)))`;
+    const rows = (await query<{ found: boolean; key: string | null; meta: string | null; edges: string | null; tiers: string | null }>(
+      `SELECT x.found, s.key, ${base64('a.meta')} AS meta, ${base64('a.edges')} AS edges, ${base64('a.tiers')} AS tiers
+       FROM (SELECT EXISTS (SELECT 1 FROM executions WHERE id = $1) AS found) x
+       LEFT JOIN series s ON s.execution_id = $1 AND s.key = ANY($2)
+       LEFT JOIN LATERAL (
+         SELECT string_agg(int8send(c.id) || int4send(c.count) || c.summary, ''::bytea ORDER BY c.last_x) AS meta,
+           string_agg(int8send(c.id) || ${sized('c.blocks')} || ${sized('c.xs')} || ${sized('c.ys')}, ''::bytea)
+             FILTER (WHERE c.first_x < $3 OR c.last_x > $4) AS edges,
+           string_agg(int8send(c.id) || ${sized('c.blocks')}, ''::bytea)
+             FILTER (WHERE c.first_x >= $3 AND c.last_x <= $4 AND $5::int IS NOT NULL AND s.count > $6 AND ${bucket('c.first_x')} <> ${bucket('c.last_x')}) AS tiers
+         FROM chunks c, (SELECT greatest($3, s.min_x) AS lo, least($4, s.last_x) AS hi) g
+         WHERE c.series_id = s.id AND c.last_x >= $3 AND c.first_x <= $4) a ON true`,
+      [executionId, keys, lo, hi, buckets, range.budget ?? null])).rows;
+    if (!rows[0]?.found) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
+    const byKey = new Map<string, ChunkMeta[]>(keys.map((k) => [k, []]));
+    for (const r of rows) {
+      if (r.key === null || r.meta === null) continue;
+      const extra = new Map<number, { blocks: Buffer; columns: ChunkColumns | null }>();
+      for (const p = new PackedReader(fromBase64(r.edges ?? '')); !p.done;) extra.set(p.int8(), { blocks: p.sized(), columns: { xs: p.sized(), ys: p.sized() } });
+      for (const p = new PackedReader(fromBase64(r.tiers ?? '')); !p.done;) extra.set(p.int8(), { blocks: p.sized(), columns: null });
+      const chunks = byKey.get(r.key)!;
+      for (const p = new PackedReader(fromBase64(r.meta)); !p.done;) {
+        const id = p.int8();
+        const count = p.int4();
+        const summary = summaryFromBytes(p.bytes(SUMMARY_BYTES));
+        const e = extra.get(id);
+        chunks.push({ id, count, firstX: summary.firstX, lastX: summary.lastX, summary, blocks: e?.blocks ?? null, columns: e?.columns ?? null });
       }
+    }
+    const plans = keys.map((key) => planRange(key, byKey.get(key)!, range));
 
-      // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
-      // PostgreSQL, which then reads just those bytes.
-      const refs = plans.flatMap((p) => p.neededBlocks);
-      const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
-      if (refs.length > 0) {
-        const far = 2 ** 30;
-        const got = await c.query<{ i: number; xh: string; yh: string; xb: string; yb: string }>(
-          `SELECT r.i, ${base64(`substring(c.xs from 1 for ${COLUMN_HEAD_BYTES})`)} AS xh, ${base64(`substring(c.ys from 1 for ${COLUMN_HEAD_BYTES})`)} AS yh,
-             ${base64('substring(c.xs from r.xs + 1 for r.xl)')} AS xb, ${base64('substring(c.ys from r.ys + 1 for r.yl)')} AS yb
-           FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
-           JOIN chunks c ON c.id = r.id`,
-          [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
-            refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)]);
-        for (const r of got.rows) {
-          const ref = refs[r.i - 1]!;
-          blocks.set(`${ref.id}:${ref.b}`, {
-            x: decodeColumnSlice(fromBase64(r.xh), fromBase64(r.xb), ref.from, ref.count),
-            y: decodeColumnSlice(fromBase64(r.yh), fromBase64(r.yb), ref.from, ref.count),
-          });
-        }
+    // Block tiers the hint missed, then the whole columns of an exact read.
+    const missing = plans.flatMap((p) => p.neededTables);
+    const needed = plans.flatMap((p) => p.needed);
+    const columns = new Map<number, ChunkColumns>();
+    if (missing.length + needed.length > 0) {
+      const ids = [...new Set([...missing, ...needed])];
+      const got = (await query<{ packed: string | null }>(
+        `SELECT ${base64(`string_agg(int8send(id) || ${sized('blocks')} || CASE WHEN id = ANY($2::bigint[])
+           THEN int4send(1) || ${sized('xs')} || ${sized('ys')} ELSE int4send(0) END, ''::bytea)`)} AS packed
+         FROM chunks WHERE id = ANY($1::bigint[])`, [ids, needed])).rows[0]!;
+      const tables = new Map<number, Buffer>();
+      for (const p = new PackedReader(fromBase64(got.packed ?? '')); !p.done;) {
+        const id = p.int8();
+        tables.set(id, p.sized());
+        if (p.int4() === 1) columns.set(id, { xs: p.sized(), ys: p.sized() });
       }
-      return plans.map((p) => finishRange(p, { columns, blocks }));
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (tables.size < ids.length) return null;
+      for (const p of plans) addTables(p, tables);
+    }
+
+    // Only the blocks a downsampled read decodes, cut out of the stored (uncompressed, out-of-line) columns by
+    // PostgreSQL, which then reads just those bytes.
+    const refs = plans.flatMap((p) => p.neededBlocks);
+    const blocks = new Map<string, { x: Float64Array; y: Float64Array }>();
+    if (refs.length > 0) {
+      const far = 2 ** 30;
+      const head = (col: string) => `substring(c.${col} from 1 for ${COLUMN_HEAD_BYTES})`;
+      const got = (await query<{ packed: string | null }>(
+        `SELECT ${base64(`string_agg(int4send(r.i::int) || ${sized(head('xs'))} || ${sized(head('ys'))}
+             || ${sized('substring(c.xs from r.xs + 1 for r.xl)')} || ${sized('substring(c.ys from r.ys + 1 for r.yl)')}, ''::bytea)`)} AS packed
+         FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) WITH ORDINALITY AS r(id, xs, xl, ys, yl, i)
+         JOIN chunks c ON c.id = r.id`,
+        [refs.map((r) => r.id), refs.map((r) => r.x.start), refs.map((r) => (r.x.end ?? far) - r.x.start),
+          refs.map((r) => r.y.start), refs.map((r) => (r.y.end ?? far) - r.y.start)])).rows[0]!;
+      for (const p = new PackedReader(fromBase64(got.packed ?? '')); !p.done;) {
+        const ref = refs[p.int4() - 1]!;
+        const xh = p.sized();
+        const yh = p.sized();
+        blocks.set(`${ref.id}:${ref.b}`, { x: decodeColumnSlice(xh, p.sized(), ref.from, ref.count), y: decodeColumnSlice(yh, p.sized(), ref.from, ref.count) });
+      }
+      if (blocks.size < new Set(refs.map((r) => `${r.id}:${r.b}`)).size) return null;
+    }
+    // Decoding and downsampling run in steps that let other requests in.
+    const out: SeriesData[] = [];
+    for (const plan of plans) out.push(await finishRangeInSteps(plan, { columns, blocks }));
+    return out;
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
@@ -538,30 +588,14 @@ export class PgStore implements Store {
 }
 
 /**
- * Inserts chunks in one statement: their bytes travel as one binary parameter (no hex text), cut into columns by
- * offsets in SQL.
+ * Inserts chunks with one COPY in PostgreSQL's binary format: their bytes go as they are, with no SQL to parse, no
+ * parameter arrays and no substring of one big parameter per column. (Measured on the SDK's batch shape, 200 chunks and
+ * 2.1 MB: COPY took the server a half to a third of the time of INSERT … SELECT FROM unnest.)
  */
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
-  const parts: Buffer[] = [];
-  const starts: number[][] = [[], [], [], []];
-  const lengths: number[][] = [[], [], [], []];
-  let at = 1;
-  for (const { c: e } of chunks) {
-    const summary = summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll());
-    [summary, e.blocks, e.xs, e.ys].forEach((b, k) => {
-      starts[k]!.push(at);
-      lengths[k]!.push(b.length);
-      parts.push(b);
-      at += b.length;
-    });
-  }
-  const cut = (k: number) => `substring($13::bytea from s${k} for l${k})`;
-  await c.query(
-    `INSERT INTO chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys)
-     SELECT id, f, l, n, ${cut(0)}, ${cut(1)}, ${cut(2)}, ${cut(3)}
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
-       AS u(id, f, l, n, s0, s1, s2, s3, l0, l1, l2, l3)`,
-    [chunks.map((x) => x.seriesId), chunks.map((x) => x.c.firstX), chunks.map((x) => x.c.lastX), chunks.map((x) => x.c.count),
-      ...starts, ...lengths, Buffer.concat(parts)]);
+  await copyIn(c, 'COPY chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys) FROM STDIN (FORMAT binary)', binaryCopy(chunks.map(({ seriesId, c: e }) => [
+    { int8: seriesId }, { float8: e.firstX }, { float8: e.lastX }, { int4: e.count },
+    summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll()), e.blocks, e.xs, e.ys,
+  ])));
 }

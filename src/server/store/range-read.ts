@@ -29,6 +29,8 @@ export interface Range {
   from?: number;
   to?: number;
   budget?: number;
+  /** Downsampled reads may move bucket edges to stored block boundaries (`M4.snapBucket`): no block is decoded. */
+  snap?: boolean;
 }
 
 /** One block of one chunk: where its values start in the x and y columns, and where they end (null: at the end). */
@@ -54,6 +56,8 @@ export interface RangePlan {
   total: number;
   /** Null when every point in range is returned. */
   m4: M4 | null;
+  /** Bucket edges may snap to block boundaries (`Range.snap`). */
+  snap: boolean;
   /** Chunks whose block tier is needed (and missing). */
   neededTables: number[];
   /** Chunks whose whole columns are needed (every point in range is returned). */
@@ -83,14 +87,15 @@ const blockCount = (c: ChunkMeta, b: number) => Math.min(BLOCK_SIZE, c.count - b
  * Visits what overlaps [lo, hi] in x order: each block of a chunk whose block tier is known (telling whether it lies
  * wholly inside), or a whole chunk without one (b = -1; such a chunk always lies inside).
  */
-function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean) => void): void {
+function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean) => void, start = 0, end = plan.chunks.length): void {
   const { chunks, tables, lo, hi } = plan;
-  chunks.forEach((c, i) => {
+  for (let i = start; i < end; i++) {
+    const c = chunks[i]!;
     const t = tables[i];
     if (!t) {
       if (!(c.firstX! >= lo && c.lastX! <= hi)) throw new Error(`range read: edge chunk ${c.id} came without its block tier`);
       visit(i, -1, true);
-      return;
+      continue;
     }
     for (let b = 0; b < t.length; b++) {
       const first = t.firstX(b);
@@ -98,20 +103,21 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
       if (last < lo || first > hi) continue;
       visit(i, b, first >= lo && last <= hi);
     }
-  });
+  }
 }
 
 /**
  * Plans a read of [from, to] of one series from its chunks overlapping the range (x order): every point when they fit the
  * budget, else M4 buckets over the range clamped to the data, built from the summaries of whole chunks or blocks wherever
- * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded.
+ * one falls inside one bucket, so that only blocks straddling a bucket edge or the range ends are decoded (with
+ * `range.snap`, only those straddling the range ends or wider than half a bucket).
  * `listBlocks: false` skips listing those blocks (`neededBlocks`), for a backend that loads points as `finishRange` asks.
  */
 export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
   const plan: RangePlan = {
-    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null, snap: range.snap === true,
     neededTables: [], needed: [], neededBlocks: [],
   };
   if (chunks.length === 0 || lo > hi) return plan;
@@ -154,7 +160,7 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: 
   const m4 = new M4(dataLo, dataHi, bucketsForBudget(range.budget));
   plan.m4 = m4;
   chunks.forEach((c, i) => {
-    if (!plan.tables[i] && !(c.summary && m4.bucketOf(c.firstX!) === m4.bucketOf(c.lastX!))) plan.neededTables.push(c.id);
+    if (!plan.tables[i] && !(c.summary && m4.snapBucket(c.firstX!, c.lastX!, plan.snap) >= 0)) plan.neededTables.push(c.id);
   });
   if (opts.listBlocks !== false) planBlocks(plan, new Set(chunks.map((c) => c.id)));
   return plan;
@@ -167,7 +173,7 @@ function planBlocks(plan: RangePlan, ids: ReadonlySet<number>): void {
     const c = plan.chunks[i]!;
     if (b < 0 || !ids.has(c.id) || c.columns) return;
     const t = plan.tables[i]!;
-    if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) return;
+    if (inside && m4.snapBucket(t.firstX(b), t.lastX(b), plan.snap) >= 0) return;
     const last = b + 1 >= t.length;
     plan.neededBlocks.push({
       id: c.id, b, from: b * BLOCK_SIZE, count: blockCount(c, b),
@@ -189,11 +195,49 @@ export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>):
   if (plan.m4 && added.size > 0) planBlocks(plan, added);
 }
 
+/** Work units (about one per point decoded) a step of `finishRangeSteps` does before pausing: a few milliseconds. */
+export const WORK_PER_STEP = 32_768;
+/** Work units of adding one chunk's or block's summary to the buckets. */
+const SUMMARY_WORK = 16;
+
 /** Carries out a plan, with the columns of `plan.needed` and the points of `plan.neededBlocks` in `points`. */
 export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
-  const { key, chunks, tables, lo, hi, total, m4 } = plan;
+  const steps = finishRangeSteps(plan, points);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `finishRange` that lets other work run every `WORK_PER_STEP` points decoded (between chunks), so that a read of millions
+ * of points never holds the event loop for long. The plan's points must stay as loaded meanwhile (they are immutable copies).
+ */
+export async function finishRangeInSteps(plan: RangePlan, points: LoadedPoints, pause = (): Promise<void> => new Promise((r) => setImmediate(r))): Promise<SeriesData> {
+  const steps = finishRangeSteps(plan, points);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** `finishRange` as a generator that yields (to be resumed later) after about `workPerStep` units of work. */
+export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPerStep = WORK_PER_STEP): Generator<void, SeriesData, void> {
+  const { key, chunks, tables, lo, hi, total, m4, snap } = plan;
   const loaded = points.columns;
   if (total === 0) return { key, total: 0, downsampled: false, x: [], y: [] };
+  let work = 0;
+  /** Visits every part, chunk by chunk, yielding whenever a step's worth of work was done. */
+  function* visitAll(visit: (i: number, b: number, inside: boolean) => void): Generator<void, void, void> {
+    for (let i = 0; i < chunks.length; i++) {
+      eachPart(plan, visit, i, i + 1);
+      if (work >= workPerStep && i + 1 < chunks.length) {
+        work = 0;
+        yield;
+      }
+    }
+  }
   const block = (i: number, b: number) => {
     const c = chunks[i]!;
     const got = c.columns ? undefined : points.blocks?.get(`${c.id}:${b}`);
@@ -206,7 +250,7 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     const x: number[] = [];
     const y: number[] = [];
     let whole: { i: number; x: Float64Array; y: Float64Array } | null = null;
-    eachPart(plan, (i, b, inside) => {
+    yield* visitAll((i, b, inside) => {
       const c = chunks[i]!;
       if (b < 0) throw new Error(`range read: the block tier of chunk ${c.id} was not loaded`);
       let px: Float64Array;
@@ -219,6 +263,7 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
       } else {
         ({ x: px, y: py } = block(i, b));
       }
+      work += px.length;
       for (let k = 0; k < px.length; k++) {
         if (px[k]! < lo || px[k]! > hi) continue;
         x.push(px[k]!);
@@ -228,17 +273,22 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
     return { key, total, downsampled: false, x, y: toWireArray(y) };
   }
 
-  eachPart(plan, (i, b, inside) => {
+  yield* visitAll((i, b, inside) => {
     if (b < 0) {
-      m4.addSummary(chunks[i]!.summary!);
+      const c = chunks[i]!;
+      m4.addSummary(c.summary!, m4.snapBucket(c.firstX!, c.lastX!, snap));
+      work += SUMMARY_WORK;
       return;
     }
     const t = tables[i]!;
-    if (inside && m4.bucketOf(t.firstX(b)) === m4.bucketOf(t.lastX(b))) {
-      m4.addSummary(t.summary(b));
+    const whole = inside ? m4.snapBucket(t.firstX(b), t.lastX(b), snap) : -1;
+    if (whole >= 0) {
+      m4.addSummary(t.summary(b), whole);
+      work += SUMMARY_WORK;
       return;
     }
     const { x, y } = block(i, b);
+    work += x.length;
     for (let k = 0; k < x.length; k++) if (x[k]! >= lo && x[k]! <= hi) m4.add(x[k]!, y[k]!);
   });
   const out = m4.result();

@@ -10,7 +10,7 @@ import { decodeChunk, encodeChunks } from './chunk.js';
 import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
-import { finishRange, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import { openSchema } from './schema.js';
 import { SqliteListIndex } from './sqlite-list.js';
 import type {
@@ -379,32 +379,37 @@ export class SqliteStore implements Store {
   }
 
   async readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]> {
-    // One read transaction: every key sees the same snapshot. In process, queries cost no round trip: a planning query
-    // per key, then each chunk's points when the read first needs them (the chunks across the range ends at once).
-    return this.db.transaction(() => {
+    // One read transaction plans every key and loads the points each plan needs (every key sees the same snapshot; in
+    // process, queries cost no round trip). Decoding and downsampling then run outside it in steps that let other requests
+    // in, so a read of millions of points never holds the event loop for long.
+    const { plans, loaded } = this.db.transaction(() => {
       if (!this.sql.executionExists.get(executionId)) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
       const lo = range.from ?? -Infinity;
       const hi = range.to ?? Infinity;
       const loaded = new Map<number, ChunkColumns>();
-      const columns = {
-        get: (id: number) => {
-          let c = loaded.get(id);
-          if (!c) {
-            c = this.sql.chunkPoints.get(id);
-            if (c) loaded.set(id, c);
-          }
-          return c;
-        },
+      const load = (id: number) => {
+        let c = loaded.get(id);
+        if (!c) {
+          c = this.sql.chunkPoints.get(id)!;
+          loaded.set(id, c);
+        }
+        return c;
       };
-      return keys.map((key) => {
+      const plans = keys.map((key) => {
         // Only the first and the last chunk can reach past the range's ends: their points come along.
         const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi });
         const chunks = rows.map((r, i): ChunkMeta => ({
-          id: r.id, count: r.count, blocks: r.blocks, summary: null, columns: i === 0 || i === rows.length - 1 ? columns.get(r.id)! : null,
+          id: r.id, count: r.count, blocks: r.blocks, summary: null, columns: i === 0 || i === rows.length - 1 ? load(r.id) : null,
         }));
-        return finishRange(planRange(key, chunks, range, { listBlocks: false }), { columns });
+        const plan = planRange(key, chunks, range);
+        for (const id of plan.m4 ? new Set(plan.neededBlocks.map((b) => b.id)) : plan.needed) load(id);
+        return plan;
       });
+      return { plans, loaded };
     })();
+    const out: SeriesData[] = [];
+    for (const plan of plans) out.push(await finishRangeInSteps(plan, { columns: loaded }));
+    return out;
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {

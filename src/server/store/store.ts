@@ -85,6 +85,12 @@ export interface RangeQuery {
   to?: number;
   /** Largest number of points wanted; above it each bucket contributes first/min/max/last. */
   budget?: number;
+  /**
+   * A downsampled read may move a bucket edge to the boundary of a stored block of points (by at most a quarter of a
+   * bucket, see `M4.snapBucket`), so that it is answered from the blocks' summaries without decoding points. Default
+   * false: exactly M4 over the raw points.
+   */
+  snap?: boolean;
 }
 
 export interface CompactOptions {

@@ -1,4 +1,4 @@
-import { LIMITS, type ApiError, type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type SeriesResponse } from '../../protocol/index.js';
+import { decodeSeriesBinary, LIMITS, SERIES_BINARY_TYPE, type ApiError, type SeriesColumnsRead, type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type SeriesResponse } from '../../protocol/index.js';
 import { authHeaders, reportUnauthorized } from './auth.js';
 
 /** REST reads of the Plotline server (same origin; `npm run dev` proxies /api). */
@@ -14,7 +14,12 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.body !== undefined && { 'content-type': 'application/json' }) } });
+  return (await request(path, init)).json() as Promise<T>;
+}
+
+/** A request answered 2xx (else an `ApiRequestError` with the server's message), asking for `accept`. */
+async function request(path: string, init: RequestInit, accept = 'application/json'): Promise<Response> {
+  const res = await fetch(path, { ...init, headers: { accept, ...authHeaders(), ...(init.body !== undefined && { 'content-type': 'application/json' }) } });
   if (res.status === 401) reportUnauthorized();
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
@@ -27,7 +32,7 @@ async function requestJson<T>(path: string, init: RequestInit): Promise<T> {
     }
     throw new ApiRequestError(res.status, message);
   }
-  return (await res.json()) as T;
+  return res;
 }
 
 /**
@@ -67,27 +72,40 @@ export interface SeriesQuery {
   to?: number;
   /** Points per series the chart can show (about 4 × its pixel width: first/min/max/last per pixel). */
   budget?: number;
+  /** Let bucket edges snap to the store's block boundaries (the server then decodes no points; see the API's `snap`). */
+  snap?: boolean;
 }
 
-/** Reads series history; many keys are read in several requests, within the server's keys and points per request. */
-export async function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+/** A series read: as JSON (`SeriesResponse`), or in float64 columns when the server answered in binary. */
+export interface SeriesRead {
+  series: Array<SeriesResponse['series'][number] | SeriesColumnsRead>;
+}
+
+/**
+ * Reads series history, in binary (float64 columns: no JSON to build or parse, see `protocol/binary-series.ts`); many
+ * keys are read in several requests, within the server's keys and points per request.
+ */
+export async function getSeries(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesRead> {
   const budget = Math.min(LIMITS.maxBudget, Math.max(4, Math.round(query.budget ?? LIMITS.maxBudget)));
   const perRequest = Math.max(1, Math.min(LIMITS.maxKeysPerRead, Math.floor(LIMITS.maxPointsPerRead / budget)));
   if (query.keys.length <= perRequest) return getSeriesOnce(id, { ...query, budget }, signal);
-  const parts: Array<Promise<SeriesResponse>> = [];
+  const parts: Array<Promise<SeriesRead>> = [];
   for (let i = 0; i < query.keys.length; i += perRequest) {
     parts.push(getSeriesOnce(id, { ...query, keys: query.keys.slice(i, i + perRequest), budget }, signal));
   }
   return { series: (await Promise.all(parts)).flatMap((r) => r.series) };
 }
 
-function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+async function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSignal): Promise<SeriesRead> {
   const p = new URLSearchParams();
   for (const k of query.keys) p.append('key', k);
   if (query.from !== undefined) p.set('from', String(query.from));
   if (query.to !== undefined) p.set('to', String(query.to));
   if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
-  return getJson(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
+  if (query.snap) p.set('snap', 'true');
+  const res = await request(`/api/executions/${encodeURIComponent(id)}/series?${p}`, { signal: signal ?? null }, `${SERIES_BINARY_TYPE}, application/json;q=0.5`);
+  if ((res.headers.get('content-type') ?? '').startsWith(SERIES_BINARY_TYPE)) return { series: decodeSeriesBinary(await res.arrayBuffer()) };
+  return (await res.json()) as SeriesResponse;
 }
 
 /** `GET /api/services?window=`: the services table. */

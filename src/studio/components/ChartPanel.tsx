@@ -5,9 +5,14 @@ import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { panelPng, saveAs } from '../chart/export-png.js';
 import { seriesColor } from '../model/chart-options.js';
-import { decodePanelOptions, encodePanelOptions, type PanelOptions } from '../model/panel-options.js';
+import type { PanelOptions } from '../model/panel-options.js';
+import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
+import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
+import { YRangeControls } from './view/YRangeControls.js';
+import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
+import type { Span } from '../model/navigation.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
@@ -38,29 +43,55 @@ export function exportUrl(executionId: string, keys: readonly string[], range: {
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
 export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt }: Props) {
   const { search } = useLocation();
-  const options = decodePanelOptions(search, panel.id);
+  // The page bar's options, with this panel's own overrides.
+  const options = effectivePanelOptions(search, panel.id);
+  const overrides = panelOverrides(search, panel.id);
   const setOptions = useCallback(
-    (o: PanelOptions) => navigate(window.location.pathname + encodePanelOptions(window.location.search, panel.id, o), { replace: true }),
+    (o: PanelOptions) => navigate(window.location.pathname + setPanelOptions(window.location.search, panel.id, o), { replace: true }),
     [panel.id],
   );
+  const yRange = decodeYRange(search, panel.id);
+  const setYRange = useCallback(
+    (r: YRange) => navigate(window.location.pathname + encodeYRange(window.location.search, panel.id, r), { replace: true }),
+    [panel.id],
+  );
+  // A box zoom or Ctrl+wheel: fixed windows on every axis it covered.
+  const zoomY = (w: ReadonlyMap<string, Span>) =>
+    setYRange({ kind: 'fixed', axes: panel.axes.map((a) => { const s = w.get(a.scale); return s ? { min: s.from, max: s.to } : null; }) });
+  const yZoomed = yRange.kind === 'fixed';
+  const yWindowsRef = useRef<(() => Map<string, Span>) | null>(null);
+  // "Fixed" starts from the windows in view (to the digits that tell them apart), to be edited from there.
+  const windowsInView = () => {
+    const w = yWindowsRef.current?.() ?? new Map<string, Span>();
+    const round = (v: number) => Number(v.toPrecision(4));
+    return panel.axes.map((a) => {
+      const s = w.get(a.scale);
+      return s && round(s.to) > round(s.from) ? { min: round(s.from), max: round(s.to) } : null;
+    });
+  };
+  const resetView = () => {
+    onZoom(null);
+    if (yZoomed) setYRange(AUTO);
+  };
+  const [clipped, setClipped] = useState(0);
   const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
   const plotRef = useRef<uPlot | null>(null);
   const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
   const wallStart = options.xAxis === 'wall' && wallTimeAvailable ? startedAt : undefined;
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  const keys = panel.lines.map((l) => l.key);
+  // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
+  const hidden = decodeHidden(search, panel.id, keys);
+  const hiddenKey = [...hidden].join('\n');
+  const setHidden = useCallback(
+    (next: ReadonlySet<string>) => navigate(window.location.pathname + encodeHidden(window.location.search, panel.id, next), { replace: true }),
+    [panel.id],
+  );
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
   const running = status === 'running';
-  const keys = panel.lines.map((l) => l.key);
-  const toggle = (key: string) =>
-    setHidden((h) => {
-      const next = new Set(h);
-      if (!next.delete(key)) next.add(key);
-      return next;
-    });
-  const only = (key: string) =>
-    setHidden((h) => (h.size === keys.length - 1 && !h.has(key) ? new Set() : new Set(keys.filter((k) => k !== key))));
+  const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
+  const only = (key: string) => setHidden(onlyShown(hidden, keys, key));
   // The chart draws what the legend shows: toggled-off series and those the filter leaves out are hidden.
   const needle = filter.trim().toLowerCase();
   const drawnHidden = useMemo(() => {
@@ -68,7 +99,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     const out = new Set(hidden);
     for (const line of panel.lines) if (!line.label.toLowerCase().includes(needle)) out.add(line.key);
     return out;
-  }, [hidden, needle, panel.lines]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [hiddenKey, needle, panel.lines]);
   const rows = readout(panel.lines, series, frames, cursorX);
   void version;
   const shownKeys = keys.filter((k) => !drawnHidden.has(k));
@@ -92,13 +124,13 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
       <header className="panel-head">
         <h3>{panel.title}</h3>
         <div className="panel-head-tools">
-        {zoom && panel.lines.length > 0 && (
-          running ? (
-            <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
+        {(zoom || yZoomed) && panel.lines.length > 0 && (
+          running && zoom ? (
+            <button type="button" className="follow-button" onClick={resetView} title="Return to following the newest data (double-click the chart does the same)">
               Follow live
             </button>
           ) : (
-            <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Show the whole execution again (double-click the chart does the same)">
+            <button type="button" className="follow-button" onClick={resetView} title="Show the whole execution again (double-click or 0 on the chart does the same)">
               Reset zoom
             </button>
           )
@@ -108,10 +140,12 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             title={panel.title}
             options={options}
             onChange={setOptions}
+            overrides={overrides}
             xUnits={panel.xUnits}
             wallTimeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
             onDownload={download}
+            extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} inView={windowsInView} />}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
           />
         )}
@@ -140,7 +174,15 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             wallStart={wallStart}
             onNonPositive={setNonPositive}
             onPlot={(u) => (plotRef.current = u)}
+            yRange={yRange}
+            onYWindows={zoomY}
+            onReset={resetView}
+            onClipped={setClipped}
+            yWindowsRef={yWindowsRef}
           />
+          {yRange.kind !== 'auto' && clipped > 0 && (
+            <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
+          )}
           {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
             <p className="panel-log-note">
               {[

@@ -8,17 +8,30 @@ import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { ChartPanel } from './ChartPanel.js';
+import { LEGEND_TOOLS_FROM } from './Legend.js';
+import { panelBudget } from '../model/panel-budget.js';
+import type { ExecutionDetail } from '../../protocol/index.js';
 import { InfoEditor } from './execution/InfoEditor.js';
 import './execution/execution.css';
 import { DiscardedNote } from './DiscardedNote.js';
 import type { XRange } from './UPlotChart.js';
 import { NotFound } from './NotFound.js';
+import { PageBar } from './view/PageBar.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useClock } from './use-now.js';
 
+/**
+ * Points per series to read an execution's history at: 4 per pixel of one grid cell, or of the whole row when a panel
+ * spans it (a legend longer than `LEGEND_TOOLS_FROM`).
+ */
+function historyBudget(detail: ExecutionDetail): number {
+  const panels = buildPanels(detail.definitions, detail.series.map((s) => s.key));
+  return panelBudget(window.innerWidth, panels.some((p) => p.lines.length > LEGEND_TOOLS_FROM));
+}
+
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
-  useFollow([id]);
+  useFollow([id], { budget: historyBudget });
   const followed = useLive((s) => s.followed[id] ?? null);
   const version = useLive((s) => s.version);
   const theme = useChartTheme();
@@ -101,6 +114,7 @@ export function ExecutionPage({ id }: { id: string }) {
         <DiscardedNote discarded={execution.discarded} />
       </header>
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
+      {groupPanels.length > 0 && <PageBar wallTimeAvailable={groupPanels.some((p) => p.xUnits === undefined)} />}
       <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>

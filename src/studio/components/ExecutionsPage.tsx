@@ -3,7 +3,7 @@ import { Fragment, useEffect, useMemo, useState } from 'react';
 import { DEFAULT_SORT, EXECUTION_STATUSES, formatSort, sameSort, type Execution, type ExecutionStatus, type ListSort } from '../../protocol/index.js';
 import { getExecutionFields, listExecutions } from '../api/client.js';
 import { useLive } from '../live/react.js';
-import { comparePath, MAX_COMPARE_RUNS } from '../model/compare.js';
+import { comparePath, MAX_COMPARE_RUNS, shortIds } from '../model/compare.js';
 import { mergeExecutions, refreshPage } from '../model/list-merge.js';
 import { columnKind, columnSort, columnTitle, decodeListView, encodeListView, filterParams, firstPage, type ColumnId, type ListView } from '../model/list-view.js';
 import { navigate, useLocation } from '../router.js';
@@ -25,6 +25,10 @@ const previousCursor = new Map<string, string | null>();
 function sortParams(view: ListView): URLSearchParams {
   const p = filterParams(view);
   if (!sameSort(view.sort, DEFAULT_SORT)) p.set('sort', formatSort(view.sort));
+  // Only the summary values of the shown columns travel with the list (an empty `summary=` asks for none).
+  const paths = view.columns.filter((c) => columnKind(c) === 'summary').map(columnTitle);
+  if (paths.length === 0) p.set('summary', '');
+  for (const path of paths) p.append('summary', path);
   return p;
 }
 
@@ -56,6 +60,7 @@ export function ExecutionsPage() {
     return defaultOrder ? mergeExecutions(page, streamed, filter, !query.data?.nextCursor, deleted) : refreshPage(page, streamed, filter, deleted);
   }, [query.data, streamed, deleted, filter, defaultOrder]);
   const now = useClock(rows.some((r) => r.status === 'running'));
+  const short = useMemo(() => shortIds(rows.map((r) => r.id)), [rows]);
   const [selected, setSelected] = useState<ReadonlyMap<string, Execution>>(() => new Map());
   const [confirming, setConfirming] = useState<Execution[] | null>(null);
   const [selectingAll, setSelectingAll] = useState(false);
@@ -209,7 +214,7 @@ export function ExecutionsPage() {
           </thead>
           <tbody>
             {rows.map((e) => (
-              <RunRow key={e.id} e={e} now={now} columns={view.columns} selected={selected.has(e.id)} onSelect={() => toggleRow(e)} onLabel={filterByLabel} />
+              <RunRow key={e.id} e={e} short={short.get(e.id)!} now={now} columns={view.columns} selected={selected.has(e.id)} onSelect={() => toggleRow(e)} onLabel={filterByLabel} />
             ))}
           </tbody>
         </table>

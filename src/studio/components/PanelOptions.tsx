@@ -1,10 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { PageOverrideNote } from './view/PageOverrideNote.js';
 import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
 
 interface Props {
   title: string;
   options: PanelOptions;
   onChange: (o: PanelOptions) => void;
+  /** Options this panel sets differently from the page bar (none: it follows the page). */
+  overrides?: readonly (keyof PanelOptions)[];
   /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
   xUnits: string | undefined;
   /** Wall time needs the execution's start and x in seconds since it. */
@@ -14,10 +17,12 @@ interface Props {
   onDownload: (kind: 'csv' | 'json' | 'png') => void;
   /** Downloads of data need one execution (null: possible); else why not. */
   dataDownloadNote: string | null;
+  /** More controls, shown before the downloads (the y range). */
+  extra?: ReactNode;
 }
 
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
-export function PanelOptionsButton({ title, options, onChange, xUnits, wallTimeAvailable, nonPositive, onDownload, dataDownloadNote }: Props) {
+export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, wallTimeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -65,6 +70,8 @@ export function PanelOptionsButton({ title, options, onChange, xUnits, wallTimeA
             </select>
           </label>
           {xUnits !== undefined && <p className="po-note">Record times are not kept for points of this group: only {xUnits} is available.</p>}
+          {extra}
+          {overrides.length > 0 && <PageOverrideNote overrides={overrides} />}
           <div className="po-actions">
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('csv')}>Download CSV</button>
             <button type="button" disabled={dataDownloadNote !== null} onClick={() => onDownload('json')}>Download JSON</button>

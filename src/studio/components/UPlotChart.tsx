@@ -2,6 +2,9 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
+import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
+import type { Span } from '../model/navigation.js';
+import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
 import { measureText } from '../chart/measure.js';
 import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
@@ -56,6 +59,18 @@ interface Props extends ChartSource {
   onNonPositive?: (count: { x: number; y: number }) => void;
   /** The uPlot instance once made (null when destroyed): for exporting the drawn chart. */
   onPlot?: (u: uPlot | null) => void;
+  /** The y range (auto, fixed windows, ignore outliers; y-range.ts). */
+  yRange?: YRange;
+  /** A box zoom or Ctrl/⌘+wheel chose these y windows (real values by scale). */
+  onYWindows?: (windows: ReadonlyMap<string, Span>) => void;
+  /** `0` or double-click: the whole data again (default: `onZoom(null)`). */
+  onReset?: () => void;
+  /** How many visible values the y range clips (drawn as markers at the edge); told when it changes. */
+  onClipped?: (count: number) => void;
+  /** The chart's accessible name (it takes keyboard focus for navigation). */
+  label?: string;
+  /** Filled with a reader of the y windows in view (real values by scale), e.g. to start a fixed range from them. */
+  yWindowsRef?: { current: (() => Map<string, Span>) | null };
 }
 
 /** A series with `f` applied to its values (x kept). */
@@ -84,7 +99,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, wallStart,
-  onNonPositive, onPlot,
+  onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -94,9 +109,15 @@ export function UPlotChart({
   const signatureRef = useRef('');
   const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive };
+  /** What the data was last built from when the chart was made: the data effect need not build it again. */
+  const builtRef = useRef<readonly unknown[] | null>(null);
+  const clippedRef = useRef(0);
+  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped });
+  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped };
+  const yRangeKey = JSON.stringify(yRange);
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
+  /** What the drawn data depends on. */
+  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey] as const;
 
   const buildData = (): uPlot.AlignedData => {
     const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX } = latest.current;
@@ -121,9 +142,16 @@ export function UPlotChart({
       Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
     const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight };
-    const raw = plotData(decimate(onScale(held)), p.lines, p.axes, frameOpts);
+    const scaled = onScale(held);
+    // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
+    const view = viewAxes({ held: scaled, lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden, log });
+    if (view.clipped !== clippedRef.current) {
+      clippedRef.current = view.clipped;
+      latest.current.onClipped?.(view.clipped);
+    }
+    const raw = plotData(decimate(scaled), p.lines, view.axes, frameOpts);
     // The y-axes are framed on the raw values, so the faint raw line fits too.
-    const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, p.axes, { ...frameOpts, frames: raw.frames }) : raw;
+    const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, view.axes, { ...frameOpts, frames: raw.frames }) : raw;
     // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
     rawRef.current = smoothed ? { x: raw.x, ys: raw.ys } : null;
     oddRef.current = d.odd;
@@ -132,7 +160,7 @@ export function UPlotChart({
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
     if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
       const f = d.frames.get(a.scale);
-      return f ? (log ? logTicks(f).labels : f.ticks.labels) : [];
+      return f ? (log ? logTicks(f, plotHeight).labels.filter(Boolean) : f.ticks.labels) : [];
     }));
     const signature = notationSignature(d.frames);
     if (signature !== signatureRef.current) {
@@ -152,9 +180,11 @@ export function UPlotChart({
     const host = hostRef.current;
     if (!host) return;
     let cursorFrame = 0;
+    let ownDrag = false;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
       rawUnderlayPlugin(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
+      clipMarkersPlugin(() => clippedRef.current > 0, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
@@ -168,7 +198,11 @@ export function UPlotChart({
       {
         hooks: {
           setSelect: (u: uPlot) => {
-            if (u.select.width > 4) {
+            // Only the chart the box was dragged on zooms y (cursor sync hands the selection to the other panels too).
+            const windows = ownDrag ? boxWindows(u, realY) : null;
+            ownDrag = false;
+            if (windows) latest.current.onYWindows?.(windows);
+            if (u.select.width > 4 && u.select.width < u.over.clientWidth - 1) {
               const from = u.posToVal(u.select.left, 'x');
               const to = u.posToVal(u.select.left + u.select.width, 'x');
               if (to > from) latest.current.onZoom({ from, to });
@@ -198,14 +232,38 @@ export function UPlotChart({
     });
     const u = new uPlot(opts, buildData(), host);
     plotRef.current = u;
+    builtRef.current = dataDeps;
+    if (yWindowsRef) {
+      yWindowsRef.current = () => {
+        const out = new Map<string, Span>();
+        for (const a of latest.current.panel.axes) {
+          const sc = u.scales[a.scale];
+          if (sc?.min != null && sc.max != null) out.set(a.scale, { from: realY(a.scale, sc.min), to: realY(a.scale, sc.max) });
+        }
+        return out;
+      };
+    }
     onPlot?.(u);
     const z = latest.current.zoom;
     if (z) u.setScale('x', { min: z.from, max: z.to });
-    const onDblClick = () => latest.current.onZoom(null);
+    const reset = () => (latest.current.onReset ?? (() => latest.current.onZoom(null)))();
+    const onDblClick = reset;
+    const detach = attachNavigation(u, host, {
+      logX: () => latest.current.logX,
+      logY: () => latest.current.logY,
+      setX: (span) => latest.current.onZoom(span),
+      setY: (windows) => latest.current.onYWindows?.(windows),
+      reset,
+      follow: () => latest.current.onZoom(null),
+      realY,
+      plotY,
+    });
     const onLeave = () => {
       cancelAnimationFrame(cursorFrame);
       latest.current.onCursor?.(null);
     };
+    const onOwnDown = () => (ownDrag = true);
+    u.over.addEventListener('mousedown', onOwnDown);
     u.over.addEventListener('dblclick', onDblClick);
     u.over.addEventListener('mouseleave', onLeave);
     const ro = new ResizeObserver(() => {
@@ -215,7 +273,9 @@ export function UPlotChart({
     ro.observe(host);
     return () => {
       ro.disconnect();
+      detach();
       cancelAnimationFrame(cursorFrame);
+      u.over.removeEventListener('mousedown', onOwnDown);
       u.over.removeEventListener('dblclick', onDblClick);
       u.over.removeEventListener('mouseleave', onLeave);
       u.destroy();
@@ -228,9 +288,12 @@ export function UPlotChart({
 
   useEffect(() => {
     const u = plotRef.current;
-    if (u) applyData(u);
+    const built = builtRef.current;
+    builtRef.current = null;
+    // Building the data again right after the chart was made from the same data would double the cost of opening a page.
+    if (u && !(built && built.every((d, i) => Object.is(d, dataDeps[i])))) applyData(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version, series, zoom?.from, zoom?.to, shape, theme, smoothing]);
+  }, dataDeps);
 
   useEffect(() => {
     const u = plotRef.current;
@@ -252,10 +315,34 @@ export function UPlotChart({
 
   useEffect(() => {
     const u = plotRef.current;
-    if (zoom && u) latest.current.onRefine(zoom.from, zoom.to, Math.round(u.width * 4));
+    if (!zoom || !u) return;
+    // A burst of wheel notches or key presses refetches once, for where it ends.
+    const t = window.setTimeout(() => latest.current.onRefine(zoom.from, zoom.to, Math.round(u.width * 4)), 120);
+    return () => window.clearTimeout(t);
   }, [zoom?.from, zoom?.to]);
 
-  return <div className="chart" ref={hostRef} />;
+  /** A y scale's plot units (frame tick units, log10 on Log y) → real values, and back. */
+  function realY(scale: string, plot: number): number {
+    const f = framesRef.current.get(scale);
+    const v = f ? f.origin + plot * f.unit : plot;
+    return latest.current.logY ? 10 ** v : v;
+  }
+  function plotY(scale: string, real: number): number {
+    const f = framesRef.current.get(scale);
+    const v = latest.current.logY ? Math.log10(real) : real;
+    return f ? (v - f.origin) / f.unit : v;
+  }
+
+  return (
+    <div
+      className="chart"
+      ref={hostRef}
+      tabIndex={0}
+      role="application"
+      aria-roledescription="chart"
+      aria-label={`${label ?? panel.title}: wheel or + and − zoom, arrows pan, Shift+drag pans, drag a box to zoom, 0 resets, f follows live`}
+    />
+  );
 }
 
 /** Draws each shown line's raw values faint, under the lines (after the axes, before the series): the smoothing's source. */

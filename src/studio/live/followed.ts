@@ -1,4 +1,5 @@
-import { applySummaryChanges, fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type SeriesResponse, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
+import { applySummaryChanges, fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
+import type { SeriesRead } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
 
@@ -37,7 +38,7 @@ function addDefinitions(defs: readonly MetricDef[], added: readonly MetricDef[])
  * Merges a history read into what is held. Points already held beyond the history (streamed before a resync) are kept;
  * history replaces the rest. Returns a new object (series buffers of keys in the history are new buffers).
  */
-export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, history: SeriesResponse): FollowedExecution {
+export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, history: SeriesRead): FollowedExecution {
   const series = new Map(f.series);
   for (const h of history.series) {
     const fresh = seriesFrom(h.x, fromWireArray(h.y), h.total, h.downsampled);
@@ -109,7 +110,7 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
 }
 
 /** Splices a finer read of [from, to] into the held series (zoom refinement). Mutates `f.series`. */
-export function spliceRefinement(f: FollowedExecution, from: number, to: number, read: SeriesResponse): void {
+export function spliceRefinement(f: FollowedExecution, from: number, to: number, read: SeriesRead): void {
   for (const s of read.series) {
     const held = f.series.get(s.key);
     if (held) f.series.set(s.key, spliceRange(held, from, to, s.x, fromWireArray(s.y), s.downsampled));

@@ -173,6 +173,28 @@ describe('live layer: several executions at once', () => {
     expect(live.store.getState().followed.c!.keys).toEqual(['loss', 'acc']);
   });
 
+  it('reads history snapped, at the budget each watcher asked: a number, or one chosen from the definitions', async () => {
+    const { live, api, source } = setup();
+    live.watch(['a']);
+    live.watch(['b'], { budget: 2000 });
+    live.watch(['c'], { budget: (detail) => 100 * detail.definitions.length });
+    await flush();
+    source().hello();
+    await flush();
+    api.details.get('a')!.resolve({ execution: execution('a'), definitions: [], series: [{ key: 'loss', count: 2, minX: 1, maxX: 2, lastY: 0 }] });
+    api.details.get('b')!.resolve({ execution: execution('b'), definitions: [], series: [{ key: 'loss', count: 2, minX: 1, maxX: 2, lastY: 0 }] });
+    api.details.get('c')!.resolve({
+      execution: execution('c'), definitions: [{ key: 'loss', group: { name: 'g' } }, { key: 'acc', group: { name: 'g' } }, { key: 'lr' }],
+      series: [{ key: 'loss', count: 2, minX: 1, maxX: 2, lastY: 0 }],
+    });
+    await flush();
+    expect(Object.fromEntries(api.reads.map((r) => [r.id, r.query]))).toEqual({
+      a: { keys: ['loss'], budget: 1000, snap: true },
+      b: { keys: ['loss'], budget: 2000, snap: true },
+      c: { keys: ['loss'], budget: 300, snap: true },
+    });
+  });
+
   it('adding an execution resumes the stream and reads only the new one; the others keep their data', async () => {
     const { live, api, held, source, sources, followLoaded } = setup();
     await followLoaded({ a: { loss: [1, 2] }, b: { loss: [1] } });
@@ -303,7 +325,7 @@ describe('live layer: several executions at once', () => {
     await flush();
     const done = live.refine('a', ['loss', 'acc'], 30, 50, 400);
     expect(api.reads).toHaveLength(1);
-    expect(api.reads[0]!.query).toEqual({ keys: ['loss'], from: 30, to: 50, budget: 400 });
+    expect(api.reads[0]!.query).toEqual({ keys: ['loss'], from: 30, to: 50, budget: 400, snap: true });
     api.reads[0]!.answer.resolve({ series: [{ key: 'loss', total: 21, downsampled: false, x: [30, 35, 40, 45, 50], y: [5, 5, 5, 5, 5] }] });
     await done;
     expect(held('a', 'loss')).toEqual([0, 30, 35, 40, 45, 50, 60, 99]);

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Execution, ExecutionDetail, SeriesResponse, ServiceEntry, ServiceInterval, StreamEvent } from '../../protocol/index.js';
-import type { SeriesQuery } from '../api/client.js';
+import type { Execution, ExecutionDetail, ServiceEntry, ServiceInterval, StreamEvent } from '../../protocol/index.js';
+import type { SeriesQuery, SeriesRead } from '../api/client.js';
 import type { Clock } from './clock.js';
 import { StreamConnection, type ConnectionState, type OpenEventSource } from './connection.js';
 import { applyStreamEvent, emptyFollowed, eventExecutionId, mergeHistory, spliceRefinement, type FollowedExecution } from './followed.js';
@@ -30,7 +30,7 @@ export type ServiceFeed = { type: 'interval'; interval: ServiceInterval } | { ty
 /** Reads the live layer needs from the REST API (in the browser: `api/client.ts`). */
 export interface LiveApi {
   getExecution(id: string): Promise<ExecutionDetail>;
-  getSeries(id: string, query: SeriesQuery): Promise<SeriesResponse>;
+  getSeries(id: string, query: SeriesQuery): Promise<SeriesRead>;
 }
 
 export interface LiveDeps {
@@ -44,9 +44,12 @@ export interface LiveDeps {
   streamUrl?: string;
 }
 
+/** Points per series to read an execution's history at: a number, or one chosen once its definitions are known. */
+export type HistoryBudget = number | ((detail: ExecutionDetail) => number);
+
 export interface WatchOptions {
   /** Points per series to read history at (about 4 per pixel of the chart it is drawn in); default `deps.budget()`. */
-  budget?: number;
+  budget?: HistoryBudget;
 }
 
 /** The live layer of a tab, free of React: one stream, a set of followed executions, and the state the pages read. */
@@ -94,7 +97,7 @@ export function createLive(deps: LiveDeps): Live {
   const pending = new Map<string, StreamEvent[]>();
   const loadTokens = new Map<string, number>();
   /** History budget asked by the latest watcher of an id. */
-  const budgets = new Map<string, number>();
+  const budgets = new Map<string, HistoryBudget>();
   const resyncListeners = new Set<() => void>();
   let followScheduled = false;
   let framePending = false;
@@ -122,10 +125,11 @@ export function createLive(deps: LiveDeps): Live {
     });
   };
 
-  const replace = (f: FollowedExecution) => {
-    const followed = store.getState().followed;
+  /** Replaces a followed execution; `data`: its series changed too (one state change, so pages render once). */
+  const replace = (f: FollowedExecution, data = false) => {
+    const { followed, version } = store.getState();
     if (followed[f.id] === undefined) return;
-    store.setState({ followed: { ...followed, [f.id]: f } });
+    store.setState({ followed: { ...followed, [f.id]: f }, ...(data && { version: version + 1 }) });
   };
 
   const syncFollow = () => {
@@ -170,14 +174,16 @@ export function createLive(deps: LiveDeps): Live {
     try {
       const detail = await deps.api.getExecution(id);
       const keys = detail.series.map((s) => s.key);
-      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgets.get(id) ?? deps.budget() }) : { series: [] };
+      const asked = budgets.get(id) ?? deps.budget();
+      const budget = Math.max(4, Math.round(typeof asked === 'function' ? asked(detail) : asked));
+      // Snapped: answered from the store's block summaries (no point decoded); zooming in refines it.
+      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget, snap: true }) : { series: [] };
       if (!stillWanted()) return;
       let f = mergeHistory(store.getState().followed[id]!, detail, history);
       const buffered = pending.get(id) ?? [];
       pending.delete(id);
       for (const e of buffered) f = applyStreamEvent(f, e).replaced ?? f;
-      replace(f);
-      touch();
+      replace(f, true);
     } catch (err) {
       if (!stillWanted()) return;
       pending.delete(id);
@@ -263,7 +269,7 @@ export function createLive(deps: LiveDeps): Live {
       const unique = [...new Set(ids)];
       for (const id of unique) {
         watchers.set(id, (watchers.get(id) ?? 0) + 1);
-        if (opts.budget !== undefined) budgets.set(id, Math.max(4, Math.round(opts.budget)));
+        if (opts.budget !== undefined) budgets.set(id, opts.budget);
         add(id);
       }
       // The list page watches nothing but still wants list updates: the stream opens either way.
@@ -289,7 +295,7 @@ export function createLive(deps: LiveDeps): Live {
       if (!f || !f.loaded) return;
       const coarse = keys.filter((k) => f.series.get(k)?.downsampled);
       if (coarse.length === 0) return;
-      const read = await deps.api.getSeries(id, { keys: coarse, from, to, budget });
+      const read = await deps.api.getSeries(id, { keys: coarse, from, to, budget, snap: true });
       const target = store.getState().followed[id];
       if (!target) return;
       spliceRefinement(target, from, to, read);

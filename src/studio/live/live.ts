@@ -2,11 +2,11 @@ import { getExecution, getSeries } from '../api/client.js';
 import { browserClock } from './clock.js';
 import type { EventSourceLike } from './connection.js';
 import { createLive } from './live-core.js';
+import { panelBudget } from '../model/panel-budget.js';
 
-/** Points per series asked for when a page opens: about 4 per pixel of a full-width chart (first/min/max/last). */
+/** Points per series asked for when a page opens and says nothing: about 4 per pixel of a full-width panel. */
 export function initialBudget(): number {
-  const width = typeof window === 'undefined' ? 1200 : window.innerWidth;
-  return Math.min(16_000, Math.max(400, Math.round(width * 4)));
+  return panelBudget(typeof window === 'undefined' ? 1200 : window.innerWidth, true);
 }
 
 /** The tab's live layer, wired to the browser: EventSource, the REST client, animation frames. */

@@ -3,9 +3,8 @@ import { paletteColor } from './palette.js';
 import type { AxisModel, PanelModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { safeRange } from './range.js';
-import { axisTicks, durationTicks, ticksThatFit, type AxisTicks } from './ticks.js';
+import { axisTicks, durationTicks, logAxisTicks, ticksThatFit, type AxisTicks } from './ticks.js';
 import { formatTimestamp } from './format.js';
-import { powerOfTenTicks } from './panel-options.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
 export interface ChartTheme {
@@ -72,29 +71,32 @@ export function xRange(panel: PanelModel): uPlot.Range.Function {
   return (_u, dataMin, dataMax) => safeRange(dataMin, dataMax, { lower: panel.xLower, upper: panel.xUpper, pad: 0 });
 }
 
+/** Vertical room a y tick label needs (its line and a gap). */
+const Y_LABEL_SPACE_PX = 24;
+/** Plot height when the chart has not been laid out yet. */
+const DEFAULT_PLOT_HEIGHT_PX = 180;
+
 /**
- * Ticks of a Log y axis whose frame is over log10 of the values: at each power of ten in view (plot units) with its real
- * value as label; with fewer than two in view, the frame's own ticks labelled with their real values.
+ * Ticks of a Log y axis whose frame is over log10 of the values (ticks.ts logAxisTicks): powers of ten and readable minor
+ * ticks, in plot units, with their real values as labels ('' for unlabelled minor ticks); with fewer than two labelled
+ * ticks in view, the frame's own ticks labelled with their real values.
  */
-export function logTicks(f: YAxisFrame): { plot: number[]; labels: string[] } {
+export function logTicks(f: YAxisFrame, heightPx = DEFAULT_PLOT_HEIGHT_PX): { plot: number[]; labels: string[] } {
   const real = (t: number) => f.origin + t * f.unit;
-  const lo = Math.ceil(real(f.plotMin) - 1e-9);
-  const hi = Math.floor(real(f.plotMax) + 1e-9);
-  if (hi - lo >= 1) {
-    const every = Math.max(1, Math.ceil((hi - lo + 1) / 8));
-    const exps: number[] = [];
-    for (let e = lo; e <= hi; e += every) exps.push(e);
-    return { plot: exps.map((e) => (e - f.origin) / f.unit), labels: exps.map((e) => formatPower(e)) };
-  }
-  return { plot: f.plotTicks, labels: f.plotTicks.map((t) => String(Number((10 ** real(t)).toPrecision(3)))) };
+  const t = logAxisTicks(real(f.plotMin), real(f.plotMax), { lengthPx: heightPx, spacePx: Y_LABEL_SPACE_PX });
+  if (t.labels.filter(Boolean).length >= 2) return { plot: t.positions.map((p) => (p - f.origin) / f.unit), labels: t.labels };
+  return { plot: f.plotTicks, labels: f.plotTicks.map((p) => String(Number((10 ** real(p)).toPrecision(3)))) };
 }
 
-function formatPower(e: number): string {
-  return e >= -3 && e <= 5 ? String(Number(`1e${e}`)) : `1e${e}`;
-}
+/** Grid lines only at labelled ticks (minor ticks of a log axis get a tick mark, not a line across the plot). */
+const labelledOnly = (labels: () => readonly string[]) => (_u: uPlot, splits: number[]) => {
+  const l = labels();
+  return splits.map((v, i) => (l.length !== splits.length || l[i] ? v : null));
+};
 
 function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => ReadonlyMap<string, YAxisFrame>, measure: (t: string) => number, logY = false): uPlot.Axis {
   const frame = () => frames().get(axis.scale);
+  let last: { plot: number[]; labels: string[] } | null = null;
   return {
     scale: axis.scale,
     show: !axis.hidden,
@@ -106,21 +108,26 @@ function yAxis(axis: AxisModel, index: number, theme: ChartTheme, frames: () => 
     stroke: theme.muted,
     gap: 4,
     ...ANY_INCREMENT,
-    splits: () => {
+    splits: (u) => {
       const f = frame();
-      return f ? (logY ? logTicks(f).plot : f.plotTicks) : [];
+      if (f && logY) last = logTicks(f, plotHeightPx(u));
+      return f ? (logY ? last!.plot : f.plotTicks) : [];
     },
     values: (_u, splits) => {
       const f = frame();
-      if (f && logY) return logTicks(f).labels;
+      if (f && logY && last && last.plot.length === splits.length) return last.labels;
       return f && f.plotTicks.length === splits.length ? f.ticks.labels : splits.map(() => '');
     },
     // As wide as the longest label (labels like "10 + 1.5e-8" or "-1.8e308" must not be cut off at the edge).
     size: (_u, values) => Math.ceil(Math.max(24, ...(values ?? []).map((v) => measure(String(v)))) + 4 + 4 + 4),
     // Only the first axis draws grid lines; more grids would cross each other.
-    grid: { show: index === 0, stroke: theme.grid, width: 1 },
+    grid: { show: index === 0, stroke: theme.grid, width: 1, ...(logY && { filter: labelledOnly(() => last?.labels ?? []) }) },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
   };
+}
+
+function plotHeightPx(u: uPlot): number {
+  return u.bbox.height > 0 ? u.bbox.height / devicePixelRatioOf(u) : DEFAULT_PLOT_HEIGHT_PX;
 }
 
 interface XAxisMode {
@@ -133,12 +140,19 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
   let last: AxisTicks | null = null;
   const ticksFor = (min: number, max: number, widthPx: number): AxisTicks => {
     if (last && last.min === min && last.max === max) return last;
+    if (mode.logX) {
+      // Powers of ten and minor ticks; labels spaced by the widest one (two passes, as below).
+      const lo = Math.log10(Math.max(min, Number.MIN_VALUE));
+      const hi = Math.log10(max);
+      let log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: 48 + 16 });
+      const widest = Math.max(0, ...log.labels.filter(Boolean).map(measure));
+      if (widest + 16 > 48 + 16) log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: widest + 16 });
+      const linear = axisTicks(min, max, { maxTicks: ticksThatFit(widthPx, widest || 48) });
+      last = log.labels.filter(Boolean).length >= 2 ? { ...linear, values: log.values, labels: log.labels } : linear;
+      onXTicks?.(last.labels.filter(Boolean));
+      return last;
+    }
     const make = (maxTicks: number): AxisTicks => {
-      if (mode.logX) {
-        const values = powerOfTenTicks(Math.max(min, Number.MIN_VALUE), max).filter((v) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9));
-        const t = axisTicks(min, max, { maxTicks });
-        return values.length >= 2 ? { ...t, values, labels: values.map((v) => (v >= 1e-3 && v <= 1e5 ? String(v) : v.toExponential(0))) } : t;
-      }
       const t = seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true });
       const start = mode.wallStart;
       return start !== undefined && seconds ? { ...t, labels: t.values.map((v) => formatTimestamp(start + v * 1000).split(', ').at(-1)!) } : t;
@@ -160,7 +174,9 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
     stroke: theme.muted,
     size: 34,
     ...ANY_INCREMENT,
-    grid: { show: true, stroke: theme.grid, width: 1 },
+    // uPlot's own filter on a log scale blanks every split that is not a power of ten: the minor ticks are ours.
+    ...(mode.logX && { filter: (_u: uPlot, splits: number[]) => splits }),
+    grid: { show: true, stroke: theme.grid, width: 1, ...(mode.logX && { filter: labelledOnly(() => last?.labels ?? []) }) },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
     splits: (u, _ai, min, max) => ticksFor(min, max, u.bbox.width / devicePixelRatioOf(u) || u.width).values,
     values: (_u, splits) => (last && last.values.length === splits.length && last.values.every((v, i) => v === splits[i]) ? last.labels : splits.map(String)),
@@ -220,7 +236,8 @@ export function chartOptions({
     ],
     cursor: {
       sync: { key: syncKey, setSeries: false },
-      drag: { x: true, y: false, setScale: false },
+      // A box (dragged over 30 px both ways) zooms y as well; a mostly horizontal drag zooms x only.
+      drag: { x: true, y: true, uni: 30, setScale: false },
       points: { size: 7 },
       focus: { prox: 16 },
     },

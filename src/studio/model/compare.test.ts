@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
 import {
-  buildComparePanels, comparePanelBudget, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, valueAt,
+  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, shortIds, valueAt,
 } from './compare.js';
+import { panelBudget } from './panel-budget.js';
 import { seriesFrom } from './series-buffer.js';
 
 const exec = (id: string, name: string, labels: Record<string, string> = {}): Execution => ({
@@ -22,6 +23,19 @@ describe('compare params', () => {
     expect(search).toContain('ids=a,b');
     expect(decodeCompareParams(search)).toEqual({ ids: ['a', 'b'], baseline: 'a', hidden: ['b'] });
     expect(new URLSearchParams(search).get('from')).toBe('1');
+  });
+});
+
+describe('shortIds', () => {
+  it('abbreviates to 8 characters, and shows the whole id where another starts the same', () => {
+    const uuids = ['3f2a9c1e-7b4d-4c1a-9e2f-0a1b2c3d4e5f', '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a'];
+    expect([...shortIds(uuids).values()]).toEqual(['3f2a9c1e', '9d8c7b6a']);
+    expect(Object.fromEntries(shortIds(['cmp-run-0', 'cmp-run-1', 'cmp-run-10', 'other-run-1']))).toEqual({
+      'cmp-run-0': 'cmp-run-0', 'cmp-run-1': 'cmp-run-1', 'cmp-run-10': 'cmp-run-10', 'other-run-1': 'other-ru',
+    });
+    expect(Object.fromEntries(shortIds(['exp-2024-01-15-lr0.1', 'exp-2024-01-15-lr0.01', 'a', 'a']))).toEqual({
+      'exp-2024-01-15-lr0.1': 'exp-2024-01-15-lr0.1', 'exp-2024-01-15-lr0.01': 'exp-2024-01-15-lr0.01', a: 'a',
+    });
   });
 });
 
@@ -79,10 +93,12 @@ describe('values at the cursor and baseline deltas', () => {
   });
 });
 
-describe('comparePanelBudget', () => {
+describe('panelBudget', () => {
   it('asks about 4 points per pixel of one panel: half a wide page with two panels a row, the whole width on a phone', () => {
-    expect(comparePanelBudget(1440)).toBeGreaterThan(2000);
-    expect(comparePanelBudget(1440)).toBeLessThan(2800);
-    expect(comparePanelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
+    expect(panelBudget(1440)).toBeGreaterThan(2000);
+    expect(panelBudget(1440)).toBeLessThan(2800);
+    expect(panelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
+    // A panel spanning the row (a long legend) reads for the whole row.
+    expect(panelBudget(1440, true)).toBe(Math.round((1440 - 48 - 132) * 4));
   });
 });

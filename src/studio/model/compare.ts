@@ -65,9 +65,24 @@ export interface CompareRun {
   label: string;
 }
 
-/** The first characters of an id that tell runs apart in a table or legend. */
+/** The first characters of an id that tell runs apart in a table or legend (8, as git abbreviates). */
 export function shortId(id: string): string {
   return id.length <= 8 ? id : id.slice(0, 8).replace(/[-_.:]+$/, '');
+}
+
+/**
+ * Ids that tell these runs apart, by id: each id's `shortId`, or the whole id when another id starts the same (ids chosen
+ * by people share prefixes: `cmp-run-0` and `cmp-run-1` both start `cmp-run`; a longer cut such as `…-lr0.0` of
+ * `…-lr0.01` would read as another id).
+ */
+export function shortIds(ids: readonly string[]): Map<string, string> {
+  const unique = [...new Set(ids)];
+  const out = new Map<string, string>();
+  for (const id of unique) {
+    const short = shortId(id);
+    out.set(id, unique.some((o) => o !== id && o.startsWith(short)) ? id : short);
+  }
+  return out;
 }
 
 /**
@@ -78,6 +93,7 @@ export function runLabels(runs: readonly { id: string; execution: Execution | nu
   const name = (r: { id: string; execution: Execution | null }) => r.execution?.name ?? r.id;
   const byName = new Map<string, { id: string; execution: Execution | null }[]>();
   for (const r of runs) byName.set(name(r), [...(byName.get(name(r)) ?? []), r]);
+  const short = shortIds(runs.map((r) => r.id));
   return runs.map((r) => {
     const same = byName.get(name(r))!;
     if (same.length === 1) return name(r);
@@ -88,7 +104,7 @@ export function runLabels(runs: readonly { id: string; execution: Execution | nu
       const ol = o.execution?.labels ?? {};
       return differing.every((k) => ol[k] === labels[k]);
     });
-    return distinct !== '' && !taken ? `${name(r)} (${distinct})` : `${name(r)} #${shortId(r.id)}`;
+    return distinct !== '' && !taken ? `${name(r)} (${distinct})` : `${name(r)} #${short.get(r.id)}`;
   });
 }
 
@@ -192,23 +208,4 @@ export function deltaFromBaseline(value: number, x: number, baseline: SeriesBuff
 export function formatDelta(d: number, format: (v: number) => string): string {
   if (d === 0) return '±0';
   return d > 0 ? `+${format(d)}` : `−${format(-d)}`;
-}
-
-/** Layout of the panels grid (styles.css `.page`, `.panels`, `.panel`), in CSS pixels. */
-const PAGE_MAX = 1480;
-const PAGE_PADDING = 24;
-const PANEL_MIN = 560;
-const PANEL_GAP = 16;
-const PANEL_CHROME = 2 * 14 + 2 * 52;
-
-/**
- * Points per series to read for a comparison at this viewport width: about 4 per pixel (first/min/max/last) of one
- * panel's plot, which is narrower than the page when panels sit side by side. Ten runs read half of what a full-width
- * budget would, for the same picture.
- */
-export function comparePanelBudget(viewportWidth: number): number {
-  const content = Math.min(viewportWidth, PAGE_MAX) - 2 * PAGE_PADDING;
-  const columns = Math.max(1, Math.floor((content + PANEL_GAP) / (PANEL_MIN + PANEL_GAP)));
-  const plot = (content - PANEL_GAP * (columns - 1)) / columns - PANEL_CHROME;
-  return Math.max(400, Math.round(plot * 4));
 }

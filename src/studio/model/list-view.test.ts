@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decodeListView, EMPTY_VIEW, encodeListView, filterChips, filterParams, firstPage } from './list-view.js';
+import { decodeListView, EMPTY_VIEW, encodeListView, filterChips, filterParams, firstPage, runsWithLabelPath } from './list-view.js';
 
 describe('list view in the URL', () => {
+  it('links a label to the runs table filtered by it, readably, and the link reads back as that filter', () => {
+    expect(runsWithLabelPath('model', 'r50')).toBe('/?label=model:r50');
+    const odd = runsWithLabelPath('a&b', 'x y:z/1');
+    expect(decodeListView(odd.slice(1)).labels).toEqual([{ key: 'a&b', value: 'x y:z/1' }]);
+    expect(decodeListView(runsWithLabelPath('flag', '').slice(1)).labels).toEqual([{ key: 'flag', value: '' }]);
+  });
+
   it('round-trips filters, sort, columns and page', () => {
     const view = {
       ...EMPTY_VIEW,

@@ -74,6 +74,11 @@ export function encodeListView(v: ListView): string {
   return s ? `?${s}` : '';
 }
 
+/** The runs table showing only runs with this label (`/?label=model:r50`): where a label on another page leads. */
+export function runsWithLabelPath(key: string, value: string): string {
+  return `/${encodeListView({ ...EMPTY_VIEW, labels: [{ key, value }] })}`;
+}
+
 /** The same view on its first page: any change of filter or sort starts from the top. */
 export function firstPage(v: ListView): ListView {
   return { ...v, after: null, page: 1 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PANEL_OPTIONS, decodePanelOptions, encodePanelOptions, forLogScale, powerOfTenTicks } from './panel-options.js';
+import { DEFAULT_PANEL_OPTIONS, decodePanelOptions, encodePanelOptions, forLogScale } from './panel-options.js';
 
 describe('panel options in the URL', () => {
   it('round-trips per panel and keeps other parameters', () => {
@@ -21,11 +21,5 @@ describe('log scale helpers', () => {
     const r = forLogScale([1, 0, -3, NaN, 100]);
     expect(r.nonPositive).toBe(2);
     expect([...r.values]).toEqual([1, NaN, NaN, NaN, 100]);
-  });
-
-  it('puts ticks at powers of ten across magnitudes', () => {
-    expect(powerOfTenTicks(0.003, 250)).toEqual([0.001, 0.01, 0.1, 1, 10, 100, 1000]);
-    expect(powerOfTenTicks(1e-300, 1e-298)).toEqual([1e-300, 1e-299, 1e-298]);
-    expect(powerOfTenTicks(0, 10)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The "Panel options" of one chart panel (DESIGN.md): smoothing weight, log axes and which x the axis shows. Kept in the
- * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `lx`, `ly`, `x<axis>`; a panel
- * at the defaults has no parameter.
+ * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `lx`/`lx0`, `ly`/`ly0`,
+ * `x<axis>`. A panel's tokens are read over a base — the page-level options (page-options.ts), else the defaults — and
+ * only what differs from that base is written, so a panel matching the page has no parameter.
  */
 export type XAxisChoice = 'units' | 'relative' | 'wall';
 
@@ -18,14 +19,24 @@ export const MAX_SMOOTHING = 0.99;
 
 const param = (panelId: string) => `po.${panelId}`;
 
-/** The options of `panelId` in a search string; unknown or malformed tokens are ignored (a shared link never breaks). */
-export function decodePanelOptions(search: string, panelId: string): PanelOptions {
-  const raw = new URLSearchParams(search).get(param(panelId));
-  const out = { ...DEFAULT_PANEL_OPTIONS };
+/** The URL parameter of the page-level options (the bar over all panels). */
+export const PAGE_OPTIONS_PARAM = 'po';
+
+/**
+ * The options of `panelId` in a search string, its tokens applied over `base`; unknown or malformed tokens are ignored
+ * (a shared link never breaks).
+ */
+export function decodePanelOptions(search: string, panelId: string, base: PanelOptions = DEFAULT_PANEL_OPTIONS): PanelOptions {
+  return decodeOptionTokens(new URLSearchParams(search).get(param(panelId)), base);
+}
+
+/** `raw` (comma-joined tokens, or null) applied over `base`. */
+export function decodeOptionTokens(raw: string | null, base: PanelOptions = DEFAULT_PANEL_OPTIONS): PanelOptions {
+  const out = { ...base };
   if (!raw) return out;
   for (const token of raw.split(',')) {
-    if (token === 'lx') out.logX = true;
-    else if (token === 'ly') out.logY = true;
+    if (token === 'lx' || token === 'lx0') out.logX = token === 'lx';
+    else if (token === 'ly' || token === 'ly0') out.logY = token === 'ly';
     else if (token === 'xrelative' || token === 'xwall' || token === 'xunits') out.xAxis = token.slice(1) as XAxisChoice;
     else if (token.startsWith('s')) {
       const w = Number(token.slice(1));
@@ -35,17 +46,27 @@ export function decodePanelOptions(search: string, panelId: string): PanelOption
   return out;
 }
 
-/** The search string with `panelId`'s options set (removed at the defaults), other parameters kept. */
-export function encodePanelOptions(search: string, panelId: string, o: PanelOptions): string {
+/** The search string with `panelId`'s options set as what differs from `base` (removed when nothing does), other parameters kept. */
+export function encodePanelOptions(search: string, panelId: string, o: PanelOptions, base: PanelOptions = DEFAULT_PANEL_OPTIONS): string {
+  return withParam(search, param(panelId), encodeOptionTokens(o, base));
+}
+
+/** The tokens of `o` that differ from `base`, comma-joined ('' when none do). */
+export function encodeOptionTokens(o: PanelOptions, base: PanelOptions = DEFAULT_PANEL_OPTIONS): string {
+  const round = (w: number) => Number(w.toFixed(3));
+  return [
+    ...(round(o.smoothing) !== round(base.smoothing) ? [`s${round(o.smoothing)}`] : []),
+    ...(o.logX !== base.logX ? [o.logX ? 'lx' : 'lx0'] : []),
+    ...(o.logY !== base.logY ? [o.logY ? 'ly' : 'ly0'] : []),
+    ...(o.xAxis !== base.xAxis ? [`x${o.xAxis}`] : []),
+  ].join(',');
+}
+
+/** `search` with parameter `name` set to `value` (removed when ''), other parameters kept. */
+export function withParam(search: string, name: string, value: string): string {
   const p = new URLSearchParams(search);
-  const tokens = [
-    ...(o.smoothing > 0 ? [`s${Number(o.smoothing.toFixed(3))}`] : []),
-    ...(o.logX ? ['lx'] : []),
-    ...(o.logY ? ['ly'] : []),
-    ...(o.xAxis !== 'units' ? [`x${o.xAxis}`] : []),
-  ];
-  if (tokens.length > 0) p.set(param(panelId), tokens.join(','));
-  else p.delete(param(panelId));
+  if (value) p.set(name, value);
+  else p.delete(name);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
@@ -66,14 +87,4 @@ export function forLogScale(values: ArrayLike<number>): { values: Float64Array; 
     }
   }
   return { values: out, nonPositive };
-}
-
-/** Tick values at every power of ten within [min, max] (both > 0), at least the two around the range. */
-export function powerOfTenTicks(min: number, max: number): number[] {
-  if (!(min > 0) || !(max >= min)) return [];
-  const lo = Math.floor(Math.log10(min));
-  const hi = Math.ceil(Math.log10(max));
-  const out: number[] = [];
-  for (let e = lo; e <= hi; e++) out.push(Number(`1e${e}`));
-  return out;
 }

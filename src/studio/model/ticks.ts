@@ -129,3 +129,76 @@ export function durationTicks(min: number, max: number, { maxTicks }: TickOption
 export function ticksThatFit(lengthPx: number, labelPx: number, gapPx = 16): number {
   return Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(lengthPx / Math.max(1, labelPx + gapPx))));
 }
+
+/** Ticks of a log axis; positions are log10 of the values. */
+export interface LogAxisTicks {
+  /** log10 of each tick's value, increasing, within the window. */
+  positions: number[];
+  /** Each tick's value, written exactly as m·10^e (10 ** e drifts: 10 ** -3 is 0.0010000000000000002). */
+  values: number[];
+  /** One label per tick; '' for an unlabelled minor tick. Labelled ticks are at least `spacePx` apart. */
+  labels: string[];
+}
+
+/** Label of m·10^e: plain digits from 0.001 to 100,000, else `me<e>` (`2e-7`, `1e12`). */
+export function formatLogTick(m: number, e: number): string {
+  return e >= -3 && e <= 5 ? String(Number(`${m}e${e}`)) : `${m}e${e}`;
+}
+
+/** Minor ticks need this many pixels between neighbours (9·10^e and 10^(e+1) are closest: log10(10/9) of a decade). */
+const MINOR_MIN_PX = 4;
+/** At most this many ticks (labelled or not) on one axis. */
+const MAX_LOG_TICKS = 120;
+
+/**
+ * Ticks of a log axis showing log10 values `lo`…`hi` along `lengthPx`, labels needing `spacePx` each (a label's width plus
+ * a gap on x, its line height plus a gap on y). Powers of ten are labelled first (every k-th decade when decades are
+ * narrow, the skipped ones left as unlabelled minor ticks); within wide decades 2·10^e…9·10^e are minor ticks, and 5, 2,
+ * then the rest get labels wherever a label fits. Labels never overlap. Fewer than two labelled ticks (a window inside
+ * one decade too narrow for minors) is for the caller to handle (linear ticks of the real values).
+ */
+export function logAxisTicks(lo: number, hi: number, { lengthPx, spacePx }: { lengthPx: number; spacePx: number }): LogAxisTicks {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) || !(lengthPx > 0)) return { positions: [], values: [], labels: [] };
+  const decadePx = lengthPx / (hi - lo);
+  const eps = (hi - lo) * 1e-9;
+  const e0 = Math.floor(lo);
+  const e1 = Math.ceil(hi);
+  // Candidate ticks (mantissa, exponent) with a label priority: 0 powers of ten, 1 fives, 2 twos, 3 the rest.
+  const cand: { m: number; e: number; pos: number; prio: number }[] = [];
+  const decades = e1 - e0;
+  // Label every k-th power of ten so that labels fit.
+  const every = Math.max(1, Math.ceil(spacePx / decadePx));
+  const withMinors = decadePx * Math.log10(10 / 9) >= MINOR_MIN_PX;
+  const withTwoFive = !withMinors && decadePx * Math.log10(2) >= MINOR_MIN_PX * 2;
+  if (decadePx < MINOR_MIN_PX || decades > MAX_LOG_TICKS) {
+    // Decades too narrow to mark each: the labelled powers only, every k-th (aligned on multiples of k).
+    for (let e = Math.ceil(lo / every) * every; e <= hi + eps; e += every) cand.push({ m: 1, e, pos: e, prio: 0 });
+  } else {
+    for (let e = e0; e <= e1; e++) {
+      const mantissas = withMinors ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : withTwoFive ? [1, 2, 5] : [1];
+      for (const m of mantissas) {
+        const pos = e + Math.log10(m);
+        if (pos < lo - eps || pos > hi + eps) continue;
+        cand.push({ m, e, pos, prio: m === 1 ? 0 : m === 5 ? 1 : m === 2 ? 2 : 3 });
+      }
+    }
+  }
+  // Powers of ten: every k-th decade labelled, aligned on multiples of k (stable while panning).
+  const labelled: number[] = [];
+  const fits = (pos: number) => labelled.every((p) => Math.abs(p - pos) * decadePx >= spacePx);
+  for (const prio of [0, 1, 2, 3]) {
+    for (const c of cand) {
+      if (c.prio !== prio) continue;
+      if (prio === 0 && every > 1 && c.e % every !== 0) continue;
+      if (fits(c.pos)) labelled.push(c.pos);
+    }
+  }
+  const isLabelled = new Set(labelled);
+  let ticks = cand.sort((a, b) => a.pos - b.pos);
+  if (ticks.length > MAX_LOG_TICKS) ticks = ticks.filter((c) => isLabelled.has(c.pos) || c.prio === 0);
+  return {
+    positions: ticks.map((c) => c.pos),
+    values: ticks.map((c) => Number(`${c.m}e${c.e}`)),
+    labels: ticks.map((c) => (isLabelled.has(c.pos) ? formatLogTick(c.m, c.e) : '')),
+  };
+}

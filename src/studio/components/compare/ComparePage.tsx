@@ -5,9 +5,10 @@ import { live } from '../../live/live.js';
 import { useFollow, useLive } from '../../live/react.js';
 import { seriesColor } from '../../model/chart-options.js';
 import {
-  buildComparePanels, comparePanelBudget, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortId, type CompareParams,
+  buildComparePanels, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortIds, type CompareParams,
 } from '../../model/compare.js';
 import { formatTimestamp } from '../../model/format.js';
+import { panelBudget } from '../../model/panel-budget.js';
 import { isSummarySeries } from '../../model/panels.js';
 import type { SeriesBuffer } from '../../model/series-buffer.js';
 import { decodeRange, encodeRange, executionPath } from '../../model/url-state.js';
@@ -34,7 +35,7 @@ export function ComparePage() {
   const { pathname, search } = useLocation();
   const params = useMemo(() => decodeCompareParams(search), [search]);
   // Read at the resolution of one panel (refined on zoom), fixed for the page's life.
-  const [budget] = useState(() => comparePanelBudget(window.innerWidth));
+  const [budget] = useState(() => panelBudget(window.innerWidth));
   useFollow(params.ids, { budget });
   const followedAll = useLive((s) => s.followed);
   const version = useLive((s) => s.version);
@@ -43,6 +44,7 @@ export function ComparePage() {
 
   const runs = useMemo(() => params.ids.map((id) => followedAll[id] ?? emptyFollowed(id)), [params.ids, followedAll]);
   const labels = useMemo(() => runLabels(runs), [runs]);
+  const short = useMemo(() => shortIds(params.ids), [params.ids]);
   const shape = JSON.stringify(runs.map((f) => [f.definitions, drawnKeys(f)])) + labels.join('\n');
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const panels = useMemo(() => buildComparePanels(runs.map((f) => ({ ...f, keys: drawnKeys(f) })), labels), [shape]);
@@ -113,7 +115,7 @@ export function ComparePage() {
                 <span className="run-swatch" style={{ background: seriesColor(theme, i) }} aria-hidden />
                 <span className="compare-run-name">
                   <Link href={executionPath(f.id)}>{labels[i]}</Link>
-                  <span className="muted mono" title={f.id}> #{shortId(f.id)}</span>
+                  <span className="muted mono" title={f.id}> #{short.get(f.id)}</span>
                 </span>
                 {e ? <StatusBadge status={e.status} /> : <span className="muted">{f.error ?? 'loading…'}</span>}
                 {e && <span className="muted nowrap">{formatTimestamp(e.startedAt)}</span>}

@@ -1,5 +1,4 @@
 import type { Execution } from '../../../protocol/index.js';
-import { shortId } from '../../model/compare.js';
 import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../../model/format.js';
 import { columnKind, columnTitle, type ColumnId } from '../../model/list-view.js';
 import { formatSummaryValue, getSummaryPath } from '../../model/summary-tree.js';
@@ -14,6 +13,8 @@ const ERROR_CHARS = 90;
 
 interface Props {
   e: Execution;
+  /** The short id that tells this run apart from the others shown (`shortIds`). */
+  short: string;
   now: number;
   columns: readonly ColumnId[];
   selected: boolean;
@@ -42,18 +43,18 @@ export function LabelChip({ k, v, onClick, valueOnly = false }: { k: string; v: 
 }
 
 /** One execution in the runs table. Its name is told apart from runs of the same name by its short id (and start time). */
-export function RunRow({ e, now, columns, selected, onSelect, onLabel }: Props) {
+export function RunRow({ e, short, now, columns, selected, onSelect, onLabel }: Props) {
   const error = e.error ?? '';
   return (
     <tr className={selected ? 'selected' : undefined}>
       <td className="select-col">
-        <input type="checkbox" aria-label={`Select ${e.name} #${shortId(e.id)}`} checked={selected} onChange={onSelect} />
+        <input type="checkbox" aria-label={`Select ${e.name} #${short}`} checked={selected} onChange={onSelect} />
       </td>
       <td className="name-cell">
         <Link href={executionPath(e.id)}>
           <StatusBadge status={e.status} /> <span className="exec-name">{e.name}</span>
         </Link>
-        <span className="run-id mono" title={e.id}>#{shortId(e.id)}</span>
+        <span className="run-id mono" title={e.id}>#{short}</span>
         {error !== '' && (
           <div className="row-error" title={error}>
             {error.length > ERROR_CHARS ? `${error.slice(0, ERROR_CHARS)}…` : error}

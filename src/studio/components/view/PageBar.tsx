@@ -1,0 +1,47 @@
+import { useCallback } from 'react';
+import { decodePageOptions, setPageOptions } from '../../model/page-options.js';
+import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../../model/panel-options.js';
+import { navigate, useLocation } from '../../router.js';
+import { CopyLinkButton } from './CopyLink.js';
+import './view.css';
+
+interface Props {
+  /** Wall time is available for some panel of the page (a seconds x-axis and a known start). */
+  wallTimeAvailable: boolean;
+}
+
+/**
+ * The page-level bar over an execution's panels: Smoothing, Log y and X axis for all panels at once (a panel's own
+ * "Panel options" still override), and "Copy link" for the whole view.
+ */
+export function PageBar({ wallTimeAvailable }: Props) {
+  const { search } = useLocation();
+  const options = decodePageOptions(search);
+  const set = useCallback((patch: Partial<PanelOptions>) => {
+    const next = { ...decodePageOptions(window.location.search), ...patch };
+    navigate(window.location.pathname + setPageOptions(window.location.search, next), { replace: true });
+  }, []);
+  return (
+    <div className="page-bar" role="toolbar" aria-label="All panels">
+      <span className="page-bar-title">All panels</span>
+      <label className="page-bar-item">
+        <span>Smoothing</span>
+        <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
+          onChange={(e) => set({ smoothing: Number(e.target.value) })} />
+        {/* Not an <output>: that is a role=status, and the page's status is the live connection. */}
+        <span className="page-bar-value" aria-hidden="true">{options.smoothing.toFixed(2)}</span>
+      </label>
+      <label className="page-bar-item">
+        <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
+      </label>
+      <label className="page-bar-item">
+        <span>X axis</span>
+        <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
+          <option value="units">each group's units</option>
+          <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+        </select>
+      </label>
+      <CopyLinkButton />
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { AxisModel, LineSeriesModel } from './panels.js';
+import type { SeriesBuffer } from './series-buffer.js';
+import { decodeYRange, encodeYRange, quantileInPlace, viewAxes } from './y-range.js';
+
+const series = (ys: number[], x0 = 1): SeriesBuffer => ({
+  x: Float64Array.from(ys, (_, i) => x0 + i), y: Float64Array.from(ys), length: ys.length, total: ys.length, downsampled: false,
+});
+const axes: AxisModel[] = [{ scale: 'default', side: 'left' }, { scale: 'lr', side: 'right', lower: 0 }];
+const lines: LineSeriesModel[] = [{ key: 'loss', label: 'loss', scale: 'default', color: 0 }, { key: 'lr', label: 'lr', scale: 'lr', color: 1 }];
+
+describe('y range in the URL', () => {
+  it('round-trips auto, outliers and fixed windows per axis, other parameters kept', () => {
+    expect(encodeYRange('?a=1', 'g:t', { kind: 'outliers' })).toBe('?a=1&yr.g%3At=o');
+    const fixed = { kind: 'fixed' as const, axes: [{ min: 0, max: 1.5 }, { max: 5 }] };
+    const s = encodeYRange('', 'g:t', fixed);
+    expect(new URLSearchParams(s).get('yr.g:t')).toBe('0:1.5;:5');
+    expect(decodeYRange(s, 'g:t')).toEqual({ kind: 'fixed', axes: [{ min: 0, max: 1.5 }, { min: undefined, max: 5 }] });
+    expect(decodeYRange(s, 'other')).toEqual({ kind: 'auto' });
+    expect(encodeYRange(s, 'g:t', { kind: 'auto' })).toBe('');
+    expect(new URLSearchParams(encodeYRange('', 'p', { kind: 'fixed', axes: [null, { min: 2, max: 3 }] })).get('yr.p')).toBe(':;2:3');
+  });
+
+  it('reads malformed values as auto rather than breaking a link', () => {
+    expect(decodeYRange('?yr.p=abc', 'p')).toEqual({ kind: 'auto' });
+    expect(decodeYRange('?yr.p=5:1', 'p')).toEqual({ kind: 'auto' });
+    expect(decodeYRange('?yr.p=1:x', 'p')).toEqual({ kind: 'fixed', axes: [{ min: 1, max: undefined }] });
+  });
+});
+
+describe('quantileInPlace', () => {
+  it('interpolates between closest ranks as numpy does', () => {
+    // numpy.percentile(range(1, 101), [1, 50, 99]) = [1.99, 50.5, 99.01]
+    const v = () => Float64Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(quantileInPlace(v(), 0.01)).toBeCloseTo(1.99, 12);
+    expect(quantileInPlace(v(), 0.5)).toBeCloseTo(50.5, 12);
+    expect(quantileInPlace(v(), 0.99)).toBeCloseTo(99.01, 12);
+    expect(quantileInPlace(Float64Array.of(3, 3, 3, 1), 0)).toBe(1);
+    expect(quantileInPlace(new Float64Array(0), 0.5)).toBeNaN();
+  });
+});
+
+describe('viewAxes', () => {
+  // 1…1000 with two spikes: the 1st–99th percentile leaves them out.
+  const ys = Array.from({ length: 1000 }, (_, i) => (i === 10 ? 1e6 : i === 500 ? -1e6 : i + 1));
+  const held = [series(ys), series(Array.from({ length: 1000 }, () => 0.5))];
+
+  it('auto keeps the axes (and nothing is clipped)', () => {
+    const v = viewAxes({ held, lines, axes, range: { kind: 'auto' } });
+    expect(v.axes).toEqual(axes);
+    expect(v.clipped).toBe(0);
+  });
+
+  it('ignore outliers frames on the 1st–99th percentile of visible values and counts what it clips', () => {
+    const v = viewAxes({ held, lines, axes, range: { kind: 'outliers' } });
+    const a = v.axes[0]!;
+    // Sorted: -1e6, 1…10, 12…500, 502…1000, 1e6 → percentiles 9.99 and 991.01, padded by 5 % of their width.
+    expect(a.lower).toBeCloseTo(9.99 - 0.05 * 981.02, 6);
+    expect(a.upper).toBeCloseTo(991.01 + 0.05 * 981.02, 6);
+    // Only the two spikes fall outside; the flat lr axis keeps its own bounds.
+    expect(v.clipped).toBe(2);
+    expect(v.axes[1]).toEqual(axes[1]);
+    // Only the visible window counts: x 600…700 holds neither spike.
+    const zoomed = viewAxes({ held, lines, axes, range: { kind: 'outliers' }, from: 600, to: 700 });
+    expect(zoomed.axes[0]!.lower).toBeGreaterThan(590);
+    expect(zoomed.axes[0]!.upper).toBeLessThan(710);
+  });
+
+  it('fixed windows bound their axes, partly or fully, and count values outside', () => {
+    const v = viewAxes({ held, lines, axes, range: { kind: 'fixed', axes: [{ min: 0, max: 100 }, { max: 2 }] } });
+    expect(v.axes[0]).toMatchObject({ lower: 0, upper: 100 });
+    expect(v.axes[1]).toMatchObject({ lower: 0, upper: 2 });
+    // Above 100: the 900 values of i ≥ 100 (one of them is the spike at -1e6, below 0) and the spike of 1e6 at i = 10.
+    expect(v.clipped).toBe(901);
+  });
+
+  it('on Log y takes windows and bounds to log10; a non-positive end follows the data', () => {
+    const logHeld = held.map((h) => ({ ...h, y: h.y.map((v) => (v > 0 ? Math.log10(v) : NaN)) }));
+    const v = viewAxes({ held: logHeld, lines, axes, range: { kind: 'fixed', axes: [{ min: 10, max: 1000 }, { min: -1, max: 10 }] }, log: true });
+    expect(v.axes[0]).toMatchObject({ lower: 1, upper: 3 });
+    expect(v.axes[1]!.lower).toBeUndefined();
+    expect(v.axes[1]!.upper).toBe(1);
+  });
+});

@@ -1,0 +1,189 @@
+import type { AxisModel, LineSeriesModel } from './panels.js';
+import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+
+/**
+ * The y range of a panel (issue #17 "Y range"): `auto` follows the visible data; `fixed` holds a min and/or max per
+ * y-axis (typed in, or set by a box zoom or Ctrl+wheel); `outliers` frames each axis on the 1st–99th percentile of its
+ * visible values, so a few spikes do not flatten the rest. Values outside a fixed or percentile window are clipped and
+ * counted, and the chart marks them at the edge.
+ *
+ * In the URL as `yr.<panel id>`: `o` for outliers, or per axis (panel axis order) `<min>:<max>` joined by `;`, an empty
+ * end following the data (`0:1;:5`). Auto has no parameter.
+ */
+export interface YWindow {
+  min?: number | undefined;
+  max?: number | undefined;
+}
+
+export type YRange = { kind: 'auto' } | { kind: 'outliers' } | { kind: 'fixed'; axes: (YWindow | null)[] };
+
+export const AUTO: YRange = { kind: 'auto' };
+/** The percentiles "ignore outliers" frames on. */
+export const OUTLIER_QUANTILES: readonly [number, number] = [0.01, 0.99];
+/** Headroom around a percentile window, as a fraction of its width (as plot-frame.ts pads an auto axis). */
+const OUTLIER_PAD = 0.05;
+
+const param = (panelId: string) => `yr.${panelId}`;
+
+/** The y range of `panelId` in a search string; anything malformed reads as auto (a shared link never breaks). */
+export function decodeYRange(search: string, panelId: string): YRange {
+  const raw = new URLSearchParams(search).get(param(panelId));
+  if (!raw) return AUTO;
+  if (raw === 'o') return { kind: 'outliers' };
+  const num = (t: string | undefined) => {
+    if (t === undefined || t.trim() === '') return undefined;
+    const v = Number(t);
+    return Number.isFinite(v) ? v : undefined;
+  };
+  const axes = raw.split(';').map((part): YWindow | null => {
+    const [a, b] = part.split(':');
+    const w = { min: num(a), max: num(b) };
+    if (w.min === undefined && w.max === undefined) return null;
+    return w.min !== undefined && w.max !== undefined && !(w.max > w.min) ? null : w;
+  });
+  return axes.some((w) => w !== null) ? { kind: 'fixed', axes } : AUTO;
+}
+
+const compact = (v: number | undefined) => (v === undefined ? '' : String(Number(v.toPrecision(10))));
+
+/** The search string with `panelId`'s y range set (removed for auto), other parameters kept. */
+export function encodeYRange(search: string, panelId: string, r: YRange): string {
+  const p = new URLSearchParams(search);
+  let value = '';
+  if (r.kind === 'outliers') value = 'o';
+  else if (r.kind === 'fixed' && r.axes.some((w) => w && (w.min !== undefined || w.max !== undefined))) {
+    const parts = r.axes.map((w) => (w ? `${compact(w.min)}:${compact(w.max)}` : ':'));
+    while (parts.length > 1 && parts[parts.length - 1] === ':') parts.pop();
+    value = parts.join(';');
+  }
+  if (value) p.set(param(panelId), value);
+  else p.delete(param(panelId));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * The `q`-quantile (0…1) of `values` by linear interpolation between closest ranks (as numpy's default); reorders
+ * `values` in place (quickselect, O(n) on average). NaN for an empty array.
+ */
+export function quantileInPlace(values: Float64Array, q: number): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const pos = Math.min(1, Math.max(0, q)) * (n - 1);
+  const k = Math.floor(pos);
+  const lo = select(values, k);
+  if (pos === k) return lo;
+  // The next rank is the smallest of what quickselect left above k.
+  let hi = Infinity;
+  for (let i = k + 1; i < n; i++) if (values[i]! < hi) hi = values[i]!;
+  return lo + (hi - lo) * (pos - k);
+}
+
+/** Hoare's quickselect: the k-th smallest, with everything before k no larger and everything after no smaller. */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >>> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return a[k]!;
+}
+
+export interface ViewAxesInput {
+  /** Held series per line, in the units drawn (log10 of the values on Log y). */
+  held: readonly SeriesBuffer[];
+  lines: readonly LineSeriesModel[];
+  axes: readonly AxisModel[];
+  range: YRange;
+  /** The visible x window. */
+  from?: number | undefined;
+  to?: number | undefined;
+  hidden?: ReadonlySet<string>;
+  /** Log y: fixed windows and the axes' own bounds are in real values and are taken to log10 (non-positive ends follow the data). */
+  log?: boolean;
+}
+
+export interface ViewAxes {
+  /** The panel's axes with the windows of the y range as their bounds (plot-frame.ts frames an axis on its bounds). */
+  axes: AxisModel[];
+  /** Visible values of shown lines outside their axis's window (0 on auto). */
+  clipped: number;
+}
+
+/** Visible finite values of the shown lines of each axis (an axis whose lines are all hidden: of all its lines). */
+function visibleValues(input: ViewAxesInput, scale: string): Float64Array {
+  const { held, lines, hidden } = input;
+  const from = input.from ?? -Infinity;
+  const to = input.to ?? Infinity;
+  let idx = lines.map((l, j) => (l.scale === scale && !hidden?.has(l.key) ? j : -1)).filter((j) => j >= 0);
+  if (idx.length === 0) idx = lines.map((l, j) => (l.scale === scale ? j : -1)).filter((j) => j >= 0);
+  const chunks: Float64Array[] = [];
+  for (const j of idx) {
+    const s = held[j];
+    if (!s) continue;
+    const start = from === -Infinity ? 0 : lowerBound(s, from);
+    let end = to === Infinity ? s.length : lowerBound(s, to);
+    while (end < s.length && s.x[end]! <= to) end++;
+    chunks.push(s.y.subarray(start, end));
+  }
+  let n = 0;
+  for (const c of chunks) for (let i = 0; i < c.length; i++) if (Number.isFinite(c[i]!)) n++;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (const c of chunks) for (let i = 0; i < c.length; i++) if (Number.isFinite(c[i]!)) out[k++] = c[i]!;
+  return out;
+}
+
+const toLog = (v: number | undefined) => (v === undefined ? undefined : v > 0 ? Math.log10(v) : undefined);
+
+/** The axes a panel is framed on under its y range, and how many visible values that clips. */
+export function viewAxes(input: ViewAxesInput): ViewAxes {
+  const { axes, range, log = false } = input;
+  let clipped = 0;
+  const out = axes.map((axis, i): AxisModel => {
+    const own = log ? { ...axis, lower: toLog(axis.lower), upper: toLog(axis.upper) } : axis;
+    let lower: number | undefined;
+    let upper: number | undefined;
+    if (range.kind === 'fixed') {
+      const w = range.axes[i];
+      if (!w) return own;
+      lower = log ? toLog(w.min) : w.min;
+      upper = log ? toLog(w.max) : w.max;
+      if (lower === undefined && upper === undefined) return own;
+    } else if (range.kind === 'outliers') {
+      const values = visibleValues(input, axis.scale);
+      if (values.length < 3) return own;
+      const lo = quantileInPlace(values, OUTLIER_QUANTILES[0]);
+      const hi = quantileInPlace(values, OUTLIER_QUANTILES[1]);
+      if (!(hi > lo)) return own;
+      const pad = (hi - lo) * OUTLIER_PAD;
+      [lower, upper] = [lo - pad, hi + pad];
+    } else return own;
+    const values = visibleValues(input, axis.scale);
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]!;
+      if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) clipped++;
+    }
+    const bounded: AxisModel = { ...own };
+    if (lower !== undefined) bounded.lower = lower;
+    if (upper !== undefined) bounded.upper = upper;
+    return bounded;
+  });
+  return { axes: out, clipped };
+}
