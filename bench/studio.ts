@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, percentile, report, trend } from './machine.js';
+import { machineLine, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runServicePageBench } from './studio-services.js';
-import { waitForPanels } from './studio-wait.js';
+import { measureFrames, waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -60,26 +60,6 @@ async function compareBenches(dir: string, listOnly = false): Promise<void> {
   } finally {
     await browser.close();
   }
-}
-
-/** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
-async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
-  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
-    const deltas: number[] = [];
-    const longTasks: number[] = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
-    let last = performance.now();
-    const end = last + ms;
-    const loop = (t: number) => {
-      deltas.push(t - last);
-      last = t;
-      if (t < end) requestAnimationFrame(loop);
-      else resolve({ deltas, longTasks });
-    };
-    requestAnimationFrame(loop);
-  }), seconds * 1000);
-  const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
-  return { p95: percentile(sorted, 95), longTasks: frames.longTasks };
 }
 
 function reportFrames(title: string, f: { p95: number; longTasks: number[] }): void {
