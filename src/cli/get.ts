@@ -26,6 +26,10 @@ Options:
   --window W     the window of the numbers: 30s … 400d such as 15m, 1h, 7d (default 1h)
   --json         print the server's JSON answer, for scripts
   -h, --help     show this help
+
+Rates (requests/s, a metric's rate) are the count over the part of the window the service has existed for: from the
+start of the first 10 s interval it sent data in, up to now. A service started 2 minutes ago reads its true rate in a
+15m, 1h or 24h window alike; an older one reads its count over the whole window. 2XX/4XX/5XX are counts.
 `;
 
 export function parseGetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): GetArgs {
