@@ -150,7 +150,7 @@ function planUpdate(
   }
   if (u.end && !alreadyEnded) {
     record.status = u.end.status;
-    record.endedAt = u.end.endedAt ?? now;
+    record.endedAt = endTime(record, u.end.endedAt ?? now, `${path}.end.endedAt`);
     record.error = u.end.error ?? null;
     if (u.end.discarded) record.discarded = u.end.discarded;
     // Only where Cog's runtime would add it: a Cog prediction, or an execution that recorded summary metrics (a plain
@@ -245,3 +245,20 @@ export async function applyBatch(store: Store, batch: AcceptedBatch, now: number
 }
 
 export type { ExecutionRecord };
+
+/** How far before its start an end time is taken as clock skew between machines (and moved to the start). */
+export const END_SKEW_MS = 60_000;
+
+/**
+ * The end time to store for `record`: `endedAt`, or its start when the end is a little before it (clocks of two machines).
+ * An end further before the start is refused by name — except from a Cog webhook, which cannot be refused without losing
+ * the prediction: there it is moved to the start too.
+ */
+function endTime(record: ExecutionRecord, endedAt: number, path: string): number {
+  if (endedAt >= record.startedAt) return endedAt;
+  if (record.startedAt - endedAt > END_SKEW_MS && !isCogPrediction(record)) {
+    throw new DomainError('invalid', path,
+      `must not be before the execution's startedAt (${record.startedAt}, ${new Date(record.startedAt).toISOString()}); got ${endedAt} (${new Date(endedAt).toISOString()})`);
+  }
+  return record.startedAt;
+}

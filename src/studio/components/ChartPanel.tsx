@@ -206,8 +206,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
           {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
             <p className="panel-log-note">
               {[
-                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} points with x ≤ 0` : '',
-                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} values ≤ 0` : '',
+                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} ${nonPositive.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
+                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} ${nonPositive.y === 1 ? 'value' : 'values'} ≤ 0` : '',
               ].filter(Boolean).join(' and ')} not drawn on the log scale.
             </p>
           ) : null}

@@ -71,7 +71,7 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
           <label className="po-check">
             <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
           </label>
-          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} values ≤ 0 are not drawn on Log y (shown as gaps).</p>}
+          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} {nonPositive.y === 1 ? 'value ≤ 0 is' : 'values ≤ 0 are'} not drawn on Log y (shown as gaps).</p>}
           <label className="po-row">
             <span>X axis</span>
             <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
