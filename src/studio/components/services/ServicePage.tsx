@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatCount, formatRate } from '../../../protocol/index.js';
-import { getService, getServiceSeries } from '../../api/client.js';
+import { ApiRequestError, getService, getServiceSeries } from '../../api/client.js';
 import { useChartTheme } from '../../chart/theme.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { formatNumber } from '../../model/format.js';
@@ -117,7 +117,11 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
     queryKey: ['service-series', service, panel.read, reread],
     queryFn: ({ signal }) => {
       const [from, to] = shownRange(range, Date.now());
-      return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, from, to, budget }, signal);
+      return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, from, to, budget }, signal).catch((e: unknown) => {
+        // A request panel whose metric this service does not record (in-flight without the active-requests gauge): no data.
+        if (e instanceof ApiRequestError && e.status === 404 && e.message.startsWith('metric:')) return { step: 0, series: [] };
+        throw e;
+      });
     },
     placeholderData: keepPreviousData,
     retry: false,
@@ -154,7 +158,7 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
           </div>
         ) : null}
       </header>
-      {query.error ? <p role="alert" className="muted">{String((query.error as Error).message)}</p> : null}
+      {query.error ? <p role="alert" className="muted wrap-anywhere">{String((query.error as Error).message)}</p> : null}
       <ServiceChart drawn={drawn} unit={panel.unit === 'req/s' ? '' : panel.unit === 'count' ? '' : panel.unit} theme={theme} utc={utc} range={range}
         syncKey="service" onZoom={onZoom} onCursor={onCursor} />
       <ul className="legend" aria-label="Legend">
@@ -239,6 +243,14 @@ export function ServicePage({ name }: { name: string }) {
         </div>
       </div>
       {detail.error ? <p role="alert">Could not load the service: {String((detail.error as Error).message)}</p> : null}
+      {detail.data && metrics.length === 0 ? <p className="muted">No metrics recorded yet.</p> : null}
+      {detail.data && detail.data.service.malformedLines > 0 ? (
+        <p className="muted">
+          {detail.data.service.malformedLines.toLocaleString()} DogStatsD {detail.data.service.malformedLines === 1 ? 'line' : 'lines'} naming this
+          service {detail.data.service.malformedLines === 1 ? 'was' : 'were'} refused as malformed (a UDP sender cannot be told; the format is
+          {' '}<code>name:value|type|@rate|#tag:value</code>).
+        </p>
+      ) : null}
       {request.length > 0 ? <div className="panels service-panels">{request.map((p) => <ServicePanel key={p.title} panel={p} {...common} />)}</div> : null}
       {groups.map((g) => (
         <div key={g}>

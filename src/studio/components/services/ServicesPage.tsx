@@ -117,7 +117,7 @@ export function ServicesPage() {
                 const none = q.requests === 0;
                 return (
                   <tr key={s.name}>
-                    <td><Link href={`/services/${encodeURIComponent(s.name)}`}>{s.name}</Link></td>
+                    <td className="service-name" title={s.name}><Link href={`/services/${encodeURIComponent(s.name)}`}>{s.name}</Link></td>
                     <td><span className={`status status-${s.status === 'live' ? 'running' : 'cancelled'}`}>{s.status}</span></td>
                     <td className="num">{s.replicas}</td>
                     <td>{formatAgo(s.lastSeen, now)}</td>
