@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_NAME_COLUMN, servicesTable } from '../src/cli/get.js';
 import { MetricsClient } from '../src/sdk/index.js';
 import { eventually } from './helpers/eventually.js';
 import { CLI, getJson, postBody, spawnServer, type SpawnedServer } from './helpers/server.js';
@@ -142,5 +143,19 @@ describe('plotline get', () => {
     const bad = await get('--window', 'forever');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--window must be a duration');
+  });
+});
+
+describe('the services table', () => {
+  it('cuts a service name past 48 characters around "…", so one long name does not stretch every row', () => {
+    const summary = { requests: 0, requestsPerSecond: null, avgRequestMs: null, p99Ms: null, '2XX': 0, '4XX': 0, '5XX': 0 };
+    const item = (name: string) => ({ name, status: 'idle' as const, replicas: 0, lastSeen: null, malformedLines: 0, refusedTagSets: 0, summary });
+    const long = `svc-${'s'.repeat(280)}-tail`;
+    const lines = servicesTable([item(long), item('shop')], Date.now()).split('\n');
+    const name = cells(lines[1]!)[0]!;
+    expect([...name]).toHaveLength(MAX_NAME_COLUMN);
+    expect(name).toBe(`${long.slice(0, 35)}…${long.slice(-12)}`);
+    expect(lines.every((l) => l.length < 140)).toBe(true);
+    expect(cells(lines[2]!)[0]).toBe('shop');
   });
 });

@@ -85,6 +85,16 @@ export function alignColumns(rows: string[][], paint?: (cell: string, row: numbe
   }).join('  ').trimEnd()).join('\n');
 }
 
+/** Longest service name the table shows whole; a longer one keeps its start and end around "…" (`get NAME` and `--json` show it whole). */
+export const MAX_NAME_COLUMN = 48;
+
+function shortName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MAX_NAME_COLUMN) return name;
+  const tail = 12;
+  return `${chars.slice(0, MAX_NAME_COLUMN - tail - 1).join('')}…${chars.slice(-tail).join('')}`;
+}
+
 /** The services table; with `colour`, status and 4XX/5XX counts coloured (for a TTY). Requests with no traffic show `-`. */
 export function servicesTable(services: readonly ServiceListItem[], now: number, colour = false): string {
   if (services.length === 0) return 'No services yet. Send DogStatsD lines (UDP or POST /api/ingest/statsd) or use MetricsClient.';
@@ -93,7 +103,7 @@ export function servicesTable(services: readonly ServiceListItem[], now: number,
     const q = s.summary;
     const none = q.requests === 0;
     rows.push([
-      s.name, s.status, String(s.replicas), formatAgo(s.lastSeen, now),
+      shortName(s.name), s.status, String(s.replicas), formatAgo(s.lastSeen, now),
       formatRate(q.requestsPerSecond), formatLatencyMs(q.avgRequestMs), formatLatencyMs(q.p99Ms),
       none ? NO_DATA : formatCount(q['2XX']), none ? NO_DATA : formatCount(q['4XX']), none ? NO_DATA : formatCount(q['5XX']),
     ]);
