@@ -127,6 +127,16 @@ describe.each(backends)('service metrics aggregation (%s)', (_backend, open) => 
     expect(svc.metrics.get('m')!.series).toHaveLength(3);
   });
 
+  it('an event or service check after a line refused for its |T timestamp is counted as one, not refused (a new-user run)', async () => {
+    const { engine } = await setup();
+    engine.ingestDatagram('y:1|g|T99999999999|#service:nw-c');
+    engine.ingestDatagram('_sc|check|0|#service:nw-d');
+    engine.ingestDatagram('y:1|g|T99999999999|#service:nw-c\n_e{1,1}:a|b');
+    expect(engine.counters).toMatchObject({ serviceChecks: 1, events: 1 });
+    expect(engine.index.services.get('nw-c')!.malformedLines).toBe(2);
+    expect(engine.index.services.has('nw-d')).toBe(false);
+  });
+
   it('counts malformed UDP lines per service they name', async () => {
     const { engine } = await setup();
     engine.ingestDatagram('ok:1|c|#service:web\nbad:1|q|#service:web\nworse\nfine:2|g|#service:web');
