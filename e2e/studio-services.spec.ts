@@ -159,6 +159,15 @@ test('drag-zoom reads the zoomed range and narrows the axis; hovering shows curs
   expect(Math.abs(zMin - from)).toBeLessThan(1000);
   expect(Math.abs(zMax - to)).toBeLessThan(1000);
 
+  // The zoomed range is in the URL: a reload shows the same range (not the last hour again).
+  await expect.poll(() => new URL(page.url()).searchParams.get('from')).not.toBeNull();
+  await page.reload();
+  await expect(page.getByLabel('Time range')).toHaveValue('custom');
+  await expect.poll(async () => (await xRange(page, 'p99 latency'))[0]).toBeGreaterThan(min0 + 2_400_000);
+  const [rMin, rMax] = await xRange(page, 'p99 latency');
+  expect(Math.abs(rMin - zMin)).toBeLessThan(1000);
+  expect(Math.abs(rMax - zMax)).toBeLessThan(1000);
+
   // Time range: 6 h reads 6 h and the axis spans it, live again.
   const sixHours = page.waitForRequest((r) => {
     const p = new URL(r.url()).searchParams;
@@ -168,6 +177,7 @@ test('drag-zoom reads the zoomed range and narrows the axis; hovering shows curs
   await sixHours;
   await expect.poll(async () => { const [a, b] = await xRange(page, 'Request rate'); return b - a; }).toBeGreaterThan(6 * 3_600_000 - 5000);
   await expect(page.getByLabel('Live')).toBeChecked();
+  await expect.poll(() => new URL(page.url()).search).toBe('?range=6h');
 });
 
 test('a service that also runs executions keeps both; the executions list is unchanged', async ({ page }) => {

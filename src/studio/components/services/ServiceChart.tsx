@@ -6,7 +6,8 @@ import { chooseNotation } from '../../model/format.js';
 import type { DrawnPanel } from '../../model/service-dashboard.js';
 
 /** The time shown: the last `span` ms following now (live), or a fixed range from a drag-zoom (ms since the epoch). */
-export type TimeRange = { live: true; span: number } | { live: false; from: number; to: number };
+export type { TimeRange } from '../../model/service-view-url.js';
+import type { TimeRange } from '../../model/service-view-url.js';
 
 /** The x range a time range shows at `now`. */
 export function shownRange(range: TimeRange, now: number): [number, number] {

@@ -11,7 +11,8 @@ import {
 import { drawnFromIntervals, indexNear, LIVE_INTERVAL_MS, LiveTail, withLiveTail } from '../../model/service-live.js';
 import { live } from '../../live/live.js';
 import { useLive } from '../../live/react.js';
-import { Link } from '../../router.js';
+import { Link, navigate } from '../../router.js';
+import { parseServiceView, serviceViewSearch } from '../../model/service-view-url.js';
 import { ServiceChart, shownRange, type TimeRange } from './ServiceChart.js';
 
 /** While live, history is read again this often (the stream's 10 s intervals fill the right edge in between). */
@@ -183,12 +184,13 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
 /** `/services/:name`: the request dashboard and one panel per custom metric, live by default. */
 export function ServicePage({ name }: { name: string }) {
   const theme = useChartTheme();
-  // `?range=24h` opens on another of the picker's ranges (a link to a day of a service).
-  const [range, setRange] = useState<TimeRange>(() => {
-    const asked = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('range');
-    return { live: true, span: RANGES.find(([label]) => label === asked)?.[1] ?? 3_600_000 };
-  });
-  const [utc, setUtc] = useState(false);
+  // The range (`?range=24h`, or `?from=&to=` after a zoom) and UTC live in the URL: a reload or a shared link shows the same.
+  const initial = useMemo(() => parseServiceView(typeof location === 'undefined' ? '' : location.search), []);
+  const [range, setRange] = useState<TimeRange>(initial.range);
+  const [utc, setUtc] = useState(initial.utc);
+  useEffect(() => {
+    navigate(`${location.pathname}${serviceViewSearch({ range, utc })}`, { replace: true });
+  }, [range, utc]);
   const [cursor, setCursor] = useState<number | null>(null);
   const feed = useServiceFeed(name, range.live);
   const [epoch, setEpoch] = useState(0);
