@@ -8,7 +8,8 @@ import { ValidationError } from './validate.js';
  * which the studio asks for: a page opening 40 series of 2,000 points reads them as float64 columns it can chart as they
  * are, where JSON costs the server a stringify and the browser a parse and a copy. Little-endian:
  *
- *   "PLS1" | u32 0 | for each series: u32 header length H | header: UTF-8 JSON `{key, total, downsampled, n}`
+ *   "PLS1" | u32 0 | for each series: u32 header length H | header: UTF-8 JSON `{key, total, downsampled, n}` (and `exec`,
+ *   the execution's id, in a read of several executions: `GET /api/series`)
  *   | zero padding to a multiple of 8 | n float64 x | n float64 y
  *
  * Every frame is a multiple of 8 bytes long, so each column lies aligned. NaN and ±Infinity travel as plain doubles.
@@ -17,6 +18,8 @@ export const SERIES_BINARY_TYPE = 'application/vnd.plotline.series';
 
 /** One series of a read, in columns (`SeriesData` with its y as numbers). */
 export interface SeriesColumnsRead {
+  /** The execution, in a read of several (`GET /api/series`). */
+  exec?: string;
   key: string;
   total: number;
   downsampled: boolean;
@@ -37,8 +40,8 @@ export function seriesBinaryPreamble(): Uint8Array {
 }
 
 /** One series as a frame of the binary answer. */
-export function encodeSeriesFrame(s: SeriesData): Uint8Array {
-  const header = utf8.encode(JSON.stringify({ key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length }));
+export function encodeSeriesFrame(s: SeriesData & { exec?: string }): Uint8Array {
+  const header = utf8.encode(JSON.stringify({ ...(s.exec !== undefined && { exec: s.exec }), key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length }));
   const dataStart = align8(4 + header.length);
   const bytes = new Uint8Array(dataStart + 16 * s.x.length);
   new DataView(bytes.buffer).setUint32(0, header.length, true);
@@ -64,20 +67,20 @@ export function decodeSeriesBinary(buffer: ArrayBuffer): SeriesColumnsRead[] {
     if (at + 4 > bytes.length) fail(at, 'cut short in a frame header');
     const h = view.getUint32(at, true);
     if (at + 4 + h > bytes.length) fail(at, 'cut short in a frame header');
-    let head: { key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown };
+    let head: { exec?: unknown; key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown };
     try {
       head = JSON.parse(fromUtf8.decode(bytes.subarray(at + 4, at + 4 + h))) as typeof head;
     } catch {
       return fail(at, 'frame header is not UTF-8 JSON');
     }
-    const { key, total, downsampled, n } = head;
-    if (typeof key !== 'string' || typeof total !== 'number' || typeof downsampled !== 'boolean' || !Number.isInteger(n) || (n as number) < 0) {
+    const { exec, key, total, downsampled, n } = head;
+    if ((exec !== undefined && typeof exec !== 'string') || typeof key !== 'string' || typeof total !== 'number' || typeof downsampled !== 'boolean' || !Number.isInteger(n) || (n as number) < 0) {
       fail(at, 'frame header must be {key, total, downsampled, n}');
     }
     const count = n as number;
     const data = at + align8(4 + h);
     if (data + 16 * count > bytes.length) fail(at, `cut short: ${count} points announced`);
-    out.push({ key: key as string, total: total as number, downsampled: downsampled as boolean, x: readColumn(bytes, data, count), y: readColumn(bytes, data + 8 * count, count) });
+    out.push({ ...(typeof exec === 'string' && { exec }), key: key as string, total: total as number, downsampled: downsampled as boolean, x: readColumn(bytes, data, count), y: readColumn(bytes, data + 8 * count, count) });
     at = data + 16 * count;
   }
   return out;
