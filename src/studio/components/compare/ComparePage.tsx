@@ -15,6 +15,7 @@ import { decodeRange, encodeRange, executionPath } from '../../model/url-state.j
 import { Link, navigate, useLocation } from '../../router.js';
 import { Labels, StatusBadge } from '../badges.js';
 import type { XRange } from '../UPlotChart.js';
+import { useStaggered } from '../use-staggered.js';
 import { ComparePanel } from './ComparePanel.js';
 import './compare.css';
 
@@ -75,6 +76,8 @@ export function ComparePage() {
     return () => clearTimeout(t);
   }, []);
   const showPanels = allLoaded || waited;
+  // One more panel per frame: the first shows without waiting for every chart to be built.
+  const shownPanels = useStaggered(panels.length, showPanels);
 
   const setParams = (next: Partial<CompareParams>) => navigate(pathname + encodeCompareParams({ ...params, ...next }, search), { replace: true });
   const setZoom = useCallback(
@@ -164,7 +167,7 @@ export function ComparePage() {
       {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
       <div className="panels">
-        {showPanels && panels.map((panel) => {
+        {panels.slice(0, shownPanels).map((panel) => {
           const axis = panel.xUnits ?? '';
           const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
           return (
