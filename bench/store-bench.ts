@@ -12,6 +12,7 @@ import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore, type Store } from '../src/server/store/index.js';
 import { machineLine, median, report } from './machine.js';
 import { seriesValue, trendAt } from './points.js';
+import { WORKLOADS, type Workload } from './workloads.js';
 
 export interface StoreBenchOptions {
   quick?: boolean;
@@ -23,13 +24,17 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
-/** A fresh file store in its own temp directory; `finish` closes it (compaction, checkpoint) and returns bytes on disk. */
+/**
+ * A fresh file store in its own temp directory; `finish` compacts it all (merging and packing, as background compaction
+ * does over time), closes it (checkpoint) and returns bytes on disk.
+ */
 async function tempStore(): Promise<{ store: Store; finish: () => Promise<number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-store-bench-'));
   const store = await openStore(join(dir, 'bench.db'));
   return {
     store,
     finish: async () => {
+      await store.compact();
       await store.close();
       const bytes = dirBytes(dir);
       rmSync(dir, { recursive: true, force: true });
@@ -104,14 +109,67 @@ async function readLongSeries(points: number): Promise<Figures> {
     }
     return { ms: median(times), spikeKept };
   };
+  // As ingest wrote it, then packed by compaction (what a finished execution is read from).
   const whole = await timeRead();
   const zoom = await timeRead(points * 0.63, points * 0.64);
+  const t0 = performance.now();
+  await store.compact();
+  const packMs = performance.now() - t0;
+  const packedWhole = await timeRead();
+  const packedZoom = await timeRead(points * 0.63, points * 0.64);
   await finish();
+  const n = points.toLocaleString('en-US');
   return {
-    [`read ${points.toLocaleString('en-US')} pts, budget 2000: median ms`]: whole.ms,
-    'read 1% zoom, budget 2000: median ms': zoom.ms,
-    'spike kept in both reads': whole.spikeKept && zoom.spikeKept ? 'yes' : 'NO',
+    [`read ${n} pts, budget 2000: median ms (as written)`]: whole.ms,
+    'read 1% zoom, budget 2000: median ms (as written)': zoom.ms,
+    [`packing ${n} pts by compaction: points/s`]: points / (packMs / 1000),
+    [`read ${n} pts, budget 2000: median ms (packed)`]: packedWhole.ms,
+    'read 1% zoom, budget 2000: median ms (packed)': packedZoom.ms,
+    'spike kept in all reads': whole.spikeKept && zoom.spikeKept && packedWhole.spikeKept && packedZoom.spikeKept ? 'yes' : 'NO',
   };
+}
+
+/**
+ * Bytes on disk per point after compaction and close for a workload (issue #20's W1/W2), written series by series in batches of 20,000
+ * points, and the write speed; `scale` < 1 writes that fraction of each series.
+ */
+export async function workloadBytes(
+  w: Workload, scale = 1,
+): Promise<{ bytesPerPoint: number; pointsPerSecond: number; packPointsPerSecond: number }> {
+  const { store, finish } = await tempStore();
+  await applyBatch(store, { executions: [{ id: 'w', start: { name: w.name } }] }, Date.now());
+  const perSeries = Math.round(w.perSeries * scale);
+  const perBatch = 20_000;
+  let ms = 0;
+  for (let s = 0; s < w.series; s++) {
+    const { key, x, y } = w.generate(s, perSeries);
+    for (let from = 0; from < perSeries; from += perBatch) {
+      const to = Math.min(perSeries, from + perBatch);
+      const t0 = performance.now();
+      await applyBatch(store, { batchId: `${s}-${from}`, executions: [{ id: 'w', points: [{ key, x: x.subarray(from, to), y: y.subarray(from, to) }] }] }, Date.now());
+      ms += performance.now() - t0;
+    }
+  }
+  const total = w.series * perSeries;
+  const t0 = performance.now();
+  await store.compact();
+  const packMs = performance.now() - t0;
+  return { bytesPerPoint: (await finish()) / total, pointsPerSecond: total / (ms / 1000), packPointsPerSecond: total / (packMs / 1000) };
+}
+
+/** Rows for `report`: each workload's bytes/point next to its target. */
+export async function workloadRows(scale = 1): Promise<Array<[string, string, string]>> {
+  const rows: Array<[string, string, string]> = [];
+  for (const w of WORKLOADS) {
+    const r = await workloadBytes(w, scale);
+    const n = Math.round(w.perSeries * scale).toLocaleString('en-US');
+    rows.push(
+      [`${w.name} bytes/point on disk (${w.series} × ${n})`, r.bytesPerPoint.toFixed(3), `target ≤ ${w.targetBytesPerPoint}  (${w.label})`],
+      [`${w.name} write points/s`, Math.round(r.pointsPerSecond).toLocaleString('en-US'), ''],
+      [`${w.name} packing by compaction, points/s`, Math.round(r.packPointsPerSecond).toLocaleString('en-US'), ''],
+    );
+  }
+  return rows;
 }
 
 export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Figures> {
@@ -134,6 +192,7 @@ export async function runStoreBench(opts: StoreBenchOptions = {}): Promise<Figur
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick');
   console.log(`Plotline store benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
+  report('Compression on the issue #20 workloads', await workloadRows(quick ? 0.1 : 1));
   const figures = await runStoreBench({ quick });
   report('Store (in-process, file DB)', Object.entries(figures).map(([k, v]): [string, string, string] => [
     k, typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: v < 100 ? 2 : 0 }) : v, '',

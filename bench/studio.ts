@@ -2,14 +2,16 @@
 /**
  * `npm run bench:studio`: the studio in headless Chromium against a real server.
  *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
- *  2. frame times and long tasks while 50 series stream at 20 points/s each (in 5 groups, then all in one group with
- *     ~95-character names and no scale: one chart, 50 lines, a legend with 50 values);
+ *  2. frame times and long tasks while 50 series stream at 20 points/s each (all in one group with ~95-character names
+ *     and no scale: one chart, 50 lines, a legend with 50 values; then spread over 10 groups), with the load average;
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
- * `--streaming-only` runs only 2 (no 20M-point seed, no heap run).
+ * `--streaming-only` runs only 2 (no 20M-point seed, no heap run). `--profile DIR` also records, for each streaming run,
+ * a Chromium trace through Playwright (`<name>.trace.json`, open it in DevTools' Performance panel) and the page's CPU
+ * profile (`<name>.cpuprofile`), and prints the functions that took the most time.
  */
 import { chromium, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
@@ -23,6 +25,8 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const heapSeconds = quick ? 60 : 600;
 const streamingOnly = argv.includes('--streaming-only');
+const profileIndex = argv.indexOf('--profile');
+const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -59,6 +63,53 @@ async function compareBenches(dir: string, listOnly = false): Promise<void> {
   }
 }
 
+/**
+ * Records `during` with a Chromium trace and a CPU profile when --profile is given (files named `name` in the profile dir),
+ * and prints the page's functions by self time.
+ */
+async function profiled<T>(page: Page, name: string, during: () => Promise<T>): Promise<T> {
+  if (!profileDir) return during();
+  mkdirSync(profileDir, { recursive: true });
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, { path: join(profileDir, `${name}.trace.json`), screenshots: false });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  try {
+    return await during();
+  } finally {
+    const { profile } = await cdp.send('Profiler.stop');
+    await browser.stopTracing();
+    await cdp.detach();
+    writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    printTopFunctions(name, profile);
+  }
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The 15 functions with the most self time in a CPU profile (the page's main thread). */
+function printTopFunctions(name: string, profile: CpuProfile): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+    const dt = profile.timeDeltas?.[i] ?? 0;
+    total += dt;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  console.log(`
+  ${name}: functions by self time (of ${(total / 1000).toFixed(0)} ms sampled)`);
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+}
+
 /** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
 async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
   const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
@@ -80,7 +131,7 @@ async function measureFrames(page: Page, seconds: number): Promise<{ p95: number
 }
 
 function reportFrames(title: string, f: { p95: number; longTasks: number[] }): void {
-  report(title, [
+  report(`${title} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
     ['frame time p95, ms', f.p95.toFixed(1), 'target ≤ 16.7'],
     ['long tasks over 50 ms', String(f.longTasks.filter((d) => d > 50).length), 'target 0'],
     ['longest task, ms', f.longTasks.length ? Math.max(...f.longTasks).toFixed(0) : '0', ''],
@@ -107,7 +158,8 @@ async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<ty
   try {
     await page.goto(`${serverUrl}/executions/${run.id}`);
     await waitForPanels(page, 1);
-    reportFrames('Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend), 15 s of frames', await measureFrames(page, 15));
+    reportFrames('Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend), 15 s of frames',
+      await profiled(page, 'one-group', () => measureFrames(page, 15)));
   } finally {
     await run.stop();
   }
@@ -143,13 +195,13 @@ async function main(): Promise<void> {
     if (openOnly) return;
     const client = connect({ url: server.url });
     await oneGroupOf50(page, server.url, client);
-    const groups = Array.from({ length: 5 }, (_, g) => new MetricGroup(`live_${g}`));
-    const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 5]!, throttle: null }));
+    const groups = Array.from({ length: 10 }, (_, g) => new MetricGroup(`live_${g}`));
+    const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 10]!, throttle: null }));
     const live = stream(client, 'bench: 50 series streaming', metrics);
     try {
       await page.goto(`${server.url}/executions/${live.id}`);
-      await waitForPanels(page, 5);
-      reportFrames('Streaming: 50 series × 20 points/s in 5 groups, 15 s of frames', await measureFrames(page, 15));
+      await waitForPanels(page, 10);
+      reportFrames('Streaming: 50 series × 20 points/s in 10 groups, 15 s of frames', await profiled(page, 'ten-groups', () => measureFrames(page, 15)));
       if (streamingOnly) return;
 
       const heap: number[] = [];

@@ -103,6 +103,8 @@ test('with the server down the page says so, durations stop, and it recovers wit
   await ingest(server.url, { executions: [{ id: 'down-1', start: { name: 'down-run' }, points: [{ key: 'loss', x: [1], y: [1] }] }] });
   await page.goto(`${server.url}/executions/down-1`);
   await expect(page.getByRole('status')).toHaveText('Live');
+  // The page must have loaded the execution before the server goes (else it says it could not load it, rightly).
+  await expect(page.getByRole('region', { name: 'loss' }).getByRole('button', { name: /loss/ })).toContainText('1');
   await expect(page.getByRole('alert')).toHaveCount(0);
 
   await server.stop();

@@ -80,6 +80,27 @@ describe('M4 downsampling', () => {
     expect(m.result()).toEqual(fromPoints);
   });
 
+  it('adds runs of points exactly as one by one: ties, repeats, NaN and ±Infinity, in pieces', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let round = 0; round < 50; round++) {
+      const n = 1 + Math.floor(rand() * 3000);
+      const x = Array.from({ length: n }, (_, i) => i * 0.25 + (i % 3) * 0.01);
+      const y = x.map(() => {
+        const r = rand();
+        return r < 0.02 ? NaN : r < 0.03 ? Infinity : r < 0.04 ? -Infinity : r < 0.5 ? Math.floor(r * 10) : r * 100;
+      });
+      const buckets = 1 + Math.floor(rand() * 400);
+      const one = new M4(x[0]!, x.at(-1)!, buckets);
+      x.forEach((v, i) => one.add(v, y[i]!));
+      const runs = new M4(x[0]!, x.at(-1)!, buckets);
+      const cut = Math.floor(rand() * n);
+      runs.addPoints(x, y, 0, cut);
+      runs.addPoints(x, y, cut);
+      expect(runs.result()).toEqual(one.result());
+    }
+  });
+
   it('puts points outside [from, to] into the edge buckets and copes with from === to', () => {
     const m = new M4(5, 5, 10);
     m.add(5, 1);

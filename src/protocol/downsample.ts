@@ -61,8 +61,38 @@ export class M4 {
     if (Number.isNaN(this.xs[o + MAX]!) || y > this.ys[o + MAX]!) this.set(o + MAX, x, y);
   }
 
+  /**
+   * Adds points start..end-1 (x increasing), exactly as `add` one by one would: each run of points in one bucket is
+   * reduced in locals first (earliest min/max on ties, as `add` keeps them) and merged into the bucket once.
+   */
   addPoints(x: ArrayLike<number>, y: ArrayLike<number>, start = 0, end = x.length): void {
-    for (let i = start; i < end; i++) this.add(x[i]!, y[i]!);
+    const xs = this.xs;
+    const ys = this.ys;
+    let i = start;
+    while (i < end) {
+      const b = this.bucketOf(x[i]!);
+      let minI = -1;
+      let maxI = -1;
+      let oddI = -1;
+      let j = i;
+      for (; j < end; j++) {
+        if (j > i && this.bucketOf(x[j]!) !== b) break;
+        const yj = y[j]!;
+        if (yj - yj !== 0) {
+          if (oddI < 0) oddI = j;
+        } else {
+          if (minI < 0 || yj < y[minI]!) minI = j;
+          if (maxI < 0 || yj > y[maxI]!) maxI = j;
+        }
+      }
+      const o = b * SLOTS;
+      if (Number.isNaN(xs[o + FIRST]!)) this.set(o + FIRST, x[i]!, y[i]!);
+      this.set(o + LAST, x[j - 1]!, y[j - 1]!);
+      if (oddI >= 0 && Number.isNaN(xs[o + ODD]!)) this.set(o + ODD, x[oddI]!, y[oddI]!);
+      if (minI >= 0 && (Number.isNaN(xs[o + MIN]!) || y[minI]! < ys[o + MIN]!)) this.set(o + MIN, x[minI]!, y[minI]!);
+      if (maxI >= 0 && (Number.isNaN(xs[o + MAX]!) || y[maxI]! > ys[o + MAX]!)) this.set(o + MAX, x[maxI]!, y[maxI]!);
+      i = j;
+    }
   }
 
   /** Width of a bucket in x (1 when the range is a single x). */

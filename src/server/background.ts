@@ -9,6 +9,12 @@ export interface BackgroundOptions {
 }
 
 const COMPACT_EVERY_MS = 2000;
+/**
+ * With work left (chunks to pack after a burst of ingest) and nothing published since the last pass, the next pass comes
+ * this soon: packing catches up while the server is quiet, and takes at most COMPACT_BUDGET_MS every COMPACT_EVERY_MS
+ * from a server that is busy ingesting.
+ */
+const COMPACT_AGAIN_MS = 100;
 /** Each compaction pass stops after this long, so ingest is never held up for more than a moment. */
 const COMPACT_BUDGET_MS = 50;
 /** A pass only bothers with series that collected this many small chunks (close() takes them all). */
@@ -18,37 +24,52 @@ export const DEFAULT_BATCH_ID_TTL_MS = 3600_000;
 
 /**
  * The server's periodic work on the store: marking silent executions `lost` (and streaming the change), merging small
- * chunks, forgetting old batch ids. A task never overlaps itself; a failure is logged and the task runs again next time.
+ * chunks and packing sealed ones (compression, kept off the write path), forgetting old batch ids. A task never overlaps
+ * itself; a failure is logged and the task runs again next time.
  * Returns a stop function that resolves once no task is running.
  */
 export function startBackground(store: Store, hub: StreamHub, opts: BackgroundOptions): () => Promise<void> {
   const running = new Set<Promise<void>>();
-  const timers: NodeJS.Timeout[] = [];
-  const every = (ms: number, name: string, task: () => Promise<void>) => {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      const p = task().catch((err: unknown) => console.error(`plotline: ${name} failed`, err)).finally(() => {
-        busy = false;
-        running.delete(p);
-      });
-      running.add(p);
-    }, ms);
-    timer.unref();
-    timers.push(timer);
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  /** Runs `task` every `ms`, or after the delay it returns; a run never overlaps the previous one. */
+  const every = (ms: number, name: string, task: () => Promise<number | void>) => {
+    const schedule = (delay: number) => {
+      if (stopped) return;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        let next = ms;
+        const p = task().then((d) => {
+          if (typeof d === 'number') next = d;
+        }, (err: unknown) => console.error(`plotline: ${name} failed`, err)).finally(() => {
+          running.delete(p);
+          schedule(next);
+        });
+        running.add(p);
+      }, delay);
+      timer.unref();
+      timers.add(timer);
+    };
+    schedule(ms);
   };
   every(Math.max(50, Math.min(5_000, opts.lostAfterMs / 4)), 'marking lost executions', async () => {
     const lost = await store.markLost(Date.now() - opts.lostAfterMs);
     if (!store.feed) for (const execution of lost) hub.publish({ type: 'execution', execution });
   });
-  every(COMPACT_EVERY_MS, 'compaction', () => store.compact({ minSmallChunks: COMPACT_MIN_SMALL, budgetMs: COMPACT_BUDGET_MS }));
+  let seqAtLastPass = hub.lastSeq;
+  every(COMPACT_EVERY_MS, 'compaction', async () => {
+    const more = await store.compact({ minSmallChunks: COMPACT_MIN_SMALL, budgetMs: COMPACT_BUDGET_MS });
+    const quiet = hub.lastSeq === seqAtLastPass;
+    seqAtLastPass = hub.lastSeq;
+    return more && quiet ? COMPACT_AGAIN_MS : COMPACT_EVERY_MS;
+  });
   const ttl = opts.batchIdTtlMs ?? DEFAULT_BATCH_ID_TTL_MS;
   every(FORGET_EVERY_MS, 'forgetting old batch ids', async () => {
     await store.forgetBatchIds(Date.now() - ttl);
   });
   return async () => {
-    for (const t of timers) clearInterval(t);
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
     await Promise.all(running);
   };
 }

@@ -135,6 +135,11 @@ export class StreamHub {
     return this.connections.size;
   }
 
+  /** The sequence number of the last event published (it moves with every committed batch). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** Bytes the ring holds (real sizes), for tests and the benchmark. */
   get retainedBytes(): number {
     return this.ringBytes;

@@ -12,6 +12,7 @@ import { DomainError, type DomainErrorKind } from '../../src/server/domain-error
 import { toWireEvent } from '../../src/server/hub-event.js';
 import { applyBatch, type ApplyResult } from '../../src/server/ingest/apply.js';
 import type { Store } from '../../src/server/store/index.js';
+import { UNPACKED_SEALED } from '../../src/server/store/common.js';
 import { describeListContract } from './store-contract-list.js';
 
 export const T0 = 1_700_000_000_000;
@@ -50,6 +51,14 @@ async function snapshot(store: Store): Promise<unknown> {
     out.push({ detail, data: await store.readSeries(e.id, detail.series.map((s) => s.key), {}) });
   }
   return out;
+}
+
+/** Sealed chunks still as ingest wrote them (not yet packed by compaction), read from the store's own database. */
+async function unpackedChunks(store: Store): Promise<number> {
+  const sql = `SELECT count(*) AS n FROM chunks WHERE ${UNPACKED_SEALED}`;
+  const h = store.handle;
+  if (h.kind === 'sqlite') return h.db.prepare<[], { n: number }>(sql).get()!.n;
+  return Number((await h.pool.query<{ n: string }>(sql)).rows[0]!.n);
 }
 
 const start = (id: string, extra: Omit<ExecutionUpdate, 'id' | 'start'> = {}, name = 'train'): IngestBatch =>
@@ -372,6 +381,44 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       }
       // Blocks wider than half a bucket are decoded as without snapping: a narrow zoom is exact.
       expect((await store.readSeries('big', ['m'], { from: 300, to: 300.5, budget: 100, snap: true }))[0]).toEqual({ key: 'm', ...expected(300, 300.5, 100) });
+    });
+
+    it('packs sealed chunks in compaction without changing a bit: exact, downsampled and zoomed reads answer the same', async () => {
+      const n = 6000;
+      const specials = [-0, 5e-324, -5e-324, 2 ** 53, Infinity, -Infinity, NaN, 0.1, -(2 ** 53), 2.2250738585072014e-308];
+      const columns = (from: number, to: number): SeriesColumns[] => {
+        const gen = (f: (i: number) => number) => Float64Array.from({ length: to - from }, (_, k) => f(from + k));
+        return [
+          { key: 'noisy', x: gen((i) => i), y: gen((i) => 2 * Math.exp(-i / 1e4) + 0.05 * Math.sin(i * 12.9898) * Math.cos(i * 78.233)) },
+          { key: 'gauge', x: gen((i) => 1_700_000_000 + i), y: gen((i) => Math.round(5000 + 300 * Math.sin(Math.floor(i / 45))) / 100) },
+          { key: 'counter', x: gen((i) => i * 0.25), y: gen((i) => i * 7 + Math.floor(i / 13)) },
+          { key: 'odd', x: gen((i) => i * 0.5 + (i % 3) * 1e-3), y: gen((i) => (i % 50 < 10 ? specials[i % 10]! : i % 7)) },
+        ];
+      };
+      const keys = ['noisy', 'gauge', 'counter', 'odd'];
+      await applyBatch(store, { executions: [{ id: 'p', start: { name: 'p' } }] }, T0);
+      // Batches of 2,000 points a series: sealed chunks (compaction never merges them), as ingest wrote them.
+      for (let from = 0; from < n; from += 2000) await applyBatch(store, { executions: [{ id: 'p', points: columns(from, from + 2000) }] }, T0);
+      const reads = () => Promise.all([
+        store.readSeries('p', keys, {}), store.readSeries('p', keys, { budget: 200 }), store.readSeries('p', keys, { from: 1234.5, to: 2500, budget: 100 }),
+      ]);
+      const before = await reads();
+      expect(await unpackedChunks(store)).toBe(12);
+      await store.compact();
+      expect(await unpackedChunks(store)).toBe(0);
+      expect(await reads()).toEqual(before);
+      const odd = before[0]![3]!;
+      expect(odd.y.slice(0, 10)).toEqual([-0, 5e-324, -5e-324, 2 ** 53, 'Infinity', '-Infinity', 'NaN', 0.1, -(2 ** 53), 2.2250738585072014e-308]);
+      expect(before[0]![0]!.y).toEqual(Array.from(columns(0, n)[0]!.y));
+
+      // A rewind cuts through a packed chunk; the kept part and new points read as written.
+      await apply(store, { executions: [{ id: 'p', rewind: { x: 2500.5 }, points: [{ key: 'noisy', x: [2600], y: [1] }] }] }, T0);
+      const [noisy] = await store.readSeries('p', ['noisy'], {});
+      expect(noisy!.x).toEqual([...Array.from({ length: 2501 }, (_, i) => i), 2600]);
+      expect(noisy!.y.slice(0, 2501)).toEqual(before[0]![0]!.y.slice(0, 2501));
+      await store.compact();
+      expect(await unpackedChunks(store)).toBe(0);
+      expect((await store.readSeries('p', ['noisy'], {}))[0]!.y).toEqual(noisy!.y);
     });
 
     it('compacts small chunks without changing a point', async () => {

@@ -1,9 +1,16 @@
 import type { PointSummary } from '../../protocol/downsample.js';
+import { BitReader, BitWriter, maxBlockBytes } from './codecs/index.js';
+import { decodeShortColumn, encodeShortColumn } from './column-codec.js';
 
 /**
  * The coarse tier stored with each chunk: for every block of BLOCK_SIZE points, its first/last/min/max (+ first
  * non-finite) point and the byte offsets of the block in the encoded x and y columns. Downsampled reads use it to skip
- * decoding points of blocks that fall inside one bucket. Stored as little-endian Float64, FIELDS values per block.
+ * decoding points of blocks that fall inside one bucket.
+ *
+ * Stored (`toBytes`) as the 8 bytes of MAGIC, the block count (varint), then each of the FIELDS columns (a field's
+ * values over all blocks), one after the other, encoded like chunk columns in one block (column-codec.ts).
+ * The first format, still read: little-endian Float64, FIELDS values per block — its first value is the first x, never
+ * NaN, while MAGIC read as a double is a NaN.
  */
 export const BLOCK_SIZE = 256;
 
@@ -11,15 +18,23 @@ const F = {
   firstX: 0, firstY: 1, lastX: 2, lastY: 3, minX: 4, minY: 5, maxX: 6, maxY: 7, oddX: 8, oddY: 9, xOffset: 10, yOffset: 11,
 } as const;
 const FIELDS = 12;
+/** 'PLBT', format 2, then the top bytes of a quiet NaN (little-endian). */
+const MAGIC = Buffer.from([0x50, 0x4c, 0x42, 0x54, 0x02, 0x00, 0xf8, 0x7f]);
+
+let fieldScratch = new Float64Array(0);
+let tableOut = Buffer.alloc(0);
+const tableWriter = new BitWriter(tableOut, 0);
 
 export class BlockTable {
-  constructor(private readonly v: Float64Array) {}
+  /** `source`: the stored bytes this table was read from, given back by `toBytes` (a table never changes). */
+  constructor(private readonly v: Float64Array, private readonly source: Buffer | null = null) {}
 
   static fromBytes(bytes: Buffer): BlockTable {
-    if (bytes.byteOffset % 8 === 0) return new BlockTable(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8));
+    if (bytes.length >= 8 && MAGIC.equals(bytes.subarray(0, 8))) return BlockTable.decodeCompact(bytes);
+    if (bytes.byteOffset % 8 === 0) return new BlockTable(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8), bytes);
     const v = new Float64Array(bytes.length / 8);
     Buffer.from(v.buffer).set(bytes);
-    return new BlockTable(v);
+    return new BlockTable(v, bytes);
   }
 
   static build(x: Float64Array, y: Float64Array, xOffsets: number[], yOffsets: number[]): BlockTable {
@@ -61,8 +76,49 @@ export class BlockTable {
     return this.v.length / FIELDS;
   }
 
+  /** The stored form: the bytes it was read from, else plain Float64 (what ingest writes: no encoding to choose). */
   toBytes(): Buffer {
-    return Buffer.from(this.v.buffer, this.v.byteOffset, this.v.byteLength);
+    return this.source ?? Buffer.from(this.v.buffer, this.v.byteOffset, this.v.byteLength);
+  }
+
+  /** The compact stored form (see the class comment), unless plain Float64 is smaller (one or two blocks): compaction's. */
+  toCompactBytes(): Buffer {
+    const plain = Buffer.from(this.v.buffer, this.v.byteOffset, this.v.byteLength);
+    if (this.length <= 2) return plain;
+    const compact = this.compactBytes();
+    return compact.length < plain.length ? compact : plain;
+  }
+
+  private compactBytes(): Buffer {
+    const blocks = this.length;
+    if (fieldScratch.length < blocks) fieldScratch = new Float64Array(blocks);
+    const field = fieldScratch.subarray(0, blocks);
+    // One writer for the whole table, each field written where the last ended (no buffer per field).
+    const room = MAGIC.length + 8 + FIELDS * (17 + maxBlockBytes(blocks));
+    if (tableOut.length < room) tableOut = Buffer.alloc(room);
+    const w = tableWriter;
+    w.reset(tableOut, 0);
+    w.bytes(MAGIC);
+    w.varint(blocks);
+    for (let f = 0; f < FIELDS; f++) {
+      for (let b = 0; b < blocks; b++) field[b] = this.v[b * FIELDS + f]!;
+      encodeShortColumn(field, w);
+    }
+    return Buffer.from(tableOut.subarray(0, w.pos));
+  }
+
+  private static decodeCompact(bytes: Buffer): BlockTable {
+    const r = new BitReader(bytes, MAGIC.length);
+    const blocks = r.varint();
+    const v = new Float64Array(blocks * FIELDS);
+    if (fieldScratch.length < blocks) fieldScratch = new Float64Array(blocks);
+    const field = fieldScratch.subarray(0, blocks);
+    let pos = r.pos;
+    for (let f = 0; f < FIELDS; f++) {
+      pos = decodeShortColumn(bytes, pos, field);
+      for (let b = 0; b < blocks; b++) v[b * FIELDS + f] = field[b]!;
+    }
+    return new BlockTable(v, bytes);
   }
 
   firstX(b: number): number {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { UNPACKED_SEALED } from './common.js';
 
 /**
  * The PostgreSQL layout: the same per-series chunk layout as SQLite (schema.ts). One row per run of consecutive points of one
@@ -112,6 +113,12 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 4: a batch id's content fingerprint: a reused id with different content is refused (409) instead of acknowledged and dropped.
   'ALTER TABLE batches ADD COLUMN hash text;',
+  // 5: chunks packed by compaction in the compact block encodings (chunk.ts packChunk); older rows read as unpacked and
+  // are packed by the next compaction.
+  `
+  ALTER TABLE chunks ADD COLUMN packed smallint NOT NULL DEFAULT 0;
+  CREATE INDEX chunks_unpacked ON chunks (id) WHERE ${UNPACKED_SEALED};
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

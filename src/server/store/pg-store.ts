@@ -7,9 +7,9 @@ import { bucketsForBudget } from '../../protocol/downsample.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
 import { BlockTable, SUMMARY_BYTES, summaryFromBytes, summaryToBytes } from './block-table.js';
-import { decodeChunk, encodeChunks, type EncodedChunk } from './chunk.js';
+import { compactedChunk, decodeChunk, encodeChunks, packChunk, type EncodedChunk } from './chunk.js';
 import { COLUMN_HEAD_BYTES, decodeColumnSlice } from './column-codec.js';
-import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { CLOSE_PACK_BUDGET_MS, lastIndexBelow, MAX_CHUNK, PACK_BATCH, setMetricCounts, SMALL_CHUNK, UNPACKED_SEALED } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js';
 import { PgFeed, toFeedEvents } from './pg-feed.js';
@@ -521,26 +521,58 @@ export class PgStore implements Store {
     return r.rowCount ?? 0;
   }
 
-  /** One replica at a time (a session advisory lock); the others skip the pass. */
-  async compact(opts: CompactOptions = {}): Promise<void> {
+  /** One replica at a time (a session advisory lock); the others skip the pass. Merges small chunks, then packs sealed ones. */
+  async compact(opts: CompactOptions = {}): Promise<boolean> {
     const c = await this.pool.connect();
     const key = `${this.schema}:${COMPACTION}`;
     try {
       const got = (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(1)}) AS ok`, [key])).rows[0]!;
-      if (!got.ok) return;
+      if (!got.ok) return false;
       try {
-        const until = performance.now() + (opts.budgetMs ?? Infinity);
+        const start = performance.now();
+        const until = start + (opts.budgetMs ?? Infinity);
+        const packUntil = start + (opts.packBudgetMs ?? opts.budgetMs ?? Infinity);
         const series = await c.query<{ series_id: number }>(
           'SELECT series_id FROM chunks WHERE count < $1 GROUP BY series_id HAVING count(*) >= $2', [SMALL_CHUNK, Math.max(2, opts.minSmallChunks ?? 2)]);
         for (const { series_id: seriesId } of series.rows) {
-          if (performance.now() > until) break;
+          if (performance.now() > until) return true;
           await this.compactSeries(c, seriesId);
+        }
+        for (;;) {
+          if (performance.now() > packUntil) return true;
+          if (await this.packSome(c) < PACK_BATCH) return false;
         }
       } finally {
         await c.query(`SELECT pg_advisory_unlock(${lockKey(1)})`, [key]);
       }
     } finally {
       c.release();
+    }
+  }
+
+  /**
+   * Re-encodes up to PACK_BATCH sealed chunks ingest wrote (oldest first) in the compact encodings, in one transaction;
+   * returns how many. Each is deleted and inserted anew, as merging does: chunk rows are never updated, which is what
+   * lets a read load blocks by id after planning from a snapshot (a chunk gone meanwhile makes it plan again).
+   */
+  private async packSome(c: pg.PoolClient): Promise<number> {
+    await c.query('BEGIN');
+    try {
+      const rows = (await c.query<{ id: number; series_id: number; count: number; blocks: Buffer; xs: Buffer; ys: Buffer }>(
+        `SELECT id, series_id, count, blocks, xs, ys FROM chunks WHERE ${UNPACKED_SEALED} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [PACK_BATCH])).rows;
+      if (rows.length > 0) {
+        await c.query('DELETE FROM chunks WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        await insertChunks(c, rows.map((r) => {
+          const { x, y } = decodeChunk(r);
+          return { seriesId: r.series_id, c: packChunk(x, y) };
+        }));
+      }
+      await c.query('COMMIT');
+      return rows.length;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
   }
 
@@ -566,7 +598,7 @@ export class PgStore implements Store {
             y.set(p.y, at);
             at += p.x.length;
           }
-          for (const e of encodeChunks(x, y, MAX_CHUNK)) chunks.push({ seriesId, c: e });
+          for (const e of encodeChunks(x, y, MAX_CHUNK, compactedChunk)) chunks.push({ seriesId, c: e });
         }
         await insertChunks(c, chunks);
       }
@@ -580,7 +612,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     await this.feed.close();
     try {
-      await this.compact();
+      await this.compact({ packBudgetMs: CLOSE_PACK_BUDGET_MS });
     } finally {
       await this.pool.end();
     }
@@ -594,8 +626,7 @@ export class PgStore implements Store {
  */
 async function insertChunks(c: pg.PoolClient, chunks: Array<{ seriesId: number; c: EncodedChunk }>): Promise<void> {
   if (chunks.length === 0) return;
-  await copyIn(c, 'COPY chunks (series_id, first_x, last_x, count, summary, blocks, xs, ys) FROM STDIN (FORMAT binary)', binaryCopy(chunks.map(({ seriesId, c: e }) => [
-    { int8: seriesId }, { float8: e.firstX }, { float8: e.lastX }, { int4: e.count },
-    summaryToBytes(BlockTable.fromBytes(e.blocks).summaryOfAll()), e.blocks, e.xs, e.ys,
+  await copyIn(c, 'COPY chunks (series_id, first_x, last_x, count, packed, summary, blocks, xs, ys) FROM STDIN (FORMAT binary)', binaryCopy(chunks.map(({ seriesId, c: e }) => [
+    { int8: seriesId }, { float8: e.firstX }, { float8: e.lastX }, { int4: e.count }, { int2: e.packed ? 1 : 0 }, e.summary, e.blocks, e.xs, e.ys,
   ])));
 }

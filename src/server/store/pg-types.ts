@@ -73,7 +73,7 @@ export class PackedReader {
 export const sized = (column: string) => `int4send(length(${column})) || ${column}`;
 
 /** One field of a row for `binaryCopy`: bytea as it is, or a number as the column's type. */
-export type CopyField = Buffer | { int8: number } | { int4: number } | { float8: number };
+export type CopyField = Buffer | { int8: number } | { int4: number } | { int2: number } | { float8: number };
 
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
@@ -85,7 +85,7 @@ export function binaryCopy(rows: CopyField[][]): Buffer {
   let size = COPY_SIGNATURE.length + 8 + 2;
   for (const row of rows) {
     size += 2;
-    for (const f of row) size += 4 + (Buffer.isBuffer(f) ? f.length : 'int4' in f ? 4 : 8);
+    for (const f of row) size += 4 + (Buffer.isBuffer(f) ? f.length : 'int4' in f ? 4 : 'int2' in f ? 2 : 8);
   }
   const out = Buffer.allocUnsafe(size);
   let at = COPY_SIGNATURE.copy(out, 0);
@@ -99,6 +99,8 @@ export function binaryCopy(rows: CopyField[][]): Buffer {
         at += f.copy(out, at);
       } else if ('int4' in f) {
         at = out.writeInt32BE(f.int4, out.writeInt32BE(4, at));
+      } else if ('int2' in f) {
+        at = out.writeInt16BE(f.int2, out.writeInt32BE(2, at));
       } else if ('int8' in f) {
         at = out.writeBigInt64BE(BigInt(f.int8), out.writeInt32BE(8, at));
       } else {

@@ -1,7 +1,7 @@
 import { toWireArray, type SeriesData } from '../../protocol/index.js';
 import { bucketsForBudget, M4, type PointSummary } from '../../protocol/downsample.js';
 import { BLOCK_SIZE, BlockTable } from './block-table.js';
-import { decodeBlock, decodeChunk } from './chunk.js';
+import { decodeBlock, decodeChunkWith } from './chunk.js';
 
 export interface ChunkColumns {
   xs: Buffer;
@@ -116,8 +116,12 @@ function eachPart(plan: RangePlan, visit: (i: number, b: number, inside: boolean
 export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: { listBlocks?: boolean } = {}): RangePlan {
   const lo = range.from ?? -Infinity;
   const hi = range.to ?? Infinity;
+  // A chunk inside the range with its whole-chunk summary is planned from that: its block tier (a compact one costs a
+  // decoding) is read only if a bucket edge falls into it (`neededTables`), even when its bytes came along.
+  const deferred = (c: ChunkMeta) => c.summary !== null && c.firstX !== undefined && c.lastX !== undefined && c.firstX >= lo && c.lastX <= hi;
   const plan: RangePlan = {
-    key, chunks, tables: chunks.map((c) => (c.blocks ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null, snap: range.snap === true,
+    key, chunks, tables: chunks.map((c) => (c.blocks && !deferred(c) ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    snap: range.snap === true,
     neededTables: [], needed: [], neededBlocks: [],
   };
   if (chunks.length === 0 || lo > hi) return plan;
@@ -183,8 +187,11 @@ function planBlocks(plan: RangePlan, ids: ReadonlySet<number>): void {
   });
 }
 
-/** Gives the plan the block tiers of `plan.neededTables`, by chunk id; a downsampled read then knows which blocks it needs. */
-export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>): void {
+/**
+ * Gives the plan the block tiers of `plan.neededTables`, by chunk id; a downsampled read then knows which blocks it needs
+ * (`listBlocks: false`: a backend that loads points as `finishRange` asks does not need them listed).
+ */
+export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>, opts: { listBlocks?: boolean } = {}): void {
   const added = new Set<number>();
   plan.chunks.forEach((c, i) => {
     const bytes = tables.get(c.id);
@@ -192,7 +199,7 @@ export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>):
     plan.tables[i] = BlockTable.fromBytes(bytes);
     added.add(c.id);
   });
-  if (plan.m4 && added.size > 0) planBlocks(plan, added);
+  if (plan.m4 && added.size > 0 && opts.listBlocks !== false) planBlocks(plan, added);
 }
 
 /** Work units (about one per point decoded) a step of `finishRangeSteps` does before pausing: a few milliseconds. */
@@ -257,7 +264,7 @@ export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPer
       let py: Float64Array;
       if (inside && tables[i]!.length > 1) {
         // Decoding the whole chunk once is cheaper than block by block.
-        if (whole?.i !== i) whole = { i, ...decodeChunk({ count: c.count, blocks: tables[i]!.toBytes(), ...columnsOf(c, loaded) }) };
+        if (whole?.i !== i) whole = { i, ...decodeChunkWith({ count: c.count, ...columnsOf(c, loaded) }, tables[i]!) };
         px = whole.x.subarray(b * BLOCK_SIZE, b * BLOCK_SIZE + blockCount(c, b));
         py = whole.y.subarray(b * BLOCK_SIZE, b * BLOCK_SIZE + blockCount(c, b));
       } else {
@@ -289,7 +296,12 @@ export function* finishRangeSteps(plan: RangePlan, points: LoadedPoints, workPer
     }
     const { x, y } = block(i, b);
     work += x.length;
-    for (let k = 0; k < x.length; k++) if (x[k]! >= lo && x[k]! <= hi) m4.add(x[k]!, y[k]!);
+    // x increases: the points in range are one span.
+    let from = 0;
+    while (from < x.length && !(x[from]! >= lo)) from++;
+    let to = x.length;
+    while (to > from && !(x[to - 1]! <= hi)) to--;
+    m4.addPoints(x, y, from, to);
   });
   const out = m4.result();
   return { key, total, downsampled: true, x: out.x, y: toWireArray(out.y) };

@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3';
+import { UNPACKED_SEALED } from './common.js';
 
 /**
- * Points live in chunks: one row per run of consecutive points of one series, its per-block summary tier in `chunks`
- * and its encoded x and y columns in `chunk_points`. `series` keeps what listing a series needs without touching its chunks.
+ * Points live in chunks: one row per run of consecutive points of one series, its whole-chunk summary and per-block
+ * summary tier in `chunks` and its encoded x and y columns in `chunk_points`. `series` keeps what listing a series needs without touching its chunks.
+ * Ingest writes chunks in a fast encoding (`packed` 0); compaction re-encodes sealed ones compactly (`packed` 1, found
+ * through the partial index `chunks_unpacked`). Reads decode both: each stored column names its own format.
  * `last_y` has no type affinity on purpose: it holds a number, or 'NaN' / 'Infinity' / '-Infinity' (SQLite stores NaN as NULL).
  */
 const SCHEMA = `
@@ -44,7 +47,11 @@ CREATE TABLE IF NOT EXISTS chunks (
   first_x REAL NOT NULL,
   last_x REAL NOT NULL,
   count INTEGER NOT NULL,
-  blocks BLOB NOT NULL
+  blocks BLOB NOT NULL,
+  -- 1: written by compaction in the compact block encodings (chunk.ts packChunk); 0: as ingest wrote it.
+  packed INTEGER NOT NULL DEFAULT 0,
+  -- The whole chunk's first/min/max/last (+ first non-finite), 10 little-endian Float64; NULL in rows written before it.
+  summary BLOB
 );
 -- Apart from chunks: a downsampled read scans the small block tier of many chunks and the points of only a few.
 CREATE TABLE IF NOT EXISTS chunk_points (
@@ -85,4 +92,10 @@ export function openSchema(db: Database.Database, inMemory: boolean, readOnly = 
   if (!db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'batches\')').all().some((c) => c.name === 'hash')) {
     db.exec('ALTER TABLE batches ADD COLUMN hash TEXT');
   }
+  // Chunks written before compaction packed them read as unpacked, and are packed by the next compaction; before the
+  // whole-chunk summary, reads plan from their block tier.
+  const chunkColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'chunks\')').all().map((c) => c.name));
+  if (!chunkColumns.has('packed')) db.exec('ALTER TABLE chunks ADD COLUMN packed INTEGER NOT NULL DEFAULT 0');
+  if (!chunkColumns.has('summary')) db.exec('ALTER TABLE chunks ADD COLUMN summary BLOB');
+  db.exec(`CREATE INDEX IF NOT EXISTS chunks_unpacked ON chunks (id) WHERE ${UNPACKED_SEALED}`);
 }

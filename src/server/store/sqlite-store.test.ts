@@ -77,4 +77,32 @@ describe('store on disk', () => {
     await third.close();
     await again.close();
   });
+
+  it('opens a file written before packing: its chunks read as they were, and the next compaction packs them', async () => {
+    const path = join(dir, 'old.db');
+    const store = await openStore(path);
+    const x = Array.from({ length: 3000 }, (_, i) => i);
+    const y = x.map((i) => (i % 100 === 0 ? 'NaN' as const : Math.round(Math.sin(i / 30) * 1000) / 100));
+    await apply(store, { executions: [{ id: 'r', start: { name: 'r' }, points: [{ key: 'a', x, y }] }] }, T0);
+    const before = await store.readSeries('r', ['a'], { budget: 300 });
+    await store.close();
+    // The layout before the packed column (its index first: SQLite drops no indexed column).
+    const db = new Database(path);
+    db.exec('DROP INDEX chunks_unpacked; ALTER TABLE chunks DROP COLUMN packed');
+    db.close();
+    const reopened = await openStore(path);
+    try {
+      expect((await reopened.readSeries('r', ['a'], {}))[0]).toMatchObject({ x, y });
+      expect(await reopened.readSeries('r', ['a'], { budget: 300 })).toEqual(before);
+      await reopened.compact();
+      const db2 = new Database(path, { readonly: true });
+      const packed = db2.prepare('SELECT packed, count(*) AS n FROM chunks GROUP BY packed').all();
+      db2.close();
+      expect(packed).toEqual([{ packed: 1, n: 2 }]);
+      expect((await reopened.readSeries('r', ['a'], {}))[0]).toMatchObject({ x, y });
+      expect(await reopened.readSeries('r', ['a'], { budget: 300 })).toEqual(before);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

@@ -6,11 +6,13 @@ import {
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
-import { decodeChunk, encodeChunks } from './chunk.js';
-import { lastIndexBelow, MAX_CHUNK, setMetricCounts, SMALL_CHUNK } from './common.js';
+import { compactedChunk, decodeChunk, decodeChunkWith, encodeChunk, encodeChunks, packChunk, type EncodedChunk } from './chunk.js';
+import { CLOSE_PACK_BUDGET_MS, lastIndexBelow, MAX_CHUNK, PACK_BATCH, setMetricCounts, SMALL_CHUNK, UNPACKED_SEALED } from './common.js';
 import { planMerges } from './compaction-plan.js';
 import { isDiskFull, ReadOnlyStoreError } from '../disk-full.js';
-import { finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { addTables, finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
+import { BlockTable, summaryFromBytes } from './block-table.js';
+import { bucketsForBudget } from '../../protocol/downsample.js';
 import { openSchema } from './schema.js';
 import { SqliteListIndex } from './sqlite-list.js';
 import type {
@@ -28,7 +30,7 @@ interface SeriesRow {
 }
 
 interface RangeRow {
-  id: number; count: number; blocks: Buffer;
+  id: number; count: number; first_x: number; last_x: number; summary: Buffer | null; blocks: Buffer | null;
 }
 
 function toRecord(row: ExecutionRow): ExecutionRecord {
@@ -164,15 +166,29 @@ export class SqliteStore implements Store {
       addSeries: db.prepare<[string, string, number, number, number, WireNumber], { id: number }>(
         'INSERT INTO series (execution_id, key, count, min_x, last_x, last_y) VALUES (?, ?, ?, ?, ?, ?) RETURNING id'),
       growSeries: db.prepare<[number, number, WireNumber, number]>('UPDATE series SET count = count + ?, last_x = ?, last_y = ? WHERE id = ?'),
-      addChunk: db.prepare<[number, number, number, number, Buffer]>(
-        'INSERT INTO chunks (series_id, first_x, last_x, count, blocks) VALUES (?, ?, ?, ?, ?)'),
+      // A file opened read-only may predate the packed column; it writes nothing then.
+      addChunk: db.prepare<[number, number, number, number, Buffer, number, Buffer]>(this.readOnly ? 'SELECT ?, ?, ?, ?, ?, ?, ?'
+        : 'INSERT INTO chunks (series_id, first_x, last_x, count, blocks, packed, summary) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      unpacked: db.prepare<[number], { id: number; series_id: number; first_x: number; count: number; blocks: Buffer; xs: Buffer; ys: Buffer }>(
+        this.readOnly ? 'SELECT 0 AS id, 0 AS series_id, 0 AS first_x, 0 AS count, NULL AS blocks, NULL AS xs, NULL AS ys WHERE ? < 0'
+          : `SELECT c.id, c.series_id, c.first_x, c.count, c.blocks, p.xs, p.ys FROM chunks c JOIN chunk_points p ON p.chunk_id = c.id
+             WHERE c.id IN (SELECT id FROM chunks WHERE ${UNPACKED_SEALED} ORDER BY id LIMIT ?)`),
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
-      // The plan of a range read of one series: the block tiers of its chunks in range, in x order (the index's order).
-      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number }, RangeRow>(`
-        SELECT c.id AS id, c.count AS count, c.blocks AS blocks FROM chunks c
+      // The plan of a range read of one series: its chunks in range, in x order (the index's order), with their whole-chunk
+      // summary (NULL in a file from before it; a file opened read-only may even predate the column) and, with `withBlocks`,
+      // their block tiers; without, only those of chunks across the range's ends or without a summary (the rest are asked
+      // for when a bucket edge falls into them: worth it when many chunks share a bucket).
+      rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number; withBlocks: number }, RangeRow>(`
+        SELECT c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x, ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} AS summary,
+          CASE WHEN @withBlocks OR ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} IS NULL OR c.first_x < @lo OR c.last_x > @hi THEN c.blocks END AS blocks
+        FROM chunks c
         WHERE c.series_id = (SELECT id FROM series WHERE execution_id = @execution AND key = @key) AND c.last_x >= @lo AND c.first_x <= @hi
         ORDER BY c.last_x`),
+      seriesSpan: db.prepare<[string, string], { count: number; min_x: number; last_x: number }>(
+        'SELECT count, min_x, last_x FROM series WHERE execution_id = ? AND key = ?'),
+      chunkBlocks: db.prepare<[number], { blocks: Buffer }>('SELECT blocks FROM chunks WHERE id = ?'),
       chunkPoints: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
+
       executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
@@ -324,12 +340,14 @@ export class SqliteStore implements Store {
     throw new Error(`store: series "${key}" of "${executionId}" was not loaded before its append`);
   }
 
-  private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[]): void {
-    for (const c of encodeChunks(x, y, MAX_CHUNK)) {
-      const id = this.sql.addChunk.run(seriesId, c.firstX, c.lastX, c.count, c.blocks).lastInsertRowid;
-      this.sql.addChunkPoints.run(Number(id), c.xs, c.ys);
-      if (c.count < SMALL_CHUNK) small.push(seriesId);
-    }
+  private writeChunks(seriesId: number, x: Float64Array, y: Float64Array, small: number[], encode = encodeChunk): void {
+    for (const c of encodeChunks(x, y, MAX_CHUNK, encode)) this.addChunk(seriesId, c, small);
+  }
+
+  private addChunk(seriesId: number, c: EncodedChunk, small: number[]): void {
+    const id = this.sql.addChunk.run(seriesId, c.firstX, c.lastX, c.count, c.blocks, c.packed ? 1 : 0, c.summary).lastInsertRowid;
+    this.sql.addChunkPoints.run(Number(id), c.xs, c.ys);
+    if (c.count < SMALL_CHUNK) small.push(seriesId);
   }
 
   async listExecutions(query: ListQuery): Promise<ExecutionList> {
@@ -397,11 +415,17 @@ export class SqliteStore implements Store {
       };
       const plans = keys.map((key) => {
         // Only the first and the last chunk can reach past the range's ends: their points come along.
-        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi });
+        const rows = this.sql.rangeChunks.all({ execution: executionId, key, lo, hi, withBlocks: this.fewChunksPerBucket(executionId, key, range) ? 1 : 0 });
         const chunks = rows.map((r, i): ChunkMeta => ({
-          id: r.id, count: r.count, blocks: r.blocks, summary: null, columns: i === 0 || i === rows.length - 1 ? load(r.id) : null,
+          id: r.id, count: r.count, firstX: r.first_x, lastX: r.last_x, blocks: r.blocks, summary: r.summary && summaryFromBytes(r.summary),
+          columns: i === 0 || i === rows.length - 1 ? load(r.id) : null,
         }));
         const plan = planRange(key, chunks, range);
+        if (plan.neededTables.length > 0) {
+          const blocks = new Map(rows.map((r) => [r.id, r.blocks]));
+          const table = (id: number) => blocks.get(id) ?? this.sql.chunkBlocks.get(id)!.blocks;
+          addTables(plan, new Map(plan.neededTables.map((id) => [id, table(id)])));
+        }
         for (const id of plan.m4 ? new Set(plan.neededBlocks.map((b) => b.id)) : plan.needed) load(id);
         return plan;
       });
@@ -410,6 +434,22 @@ export class SqliteStore implements Store {
     const out: SeriesData[] = [];
     for (const plan of plans) out.push(await finishRangeInSteps(plan, { columns: loaded }));
     return out;
+  }
+
+  /**
+   * Whether a read of the series will need the block tier of most chunks in range (an exact read, or buckets holding
+   * fewer than a few chunks' points), judged from the series' count and x span: then the planning query brings every
+   * tier along instead of one query per chunk afterwards.
+   */
+  private fewChunksPerBucket(executionId: string, key: string, range: RangeQuery): boolean {
+    if (range.budget === undefined) return true;
+    const s = this.sql.seriesSpan.get(executionId, key);
+    if (!s || s.count <= range.budget) return true;
+    const span = s.last_x - s.min_x;
+    const from = Math.max(s.min_x, range.from ?? -Infinity);
+    const to = Math.min(s.last_x, range.to ?? Infinity);
+    const inRange = span > 0 ? s.count * Math.max(0, to - from) / span : s.count;
+    return inRange / bucketsForBudget(range.budget) < 4 * MAX_CHUNK;
   }
 
   async markLost(lastSeenBefore: number): Promise<Execution[]> {
@@ -425,16 +465,22 @@ export class SqliteStore implements Store {
     return this.sql.pruneBatches.run(before).changes;
   }
 
-  async compact(opts: CompactOptions = {}): Promise<void> {
-    this.compactSome(opts.minSmallChunks ?? 2, opts.budgetMs ?? Infinity);
+  async compact(opts: CompactOptions = {}): Promise<boolean> {
+    return this.compactSome(opts.minSmallChunks ?? 2, opts.budgetMs ?? Infinity, opts.packBudgetMs);
   }
 
-  private compactSome(minSmall: number, budgetMs: number): void {
-    if (!this.db.open || this.readOnly) return;
-    const until = performance.now() + budgetMs;
+  /** Merges small chunks, then packs sealed ones, until done or past the budget; true when work is left. */
+  private compactSome(minSmall: number, budgetMs: number, packBudgetMs = budgetMs): boolean {
+    if (!this.db.open || this.readOnly) return false;
+    const start = performance.now();
+    const until = start + budgetMs;
     let done = 0;
+    let more = false;
     for (const [seriesId, n] of this.smallChunks) {
-      if (performance.now() > until) break;
+      if (performance.now() > until) {
+        more = true;
+        break;
+      }
       if (n < minSmall) continue;
       this.smallChunks.delete(seriesId);
       this.db.transaction(() => {
@@ -442,7 +488,35 @@ export class SqliteStore implements Store {
       })();
       done++;
     }
+    while (!more) {
+      if (performance.now() > start + packBudgetMs) {
+        more = true;
+        break;
+      }
+      const packed = this.packSome();
+      done += packed;
+      if (packed < PACK_BATCH) break;
+    }
     if (done > 0 && !this.inMemory) this.db.pragma('incremental_vacuum');
+    return more;
+  }
+
+  /**
+   * Re-encodes up to PACK_BATCH sealed chunks ingest wrote (oldest first) in the compact encodings, in one transaction;
+   * returns how many. Each is written anew rather than updated in place, so that the pages of the old ones empty and
+   * go back to the file system (a shrunk row would leave its page mostly empty).
+   */
+  private packSome(): number {
+    return this.db.transaction(() => {
+      const rows = this.sql.unpacked.all(PACK_BATCH);
+      for (const r of rows) {
+        const { x, y } = decodeChunkWith({ count: r.count, xs: r.xs, ys: r.ys }, BlockTable.fromBytes(r.blocks));
+        this.sql.deleteChunk.run(r.id);
+        this.sql.deleteChunkPoints.run(r.id);
+        this.addChunk(r.series_id, packChunk(x, y), []);
+      }
+      return rows.length;
+    })();
   }
 
   private mergeChunks(seriesId: number, ids: number[]): void {
@@ -462,14 +536,14 @@ export class SqliteStore implements Store {
       at += p.x.length;
     }
     const stillSmall: number[] = [];
-    this.writeChunks(seriesId, x, y, stillSmall);
+    this.writeChunks(seriesId, x, y, stillSmall, compactedChunk);
     if (stillSmall.length > 0) this.smallChunks.set(seriesId, 1);
   }
 
   async close(): Promise<void> {
     if (!this.db.open) return;
     try {
-      this.compactSome(2, Infinity);
+      this.compactSome(2, Infinity, CLOSE_PACK_BUDGET_MS);
       if (!this.inMemory && !this.readOnly) this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
       // A full disk must not keep the file open: what is committed is in the WAL already.

@@ -98,6 +98,8 @@ export interface CompactOptions {
   minSmallChunks?: number;
   /** Stop starting new series after this many ms (default: no limit). */
   budgetMs?: number;
+  /** Stop packing this many ms after the pass started (default: `budgetMs`). */
+  packBudgetMs?: number;
 }
 
 /**
@@ -154,8 +156,11 @@ export interface Store {
   markLost(lastSeenBefore: number): Promise<Execution[]>;
   /** Forgets batch ids committed before `before` (ms); returns how many. */
   forgetBatchIds(before: number): Promise<number>;
-  /** Merges small chunks of live series into bigger ones, without changing a point. */
-  compact(opts?: CompactOptions): Promise<void>;
-  /** Compacts everything and closes. */
+  /**
+   * Merges small chunks of live series into bigger ones and re-encodes sealed chunks ingest wrote in the compact block
+   * encodings (packing), without changing a point. Resolves true when the budget ran out with work left.
+   */
+  compact(opts?: CompactOptions): Promise<boolean>;
+  /** Merges every small chunk, packs what it can in CLOSE_PACK_BUDGET_MS (the rest is packed after the next start), and closes. */
   close(): Promise<void>;
 }

@@ -47,6 +47,8 @@ export function attachNavigation(u: uPlot, host: HTMLElement, hooks: NavigationH
   };
   const xView = (): Span => pendingX ?? { from: u.scales.x!.min!, to: u.scales.x!.max! };
   const showX = (span: Span) => {
+    // No window yet (an empty chart): nothing to zoom.
+    if (!(Number.isFinite(span.from) && Number.isFinite(span.to) && span.to > span.from)) return;
     pendingX = span;
     u.setScale('x', { min: span.from, max: span.to });
     schedule();
@@ -54,6 +56,8 @@ export function attachNavigation(u: uPlot, host: HTMLElement, hooks: NavigationH
   const yView = (scale: string): Span =>
     pendingY?.get(scale) ?? { from: hooks.realY(scale, u.scales[scale]!.min!), to: hooks.realY(scale, u.scales[scale]!.max!) };
   const showY = (windows: Map<string, Span>) => {
+    for (const [scale, w] of windows) if (!(Number.isFinite(w.from) && Number.isFinite(w.to) && w.to > w.from)) windows.delete(scale);
+    if (windows.size === 0) return;
     pendingY = windows;
     for (const [scale, w] of windows) u.setScale(scale, { min: hooks.plotY(scale, w.from), max: hooks.plotY(scale, w.to) });
     schedule();

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { drawQueue } from '../chart/draw-queue.js';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
@@ -90,6 +91,20 @@ function positiveX(s: SeriesBuffer): SeriesBuffer {
 const EMPTY = emptySeries(0);
 /** Room the x-axis and padding take below the plot. */
 const X_AXIS_PX = 60;
+
+const bufferIds = new WeakMap<SeriesBuffer, number>();
+let nextBufferId = 1;
+
+/** Which data a panel's chart shows: each line's buffer (by identity), its in-place revision and length. */
+function dataSignature(panel: PanelModel, series: Map<string, SeriesBuffer>): string {
+  return panel.lines.map((l) => {
+    const s = series.get(l.key);
+    if (!s) return '-';
+    let id = bufferIds.get(s);
+    if (id === undefined) bufferIds.set(s, (id = nextBufferId++));
+    return `${id}.${s.rev ?? 0}.${s.length}`;
+  }).join(',');
+}
 
 /** What changes in frames that a legend would write differently. */
 function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
@@ -272,6 +287,7 @@ export function UPlotChart({
     });
     ro.observe(host);
     return () => {
+      drawQueue.cancel(plotRef);
       ro.disconnect();
       detach();
       cancelAnimationFrame(cursorFrame);
@@ -286,14 +302,37 @@ export function UPlotChart({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, theme, syncKey, height, logY, logX, wallStart]);
 
+  // What the user changed (zoom, smoothing, theme, another execution's data) is drawn at once; live data (`version`) only
+  // when this panel's own series changed, and through the frame-budgeted draw queue, so that many panels receiving data
+  // together draw over a few frames rather than in one long task.
+  const drawnData = useRef('');
+  const drawNow = (u: uPlot) => {
+    drawQueue.cancel(plotRef);
+    drawnData.current = dataSignature(latest.current.panel, latest.current.series);
+    applyData(u);
+  };
   useEffect(() => {
     const u = plotRef.current;
     const built = builtRef.current;
     builtRef.current = null;
+    if (!u) return;
     // Building the data again right after the chart was made from the same data would double the cost of opening a page.
-    if (u && !(built && built.every((d, i) => Object.is(d, dataDeps[i])))) applyData(u);
+    if (built && built.every((d, i) => Object.is(d, dataDeps[i]))) {
+      drawnData.current = dataSignature(latest.current.panel, latest.current.series);
+      return;
+    }
+    drawNow(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, dataDeps);
+  }, [series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey]);
+
+  useEffect(() => {
+    if (!plotRef.current || dataSignature(panel, series) === drawnData.current) return;
+    drawQueue.queue(plotRef, () => {
+      const u = plotRef.current;
+      if (u) drawNow(u);
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version]);
 
   useEffect(() => {
     const u = plotRef.current;

@@ -1,5 +1,5 @@
 import { M4 } from '../../protocol/downsample.js';
-import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+import { lowerBound, touched, type SeriesBuffer } from './series-buffer.js';
 
 /**
  * What a chart draws of one held series: the points within [from, to] (plus one neighbour on each side, so lines reach the
@@ -50,5 +50,6 @@ export function boundHeldPoints(s: SeriesBuffer, max: number): boolean {
   s.y = y;
   s.length = reduced.length + recent;
   s.downsampled = true;
+  touched(s);
   return true;
 }

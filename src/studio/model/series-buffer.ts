@@ -11,6 +11,13 @@ export interface SeriesBuffer {
   total: number;
   /** Some held stretch is a per-bucket first/min/max/last reduction of the real points. */
   downsampled: boolean;
+  /** Bumped by every change made in place (append, truncate, bound): a chart redraws only series whose rev moved. */
+  rev?: number;
+}
+
+/** Marks an in-place change of `s` (see `rev`). */
+export function touched(s: SeriesBuffer): void {
+  s.rev = (s.rev ?? 0) + 1;
 }
 
 export function emptySeries(capacity = 64): SeriesBuffer {
@@ -63,6 +70,7 @@ export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLi
     kept++;
   }
   s.total += kept;
+  if (kept > 0) touched(s);
   return kept;
 }
 
@@ -87,6 +95,7 @@ export function truncateFrom(s: SeriesBuffer, x: number): number {
   const removed = s.length - keep;
   s.length = keep;
   s.total = Math.max(keep, s.total - removed);
+  if (removed > 0) touched(s);
   return removed;
 }
 

@@ -12,7 +12,8 @@ interface Props {
 
 /**
  * The page-level bar over an execution's panels: Smoothing, Log y and X axis for all panels at once (a panel's own
- * "Panel options" still override), and "Copy link" for the whole view.
+ * "Panel options" still override), and "Copy link" for the whole view. A panel that cannot show the chosen x (no record
+ * times for relative or wall time on a step axis) keeps its own units and says so in its options.
  */
 export function PageBar({ wallTimeAvailable }: Props) {
   const { search } = useLocation();
@@ -38,6 +39,7 @@ export function PageBar({ wallTimeAvailable }: Props) {
         <span>X axis</span>
         <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
           <option value="units">each group's units</option>
+          <option value="relative">relative time</option>
           <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
         </select>
       </label>

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createDrawQueue } from './draw-queue.js';
+
+/** A queue on a fake frame source and clock; each draw takes `cost` ms of the fake clock. */
+function fake(budgetMs: number) {
+  let now = 0;
+  const frames: Array<() => void> = [];
+  const q = createDrawQueue({ nextFrame: (fn) => frames.push(fn), now: () => now, budgetMs });
+  const drawn: string[][] = [];
+  const frame = () => {
+    drawn.push([]);
+    frames.shift()?.();
+  };
+  const draw = (name: string, cost: number) => () => {
+    drawn[drawn.length - 1]!.push(name);
+    now += cost;
+  };
+  return { q, frame, draw, drawn, pendingFrames: () => frames.length };
+}
+
+describe('draw queue', () => {
+  it('spreads redraws over frames within the budget, at least one a frame, oldest first', () => {
+    const f = fake(8);
+    for (let i = 0; i < 5; i++) f.q.queue({ i }, f.draw(`p${i}`, 3));
+    expect(f.pendingFrames()).toBe(1);
+    f.frame();
+    f.frame();
+    expect(f.drawn).toEqual([['p0', 'p1', 'p2'], ['p3', 'p4']]);
+    expect(f.q.size).toBe(0);
+    expect(f.pendingFrames()).toBe(0);
+    const slow = fake(8);
+    slow.q.queue({}, slow.draw('big', 40));
+    slow.q.queue({}, slow.draw('next', 1));
+    slow.frame();
+    slow.frame();
+    expect(slow.drawn).toEqual([['big'], ['next']]);
+  });
+
+  it('draws a chart queued twice once, with its latest draw, in its first place; a cancelled one not at all', () => {
+    const f = fake(100);
+    const a = {};
+    const b = {};
+    const c = {};
+    f.q.queue(a, f.draw('a-old', 1));
+    f.q.queue(b, f.draw('b', 1));
+    f.q.queue(c, f.draw('c', 1));
+    f.q.queue(a, f.draw('a-new', 1));
+    f.q.cancel(c);
+    f.frame();
+    expect(f.drawn).toEqual([['a-new', 'b']]);
+    expect(f.pendingFrames()).toBe(0);
+  });
+});
