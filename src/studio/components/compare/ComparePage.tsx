@@ -15,7 +15,6 @@ import { decodeRange, encodeRange, executionPath } from '../../model/url-state.j
 import { Link, navigate, useLocation } from '../../router.js';
 import { Labels, StatusBadge } from '../badges.js';
 import type { XRange } from '../UPlotChart.js';
-import { useStaggered } from '../use-staggered.js';
 import { ComparePanel } from './ComparePanel.js';
 import './compare.css';
 
@@ -76,8 +75,6 @@ export function ComparePage() {
     return () => clearTimeout(t);
   }, []);
   const showPanels = allLoaded || waited;
-  // One more panel per frame: the first shows without waiting for every chart to be built.
-  const shownPanels = useStaggered(panels.length, showPanels);
 
   const setParams = (next: Partial<CompareParams>) => navigate(pathname + encodeCompareParams({ ...params, ...next }, search), { replace: true });
   const setZoom = useCallback(
@@ -167,7 +164,7 @@ export function ComparePage() {
       {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
       <div className="panels">
-        {panels.slice(0, shownPanels).map((panel) => {
+        {showPanels && panels.map((panel) => {
           const axis = panel.xUnits ?? '';
           const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
           return (
