@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Page } from '@playwright/test';
+import { percentile } from './machine.js';
 
 /** Resolves when every panel region has a drawn chart (a canvas) and every history request of the page has been answered. */
 export async function waitForPanels(page: Page, panels: number): Promise<void> {
@@ -24,4 +25,24 @@ export async function waitForPanels(page: Page, panels: number): Promise<void> {
     page.off('requestfinished', onDone);
     page.off('requestfailed', onDone);
   }
+}
+
+/** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
+export async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
+  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
+    const deltas: number[] = [];
+    const longTasks: number[] = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
+    let last = performance.now();
+    const end = last + ms;
+    const loop = (t: number) => {
+      deltas.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(loop);
+      else resolve({ deltas, longTasks });
+    };
+    requestAnimationFrame(loop);
+  }), seconds * 1000);
+  const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
+  return { p95: percentile(sorted, 95), longTasks: frames.longTasks };
 }

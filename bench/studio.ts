@@ -4,7 +4,9 @@
  *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
  *  2. frame times and long tasks while 50 series stream at 20 points/s each (all in one group with ~95-character names
  *     and no scale: one chart, 50 lines, a legend with 50 values; then spread over 10 groups), with the load average;
- *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute).
+ *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
+ *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
+ *     (`bench/studio-services.ts`; `--only=services` runs only it).
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run). `--profile DIR` also records, for each streaming run,
  * a Chromium trace through Playwright (`<name>.trace.json`, open it in DevTools' Performance panel) and the page's CPU
  * profile (`<name>.cpuprofile`), and prints the functions that took the most time.
@@ -16,10 +18,12 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, percentile, report, trend } from './machine.js';
+import { machineLine, report, trend } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
-import { waitForPanels } from './studio-wait.js';
+import { runDataBenches } from './studio-data.js';
+import { runServicePageBench } from './studio-services.js';
+import { measureFrames, waitForPanels } from './studio-wait.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -49,7 +53,11 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
   return id;
 }
 
-/** `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=open` just the 20 × 1M execution. */
+/**
+ * `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=open` just
+ * the 20 × 1M execution; `--only=data` just issue #17's smoothing and export figures (bench/studio-data.ts); `--only=services`
+ * the service page.
+ */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 async function compareBenches(dir: string, listOnly = false): Promise<void> {
@@ -110,26 +118,6 @@ function printTopFunctions(name: string, profile: CpuProfile): void {
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
-/** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
-async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
-  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
-    const deltas: number[] = [];
-    const longTasks: number[] = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
-    let last = performance.now();
-    const end = last + ms;
-    const loop = (t: number) => {
-      deltas.push(t - last);
-      last = t;
-      if (t < end) requestAnimationFrame(loop);
-      else resolve({ deltas, longTasks });
-    };
-    requestAnimationFrame(loop);
-  }), seconds * 1000);
-  const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
-  return { p95: percentile(sorted, 95), longTasks: frames.longTasks };
-}
-
 function reportFrames(title: string, f: { p95: number; longTasks: number[] }): void {
   report(`${title} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
     ['frame time p95, ms', f.p95.toFixed(1), 'target ≤ 16.7'],
@@ -169,6 +157,8 @@ async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
+  if (only === 'data') return runDataBenches(dir, quick, CHROMIUM, ARGS);
+  if (only === 'services') return servicePageBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const openOnly = only === 'open';
@@ -228,7 +218,18 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
+  if (!openOnly) await servicePageBench(dir);
   if (!openOnly) await compareBenches(dir);
+  if (!openOnly) await runDataBenches(dir, quick, CHROMIUM, ARGS);
+}
+
+async function servicePageBench(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick });
+  } finally {
+    await browser.close();
+  }
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { MetricsClient } from '../src/sdk/index.js';
+import { connect, Metric, MetricsClient } from '../src/sdk/index.js';
 import { postBody, spawnServer, type SpawnedServer } from '../test/helpers/server.js';
 import { screenshots } from './studio-server.js';
 
@@ -86,4 +86,133 @@ test('traffic over UDP and HTTP shows on /services and the ten panels; p99 exact
   await expect(page.getByRole('table')).toBeVisible();
   await screenshots(page, 'services-list-390');
   await udp.close();
+});
+
+/** Requests to the series API made by the page from now on (the panels' history reads). */
+function countSeriesReads(page: import('@playwright/test').Page): { readonly urls: string[] } {
+  const urls: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/series?')) urls.push(r.url());
+  });
+  return { urls };
+}
+
+const chartOf = (page: import('@playwright/test').Page, panel: string) => page.getByRole('region', { name: panel, exact: true }).locator('.chart');
+const xRange = async (page: import('@playwright/test').Page, panel: string): Promise<[number, number]> => {
+  const chart = chartOf(page, panel);
+  return [Number(await chart.getAttribute('data-x-min')), Number(await chart.getAttribute('data-x-max'))];
+};
+
+test('the service page moves through the stream: a new value shows within 2 s with no series read, the right edge follows now', async ({ page }) => {
+  const send = (lines: string[]) => postBody(`${server.url}/api/ingest/statsd?service=live-svc`, lines.join('\n'), { 'content-type': 'text/plain' });
+  expect((await send(['http.server.active_requests:5|g|#host:h0', 'http.server.request.duration:0.02|d|#host:h0,http.response.status_code:200', 'queue.depth:3|g|#host:h0'])).status).toBe(200);
+  await page.goto(`${server.url}/services/live-svc`);
+  const legendValue = (panel: string) => page.getByRole('region', { name: panel, exact: true }).locator('.legend-value').first();
+  await expect(legendValue('In-flight requests')).toHaveText('5', { timeout: 5000 });
+  await expect(legendValue('queue.depth')).toHaveText('3');
+  await page.waitForTimeout(500); // history reads of the first render done
+  const reads = countSeriesReads(page);
+  const [, edge] = await xRange(page, 'Request rate');
+
+  expect((await send(['http.server.active_requests:42|g|#host:h0', 'queue.depth:17|g|#host:h0'])).status).toBe(200);
+  await expect(legendValue('In-flight requests')).toHaveText('42', { timeout: 2000 });
+  await expect(legendValue('queue.depth')).toHaveText('17', { timeout: 2000 });
+  // A closed interval adds a point too, still without a read.
+  await page.waitForTimeout(1500);
+  expect(reads.urls).toEqual([]);
+  const [, later] = await xRange(page, 'Request rate');
+  expect(later).toBeGreaterThan(edge); // the right edge follows now
+  expect(Math.abs(later - Date.now())).toBeLessThan(2000);
+});
+
+test('drag-zoom reads the zoomed range and narrows the axis; hovering shows cursor values in every legend; the time range refetches', async ({ page }) => {
+  const lines = Array.from({ length: 50 }, (_, i) => `http.server.request.duration:${(i + 1) / 1000}|d|#host:h0,http.response.status_code:200`);
+  expect((await postBody(`${server.url}/api/ingest/statsd?service=zoom-svc`, lines.join('\n'), { 'content-type': 'text/plain' })).status).toBe(200);
+  await page.goto(`${server.url}/services/zoom-svc`);
+  await expect(page.getByRole('region', { name: 'p99 latency', exact: true }).locator('.legend-value')).toHaveText(/ms$/, { timeout: 5000 });
+  const [min0, max0] = await xRange(page, 'Request rate');
+  expect(max0 - min0).toBeGreaterThan(3_590_000); // last 1 h
+
+  // Hover: every panel's legend shows the value under the synced cursor.
+  const over = chartOf(page, 'Request rate').locator('.u-over');
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
+  await expect(page.getByRole('region', { name: 'Request rate', exact: true }).locator('.legend-cursor')).toHaveText(/^at cursor .*req\/s$/);
+  await expect(page.getByRole('region', { name: 'p99 latency', exact: true }).locator('.legend-cursor')).toHaveText(/^at cursor [\d.]+ ms$/);
+
+  // Drag the right quarter: the zoomed range is read (a series request for it) and the axis shows it.
+  const zoomRead = page.waitForRequest((r) => r.url().includes('/series?') && r.url().includes('metric=http.server.request.duration'));
+  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const url = new URL((await zoomRead).url());
+  const from = Number(url.searchParams.get('from')), to = Number(url.searchParams.get('to'));
+  expect(to - from).toBeGreaterThan(600_000);
+  expect(to - from).toBeLessThan(1_200_000); // about a quarter of the hour
+  expect(from).toBeGreaterThan(min0 + 2_400_000);
+  await expect(page.getByLabel('Time range')).toHaveValue('custom');
+  await expect(page.getByLabel('Live')).not.toBeChecked();
+  await expect.poll(async () => (await xRange(page, 'p99 latency'))[0]).toBeGreaterThan(min0 + 2_400_000);
+  const [zMin, zMax] = await xRange(page, 'p99 latency');
+  expect(Math.abs(zMin - from)).toBeLessThan(1000);
+  expect(Math.abs(zMax - to)).toBeLessThan(1000);
+
+  // Time range: 6 h reads 6 h and the axis spans it, live again.
+  const sixHours = page.waitForRequest((r) => {
+    const p = new URL(r.url()).searchParams;
+    return r.url().includes('/series?') && Number(p.get('to')) - Number(p.get('from')) > 6 * 3_600_000 - 5000;
+  });
+  await page.getByLabel('Time range').selectOption('6h');
+  await sixHours;
+  await expect.poll(async () => { const [a, b] = await xRange(page, 'Request rate'); return b - a; }).toBeGreaterThan(6 * 3_600_000 - 5000);
+  await expect(page.getByLabel('Live')).toBeChecked();
+});
+
+test('a service that also runs executions keeps both; the executions list is unchanged', async ({ page }) => {
+  const before = await (await fetch(`${server.url}/api/executions`)).json() as { executions: Array<{ id: string }> };
+  const client = connect({ url: server.url, metrics: { transport: 'http', service: 'nightly-eval' } });
+  const execution = client.startExecution('nightly-eval', { labels: { kind: 'service-and-execution' } });
+  execution.run(() => new Metric('accuracy', { throttle: null }).record(0.9, { at: 1 }));
+  await execution.flush();
+  client.metrics.increment('eval.batches', 4);
+  client.metrics.distribution('http.server.request.duration', 0.03, { 'http.response.status_code': 200 });
+  await client.metrics.flush();
+
+  await page.goto(`${server.url}/`);
+  const link = page.getByRole('link', { name: /nightly-eval/ });
+  await expect(link).toBeVisible({ timeout: 5000 });
+  await expect(link).toContainText('running');
+  const after = await (await fetch(`${server.url}/api/executions`)).json() as { executions: Array<{ id: string; name: string }> };
+  expect(after.executions.map((e) => e.id).sort()).toEqual([...before.executions.map((e) => e.id), execution.id].sort());
+  await expect(page.getByRole('link', { name: /nightly-eval/ })).toHaveCount(1); // the service adds no row to the executions list
+
+  await page.getByRole('link', { name: 'Services' }).click();
+  await expect(page.getByRole('table').getByRole('link', { name: 'nightly-eval' })).toBeVisible({ timeout: 5000 });
+  await page.getByRole('table').getByRole('link', { name: 'nightly-eval' }).click();
+  await expect(page.getByRole('region', { name: 'eval.batches', exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Request rate', exact: true })).toBeVisible();
+  await execution.end('succeeded');
+  await page.goto(`${server.url}/executions/${execution.id}`);
+  await expect(page.getByRole('region', { name: 'accuracy' })).toBeVisible();
+  await client.close();
+});
+
+test('/services updates from the stream, not by polling each second: a new service and its counts show, few list reads', async ({ page }) => {
+  await page.goto(`${server.url}/services`);
+  await expect(page.getByRole('heading', { name: 'Services' })).toBeVisible({ timeout: 5000 });
+  await page.waitForTimeout(500);
+  const reads: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/api/services?')) reads.push(r.url()); });
+  const started = Date.now();
+  const send = (n: number) => postBody(`${server.url}/api/ingest/statsd?service=list-svc`, Array.from({ length: n }, () => 'http.server.request.duration:0.01|d|#host:l1,http.response.status_code:200').join('\n'), { 'content-type': 'text/plain' });
+  expect((await send(7)).status).toBe(200);
+  const row = page.getByRole('table').getByRole('row').filter({ has: page.getByRole('link', { name: 'list-svc' }) });
+  await expect(row).toBeVisible({ timeout: 2000 });
+  await expect(row.getByRole('cell').nth(7)).toHaveText('7', { timeout: 12_000 }); // 2XX, once its interval closed at the latest
+  expect((await send(5)).status).toBe(200);
+  await expect(row.getByRole('cell').nth(7)).toHaveText('12', { timeout: 12_000 });
+  const seconds = (Date.now() - started) / 1000;
+  expect(reads.length).toBeLessThan(seconds / 2); // polling each second read it `seconds` times
 });

@@ -179,3 +179,33 @@ test('390 px wide: the list and an execution page fit the viewport', async ({ pa
     await screenshots(page, `narrow-${id === 'narrow-many' ? 'many' : 'progress'}`);
   }
 });
+
+test('long names wrap or are cut, never widen a page: a 190-character metric key, a 190-character service name', async ({ page }) => {
+  server = await startStudioServer(tempDb());
+  const key = `encoder.${'layer_norm_'.repeat(17)}out`.slice(0, 190);
+  await ingest(server.url, { executions: [{ id: 'long-key', start: { name: 'long key' }, points: [{ key, x: [0, 1, 2], y: [1, 2, 3] }, { key: 'loss', x: [0, 1], y: [1, 0.5] }] }] });
+  const service = `svc-${'s'.repeat(186)}`;
+  const res = await fetch(`${server.url}/api/ingest/statsd`, {
+    method: 'POST', headers: { 'content-type': 'text/plain' }, body: `http.server.request.duration:0.02|d|#service:${service},http.response.status_code:200`,
+  });
+  expect(res.status).toBe(200);
+  const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+  for (const viewport of [1280, 390]) {
+    await page.setViewportSize({ width: viewport, height: 900 });
+    await page.goto(`${server.url}/executions/long-key`);
+    await expect(page.getByRole('region', { name: key }).locator('canvas')).toHaveCount(1);
+    expect(await width(), `execution page at ${viewport}`).toBeLessThanOrEqual(viewport);
+    await page.goto(`${server.url}/services`);
+    await expect(page.getByRole('link', { name: service })).toBeVisible();
+    // The columns stay on screen: the status cell of the row is within the viewport (the table scrolls only at 390 px).
+    if (viewport === 1280) {
+      const statusRight = await page.getByRole('row', { name: new RegExp(service) }).getByRole('cell').nth(1).evaluate((el) => el.getBoundingClientRect().right);
+      expect(statusRight).toBeLessThanOrEqual(viewport);
+    }
+    expect(await width(), `/services at ${viewport}`).toBeLessThanOrEqual(viewport);
+    await screenshots(page, `long-names-services-${viewport}`);
+    await page.goto(`${server.url}/services/${service}`);
+    await expect(page.getByRole('region', { name: 'Request rate' })).toBeVisible();
+    expect(await width(), `service page at ${viewport}`).toBeLessThanOrEqual(viewport);
+  }
+});

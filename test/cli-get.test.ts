@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_NAME_COLUMN, servicesTable } from '../src/cli/get.js';
 import { MetricsClient } from '../src/sdk/index.js';
 import { eventually } from './helpers/eventually.js';
 import { CLI, getJson, postBody, spawnServer, type SpawnedServer } from './helpers/server.js';
 
 const run = promisify(execFile);
 let server: SpawnedServer;
+/** Start of the 10 s interval the 'shop' requests were sent in: its rates are taken from there (a fresh service). */
+let shopFirstInterval = 0;
 
 /** `plotline get …` as a user runs it; resolves with stdout, stderr and the exit code. */
 async function get(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -26,6 +29,18 @@ function expectP99(cell: string): void {
   expect(Math.abs(parseFloat(cell) - 99) / 99).toBeLessThanOrEqual(0.01);
 }
 
+/**
+ * Runs `get` and checks a requests/s cell: 100 requests of a service younger than any window are a rate over the time
+ * since its first 10 s interval began (read before and after the command), whatever the window.
+ */
+async function expectFreshRate(cell: () => string): Promise<void> {
+  const shown = parseFloat(cell());
+  const high = 100 / ((before - shopFirstInterval) / 1000), low = 100 / ((Date.now() - shopFirstInterval) / 1000);
+  expect(shown).toBeGreaterThanOrEqual(Number(low.toPrecision(2)) * 0.99);
+  expect(shown).toBeLessThanOrEqual(Number(high.toPrecision(2)) * 1.01);
+}
+let before = 0;
+
 /** Splits a table line on runs of 2+ spaces (the column rule). */
 const cells = (line: string) => line.trim().split(/ {2,}/);
 
@@ -37,6 +52,8 @@ beforeAll(async () => {
   server = await spawnServer(['--db', ':memory:']);
   const lines = latencies.map((s, i) => `http.server.request.duration:${s}|d|#host:h1,http.response.status_code:${status(i)},http.route:/predict,http.request.method:POST`);
   lines.push('http.server.active_requests:2|g|#host:h1', 'queue.depth:7|g|#host:h1,queue:main');
+  const sent = Date.now();
+  shopFirstInterval = sent - (sent % 10_000);
   expect((await postBody(`${server.url}/api/ingest/statsd?service=shop`, lines.join('\n'), { 'content-type': 'text/plain' })).status).toBe(200);
   // UDP: a second service through the SDK, a counter only (no request metrics).
   const udp = new MetricsClient({ url: server.url, service: 'batch-jobs', statsdPort: server.statsdPort!, tags: { host: 'w1' } });
@@ -55,6 +72,7 @@ afterAll(async () => {
 
 describe('plotline get', () => {
   it('prints the aligned services table with units and - for no data', async () => {
+    before = Date.now();
     const { stdout, code } = await get('--url', server.url);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
@@ -66,7 +84,8 @@ describe('plotline get', () => {
     const row = cells(shop);
     expect(row.slice(0, 3)).toEqual(['shop', 'live', '1']);
     expect(row[3]).toMatch(/^(just now|\d+s ago)$/);
-    expect(row[4]).toBe((100 / 3600).toPrecision(2)); // 100 requests over the default 1 h
+    // 100 requests from a service seconds old: a rate over its seconds, not over the default 1 h (that read 0.028).
+    await expectFreshRate(() => row[4]!);
     expect(row[5]).toBe('50.5 ms'); // exact mean of 1..100 ms
     expectP99(row[6]!);
     expect(row.slice(7)).toEqual(['80', '15', '5']);
@@ -75,14 +94,21 @@ describe('plotline get', () => {
     expect(stdout).not.toContain('\x1b['); // no colour when not a TTY
   });
 
-  it('--window changes the rate; --json gives the server answer', async () => {
+  it('--window keeps a young service\'s rate (the part of the window it existed for); --json gives the server answer', async () => {
+    before = Date.now();
     const row = cells((await get('--url', server.url, '--window', '15m')).stdout.split('\n').find((l) => l.startsWith('shop'))!);
-    expect(row[4]).toBe((100 / 900).toPrecision(2));
+    await expectFreshRate(() => row[4]!);
     const { stdout, code } = await get('--url', server.url, '--json');
     expect(code).toBe(0);
     const body = JSON.parse(stdout);
     expect(body.window).toBe(3_600_000);
     expect(body.services.find((s: { name: string }) => s.name === 'shop').summary).toMatchObject({ requests: 100, '2XX': 80, '4XX': 15, '5XX': 5 });
+  });
+
+  it('--help says what a rate over the window means', async () => {
+    const { stdout, code } = await get('--help');
+    expect(code).toBe(0);
+    expect(stdout.replace(/\s+/g, ' ')).toContain('the count over the part of the window the service has existed for');
   });
 
   it('with a service name: its metrics with type, tags, value / rate / p99, and the studio link', async () => {
@@ -117,5 +143,19 @@ describe('plotline get', () => {
     const bad = await get('--window', 'forever');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--window must be a duration');
+  });
+});
+
+describe('the services table', () => {
+  it('cuts a service name past 48 characters around "…", so one long name does not stretch every row', () => {
+    const summary = { requests: 0, requestsPerSecond: null, avgRequestMs: null, p99Ms: null, '2XX': 0, '4XX': 0, '5XX': 0 };
+    const item = (name: string) => ({ name, status: 'idle' as const, replicas: 0, lastSeen: null, malformedLines: 0, refusedTagSets: 0, summary });
+    const long = `svc-${'s'.repeat(280)}-tail`;
+    const lines = servicesTable([item(long), item('shop')], Date.now()).split('\n');
+    const name = cells(lines[1]!)[0]!;
+    expect([...name]).toHaveLength(MAX_NAME_COLUMN);
+    expect(name).toBe(`${long.slice(0, 35)}…${long.slice(-12)}`);
+    expect(lines.every((l) => l.length < 140)).toBe(true);
+    expect(cells(lines[2]!)[0]).toBe('shop');
   });
 });

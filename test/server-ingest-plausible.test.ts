@@ -82,6 +82,19 @@ describe('times that are not times', () => {
     await refused(postBinary(body as IngestBatch<NumberColumns>), 'executions[0].end.endedAt', /milliseconds/);
   });
 
+  it('refuses an end before the start by name (same batch or later); a few seconds of clock skew end at the start', async () => {
+    const startedAt = now - 3_600_000;
+    const early = { executions: [{ id: 'end-early', start: { name: 'e', startedAt }, end: { status: 'succeeded', endedAt: 946_684_800_001 } }] };
+    await refused(ingest(early), 'executions[0].end.endedAt', /must not be before the execution's startedAt/);
+    await refused(postBinary(early as IngestBatch<NumberColumns>), 'executions[0].end.endedAt', /must not be before the execution's startedAt/);
+    expect((await ingest({ executions: [{ id: 'end-later', start: { name: 'e', startedAt } }] })).status).toBe(200);
+    await refused(ingest({ executions: [{ id: 'end-later', end: { status: 'failed', endedAt: startedAt - 120_000 } }] }),
+      'executions[0].end.endedAt', /must not be before/);
+    expect((await ingest({ executions: [{ id: 'end-later', end: { status: 'failed', endedAt: startedAt - 2_000 } }] })).status).toBe(200);
+    const ended = (await getJson(`${server.url}/api/executions/end-later`)).json;
+    expect(ended.execution.endedAt).toBe(startedAt);
+  });
+
   it('accepts plausible times in milliseconds (an hour ago, a few minutes ahead of the clock)', async () => {
     expect((await start(now - 3_600_000)).status).toBe(200);
     expect((await start(now + 300_000)).status).toBe(200);

@@ -5,6 +5,7 @@ Little-endian::
     "PLB1" | u32 header length H | header: UTF-8 JSON of the batch, each points item {"key", "n"} instead of {key, x, y}
     | zero padding to a multiple of 8 | per points item, in header order: n float64 x, then n float64 y
 
+An item may carry its record times ``"t": [first, last]`` (ms since the epoch; points recorded with ``at``).
 An item whose x are exactly ``xStart + xStep * i`` may be written ``{"key", "n", "xStart", "xStep"}``; this encoder
 always writes the x column: checking regularity bit for bit costs ~100 ns a point in pure Python, more than sending
 8 bytes more over the wire, and the server stores both forms alike. NaN and ±inf travel as plain doubles.
@@ -36,7 +37,8 @@ def _column(values: "array[float]") -> bytes:
 
 
 def encode_batch(batch_id: str, executions: Sequence[Dict[str, Any]]) -> bytes:
-    """Encodes a batch whose execution items may hold ``"points": [(key, x, y), …]`` with array('d') columns."""
+    """Encodes a batch whose execution items may hold ``"points": [(key, x, y[, t]), …]`` with array('d') columns and
+    optional record times ``t`` = [first, last] in ms since the epoch (sent in the header as the item's ``"t"``)."""
     columns: List[bytes] = []
     header_executions = []
     for u in executions:
@@ -45,11 +47,13 @@ def encode_batch(batch_id: str, executions: Sequence[Dict[str, Any]]) -> bytes:
             header_executions.append(u)
             continue
         items = []
-        for key, x, y in points:
+        for item in points:
+            key, x, y = item[0], item[1], item[2]
+            t = item[3] if len(item) > 3 else None
             n = len(y)
             if len(x) != n:
                 raise ValueError(f'points "{key}": x and y differ in length ({len(x)}, {n})')
-            items.append({"key": key, "n": n})
+            items.append({"key": key, "n": n, "t": t} if t else {"key": key, "n": n})
             columns.append(_column(x))
             columns.append(_column(y))
         header_executions.append({**u, "points": items})

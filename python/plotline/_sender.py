@@ -323,7 +323,12 @@ class Sender:
                     xs, ys = s.xs[:k], s.ys[:k]
                     del s.xs[:k]
                     del s.ys[:k]
-                    points.append((s.key, xs, ys))
+                    t = None
+                    if s.timed:
+                        now = time.time() * 1000
+                        t = [min(s.taken_at, now), now]
+                        s.taken_at = now
+                    points.append((s.key, xs, ys, t))
                     points_left -= k
                     series_left -= 1
                     bytes_left -= 16 * k + 40 + len(s.key)

@@ -38,7 +38,8 @@ class _Series:
     under the GIL, so neither needs a lock)."""
 
     __slots__ = ("execution", "live", "metric", "key", "outbox", "window", "last_sent", "trail", "last_x",
-                 "xs", "ys", "x_not_increasing", "x_invalid", "discarded", "warned", "warned_throttle", "scheduled")
+                 "xs", "ys", "x_not_increasing", "x_invalid", "discarded", "warned", "warned_throttle", "scheduled",
+                 "timed", "taken_at")
 
     def __init__(self, execution: "Execution", metric: "Metric") -> None:
         self.execution = execution
@@ -63,6 +64,11 @@ class _Series:
         self.warned_throttle = False
         #: Waiting in the sender's trailing set.
         self.scheduled = False
+        #: Recorded with an explicit ``at`` (x is not a time): its batches carry record times ``t`` = [first, last] in ms,
+        #: the first being when the previous batch took its points (or the first record), the last when this one does —
+        #: no clock read per point (the sender takes what waits at once while idle, so the bound stays tight).
+        self.timed = False
+        self.taken_at = 0.0
 
     def due(self) -> float:
         return self.last_sent + self.window
@@ -161,6 +167,9 @@ class Execution:
         sender = self._sender
         if at is not None:
             x = at
+            if not s.timed:
+                s.timed = True
+                s.taken_at = time.time() * 1000
             if not -_MAX_X <= x <= _MAX_X:
                 return self._refuse(s, "xInvalid", f"at={x} is not a finite number with |x| ≤ 2**53 (beyond it a double "
                                                    "cannot hold every integer)")

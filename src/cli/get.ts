@@ -26,6 +26,10 @@ Options:
   --window W     the window of the numbers: 30s … 400d such as 15m, 1h, 7d (default 1h)
   --json         print the server's JSON answer, for scripts
   -h, --help     show this help
+
+Rates (requests/s, a metric's rate) are the count over the part of the window the service has existed for: from the
+start of the first 10 s interval it sent data in, up to now. A service started 2 minutes ago reads its true rate in a
+15m, 1h or 24h window alike; an older one reads its count over the whole window. 2XX/4XX/5XX are counts.
 `;
 
 export function parseGetArgs(argv: string[], env: NodeJS.ProcessEnv = {}): GetArgs {
@@ -81,6 +85,16 @@ export function alignColumns(rows: string[][], paint?: (cell: string, row: numbe
   }).join('  ').trimEnd()).join('\n');
 }
 
+/** Longest service name the table shows whole; a longer one keeps its start and end around "…" (`get NAME` and `--json` show it whole). */
+export const MAX_NAME_COLUMN = 48;
+
+function shortName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MAX_NAME_COLUMN) return name;
+  const tail = 12;
+  return `${chars.slice(0, MAX_NAME_COLUMN - tail - 1).join('')}…${chars.slice(-tail).join('')}`;
+}
+
 /** The services table; with `colour`, status and 4XX/5XX counts coloured (for a TTY). Requests with no traffic show `-`. */
 export function servicesTable(services: readonly ServiceListItem[], now: number, colour = false): string {
   if (services.length === 0) return 'No services yet. Send DogStatsD lines (UDP or POST /api/ingest/statsd) or use MetricsClient.';
@@ -89,7 +103,7 @@ export function servicesTable(services: readonly ServiceListItem[], now: number,
     const q = s.summary;
     const none = q.requests === 0;
     rows.push([
-      s.name, s.status, String(s.replicas), formatAgo(s.lastSeen, now),
+      shortName(s.name), s.status, String(s.replicas), formatAgo(s.lastSeen, now),
       formatRate(q.requestsPerSecond), formatLatencyMs(q.avgRequestMs), formatLatencyMs(q.p99Ms),
       none ? NO_DATA : formatCount(q['2XX']), none ? NO_DATA : formatCount(q['4XX']), none ? NO_DATA : formatCount(q['5XX']),
     ]);

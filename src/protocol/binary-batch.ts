@@ -1,5 +1,5 @@
 import { regularStep } from './regular.js';
-import type { IngestBatch } from './types.js';
+import type { IngestBatch, RecordTimes } from './types.js';
 import { decodeUtf8, ValidationError } from './validate.js';
 
 /**
@@ -10,7 +10,9 @@ import { decodeUtf8, ValidationError } from './validate.js';
  *   | zero padding to a multiple of 8 | for each points item in header order: n float64 x, then n float64 y
  *
  * An item whose x are exactly `xStart + xStep · i` (steps, epochs) may say so, `{key, n, xStart, xStep}`, and leave its
- * x out of the columns. NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as
+ * x out of the columns. An item may carry its record times `t` (`[first, last]` ms, see `RecordTimes`) in the header as
+ * in JSON; a reader that predates `t` refuses it as an unknown field, and a body without it is read as before (`t` is
+ * optional, so older writers stay valid). NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as
  * a JSON one.
  */
 export const BINARY_BATCH_TYPE = 'application/vnd.plotline.batch';
@@ -27,6 +29,7 @@ export interface NumberColumns {
   key: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  t?: RecordTimes;
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -46,7 +49,8 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>,
         if (p.x.length !== p.y.length) throw new RangeError(`points "${p.key}": x and y differ in length (${p.x.length}, ${p.y.length})`);
         const xStep = p.x.length > 1 ? regularStep(p.x) : null;
         columns.push({ values: p, withX: xStep === null });
-        return xStep === null ? { key: p.key, n: p.x.length } : { key: p.key, n: p.x.length, xStart: p.x[0], xStep };
+        const times = p.t && { t: p.t };
+        return xStep === null ? { key: p.key, n: p.x.length, ...times } : { key: p.key, n: p.x.length, xStart: p.x[0], xStep, ...times };
       }),
     })),
   };

@@ -1,6 +1,6 @@
 import { writeColumn, readColumn } from './binary-batch.js';
 import { fromWireArray } from './numbers.js';
-import type { SeriesData } from './types.js';
+import type { SeriesData, TimeMarks, WireNumber } from './types.js';
 import { ValidationError } from './validate.js';
 
 /**
@@ -8,8 +8,9 @@ import { ValidationError } from './validate.js';
  * which the studio asks for: a page opening 40 series of 2,000 points reads them as float64 columns it can chart as they
  * are, where JSON costs the server a stringify and the browser a parse and a copy. Little-endian:
  *
- *   "PLS1" | u32 0 | for each series: u32 header length H | header: UTF-8 JSON `{key, total, downsampled, n}` (and `exec`,
- *   the execution's id, in a read of several executions: `GET /api/series`)
+ *   "PLS1" | u32 0 | for each series: u32 header length H | header: UTF-8 JSON `{key, total, downsampled, n}` (plus
+ *   `times` and `smoothed` as in JSON when the series has them: record-time marks and the server's smoothed line; and
+ *   `exec`, the execution's id, in a read of several executions: `GET /api/series`)
  *   | zero padding to a multiple of 8 | n float64 x | n float64 y
  *
  * Every frame is a multiple of 8 bytes long, so each column lies aligned. NaN and ±Infinity travel as plain doubles.
@@ -25,6 +26,8 @@ export interface SeriesColumnsRead {
   downsampled: boolean;
   x: Float64Array;
   y: Float64Array;
+  times?: TimeMarks;
+  smoothed?: { x: number[]; y: WireNumber[] };
 }
 
 const MAGIC = 'PLS1';
@@ -41,7 +44,10 @@ export function seriesBinaryPreamble(): Uint8Array {
 
 /** One series as a frame of the binary answer. */
 export function encodeSeriesFrame(s: SeriesData & { exec?: string }): Uint8Array {
-  const header = utf8.encode(JSON.stringify({ ...(s.exec !== undefined && { exec: s.exec }), key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length }));
+  const header = utf8.encode(JSON.stringify({
+    ...(s.exec !== undefined && { exec: s.exec }),
+    key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length, ...(s.times && { times: s.times }), ...(s.smoothed && { smoothed: s.smoothed }),
+  }));
   const dataStart = align8(4 + header.length);
   const bytes = new Uint8Array(dataStart + 16 * s.x.length);
   new DataView(bytes.buffer).setUint32(0, header.length, true);
@@ -67,7 +73,7 @@ export function decodeSeriesBinary(buffer: ArrayBuffer): SeriesColumnsRead[] {
     if (at + 4 > bytes.length) fail(at, 'cut short in a frame header');
     const h = view.getUint32(at, true);
     if (at + 4 + h > bytes.length) fail(at, 'cut short in a frame header');
-    let head: { exec?: unknown; key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown };
+    let head: { exec?: unknown; key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown; times?: TimeMarks; smoothed?: SeriesColumnsRead['smoothed'] };
     try {
       head = JSON.parse(fromUtf8.decode(bytes.subarray(at + 4, at + 4 + h))) as typeof head;
     } catch {
@@ -80,7 +86,11 @@ export function decodeSeriesBinary(buffer: ArrayBuffer): SeriesColumnsRead[] {
     const count = n as number;
     const data = at + align8(4 + h);
     if (data + 16 * count > bytes.length) fail(at, `cut short: ${count} points announced`);
-    out.push({ ...(typeof exec === 'string' && { exec }), key: key as string, total: total as number, downsampled: downsampled as boolean, x: readColumn(bytes, data, count), y: readColumn(bytes, data + 8 * count, count) });
+    out.push({
+      ...(typeof exec === 'string' && { exec }),
+      key: key as string, total: total as number, downsampled: downsampled as boolean, x: readColumn(bytes, data, count), y: readColumn(bytes, data + 8 * count, count),
+      ...(head.times && { times: head.times }), ...(head.smoothed && { smoothed: head.smoothed }),
+    });
     at = data + 16 * count;
   }
   return out;

@@ -151,6 +151,11 @@ export function parseStatsdLine(text: string, start: number, end: number, out: S
   if (end > start && text.charCodeAt(end - 1) === 13) end--; // \r\n
   if (end - start > STATSD_LIMITS.maxLineLength) return refuse('line', `must be at most ${STATSD_LIMITS.maxLineLength} characters (got ${end - start})`);
   if (text.charCodeAt(start) === 95) { // _
+    // `out` is reused line after line: an event or service check must not carry the previous metric's fields (its `|T`
+    // timestamp refused the next service check as too far ahead).
+    out.rate = 1;
+    out.tags = '';
+    out.timestamp = NaN;
     if (text.startsWith('_e{', start)) {
       out.what = 'event';
       return text.indexOf('}:', start) > 0 && text.indexOf('}:', start) < end ? null : refuse('event', 'must look like _e{title_length,text_length}:title|text');

@@ -14,4 +14,6 @@ export * from './dogstatsd.js';
 export * from './services.js';
 export * from './list-query.js';
 export * from './service-format.js';
+export * from './time-marks.js';
+export * from './smoothing.js';
 export * from './binary-series.js';

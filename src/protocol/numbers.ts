@@ -33,5 +33,5 @@ export function fromWireArray(values: readonly WireNumber[] | Float64Array): Flo
 /** Points in columns; wire-form points (JSON arrays, NaN as a string) are converted. */
 export function toColumns(p: SeriesPoints | SeriesColumns): SeriesColumns {
   if (p.x instanceof Float64Array) return p as SeriesColumns;
-  return { key: p.key, x: Float64Array.from(p.x), y: fromWireArray((p as SeriesPoints).y) };
+  return { key: p.key, x: Float64Array.from(p.x), y: fromWireArray((p as SeriesPoints).y), ...(p.t && { t: p.t }) };
 }

@@ -56,6 +56,12 @@ export interface ServiceInterval {
   closed: boolean;
   /** Distinct hosts in this interval. */
   replicas: number;
+  /**
+   * Seconds its rates are taken over: 10 once closed; while open, the part that has passed — both from the service's
+   * first interval start when it began in this one. `requests.requestsPerSecond` is `requests.requests / seconds`; a
+   * counter's rate is `count / seconds`.
+   */
+  seconds: number;
   requests: RequestSummary;
   metrics: IntervalMetric[];
 }

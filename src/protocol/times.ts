@@ -33,3 +33,16 @@ export function timeProblem(ms: number, now: number): string | null {
 export function isPlausibleTime(ms: number, now: number): boolean {
   return timeProblem(ms, now) === null;
 }
+
+/**
+ * How long an execution ran, in seconds: until it ended; a `lost` one until it was last seen; a running one until `now` (ms),
+ * which the caller stops while the studio is offline. Null when a time it needs is not a plausible time.
+ */
+export function executionSeconds(
+  e: { startedAt: number; endedAt: number | null; lastSeenAt?: number; status?: string },
+  now: number,
+): number | null {
+  const end = e.endedAt ?? (e.status === 'lost' && e.lastSeenAt !== undefined ? e.lastSeenAt : now);
+  if (!isPlausibleTime(e.startedAt, now) || !isPlausibleTime(end, Math.max(now, end))) return null;
+  return Math.max(0, (end - e.startedAt) / 1000);
+}

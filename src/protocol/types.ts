@@ -74,6 +74,26 @@ export interface SeriesPoints {
   key: string;
   x: number[];
   y: WireNumber[];
+  /** Record times (see `RecordTimes`): when the item's first and last point were recorded. Optional. */
+  t?: RecordTimes;
+}
+
+/**
+ * When the points of one item were recorded, in ms since the Unix epoch: `[first, last]` — the wall-clock times of
+ * recording the item's first and its last point — or `[t]` when all were recorded at one time. Sent by the SDKs for points
+ * recorded with an explicit `at` (whose x is a step, not a time), so wall and relative time stay available for them. The
+ * server keeps them as *time marks* (x → ms) per series and interpolates linearly in x between marks (see `TimeMarks`).
+ */
+export type RecordTimes = [number] | [number, number];
+
+/**
+ * Time marks of one series in a read: pairs (x, ms since the epoch) in increasing x, t non-decreasing — those in the read
+ * range plus the nearest one on each side, thinned to the read's budget. The record time of any x between two marks is
+ * their linear interpolation.
+ */
+export interface TimeMarks {
+  x: number[];
+  t: number[];
 }
 
 export interface ExecutionStart {
@@ -113,6 +133,7 @@ export interface SeriesColumns {
   key: string;
   x: Float64Array;
   y: Float64Array;
+  t?: RecordTimes;
 }
 
 /**
@@ -180,6 +201,13 @@ export interface SeriesData {
   downsampled: boolean;
   x: number[];
   y: WireNumber[];
+  /** Record-time marks of the range, when the series has any (points recorded with `at` by an SDK that sends `t`). */
+  times?: TimeMarks;
+  /**
+   * With `smooth=<algorithm>:<weight>`: the smoothed line over the range, smoothed from every stored point of the series
+   * (protocol/smoothing.ts) and then reduced like the points (M4, at most the budget).
+   */
+  smoothed?: { x: number[]; y: WireNumber[] };
 }
 
 export interface SeriesResponse {

@@ -5,7 +5,7 @@ import { timeProblem } from './times.js';
 import {
   END_STATUSES, SUMMARY_MODES,
   type ExecutionEnd, type ExecutionPatch, type ExecutionStart, type ExecutionUpdate, type GroupDef, type Labels,
-  type AcceptedBatch, type DiscardedCounts, type MetricDef, type Rewind, type ScaleDef, type SeriesColumns, type SeriesPoints, type SummaryOp,
+  type AcceptedBatch, type DiscardedCounts, type MetricDef, type Rewind, type ScaleDef, type RecordTimes, type SeriesColumns, type SeriesPoints, type SummaryOp,
 } from './types.js';
 
 /** Bad input: names the offending field (`path`) and the rule it broke. Values quoted in either are cut to ~100 characters. */
@@ -261,9 +261,19 @@ function column(v: unknown, path: string): unknown[] | Float64Array {
   return v;
 }
 
-function validatePoints(v: unknown, path: string, budget: Budget): SeriesColumns {
+/** `t` of a points item: one or two plausible times in ms, the first not after the second. */
+function recordTimes(v: unknown, path: string, now: number): RecordTimes {
+  const a = array(v, path, 2);
+  if (a.length === 0) fail(path, 'must hold the record time of the first and of the last point ([first, last], or [t] for both), in ms since the Unix epoch');
+  const t = a.map((e, i) => time(now)(e, `${path}[${i}]`));
+  if (t.length === 2 && t[1]! < t[0]!) fail(`${path}[1]`, `the last point's record time must not be before the first's (${t[1]} < ${t[0]})`);
+  return t as RecordTimes;
+}
+
+function validatePoints(v: unknown, path: string, budget: Budget, now: number): SeriesColumns {
   const o = object(v, path);
-  noUnknownFields(o, ['key', 'x', 'y'], path);
+  noUnknownFields(o, ['key', 'x', 'y', 't'], path);
+  const t = o.t === undefined ? undefined : recordTimes(o.t, join(path, 't'), now);
   const key = metricKey(o.key, join(path, 'key'));
   const x = column(o.x, join(path, 'x'));
   const y = column(o.y, join(path, 'y'));
@@ -272,11 +282,12 @@ function validatePoints(v: unknown, path: string, budget: Budget): SeriesColumns
   if (budget.points > LIMITS.maxPointsPerBatch) fail(join(path, 'x'), `a batch may hold at most ${LIMITS.maxPointsPerBatch} points`);
   if (!(x instanceof Float64Array && increasingFinite(x))) checkX(x, path);
   const xs = x instanceof Float64Array ? x : Float64Array.from(x as number[]);
-  if (y instanceof Float64Array) return { key, x: xs, y };
+  const times = t && { t };
+  if (y instanceof Float64Array) return { key, x: xs, y, ...times };
   for (let i = 0; i < y.length; i++) {
     if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
   }
-  return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']) };
+  return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']), ...times };
 }
 
 /** The common case of a binary batch, checked in one tight loop; `checkX` then names the first offending x. */
@@ -346,7 +357,7 @@ function validateUpdate(v: unknown, path: string, budget: Budget, now: number): 
   if (o.points !== undefined) {
     const seen = new Set<string>();
     update.points = array(o.points, join(path, 'points'), 10_000).map((p, i) => {
-      const pts = validatePoints(p, `${path}.points[${i}]`, budget);
+      const pts = validatePoints(p, `${path}.points[${i}]`, budget, now);
       if (seen.has(pts.key)) fail(`${path}.points[${i}].key`, `"${pts.key}" appears twice in one batch (merge its points into one item)`);
       seen.add(pts.key);
       return pts;

@@ -37,6 +37,8 @@ interface SeriesState {
   /** Where its points wait, valid while `pending.generation` equals `bufferGeneration`. */
   buffer: SeriesBuffer | null;
   bufferGeneration: number;
+  /** Recorded with an explicit `at`: its batches carry record times (x is not a time). */
+  timed: boolean;
 }
 
 /** What `end()` reports: per metric key, the values its SDK did not send (only keys with a count). */
@@ -101,6 +103,7 @@ export class ExecutionHandle {
     const s = cached !== null && cached.execution === this ? cached : this.seriesOf(metric);
     const invalid = at === undefined ? null : badX(at);
     if (invalid !== null) return this.refusedX(s, 'xInvalid', `at=${at} ${invalid}`);
+    if (at !== undefined) s.timed = true;
     // The clock is only read when it matters: at tens of millions of records a second it is a visible cost.
     const now = at === undefined || !s.throttle.unlimited ? performance.now() : 0;
     const x = nextX(s.lastX, at, (now - this.t0) / 1000);
@@ -150,7 +153,7 @@ export class ExecutionHandle {
     const throttle = new Throttle(metric.throttle);
     const created: SeriesState = {
       execution: this, metric, direct: throttle.unlimited, throttle, lastX: BELOW_MIN_X, xNotIncreasing: 0, xInvalid: 0, warned: new Set(),
-      timer: null, buffer: null, bufferGeneration: -1,
+      timer: null, buffer: null, bufferGeneration: -1, timed: false,
     };
     this.series.set(metric.key, created);
     metric.lastSeries = created;
@@ -165,8 +168,11 @@ export class ExecutionHandle {
     this.outbox.changed();
   }
 
+  /** Once per series and batch: also where the record time of a batch's first point is taken (no clock read per point). */
   private findBuffer(s: SeriesState): void {
-    s.buffer = this.outbox.pending.seriesBuffer(this.id, s.metric.key);
+    const buffer = this.outbox.pending.seriesBuffer(this.id, s.metric.key);
+    if (s.timed) buffer.startTiming(Date.now());
+    s.buffer = buffer;
     s.bufferGeneration = this.outbox.pending.generation;
   }
 

@@ -77,7 +77,9 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
   const metrics = opts.metrics ?? new MetricsClient({ service: opts.service ?? process.env.PLOTLINE_SERVICE });
   const serviceTag = opts.service !== undefined && opts.metrics !== undefined ? [`service:${opts.service}`] : [];
   const routeOf = opts.route;
-  let pending = new Map<string, Pending>();
+  // Durations by method → status → route ('' for none): nested lookups of strings the parser, the path cache or the
+  // framework already hold (their hashes are cached), where one joined key cost a string build and a hash per request.
+  let pending = new Map<string, Map<number, Map<string, Pending>>>();
   let active = 0;
   let stopped = false;
 
@@ -105,10 +107,13 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
         route = routeOf(req);
       } catch { /* a failing route function: no route */ }
     } else route = frameworkRoute(req) ?? pathOf(req.url ?? '/');
-    const key = method + ' ' + status + ' ' + (route ?? '');
-    const p = pending.get(key);
-    if (p) p.micros.push(us);
-    else pending.set(key, { method, status, route, micros: [us] });
+    let byStatus = pending.get(method);
+    if (byStatus === undefined) pending.set(method, (byStatus = new Map()));
+    let byRoute = byStatus.get(status);
+    if (byRoute === undefined) byStatus.set(status, (byRoute = new Map()));
+    const p = byRoute.get(route ?? '');
+    if (p !== undefined) p.micros.push(us);
+    else byRoute.set(route ?? '', { method, status, route, micros: [us] });
   }
 
   const onRequest = (_req: IncomingMessage, res: ServerResponse & { [STARTED]?: number }) => {
@@ -120,7 +125,7 @@ export function instrumentHttp(server: Server, opts: InstrumentHttpOptions = {})
   const send = () => {
     const batch = pending;
     pending = new Map();
-    for (const p of batch.values()) {
+    for (const byStatus of batch.values()) for (const byRoute of byStatus.values()) for (const p of byRoute.values()) {
       metrics.packedSeconds(REQUEST_DURATION, p.micros, [
         ...serviceTag, `http.request.method:${p.method}`, `http.response.status_code:${p.status}`, ...(p.route === undefined ? [] : [`http.route:${p.route}`]),
       ]);

@@ -100,7 +100,7 @@ export class PendingBatches {
    * `limit`: points that may wait before `onOverflow` is called (it may change `limit`). Called off the per-record path's
    * common case, so what it does costs nothing there.
    */
-  constructor(public limit: number, private readonly onOverflow: (() => void) | null = null) {}
+  constructor(public limit: number, private readonly onOverflow: (() => void) | null = null, private readonly clock: () => number = Date.now) {}
 
   get points(): number {
     return this.pointCount;
@@ -241,7 +241,8 @@ export class PendingBatches {
       }
       const all = n === buffer.length;
       this.pointCount -= n;
-      points.push({ key, ...buffer.takeFront(n) });
+      const t = buffer.takeTimes(n, this.clock());
+      points.push({ key, ...buffer.takeFront(n), ...(t && { t }) });
       if (!all) {
         pointsComplete = false;
         break;

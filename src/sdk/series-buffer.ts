@@ -9,6 +9,25 @@ export class SeriesBuffer {
   head = 0;
   length = 0;
   private mask = 63;
+  /**
+   * Record times of points recorded with `at` (sent as the item's `t`): when the first waiting point was recorded (ms since
+   * the epoch; NaN: not timed). Taken once per batch, not per point: the last point's time is the time of the take.
+   */
+  firstAt = NaN;
+
+  /** The series records with `at`: a time is kept from the first point that waits from now on. */
+  startTiming(now: number): void {
+    if (this.length === 0 || Number.isNaN(this.firstAt)) this.firstAt = now;
+  }
+
+  /** `[first, last]` record times of the `n` oldest points taken at `now`, or null when the series is not timed. */
+  takeTimes(n: number, now: number): [number, number] | null {
+    if (Number.isNaN(this.firstAt)) return null;
+    const t: [number, number] = [Math.min(this.firstAt, now), now];
+    // Points left behind were recorded before now: that is the best bound for the first of them.
+    this.firstAt = n >= this.length ? NaN : now;
+    return t;
+  }
 
   push(x: number, y: number): void {
     if (this.length === this.x.length) this.grow();

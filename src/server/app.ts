@@ -16,6 +16,8 @@ import { ingest } from './ingest.js';
 import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
+import { getRunsCsv } from './export/runs-csv.js';
+import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
 import type { Turns } from './turns.js';
@@ -59,6 +61,7 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/api\/ingest\/cog$/, access: 'write', bodyTypes: [JSON_TYPE], handler: (ctx, req, res, url) => postCogWebhook(ctx, req, res, url) },
   { method: 'POST', pattern: new RegExp(`^${SESSION_PATH}$`), access: 'session', handler: postSession },
   { method: 'GET', pattern: /^\/api\/executions$/, access: 'read', handler: listExecutions },
+  { method: 'GET', pattern: /^\/api\/executions\.csv$/, access: 'read', handler: getRunsCsv },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)$/, access: 'read', handler: getExecution },
   { method: 'DELETE', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', handler: deleteExecution },
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
@@ -207,6 +210,7 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * Answered as JSON, or as float64 columns (`binary-series.ts`) when the request accepts `SERIES_BINARY_TYPE`.
  * `snap=true` lets a downsampled read move bucket edges to stored block boundaries (`RangeQuery.snap`): answered from
  * block summaries without decoding points, which is what the studio asks when it opens a page.
+ * `smooth=<algorithm>:<weight>` adds each series' `smoothed` line, smoothed from all its stored points (smoothed-read.ts).
  */
 async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
   await answerSeries(ctx, req, res, url, [id!], false);
@@ -242,11 +246,16 @@ async function answerSeries(ctx: AppContext, req: IncomingMessage, res: ServerRe
     throw new ValidationError('budget', `${reads} ${named ? what : 'keys'} × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
+  const details = new Map<string, NonNullable<Awaited<ReturnType<AppContext['store']['getExecution']>>>>();
   for (const id of ids) {
-    if (!(await ctx.store.getExecution(id))) throw new ValidationError(named ? 'exec' : 'id', `no execution ${quote(id)}`, 404);
+    const detail = await ctx.store.getExecution(id);
+    if (!detail) throw new ValidationError(named ? 'exec' : 'id', `no execution ${quote(id)}`, 404);
+    details.set(id, detail);
   }
   const snap = booleanParam(url.searchParams, 'snap') ?? false;
   const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
+  const smooth = smoothParam(url.searchParams);
+  if (smooth) for (const detail of details.values()) checkSmoothable(detail, keys);
   const binary = (req.headers.accept ?? '').includes(SERIES_BINARY_TYPE);
   res.writeHead(200, { 'content-type': binary ? SERIES_BINARY_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write(binary ? seriesBinaryPreamble() : '{"series":[');
@@ -254,10 +263,11 @@ async function answerSeries(ctx: AppContext, req: IncomingMessage, res: ServerRe
   for (const id of ids) {
     for (const key of keys) {
       if (res.destroyed) return;
-      const [series] = await ctx.store.readSeries(id, [key], range);
-      const out = named ? { exec: id, ...series! } : series!;
-      if (binary) await writeAndYield(res, encodeSeriesFrame(out));
-      else await writeJsonInSlices(res, { ...out }, first ? '' : ',');
+      const [read] = await ctx.store.readSeries(id, [key], range);
+      const smoothed = smooth && read!.total > 0 ? await smoothedRead(ctx.store, id, key, smooth, range) : null;
+      const series = { ...(named && { exec: id }), ...read!, ...(smoothed && { smoothed }) };
+      if (binary) await writeAndYield(res, encodeSeriesFrame(series));
+      else await writeJsonInSlices(res, { ...series }, first ? '' : ',');
       first = false;
     }
   }

@@ -5,5 +5,5 @@ export type HubEvent = Exclude<StreamEvent, { type: 'points' }> | { type: 'point
 
 export function toWireEvent(event: HubEvent): StreamEvent {
   if (event.type !== 'points') return event;
-  return { ...event, series: event.series.map((s) => ({ key: s.key, x: Array.from(s.x), y: toWireArray(s.y) })) };
+  return { ...event, series: event.series.map((s) => ({ key: s.key, x: Array.from(s.x), y: toWireArray(s.y), ...(s.t && { t: s.t }) })) };
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { formatEventId, parseEventId, summaryPreview, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
+import { formatEventId, marksOfItem, parseEventId, summaryPreview, timeAtX, type RecordTimes, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
 import { toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
@@ -74,7 +74,7 @@ export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
   for (const s of event.series) {
     for (let at = 0; at < s.x.length;) {
       const n = Math.min(room, s.x.length - at);
-      series.push({ key: s.key, x: s.x.slice(at, at + n), y: s.y.slice(at, at + n) });
+      series.push({ key: s.key, x: s.x.slice(at, at + n), y: s.y.slice(at, at + n), ...partTimes(s, at, n) });
       at += n;
       room -= n;
       if (room === 0) {
@@ -86,6 +86,14 @@ export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
   }
   if (series.length > 0 || out.length === 0) out.push({ ...event, series });
   return out;
+}
+
+/** The record times of points [at, at + n) of an item with times: interpolated between the item's marks. */
+function partTimes(s: SeriesColumns, at: number, n: number): { t?: RecordTimes } {
+  const marks = marksOfItem(s.x, s.t);
+  if (!marks) return {};
+  if (at === 0 && n === s.x.length) return { t: s.t! };
+  return { t: [timeAtX(marks, s.x[at]!), timeAtX(marks, s.x[at + n - 1]!)] };
 }
 
 function columnBytes(event: HubEvent): number {

@@ -110,10 +110,16 @@ export function describeRollupStore(name: string, open: () => Promise<RollupStor
       expect(await store.exchangeStreams([{ key: 'old', state: 'y' }], (_s, i) => i)).toEqual([null]);
     });
 
-    it('keeps the latest last-seen time of each service', async () => {
-      await store.touchServices(new Map([['a', 2000], ['b', 1000]]));
-      await store.touchServices(new Map([['a', 1500]]));
-      expect(await store.listServices()).toEqual([{ name: 'a', lastSeen: 2000 }, { name: 'b', lastSeen: 1000 }]);
+    it('keeps the latest last-seen time and the earliest first interval of each service', async () => {
+      await store.touchServices(new Map([['a', { lastSeen: 2000, firstInterval: 1000 }], ['b', { lastSeen: 1000, firstInterval: 0 }]]));
+      await store.touchServices(new Map([['a', { lastSeen: 1500, firstInterval: 0 }], ['b', { lastSeen: 3000, firstInterval: 10_000 }]]));
+      expect(await store.listServices()).toEqual([{ name: 'a', lastSeen: 2000, firstInterval: 0 }, { name: 'b', lastSeen: 3000, firstInterval: 0 }]);
+    });
+
+    it('keeps a service of unknown age (no first interval) so', async () => {
+      await store.touchServices(new Map([['old', { lastSeen: 2000, firstInterval: -Infinity }]]));
+      await store.touchServices(new Map([['old', { lastSeen: 3000, firstInterval: 10_000 }]]));
+      expect(await store.listServices()).toEqual([{ name: 'old', lastSeen: 3000, firstInterval: null }]);
     });
   });
 }

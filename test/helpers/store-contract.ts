@@ -14,6 +14,7 @@ import { applyBatch, type ApplyResult } from '../../src/server/ingest/apply.js';
 import type { Store } from '../../src/server/store/index.js';
 import { UNPACKED_SEALED } from '../../src/server/store/common.js';
 import { describeListContract } from './store-contract-list.js';
+import { describeTimeMarksContract } from './store-contract-times.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -76,6 +77,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     });
 
     describeListContract(() => store);
+    describeTimeMarksContract(() => store);
 
     it('starts an execution, stores points with NaN/±Infinity kept, and describes it', async () => {
       const result = (await apply(store, {

@@ -8,9 +8,17 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The header row `x,<key>,…` (keys quoted as needed), with its line end. */
-export function csvHeader(keys: readonly string[]): string {
-  return ['x', ...keys].map(csvField).join(',') + '\n';
+/** Name of the column an export with `time=wall` adds after x: when the row's x was recorded, ISO 8601 in UTC. */
+export const WALL_TIME_COLUMN = 'wall_time';
+
+/** The header row `x,<key>,…` (keys quoted as needed), with its line end; `x,wall_time,<key>,…` with a time column. */
+export function csvHeader(keys: readonly string[], withTime = false): string {
+  return ['x', ...(withTime ? [WALL_TIME_COLUMN] : []), ...keys].map(csvField).join(',') + '\n';
+}
+
+/** A time cell: ISO 8601 UTC with milliseconds (`2026-01-01T00:00:00.000Z`), empty when unknown (NaN). */
+export function csvTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(Math.round(ms)).toISOString() : '';
 }
 
 /**
@@ -23,9 +31,10 @@ export function csvNumber(n: number): string {
 
 /**
  * Rows of several series joined on x, for series that are each sorted by x (strictly increasing, as the store keeps them):
- * one row per distinct x in ascending order, a cell per series (empty where that series has no point at the x).
+ * one row per distinct x in ascending order, a cell per series (empty where that series has no point at the x). With
+ * `timeOf` (ms of an x, NaN when unknown) a time cell follows x.
  */
-export function joinedCsvRows(series: ReadonlyArray<{ x: ArrayLike<number>; y: ArrayLike<number> }>): string {
+export function joinedCsvRows(series: ReadonlyArray<{ x: ArrayLike<number>; y: ArrayLike<number> }>, timeOf?: (x: number) => number): string {
   const at = series.map(() => 0);
   let out = '';
   for (;;) {
@@ -40,6 +49,7 @@ export function joinedCsvRows(series: ReadonlyArray<{ x: ArrayLike<number>; y: A
     }
     if (!any) return out;
     let row = csvNumber(x);
+    if (timeOf) row += ',' + csvTime(timeOf(x));
     for (let s = 0; s < series.length; s++) {
       const i = at[s]!;
       row += ',';

@@ -1,4 +1,4 @@
-import { fromWireArray, type SeriesData } from '../../protocol/index.js';
+import { fromWireArray, type SeriesData, type TimeMarks } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { Store } from '../store/store.js';
 
@@ -7,7 +7,8 @@ export const EXPORT_WINDOW_POINTS = 10_000;
 
 /** One window of an export: the points of each asked-for series with x in it (full resolution, y decoded). */
 export interface ExportWindow {
-  series: Array<{ key: string; x: Float64Array; y: Float64Array }>;
+  /** `times`: the series' record-time marks around the window (when it has any). */
+  series: Array<{ key: string; x: Float64Array; y: Float64Array; times?: TimeMarks }>;
 }
 
 /**
@@ -28,8 +29,11 @@ export async function* readExportWindows(
   let lo = Math.max(from, Math.min(...present.map((s) => s.minX)));
   const hi = Math.min(to, Math.max(...present.map((s) => s.maxX)));
   if (!(lo <= hi)) return;
-  const densest = Math.max(...present.map((s) => s.count / Math.max(s.maxX - s.minX, Number.MIN_VALUE)));
-  let width = target / densest;
+  // A series of one x (a single point) has no density: counted by the others, it cannot make the first window 0 wide
+  // (and every later one, crawling forward by ulps).
+  const spread = present.filter((s) => s.maxX > s.minX);
+  const densest = spread.length > 0 ? Math.max(...spread.map((s) => s.count / (s.maxX - s.minX))) : 0;
+  let width = densest > 0 ? target / densest : hi - lo;
   let after = -Infinity; // points with x ≤ after were written by the previous window
   for (;;) {
     let end = lo + width;
@@ -41,7 +45,7 @@ export async function* readExportWindows(
       let start = 0;
       while (start < s.x.length && s.x[start]! <= after) start++;
       most = Math.max(most, s.x.length - start);
-      return { key: s.key, x: Float64Array.from(s.x.slice(start)), y: fromWireArray(s.y.slice(start)) };
+      return { key: s.key, x: Float64Array.from(s.x.slice(start)), y: fromWireArray(s.y.slice(start)), ...(s.times && { times: s.times }) };
     });
     if (most > 0) yield { series };
     if (end >= hi) return;

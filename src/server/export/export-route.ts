@@ -3,13 +3,16 @@ import { LIMITS, toWire, ValidationError } from '../../protocol/index.js';
 import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
-import { readExportWindows } from './export-reader.js';
+import { readExportWindows, type ExportWindow } from './export-reader.js';
+import { rowWallTime, wallTimeOf } from './wall-time.js';
 
 /**
  * `GET /api/executions/:id/export?key=…&from=&to=&format=csv|json`: every stored point of the series in [from, to] at full
  * resolution (no point cap), streamed window by window (see `readExportWindows`) with backpressure, as an attachment.
  * - csv (default): header `x,<key>,…`, one row per distinct x, the series joined on x (empty cell: no point there).
  * - json: `{"series":[{"key":K,"points":[[x,y],…]},…]}` with non-finite y as the wire strings "NaN"/"Infinity"/"-Infinity".
+ * `time=wall` adds when each point was recorded (server/export/wall-time.ts; unknown: empty / null): a `wall_time` column
+ * after x in CSV (ISO 8601 UTC), a third item `t` (ms since the epoch) per JSON point.
  * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
  * Errors found before the first byte (bad parameters, no such execution) are ordinary JSON errors; a failure mid-stream
  * cuts the connection, so a truncated file never looks complete.
@@ -23,6 +26,10 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   const from = numberParam(url.searchParams, 'from');
   const to = numberParam(url.searchParams, 'to');
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
+  const time = url.searchParams.get('time');
+  if (time !== null && time !== 'wall') throw new ValidationError('time', `query parameter must be "wall" (adds when each point was recorded) or left out (got "${time}")`);
+  const detail = time === 'wall' ? await ctx.store.getExecution(id!) : null;
+  const withTime = detail !== null;
 
   const write = async (text: string) => {
     await writeAndYield(res, text);
@@ -41,9 +48,10 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
       const windows = readExportWindows(ctx.store, id!, keys, from, to);
       const first = await windows.next(); // raises not_found before the header goes out
       start();
-      await write(csvHeader(keys));
-      if (!first.done) await write(joinedCsvRows(first.value.series));
-      for await (const w of windows) await write(joinedCsvRows(w.series));
+      await write(csvHeader(keys, withTime));
+      const rows = (w: ExportWindow) => joinedCsvRows(w.series, detail ? rowWallTime(detail, w.series) : undefined);
+      if (!first.done) await write(rows(first.value));
+      for await (const w of windows) await write(rows(w));
     } else {
       for (let k = 0; k < keys.length; k++) {
         const windows = readExportWindows(ctx.store, id!, [keys[k]!], from, to);
@@ -51,11 +59,14 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
         start();
         await write(`${k === 0 ? '{"series":[' : ','}{"key":${JSON.stringify(keys[k])},"points":[`);
         let sep = '';
-        const emit = async (w: { series: Array<{ x: Float64Array; y: Float64Array }> }) => {
+        const emit = async (w: ExportWindow) => {
           const s = w.series[0]!;
+          const timeOf = detail ? wallTimeOf(detail, s.key, s.times) : null;
           let out = '';
           for (let i = 0; i < s.x.length; i++) {
-            out += `${sep}[${csvNumber(s.x[i]!)},${JSON.stringify(toWire(s.y[i]!))}]`;
+            const t = timeOf ? timeOf(s.x[i]!) : NaN;
+            const tail = timeOf ? `,${Number.isNaN(t) ? 'null' : csvNumber(Math.round(t))}` : '';
+            out += `${sep}[${csvNumber(s.x[i]!)},${JSON.stringify(toWire(s.y[i]!))}${tail}]`;
             sep = ',';
           }
           await write(out);

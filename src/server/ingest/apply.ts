@@ -5,7 +5,7 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type SeriesColumns,
+  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type RecordTimes, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -124,7 +124,7 @@ function planUpdate(
   const streamed: SeriesColumns[] = [];
   let points = 0;
   u.points?.forEach((p, j) => {
-    planAppend(w, es.lastX, p.key, p.x, p.y, `${path}.points[${j}].x[0]`);
+    planAppend(w, es.lastX, p.key, p.x, p.y, `${path}.points[${j}].x[0]`, p.t);
     streamed.push(p);
     points += p.x.length;
   });
@@ -150,7 +150,7 @@ function planUpdate(
   }
   if (u.end && !alreadyEnded) {
     record.status = u.end.status;
-    record.endedAt = u.end.endedAt ?? now;
+    record.endedAt = endTime(record, u.end.endedAt ?? now, `${path}.end.endedAt`);
     record.error = u.end.error ?? null;
     if (u.end.discarded) record.discarded = u.end.discarded;
     // Only where Cog's runtime would add it: a Cog prediction, or an execution that recorded summary metrics (a plain
@@ -207,7 +207,9 @@ function planDefinitions(u: ExecutionUpdate<SeriesColumns>, path: string, define
 const appendsByKey = new WeakMap<ExecutionWrite, Map<string, SeriesAppend>>();
 
 /** Points (x increasing within the array, as validated) go after the series' last stored x. */
-function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, x: Float64Array, y: Float64Array, path: string): void {
+function planAppend(
+  w: ExecutionWrite, lastX: Map<string, number>, key: string, x: Float64Array, y: Float64Array, path: string, t?: RecordTimes,
+): void {
   if (x.length === 0) return;
   const last = lastX.get(key);
   if (last !== undefined && !(x[0]! > last)) throw new DomainError('invalid', path, `x must increase: ${x[0]} is not greater than the last stored x ${last}`);
@@ -220,7 +222,7 @@ function planAppend(w: ExecutionWrite, lastX: Map<string, number>, key: string, 
     byKey.set(key, a);
     w.appends.push(a);
   }
-  a.parts.push({ x, y });
+  a.parts.push(t ? { x, y, t } : { x, y });
 }
 
 /**
@@ -243,3 +245,20 @@ export async function applyBatch(store: Store, batch: AcceptedBatch, now: number
 }
 
 export type { ExecutionRecord };
+
+/** How far before its start an end time is taken as clock skew between machines (and moved to the start). */
+export const END_SKEW_MS = 60_000;
+
+/**
+ * The end time to store for `record`: `endedAt`, or its start when the end is a little before it (clocks of two machines).
+ * An end further before the start is refused by name — except from a Cog webhook, which cannot be refused without losing
+ * the prediction: there it is moved to the start too.
+ */
+function endTime(record: ExecutionRecord, endedAt: number, path: string): number {
+  if (endedAt >= record.startedAt) return endedAt;
+  if (record.startedAt - endedAt > END_SKEW_MS && !isCogPrediction(record)) {
+    throw new DomainError('invalid', path,
+      `must not be before the execution's startedAt (${record.startedAt}, ${new Date(record.startedAt).toISOString()}); got ${endedAt} (${new Date(endedAt).toISOString()})`);
+  }
+  return record.startedAt;
+}

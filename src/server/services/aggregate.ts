@@ -30,10 +30,14 @@ export interface Aggregate {
 /** DDSketch relative accuracy: every percentile is within 1 % of the true value at its rank. */
 export const RELATIVE_ACCURACY = 0.01;
 
-export function newAggregate(kind: MetricKind): Aggregate {
+/**
+ * An empty aggregate. `withSketch: false` makes a distribution without its sketch: merges into it then keep count, sum,
+ * min and max only (skipping every bin), for reads that ask no percentile.
+ */
+export function newAggregate(kind: MetricKind, withSketch = true): Aggregate {
   return {
     kind, count: 0, sum: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity,
-    sketch: kind === 'distribution' ? new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) : null,
+    sketch: kind === 'distribution' && withSketch ? new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) : null,
     members: kind === 'set' ? new Set() : null,
   };
 }
@@ -368,6 +372,8 @@ export function mergeEncodedInto(a: Aggregate, buf: Uint8Array): void {
   const min = r.f64(), max = r.f64();
   if (min < a.min) a.min = min;
   if (max > a.max) a.max = max;
+  // Without a sketch (no percentile asked) the bins are not read at all.
+  if (!a.sketch) return;
   const n = r.uvar();
   const integral = r.byte() === 1;
   const s = a.sketch!;

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../domain-error.js';
 import { ServicesEngine } from './engine.js';
-import { listServices, querySeries, type SeriesQuery } from './query.js';
+import { listServices, metricWindowStats, querySeries, rateSeconds, type SeriesQuery } from './query.js';
 import type { RollupStore } from './rollup-store.js';
 import { SqliteRollups } from './sqlite-rollups.js';
 import { openFreshPgRollups } from '../../../test/helpers/rollup-contract.js';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0); // aligned to the hour
 const MIN = 60_000, HOUR = 3_600_000, DAY = 24 * HOUR;
@@ -123,6 +127,16 @@ describe.each(backends)('service metrics aggregation (%s)', (_backend, open) => 
     expect(svc.metrics.get('m')!.series).toHaveLength(3);
   });
 
+  it('an event or service check after a line refused for its |T timestamp is counted as one, not refused (a new-user run)', async () => {
+    const { engine } = await setup();
+    engine.ingestDatagram('y:1|g|T99999999999|#service:nw-c');
+    engine.ingestDatagram('_sc|check|0|#service:nw-d');
+    engine.ingestDatagram('y:1|g|T99999999999|#service:nw-c\n_e{1,1}:a|b');
+    expect(engine.counters).toMatchObject({ serviceChecks: 1, events: 1 });
+    expect(engine.index.services.get('nw-c')!.malformedLines).toBe(2);
+    expect(engine.index.services.has('nw-d')).toBe(false);
+  });
+
   it('counts malformed UDP lines per service they name', async () => {
     const { engine } = await setup();
     engine.ingestDatagram('ok:1|c|#service:web\nbad:1|q|#service:web\nworse\nfine:2|g|#service:web');
@@ -187,5 +201,101 @@ describe.each(backends)('service metrics aggregation (%s)', (_backend, open) => 
     await expect(querySeries(engine, q({ metric: 'hits', stat: 'last' }))).rejects.toThrow(/a counter answers rate, count, sum/);
     await expect(querySeries(engine, q({ metric: 'lat', stat: 'p100' }))).rejects.toThrow(/percentile/);
     await expect(querySeries(engine, q({ metric: 'nope', stat: 'count' }))).rejects.toThrow(/no metric "nope"/);
+  });
+
+  describe('rates over a window', () => {
+    const REQ = 'http.server.request.duration';
+    const WINDOWS = [15 * MIN, HOUR, DAY];
+
+    /** `perSecond` requests (2 of each 3 a 200, the third a 500) each second for `seconds`, flushing as the server does. */
+    async function traffic(engine: ServicesEngine, advance: (ms: number) => number, service: string, perSecond: number, seconds: number) {
+      for (let i = 0; i < seconds; i++) {
+        const lines = Array.from({ length: perSecond }, (_, k) => `${REQ}:0.02|d|#http.response.status_code:${k % 3 === 2 ? 500 : 200}`);
+        engine.ingestHttp(lines.join('\n'), service);
+        await engine.flush(advance(1000));
+      }
+    }
+
+    it('a service younger than the window reads its true rate in 15 min, 1 h and 24 h windows alike', async () => {
+      const { engine, advance, at } = await setup();
+      const began = at(T0 + 3 * HOUR + 3_700); // 3.7 s into a 10 s interval
+      await traffic(engine, advance, 'young', 30, 120);
+      const elapsed = (engine.clock() - began) / 1000;
+      const tolerance = 30 * (10 / elapsed); // it may have begun up to one 10 s interval after its first interval's start
+      const rates: number[] = [];
+      for (const w of WINDOWS) {
+        const [item] = (await listServices(engine, w)).filter((s) => s.name === 'young');
+        expect(item!.summary.requests).toBe(3600);
+        expect(Math.abs(item!.summary.requestsPerSecond! - 30), `window ${w / MIN} min`).toBeLessThanOrEqual(tolerance);
+        expect(item!.summary.requestsPerSecond).toBeCloseTo(3600 / 123.7, 9); // from the first interval's start (3 h + 0 s)
+        const stats = await metricWindowStats(engine, engine.index.services.get('young')!, w);
+        expect(stats[REQ]!.rate).toBeCloseTo(item!.summary.requestsPerSecond!, 9);
+        // The chart's rate of the bucket holding the service, at the step a full-window chart reads (up to 10 min).
+        const now = engine.clock();
+        const series = await querySeries(engine, q({ service: 'young', metric: REQ, stat: 'rate', from: now - w, to: now, budget: 240 }));
+        const last = series.series[0]!.v.at(-1)!;
+        if (series.step >= 2 * MIN) expect(last).toBeCloseTo(item!.summary.requestsPerSecond!, 9);
+        rates.push(item!.summary.requestsPerSecond!);
+      }
+      expect(new Set(rates).size).toBe(1); // not a function of the tier the window reads
+      // 5XX as a rate: a third of the requests, over the same seconds.
+      const classes = await querySeries(engine, q({ service: 'young', metric: REQ, stat: 'rate', from: engine.clock() - DAY, to: engine.clock(), budget: 240, by: ['http.response.status_code'] }));
+      const r500 = classes.series.find((s) => s.tags['http.response.status_code'] === '500')!.v.at(-1)!;
+      expect(Math.abs(r500 - 10)).toBeLessThanOrEqual(tolerance / 3);
+    });
+
+    it('a service older than the window reads its count over the whole window, as before', async () => {
+      const { engine, advance, at } = await setup();
+      at(T0 + 5_000);
+      await traffic(engine, advance, 'old', 6, 10);
+      at(T0 + 90 * MIN);
+      await traffic(engine, advance, 'old', 6, 10);
+      at(T0 + 100 * MIN);
+      const [item] = (await listServices(engine, HOUR)).filter((s) => s.name === 'old');
+      expect(item!.summary.requests).toBe(60);
+      expect(item!.summary.requestsPerSecond).toBeCloseTo(60 / 3600, 12);
+      const [day] = (await listServices(engine, DAY)).filter((s) => s.name === 'old');
+      expect(day!.summary.requestsPerSecond).toBeCloseTo(120 / ((100 * MIN - 0) / 1000), 12); // began at T0's interval
+    });
+
+    it('keeps the first interval across a restart (read back from the store)', async () => {
+      const { engine, advance, at } = await setup();
+      at(T0 + 12_345);
+      await traffic(engine, advance, 'svc', 1, 3);
+      await engine.flush(advance(10_000));
+      const again = new ServicesEngine({ store: engine.store, clock: engine.clock });
+      await again.load();
+      expect(again.index.services.get('svc')!.firstInterval).toBe(T0 + 10_000);
+    });
+  });
+});
+
+describe('rateSeconds', () => {
+  it('takes the passed part of the range the service has existed for, at least 1 s', () => {
+    expect(rateSeconds(0, 3_600_000, 3_600_000, -Infinity)).toBe(3600);
+    expect(rateSeconds(0, 3_600_000, 3_600_000, 3_480_000)).toBe(120);
+    expect(rateSeconds(0, 3_600_000, 1_800_000, 0)).toBe(1800);
+    expect(rateSeconds(0, 10_000, 200, 0)).toBe(1);
+    expect(rateSeconds(0, 10_000, 20_000, 50_000)).toBe(1); // before the service: nothing counted anyway
+  });
+});
+
+describe('a SQLite file written before first intervals were kept', () => {
+  it('gains the column, and its services read as of unknown age (rates over the whole window)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plotline-rollups-'));
+    try {
+      const path = join(dir, 'old.db');
+      const db = new Database(path);
+      db.exec('CREATE TABLE svc_services (name TEXT PRIMARY KEY, last_seen INTEGER NOT NULL); INSERT INTO svc_services VALUES (\'legacy\', 1000)');
+      db.close();
+      const store = new SqliteRollups(path);
+      expect(await store.listServices()).toEqual([{ name: 'legacy', lastSeen: 1000, firstInterval: null }]);
+      const engine = new ServicesEngine({ store, clock: () => T0 });
+      await engine.load();
+      expect(engine.index.services.get('legacy')!.firstInterval).toBe(-Infinity);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -101,6 +101,7 @@ export class ServicesEngine {
     for (const s of await this.store.listServices()) {
       const svc = this.index.service(s.name);
       if (s.lastSeen > svc.lastSeen) svc.lastSeen = s.lastSeen;
+      svc.firstInterval = Math.min(svc.firstInterval, s.firstInterval ?? -Infinity);
     }
   }
 
@@ -268,6 +269,8 @@ export class ServicesEngine {
       agg = newAggregate(s.kind);
       s.open.set(start, agg);
       this.dirty.add(s);
+      const svc = this.index.services.get(s.service)!;
+      if (start < svc.firstInterval) svc.firstInterval = start;
     }
     return agg;
   }
@@ -338,7 +341,7 @@ export class ServicesEngine {
     }
     const encoded: RollupRow[] = [...rows.values()].map((r) => ({ tier: r.tier, seriesId: r.seriesId, start: r.start, data: encodeAggregate(r.agg) }));
     // Services first: if the merge then fails, the retry only moves their last-seen times again.
-    await this.store.touchServices(new Map(this.seen));
+    await this.store.touchServices(new Map([...this.seen].map(([name, lastSeen]) => [name, { lastSeen, firstInterval: this.index.services.get(name)?.firstInterval ?? lastSeen }])));
     this.seen.clear();
     await this.store.mergeRows(encoded, combineEncoded);
     this.pending = this.pending.slice(batch.length);

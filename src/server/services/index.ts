@@ -2,7 +2,7 @@ import type { ServiceEntry } from '../../protocol/index.js';
 import type { StreamHub } from '../stream-hub.js';
 import { ServicesEngine, type Flushed } from './engine.js';
 import { openRollups } from './open-rollups.js';
-import { intervalMetrics, replicasOf, serviceStatus } from './query.js';
+import { intervalMetrics, rateSeconds, replicasOf, serviceStatus } from './query.js';
 import type { RollupStore } from './rollup-store.js';
 import { INTERVAL_MS, type Tier } from './tiers.js';
 import { listenUdp, type UdpListener } from './udp.js';
@@ -121,7 +121,8 @@ export class LiveServices {
       const series = [...svc.metrics.values()].flatMap((m) => m.series);
       const parts = [...this.engine.memory(series)].filter((p) => p.start === start);
       if (parts.length === 0) continue;
-      this.hub.publishState({ type: 'serviceInterval', interval: { service: svc.name, start, closed: false, ...intervalMetrics(parts) } });
+      const seconds = rateSeconds(start, start + INTERVAL_MS, now, svc.firstInterval);
+      this.hub.publishState({ type: 'serviceInterval', interval: { service: svc.name, start, closed: false, ...intervalMetrics(parts, seconds) } });
     }
   }
 
@@ -137,7 +138,9 @@ export class LiveServices {
     }
     for (const list of byKey.values()) {
       const { series, start } = list[0]!;
-      this.hub.publishState({ type: 'serviceInterval', interval: { service: series.service, start, closed: true, ...intervalMetrics(list) } });
+      const svc = this.engine.index.services.get(series.service);
+      const seconds = rateSeconds(start, start + INTERVAL_MS, Infinity, svc?.firstInterval ?? -Infinity);
+      this.hub.publishState({ type: 'serviceInterval', interval: { service: series.service, start, closed: true, ...intervalMetrics(list, seconds) } });
     }
   }
 }

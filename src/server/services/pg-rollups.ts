@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { MetricKind } from '../../protocol/index.js';
-import type { RollupRow, RollupStore, SeriesInfo, SeriesKey } from './rollup-store.js';
+import type { RollupRow, RollupStore, SeriesInfo, SeriesKey, ServiceSeen, StoredService } from './rollup-store.js';
 import { quoteIdent } from '../store/pg-schema.js';
 import { parsePgUrl } from '../store/pg-store.js';
-import { clampTime, joinTags, splitStoredTags } from './sqlite-rollups.js';
+import { clampTime, joinTags, splitStoredTags, storedFirstInterval } from './sqlite-rollups.js';
 
 /**
  * Sent as one simple query, so it runs as one transaction; the advisory lock keeps replicas that start together from
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS svc_streams (
   state TEXT NOT NULL,
   updated BIGINT NOT NULL
 );
+ALTER TABLE svc_services ADD COLUMN IF NOT EXISTS first_interval BIGINT;
 `;
 
 /** Merges from every server replica on one database take this transaction-scoped advisory lock, one at a time. */
@@ -139,20 +140,23 @@ export class PgRollups implements RollupStore {
     return r.rowCount ?? 0;
   }
 
-  async touchServices(seen: ReadonlyMap<string, number>): Promise<void> {
+  async touchServices(seen: ReadonlyMap<string, ServiceSeen>): Promise<void> {
     if (seen.size === 0) return;
     await this.ready;
+    // least() skips NULLs; a service of unknown age (NULL) must stay so, hence the CASE.
     await this.pool.query(
-      `INSERT INTO svc_services (name, last_seen) SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (name) DO UPDATE SET last_seen = greatest(svc_services.last_seen, excluded.last_seen)`,
-      [[...seen.keys()], [...seen.values()].map(Math.floor)],
+      `INSERT INTO svc_services (name, last_seen, first_interval) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+       ON CONFLICT (name) DO UPDATE SET last_seen = greatest(svc_services.last_seen, excluded.last_seen),
+         first_interval = CASE WHEN svc_services.first_interval IS NULL THEN NULL
+                               ELSE least(svc_services.first_interval, excluded.first_interval) END`,
+      [[...seen.keys()], [...seen.values()].map((s) => Math.floor(s.lastSeen)), [...seen.values()].map((s) => storedFirstInterval(s.firstInterval))],
     );
   }
 
-  async listServices(): Promise<Array<{ name: string; lastSeen: number }>> {
+  async listServices(): Promise<StoredService[]> {
     await this.ready;
-    const r = await this.pool.query<{ name: string; last_seen: string }>('SELECT name, last_seen FROM svc_services ORDER BY name');
-    return r.rows.map((x) => ({ name: x.name, lastSeen: Number(x.last_seen) }));
+    const r = await this.pool.query<{ name: string; last_seen: string; first_interval: string | null }>('SELECT name, last_seen, first_interval FROM svc_services ORDER BY name');
+    return r.rows.map((x) => ({ name: x.name, lastSeen: Number(x.last_seen), firstInterval: x.first_interval === null ? null : Number(x.first_interval) }));
   }
 
   /**

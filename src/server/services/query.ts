@@ -5,7 +5,7 @@ import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
 import type { ServicesEngine } from './engine.js';
 import { CORTEX_STATUS_CODE, REQUEST_DURATION, type SeriesState, type ServiceState } from './series-index.js';
-import { INTERVAL_MS, planQuery, type Tier } from './tiers.js';
+import { planQuery, type Tier } from './tiers.js';
 
 /** Stats of the series query. Percentiles are `p` followed by a number in (0, 100): `p50`, `p99`, `p99.9`. */
 export const SERIES_STATS = ['rate', 'count', 'sum', 'avg', 'min', 'max', 'last'] as const;
@@ -20,6 +20,17 @@ const STATS_OF_KIND: Readonly<Record<MetricKind, readonly string[]>> = {
 
 /** A service is `live` when heard from within this long. */
 export const LIVE_WITHIN_MS = 60_000;
+
+/**
+ * The seconds a rate over `[from, to)` is taken over: the part of the range that has passed (up to `now`) and that the
+ * service has existed for (from `firstInterval`, the start of its first 10 s interval), at least one second. So a service
+ * that began two minutes ago reads its true rate in a 15 min, 1 h or 24 h window alike (within one interval's error: it
+ * may have begun up to 10 s after its first interval's start), and an older one its count ÷ the window. The one rule for
+ * every rate: `plotline get`, `/api/services`, the series query's `rate` per bucket and the live intervals.
+ */
+export function rateSeconds(from: number, to: number, now: number, firstInterval: number): number {
+  return Math.max(1000, Math.min(to, now) - Math.max(from, firstInterval)) / 1000;
+}
 
 /** Parses `p99.9` into 0.999; null when `stat` is not a percentile. */
 export function percentileOf(stat: string): number | null {
@@ -113,7 +124,7 @@ export interface SeriesAnswer {
  * Per-series aggregates of a set of series over buckets: the store's rows of one tier plus what is still in memory.
  * With `total`, the metric's total is read from the store instead, and every tag set's memory is added to it.
  */
-async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number, total: SeriesState | null = null): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
+async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], tier: Tier, first: number, step: number, n: number, total: SeriesState | null = null, sketches = true): Promise<Map<SeriesState, Array<Aggregate | undefined>>> {
   for (let attempt = 0; ; attempt++) {
     const generation = engine.generation;
     const out = new Map<SeriesState, Array<Aggregate | undefined>>();
@@ -127,7 +138,7 @@ async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], 
       if (i < 0 || i >= n) return;
       const buckets = out.get(s)!;
       let b = buckets[i];
-      if (!b) b = buckets[i] = newAggregate(s.kind);
+      if (!b) b = buckets[i] = newAggregate(s.kind, sketches);
       if (agg instanceof Uint8Array) mergeEncodedInto(b, agg);
       else mergeInto(b, agg);
     };
@@ -139,24 +150,22 @@ async function bucketed(engine: ServicesEngine, series: readonly SeriesState[], 
   }
 }
 
-/** Combines tag sets within one bucket: an exact merge, except that gauges add up their tag sets' latest values. */
-function combine(kind: MetricKind, parts: Array<Aggregate | undefined>): Aggregate | undefined {
+/**
+ * Combines tag sets within one bucket: an exact merge, except that gauges add up their tag sets' latest values. Without
+ * `sketches`, distributions keep count, sum, min and max only.
+ */
+function combine(kind: MetricKind, parts: Array<Aggregate | undefined>, sketches = true): Aggregate | undefined {
   if (parts.length === 1) return parts[0];
   let out: Aggregate | undefined;
   let lastSum = 0;
   for (const p of parts) {
     if (!p) continue;
-    out ??= newAggregate(kind);
+    out ??= newAggregate(kind, sketches);
     mergeInto(out, p);
     if (kind === 'gauge') lastSum += p.last;
   }
   if (out && kind === 'gauge') out.last = lastSum;
   return out;
-}
-
-function bucketSeconds(start: number, step: number, now: number): number {
-  const end = Math.min(start + step, Math.max(now, start + 1000));
-  return (end - start) / 1000;
 }
 
 /** The series query: one stat of one metric, bucketed by a step from the budget, optionally split by tag keys. */
@@ -182,16 +191,18 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
   if (groups.size === 0 && q.by.length === 0) groups.set('[]', { tags: {}, series: [] });
   const total = q.filters.size === 0 && q.by.length === 0 ? metric.total : null;
   if (total) groups.set('[]', { tags: {}, series: [total] });
-  const buckets = await bucketed(engine, chosen, tier, first, step, n, total);
+  // Sketches are merged only for a percentile: every other stat reads count, sum, min, max (and skips every bin).
+  const sketches = percentileOf(q.stat) !== null;
+  const buckets = await bucketed(engine, chosen, tier, first, step, n, total, sketches);
   const series = [...groups.values()].map((g) => {
     const t: number[] = [];
     const v: Array<number | null> = [];
     for (let i = 0; i < n; i++) {
       const start = first + i * step;
       if (start > now) break;
-      const agg = combine(metric.kind, g.series.map((s) => buckets.get(s)![i]));
+      const agg = combine(metric.kind, g.series.map((s) => buckets.get(s)![i]), sketches);
       t.push(start);
-      const value = agg ? statOf(agg, q.stat, bucketSeconds(start, step, now)) : null;
+      const value = agg ? statOf(agg, q.stat, rateSeconds(start, start + step, now, svc.firstInterval)) : null;
       v.push(value === null || !Number.isFinite(value) ? null : value);
     }
     return { tags: g.tags, t, v };
@@ -273,6 +284,7 @@ export interface MetricWindowStats {
 /** {@link MetricWindowStats} of every metric of a service over `[now - window, now)`, by metric name. */
 export async function metricWindowStats(engine: ServicesEngine, svc: ServiceState, windowMs: number): Promise<Record<string, MetricWindowStats>> {
   const { tier, from, n } = windowPlan(engine, windowMs);
+  const now = engine.clock();
   const out: Record<string, MetricWindowStats> = {};
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   for (const m of svc.metrics.values()) {
@@ -290,7 +302,7 @@ export async function metricWindowStats(engine: ServicesEngine, svc: ServiceStat
     const count = !all ? 0 : m.kind === 'counter' ? all.sum : all.count;
     out[m.name] = {
       count,
-      rate: count / (windowMs / 1000),
+      rate: count / rateSeconds(now - windowMs, now, now, svc.firstInterval),
       avg: all && all.count > 0 && m.kind !== 'counter' && m.kind !== 'set' ? finite(all.sum / all.count) : null,
       last: finite(last),
       p99: all && m.kind === 'distribution' && all.count > 0 ? finite(quantile(all, 0.99)) : null,
@@ -310,7 +322,8 @@ export async function requestSummary(engine: ServicesEngine, svc: ServiceState, 
     const total = combine(s.kind, buckets.get(s)!);
     if (total) tally.add(s, total);
   }
-  return tally.summary(windowMs / 1000);
+  const now = engine.clock();
+  return tally.summary(rateSeconds(now - windowMs, now, now, svc.firstInterval));
 }
 
 /** Distinct `host` values heard from in the last minute; lines without a host count as one replica only when no named one is heard. */
@@ -377,7 +390,8 @@ export function describeMetrics(svc: ServiceState): ServiceMetricInfo[] {
   });
 }
 
-export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggregate }>): Pick<ServiceInterval, 'metrics' | 'requests' | 'replicas'> {
+/** A live interval's content from its series' aggregates; its rates are taken over `seconds` (see {@link rateSeconds}). */
+export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggregate }>, seconds: number): Pick<ServiceInterval, 'metrics' | 'requests' | 'replicas' | 'seconds'> {
   const byMetric = new Map<string, { kind: MetricKind; aggs: Aggregate[] }>();
   const hosts = new Set<string>();
   const tally = new RequestTally();
@@ -398,5 +412,5 @@ export function intervalMetrics(parts: Iterable<{ series: SeriesState; agg: Aggr
       p50: dist ? finite(quantile(a, 0.5)) : null, p90: dist ? finite(quantile(a, 0.9)) : null, p99: dist ? finite(quantile(a, 0.99)) : null,
     };
   });
-  return { metrics, requests: tally.summary(INTERVAL_MS / 1000), replicas: hosts.size || (byMetric.size > 0 ? 1 : 0) };
+  return { metrics, requests: tally.summary(seconds), replicas: hosts.size || (byMetric.size > 0 ? 1 : 0), seconds };
 }

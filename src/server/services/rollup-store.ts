@@ -22,6 +22,21 @@ export interface RollupRow {
   data: Uint8Array;
 }
 
+/** What a flush records of a service it heard from. */
+export interface ServiceSeen {
+  /** When it was last heard from, ms since the epoch. */
+  lastSeen: number;
+  /** Start (ms) of the first 10 s interval it has data in: the time rates over a window are taken from. */
+  firstInterval: number;
+}
+
+export interface StoredService {
+  name: string;
+  lastSeen: number;
+  /** Null for a service stored before first intervals were kept (its rates are taken over the whole window). */
+  firstInterval: number | null;
+}
+
 /**
  * Storage of service-metric rollups. Backends (SQLite, PostgreSQL) only keep rows; what a row means and how two rows
  * merge is decided above them (`aggregate.ts`), so every backend merges exactly alike. All methods are asynchronous;
@@ -42,10 +57,13 @@ export interface RollupStore extends StreamStates {
   readRows(tier: number, seriesIds: readonly number[], from: number, to: number): Promise<RollupRow[]>;
   /** Deletes rows of `tier` that start before `before`; returns how many. */
   prune(tier: number, before: number): Promise<number>;
-  /** Records that services were heard from (the stored time only moves forward). */
-  touchServices(seen: ReadonlyMap<string, number>): Promise<void>;
-  /** Services and when each was last heard from (ms). */
-  listServices(): Promise<Array<{ name: string; lastSeen: number }>>;
+  /**
+   * Records that services were heard from: the stored last-seen time only moves forward, the first interval only back
+   * (a service stored before first intervals were kept has none, and keeps none).
+   */
+  touchServices(seen: ReadonlyMap<string, ServiceSeen>): Promise<void>;
+  /** Services, when each was last heard from and the start of its first interval (null: stored before it was kept). */
+  listServices(): Promise<StoredService[]>;
   /**
    * Per-stream states (cumulative OTLP streams' last points, opaque text): for each entry, atomically — a compare-and-set
    * per key, concurrent callers on other replicas wait for each other — read the stored state (null when none), store

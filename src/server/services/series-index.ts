@@ -49,6 +49,12 @@ export const TOTAL_TAG = '\u0001total';
 export interface ServiceState {
   name: string;
   lastSeen: number;
+  /**
+   * Start (ms) of the first 10 s interval the service has data in: rates over a window are taken from here when the
+   * service is younger than the window. Infinity before any data; −Infinity when unknown (a store written before it was
+   * kept), which takes rates over the whole window.
+   */
+  firstInterval: number;
   /** Counts lines applied (the live stream sends a running interval only when it moved). */
   updates: number;
   /** host → last heard from (ms). */
@@ -80,7 +86,7 @@ export class SeriesIndex {
   service(name: string): ServiceState {
     let s = this.services.get(name);
     if (!s) {
-      s = { name, lastSeen: 0, updates: 0, hosts: new Map(), malformedLines: 0, refusedTagSets: 0, metrics: new Map() };
+      s = { name, lastSeen: 0, firstInterval: Infinity, updates: 0, hosts: new Map(), malformedLines: 0, refusedTagSets: 0, metrics: new Map() };
       this.services.set(name, s);
     }
     return s;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MetricKind } from '../../protocol/index.js';
-import type { RollupRow, RollupStore, SeriesInfo, SeriesKey } from './rollup-store.js';
+import type { RollupRow, RollupStore, SeriesInfo, SeriesKey, ServiceSeen, StoredService } from './rollup-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS svc_series (
@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS svc_rollups (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS svc_services (
   name TEXT PRIMARY KEY,
-  last_seen INTEGER NOT NULL
+  last_seen INTEGER NOT NULL,
+  first_interval INTEGER
 );
 CREATE TABLE IF NOT EXISTS svc_streams (
   key TEXT PRIMARY KEY,
@@ -41,6 +42,11 @@ export function joinTags(tags: readonly string[]): string {
 /** A time bound as a whole number both databases take (±Infinity become the largest safe integers). */
 export function clampTime(t: number): number {
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(t)));
+}
+
+/** A first interval as stored: a time, or NULL when not known (−Infinity in memory: a service older than tracking). */
+export function storedFirstInterval(t: number): number | null {
+  return Number.isFinite(t) ? Math.floor(t) : null;
 }
 
 export function splitStoredTags(tags: string): string[] {
@@ -62,6 +68,9 @@ export class SqliteRollups implements RollupStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // Files written before first intervals were kept: the column is added, empty (NULL: age unknown).
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(svc_services)').all();
+    if (!columns.some((c) => c.name === 'first_interval')) this.db.exec('ALTER TABLE svc_services ADD COLUMN first_interval INTEGER');
     const db = this.db;
     this.sql = {
       findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM svc_series WHERE service = ? AND name = ? AND tags = ?'),
@@ -73,9 +82,10 @@ export class SqliteRollups implements RollupStore {
         `SELECT series_id, start, data FROM svc_rollups WHERE tier = ? AND series_id IN (SELECT value FROM json_each(?))
          AND start >= ? AND start < ? ORDER BY series_id, start`),
       prune: db.prepare<[number, number]>('DELETE FROM svc_rollups WHERE tier = ? AND start < ?'),
-      touch: db.prepare<[string, number]>(`INSERT INTO svc_services (name, last_seen) VALUES (?, ?)
-        ON CONFLICT (name) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`),
-      services: db.prepare<[], { name: string; last_seen: number }>('SELECT name, last_seen FROM svc_services ORDER BY name'),
+      // SQLite's min() of a NULL is NULL: a service of unknown age stays so.
+      touch: db.prepare<[string, number, number | null]>(`INSERT INTO svc_services (name, last_seen, first_interval) VALUES (?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), first_interval = min(first_interval, excluded.first_interval)`),
+      services: db.prepare<[], { name: string; last_seen: number; first_interval: number | null }>('SELECT name, last_seen, first_interval FROM svc_services ORDER BY name'),
       stream: db.prepare<[string], { state: string }>('SELECT state FROM svc_streams WHERE key = ?'),
       setStream: db.prepare<[string, string, number]>('INSERT OR REPLACE INTO svc_streams (key, state, updated) VALUES (?, ?, ?)'),
       pruneStreams: db.prepare<[number]>('DELETE FROM svc_streams WHERE updated < ?'),
@@ -114,14 +124,14 @@ export class SqliteRollups implements RollupStore {
     return this.sql.prune.run(tier, clampTime(before)).changes;
   }
 
-  async touchServices(seen: ReadonlyMap<string, number>): Promise<void> {
+  async touchServices(seen: ReadonlyMap<string, ServiceSeen>): Promise<void> {
     this.db.transaction(() => {
-      for (const [name, at] of seen) this.sql.touch.run(name, Math.floor(at));
+      for (const [name, s] of seen) this.sql.touch.run(name, Math.floor(s.lastSeen), storedFirstInterval(s.firstInterval));
     })();
   }
 
-  async listServices(): Promise<Array<{ name: string; lastSeen: number }>> {
-    return this.sql.services.all().map((r) => ({ name: r.name, lastSeen: r.last_seen }));
+  async listServices(): Promise<StoredService[]> {
+    return this.sql.services.all().map((r) => ({ name: r.name, lastSeen: r.last_seen, firstInterval: r.first_interval }));
   }
 
   async exchangeStreams(entries: readonly { key: string; state: string }[], step: (stored: string | null, incoming: string) => string): Promise<(string | null)[]> {

@@ -119,6 +119,8 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE chunks ADD COLUMN packed smallint NOT NULL DEFAULT 0;
   CREATE INDEX chunks_unpacked ON chunks (id) WHERE ${UNPACKED_SEALED};
   `,
+  // 6: record times of points recorded with `at` (protocol/time-marks.ts): at most two marks per appended item.
+  'CREATE TABLE time_marks (series_id bigint NOT NULL, x float8 NOT NULL, t float8 NOT NULL, PRIMARY KEY (series_id, x));',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

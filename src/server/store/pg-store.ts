@@ -1,6 +1,6 @@
 import pg from 'pg';
 import {
-  toWireArray,
+  marksOfItem, toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
 import { bucketsForBudget } from '../../protocol/downsample.js';
@@ -15,6 +15,7 @@ import { listPage, POSTGRES_DIALECT, type RankedRow } from '../list/list-sql.js'
 import { PgFeed, toFeedEvents } from './pg-feed.js';
 import { executionFields, indexExecutions } from './pg-list.js';
 import { migrate, quoteIdent } from './pg-schema.js';
+import { withMarks } from './time-marks-read.js';
 import { base64, binaryCopy, copyIn, fromBase64, PackedReader, sized, types } from './pg-types.js';
 import { addTables, finishRangeInSteps, planRange, type ChunkColumns, type ChunkMeta } from './range-read.js';
 import type {
@@ -237,6 +238,7 @@ export class PgStore implements Store {
       removed.set(r.series_id, (removed.get(r.series_id) ?? 0) + n);
     }
     await insertChunks(c, kept);
+    await c.query('DELETE FROM time_marks WHERE series_id = ANY($1::bigint[]) AND x >= $2', [ids, x]);
     const empty = series.filter((s) => s.below === null).map((s) => s.id);
     if (empty.length > 0) await c.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [empty]);
     const shrunk = series.filter((s) => s.below !== null);
@@ -305,6 +307,17 @@ export class PgStore implements Store {
       for (const part of a.parts) for (const e of encodeChunks(part.x, part.y, MAX_CHUNK)) chunks.push({ seriesId, c: e });
     }
     await insertChunks(c, chunks);
+    const marks = appends.flatMap(({ id, a }) => a.parts.flatMap((part) => {
+      const m = marksOfItem(part.x, part.t);
+      const seriesId = seriesIds.get(`${id}\0${a.key}`)!;
+      return m ? m.x.map((x, i) => ({ seriesId, x, t: m.t[i]! })) : [];
+    }));
+    if (marks.length > 0) {
+      await c.query(
+        `INSERT INTO time_marks (series_id, x, t) SELECT * FROM unnest($1::bigint[], $2::float8[], $3::float8[])
+         ON CONFLICT (series_id, x) DO UPDATE SET t = EXCLUDED.t`,
+        [marks.map((m) => m.seriesId), marks.map((m) => m.x), marks.map((m) => m.t)]);
+    }
     const touched = write.executions.map((w) => w.record.id);
     const r = write.remember;
     const counts = await c.query<{ id: string; n: number }>(
@@ -348,6 +361,7 @@ export class PgStore implements Store {
       const gone = await c.query('DELETE FROM executions WHERE id = $1', [id]);
       if (gone.rowCount === 0) return false;
       await c.query('DELETE FROM chunks WHERE series_id IN (SELECT id FROM series WHERE execution_id = $1)', [id]);
+      await c.query('DELETE FROM time_marks WHERE series_id IN (SELECT id FROM series WHERE execution_id = $1)', [id]);
       await c.query('DELETE FROM series WHERE execution_id = $1', [id]);
       await c.query('DELETE FROM definitions WHERE execution_id = $1', [id]);
       await c.query('DELETE FROM execution_labels WHERE execution_id = $1', [id]);
@@ -493,9 +507,21 @@ export class PgStore implements Store {
       }
       if (blocks.size < new Set(refs.map((r) => `${r.id}:${r.b}`)).size) return null;
     }
+    const marks = await query<{ key: string; x: number; t: number }>(
+      `SELECT s.key, m.x, m.t FROM series s CROSS JOIN LATERAL (
+         (SELECT x, t FROM time_marks WHERE series_id = s.id AND x < $3 ORDER BY x DESC LIMIT 1)
+         UNION ALL (SELECT x, t FROM time_marks WHERE series_id = s.id AND x >= $3 AND x <= $4)
+         UNION ALL (SELECT x, t FROM time_marks WHERE series_id = s.id AND x > $4 ORDER BY x LIMIT 1)) m
+       WHERE s.execution_id = $1 AND s.key = ANY($2) ORDER BY s.id, m.x`, [executionId, keys, lo, hi]);
+    const marksByKey = new Map<string, Array<{ x: number; t: number }>>();
+    for (const r of marks.rows) {
+      let list = marksByKey.get(r.key);
+      if (!list) marksByKey.set(r.key, (list = []));
+      list.push(r);
+    }
     // Decoding and downsampling run in steps that let other requests in.
     const out: SeriesData[] = [];
-    for (const plan of plans) out.push(await finishRangeInSteps(plan, { columns, blocks }));
+    for (const plan of plans) out.push(withMarks(await finishRangeInSteps(plan, { columns, blocks }), marksByKey.get(plan.key) ?? [], range.budget));
     return out;
   }
 

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS chunk_points (
   ys BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, last_x);
+-- Record times of points recorded with \`at\` (protocol/time-marks.ts): at most two marks per appended item, not a column per point.
+CREATE TABLE IF NOT EXISTS time_marks (
+  series_id INTEGER NOT NULL,
+  x REAL NOT NULL,
+  t REAL NOT NULL,
+  PRIMARY KEY (series_id, x)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches (
   batch_id TEXT PRIMARY KEY,
   at REAL NOT NULL,

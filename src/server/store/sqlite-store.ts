@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  toWireArray,
+  marksOfItem, toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
@@ -14,6 +14,7 @@ import { addTables, finishRangeInSteps, planRange, type ChunkColumns, type Chunk
 import { BlockTable, summaryFromBytes } from './block-table.js';
 import { bucketsForBudget } from '../../protocol/downsample.js';
 import { openSchema } from './schema.js';
+import { withMarks } from './time-marks-read.js';
 import { SqliteListIndex } from './sqlite-list.js';
 import type {
   BatchRequest, BatchState, BatchWrite, CommitResult, CompactOptions, ExecutionRecord, ExecutionState, ListQuery, RangeQuery, Store,
@@ -188,7 +189,16 @@ export class SqliteStore implements Store {
         'SELECT count, min_x, last_x FROM series WHERE execution_id = ? AND key = ?'),
       chunkBlocks: db.prepare<[number], { blocks: Buffer }>('SELECT blocks FROM chunks WHERE id = ?'),
       chunkPoints: db.prepare<[number], ChunkColumns>('SELECT xs, ys FROM chunk_points WHERE chunk_id = ?'),
-
+      addMark: db.prepare<[number, number, number]>('INSERT OR REPLACE INTO time_marks (series_id, x, t) VALUES (?, ?, ?)'),
+      // The marks of a read range and the nearest one on each side of it.
+      marks: db.prepare<{ execution: string; key: string; lo: number; hi: number }, { x: number; t: number }>(`
+        WITH s AS (SELECT id FROM series WHERE execution_id = @execution AND key = @key)
+        SELECT x, t FROM (SELECT x, t FROM time_marks WHERE series_id = (SELECT id FROM s) AND x < @lo ORDER BY x DESC LIMIT 1)
+        UNION ALL SELECT x, t FROM time_marks WHERE series_id = (SELECT id FROM s) AND x >= @lo AND x <= @hi
+        UNION ALL SELECT x, t FROM (SELECT x, t FROM time_marks WHERE series_id = (SELECT id FROM s) AND x > @hi ORDER BY x LIMIT 1)
+        ORDER BY x`),
+      deleteMarksFrom: db.prepare<[number, number]>('DELETE FROM time_marks WHERE series_id = ? AND x >= ?'),
+      deleteMarksOf: db.prepare<[string]>('DELETE FROM time_marks WHERE series_id IN (SELECT id FROM series WHERE execution_id = ?)'),
       executionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
       chunkSizes: db.prepare<[number], { id: number; count: number }>('SELECT id, count FROM chunks WHERE series_id = ? ORDER BY last_x'),
       chunkFull: db.prepare<[number], { count: number; xs: Buffer; ys: Buffer; blocks: Buffer }>(
@@ -292,7 +302,11 @@ export class SqliteStore implements Store {
         const seriesId = a.isNew
           ? this.sql.addSeries.get(r.id, a.key, count, a.parts[0]!.x[0]!, lastX, lastY)!.id
           : this.grow(r.id, a.key, count, lastX, lastY);
-        for (const p of a.parts) this.writeChunks(seriesId, p.x, p.y, small);
+        for (const p of a.parts) {
+          this.writeChunks(seriesId, p.x, p.y, small);
+          const marks = marksOfItem(p.x, p.t);
+          if (marks) marks.x.forEach((x, i) => this.sql.addMark.run(seriesId, x, marks.t[i]!));
+        }
       }
     }
     for (const w of write.executions) metricCounts.set(w.record.id, this.sql.metricCount.get(w.record.id, w.record.id)!.n);
@@ -327,6 +341,7 @@ export class SqliteStore implements Store {
         }
       }
       const last = this.lastPointBelow(s.id, x);
+      this.sql.deleteMarksFrom.run(s.id, last === null ? -Infinity : x);
       if (last === null) this.sql.deleteSeries.run(s.id);
       else this.sql.shrinkSeries.run(s.count - removed, last.x, toWireArray([last.y])[0]!, s.id);
       this.smallChunks.set(s.id, (this.smallChunks.get(s.id) ?? 0) + 1);
@@ -364,6 +379,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       if (!this.sql.executionExists.get(id)) return false;
       this.sql.deletePointsOf.run(id);
+      this.sql.deleteMarksOf.run(id);
       this.sql.deleteChunksOf.run(id);
       this.sql.deleteSeriesOf.run(id);
       this.sql.deleteDefinitions.run(id);
@@ -427,12 +443,12 @@ export class SqliteStore implements Store {
           addTables(plan, new Map(plan.neededTables.map((id) => [id, table(id)])));
         }
         for (const id of plan.m4 ? new Set(plan.neededBlocks.map((b) => b.id)) : plan.needed) load(id);
-        return plan;
+        return { plan, marks: this.sql.marks.all({ execution: executionId, key, lo, hi }) };
       });
       return { plans, loaded };
     })();
     const out: SeriesData[] = [];
-    for (const plan of plans) out.push(await finishRangeInSteps(plan, { columns: loaded }));
+    for (const { plan, marks } of plans) out.push(withMarks(await finishRangeInSteps(plan, { columns: loaded }), marks, range.budget));
     return out;
   }
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type {
-  Execution, ExecutionDetail, ExecutionFields, ExecutionList, ExecutionPatch, MetricDef, SeriesData,
+  Execution, ExecutionDetail, ExecutionFields, ExecutionList, ExecutionPatch, MetricDef, RecordTimes, SeriesData,
 } from '../../protocol/index.js';
 import type { ListQuery } from '../list/list-query.js';
 import type { HubEvent } from '../hub-event.js';
@@ -44,7 +44,8 @@ export interface SeriesAppend {
   key: string;
   /** The series has no stored points yet. */
   isNew: boolean;
-  parts: Array<{ x: Float64Array; y: Float64Array }>;
+  /** `t`: when the part's first and last point were recorded (kept as time marks, protocol/time-marks.ts). */
+  parts: Array<{ x: Float64Array; y: Float64Array; t?: RecordTimes }>;
 }
 
 /** Everything a batch changes in one execution. */
@@ -147,7 +148,10 @@ export interface Store {
   /** Replaces labels and/or the note of an execution; null when there is none. */
   patchExecution(id: string, patch: ExecutionPatch): Promise<Execution | null>;
   getExecution(id: string): Promise<ExecutionDetail | null>;
-  /** Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`. */
+  /**
+   * Every key gets an answer (a missing series reads as empty); a missing execution is a `not_found` DomainError on `id`.
+   * A series with time marks answers them in `times` (those in range and the nearest on each side, at most `budget`).
+   */
   readSeries(executionId: string, keys: string[], range: RangeQuery): Promise<SeriesData[]>;
   /**
    * Marks `running` executions not heard from since `lastSeenBefore` as `lost`; returns them as they are now. On a shared

@@ -74,6 +74,8 @@ export interface SeriesQuery {
   budget?: number;
   /** Let bucket edges snap to the store's block boundaries (the server then decodes no points; see the API's `snap`). */
   snap?: boolean;
+  /** Also the line smoothed on the server from every stored point (`smooth=<algorithm>:<weight>`). */
+  smooth?: string;
 }
 
 /** A series read: as JSON (`SeriesResponse`), or in float64 columns when the server answered in binary. */
@@ -103,6 +105,7 @@ async function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSigna
   if (query.to !== undefined) p.set('to', String(query.to));
   if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
   if (query.snap) p.set('snap', 'true');
+  if (query.smooth !== undefined) p.set('smooth', query.smooth);
   return readSeriesAnswer(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
 }
 

@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
-import type { ExecutionStatus } from '../../protocol/index.js';
+import type { ExecutionStatus, TimeMarks } from '../../protocol/index.js';
+import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { panelPng, saveAs } from '../chart/export-png.js';
@@ -9,6 +10,7 @@ import type { PanelOptions } from '../model/panel-options.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
+import { useServerSmoothing } from './use-server-smoothing.js';
 import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
 import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
@@ -27,21 +29,27 @@ interface Props extends ChartSource {
   executionId?: string;
   /** When the execution started (ms since the epoch): makes wall time available on a seconds x-axis. */
   startedAt?: number;
+  /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
+  times?: ReadonlyMap<string, TimeMarks>;
 }
 
 /** Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point). */
-export function exportUrl(executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json'): string {
+export function exportUrl(
+  executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false,
+): string {
   const q = new URLSearchParams(keys.map((k) => ['key', k]));
   if (range) {
     q.set('from', String(range.from));
     q.set('to', String(range.to));
   }
   q.set('format', format);
+  // Shown as time: the file says when each point was recorded too.
+  if (withTime) q.set('time', 'wall');
   return `/api/executions/${encodeURIComponent(executionId)}/export?${q}`;
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt, times }: Props) {
   const { search } = useLocation();
   // The page bar's options, with this panel's own overrides.
   const options = effectivePanelOptions(search, panel.id);
@@ -76,9 +84,19 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const [clipped, setClipped] = useState(0);
   const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
   const plotRef = useRef<uPlot | null>(null);
-  const wallTimeAvailable = panel.xUnits === undefined && startedAt !== undefined;
-  const wallStart = options.xAxis === 'wall' && wallTimeAvailable ? startedAt : undefined;
-  const keys = panel.lines.map((l) => l.key);
+  const lineKeys = panel.lines.map((l) => l.key);
+  const marksNow = times ? panelMarks(lineKeys, times) : undefined;
+  const marksRef = useRef(marksNow);
+  marksRef.current = marksNow;
+  const wallTimeAvailable = timeAvailable(panel.xUnits, startedAt, marksNow);
+  const hasMarks = marksNow !== undefined;
+  const timeAxis = useMemo(
+    () => timeAxisFor(options.xAxis, panel.xUnits, startedAt, () => marksRef.current),
+    // A new axis only when what it shows changes; the marks themselves are read at every layout.
+    [options.xAxis, panel.xUnits, startedAt, hasMarks],
+  );
+  const smoothedLines = useServerSmoothing(executionId, lineKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
+  const keys = lineKeys;
   // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
   const hidden = decodeHidden(search, panel.id, keys);
   const hiddenKey = [...hidden].join('\n');
@@ -107,7 +125,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const download = (kind: 'csv' | 'json' | 'png') => {
     const base = panel.title.replace(/[^\w.-]+/g, '_');
     if (kind !== 'png') {
-      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind), `${base}.${kind}`);
+      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null), `${base}.${kind}`);
       return;
     }
     const u = plotRef.current;
@@ -142,7 +160,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onChange={setOptions}
             overrides={overrides}
             xUnits={panel.xUnits}
-            wallTimeAvailable={wallTimeAvailable}
+            timeAvailable={wallTimeAvailable}
             nonPositive={nonPositive}
             onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} inView={windowsInView} />}
@@ -169,9 +187,11 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onCursor={setCursorX}
             onFrames={setFrames}
             smoothing={options.smoothing}
+            smoothingAlgorithm={options.smoothingAlgorithm}
+            smoothedLines={smoothedLines}
             logY={options.logY}
             logX={options.logX}
-            wallStart={wallStart}
+            timeAxis={timeAxis}
             onNonPositive={setNonPositive}
             onPlot={(u) => (plotRef.current = u)}
             yRange={yRange}
@@ -186,8 +206,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
           {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
             <p className="panel-log-note">
               {[
-                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} points with x ≤ 0` : '',
-                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} values ≤ 0` : '',
+                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} ${nonPositive.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
+                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} ${nonPositive.y === 1 ? 'value' : 'values'} ≤ 0` : '',
               ].filter(Boolean).join(' and ')} not drawn on the log scale.
             </p>
           ) : null}

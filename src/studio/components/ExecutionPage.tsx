@@ -65,6 +65,7 @@ export function ExecutionPage({ id }: { id: string }) {
         key={panel.id}
         panel={panel}
         series={followed!.series}
+        times={followed!.times}
         version={version}
         theme={theme}
         syncKey={cursorSyncKey(id, panel)}
@@ -111,7 +112,7 @@ export function ExecutionPage({ id }: { id: string }) {
         <InfoEditor execution={execution} />
         {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
         {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
-        <DiscardedNote discarded={execution.discarded} />
+        <DiscardedNote discarded={execution.discarded} definitions={definitions ?? []} />
       </header>
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
       {groupPanels.length > 0 && <PageBar wallTimeAvailable={groupPanels.some((p) => p.xUnits === undefined)} />}

@@ -5,7 +5,7 @@ import { getExecutionFields, listExecutions } from '../api/client.js';
 import { useLive } from '../live/react.js';
 import { comparePath, MAX_COMPARE_RUNS, shortIds } from '../model/compare.js';
 import { mergeExecutions, refreshPage } from '../model/list-merge.js';
-import { columnKind, columnSort, columnTitle, decodeListView, encodeListView, filterParams, firstPage, type ColumnId, type ListView } from '../model/list-view.js';
+import { columnKind, columnSort, columnTitle, decodeListView, encodeListView, filterParams, firstPage, runsCsvUrl, type ColumnId, type ListView } from '../model/list-view.js';
 import { navigate, useLocation } from '../router.js';
 import { EmptyState } from './EmptyState.js';
 import { ColumnMenu } from './runs/ColumnMenu.js';
@@ -170,6 +170,9 @@ export function ExecutionsPage() {
             ))}
           </div>
           <ColumnMenu fields={fields.data} columns={view.columns} onToggle={toggleColumn} />
+          <a className="button runs-csv" href={runsCsvUrl(view)} download="runs.csv" title="Every run matching the filters, with the shown columns">
+            Download CSV
+          </a>
         </div>
       </div>
       <FilterBar view={view} onChange={changeFilter} />

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { PageOverrideNote } from './view/PageOverrideNote.js';
 import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
+import type { SmoothingAlgorithm } from '../model/smoothing.js';
 
 interface Props {
   title: string;
@@ -10,8 +11,8 @@ interface Props {
   overrides?: readonly (keyof PanelOptions)[];
   /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
   xUnits: string | undefined;
-  /** Wall time needs the execution's start and x in seconds since it. */
-  wallTimeAvailable: boolean;
+  /** Relative/wall time need the execution's start and x in seconds since it, or record-time marks (points recorded with `at`). */
+  timeAvailable: boolean;
   /** Values the log axes cannot draw (counted, not silently dropped). */
   nonPositive: { x: number; y: number };
   onDownload: (kind: 'csv' | 'json' | 'png') => void;
@@ -22,7 +23,7 @@ interface Props {
 }
 
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
-export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, wallTimeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
+export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -53,6 +54,16 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
               onChange={(e) => set({ smoothing: Number(e.target.value) })} />
             <output>{options.smoothing.toFixed(2)}</output>
           </label>
+          <label className="po-row">
+            <span>Algorithm</span>
+            <select aria-label="Smoothing algorithm" value={options.smoothingAlgorithm}
+              onChange={(e) => set({ smoothingAlgorithm: e.target.value as SmoothingAlgorithm })}
+              title="EMA: TensorBoard's, by point; time-weighted EMA: by x distance (uneven x); Gaussian: before and after each point">
+              <option value="ema">EMA (debiased)</option>
+              <option value="twema">time-weighted EMA</option>
+              <option value="gaussian">Gaussian</option>
+            </select>
+          </label>
           <label className="po-check">
             <input type="checkbox" checked={options.logX} onChange={(e) => set({ logX: e.target.checked })} /> Log x
           </label>
@@ -60,16 +71,18 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
           <label className="po-check">
             <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
           </label>
-          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} values ≤ 0 are not drawn on Log y (shown as gaps).</p>}
+          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} {nonPositive.y === 1 ? 'value ≤ 0 is' : 'values ≤ 0 are'} not drawn on Log y (shown as gaps).</p>}
           <label className="po-row">
             <span>X axis</span>
             <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
               <option value="units">{unitsLabel}</option>
-              {xUnits !== undefined && <option value="relative" disabled>relative time</option>}
-              <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+              {xUnits !== undefined && <option value="relative" disabled={!timeAvailable}>relative time</option>}
+              <option value="wall" disabled={!timeAvailable}>wall time</option>
             </select>
           </label>
-          {xUnits !== undefined && <p className="po-note">Record times are not kept for points of this group: only {xUnits} is available.</p>}
+          {xUnits !== undefined && !timeAvailable && (
+            <p className="po-note">No record times were stored with these points (an SDK that sends them, or newer data, has them): only {xUnits || 'x'} is available.</p>
+          )}
           {extra}
           {overrides.length > 0 && <PageOverrideNote overrides={overrides} />}
           <div className="po-actions">

@@ -16,7 +16,8 @@ import { plotData, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale } from '../model/panel-options.js';
-import { debiasedEma } from '../model/smoothing.js';
+import { smoothSeries, type SmoothingAlgorithm } from '../model/smoothing.js';
+import { timeLabel, type TimeAxis } from '../model/time-axis.js';
 
 export interface XRange {
   from: number;
@@ -48,14 +49,17 @@ interface Props extends ChartSource {
   /** The tooltip's rows at data x (default: each shown series' value at exactly that x). */
   tooltipRows?: (x: number, shown: (key: string) => boolean) => TooltipRow[];
   height?: number;
-  /** Debiased-EMA weight (0: off): the smoothed line is drawn over its raw series, drawn faint. */
+  /** Smoothing weight (0: off): the smoothed line is drawn over its raw series, drawn faint. */
   smoothing?: number;
+  smoothingAlgorithm?: SmoothingAlgorithm;
+  /** Smoothed lines computed on the server from every stored point (series held downsampled), by key: drawn as they are. */
+  smoothedLines?: ReadonlyMap<string, SeriesBuffer>;
   /** Log y: y drawn as log10 of the values; non-positive values become gaps, counted through `onNonPositive`. */
   logY?: boolean;
   /** Log x: only points with x > 0 are drawn; the others are counted through `onNonPositive`. */
   logX?: boolean;
-  /** Label x (seconds since start) as wall-clock time from this start (ms since the epoch). */
-  wallStart?: number | undefined;
+  /** Show the x axis as relative or wall time (model/time-axis.ts); null: as x itself. */
+  timeAxis?: TimeAxis | null;
   /** How many held values a log axis cannot draw (x ≤ 0 on Log x, y ≤ 0 on Log y); told when it changes. */
   onNonPositive?: (count: { x: number; y: number }) => void;
   /** The uPlot instance once made (null when destroyed): for exporting the drawn chart. */
@@ -113,8 +117,8 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
-  panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, wallStart,
-  onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
+  panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
+  smoothingAlgorithm = 'ema', smoothedLines, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -127,15 +131,21 @@ export function UPlotChart({
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
   const clippedRef = useRef(0);
-  const latest = useRef({ series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped });
-  latest.current = { series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped };
+  const latest = useRef({
+    series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
+    timeAxis, smoothingAlgorithm, smoothedLines,
+  });
+  latest.current = {
+    series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
+    timeAxis, smoothingAlgorithm, smoothedLines,
+  };
   const yRangeKey = JSON.stringify(yRange);
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
   /** What the drawn data depends on. */
-  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey] as const;
+  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey, smoothingAlgorithm, smoothedLines] as const;
 
   const buildData = (): uPlot.AlignedData => {
-    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX } = latest.current;
+    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer } = latest.current;
     const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
     const held = logX ? all.map(positiveX) : all;
     const count = {
@@ -147,7 +157,13 @@ export function UPlotChart({
       latest.current.onNonPositive?.(count);
     }
     // Smoothed from every held point (before the per-pixel decimation, which would bias it), then put on the log scale.
-    const smoothed = w > 0 ? held.map((h) => mapValues(h, (y) => debiasedEma(y, w))) : null;
+    // A series held downsampled is smoothed on the server from every stored point (smoothedLines) instead.
+    const smoothed = w > 0 ? held.map((h, i) => {
+      const server = fromServer?.get(p.lines[i]!.key);
+      if (server) return logX ? positiveX(server) : server;
+      const range = h.length > 1 ? h.x[h.length - 1]! - h.x[0]! : 0;
+      return mapValues(h, (y) => smoothSeries(algorithm, h.x.subarray(0, h.length), y, w, range));
+    }) : null;
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
@@ -203,12 +219,13 @@ export function UPlotChart({
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
-        const { panel: p, series: s, hidden: h, tooltipRows: custom } = latest.current;
-        if (custom) return { title: formatX(x, p.xUnits), rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
+        const { panel: p, series: s, hidden: h, tooltipRows: custom, timeAxis: ta } = latest.current;
+        const title = ta ? `${formatX(x, p.xUnits)} · ${timeLabel(ta, x)}` : formatX(x, p.xUnits);
+        if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
         const rows = readout(p.lines, s, framesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
           .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
-        return { title: formatX(x, p.xUnits), rows };
+        return { title, rows };
       }),
       {
         hooks: {
@@ -240,7 +257,7 @@ export function UPlotChart({
       measure: measureText(theme.font),
       logY: latest.current.logY,
       logX: latest.current.logX,
-      wallStart,
+      timeAxis,
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
@@ -300,7 +317,7 @@ export function UPlotChart({
     };
     // `shape` stands for `panel`: a new object with the same shape must not rebuild the chart.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, theme, syncKey, height, logY, logX, wallStart]);
+  }, [shape, theme, syncKey, height, logY, logX, timeAxis]);
 
   // What the user changed (zoom, smoothing, theme, another execution's data) is drawn at once; live data (`version`) only
   // when this panel's own series changed, and through the frame-budgeted draw queue, so that many panels receiving data

@@ -35,6 +35,7 @@ const MAX_BACKOFF_MS = 10_000;
 export class StreamConnection {
   private source: EventSourceLike | null = null;
   private followIds: string[] = [];
+  private serviceNames: string[] = [];
   private lastEventId: string | null = null;
   private fresh = true;
   private state: ConnectionState = 'connecting';
@@ -50,11 +51,16 @@ export class StreamConnection {
     private readonly base = '/api/stream',
   ) {}
 
-  /** Follows these executions (their definitions, points and summary); list updates come regardless. Opens the stream on first call. */
-  follow(ids: readonly string[]): void {
+  /**
+   * Follows these executions (their definitions, points and summary) and these services (their live intervals); list
+   * updates come regardless. Opens the stream on first call.
+   */
+  follow(ids: readonly string[], services: readonly string[] = []): void {
     const next = [...ids].sort();
-    if (this.source && next.join('\n') === this.followIds.join('\n')) return;
+    const nextServices = [...services].sort();
+    if (this.source && next.join('\n') === this.followIds.join('\n') && nextServices.join('\n') === this.serviceNames.join('\n')) return;
     this.followIds = next;
+    this.serviceNames = nextServices;
     this.open(this.lastEventId);
   }
 
@@ -69,6 +75,7 @@ export class StreamConnection {
     this.source?.close();
     const p = new URLSearchParams();
     p.set('follow', this.followIds.join(','));
+    if (this.serviceNames.length > 0) p.set('services', this.serviceNames.join(','));
     if (since) p.set('since', since);
     this.fresh = since === null;
     const source = this.openSource(`${this.base}?${p}`);

@@ -1,4 +1,7 @@
-import { applySummaryChanges, fromWireArray, type Execution, type ExecutionDetail, type MetricDef, type StreamEvent, type SummaryObject } from '../../protocol/index.js';
+import {
+  applySummaryChanges, fromWireArray, marksOfItem, mergeMarks,
+  type Execution, type ExecutionDetail, type MetricDef, type StreamEvent, type SummaryObject, type TimeMarks,
+} from '../../protocol/index.js';
 import type { SeriesRead } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
 import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
@@ -15,6 +18,8 @@ export interface FollowedExecution {
   execution: Execution | null;
   definitions: MetricDef[];
   series: Map<string, SeriesBuffer>;
+  /** Record-time marks by series key (points recorded with `at`, protocol/time-marks.ts), mutated in place like `series`. */
+  times: Map<string, TimeMarks>;
   /** Series keys in the order they first appeared (history first, then live). */
   keys: string[];
   summary: SummaryObject;
@@ -26,7 +31,7 @@ export interface FollowedExecution {
 }
 
 export function emptyFollowed(id: string): FollowedExecution {
-  return { id, execution: null, definitions: [], series: new Map(), keys: [], summary: {}, loaded: false, error: null };
+  return { id, execution: null, definitions: [], series: new Map(), times: new Map(), keys: [], summary: {}, loaded: false, error: null };
 }
 
 function addDefinitions(defs: readonly MetricDef[], added: readonly MetricDef[]): MetricDef[] {
@@ -40,7 +45,9 @@ function addDefinitions(defs: readonly MetricDef[], added: readonly MetricDef[])
  */
 export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, history: SeriesRead): FollowedExecution {
   const series = new Map(f.series);
+  const times = new Map(f.times);
   for (const h of history.series) {
+    addMarks(times, h.key, h.times);
     const fresh = seriesFrom(h.x, fromWireArray(h.y), h.total, h.downsampled);
     const held = f.series.get(h.key);
     if (held) appendPoints(fresh, held.x.subarray(0, held.length), held.y.subarray(0, held.length));
@@ -53,6 +60,7 @@ export function mergeHistory(f: FollowedExecution, detail: ExecutionDetail, hist
     summary: detail.execution.summary,
     definitions: addDefinitions(f.definitions, detail.definitions),
     series,
+    times,
     keys: [...f.keys, ...detail.series.map((s) => s.key).filter((k) => !known.has(k))],
     loaded: true,
     error: null,
@@ -88,6 +96,7 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
         }
         appendPoints(s, p.x, fromWireArray(p.y));
         boundHeldPoints(s, LIVE_POINTS_PER_SERIES);
+        addMarks(f.times, p.key, marksOfItem(p.x, p.t) ?? undefined);
       }
       return { replaced: keys ? { ...f, keys } : null, data: true };
     }
@@ -100,6 +109,11 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
     case 'rewind': {
       let reread = false;
       for (const s of f.series.values()) if (truncateFrom(s, event.x) > 0 && s.downsampled) reread = true;
+      for (const [key, m] of f.times) {
+        const keep = m.x.findIndex((x) => x >= event.x);
+        if (keep === 0) f.times.delete(key);
+        else if (keep > 0) f.times.set(key, { x: m.x.slice(0, keep), t: m.t.slice(0, keep) });
+      }
       return { replaced: null, data: true, reread };
     }
     case 'execution':
@@ -114,7 +128,14 @@ export function spliceRefinement(f: FollowedExecution, from: number, to: number,
   for (const s of read.series) {
     const held = f.series.get(s.key);
     if (held) f.series.set(s.key, spliceRange(held, from, to, s.x, fromWireArray(s.y), s.downsampled));
+    addMarks(f.times, s.key, s.times);
   }
+}
+
+/** Adds marks of one series to what is held (finer marks of a zoomed read join the coarser ones). */
+function addMarks(times: Map<string, TimeMarks>, key: string, marks: TimeMarks | undefined): void {
+  const merged = mergeMarks(times.get(key), marks);
+  if (merged) times.set(key, merged);
 }
 
 /** The execution a stream event is about, when it is about one. */

@@ -402,3 +402,44 @@ describe('live layer: several executions at once', () => {
     expect(held('a', 'loss')).toEqual([0, 30, 35, 40, 45, 50, 60, 99]);
   });
 });
+
+describe('live layer: services', () => {
+  const interval = (service: string, start: number, closed = false): StreamEvent => ({
+    type: 'serviceInterval',
+    interval: { service, start, closed, replicas: 1, seconds: 10, requests: { requests: 1, requestsPerSecond: 0.1, avgRequestMs: 5, p99Ms: 5, '2XX': 1, '4XX': 0, '5XX': 0 }, metrics: [] },
+  });
+
+  it('follows services on the stream (?services=), hands their intervals to followers only, and keeps service entries', async () => {
+    const { live, source } = setup();
+    const a: string[] = [], b: string[] = [];
+    const stopA = live.followServices(['api'], (f) => a.push(f.type === 'interval' ? `${f.interval.service}@${f.interval.start}` : f.type));
+    live.followServices(['jobs'], (f) => b.push(f.type === 'interval' ? `${f.interval.service}@${f.interval.start}` : f.type));
+    await flush();
+    expect(new URL(source().url, 'http://x').searchParams.get('services')).toBe('api,jobs');
+    source().hello();
+    source().send(interval('api', 10_000), false);
+    source().send(interval('jobs', 10_000), false);
+    source().send({ type: 'service', service: { name: 'api', status: 'live', replicas: 2, lastSeen: 5 } }, false);
+    expect(a).toEqual(['api@10000']);
+    expect(b).toEqual(['jobs@10000']);
+    expect(live.store.getState().services.api).toMatchObject({ status: 'live', replicas: 2 });
+    stopA();
+    await flush();
+    expect(new URL(source().url, 'http://x').searchParams.get('services')).toBe('jobs');
+  });
+
+  it('tells service followers to read history again after the stream was down (intervals are never replayed)', async () => {
+    const { live, source } = setup();
+    const heard: string[] = [];
+    live.followServices(['api'], (f) => heard.push(f.type));
+    await flush();
+    source().hello();
+    expect(heard).toEqual([]); // the first hello: the page reads its history anyway
+    source().readyState = 0;
+    source().onerror?.({});
+    source().hello();
+    expect(heard).toEqual(['reset']);
+    source().send({ type: 'resync', reason: 'the server restarted' });
+    expect(heard).toEqual(['reset', 'reset']);
+  });
+});

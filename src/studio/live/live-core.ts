@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Execution, ExecutionDetail, StreamEvent } from '../../protocol/index.js';
+import type { Execution, ExecutionDetail, ServiceEntry, ServiceInterval, StreamEvent } from '../../protocol/index.js';
 import type { ExecutionSeriesQuery, SeriesQuery, SeriesRead } from '../api/client.js';
 import type { Clock } from './clock.js';
 import { StreamConnection, type ConnectionState, type OpenEventSource } from './connection.js';
@@ -17,7 +17,15 @@ export interface LiveState {
   followed: Readonly<Record<string, FollowedExecution>>;
   /** Bumped at most once per frame when followed data changed: every chart redraws in that one frame. */
   version: number;
+  /** Services as last streamed (`service` events: status, replicas, last seen), by name. */
+  services: Readonly<Record<string, ServiceEntry>>;
 }
+
+/**
+ * What a service follower hears: each live interval as streamed, or `reset` when intervals may have been missed (the
+ * stream reconnected, or the server asked for a resync) and history must be read again.
+ */
+export type ServiceFeed = { type: 'interval'; interval: ServiceInterval } | { type: 'reset' };
 
 /** Reads the live layer needs from the REST API (in the browser: `api/client.ts`). */
 export interface LiveApi {
@@ -56,6 +64,11 @@ export interface Live {
   watch(ids: readonly string[], opts?: WatchOptions): () => void;
   /** Zoomed into [from, to] of one execution: reads those still-downsampled series again at `budget` points and splices them in. */
   refine(id: string, keys: readonly string[], from: number, to: number, budget: number): Promise<void>;
+  /**
+   * Follows these services' live intervals (`serviceInterval` events) for as long as the returned function is not
+   * called; `listener` hears them and resets. Several followers may share names.
+   */
+  followServices(names: readonly string[], listener: (feed: ServiceFeed) => void): () => void;
   /** Called after the server said the stream could not be resumed: REST views refetch. */
   onResync(listener: () => void): () => void;
   close(): void;
@@ -70,8 +83,15 @@ export interface Live {
  */
 export function createLive(deps: LiveDeps): Live {
   const store = createStore<LiveState>(() => ({
-    connection: 'connecting', executions: {}, deleted: {}, listVersion: 0, followed: {}, version: 0,
+    connection: 'connecting', executions: {}, deleted: {}, listVersion: 0, followed: {}, version: 0, services: {},
   }));
+  /** Service followers: name → listeners. */
+  const serviceFollowers = new Map<string, Set<(feed: ServiceFeed) => void>>();
+  /** The stream was down since the last hello: service intervals were missed (they are never replayed). */
+  let missed = false;
+  const resetServices = () => {
+    for (const set of serviceFollowers.values()) for (const l of set) l({ type: 'reset' });
+  };
   const keepMs = deps.keepMs ?? 30_000;
   const watchers = new Map<string, number>();
   const dropTimers = new Map<string, unknown>();
@@ -87,7 +107,10 @@ export function createLive(deps: LiveDeps): Live {
 
   const connection = new StreamConnection(
     {
-      onState: (state) => store.setState({ connection: state }),
+      onState: (state) => {
+        if (state === 'reconnecting' || state === 'offline') missed = true;
+        store.setState({ connection: state });
+      },
       onEvent: (event, fresh) => onEvent(event, fresh),
     },
     deps.openSource,
@@ -116,7 +139,7 @@ export function createLive(deps: LiveDeps): Live {
     followScheduled = true;
     queueMicrotask(() => {
       followScheduled = false;
-      if (!closed) connection.follow(Object.keys(store.getState().followed));
+      if (!closed) connection.follow(Object.keys(store.getState().followed), [...serviceFollowers.keys()]);
     });
   };
 
@@ -247,11 +270,22 @@ export function createLive(deps: LiveDeps): Live {
         store.setState({ connection: 'live' });
         // A fresh subscription reads every followed execution; a resumed one only those not read yet.
         loadAll(!fresh);
+        if (missed) resetServices();
+        missed = false;
         return;
       case 'resync':
         loadAll(false);
+        resetServices();
         for (const l of resyncListeners) l();
         return;
+      case 'service':
+        store.setState((s) => ({ services: { ...s.services, [event.service.name]: event.service } }));
+        return;
+      case 'serviceInterval': {
+        const listeners = serviceFollowers.get(event.interval.service);
+        if (listeners) for (const l of listeners) l({ type: 'interval', interval: event.interval });
+        return;
+      }
       case 'execution':
         store.setState((s) => ({ executions: { ...s.executions, [event.execution.id]: event.execution }, listVersion: s.listVersion + 1 }));
         applyToFollowed(event.execution.id, event);
@@ -314,6 +348,34 @@ export function createLive(deps: LiveDeps): Live {
       if (!target) return;
       spliceRefinement(target, from, to, read);
       touch();
+    },
+    followServices(names, listener) {
+      const unique = [...new Set(names)];
+      let changed = false;
+      for (const name of unique) {
+        let set = serviceFollowers.get(name);
+        if (!set) {
+          serviceFollowers.set(name, (set = new Set()));
+          changed = true;
+        }
+        set.add(listener);
+      }
+      if (changed) syncFollow();
+      let active = true;
+      return () => {
+        if (!active) return;
+        active = false;
+        let dropped = false;
+        for (const name of unique) {
+          const set = serviceFollowers.get(name);
+          set?.delete(listener);
+          if (set && set.size === 0) {
+            serviceFollowers.delete(name);
+            dropped = true;
+          }
+        }
+        if (dropped) syncFollow();
+      };
     },
     onResync(listener) {
       resyncListeners.add(listener);

@@ -4,7 +4,7 @@ import type { AxisModel, PanelModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { safeRange } from './range.js';
 import { axisTicks, durationTicks, logAxisTicks, ticksThatFit, type AxisTicks } from './ticks.js';
-import { formatTimestamp } from './format.js';
+import { timeTicks, type TimeAxis } from './time-axis.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
 export interface ChartTheme {
@@ -39,8 +39,8 @@ export interface ChartOptionsInput {
   logY?: boolean;
   /** Log x: uPlot's log scale on x (the chart is given only x > 0), ticks at powers of ten. */
   logX?: boolean;
-  /** Wall time: x (seconds since start) labelled as the clock time of `startedAt` (ms since the epoch) + x. */
-  wallStart?: number;
+  /** Relative or wall time on the x axis (model/time-axis.ts): ticks at round durations, x kept as the coordinate. */
+  timeAxis?: TimeAxis | null;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -132,7 +132,7 @@ function plotHeightPx(u: uPlot): number {
 
 interface XAxisMode {
   logX: boolean;
-  wallStart: number | undefined;
+  timeAxis: TimeAxis | null;
 }
 
 function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks: ((labels: readonly string[]) => void) | undefined, mode: XAxisMode): uPlot.Axis {
@@ -153,9 +153,8 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
       return last;
     }
     const make = (maxTicks: number): AxisTicks => {
-      const t = seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true });
-      const start = mode.wallStart;
-      return start !== undefined && seconds ? { ...t, labels: t.values.map((v) => formatTimestamp(start + v * 1000).split(', ').at(-1)!) } : t;
+      if (mode.timeAxis) return timeTicks(mode.timeAxis, min, max, maxTicks);
+      return seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true });
     };
     // Two passes: the label width of a first guess decides how many fit.
     let t = make(ticksThatFit(widthPx, 48));
@@ -167,7 +166,7 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
   };
   return {
     scale: 'x',
-    label: mode.wallStart !== undefined && seconds ? 'wall time' : xAxisLabel(panel) + (mode.logX ? ' (log)' : ''),
+    label: mode.timeAxis ? (mode.timeAxis.kind === 'wall' ? 'wall time' : X_DEFAULT_LABEL) : xAxisLabel(panel) + (mode.logX ? ' (log)' : ''),
     labelSize: 18,
     labelFont: theme.font,
     font: theme.font,
@@ -189,7 +188,7 @@ function devicePixelRatioOf(u: uPlot): number {
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, wallStart,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = {
     x: logX
@@ -210,7 +209,7 @@ export function chartOptions({
     height,
     pxAlign: 0,
     scales,
-    axes: [xAxis(panel, theme, measure, onXTicks, { logX, wallStart }), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure, logY))],
+    axes: [xAxis(panel, theme, measure, onXTicks, { logX, timeAxis }), ...panel.axes.map((a, i) => yAxis(a, i, theme, frames, measure, logY))],
     series: [
       { label: xAxisLabel(panel) },
       ...panel.lines.map((line, i): uPlot.Series => {

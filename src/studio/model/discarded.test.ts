@@ -13,6 +13,16 @@ describe('discardedLines', () => {
     ]);
   });
 
+  it('leaves out a progress bar\'s throttled counts (superseded by the last, which is always sent), not its refused points', () => {
+    const definitions = [{ key: 'batches', scale: { progress: true } }, { key: 'loss' }];
+    expect(discardedLines({ batches: { throttled: 14 }, loss: { throttled: 2 } }, definitions)).toEqual([
+      { key: 'loss', text: '2 values discarded by the throttle (throttle: null keeps every value)' },
+    ]);
+    expect(discardedLines({ batches: { throttled: 14, xNotIncreasing: 1 } }, definitions)).toEqual([
+      { key: 'batches', text: '1 point refused (x did not increase)' },
+    ]);
+  });
+
   it('is empty when nothing was discarded', () => {
     expect(discardedLines(undefined)).toEqual([]);
     expect(discardedLines({})).toEqual([]);

@@ -239,18 +239,7 @@ export function formatTimestamp(ms: number, now = Date.now()): string {
 /** What a time an older store holds shows as when it is not a plausible time in milliseconds (see protocol/times). */
 export const INVALID_TIME = 'invalid time';
 
-/**
- * How long an execution ran, in seconds: until it ended; a `lost` one until it was last seen; a running one until `now` (ms),
- * which the caller stops while the studio is offline. Null when a time it needs is not a plausible time.
- */
-export function executionSeconds(
-  e: { startedAt: number; endedAt: number | null; lastSeenAt?: number; status?: string },
-  now: number,
-): number | null {
-  const end = e.endedAt ?? (e.status === 'lost' && e.lastSeenAt !== undefined ? e.lastSeenAt : now);
-  if (!isPlausibleTime(e.startedAt, now) || !isPlausibleTime(end, Math.max(now, end))) return null;
-  return Math.max(0, (end - e.startedAt) / 1000);
-}
+export { executionSeconds } from '../../protocol/index.js';
 
 /** An execution's duration for a page: `formatDuration`, or "—" when its times are invalid. */
 export function formatExecutionDuration(seconds: number | null): string {

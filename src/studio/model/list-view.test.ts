@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeListView, EMPTY_VIEW, encodeListView, filterChips, filterParams, firstPage, runsWithLabelPath } from './list-view.js';
+import { decodeListView, EMPTY_VIEW, encodeListView, filterChips, filterParams, firstPage, runsCsvUrl, runsWithLabelPath } from './list-view.js';
 
 describe('list view in the URL', () => {
   it('links a label to the runs table filtered by it, readably, and the link reads back as that filter', () => {
@@ -40,5 +40,13 @@ describe('list view in the URL', () => {
     expect(chips.map((c) => c.text)).toEqual(['name contains “res”', 'status: failed', 'model: r50', 'acc > 0.5']);
     expect(chips[2]!.without(v).labels).toEqual([]);
     expect(filterParams(chips[3]!.without(v)).getAll('where')).toEqual([]);
+  });
+});
+
+describe('runs CSV link', () => {
+  it('carries the filters, the sort and the shown columns, no paging', () => {
+    const v = decodeListView('?q=train&status=failed&label=model:r50&where=summary.acc>=0.9&sort=-summary.acc&col=label:model&col=summary:acc&after=abc&page=3');
+    expect(runsCsvUrl(v)).toBe('/api/executions.csv?q=train&status=failed&label=model%3Ar50&where=summary.acc%3E%3D0.9&sort=-summary.acc&col=label%3Amodel&col=summary%3Aacc');
+    expect(runsCsvUrl(decodeListView(''))).toBe('/api/executions.csv');
   });
 });

@@ -129,3 +129,12 @@ export function columnSort(column: 'name' | 'startedAt' | 'duration' | ColumnId)
   if (columnKind(column) === 'summary') return { field: 'summary', path: columnTitle(column), desc: true };
   return { field: 'label', path: columnTitle(column), desc: false };
 }
+
+/** The runs CSV of a view (`GET /api/executions.csv`): its filters, sort and extra columns, every matching run. */
+export function runsCsvUrl(v: ListView): string {
+  const p = filterParams(v);
+  if (formatSort(v.sort) !== formatSort(DEFAULT_SORT)) p.set('sort', formatSort(v.sort));
+  for (const c of v.columns) p.append('col', c);
+  const s = p.toString();
+  return `/api/executions.csv${s ? `?${s}` : ''}`;
+}

@@ -1,20 +1,25 @@
 /**
  * The "Panel options" of one chart panel (DESIGN.md): smoothing weight, log axes and which x the axis shows. Kept in the
- * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `lx`/`lx0`, `ly`/`ly0`,
- * `x<axis>`. A panel's tokens are read over a base — the page-level options (page-options.ts), else the defaults — and
- * only what differs from that base is written, so a panel matching the page has no parameter.
+ * page URL per panel as `po.<panel id>=<tokens>` with tokens joined by `,`: `s<weight>`, `a<algorithm>` (ema, twema,
+ * gaussian), `lx`/`lx0`, `ly`/`ly0`, `x<axis>`. A panel's tokens are read over a base — the page-level options
+ * (page-options.ts), else the defaults — and only what differs from that base is written, so a panel matching the page
+ * has no parameter.
  */
+import { SMOOTHING_ALGORITHMS, type SmoothingAlgorithm } from './smoothing.js';
+
 export type XAxisChoice = 'units' | 'relative' | 'wall';
 
 export interface PanelOptions {
-  /** Debiased-EMA weight, 0 (off) to 0.99. */
+  /** Smoothing weight, 0 (off) to 0.99. */
   smoothing: number;
+  /** Which smoothing (model/smoothing.ts): TensorBoard's debiased EMA, W&B's time-weighted EMA, or a Gaussian kernel. */
+  smoothingAlgorithm: SmoothingAlgorithm;
   logX: boolean;
   logY: boolean;
   xAxis: XAxisChoice;
 }
 
-export const DEFAULT_PANEL_OPTIONS: PanelOptions = { smoothing: 0, logX: false, logY: false, xAxis: 'units' };
+export const DEFAULT_PANEL_OPTIONS: PanelOptions = { smoothing: 0, smoothingAlgorithm: 'ema', logX: false, logY: false, xAxis: 'units' };
 export const MAX_SMOOTHING = 0.99;
 
 const param = (panelId: string) => `po.${panelId}`;
@@ -38,6 +43,7 @@ export function decodeOptionTokens(raw: string | null, base: PanelOptions = DEFA
     if (token === 'lx' || token === 'lx0') out.logX = token === 'lx';
     else if (token === 'ly' || token === 'ly0') out.logY = token === 'ly';
     else if (token === 'xrelative' || token === 'xwall' || token === 'xunits') out.xAxis = token.slice(1) as XAxisChoice;
+    else if (token.startsWith('a') && (SMOOTHING_ALGORITHMS as readonly string[]).includes(token.slice(1))) out.smoothingAlgorithm = token.slice(1) as SmoothingAlgorithm;
     else if (token.startsWith('s')) {
       const w = Number(token.slice(1));
       if (Number.isFinite(w)) out.smoothing = Math.min(MAX_SMOOTHING, Math.max(0, w));
@@ -56,6 +62,7 @@ export function encodeOptionTokens(o: PanelOptions, base: PanelOptions = DEFAULT
   const round = (w: number) => Number(w.toFixed(3));
   return [
     ...(round(o.smoothing) !== round(base.smoothing) ? [`s${round(o.smoothing)}`] : []),
+    ...(o.smoothingAlgorithm !== base.smoothingAlgorithm ? [`a${o.smoothingAlgorithm}`] : []),
     ...(o.logX !== base.logX ? [o.logX ? 'lx' : 'lx0'] : []),
     ...(o.logY !== base.logY ? [o.logY ? 'ly' : 'ly0'] : []),
     ...(o.xAxis !== base.xAxis ? [`x${o.xAxis}`] : []),

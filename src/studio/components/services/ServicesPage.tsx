@@ -1,8 +1,10 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatAgo, formatCount, formatLatencyMs, formatRate, NO_DATA, type ServiceListItem } from '../../../protocol/index.js';
 import { listServices } from '../../api/client.js';
 import { RANGES } from '../../model/service-dashboard.js';
+import { live } from '../../live/live.js';
+import { useLive } from '../../live/react.js';
 import { Link } from '../../router.js';
 import { useNow } from '../use-now.js';
 
@@ -21,7 +23,16 @@ const COLUMNS: Array<{ key: SortKey; value: (s: ServiceListItem) => number | str
   { key: '5XX', value: (s) => (s.summary.requests ? s.summary['5XX'] : null) },
 ];
 
-/** `/services`: the `plotline get` table, refreshed every second, sortable by any column, over a chosen window. */
+/** The window's figures are read again this long after an interval closes (intervals of all services close together). */
+const REREAD_AFTER_MS = 300;
+/** And at least this often, for services that went quiet (their window moves on without events). */
+const SLOW_REREAD_MS = 60_000;
+
+/**
+ * `/services`: the `plotline get` table over a chosen window, sortable by any column, live through the stream: status and
+ * replicas from `service` events, "last update" from each streamed interval, and the window's figures read again when an
+ * interval closes (every 10 s while a service sends) or a service appears — not polled.
+ */
 export function ServicesPage() {
   const [window, setWindow] = useState('1h');
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'service', desc: false });
@@ -29,11 +40,43 @@ export function ServicesPage() {
   const query = useQuery({
     queryKey: ['services', window],
     queryFn: ({ signal }) => listServices(window, signal),
-    refetchInterval: 1000,
+    refetchInterval: SLOW_REREAD_MS,
     placeholderData: keepPreviousData,
   });
+  const streamed = useLive((s) => s.services);
+  const [heard, setHeard] = useState<Record<string, number>>({});
+  const names = (query.data?.services ?? []).map((s) => s.name).join('\n');
+  const refetch = useRef(query.refetch);
+  refetch.current = query.refetch;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const reread = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        void refetch.current();
+      }, REREAD_AFTER_MS);
+    };
+    const stop = live.followServices(names === '' ? [] : names.split('\n'), (feed) => {
+      if (feed.type === 'reset' || feed.interval.closed) reread();
+      if (feed.type === 'interval') setHeard((h) => ({ ...h, [feed.interval.service]: Date.now() }));
+    });
+    return () => {
+      stop();
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [names]);
+  // A service the list does not hold yet (a `service` event): read the list again.
+  const unknown = Object.keys(streamed).some((n) => !names.split('\n').includes(n));
+  useEffect(() => {
+    if (unknown && query.data && !query.isFetching) void query.refetch();
+  }, [unknown, query.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  const services = (query.data?.services ?? []).map((s): ServiceListItem => {
+    const e = streamed[s.name];
+    const lastSeen = Math.max(s.lastSeen ?? 0, e?.lastSeen ?? 0, heard[s.name] ?? 0) || null;
+    return e ? { ...s, status: e.status, replicas: e.replicas, lastSeen } : { ...s, lastSeen };
+  });
   const column = COLUMNS.find((c) => c.key === sort.key)!;
-  const rows = [...(query.data?.services ?? [])].sort((a, b) => {
+  const rows = [...services].sort((a, b) => {
     const x = column.value(a), y = column.value(b);
     if (x === y) return a.name.localeCompare(b.name);
     if (x === null) return 1;
@@ -74,7 +117,7 @@ export function ServicesPage() {
                 const none = q.requests === 0;
                 return (
                   <tr key={s.name}>
-                    <td><Link href={`/services/${encodeURIComponent(s.name)}`}>{s.name}</Link></td>
+                    <td className="service-name" title={s.name}><Link href={`/services/${encodeURIComponent(s.name)}`}>{s.name}</Link></td>
                     <td><span className={`status status-${s.status === 'live' ? 'running' : 'cancelled'}`}>{s.status}</span></td>
                     <td className="num">{s.replicas}</td>
                     <td>{formatAgo(s.lastSeen, now)}</td>

@@ -1,0 +1,91 @@
+import { timeAtX, xAtTime, type TimeMarks } from '../../protocol/index.js';
+import { formatTimestamp, formatX } from './format.js';
+import type { XAxisChoice } from './panel-options.js';
+import { durationTicks, type AxisTicks } from './ticks.js';
+
+/**
+ * The x axis shown as time while the data keeps its own x (DESIGN.md "Panel options", X axis): on a seconds axis x is the
+ * time since the start already; on a group's units (steps recorded with `at`) the record-time marks the server keeps
+ * (protocol/time-marks.ts) give the time of each x. Ticks are placed at round durations since the start — at the x where
+ * that time was reached — and labelled as that duration (relative time) or as the clock time (wall time). x stays the
+ * plotted coordinate, so zoom, refinement and the cursor work as on the units axis.
+ */
+export interface TimeAxis {
+  kind: 'relative' | 'wall';
+  /** When the execution started, ms since the epoch. */
+  startedAt: number;
+  /** The marks now held (null: x is seconds since the start). Read at every layout: live marks keep coming. */
+  marks: () => TimeMarks | null;
+}
+
+/**
+ * The marks a panel's x axis reads: those of its first line that has any (the lines of a group share x and are recorded
+ * in the same loop, so their marks agree; merging them all on every frame would cost more than it tells).
+ */
+export function panelMarks(keys: readonly string[], times: ReadonlyMap<string, TimeMarks>): TimeMarks | undefined {
+  for (const k of keys) {
+    const m = times.get(k);
+    if (m && m.x.length > 0) return m;
+  }
+  return undefined;
+}
+
+/** Whether relative/wall time can be shown: x is seconds, or the lines have record-time marks. */
+export function timeAvailable(xUnits: string | undefined, startedAt: number | undefined, marks: TimeMarks | undefined): boolean {
+  return startedAt !== undefined && (xUnits === undefined || (marks !== undefined && marks.x.length > 0));
+}
+
+/** Seconds since the start at x (NaN when unknown). */
+export function secondsAt(axis: TimeAxis, x: number): number {
+  const m = axis.marks();
+  return m ? (timeAtX(m, x) - axis.startedAt) / 1000 : x;
+}
+
+/** The x at which `seconds` since the start were reached. */
+export function xAtSeconds(axis: TimeAxis, seconds: number): number {
+  const m = axis.marks();
+  return m ? xAtTime(m, axis.startedAt + seconds * 1000) : seconds;
+}
+
+/** The clock part of a local time ("14:05:09"). */
+export function clockTime(ms: number): string {
+  return formatTimestamp(ms).split(', ').at(-1)!;
+}
+
+/**
+ * Ticks of x window [min, max] shown as time: round durations of the time the window spans, at the x where each was
+ * reached; where several fall closer than an even spacing would put them (a pause with no points) the first is kept.
+ */
+export function timeTicks(axis: TimeAxis, min: number, max: number, maxTicks: number): AxisTicks {
+  const lo = secondsAt(axis, min);
+  const hi = secondsAt(axis, max);
+  const t = durationTicks(lo, hi > lo ? hi : lo + 1, { maxTicks });
+  const values: number[] = [];
+  const labels: string[] = [];
+  const gap = (max - min) / Math.max(1, maxTicks);
+  t.values.forEach((s, i) => {
+    const x = xAtSeconds(axis, s);
+    // Round times crowd where time ran without steps (a pause): keep ticks as far apart as `maxTicks` even ones would be.
+    if (!(x >= min && x <= max) || (values.length > 0 && !(x - values[values.length - 1]! >= gap))) return;
+    values.push(x);
+    labels.push(axis.kind === 'wall' ? clockTime(axis.startedAt + s * 1000) : t.labels[i]!);
+  });
+  return { ...t, min, max, values, labels };
+}
+
+/** The time axis a panel option asks for, when it can be shown (else null: the units axis). */
+export function timeAxisFor(
+  choice: XAxisChoice, xUnits: string | undefined, startedAt: number | undefined, marks: () => TimeMarks | undefined,
+): TimeAxis | null {
+  if (startedAt === undefined) return null;
+  if (xUnits === undefined) return choice === 'wall' ? { kind: 'wall', startedAt, marks: () => null } : null;
+  if (choice === 'units' || !marks()) return null;
+  return { kind: choice, startedAt, marks: () => marks() ?? null };
+}
+
+/** The time of x as a tooltip says it: the clock time (wall) or the duration since the start (relative). */
+export function timeLabel(axis: TimeAxis, x: number): string {
+  const s = secondsAt(axis, x);
+  if (Number.isNaN(s)) return '—';
+  return axis.kind === 'wall' ? clockTime(axis.startedAt + s * 1000) : formatX(s);
+}
