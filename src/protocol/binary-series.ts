@@ -9,7 +9,8 @@ import { ValidationError } from './validate.js';
  * are, where JSON costs the server a stringify and the browser a parse and a copy. Little-endian:
  *
  *   "PLS1" | u32 0 | for each series: u32 header length H | header: UTF-8 JSON `{key, total, downsampled, n}` (plus
- *   `times` and `smoothed` as in JSON when the series has them: record-time marks and the server's smoothed line)
+ *   `times` and `smoothed` as in JSON when the series has them: record-time marks and the server's smoothed line; and
+ *   `exec`, the execution's id, in a read of several executions: `GET /api/series`)
  *   | zero padding to a multiple of 8 | n float64 x | n float64 y
  *
  * Every frame is a multiple of 8 bytes long, so each column lies aligned. NaN and ±Infinity travel as plain doubles.
@@ -18,6 +19,8 @@ export const SERIES_BINARY_TYPE = 'application/vnd.plotline.series';
 
 /** One series of a read, in columns (`SeriesData` with its y as numbers). */
 export interface SeriesColumnsRead {
+  /** The execution, in a read of several (`GET /api/series`). */
+  exec?: string;
   key: string;
   total: number;
   downsampled: boolean;
@@ -40,8 +43,9 @@ export function seriesBinaryPreamble(): Uint8Array {
 }
 
 /** One series as a frame of the binary answer. */
-export function encodeSeriesFrame(s: SeriesData): Uint8Array {
+export function encodeSeriesFrame(s: SeriesData & { exec?: string }): Uint8Array {
   const header = utf8.encode(JSON.stringify({
+    ...(s.exec !== undefined && { exec: s.exec }),
     key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length, ...(s.times && { times: s.times }), ...(s.smoothed && { smoothed: s.smoothed }),
   }));
   const dataStart = align8(4 + header.length);
@@ -69,20 +73,21 @@ export function decodeSeriesBinary(buffer: ArrayBuffer): SeriesColumnsRead[] {
     if (at + 4 > bytes.length) fail(at, 'cut short in a frame header');
     const h = view.getUint32(at, true);
     if (at + 4 + h > bytes.length) fail(at, 'cut short in a frame header');
-    let head: { key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown; times?: TimeMarks; smoothed?: SeriesColumnsRead['smoothed'] };
+    let head: { exec?: unknown; key?: unknown; total?: unknown; downsampled?: unknown; n?: unknown; times?: TimeMarks; smoothed?: SeriesColumnsRead['smoothed'] };
     try {
       head = JSON.parse(fromUtf8.decode(bytes.subarray(at + 4, at + 4 + h))) as typeof head;
     } catch {
       return fail(at, 'frame header is not UTF-8 JSON');
     }
-    const { key, total, downsampled, n } = head;
-    if (typeof key !== 'string' || typeof total !== 'number' || typeof downsampled !== 'boolean' || !Number.isInteger(n) || (n as number) < 0) {
+    const { exec, key, total, downsampled, n } = head;
+    if ((exec !== undefined && typeof exec !== 'string') || typeof key !== 'string' || typeof total !== 'number' || typeof downsampled !== 'boolean' || !Number.isInteger(n) || (n as number) < 0) {
       fail(at, 'frame header must be {key, total, downsampled, n}');
     }
     const count = n as number;
     const data = at + align8(4 + h);
     if (data + 16 * count > bytes.length) fail(at, `cut short: ${count} points announced`);
     out.push({
+      ...(typeof exec === 'string' && { exec }),
       key: key as string, total: total as number, downsampled: downsampled as boolean, x: readColumn(bytes, data, count), y: readColumn(bytes, data + 8 * count, count),
       ...(head.times && { times: head.times }), ...(head.smoothed && { smoothed: head.smoothed }),
     });

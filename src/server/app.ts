@@ -67,6 +67,7 @@ const routes: readonly Route[] = [
   { method: 'PATCH', pattern: /^\/api\/executions\/([^/]+)$/, access: 'write', bodyTypes: [JSON_TYPE], handler: patchExecution },
   { method: 'GET', pattern: /^\/api\/execution-fields$/, access: 'read', handler: executionFields },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
+  { method: 'GET', pattern: /^\/api\/series$/, access: 'read', handler: getSeriesOfExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: getExport },
   { method: 'GET', pattern: /^\/api\/stream$/, access: 'read', handler: stream },
   { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, access: 'write', handler: postStatsd },
@@ -212,40 +213,66 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `smooth=<algorithm>:<weight>` adds each series' `smoothed` line, smoothed from all its stored points (smoothed-read.ts).
  */
 async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
+  await answerSeries(ctx, req, res, url, [id!], false);
+}
+
+/**
+ * `GET /api/series?exec=a&exec=b&key=loss&key=acc`: the same read as `getSeries` for several executions in one request
+ * (a comparison of 10 runs opens with one request instead of 10: the browser holds 6 connections per host, one of them
+ * the stream). Every key is read in every execution (a key an execution lacks reads as empty); the caps count
+ * executions × keys as the keys of one read. Each series of the answer names its execution (`exec`).
+ */
+async function getSeriesOfExecutions(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const ids = [...new Set(url.searchParams.getAll('exec'))];
+  if (ids.length === 0) throw new ValidationError('exec', 'query parameter is required (repeat it for several executions: ?exec=a&exec=b)');
+  await answerSeries(ctx, req, res, url, ids, true);
+}
+
+/** Validates a series read of `ids` × the `key` parameters and streams it; `named`: each series carries its `exec`. */
+async function answerSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, ids: string[], named: boolean): Promise<void> {
   const keys = [...new Set(url.searchParams.getAll('key'))];
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
-  if (keys.length > LIMITS.maxKeysPerRead) {
-    throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} series per request (got ${keys.length}); split the read`);
+  const reads = ids.length * keys.length;
+  const what = named ? `executions × keys (${ids.length} × ${keys.length})` : 'keys';
+  if (reads > LIMITS.maxKeysPerRead) {
+    throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} series per request (got ${named ? what + ' = ' : ''}${reads}); split the read`);
   }
   const from = numberParam(url.searchParams, 'from');
   const to = numberParam(url.searchParams, 'to');
   // Without a budget: as much as the request may hold, up to the largest budget (full resolution only through the export).
   const budget = integerParam(url.searchParams, 'budget', 4, LIMITS.maxBudget)
-    ?? Math.max(4, Math.min(LIMITS.maxBudget, Math.floor(LIMITS.maxPointsPerRead / keys.length)));
-  if (keys.length * budget > LIMITS.maxPointsPerRead) {
-    throw new ValidationError('budget', `${keys.length} keys × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
+    ?? Math.max(4, Math.min(LIMITS.maxBudget, Math.floor(LIMITS.maxPointsPerRead / reads)));
+  if (reads * budget > LIMITS.maxPointsPerRead) {
+    throw new ValidationError('budget', `${reads} ${named ? what : 'keys'} × budget ${budget} exceeds ${LIMITS.maxPointsPerRead} points per request; ask for fewer keys or a smaller budget`);
   }
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
-  const detail = await ctx.store.getExecution(id!);
-  if (!detail) throw new ValidationError('id', `no execution ${quote(id!)}`, 404);
+  const details = new Map<string, NonNullable<Awaited<ReturnType<AppContext['store']['getExecution']>>>>();
+  for (const id of ids) {
+    const detail = await ctx.store.getExecution(id);
+    if (!detail) throw new ValidationError(named ? 'exec' : 'id', `no execution ${quote(id)}`, 404);
+    details.set(id, detail);
+  }
   const snap = booleanParam(url.searchParams, 'snap') ?? false;
   const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }), budget, snap };
   const smooth = smoothParam(url.searchParams);
-  if (smooth) checkSmoothable(detail, keys);
+  if (smooth) for (const detail of details.values()) checkSmoothable(detail, keys);
   const binary = (req.headers.accept ?? '').includes(SERIES_BINARY_TYPE);
   res.writeHead(200, { 'content-type': binary ? SERIES_BINARY_TYPE : 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write(binary ? seriesBinaryPreamble() : '{"series":[');
-  for (const [i, key] of keys.entries()) {
-    if (res.destroyed) return;
-    const [read] = await ctx.store.readSeries(id!, [key], range);
-    const smoothed = smooth && read!.total > 0 ? await smoothedRead(ctx.store, id!, key, smooth, range) : null;
-    const series = smoothed ? { ...read!, smoothed } : read!;
-    if (binary) await writeAndYield(res, encodeSeriesFrame(series));
-    else await writeJsonInSlices(res, { ...series }, i > 0 ? ',' : '');
+  let first = true;
+  for (const id of ids) {
+    for (const key of keys) {
+      if (res.destroyed) return;
+      const [read] = await ctx.store.readSeries(id, [key], range);
+      const smoothed = smooth && read!.total > 0 ? await smoothedRead(ctx.store, id, key, smooth, range) : null;
+      const series = { ...(named && { exec: id }), ...read!, ...(smoothed && { smoothed }) };
+      if (binary) await writeAndYield(res, encodeSeriesFrame(series));
+      else await writeJsonInSlices(res, { ...series }, first ? '' : ',');
+      first = false;
+    }
   }
   res.end(binary ? undefined : ']}');
 }
-
 
 function stream(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
   const follow = listParam(url.searchParams, 'follow');

@@ -106,9 +106,61 @@ async function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSigna
   if (query.budget !== undefined) p.set('budget', String(Math.round(query.budget)));
   if (query.snap) p.set('snap', 'true');
   if (query.smooth !== undefined) p.set('smooth', query.smooth);
-  const res = await request(`/api/executions/${encodeURIComponent(id)}/series?${p}`, { signal: signal ?? null }, `${SERIES_BINARY_TYPE}, application/json;q=0.5`);
+  return readSeriesAnswer(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
+}
+
+/** A series answer, asked in binary, decoded from whichever form the server chose. */
+async function readSeriesAnswer(path: string, signal?: AbortSignal): Promise<SeriesRead> {
+  const res = await request(path, { signal: signal ?? null }, `${SERIES_BINARY_TYPE}, application/json;q=0.5`);
   if ((res.headers.get('content-type') ?? '').startsWith(SERIES_BINARY_TYPE)) return { series: decodeSeriesBinary(await res.arrayBuffer()) };
   return (await res.json()) as SeriesResponse;
+}
+
+/** One execution's part of a read of several: its keys at its budget. */
+export interface ExecutionSeriesQuery {
+  id: string;
+  keys: readonly string[];
+  budget: number;
+}
+
+/**
+ * Reads the history of several executions (`GET /api/series?exec=…&key=…`) in as few requests as the server's caps allow:
+ * executions asking the same keys at the same budget share requests of at most `maxKeysPerRead` executions × keys and
+ * `maxPointsPerRead` points. Answers each execution's read, by id.
+ */
+export async function getSeriesOfExecutions(reads: readonly ExecutionSeriesQuery[], opts: { snap?: boolean } = {}, signal?: AbortSignal): Promise<Map<string, SeriesRead>> {
+  const out = new Map<string, SeriesRead>(reads.map((r) => [r.id, { series: [] }]));
+  const groups = new Map<string, { keys: readonly string[]; budget: number; ids: string[] }>();
+  for (const r of reads) {
+    if (r.keys.length === 0) continue;
+    const budget = Math.min(LIMITS.maxBudget, Math.max(4, Math.round(r.budget)));
+    const sig = JSON.stringify([budget, r.keys]);
+    const g = groups.get(sig) ?? { keys: r.keys, budget, ids: [] };
+    g.ids.push(r.id);
+    groups.set(sig, g);
+  }
+  const parts: Array<Promise<void>> = [];
+  for (const { keys, budget, ids } of groups.values()) {
+    const perRequest = Math.max(1, Math.min(LIMITS.maxKeysPerRead, Math.floor(LIMITS.maxPointsPerRead / budget)));
+    if (keys.length > perRequest) {
+      // One execution alone fills a request: its keys are split as `getSeries` splits them.
+      for (const id of ids) parts.push(getSeries(id, { keys, budget, ...opts }, signal).then((r) => void out.set(id, r)));
+      continue;
+    }
+    const execsPerRequest = Math.floor(perRequest / keys.length);
+    for (let i = 0; i < ids.length; i += execsPerRequest) {
+      const p = new URLSearchParams();
+      for (const id of ids.slice(i, i + execsPerRequest)) p.append('exec', id);
+      for (const k of keys) p.append('key', k);
+      p.set('budget', String(budget));
+      if (opts.snap) p.set('snap', 'true');
+      parts.push(readSeriesAnswer(`/api/series?${p}`, signal).then((r) => {
+        for (const s of r.series as Array<(SeriesResponse['series'][number] | SeriesColumnsRead) & { exec?: string }>) out.get(s.exec!)?.series.push(s);
+      }));
+    }
+  }
+  await Promise.all(parts);
+  return out;
 }
 
 /** `GET /api/services?window=`: the services table. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution, ExecutionDetail, SeriesResponse, StreamEvent } from '../../protocol/index.js';
-import type { SeriesQuery } from '../api/client.js';
+import type { ExecutionSeriesQuery, SeriesQuery } from '../api/client.js';
 import type { Clock } from './clock.js';
 import type { EventSourceLike } from './connection.js';
 import { createLive, type LiveApi } from './live-core.js';
@@ -134,6 +134,77 @@ function setup(keepMs = 30_000) {
   };
   return { sources, api, clock, live, held, heldY, source, followLoaded };
 }
+
+/** The REST reads with a read of several executions: each `getSeriesOfExecutions` call waits for the test's answer. */
+class BatchingApi extends FakeApi {
+  batches: { reads: readonly ExecutionSeriesQuery[]; answer: Deferred<Map<string, SeriesResponse>> }[] = [];
+  getSeriesOfExecutions(reads: readonly ExecutionSeriesQuery[]): Promise<Map<string, SeriesResponse>> {
+    const answer = deferred<Map<string, SeriesResponse>>();
+    this.batches.push({ reads, answer });
+    return answer.promise;
+  }
+  detail(id: string, keys: string[]): void {
+    this.details.get(id)!.resolve({
+      execution: execution(id),
+      definitions: keys.map((key) => ({ key, group: { name: 'training' } })),
+      series: keys.map((key) => ({ key, count: 2, minX: 1, maxX: 2, lastY: 0 })),
+    });
+  }
+}
+
+describe('live layer: histories of several executions in one read', () => {
+  const history = (keys: string[], x: number[]): SeriesResponse => ({ series: keys.map((key) => ({ key, total: x.length, downsampled: false, x, y: x.map((v) => v * 10) })) });
+
+  it('reads every history in one call once the details are in, then merges each with what streamed meanwhile', async () => {
+    const api = new BatchingApi();
+    const sources: FakeSource[] = [];
+    const live = createLive({ openSource: (url) => { const s = new FakeSource(url); sources.push(s); return s; }, api, clock: new ManualClock(), budget: () => 1000 });
+    live.watch(['a', 'b', 'c'], { budget: 800 });
+    await flush();
+    sources[0]!.hello();
+    await flush();
+    api.detail('a', ['loss']);
+    api.detail('b', ['loss', 'acc']);
+    await flush();
+    expect(api.batches).toHaveLength(0); // waits for c's detail
+    api.detail('c', []);
+    await flush();
+    expect(api.batches).toHaveLength(1);
+    expect(api.reads).toHaveLength(0);
+    expect(api.batches[0]!.reads).toEqual([{ id: 'a', keys: ['loss'], budget: 800 }, { id: 'b', keys: ['loss', 'acc'], budget: 800 }, { id: 'c', keys: [], budget: 800 }]);
+    sources[0]!.send(points('a', 'loss', [2, 3]));
+    api.batches[0]!.answer.resolve(new Map([['a', history(['loss'], [1, 2])], ['b', history(['loss', 'acc'], [5])], ['c', { series: [] }]]));
+    await flush();
+    const followed = live.store.getState().followed;
+    expect(['a', 'b', 'c'].map((id) => followed[id]!.loaded)).toEqual([true, true, true]);
+    const x = (id: string, key: string) => Array.from(followed[id]!.series.get(key)!.x.subarray(0, followed[id]!.series.get(key)!.length));
+    expect(x('a', 'loss')).toEqual([1, 2, 3]);
+    expect(x('b', 'acc')).toEqual([5]);
+  });
+
+  it('reads each execution on its own when the shared read fails, and reports an execution whose detail failed', async () => {
+    const api = new BatchingApi();
+    const sources: FakeSource[] = [];
+    const live = createLive({ openSource: (url) => { const s = new FakeSource(url); sources.push(s); return s; }, api, clock: new ManualClock(), budget: () => 1000 });
+    live.watch(['a', 'b', 'gone']);
+    await flush();
+    sources[0]!.hello();
+    await flush();
+    api.detail('a', ['loss']);
+    api.detail('b', ['loss']);
+    api.details.get('gone')!.reject(Object.assign(new Error('id: no execution "gone"'), { status: 404 }));
+    await flush();
+    expect(live.store.getState().followed.gone).toMatchObject({ loaded: true, notFound: true });
+    api.batches[0]!.answer.reject(new Error('503 Service Unavailable'));
+    await flush();
+    // Each is read again on its own.
+    api.reads = [];
+    await api.answer('a', { loss: [1] });
+    await api.answer('b', { loss: [7, 8] });
+    expect(live.store.getState().followed.b!.series.get('loss')!.length).toBe(2);
+    expect(live.store.getState().followed.a!.loaded).toBe(true);
+  });
+});
 
 const points = (executionId: string, key: string, x: number[]): StreamEvent => ({ type: 'points', executionId, series: [{ key, x, y: x.map((v) => v * 10) }] });
 

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Execution, ExecutionDetail, ServiceEntry, ServiceInterval, StreamEvent } from '../../protocol/index.js';
-import type { SeriesQuery, SeriesRead } from '../api/client.js';
+import type { ExecutionSeriesQuery, SeriesQuery, SeriesRead } from '../api/client.js';
 import type { Clock } from './clock.js';
 import { StreamConnection, type ConnectionState, type OpenEventSource } from './connection.js';
 import { applyStreamEvent, emptyFollowed, eventExecutionId, mergeHistory, spliceRefinement, type FollowedExecution } from './followed.js';
@@ -31,6 +31,8 @@ export type ServiceFeed = { type: 'interval'; interval: ServiceInterval } | { ty
 export interface LiveApi {
   getExecution(id: string): Promise<ExecutionDetail>;
   getSeries(id: string, query: SeriesQuery): Promise<SeriesRead>;
+  /** Several executions' history in one read (`GET /api/series`); without it each execution is read on its own. */
+  getSeriesOfExecutions?(reads: readonly ExecutionSeriesQuery[], opts: { snap?: boolean }): Promise<Map<string, SeriesRead>>;
 }
 
 export interface LiveDeps {
@@ -166,40 +168,86 @@ export function createLive(deps: LiveDeps): Live {
     syncFollow();
   };
 
-  const load = async (id: string): Promise<void> => {
+  /** Starts a history read of `id`: its token, and whether the read is still the one wanted. */
+  const begin = (id: string) => {
     const token = (loadTokens.get(id) ?? 0) + 1;
     loadTokens.set(id, token);
     if (!pending.has(id)) pending.set(id, []);
-    const stillWanted = () => loadTokens.get(id) === token && store.getState().followed[id] !== undefined;
+    return () => loadTokens.get(id) === token && store.getState().followed[id] !== undefined;
+  };
+
+  /** Points per series to read `id`'s history at, once its detail is known. */
+  const budgetOf = (id: string, detail: ExecutionDetail) => {
+    const asked = budgets.get(id) ?? deps.budget();
+    return Math.max(4, Math.round(typeof asked === 'function' ? asked(detail) : asked));
+  };
+
+  /** Merges a read history, then the stream events buffered meanwhile. */
+  const finish = (id: string, detail: ExecutionDetail, history: SeriesRead) => {
+    let f = mergeHistory(store.getState().followed[id]!, detail, history);
+    const buffered = pending.get(id) ?? [];
+    pending.delete(id);
+    for (const e of buffered) f = applyStreamEvent(f, e).replaced ?? f;
+    replace(f, true);
+  };
+
+  const fail = (id: string, err: unknown) => {
+    pending.delete(id);
+    // An API error carries the HTTP status: 404 means no execution has this id (the page says "Not found").
+    const notFound = (err as { status?: unknown } | null)?.status === 404;
+    replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true, notFound });
+  };
+
+  const load = async (id: string): Promise<void> => {
+    const stillWanted = begin(id);
     try {
       const detail = await deps.api.getExecution(id);
       const keys = detail.series.map((s) => s.key);
-      const asked = budgets.get(id) ?? deps.budget();
-      const budget = Math.max(4, Math.round(typeof asked === 'function' ? asked(detail) : asked));
       // Snapped: answered from the store's block summaries (no point decoded); zooming in refines it.
-      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget, snap: true }) : { series: [] };
+      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgetOf(id, detail), snap: true }) : { series: [] };
       if (!stillWanted()) return;
-      let f = mergeHistory(store.getState().followed[id]!, detail, history);
-      const buffered = pending.get(id) ?? [];
-      pending.delete(id);
-      for (const e of buffered) f = applyStreamEvent(f, e).replaced ?? f;
-      replace(f, true);
+      finish(id, detail, history);
     } catch (err) {
-      if (!stillWanted()) return;
-      pending.delete(id);
-      // An API error carries the HTTP status: 404 means no execution has this id (the page says "Not found").
-      const notFound = (err as { status?: unknown } | null)?.status === 404;
-      replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true, notFound });
+      if (stillWanted()) fail(id, err);
     }
   };
 
+  /**
+   * Loads several executions: their details, then every history in one read of several executions (a comparison opens
+   * with one series request, not one per run). A failed shared read falls back to reading each execution on its own.
+   */
+  const loadMany = async (ids: readonly string[], readMany: NonNullable<LiveApi['getSeriesOfExecutions']>): Promise<void> => {
+    const wanted = new Map(ids.map((id) => [id, begin(id)]));
+    const details = new Map<string, ExecutionDetail>();
+    await Promise.all(ids.map(async (id) => {
+      try {
+        details.set(id, await deps.api.getExecution(id));
+      } catch (err) {
+        if (wanted.get(id)!()) fail(id, err);
+      }
+    }));
+    const reads = [...details].filter(([id]) => wanted.get(id)!()).map(([id, d]) => ({ id, keys: d.series.map((s) => s.key), budget: budgetOf(id, d) }));
+    let histories: Map<string, SeriesRead>;
+    try {
+      histories = await readMany(reads, { snap: true });
+    } catch {
+      for (const r of reads) if (wanted.get(r.id)!()) void load(r.id);
+      return;
+    }
+    for (const r of reads) if (wanted.get(r.id)!()) finish(r.id, details.get(r.id)!, histories.get(r.id) ?? { series: [] });
+  };
+
   const loadAll = (onlyWaiting: boolean) => {
+    const ids: string[] = [];
     for (const id of Object.keys(store.getState().followed)) {
       const f = store.getState().followed[id]!;
       const inFlight = pending.has(id) && loadTokens.has(id);
       if (onlyWaiting && (f.loaded || inFlight)) continue;
-      void load(id);
+      ids.push(id);
     }
+    const readMany = deps.api.getSeriesOfExecutions;
+    if (readMany && ids.length > 1) void loadMany(ids, readMany.bind(deps.api));
+    else for (const id of ids) void load(id);
   };
 
   const applyToFollowed = (id: string, event: StreamEvent) => {

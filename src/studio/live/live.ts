@@ -1,4 +1,4 @@
-import { getExecution, getSeries } from '../api/client.js';
+import { getExecution, getSeries, getSeriesOfExecutions } from '../api/client.js';
 import { browserClock } from './clock.js';
 import type { EventSourceLike } from './connection.js';
 import { createLive } from './live-core.js';
@@ -13,7 +13,7 @@ export function initialBudget(): number {
 export const live = createLive({
   // EventSource's handlers take DOM events; the live layer reads only `data` and `lastEventId` of them.
   openSource: (url) => new EventSource(url) as unknown as EventSourceLike,
-  api: { getExecution, getSeries },
+  api: { getExecution, getSeries, getSeriesOfExecutions },
   clock: browserClock,
   budget: initialBudget,
 });

@@ -74,6 +74,19 @@ describe('alignSeries', () => {
     expect(out.odd).toEqual([[2], [3]]);
   });
 
+  it('gives series sharing one x column (runs read at the same buckets) the layout the merge gives', () => {
+    const x = [0, 256, 512, 768];
+    const same = [seriesFrom(x, [1, NaN, 3, 4]), seriesFrom(x, [5, 6, -Infinity, 8]), seriesFrom(x, [9, 10, 11, 12])];
+    const out = alignSeries(same);
+    expect(Array.from(out.x)).toEqual(x);
+    expect(out.ys).toEqual([[1, null, 3, 4], [5, 6, null, 8], [9, 10, 11, 12]]);
+    expect(out.odd).toEqual([[256], [512], []]);
+    // One x apart: merged, and the rest of each column is undefined.
+    const apart = alignSeries([seriesFrom(x, [1, 2, 3, 4]), seriesFrom([0, 256, 512, 769], [5, 6, 7, 8])]);
+    expect(Array.from(apart.x)).toEqual([0, 256, 512, 768, 769]);
+    expect(apart.ys).toEqual([[1, 2, 3, 4, undefined], [5, 6, 7, undefined, 8]]);
+  });
+
   it('passes a single series through', () => {
     const out = alignSeries([seriesFrom([1, 2], [3, 4])]);
     expect(Array.from(out.x)).toEqual([1, 2]);

@@ -146,6 +146,7 @@ export interface AlignedColumns {
  * reads as undefined): series recorded at their own x (timestamps) cost O(points · log k), not O(points · k).
  */
 export function alignSeries(series: readonly SeriesBuffer[]): AlignedColumns {
+  if (series.length > 1 && sameX(series)) return alignSameX(series);
   const k = series.length;
   const pos = new Array<number>(k).fill(0);
   let upper = 0;
@@ -194,4 +195,35 @@ export function alignSeries(series: readonly SeriesBuffer[]): AlignedColumns {
   const length = n + 1;
   for (const col of ys) col.length = length;
   return { x: x.subarray(0, length), ys, odd };
+}
+
+/** Whether every series holds the same x column (runs logged at the same steps and read with the same buckets). */
+function sameX(series: readonly SeriesBuffer[]): boolean {
+  const first = series[0]!;
+  for (let j = 1; j < series.length; j++) {
+    const s = series[j]!;
+    if (s.length !== first.length) return false;
+    for (let i = 0; i < s.length; i++) if (s.x[i] !== first.x[i]) return false;
+  }
+  return true;
+}
+
+/** `alignSeries` of series sharing one x column: it is already the aligned x, with no merge to do. */
+function alignSameX(series: readonly SeriesBuffer[]): AlignedColumns {
+  const n = series[0]!.length;
+  const x = series[0]!.x.slice(0, n);
+  const odd = series.map(() => [] as number[]);
+  const ys = series.map((s, j) => {
+    const col = new Array<number | null>(n);
+    for (let i = 0; i < n; i++) {
+      const v = s.y[i]!;
+      if (Number.isFinite(v)) col[i] = v;
+      else {
+        col[i] = null;
+        odd[j]!.push(x[i]!);
+      }
+    }
+    return col;
+  });
+  return { x, ys, odd };
 }
