@@ -1,5 +1,5 @@
 import { expect, test, type Response } from '@playwright/test';
-import { decodeSeriesBinary, fromWireArray, SERIES_BINARY_TYPE, type SeriesResponse } from '../src/protocol/index.js';
+import { seriesOf } from './series-answer.js';
 import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 let server: StudioServer;
@@ -36,15 +36,6 @@ function isSeriesRead(r: Response): boolean {
   return r.url().includes('/api/executions/big-1/series');
 }
 
-/** A series read as the studio got it (it asks for the binary answer), with y as numbers. */
-async function seriesOf(r: Response): Promise<Array<{ total: number; downsampled: boolean; x: number[]; y: number[] }>> {
-  if ((await r.headerValue('content-type'))?.startsWith(SERIES_BINARY_TYPE)) {
-    const b = await r.body();
-    return decodeSeriesBinary(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer)
-      .map((s) => ({ ...s, x: Array.from(s.x), y: Array.from(s.y) }));
-  }
-  return ((await r.json()) as SeriesResponse).series.map((s) => ({ ...s, y: Array.from(fromWireArray(s.y)) }));
-}
 
 test('a 1M-point series opens fast, keeps its spike, refines on zoom and restores the zoom from the URL', async ({ page }) => {
   const started = Date.now();

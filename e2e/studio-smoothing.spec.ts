@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { seriesOf } from './series-answer.js';
 import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // Smoothing algorithms (#17): a long series is held downsampled, so its smoothed line comes from the server, computed from
@@ -38,10 +39,10 @@ test('a long series is smoothed on the server from every point, with the chosen 
   const smoothedRead = page.waitForResponse((r) => r.url().includes('smooth=twema%3A0.9') && r.ok());
   await options.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('twema');
   await options.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
-  const body = await (await smoothedRead).json();
-  expect(body.series[0].key).toBe('loss');
-  expect(body.series[0].downsampled).toBe(true);
-  expect(body.series[0].smoothed.x.length).toBeGreaterThan(100);
+  const body = { series: await seriesOf(await smoothedRead) };
+  expect(body.series[0]!.key).toBe('loss');
+  expect(body.series[0]!.downsampled).toBe(true);
+  expect(body.series[0]!.smoothed!.x.length).toBeGreaterThan(100);
   await expect(page).toHaveURL(/s0\.9%2Catwema/);
   await page.waitForTimeout(400);
   const twema = await pixels(page, 'training');

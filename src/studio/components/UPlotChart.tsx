@@ -340,7 +340,7 @@ export function UPlotChart({
     }
     drawNow(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey]);
+  }, [series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey, smoothingAlgorithm, smoothedLines]);
 
   useEffect(() => {
     if (!plotRef.current || dataSignature(panel, series) === drawnData.current) return;
