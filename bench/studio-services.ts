@@ -76,6 +76,9 @@ async function useStudioFrom(page: Page, serverUrl: string, dir: string | null):
   });
 }
 
+/** Trace categories for the busy-time figure: the tasks and what they did, no JS sampling. */
+const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
+
 interface Variant {
   name: string;
   /** The studio's build directory; null: the server's own (this build). */
@@ -88,7 +91,7 @@ interface Variant {
  * turns in the same run. Each live run is traced (`<trace dir>/services-<variant>-<run>.trace.json`, DevTools'
  * Performance panel opens it) for the page main thread's busy ms per second.
  */
-export async function runServicePageBench(browser: Browser, opts: { db: string; quick: boolean; baseline?: string | null; traceDir: string }): Promise<void> {
+export async function runServicePageBench(browser: Browser, opts: { db: string; quick: boolean; baseline?: string | null; traceDir: string; profile?: boolean }): Promise<void> {
   const t0 = performance.now();
   const intervals = await seedService(opts.db, 24);
   console.log(`seeded ${SERVICE}: ${intervals.toLocaleString('en-US')} intervals of 10 s (24 h), 10 request panels + 20 custom metrics, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -136,7 +139,8 @@ export async function runServicePageBench(browser: Browser, opts: { db: string; 
           const count = (r: { url(): string }) => { if (r.url().includes('/series?')) reads++; };
           page.on('request', count);
           const tracePath = join(opts.traceDir, `services-${v.name.replace(/\s+/g, '-')}-${round + 1}.trace.json`);
-          await browser.startTracing(page, { path: tracePath, screenshots: false });
+          // Without --profile, no JS sampling (its interrupts cost the page main-thread time of their own).
+          await browser.startTracing(page, { path: tracePath, screenshots: false, ...(!opts.profile && { categories: MEASURE_CATEGORIES }) });
           const frames = await measureFrames(page, seconds);
           await browser.stopTracing();
           page.off('request', count);

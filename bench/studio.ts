@@ -229,7 +229,7 @@ async function main(): Promise<void> {
 async function servicePageBench(dir: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
-    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick, baseline: baselineStudio, traceDir: profileDir ?? dir });
+    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null });
   } finally {
     await browser.close();
   }
