@@ -2,11 +2,11 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { formatCount, formatRate } from '../../../protocol/index.js';
-import { ApiRequestError, getService, getServiceSeries } from '../../api/client.js';
+import { ApiRequestError, getService, getServiceReplicas, getServiceSeries } from '../../api/client.js';
 import { useChartTheme } from '../../chart/theme.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { formatNumber } from '../../model/format.js';
-import { customPanels, drawPanel, latestValue, RANGES, requestPanels, statUnit, type DashboardPanel } from '../../model/service-dashboard.js';
+import { customPanels, drawPanel, latestValue, RANGES, REPLICAS_STAT, requestPanels, statUnit, type DashboardPanel } from '../../model/service-dashboard.js';
 import { ServiceFeed } from '../../model/service-feed.js';
 import { indexNear, LIVE_INTERVAL_MS } from '../../model/service-live.js';
 import { applyInterval, panelData, spliceTail, tailRead, takesIntervals, type PanelData } from '../../model/service-panel-data.js';
@@ -226,6 +226,7 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
 
 /** A panel's history read (a request panel whose metric the service does not record — no active-requests gauge — is empty). */
 function readSeries(service: string, panel: DashboardPanel, r: { from: number; to: number; budget: number }, signal?: AbortSignal) {
+  if (panel.read.stat === REPLICAS_STAT) return getServiceReplicas(service, r, signal);
   return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, ...r }, signal).catch((e: unknown) => {
     if (e instanceof ApiRequestError && e.status === 404 && e.message.startsWith('metric:')) return { step: 0, series: [] };
     throw e;
