@@ -120,10 +120,11 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
     chart.current?.draw();
     writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
   };
-  const drawSoon = () => serviceDraws.queue(chart, () => {
-    chart.current?.draw();
+  // The legend at once (every panel's text in the feed's frame: one layout and paint), the canvas through the queue.
+  const drawSoon = () => {
     writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
-  });
+    serviceDraws.queue(chart, () => chart.current?.draw());
+  };
 
   // A history answer: the panel's data anew, with the intervals streamed since its last bucket.
   const data = useMemo(() => {
