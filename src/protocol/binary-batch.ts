@@ -1,6 +1,7 @@
 import { regularStep } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
-import { decodeUtf8, ValidationError } from './validate.js';
+import { LIMITS } from './limits.js';
+import { decodeUtf8, markIncreasing, ValidationError } from './validate.js';
 
 /**
  * The binary form of an ingest batch (`Content-Type: application/vnd.plotline.batch`), sent by the TypeScript SDK because
@@ -102,9 +103,20 @@ function hasRegularX(p: Obj, path: string): boolean {
   return true;
 }
 
-/** Fills `x` with start + step·i. */
+/**
+ * Fills `x` with start + step·i and marks it checked (see `markIncreasing`) when the values increase within ±2^53, which
+ * the same pass finds out; otherwise validation scans it and names the first offending x.
+ */
 function fillRegular(x: Float64Array, start: number, step: number): void {
-  for (let i = 0; i < x.length; i++) x[i] = start + step * i;
+  let prev = -Infinity;
+  let increasing = true;
+  for (let i = 0; i < x.length; i++) {
+    const v = start + step * i;
+    x[i] = v;
+    if (!(v > prev)) increasing = false;
+    prev = v;
+  }
+  if (increasing && (x.length === 0 || (x[0]! >= -LIMITS.maxAbsX && prev <= LIMITS.maxAbsX))) markIncreasing(x);
 }
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
