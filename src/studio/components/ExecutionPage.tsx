@@ -73,6 +73,7 @@ export function ExecutionPage({ id }: { id: string }) {
         zoom={zoom}
         onZoom={(r) => setZoom(axis, r)}
         executionId={id}
+        executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
         {...(role && { role })}
