@@ -35,6 +35,17 @@ export function timeAvailable(xUnits: string | undefined, startedAt: number | un
   return startedAt !== undefined && (xUnits === undefined || (marks !== undefined && marks.x.length > 0));
 }
 
+/**
+ * Whether the page-level X axis can offer relative and wall time: some panel can show them (`timeAvailable` of its
+ * units, the start, and the record-time marks of its lines), as each panel's own options say.
+ */
+export function pageTimeAvailable(
+  panels: ReadonlyArray<{ xUnits?: string | undefined; lines: ReadonlyArray<{ key: string }> }>, startedAt: number | undefined,
+  times: ReadonlyMap<string, TimeMarks> | undefined,
+): boolean {
+  return panels.some((p) => timeAvailable(p.xUnits, startedAt, times ? panelMarks(p.lines.map((l) => l.key), times) : undefined));
+}
+
 /** Seconds since the start at x (NaN when unknown). */
 export function secondsAt(axis: TimeAxis, x: number): number {
   const m = axis.marks();
