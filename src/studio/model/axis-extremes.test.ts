@@ -37,7 +37,7 @@ function fakeChart(plotPx: number, left: number, right: number): uPlot {
   return { bbox: { left: left * 2, top: 0, width: plotPx * 2, height: 360 }, width: left + plotPx + right } as unknown as uPlot;
 }
 
-type Mode = 'units' | 'seconds' | 'relative' | 'wall' | 'wall-seconds';
+type Mode = 'units' | 'seconds' | 'relative' | 'wall' | 'wall-seconds' | 'log-x';
 
 /** The x tick labels the chart draws for window [lo, hi] in `mode`, with the splits they belong to. */
 function xLabels(mode: Mode, lo: number, hi: number, plotPx: number, left: number, right: number) {
@@ -45,7 +45,7 @@ function xLabels(mode: Mode, lo: number, hi: number, plotPx: number, left: numbe
   // Record times: the window's steps recorded over 10 minutes.
   const marks = { x: [lo, hi], t: [T0, T0 + 600_000] };
   const timeAxis = mode === 'relative' || mode === 'wall' ? timeAxisFor(mode, 'step', T0, () => marks) : mode === 'wall-seconds' ? timeAxisFor('wall', undefined, T0, () => undefined) : null;
-  const o = chartOptions({ panel: panel!, theme, width: left + plotPx + right, height: 240, syncKey: 'k', timeAxis });
+  const o = chartOptions({ panel: panel!, theme, width: left + plotPx + right, height: 240, syncKey: 'k', timeAxis, logX: mode === 'log-x' });
   const x = o.axes![0]!;
   const u = fakeChart(plotPx, left, right);
   const splits = (x.splits as (u: uPlot, ai: number, min: number, max: number) => number[])(u, 0, lo, hi);
@@ -54,8 +54,9 @@ function xLabels(mode: Mode, lo: number, hi: number, plotPx: number, left: numbe
 }
 
 describe('x-axis ticks at the extremes', () => {
-  for (const mode of ['units', 'seconds', 'relative', 'wall', 'wall-seconds'] as const) {
-    for (const [name, lo, hi] of WINDOWS) {
+  for (const mode of ['units', 'seconds', 'relative', 'wall', 'wall-seconds', 'log-x'] as const) {
+    // Log x draws x > 0 only.
+    for (const [name, lo, hi] of WINDOWS.filter(([, a]) => mode !== 'log-x' || a > 0)) {
       it(`${mode}: ${name}`, () => {
         for (const [plotPx, left, right] of [[300, 40, 8], [560, 48, 48], [1100, 60, 8]] as const) {
           const { splits, labels } = xLabels(mode, lo, hi, plotPx, left, right);
@@ -64,8 +65,10 @@ describe('x-axis ticks at the extremes', () => {
           expect(shown.length, where).toBeGreaterThanOrEqual(plotPx >= 500 ? 2 : 1);
           expect(new Set(shown).size, where).toBe(shown.length);
           for (const l of shown) expect(l, where).not.toMatch(/NaN|Infinity|invalid|undefined|∞/);
-          const kept = splits.flatMap((v, i) => (labels[i] ? [v] : []));
-          expect(labelsFit({ values: kept, labels: shown }, lo, hi, { lengthPx: plotPx, measure: estimateLabelWidth, room: { left, right } }), where).toBe(true);
+          // Positions along the axis: log10 of the values on a log scale.
+          const at = (v: number) => (mode === 'log-x' ? Math.log10(v) : v);
+          const kept = splits.flatMap((v, i) => (labels[i] ? [at(v)] : []));
+          expect(labelsFit({ values: kept, labels: shown }, at(lo), at(hi), { lengthPx: plotPx, measure: estimateLabelWidth, room: { left, right } }), where).toBe(true);
         }
       });
     }

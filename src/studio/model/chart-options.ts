@@ -3,7 +3,7 @@ import { paletteColor } from './palette.js';
 import type { AxisModel, PanelModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { safeRange } from './range.js';
-import { axisTicks, durationTicks, fitTicks, logAxisTicks, ticksThatFit, type AxisTicks, type EdgeRoom } from './ticks.js';
+import { axisTicks, blankWhatDoesNotFit, durationTicks, fitTicks, logAxisTicks, ticksThatFit, type AxisTicks, type EdgeRoom } from './ticks.js';
 import { timeTicks, type TimeAxis } from './time-axis.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
@@ -150,8 +150,11 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
       let log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: 48 + 16 });
       const widest = Math.max(0, ...log.labels.filter(Boolean).map(measure));
       if (widest + 16 > 48 + 16) log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: widest + 16 });
-      const linear = axisTicks(min, max, { maxTicks: ticksThatFit(widthPx, widest || 48) });
-      last = log.labels.filter(Boolean).length >= 2 ? { ...linear, values: log.values, labels: log.labels } : linear;
+      // Within a decade too narrow for minor ticks: linear ticks of the real values (nearly even on so narrow a log window).
+      const linear = fitTicks(min, max, (a, b, n) => axisTicks(a, b, { maxTicks: n }), { lengthPx: widthPx, measure, room });
+      // Powers of ten near an end may have no room for their label there.
+      const ends = blankWhatDoesNotFit({ values: log.positions, labels: log.labels, min: lo, max: hi }, { lengthPx: widthPx, measure, room });
+      last = ends.labels.filter(Boolean).length >= 2 ? { ...linear, values: log.values, labels: ends.labels } : linear;
       onXTicks?.(last.labels.filter(Boolean));
       return last;
     }

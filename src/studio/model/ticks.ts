@@ -187,8 +187,11 @@ export function labelsFit(t: Pick<AxisTicks, 'values' | 'labels'>, min: number, 
   return true;
 }
 
-/** `t` with the labels that run off the canvas or into the previous one left blank (''), from the left. */
-function blankWhatDoesNotFit(t: AxisTicks, opts: FitOptions): AxisTicks {
+/**
+ * `t` with the labels that run off the canvas or into the previous one left blank (''), from the left. `values` are the
+ * ticks' positions in the units of [t.min, t.max] (log10 of the values on a log axis).
+ */
+export function blankWhatDoesNotFit<T extends Pick<AxisTicks, 'values' | 'labels' | 'min' | 'max'>>(t: T, opts: FitOptions): T {
   const gap = opts.gapPx ?? 8;
   let right = -Infinity;
   const spans = labelSpans(t, t.min, t.max, opts);
