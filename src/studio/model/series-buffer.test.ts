@@ -118,6 +118,13 @@ describe('alignSeries', () => {
       return seriesFrom(xs, xs.map((v) => v * j));
     });
     const snapped = alignSeries(random, 0.02);
+    // Series recorded together (the i-th points within snap of each other) are aligned by index: the same table the merge makes.
+    const together = Array.from({ length: 5 }, (_, j) => seriesFrom(Array.from({ length: 50 }, (_, i) => i * 0.05 + Math.random() * 1e-4), Array.from({ length: 50 }, (_, i) => (i === 7 && j === 2 ? NaN : i * j))));
+    const merged = alignSeries([...together, emptySeries()], 0.001).ys.slice(0, 5);
+    const byIndex = alignSeries(together, 0.001);
+    expect(byIndex.ys).toEqual(merged);
+    expect(byIndex.odd[2]).toEqual([together[2]!.x[7]]);
+    expect(Array.from(byIndex.x)).toEqual(Array.from({ length: 50 }, (_, i) => Math.max(...together.map((s) => s.x[i]!))));
     for (const [j, s] of random.entries()) {
       expect(snapped.ys[j]!.filter((v) => v !== undefined)).toEqual(Array.from(s.y.subarray(0, s.length)));
     }
