@@ -34,6 +34,9 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page. */
+const baselineIndex = argv.indexOf('--baseline-studio');
+const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -233,7 +236,7 @@ async function main(): Promise<void> {
 async function servicePageBench(dir: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
-    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick });
+    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null });
   } finally {
     await browser.close();
   }
