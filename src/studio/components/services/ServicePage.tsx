@@ -6,7 +6,7 @@ import { useChartTheme } from '../../chart/theme.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { formatNumber } from '../../model/format.js';
 import {
-  customPanels, drawPanel, latestValue, RANGES, requestPanels, statUnit, type DashboardPanel, type DrawnPanel,
+  customPanels, drawPanel, latestValue, RANGES, requestPanels, statUnit, tagFilterOptions, type DashboardPanel, type DrawnPanel,
 } from '../../model/service-dashboard.js';
 import { drawnFromIntervals, indexNear, LIVE_INTERVAL_MS, LiveTail, withLiveTail } from '../../model/service-live.js';
 import { live } from '../../live/live.js';
@@ -150,7 +150,7 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
             </select>
             <select aria-label="Tag filter" value={filter} onChange={(e) => setFilter(e.target.value)}>
               <option value="">all tags</option>
-              {tagOptions.flatMap(([k, vs]) => vs.map((v) => <option key={`${k}:${v}`} value={v === '' ? k : `${k}:${v}`}>{v === '' ? k : `${k}:${v}`}</option>))}
+              {tagFilterOptions(tagOptions).map((t) => <option key={t} value={t}>{t}</option>)}
             </select>
             <select aria-label="Split by tag" value={split} onChange={(e) => setSplit(e.target.value)}>
               <option value="">no split</option>
