@@ -1,5 +1,5 @@
 import {
-  statusClass, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
+  parseTag, statusClass, tagText, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
@@ -80,7 +80,7 @@ export function checkStat(kind: MetricKind, stat: string, metric: string): void 
 export function matchesFilters(tags: readonly string[], filters: ReadonlyMap<string, Set<string>>): boolean {
   for (const [key, values] of filters) {
     let ok = false;
-    for (const v of values) if (tags.includes(v === '' ? key : `${key}:${v}`)) ok = true;
+    for (const v of values) if (tags.includes(tagText(key, v))) ok = true;
     if (!ok) return false;
   }
   return true;
@@ -404,11 +404,10 @@ export function describeMetrics(svc: ServiceState): ServiceMetricInfo[] {
     const tags = new Map<string, Set<string>>();
     for (const s of m.series) {
       for (const t of s.tags) {
-        const i = t.indexOf(':');
-        const k = i < 0 ? t : t.slice(0, i);
-        let set = tags.get(k);
-        if (!set) tags.set(k, (set = new Set()));
-        if (set.size < 100) set.add(i < 0 ? '' : t.slice(i + 1));
+        const { key, value } = parseTag(t);
+        let set = tags.get(key);
+        if (!set) tags.set(key, (set = new Set()));
+        if (set.size < 100) set.add(value);
       }
     }
     return {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIMITS, ValidationError } from '../../protocol/index.js';
+import { LIMITS, parseTag, ValidationError } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
 import { numberParam, readBody, sendJson } from '../http-util.js';
 import type { ServicesRuntime } from './index.js';
@@ -100,11 +100,11 @@ export async function getServiceSeries(ctx: AppContext, _req: IncomingMessage, r
   const filters = new Map<string, Set<string>>();
   for (const tag of p.getAll('tag')) {
     if (tag === '') throw new ValidationError('tag', 'query parameter must be k:v or a bare tag k');
-    const i = tag.indexOf(':');
-    const k = i < 0 ? tag : tag.slice(0, i);
-    let set = filters.get(k);
-    if (!set) filters.set(k, (set = new Set()));
-    set.add(i < 0 ? '' : tag.slice(i + 1));
+    // `k:` is the bare tag `k`, as ingest stores it (splitTags).
+    const { key, value } = parseTag(tag);
+    let set = filters.get(key);
+    if (!set) filters.set(key, (set = new Set()));
+    set.add(value);
   }
   const by = p.getAll('by').flatMap((b) => b.split(',')).filter((b) => b.length > 0);
   sendJson(res, 200, await querySeries(engine, { service: name!, metric, stat, from, to, budget, filters, by }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceMetricSummary } from '../../protocol/index.js';
-import { customPanels, defaultStat, drawPanel, latestValue, metricGroup, REQUEST_PANEL_TITLES, requestPanels, splitTopN } from './service-dashboard.js';
+import { customPanels, defaultStat, drawPanel, latestValue, metricGroup, REQUEST_PANEL_TITLES, requestPanels, splitTopN, tagFilterOptions } from './service-dashboard.js';
 
 const metric = (name: string, kind: ServiceMetricSummary['kind'], tags: Record<string, string[]> = {}): ServiceMetricSummary => ({ name, kind, tagSets: 1, tags, stats: [], window: null });
 
@@ -49,5 +49,11 @@ describe('service dashboard model', () => {
     expect(lines[0]).toEqual({ label: '(none)', values: [24, 24] });
     expect(lines[1]!.label).toBe('m23');
     expect(lines[20]).toEqual({ label: 'other', values: [0 + 1 + 2 + 3 + 4, 10] });
+  });
+
+  it('shows a bare tag (no value) as its key, in the tag filter and as a split line', () => {
+    expect(tagFilterOptions([['env', ['', 'prod']], ['canary', ['']]])).toEqual(['env', 'env:prod', 'canary']);
+    const lines = splitTopN([{ tags: { env: '' }, t: [0], v: [2] }, { tags: { env: 'prod' }, t: [0], v: [1] }], 'env', 1, 1);
+    expect(lines.map((l) => l.label)).toEqual(['env', 'prod']);
   });
 });

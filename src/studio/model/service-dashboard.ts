@@ -5,7 +5,7 @@
  * `cortex_latency` and `cortex_in_flight_requests` arrive already renamed by the server, and `cortex_status_code`
  * (tag `response_code:2XX`) counts requests by class when no duration carries a status code.
  */
-import { statusClass, type MetricKind, type ServiceMetricSummary } from '../../protocol/index.js';
+import { statusClass, tagText, type MetricKind, type ServiceMetricSummary } from '../../protocol/index.js';
 
 export const REQUEST_DURATION = 'http.server.request.duration';
 export const ACTIVE_REQUESTS = 'http.server.active_requests';
@@ -155,6 +155,14 @@ export function drawPanel(panel: Pick<DashboardPanel, 'title' | 'read' | 'combin
 }
 
 /**
+ * The choices of a panel's tag filter, each a tag as the series query takes it and as it is shown: `key:value`, or the
+ * bare `key` for a tag without a value (the services API reports it as the value '').
+ */
+export function tagFilterOptions(tags: ReadonlyArray<readonly [string, readonly string[]]>): string[] {
+  return tags.flatMap(([key, values]) => values.map((v) => tagText(key, v)));
+}
+
+/**
  * One line per tag value, the `topN` largest by volume (sum over the range) in order, the rest added up as `other`.
  * A series whose tag is missing is labelled `(none)`.
  */
@@ -165,7 +173,8 @@ export function splitTopN(answer: readonly SeriesAnswerLine[], by: string, n: nu
     const values = new Array<number | null>(n).fill(null);
     addInto(values, s.v, scale);
     const tag = s.tags[by];
-    return { label: tag === null || tag === undefined ? '(none)' : tag === '' ? by : tag, values };
+    // A bare tag (no value) is named by its key, as everywhere tags are shown.
+    return { label: tag === null || tag === undefined ? '(none)' : tag === '' ? tagText(by, '') : tag, values };
   });
   if (ranked.length > topN) {
     const other = new Array<number | null>(n).fill(null);

@@ -6,7 +6,7 @@ import { ApiRequestError, getService, getServiceReplicas, getServiceSeries } fro
 import { useChartTheme } from '../../chart/theme.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { formatNumber } from '../../model/format.js';
-import { customPanels, drawPanel, latestValue, RANGES, REPLICAS_STAT, requestPanels, statUnit, type DashboardPanel } from '../../model/service-dashboard.js';
+import { customPanels, drawPanel, latestValue, RANGES, REPLICAS_STAT, requestPanels, statUnit, tagFilterOptions, type DashboardPanel } from '../../model/service-dashboard.js';
 import { ServiceFeed } from '../../model/service-feed.js';
 import { indexNear, LIVE_INTERVAL_MS } from '../../model/service-live.js';
 import { applyInterval, panelData, spliceTail, tailRead, takesIntervals, type PanelData } from '../../model/service-panel-data.js';
@@ -195,7 +195,7 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
             </select>
             <select aria-label="Tag filter" value={filter} onChange={(e) => setFilter(e.target.value)}>
               <option value="">all tags</option>
-              {tagOptions.flatMap(([k, vs]) => vs.map((v) => <option key={`${k}:${v}`} value={v === '' ? k : `${k}:${v}`}>{v === '' ? k : `${k}:${v}`}</option>))}
+              {tagFilterOptions(tagOptions).map((t) => <option key={t} value={t}>{t}</option>)}
             </select>
             <select aria-label="Split by tag" value={split} onChange={(e) => setSplit(e.target.value)}>
               <option value="">no split</option>
