@@ -101,6 +101,11 @@ export function createLive(deps: LiveDeps): Live {
   /** History budget asked by the latest watcher of an id. */
   const budgets = new Map<string, HistoryBudget>();
   const resyncListeners = new Set<() => void>();
+  /**
+   * Executions read before the stream said hello (see `readEarly`): 'pending' until the detail answers; 'settled' once it
+   * said the execution has ended (its history is read at once, not after the hello).
+   */
+  const early = new Map<string, 'pending' | 'settled'>();
   let followScheduled = false;
   let framePending = false;
   let closed = false;
@@ -153,6 +158,50 @@ export function createLive(deps: LiveDeps): Live {
     pending.set(id, []);
     store.setState((s) => ({ followed: { ...s.followed, [id]: emptyFollowed(id) } }));
     syncFollow();
+    void readEarly(id);
+  };
+
+  /**
+   * Opening a page waits for the stream's hello before reading history, so that nothing recorded in between is missed.
+   * An execution that has ended takes no more points (only label and note edits, or a delete), so its history can be read
+   * while the stream connects: its detail is asked at once, and when it says the execution has ended, its series are read
+   * right away. Once the hello comes, such an execution only has its detail read again (an edit or a delete in between);
+   * a running one (or one whose detail had not answered yet) is read as always.
+   */
+  const readEarly = async (id: string): Promise<void> => {
+    early.set(id, 'pending');
+    let detail: ExecutionDetail;
+    try {
+      detail = await deps.api.getExecution(id);
+    } catch {
+      if (early.get(id) === 'pending') early.delete(id);
+      return;
+    }
+    if (early.get(id) !== 'pending' || !store.getState().followed[id] || detail.execution.status === 'running' || detail.execution.status === 'lost') {
+      if (early.get(id) === 'pending') early.delete(id);
+      return;
+    }
+    early.set(id, 'settled');
+    const stillWanted = begin(id);
+    try {
+      const keys = detail.series.map((s) => s.key);
+      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgetOf(id, detail), snap: true }) : { series: [] };
+      if (stillWanted()) finish(id, detail, history);
+    } catch {
+      // Read again as always.
+      if (stillWanted()) void load(id);
+    }
+  };
+
+  /** The detail of an execution read early, read again after the hello: edits (or a delete) that came in between. */
+  const refreshDetail = async (id: string): Promise<void> => {
+    try {
+      const detail = await deps.api.getExecution(id);
+      const f = store.getState().followed[id];
+      if (f) replace({ ...f, execution: detail.execution, summary: detail.execution.summary });
+    } catch (err) {
+      if (store.getState().followed[id]) fail(id, err);
+    }
   };
 
   const drop = (id: string) => {
@@ -161,6 +210,7 @@ export function createLive(deps: LiveDeps): Live {
     pending.delete(id);
     loadTokens.delete(id);
     budgets.delete(id);
+    early.delete(id);
     store.setState((s) => {
       const { [id]: _gone, ...followed } = s.followed;
       return { followed };
@@ -241,6 +291,12 @@ export function createLive(deps: LiveDeps): Live {
     const ids: string[] = [];
     for (const id of Object.keys(store.getState().followed)) {
       const f = store.getState().followed[id]!;
+      const read = early.get(id);
+      early.delete(id);
+      if (read === 'settled') {
+        void refreshDetail(id);
+        continue;
+      }
       const inFlight = pending.has(id) && loadTokens.has(id);
       if (onlyWaiting && (f.loaded || inFlight)) continue;
       ids.push(id);
