@@ -3,7 +3,9 @@
  * series, packed by compaction as a finished execution is): where the time of an HTTP read goes. Each round reads the
  * same series in process (`store.readSeries`), over HTTP as JSON and as binary frames (fetch), and as JSON through
  * `node:http` on a kept-alive connection (no fetch); the figures are medians over the rounds, with time to the first
- * byte of the answer. `npm run build:node && node dist/bench/read-http.js [--quick] [--rounds N]`.
+ * byte of the answer, and each process's main-thread CPU time and run-queue wait (on a loaded machine most of the wall time
+ * is waiting for a CPU). `npm run build:node && node dist/bench/read-http.js [--quick] [--rounds N] [--before OTHER/dist]`
+ * (`--before`: also the HTTP reads of another build's server, interleaved, for a before/after comparison).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
@@ -78,6 +80,13 @@ export async function readHttpBench(quick: boolean, rounds: number): Promise<voi
     const store = await openStore(join(dir, 'copy.db'));
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const spid = server.child.pid!;
+    // `--before DIST`: the same HTTP reads from another build's server (on its own copy of the file), interleaved.
+    const beforeAt = process.argv.indexOf('--before');
+    let before: Awaited<ReturnType<typeof startBenchServer>> | null = null;
+    if (beforeAt >= 0) {
+      copyFileSync(path, join(dir, 'before.db'));
+      before = await startBenchServer(['--db', join(dir, 'before.db')], join(process.argv[beforeAt + 1]!, 'src/cli/main.js'));
+    }
     try {
       for (const { w, keys } of sets) {
         const ways: Record<string, (url: string, key: string) => Promise<{ n: number; ttfb: number }>> = {
@@ -96,6 +105,16 @@ export async function readHttpBench(quick: boolean, rounds: number): Promise<voi
             return { n: decodeSeriesBinary(r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.length) as ArrayBuffer)[0]!.x.length, ttfb: r.ttfb };
           },
         };
+        if (before) {
+          const b = before;
+          ways['HTTP binary, node:http keep-alive — BEFORE build'] = async (url) => {
+            const r = await nodeGet(url.replace(server.url, b.url), agent, { accept: SERIES_BINARY_TYPE });
+            return { n: decodeSeriesBinary(r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.length) as ArrayBuffer)[0]!.x.length, ttfb: r.ttfb };
+          };
+          ways['HTTP JSON, fetch + .json() — BEFORE build'] = async (url) => ({
+            n: ((await (await fetch(url.replace(server.url, b.url))).json()) as { series: Array<{ x: number[] }> }).series[0]!.x.length, ttfb: NaN,
+          });
+        }
         const samples = new Map<string, Sample[]>(Object.keys(ways).map((k) => [k, []]));
         let points = 0;
         for (let r = -2; r < rounds; r++) {
@@ -103,12 +122,13 @@ export async function readHttpBench(quick: boolean, rounds: number): Promise<voi
           const url = `${server.url}/api/executions/${w.name}/series?key=${encodeURIComponent(key)}&budget=2000`;
           for (const [name, way] of Object.entries(ways)) {
             const c0 = threadTimes(process.pid);
-            const s0 = threadTimes(spid);
+            const pid = name.includes('BEFORE') ? before!.child.pid! : spid;
+            const s0 = threadTimes(pid);
             const t0 = performance.now();
             const got = await way(url, key);
             const wall = performance.now() - t0;
             const c1 = threadTimes(process.pid);
-            const s1 = threadTimes(spid);
+            const s1 = threadTimes(pid);
             points = got.n;
             if (r >= 0) {
               samples.get(name)!.push({
@@ -131,6 +151,7 @@ export async function readHttpBench(quick: boolean, rounds: number): Promise<voi
       agent.destroy();
       await store.close();
       await server.stop();
+      await before?.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
