@@ -247,6 +247,26 @@ describe('live layer: an ended execution opens without waiting for the stream', 
     expect(held('run', 'loss')).toEqual([1, 2]);
   });
 
+  it('several ended executions (a comparison) are read early in one shared read', async () => {
+    const api = new BatchingApi();
+    const sources: FakeSource[] = [];
+    const live = createLive({ openSource: (url) => { const s = new FakeSource(url); sources.push(s); return s; }, api, clock: new ManualClock(), budget: () => 1000 });
+    live.watch(['a', 'b'], { budget: 800 });
+    await flush();
+    api.details.get('a')!.resolve(detailOf('a', 'succeeded', ['loss']));
+    api.details.get('b')!.resolve(detailOf('b', 'cancelled', ['loss']));
+    await flush();
+    expect(api.batches.map((b) => b.reads.map((r) => r.id))).toEqual([['a', 'b']]);
+    expect(api.reads).toHaveLength(0);
+    const one = { series: [{ key: 'loss', total: 1, downsampled: false, x: [7], y: [70] }] };
+    api.batches[0]!.answer.resolve(new Map([['a', one], ['b', one]]));
+    await flush();
+    expect(live.store.getState().followed.a!.loaded && live.store.getState().followed.b!.loaded).toBe(true);
+    sources[0]!.hello();
+    await flush();
+    expect(api.batches).toHaveLength(1);
+  });
+
   it('a deleted ended execution read early is told once the hello\'s detail read answers 404', async () => {
     const { live, api, source } = setup();
     live.watch(['gone']);

@@ -148,48 +148,56 @@ export function createLive(deps: LiveDeps): Live {
     });
   };
 
-  const add = (id: string) => {
+  /** Follows `id`; true when it was not followed yet. */
+  const add = (id: string): boolean => {
     const timer = dropTimers.get(id);
     if (timer !== undefined) {
       deps.clock.clearTimeout(timer);
       dropTimers.delete(id);
     }
-    if (store.getState().followed[id]) return;
+    if (store.getState().followed[id]) return false;
     pending.set(id, []);
     store.setState((s) => ({ followed: { ...s.followed, [id]: emptyFollowed(id) } }));
     syncFollow();
-    void readEarly(id);
+    return true;
   };
 
   /**
    * Opening a page waits for the stream's hello before reading history, so that nothing recorded in between is missed.
    * An execution that has ended takes no more points (only label and note edits, or a delete), so its history can be read
-   * while the stream connects: its detail is asked at once, and when it says the execution has ended, its series are read
-   * right away. Once the hello comes, such an execution only has its detail read again (an edit or a delete in between);
-   * a running one (or one whose detail had not answered yet) is read as always.
+   * while the stream connects: the details of the executions a page starts to watch are asked at once, and the series of
+   * those that have ended are read right away (several in one shared read, as after a hello). Once the hello comes, such
+   * an execution only has its detail read again (an edit or a delete in between); a running one (or one whose detail had
+   * not answered yet) is read as always.
    */
-  const readEarly = async (id: string): Promise<void> => {
-    early.set(id, 'pending');
-    let detail: ExecutionDetail;
+  const readEarly = async (ids: readonly string[]): Promise<void> => {
+    for (const id of ids) early.set(id, 'pending');
+    const details = await Promise.all(ids.map((id) => deps.api.getExecution(id).catch(() => null)));
+    const settled: Array<{ id: string; detail: ExecutionDetail }> = [];
+    ids.forEach((id, i) => {
+      const detail = details[i];
+      if (early.get(id) !== 'pending') return;
+      const ended = detail && detail.execution.status !== 'running' && detail.execution.status !== 'lost';
+      if (!detail || !ended || !store.getState().followed[id]) {
+        early.delete(id);
+        return;
+      }
+      early.set(id, 'settled');
+      settled.push({ id, detail });
+    });
+    if (settled.length === 0) return;
+    const wanted = new Map(settled.map(({ id }) => [id, begin(id)]));
+    const reads = settled.map(({ id, detail }) => ({ id, keys: detail.series.map((s) => s.key), budget: budgetOf(id, detail) }));
+    const readMany = deps.api.getSeriesOfExecutions;
     try {
-      detail = await deps.api.getExecution(id);
-    } catch {
-      if (early.get(id) === 'pending') early.delete(id);
-      return;
-    }
-    if (early.get(id) !== 'pending' || !store.getState().followed[id] || detail.execution.status === 'running' || detail.execution.status === 'lost') {
-      if (early.get(id) === 'pending') early.delete(id);
-      return;
-    }
-    early.set(id, 'settled');
-    const stillWanted = begin(id);
-    try {
-      const keys = detail.series.map((s) => s.key);
-      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgetOf(id, detail), snap: true }) : { series: [] };
-      if (stillWanted()) finish(id, detail, history);
+      // Several (a comparison): one shared read, as after a hello.
+      const histories = readMany && reads.length > 1
+        ? await readMany.call(deps.api, reads, { snap: true })
+        : new Map([[reads[0]!.id, reads[0]!.keys.length > 0 ? await deps.api.getSeries(reads[0]!.id, { keys: reads[0]!.keys, budget: reads[0]!.budget, snap: true }) : { series: [] }]]);
+      for (const { id, detail } of settled) if (wanted.get(id)!()) finish(id, detail, histories.get(id) ?? { series: [] });
     } catch {
       // Read again as always.
-      if (stillWanted()) void load(id);
+      for (const { id } of settled) if (wanted.get(id)!()) void load(id);
     }
   };
 
@@ -371,11 +379,13 @@ export function createLive(deps: LiveDeps): Live {
     store,
     watch(ids, opts = {}) {
       const unique = [...new Set(ids)];
+      const added: string[] = [];
       for (const id of unique) {
         watchers.set(id, (watchers.get(id) ?? 0) + 1);
         if (opts.budget !== undefined) budgets.set(id, opts.budget);
-        add(id);
+        if (add(id)) added.push(id);
       }
+      if (added.length > 0) void readEarly(added);
       // The list page watches nothing but still wants list updates: the stream opens either way.
       syncFollow();
       let active = true;
