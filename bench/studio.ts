@@ -13,7 +13,7 @@
  * profile (`<name>.cpuprofile`), and prints the functions that took the most time.
  */
 import { chromium, type Page } from '@playwright/test';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
@@ -212,6 +212,15 @@ async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<ty
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
+  try {
+    await runBenches(dir);
+  } finally {
+    // Its databases hold tens of millions of points (150–250 MB each): a shared /tmp keeps none of them.
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runBenches(dir: string): Promise<void> {
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   if (only === 'data') return runDataBenches(dir, quick, CHROMIUM, ARGS);
   if (only === 'services') return servicePageBench(dir);
