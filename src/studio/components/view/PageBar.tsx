@@ -6,8 +6,8 @@ import { CopyLinkButton } from './CopyLink.js';
 import './view.css';
 
 interface Props {
-  /** Wall time is available for some panel of the page (a seconds x-axis and a known start). */
-  wallTimeAvailable: boolean;
+  /** Relative and wall time are available for some panel of the page (`pageTimeAvailable`). */
+  timeAvailable: boolean;
 }
 
 /**
@@ -15,7 +15,7 @@ interface Props {
  * "Panel options" still override), and "Copy link" for the whole view. A panel that cannot show the chosen x (no record
  * times for relative or wall time on a step axis) keeps its own units and says so in its options.
  */
-export function PageBar({ wallTimeAvailable }: Props) {
+export function PageBar({ timeAvailable }: Props) {
   const { search } = useLocation();
   const options = decodePageOptions(search);
   const set = useCallback((patch: Partial<PanelOptions>) => {
@@ -39,8 +39,8 @@ export function PageBar({ wallTimeAvailable }: Props) {
         <span>X axis</span>
         <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
           <option value="units">each group's units</option>
-          <option value="relative">relative time</option>
-          <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+          <option value="relative" disabled={!timeAvailable}>relative time</option>
+          <option value="wall" disabled={!timeAvailable}>wall time</option>
         </select>
       </label>
       <CopyLinkButton />
