@@ -11,6 +11,7 @@ import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
+import { fullResolutionKeys, useFullResolution } from './use-full-resolution.js';
 import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
 import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
@@ -95,7 +96,11 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     // A new axis only when what it shows changes; the marks themselves are read at every layout.
     [options.xAxis, panel.xUnits, startedAt, hasMarks],
   );
-  const smoothedLines = useServerSmoothing(executionId, lineKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
+  // Long series are smoothed from every stored point: read into the tab when they fit, else smoothed by the server.
+  const fullKeys = fullResolutionKeys(lineKeys, series);
+  const fullResolution = useFullResolution(executionId, fullKeys, series, options.smoothing > 0);
+  const serverKeys = lineKeys.filter((k) => !fullKeys.includes(k));
+  const smoothedLines = useServerSmoothing(executionId, serverKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const keys = lineKeys;
   // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
   const hidden = decodeHidden(search, panel.id, keys);
@@ -189,6 +194,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             smoothing={options.smoothing}
             smoothingAlgorithm={options.smoothingAlgorithm}
             smoothedLines={smoothedLines}
+            fullResolution={fullResolution}
             logY={options.logY}
             logX={options.logX}
             timeAxis={timeAxis}
