@@ -44,7 +44,8 @@ test('a long series is smoothed in the tab from every stored point, with the cho
   await options.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('twema');
   await options.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
   // Every stored point, not the downsampled view the chart holds.
-  const frames = decodeSeriesBinary(await (await fullRead).body().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+  const body = await (await fullRead).body();
+  const frames = decodeSeriesBinary(new Uint8Array(body).buffer);
   expect(frames.reduce((n, f) => n + f.x.length, 0)).toBe(N);
   await expect(panel.locator('[data-smoothing="twema:0.9"]')).toHaveCount(1);
   await expect(page).toHaveURL(/s0\.9%2Catwema/);
