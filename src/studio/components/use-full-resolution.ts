@@ -23,28 +23,35 @@ export function fullResolutionKeys(keys: readonly string[], series: ReadonlyMap<
   });
 }
 
+/** A line of a chart (`key` in its series map) and the stored series it draws (`seriesKey` of execution `executionId`). */
+export interface FullResolutionRef {
+  key: string;
+  executionId: string | undefined;
+  seriesKey: string;
+}
+
 /**
- * Every stored point of `keys` (see `fullResolutionKeys`) of one execution, read once through the binary export while
- * `active` (smoothing is on) and kept in the tab; a live series' growth is read from its last held x on, at most every
+ * Every stored point of the series `refs` name (see `fullResolutionKeys`), by chart key: read once through the binary export
+ * while `active` (smoothing is on) and kept in the tab; a live series' growth is read from its last held x on, at most every
  * `GROWTH_MS`. The map changes identity when points arrive. Until a series is read it has no entry.
  */
 export function useFullResolution(
-  executionId: string | undefined, keys: readonly string[], series: ReadonlyMap<string, SeriesBuffer>, active: boolean,
+  refs: readonly FullResolutionRef[], series: ReadonlyMap<string, SeriesBuffer>, active: boolean,
 ): ReadonlyMap<string, SeriesBuffer> {
   const [lines, setLines] = useState<ReadonlyMap<string, SeriesBuffer>>(() => new Map());
-  const wanted = active && executionId ? keys.map((k) => [k, series.get(k)?.total ?? 0] as const) : [];
-  const signature = JSON.stringify([executionId, wanted]);
+  const wanted = active ? refs.flatMap((r) => (r.executionId ? [{ ...r, executionId: r.executionId, total: series.get(r.key)?.total ?? 0 }] : [])) : [];
+  const signature = JSON.stringify(wanted);
   const lastRead = useRef(0);
   useEffect(() => {
-    if (!executionId || wanted.length === 0) {
+    if (wanted.length === 0) {
       setLines((l) => (l.size === 0 ? l : new Map()));
       return;
     }
-    const held = () => new Map(wanted.flatMap(([k]) => {
-      const s = cache.get(executionId, k);
-      return s ? [[k, s] as const] : [];
+    const held = () => new Map(wanted.flatMap((r) => {
+      const s = cache.get(r.executionId, r.seriesKey);
+      return s ? [[r.key, s] as const] : [];
     }));
-    const needs = wanted.map(([k, total]) => ({ k, total, need: cache.need(executionId, k, total) })).filter((n) => n.need !== null);
+    const needs = wanted.map((r) => ({ ...r, need: cache.need(r.executionId, r.seriesKey, r.total) })).filter((n) => n.need !== null);
     setLines((l) => {
       const now = held();
       return now.size === l.size && [...now].every(([k, s]) => l.get(k) === s) ? l : now;
@@ -55,9 +62,9 @@ export function useFullResolution(
     const wait = growthOnly ? Math.max(0, lastRead.current + GROWTH_MS - performance.now()) : 0;
     const timer = setTimeout(() => {
       lastRead.current = performance.now();
-      void Promise.all(needs.map(async ({ k, total, need }) => {
-        const frames = await getFullResolution(executionId, [k], need!.from, abort.signal);
-        if (!abort.signal.aborted) cache.add(executionId, k, frames, total);
+      void Promise.all(needs.map(async (n) => {
+        const frames = await getFullResolution(n.executionId, [n.seriesKey], n.need!.from, abort.signal);
+        if (!abort.signal.aborted) cache.add(n.executionId, n.seriesKey, frames, n.total);
       })).then(() => {
         if (!abort.signal.aborted) setLines(held());
       }, () => undefined);
