@@ -142,7 +142,9 @@ async function smoothingBench(server: BenchServer, browser: Browser, id: string,
   await panel.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('gaussian');
   algorithm = 'gaussian';
   const gaussian: Array<{ wall: number; cpu: number }> = [];
-  for (const w of moves.slice(1)) gaussian.push(await move(w));
+  await profileDuring(profileDir, page, 'gaussian-moves', async () => {
+    for (const w of moves.slice(1)) gaussian.push(await move(w));
+  });
   await cdp.detach();
   await page.close();
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -151,7 +153,29 @@ async function smoothingBench(server: BenchServer, browser: Browser, id: string,
   rows.push(['server CPU per move, ms (median of 6, 10 ms ticks)', median(serverCpu).toFixed(0), '']);
   rows.push(['gaussian: slider input → frame drawn, ms (median of 6)', median(gaussian.map((g) => g.wall)).toFixed(0), 'target < 100']);
   rows.push(['gaussian: main-thread busy per move, ms (median of 6)', median(gaussian.map((g) => g.cpu)).toFixed(0), '']);
+  if (profileDir) {
+    rows.push(...traceBreakdown(join(profileDir, 'smoothing-moves.trace.json'), moves.length - 1, 'ema'));
+    rows.push(...traceBreakdown(join(profileDir, 'gaussian-moves.trace.json'), moves.length - 1, 'gaussian'));
+  }
   report('Smoothing a 1,000,000-point series (drawn: smoothed from every point)', rows);
+}
+
+/**
+ * Main-thread CPU time (the trace's thread clock, `tdur`: not counting time the thread waited for a core) per move of the
+ * page's input handling (React, the URL), its animation-frame draws (smoothing, M4, uPlot) and its frame commits.
+ */
+function traceBreakdown(path: string, moves: number, what: string): Array<[string, string, string]> {
+  type Event = { name: string; ph: string; pid: number; tid: number; tdur?: number; args?: { name?: string } };
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { traceEvents: Event[] } | Event[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const sum = (name: string) => events.filter((e) => e.ph === 'X' && e.name === name && e.pid === main?.pid && e.tid === main?.tid)
+    .reduce((n, e) => n + (e.tdur ?? 0), 0) / 1000 / moves;
+  return [
+    [`${what}: input events (React, URL), main-thread CPU ms per move`, sum('EventDispatch').toFixed(0), '(trace thread time)'],
+    [`${what}: animation-frame draws (smoothing, M4, uPlot), CPU ms per move`, sum('FireAnimationFrame').toFixed(0), ''],
+    [`${what}: frame commits, CPU ms per move`, sum('Commit').toFixed(0), ''],
+  ];
 }
 
 async function exportBench(server: BenchServer, browser: Browser, id: string, points: number): Promise<void> {
