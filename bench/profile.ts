@@ -1,6 +1,8 @@
 import type { Page } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { report } from './machine.js';
+import { mainThreadRows, summariseMainThread } from './trace-summary.js';
 
 /**
  * Records `during` with a Chromium trace and a CPU profile when `profileDir` is given (`--profile DIR`; files named `name` in it),
@@ -23,6 +25,8 @@ export async function profileDuring<T>(profileDir: string | null, page: Page, na
     await cdp.detach();
     writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
     printTopFunctions(name, profile);
+    const summary = summariseMainThread(JSON.parse(readFileSync(join(profileDir, `${name}.trace.json`), 'utf8')));
+    if (summary) report(`  ${name}: the page's main thread in the trace (sampling profiler on: add its cost)`, mainThreadRows(summary));
   }
 }
 
@@ -48,4 +52,3 @@ function printTopFunctions(name: string, profile: CpuProfile): void {
   ${name}: functions by self time (of ${(total / 1000).toFixed(0)} ms sampled)`);
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
-

@@ -134,6 +134,55 @@ test('huge step numbers with tiny steps stay responsive (x up to 2^53 and 1e15 +
   await expect(page.locator('.chart-tooltip-title')).toHaveText(/^1,000,000,000,000,00\d(\.\d+)? step$/);
 });
 
+/** The x tick labels a panel draws (its `data-x-ticks`). */
+const xTicks = async (page: Page, panel: string): Promise<string[]> =>
+  JSON.parse((await page.getByRole('region', { name: panel }).locator('.chart').getAttribute('data-x-ticks')) ?? '[]') as string[];
+
+/** Labels a person can read: some, all different, none saying the data broke them. */
+function expectReadable(labels: string[], what: string): void {
+  expect(labels.length, `${what}: ${JSON.stringify(labels)}`).toBeGreaterThanOrEqual(2);
+  expect(new Set(labels).size, `${what}: ${JSON.stringify(labels)}`).toBe(labels.length);
+  for (const l of labels) expect(l, what).not.toMatch(/NaN|Infinity|invalid|undefined/);
+}
+
+test('x near 2^53 reads on every x axis: units, relative and wall time, seconds; wide and 390 px', async ({ page }) => {
+  const T0 = Date.now() - 600_000;
+  const xs = range(992).map((i) => 9007199254740000 + i);
+  await ingest(server.url, {
+    executions: [{
+      id: 'x-near-2-53', start: { name: 'x near 2^53', startedAt: T0 },
+      definitions: [{ key: 'loss', group: { name: 'train', units: 'step' } }, { key: 'secs' }],
+      points: [
+        // Recorded over ten minutes: relative and wall time are offered.
+        { key: 'loss', x: xs, y: xs.map((_, i) => Math.exp(-i / 300)), t: [T0, T0 + 600_000] },
+        // x in seconds since the start, far beyond any calendar.
+        { key: 'secs', x: xs, y: xs.map((_, i) => i % 7) },
+      ],
+    }],
+  });
+  await page.goto(`${server.url}/executions/x-near-2-53`);
+  await expect(page.getByRole('region', { name: 'train' }).locator('canvas')).toHaveCount(1);
+  await expect(page.getByRole('region', { name: 'secs' }).locator('canvas')).toHaveCount(1);
+  await answersWithinASecond(page);
+  expectReadable(await xTicks(page, 'train'), 'units');
+  expectReadable(await xTicks(page, 'secs'), 'seconds');
+  await screenshots(page, 'fault-x-near-2-53-units');
+  for (const axis of ['relative', 'wall'] as const) {
+    await page.goto(`${server.url}/executions/x-near-2-53?po=x${axis}`);
+    await expect(page.getByRole('region', { name: 'train' }).locator('canvas')).toHaveCount(1);
+    await expect.poll(async () => (await xTicks(page, 'train')).join('|')).toMatch(axis === 'wall' ? /\d{2}:\d{2}/ : /\d+m/);
+    expectReadable(await xTicks(page, 'train'), `${axis} time`);
+    expectReadable(await xTicks(page, 'secs'), `seconds as ${axis} time`);
+    if (axis === 'wall') await screenshots(page, 'fault-x-near-2-53-wall');
+  }
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.goto(`${server.url}/executions/x-near-2-53?po=xwall`);
+  await expect(page.getByRole('region', { name: 'secs' }).locator('canvas')).toHaveCount(1);
+  await page.waitForTimeout(300);
+  for (const panel of ['train', 'secs']) expect((await xTicks(page, panel)).length, panel).toBeGreaterThanOrEqual(1);
+  await screenshots(page, 'fault-x-near-2-53-390');
+});
+
 test('isolated finite points among NaN are drawn as dots', async ({ page }) => {
   const ys: Y[] = range(300).map((i) => (i % 7 === 3 ? Math.sin(i) : 'NaN'));
   expect(ys.filter((v) => v !== 'NaN')).toHaveLength(43);

@@ -72,6 +72,8 @@ test('Download CSV of a zoomed range has the header and every stored point in it
   await page.goto(`${server.url}/executions/opts-1?from=1000&to=3999&x=step`);
   const options = await openOptions(page);
   const [csv] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download CSV' }).click()]);
+  // Every file is named after the execution and the panel.
+  expect(csv.suggestedFilename()).toBe('options-training.csv');
   const text = readFileSync((await csv.path())!, 'utf8');
   const lines = text.trimEnd().split('\n');
   expect(lines[0]).toBe('x,loss,acc');
@@ -85,11 +87,12 @@ test('Download CSV of a zoomed range has the header and every stored point in it
   }
 
   const [json] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download JSON' }).click()]);
+  expect(json.suggestedFilename()).toBe('options-training.json');
   const body = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { series: Array<{ key: string; points: unknown[] }> };
   expect(body.series.map((s) => [s.key, s.points.length])).toEqual([['loss', 3000], ['acc', 1500]]);
 
   const [png] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download PNG' }).click()]);
-  expect(png.suggestedFilename()).toBe('training.png');
+  expect(png.suggestedFilename()).toBe('options-training.png');
   const bytes = readFileSync((await png.path())!);
   expect(bytes.subarray(1, 4).toString()).toBe('PNG');
   const chart = page.getByRole('region', { name: 'training' }).locator('.chart');

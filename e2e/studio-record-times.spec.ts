@@ -58,7 +58,10 @@ test('a step axis shows relative and wall time from the record times, in the URL
   await expect.poll(async () => (await xTicks(page)).every((t) => /^\d{1,2}:\d{2}(:\d{2})?/.test(t))).toBe(true);
   // The first tick is the start's clock time in the browser's zone.
   const startClock = await page.evaluate((t0) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(t0)), T0);
-  expect((await xTicks(page))[0]).toBe(startClock);
+  // (to the minute when the ticks are minutes apart)
+  const first = (await xTicks(page))[0]!;
+  expect(first).toMatch(/^\d{2}:\d{2}(:\d{2})?$/);
+  expect(startClock.startsWith(first)).toBe(true);
   await screenshots(page, 'record-times-wall');
 
   // The CSV of a time axis says when each point was recorded.

@@ -24,6 +24,7 @@ test('Download CSV has every matching run with the shown columns, in the table\'
   await page.goto(`${server.url}/?label=model:vit&sort=-summary.acc&col=summary:acc`);
   await expect(page.getByRole('link', { name: 'sweep 129' })).toBeVisible();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('runs-model_vit.csv');
   const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n');
   expect(lines[0]).toBe('id,name,status,labels,started,duration_s,metrics,summary:acc');
   // 65 vit runs, more than one page of the table (50), best acc first.

@@ -52,6 +52,8 @@ beforeAll(async () => {
   server = await spawnServer(['--db', ':memory:']);
   const lines = latencies.map((s, i) => `http.server.request.duration:${s}|d|#host:h1,http.response.status_code:${status(i)},http.route:/predict,http.request.method:POST`);
   lines.push('http.server.active_requests:2|g|#host:h1', 'queue.depth:7|g|#host:h1,queue:main');
+  // Bare tags (no value): `env`, and `canary:` (an empty value, the same tag).
+  lines.push('queue.bare:1|g|#host:h1,env,canary:,region:eu', 'queue.bare:2|g|#host:h1,env:prod');
   const sent = Date.now();
   shopFirstInterval = sent - (sent % 10_000);
   expect((await postBody(`${server.url}/api/ingest/statsd?service=shop`, lines.join('\n'), { 'content-type': 'text/plain' })).status).toBe(200);
@@ -122,6 +124,8 @@ describe('plotline get', () => {
     expect(duration[3]).toBe('50.5 ms avg');
     expectP99(duration[5]!);
     expect(cells(lines.find((l) => l.startsWith('queue.depth'))!)).toEqual(['queue.depth', 'gauge', 'queue:main', '7', '-', '-']);
+    // A bare tag shows as itself, next to the same key with a value.
+    expect(cells(lines.find((l) => l.startsWith('queue.bare'))!)[2]).toBe('canary env env:prod region:eu');
     expect(stdout).toContain(`Studio: ${server.url}/services/shop`);
     const jobs = await get('batch-jobs', '--url', server.url);
     expect(cells(jobs.stdout.split('\n').find((l) => l.startsWith('jobs.done'))!).slice(0, 5)).toEqual(['jobs.done', 'counter', 'kind:resize', expect.stringMatching(/^\d+$/), expect.stringMatching(/\/s$/)]);

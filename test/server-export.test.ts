@@ -48,7 +48,8 @@ describe('GET /api/executions/:id/export', () => {
     const res = await fetch(exportUrl('big', 'key=loss'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="big.csv"/);
+    // Named after what it holds: the execution ("export") and the group of its series ("g").
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="export-g.csv"');
     expect(res.headers.get('content-length')).toBeNull(); // streamed, not built whole
     const lines = (await res.text()).split('\n');
     expect(lines[0]).toBe('x,loss');
@@ -118,6 +119,17 @@ describe('GET /api/executions/:id/export', () => {
     const many = Array.from({ length: LIMITS.maxKeysPerRead + 1 }, (_, i) => `key=k${i}`).join('&');
     expect(await getJson(exportUrl('small', many))).toMatchObject({ status: 400, json: { path: 'key' } });
     expect(await getJson(exportUrl('nope', 'key=c'))).toMatchObject({ status: 404, json: { path: 'id' } });
+  });
+
+  it('names the file after the execution and what the asker calls the series, made safe for file systems', async () => {
+    const disposition = async (query: string) => (await fetch(exportUrl('small', query))).headers.get('content-disposition');
+    expect(await disposition('key=c&format=json')).toBe('attachment; filename="small-g.json"');
+    expect(await disposition(`key=c&name=${encodeURIComponent('val/loss: "best"?')}`)).toBe('attachment; filename="small-val_loss_best.csv"');
+    expect(await disposition(`key=c&name=${encodeURIComponent('损失')}`)).toBe(`attachment; filename="small-_.csv"; filename*=UTF-8''small-%E6%8D%9F%E5%A4%B1.csv`);
+    // Keys without one shared group: the keys.
+    expect(await disposition('key=missing&key=c')).toBe('attachment; filename="small-missing+c.csv"');
+    const long = await getJson(exportUrl('small', `key=c&name=${'n'.repeat(LIMITS.maxNameLength + 1)}`));
+    expect(long).toMatchObject({ status: 400, json: { path: 'name' } });
   });
 
   it('gives only the header for a key with no points', async () => {

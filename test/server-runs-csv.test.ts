@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const csv = async (q: string) => {
   const res = await fetch(`${server.url}/api/executions.csv?${q}`);
-  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), text: await res.text() };
 };
 
 describe('runs CSV', () => {
@@ -31,6 +31,8 @@ describe('runs CSV', () => {
     const r = await csv('label=model:vit&sort=-summary.acc&col=label:lr&col=summary:acc&col=summary:timing.inference');
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^text\/csv/);
+    // Named after the filter (not the sort or the columns).
+    expect(r.disposition).toBe('attachment; filename="runs-model_vit.csv"');
     const lines = r.text.trimEnd().split('\n');
     expect(lines[0]).toBe('id,name,status,labels,started,duration_s,metrics,label:lr,summary:acc,summary:timing.inference');
     const vit = Array.from({ length: N }, (_, i) => i).filter((i) => i % 3 === 0).reverse();

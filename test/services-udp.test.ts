@@ -78,6 +78,20 @@ describe('DogStatsD over UDP', () => {
     expect(list.ingest.udpDropped).toBeGreaterThanOrEqual(0);
   });
 
+  it('keeps a bare tag (no value) bare: reported as the value \'\', filtered by its key, `k:` the same tag', async () => {
+    await sendRaw('flags:1|c|#service:bare,env\nflags:2|c|#service:bare,canary:\nflags:4|c|#service:bare,env:prod');
+    const metrics = new MetricsClient({ url: server.url, transport: 'http', service: 'bare', tags: { host: 'h' } });
+    metrics.increment('flags', 8, { canary: '' });
+    await metrics.close();
+    expect(await until(() => stat('bare', 'flags', 'count'), (v) => v === 15)).toBe(15);
+    const detail = (await getJson(`${server.url}/api/services/bare`)).json;
+    expect(detail.metrics.find((m: { name: string }) => m.name === 'flags').tags).toMatchObject({ env: ['', 'prod'], canary: [''] });
+    expect(await stat('bare', 'flags', 'count', '&tag=env')).toBe(1);
+    expect(await stat('bare', 'flags', 'count', '&tag=canary')).toBe(10);
+    expect(await stat('bare', 'flags', 'count', '&tag=canary:')).toBe(10);
+    expect(await stat('bare', 'flags', 'count', '&tag=env:prod')).toBe(4);
+  });
+
   it('MetricsClient sends over UDP (tags object or strings, service option, host = hostname:pid)', async () => {
     const metrics = new MetricsClient({ url: server.url, statsdPort: server.statsdPort!, service: 'sdk-udp', tags: { region: 'eu' } });
     for (let i = 0; i < 300; i++) metrics.increment('calls', 1, ['model:v1']); // several datagrams of several lines

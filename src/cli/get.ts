@@ -4,7 +4,7 @@
  * does the HTTP and returns the text and exit code, so tests run it against a real server.
  */
 import {
-  formatAgo, formatCount, formatLatencyMs, formatRate, NO_DATA, type ServiceDetail, type ServiceListItem, type ServiceMetricSummary,
+  formatAgo, formatCount, formatLatencyMs, formatRate, NO_DATA, tagsSummary, type ServiceDetail, type ServiceListItem, type ServiceMetricSummary,
 } from '../protocol/index.js';
 import { parseDuration } from '../server/services/tiers.js';
 import { UsageError } from './args.js';
@@ -118,13 +118,9 @@ export function servicesTable(services: readonly ServiceListItem[], now: number,
   });
 }
 
-/** A metric's tags as `key:v1,v2 key2:…` (at most 3 values shown per key). */
+/** A metric's tags but host and service (said by the table) as `env key:v1,v2 key2:…` (protocol's `tagsSummary`). */
 function tagsText(tags: Record<string, string[]>): string {
-  const parts = Object.entries(tags).filter(([k]) => k !== 'host' && k !== 'service').map(([k, vs]) => {
-    const shown = vs.slice(0, 3).map((v) => (v === '' ? k : v));
-    return `${k}:${shown.join(',')}${vs.length > 3 ? `,…(${vs.length})` : ''}`;
-  });
-  return parts.length ? parts.join(' ') : NO_DATA;
+  return tagsSummary(Object.fromEntries(Object.entries(tags).filter(([k]) => k !== 'host' && k !== 'service'))) || NO_DATA;
 }
 
 /** The value columns of one metric: a counter's rate, a gauge's latest, a distribution's rate and p99 (durations in seconds shown as latencies). */

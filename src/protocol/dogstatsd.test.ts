@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachLine, parseStatsdLine, splitTags, StatsdLine, type StatsdRefusal } from './dogstatsd.js';
+import { forEachLine, parseStatsdLine, parseTag, splitTags, StatsdLine, tagsSummary, tagText, type StatsdRefusal } from './dogstatsd.js';
 
 function parse(line: string): StatsdLine | StatsdRefusal {
   const out = new StatsdLine();
@@ -73,6 +73,19 @@ describe('DogStatsD line parser', () => {
 
   it('sorts and de-duplicates tags', () => {
     expect(splitTags('b:2,a:1,,b:2,c')).toEqual(['a:1', 'b:2', 'c']);
+  });
+
+  it('keeps a bare tag bare: one spelling (`env`, also for `env:`), shown as its key, never `env:env` or `env:`', () => {
+    expect(splitTags('env,k:v,canary:,:,url:/a:b,x::')).toEqual(['canary', 'env', 'k:v', 'url:/a:b', 'x::']);
+    expect(splitTags('env:,env')).toEqual(['env']);
+    expect(parseTag('env')).toEqual({ key: 'env', value: '' });
+    expect(parseTag('url:/a:b')).toEqual({ key: 'url', value: '/a:b' });
+    expect(tagText('env', '')).toBe('env');
+    expect(tagText('url', '/a:b')).toBe('url:/a:b');
+    for (const t of splitTags('env,k:v,url:/a:b,x::')) expect(tagText(parseTag(t).key, parseTag(t).value)).toBe(t);
+    expect(tagsSummary({ env: [''], k: ['v'] })).toBe('env k:v');
+    expect(tagsSummary({ env: ['', 'prod'], region: ['a', 'b', 'c', 'd'] })).toBe('env env:prod region:a,b,c,…(4)');
+    expect(tagsSummary({})).toBe('');
   });
 
   it('refuses each broken field by name and rule', () => {

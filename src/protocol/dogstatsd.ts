@@ -285,15 +285,51 @@ export function shownLine(text: string, start: number, end: number): string {
 
 /**
  * Tags of a line as sorted, de-duplicated `k:v` / `k` strings. A tag's key is up to the first ':'; a bare tag has no value.
+ * `k:` (an empty value) is the bare tag `k`: one tag, one spelling, so filters and the tables of tags agree on it.
  */
 export function splitTags(raw: string): string[] {
   if (raw === '') return [];
-  const tags = raw.split(',').filter((t) => t.length > 0);
+  const tags: string[] = [];
+  for (const t of raw.split(',')) {
+    const tag = t.indexOf(':') === t.length - 1 ? t.slice(0, -1) : t;
+    if (tag.length > 0) tags.push(tag);
+  }
   tags.sort();
   let w = 0;
   for (let i = 0; i < tags.length; i++) if (i === 0 || tags[i] !== tags[w - 1]) tags[w++] = tags[i]!;
   tags.length = w;
   return tags;
+}
+
+/**
+ * The one spelling of a tag, shared by every place that shows or sends one (`plotline get`, the studio's tag filter, the
+ * SDKs, the series query's filters): `key:value`, or the bare `key` when the value is '' (DogStatsD's tag without a value,
+ * as the services API reports it: `{ env: [''] }`).
+ */
+export function tagText(key: string, value: string): string {
+  return value === '' ? key : `${key}:${value}`;
+}
+
+/** A tag string split at its first ':' (`http.route:/a:b` → key `http.route`, value `/a:b`); a bare tag has value ''. */
+export function parseTag(tag: string): { key: string; value: string } {
+  const i = tag.indexOf(':');
+  return i < 0 ? { key: tag, value: '' } : { key: tag.slice(0, i), value: tag.slice(i + 1) };
+}
+
+/**
+ * Tags seen on a metric (key → values, '' for the bare tag) in a line of text: `env k:v1,v2` — a bare tag as its key,
+ * the values of a key after it (at most `maxValues`, then how many there are: `k:a,b,c,…(12)`), keys in the given order.
+ */
+export function tagsSummary(tags: Readonly<Record<string, readonly string[]>>, maxValues = 3): string {
+  const parts: string[] = [];
+  for (const [key, values] of Object.entries(tags)) {
+    const valued = values.filter((v) => v !== '');
+    if (valued.length < values.length) parts.push(tagText(key, ''));
+    if (valued.length === 0) continue;
+    const more = valued.length > maxValues ? `,…(${valued.length})` : '';
+    parts.push(tagText(key, valued.slice(0, maxValues).join(',') + more));
+  }
+  return parts.join(' ');
 }
 
 /** Formats one DogStatsD metric line (used by the SDK); tags as `k:v` strings. Sample rate 1 is left out. */

@@ -17,3 +17,4 @@ export * from './service-format.js';
 export * from './time-marks.js';
 export * from './smoothing.js';
 export * from './binary-series.js';
+export * from './file-name.js';

@@ -59,7 +59,10 @@ export function timeAtX(marks: TimeMarks, x: number): number {
   const x0 = marks.x[i]!;
   const x1 = marks.x[i + 1]!;
   const t0 = marks.t[i]!;
-  return t0 + ((marks.t[i + 1]! - t0) * (x - x0)) / (x1 - x0);
+  const dx = x1 - x0;
+  // x far apart (up to ±1.8e308): the fraction from halves, as the product or the span would overflow.
+  if (!Number.isFinite(dx) || !Number.isFinite((marks.t[i + 1]! - t0) * (x - x0))) return t0 + (marks.t[i + 1]! - t0) * ((x / 2 - x0 / 2) / (x1 / 2 - x0 / 2));
+  return t0 + ((marks.t[i + 1]! - t0) * (x - x0)) / dx;
 }
 
 /**
@@ -82,7 +85,11 @@ export function xAtTime(marks: TimeMarks, ms: number): number {
   const t0 = marks.t[lo - 1]!;
   const t1 = marks.t[lo]!;
   const x0 = marks.x[lo - 1]!;
-  return x0 + ((marks.x[lo]! - x0) * (ms - t0)) / (t1 - t0);
+  const x1 = marks.x[lo]!;
+  const to = ((x1 - x0) * (ms - t0)) / (t1 - t0);
+  if (Number.isFinite(to)) return x0 + to;
+  const f = (ms - t0) / (t1 - t0);
+  return x0 * (1 - f) + x1 * f;
 }
 
 /** Both sets of marks as one, in x order (a mark of `b` replaces one of `a` at the same x). */

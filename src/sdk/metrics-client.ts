@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { formatStatsdLine, STATSD_LIMITS, type StatsdType } from '../protocol/index.js';
+import { formatStatsdLine, parseTag, STATSD_LIMITS, tagText, type StatsdType } from '../protocol/index.js';
 import { HttpTransport } from './metrics-client-http.js';
 import { UdpTransport, type MetricsTransport } from './metrics-client-udp.js';
 
@@ -32,7 +32,8 @@ function tagList(tags: MetricTags | undefined): string[] {
   if (!tags) return [];
   if (Array.isArray(tags)) return (tags as readonly string[]).map(String);
   const out: string[] = [];
-  for (const k in tags as Record<string, unknown>) out.push(`${k}:${String((tags as Record<string, unknown>)[k])}`);
+  // `{ canary: '' }` is the bare tag `canary`.
+  for (const k in tags as Record<string, unknown>) out.push(tagText(k, String((tags as Record<string, unknown>)[k])));
   return out;
 }
 
@@ -51,7 +52,7 @@ function secondsText(us: number): string {
 // eslint-disable-next-line no-control-regex
 const cleanTag = (t: string) => t.replace(/[,|\u0000-\u001f\u007f]/g, '_');
 
-const keyOf = (t: string) => (t.includes(':') ? t.slice(0, t.indexOf(':')) : t);
+const keyOf = (t: string) => parseTag(t).key;
 
 /** A call's tags after the client's, a call's tag replacing a client tag of the same key (`host`, `service`, …). */
 function withCallTags(base: readonly string[], call: string[]): string[] {

@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeColumnsFrame, LIMITS, SERIES_BINARY_TYPE, seriesBinaryPreamble, toWire, ValidationError } from '../../protocol/index.js';
+import {
+  attachmentDisposition, encodeColumnsFrame, LIMITS, panelFileName, SERIES_BINARY_TYPE, seriesBinaryPreamble, toWire, ValidationError, type ExecutionDetail,
+} from '../../protocol/index.js';
+import { DomainError } from '../domain-error.js';
 import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
 import { csvHeader, csvNumber, joinedCsvRows } from './csv.js';
@@ -16,6 +19,9 @@ import { rowWallTime, wallTimeOf } from './wall-time.js';
  * `time=wall` adds when each point was recorded (server/export/wall-time.ts; unknown: empty / null): a `wall_time` column
  * after x in CSV (ISO 8601 UTC), a third item `t` (ms since the epoch) per JSON point.
  * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
+ * The file is named after what it holds (protocol/file-name.ts): `<execution name>-<name>.<format>`, `name` being what the
+ * asker calls the series (the studio sends its panel's name; at most `LIMITS.maxNameLength` characters), else
+ * `exportSubject` of the keys.
  * Errors found before the first byte (bad parameters, no such execution) are ordinary JSON errors; a failure mid-stream
  * cuts the connection, so a truncated file never looks complete.
  */
@@ -30,8 +36,13 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   const time = url.searchParams.get('time');
   if (time !== null && time !== 'wall') throw new ValidationError('time', `query parameter must be "wall" (adds when each point was recorded) or left out (got "${time}")`);
-  const detail = time === 'wall' ? await ctx.store.getExecution(id!) : null;
+  const name = url.searchParams.get('name');
+  if (name !== null && name.length > LIMITS.maxNameLength) throw new ValidationError('name', `query parameter must be at most ${LIMITS.maxNameLength} characters (got ${name.length})`);
+  const execution = await ctx.store.getExecution(id!);
+  if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+  const detail = time === 'wall' ? execution : null;
   const withTime = detail !== null;
+  const fileName = panelFileName(execution.execution, name ?? exportSubject(execution, keys), keys, format === 'binary' ? 'bin' : format);
 
   const write = async (text: string) => {
     await writeAndYield(res, text);
@@ -41,7 +52,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
     if (res.headersSent) return;
     res.writeHead(200, {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : format === 'json' ? 'application/json; charset=utf-8' : SERIES_BINARY_TYPE,
-      'content-disposition': `attachment; filename="${id!.replace(/[^\w.-]/g, '_')}.${format === 'binary' ? 'bin' : format}"`,
+      'content-disposition': attachmentDisposition(fileName),
       'cache-control': 'no-store',
     });
   };
@@ -98,4 +109,15 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
     }
     throw err;
   }
+}
+
+/**
+ * What an export of `keys` holds, named as the studio names its panels: the group's name when every key is in one group,
+ * else the single key, else the keys joined by `+`.
+ */
+export function exportSubject(detail: Pick<ExecutionDetail, 'definitions'>, keys: readonly string[]): string {
+  const groups = new Set(keys.map((k) => detail.definitions.find((d) => d.key === k)?.group?.name));
+  const [group] = groups;
+  if (groups.size === 1 && group !== undefined) return group;
+  return keys.join('+');
 }

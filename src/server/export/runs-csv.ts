@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { executionSeconds, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
+import { attachmentDisposition, executionSeconds, runsFileName, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
 import { writeAndYield } from '../http-util.js';
 import { parseListQuery } from '../list/list-query.js';
@@ -51,7 +51,8 @@ export function runRow(e: Execution, columns: ReadonlyArray<{ kind: 'label' | 's
  * columns (id, name, status, labels as `k=v;…`, started as ISO 8601 UTC, duration in seconds, metrics, then each `col` in
  * order) and every execution matching the filters, not just a page: read from the store a page at a time and streamed with
  * backpressure, so any number of runs costs the server one page of memory. Bad parameters are JSON errors before the first
- * byte; a failure mid-stream cuts the connection (a truncated file never looks complete).
+ * byte; a failure mid-stream cuts the connection (a truncated file never looks complete). The file is named after its
+ * filters (`runsFileName`).
  */
 export async function getRunsCsv(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const params = new URLSearchParams(url.searchParams);
@@ -63,7 +64,7 @@ export async function getRunsCsv(ctx: AppContext, _req: IncomingMessage, res: Se
   const columns = cols.map(parseColumn);
   let page = await ctx.store.listExecutions({ ...query, limit: PAGE });
   res.writeHead(200, {
-    'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="runs.csv"', 'cache-control': 'no-store',
+    'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachmentDisposition(runsFileName(query)), 'cache-control': 'no-store',
   });
   const write = async (text: string) => {
     await writeAndYield(res, text);

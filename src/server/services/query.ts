@@ -1,5 +1,5 @@
 import {
-  statusClass, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
+  parseTag, statusClass, tagText, type IntervalMetric, type MetricKind, type RequestSummary, type ServiceInterval, type ServiceListItem,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { mergeEncodedInto, mergeInto, newAggregate, quantile, type Aggregate } from './aggregate.js';
@@ -80,7 +80,7 @@ export function checkStat(kind: MetricKind, stat: string, metric: string): void 
 export function matchesFilters(tags: readonly string[], filters: ReadonlyMap<string, Set<string>>): boolean {
   for (const [key, values] of filters) {
     let ok = false;
-    for (const v of values) if (tags.includes(v === '' ? key : `${key}:${v}`)) ok = true;
+    for (const v of values) if (tags.includes(tagText(key, v))) ok = true;
     if (!ok) return false;
   }
   return true;
@@ -209,6 +209,37 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
   });
   series.sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
   return { service: q.service, metric: q.metric, kind: metric.kind, stat: q.stat, from: q.from, to: q.to, step, tier: tier.size, series };
+}
+
+/**
+ * Replicas heard from per bucket of `[from, to)`: the distinct `host` values of every metric of the service with data in
+ * the bucket — the definition of `plotline get`'s `replicas` column ({@link replicasOf}) and of the live intervals'
+ * ({@link intervalMetrics}); lines without a host count as one replica only in a bucket where no named one is heard.
+ * One series without tags; null where nothing was heard.
+ */
+export async function queryReplicas(engine: ServicesEngine, q: { service: string; from: number; to: number; budget: number }): Promise<Omit<SeriesAnswer, 'metric' | 'kind' | 'stat'>> {
+  const svc = engine.index.services.get(q.service);
+  if (!svc) throw new DomainError('not_found', 'name', `no service "${q.service}"`);
+  const now = engine.clock();
+  const { step, tier } = planQuery(engine.tiers, q.from, q.to, q.budget, now);
+  const first = Math.floor(q.from / step) * step;
+  const n = Math.max(1, Math.ceil((q.to - first) / step));
+  const all = [...svc.metrics.values()].flatMap((m) => m.series);
+  const buckets = await bucketed(engine, all, tier, first, step, n, null, false);
+  const t: number[] = [];
+  const v: Array<number | null> = [];
+  for (let i = 0; i < n && first + i * step <= now; i++) {
+    const named = new Set<string>();
+    let unnamed = false;
+    for (const s of all) {
+      if (!buckets.get(s)![i]) continue;
+      if (s.host === '') unnamed = true;
+      else named.add(s.host);
+    }
+    t.push(first + i * step);
+    v.push(named.size || (unnamed ? 1 : null));
+  }
+  return { service: q.service, from: q.from, to: q.to, step, tier: tier.size, series: [{ tags: {}, t, v }] };
 }
 
 // ---- Services list ---------------------------------------------------------------------------------------------------
@@ -373,11 +404,10 @@ export function describeMetrics(svc: ServiceState): ServiceMetricInfo[] {
     const tags = new Map<string, Set<string>>();
     for (const s of m.series) {
       for (const t of s.tags) {
-        const i = t.indexOf(':');
-        const k = i < 0 ? t : t.slice(0, i);
-        let set = tags.get(k);
-        if (!set) tags.set(k, (set = new Set()));
-        if (set.size < 100) set.add(i < 0 ? '' : t.slice(i + 1));
+        const { key, value } = parseTag(t);
+        let set = tags.get(key);
+        if (!set) tags.set(key, (set = new Set()));
+        if (set.size < 100) set.add(value);
       }
     }
     return {

@@ -1,10 +1,10 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { ExecutionStatus, TimeMarks } from '../../protocol/index.js';
+import { panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { saveAs } from '../chart/export-png.js';
-import { downloadPanelPng, fileBase, usePanelView, ViewNotes } from './view/use-panel-view.js';
+import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
@@ -23,17 +23,23 @@ interface Props extends ChartSource {
   role?: 'region' | 'figure';
   /** The execution the panel draws: data downloads read its full-resolution export. */
   executionId?: string;
+  /** Its name: downloads are named `<execution name>-<panel name>`. */
+  executionName?: string;
   /** When the execution started (ms since the epoch): makes wall time available on a seconds x-axis. */
   startedAt?: number;
   /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
   times?: ReadonlyMap<string, TimeMarks>;
 }
 
-/** Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point). */
+/**
+ * Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point); `name`
+ * (the panel's) names the file the server sends.
+ */
 export function exportUrl(
-  executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false,
+  executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false, name?: string,
 ): string {
   const q = new URLSearchParams(keys.map((k) => ['key', k]));
+  if (name !== undefined) q.set('name', name);
   if (range) {
     q.set('from', String(range.from));
     q.set('to', String(range.to));
@@ -45,7 +51,7 @@ export function exportUrl(
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, startedAt, times }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
@@ -92,8 +98,10 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   void version;
   const shownKeys = keys.filter((k) => !drawnHidden.has(k));
   const download = (kind: 'csv' | 'json' | 'png') => {
-    if (kind === 'png') downloadPanelPng(plotRef.current, panel, drawnHidden, theme);
-    else if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null), `${fileBase(panel)}.${kind}`);
+    // The server names a data file alike (Content-Disposition), from the same parts.
+    const name = panelFileName({ id: executionId ?? '', name: executionName ?? '' }, panel.title, shownKeys, kind);
+    if (kind === 'png') downloadPanelPng(plotRef.current, panel, drawnHidden, theme, name);
+    else if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null, panel.title), name);
   };
   return (
     <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>

@@ -3,6 +3,7 @@ import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useFollow, useLive } from '../live/react.js';
 import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../model/format.js';
+import { pageTimeAvailable } from '../model/time-axis.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -73,6 +74,7 @@ export function ExecutionPage({ id }: { id: string }) {
         zoom={zoom}
         onZoom={(r) => setZoom(axis, r)}
         executionId={id}
+        executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
         {...(role && { role })}
@@ -115,7 +117,7 @@ export function ExecutionPage({ id }: { id: string }) {
         <DiscardedNote discarded={execution.discarded} definitions={definitions ?? []} />
       </header>
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
-      {groupPanels.length > 0 && <PageBar wallTimeAvailable={groupPanels.some((p) => p.xUnits === undefined)} />}
+      {groupPanels.length > 0 && <PageBar timeAvailable={pageTimeAvailable(groupPanels, execution.startedAt, followed.times)} />}
       <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState } from 'react';
-import { DEFAULT_SORT, EXECUTION_STATUSES, formatSort, sameSort, type Execution, type ExecutionStatus, type ListSort } from '../../protocol/index.js';
+import { DEFAULT_SORT, EXECUTION_STATUSES, formatSort, runsFileName, sameSort, type Execution, type ExecutionStatus, type ListSort } from '../../protocol/index.js';
 import { getExecutionFields, listExecutions } from '../api/client.js';
 import { useLive } from '../live/react.js';
 import { comparePath, MAX_COMPARE_RUNS, shortIds } from '../model/compare.js';
@@ -170,7 +170,7 @@ export function ExecutionsPage() {
             ))}
           </div>
           <ColumnMenu fields={fields.data} columns={view.columns} onToggle={toggleColumn} />
-          <a className="button runs-csv" href={runsCsvUrl(view)} download="runs.csv" title="Every run matching the filters, with the shown columns">
+          <a className="button runs-csv" href={runsCsvUrl(view)} download={runsFileName(view)} title="Every run matching the filters, with the shown columns">
             Download CSV
           </a>
         </div>

@@ -3,7 +3,7 @@ import { paletteColor } from './palette.js';
 import type { AxisModel, PanelModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { safeRange } from './range.js';
-import { axisTicks, durationTicks, logAxisTicks, ticksThatFit, type AxisTicks } from './ticks.js';
+import { axisTicks, blankWhatDoesNotFit, durationTicks, fitTicks, logAxisTicks, ticksThatFit, type AxisTicks, type EdgeRoom } from './ticks.js';
 import { timeTicks, type TimeAxis } from './time-axis.js';
 
 /** Colors a chart needs, read from the page's CSS variables so light and dark schemes both work. */
@@ -138,8 +138,11 @@ interface XAxisMode {
 function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => number, onXTicks: ((labels: readonly string[]) => void) | undefined, mode: XAxisMode): uPlot.Axis {
   const seconds = panel.xUnits === undefined;
   let last: AxisTicks | null = null;
-  const ticksFor = (min: number, max: number, widthPx: number): AxisTicks => {
-    if (last && last.min === min && last.max === max) return last;
+  let lastLayout = '';
+  const ticksFor = (min: number, max: number, widthPx: number, room: EdgeRoom): AxisTicks => {
+    const layout = `${widthPx},${room.left},${room.right}`;
+    if (last && last.min === min && last.max === max && layout === lastLayout) return last;
+    lastLayout = layout;
     if (mode.logX) {
       // Powers of ten and minor ticks; labels spaced by the widest one (two passes, as below).
       const lo = Math.log10(Math.max(min, Number.MIN_VALUE));
@@ -147,21 +150,22 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
       let log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: 48 + 16 });
       const widest = Math.max(0, ...log.labels.filter(Boolean).map(measure));
       if (widest + 16 > 48 + 16) log = logAxisTicks(lo, hi, { lengthPx: widthPx, spacePx: widest + 16 });
-      const linear = axisTicks(min, max, { maxTicks: ticksThatFit(widthPx, widest || 48) });
-      last = log.labels.filter(Boolean).length >= 2 ? { ...linear, values: log.values, labels: log.labels } : linear;
+      // Within a decade too narrow for minor ticks: linear ticks of the real values (nearly even on so narrow a log window).
+      const linear = fitTicks(min, max, (a, b, n) => axisTicks(a, b, { maxTicks: n }), { lengthPx: widthPx, measure, room });
+      // Powers of ten near an end may have no room for their label there.
+      const ends = blankWhatDoesNotFit({ values: log.positions, labels: log.labels, min: lo, max: hi }, { lengthPx: widthPx, measure, room });
+      last = ends.labels.filter(Boolean).length >= 2 ? { ...linear, values: log.values, labels: ends.labels } : linear;
       onXTicks?.(last.labels.filter(Boolean));
       return last;
     }
-    const make = (maxTicks: number): AxisTicks => {
-      if (mode.timeAxis) return timeTicks(mode.timeAxis, min, max, maxTicks);
-      return seconds ? durationTicks(min, max, { maxTicks }) : axisTicks(min, max, { maxTicks, wholeSteps: true });
+    const make = (lo: number, hi: number, maxTicks: number): AxisTicks => {
+      if (mode.timeAxis) return timeTicks(mode.timeAxis, lo, hi, maxTicks);
+      return seconds ? durationTicks(lo, hi, { maxTicks }) : axisTicks(lo, hi, { maxTicks, wholeSteps: true });
     };
-    // Two passes: the label width of a first guess decides how many fit.
-    let t = make(ticksThatFit(widthPx, 48));
-    const widest = Math.max(...t.labels.map(measure));
-    if (t.values.length * (widest + 16) > widthPx) t = make(ticksThatFit(widthPx, widest));
+    // As many ticks as their labels' width allows, none overlapping or cut off at the canvas edge (ticks.ts fitTicks).
+    const t = fitTicks(min, max, make, { lengthPx: widthPx, measure, room });
     last = t;
-    onXTicks?.(t.labels);
+    onXTicks?.(t.labels.filter(Boolean));
     return t;
   };
   return {
@@ -177,14 +181,36 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
     ...(mode.logX && { filter: (_u: uPlot, splits: number[]) => splits }),
     grid: { show: true, stroke: theme.grid, width: 1, ...(mode.logX && { filter: labelledOnly(() => last?.labels ?? []) }) },
     ticks: { show: true, stroke: theme.grid, width: 1, size: 4 },
-    splits: (u, _ai, min, max) => ticksFor(min, max, u.bbox.width / devicePixelRatioOf(u) || u.width).values,
+    splits: (u, _ai, min, max) => ticksFor(min, max, u.bbox.width / devicePixelRatioOf(u) || u.width, edgeRoom(u)).values,
     values: (_u, splits) => (last && last.values.length === splits.length && last.values.every((v, i) => v === splits[i]) ? last.labels : splits.map(String)),
   };
 }
 
-function devicePixelRatioOf(u: uPlot): number {
-  return u.bbox.width > 0 && u.width > 0 ? u.bbox.width / u.width : 1;
+/** Room left and right of the plot on the canvas (the y axes' gutters), where an x label may reach. */
+function edgeRoom(u: uPlot): EdgeRoom {
+  const dpr = devicePixelRatioOf(u);
+  if (!(u.bbox.width > 0)) return { left: 0, right: 0 };
+  const left = u.bbox.left / dpr;
+  return { left, right: Math.max(0, u.width - left - u.bbox.width / dpr) };
 }
+
+/**
+ * Device pixels per CSS pixel, as uPlot takes them (its bbox is in device pixels): the page's devicePixelRatio (1 where
+ * there is none, as in tests). The plot's width over the chart's, as this once read, is smaller than that (the y axes'
+ * gutters are left out) and put x ticks for the whole chart's width on the plot; the canvas is not sized yet when uPlot
+ * first asks for ticks.
+ */
+function devicePixelRatioOf(_u: uPlot): number {
+  const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
+  return typeof dpr === 'number' && dpr > 0 ? dpr : 1;
+}
+
+/**
+ * Width of a series line, CSS px. One device pixel is the line width a software-rastered canvas (no GPU, as in headless
+ * Chromium) strokes as a hairline; anything wider goes through the path stroker and costs 3–10× more per redraw, which
+ * is what a 50-line live chart spends its frames on.
+ */
+export const LINE_WIDTH_PX = 1;
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
@@ -218,7 +244,7 @@ export function chartOptions({
           label: line.label,
           scale: line.scale,
           stroke: color,
-          width: 1.5,
+          width: LINE_WIDTH_PX,
           ...(line.dash && { dash: line.dash }),
           show: !hidden?.has(line.key),
           points: {

@@ -236,6 +236,37 @@ export function formatTimestamp(ms: number, now = Date.now()): string {
   return `${date}, ${time}`;
 }
 
+/** The largest |ms| a JavaScript Date holds (±100,000,000 days around the epoch): beyond it a time has no calendar date. */
+export const MAX_DATE_MS = 8.64e15;
+
+const HOUR_MINUTE = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const YEAR = new Intl.DateTimeFormat('en-US', { year: 'numeric' });
+
+/**
+ * Clock times for the ticks of a wall-time axis `stepSeconds` apart over [fromMs, toMs] (local time zone), with as much as
+ * tells them apart and no more: `14:05` (minute steps), `14:05:09` (seconds), `14:05:09.25` (below a second, to the
+ * step's digits), with the date in front once the window spans more than a day (`Mar 4 14:05`), the date alone for steps
+ * of days (`Mar 4`), and the year once the window is not within this year (`Mar 4, 2031`). A time with no calendar date
+ * (|ms| > MAX_DATE_MS) is null: the caller says it another way.
+ */
+export function wallClockNotation(stepSeconds: number, fromMs: number, toMs: number, now = Date.now()): (ms: number) => string | null {
+  const thisYear = YEAR.format(new Date(now));
+  const dated = (ms: number) => Math.abs(ms) <= MAX_DATE_MS;
+  const withYear = !dated(fromMs) || !dated(toMs) || YEAR.format(new Date(fromMs)) !== thisYear || YEAR.format(new Date(toMs)) !== thisYear;
+  const dayFormat = withYear ? DAY_YEAR : DAY;
+  const withDate = toMs - fromMs >= 86_400_000;
+  const decimals = stepSeconds < 1 ? Math.min(3, Math.max(1, -log10Floor(stepSeconds))) : 0;
+  return (ms) => {
+    if (!dated(ms)) return null;
+    const whole = Math.round(ms);
+    const d = new Date(whole);
+    if (stepSeconds >= 86_400) return dayFormat.format(d);
+    let clock = stepSeconds >= 60 ? HOUR_MINUTE.format(d) : TIME.format(d);
+    if (decimals > 0) clock += `.${String(((whole % 1000) + 1000) % 1000).padStart(3, '0').slice(0, decimals)}`;
+    return withDate ? `${dayFormat.format(d)} ${clock}` : clock;
+  };
+}
+
 /** What a time an older store holds shows as when it is not a plausible time in milliseconds (see protocol/times). */
 export const INVALID_TIME = 'invalid time';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceMetricSummary } from '../../protocol/index.js';
-import { customPanels, defaultStat, drawPanel, latestValue, metricGroup, REQUEST_PANEL_TITLES, requestPanels, splitTopN } from './service-dashboard.js';
+import { customPanels, defaultStat, drawPanel, latestValue, metricGroup, REQUEST_PANEL_TITLES, requestPanels, splitTopN, tagFilterOptions } from './service-dashboard.js';
 
 const metric = (name: string, kind: ServiceMetricSummary['kind'], tags: Record<string, string[]> = {}): ServiceMetricSummary => ({ name, kind, tagSets: 1, tags, stats: [], window: null });
 
@@ -27,7 +27,7 @@ describe('service dashboard model', () => {
     expect(defaultStat('set')).toBe('count');
   });
 
-  it('status classes add up their codes; replicas count the hosts heard per bucket; latencies scale to ms', () => {
+  it('status classes add up their codes; replicas are read as counted (gaps kept); latencies scale to ms', () => {
     const t = [0, 10_000, 20_000];
     const answer = [
       { tags: { 'http.response.status_code': '500' }, t, v: [1, null, 2] },
@@ -36,7 +36,8 @@ describe('service dashboard model', () => {
     ];
     const [, , replicas, , , fiveXX, , , p99] = requestPanels([metric('http.server.request.duration', 'distribution', { 'http.response.status_code': ['200'] })]);
     expect(drawPanel(fiveXX!, answer).lines[0]!.values).toEqual([1.5, 0, 2]);
-    expect(drawPanel(replicas!, [{ tags: { host: 'a' }, t, v: [1, 0, null] }, { tags: { host: 'b' }, t, v: [2, 3, null] }]).lines[0]!.values).toEqual([2, 1, null]);
+    expect(replicas!.read).toEqual({ metric: '', stat: 'replicas', scale: 1 });
+    expect(drawPanel(replicas!, [{ tags: {}, t, v: [2, 1, null] }]).lines[0]!.values).toEqual([2, 1, null]);
     expect(drawPanel(p99!, [{ tags: {}, t, v: [0.0123, null, 0.5] }]).lines[0]!.values).toEqual([12.3, null, 500]);
     expect(latestValue([1, 2, null])).toBe(2);
   });
@@ -48,5 +49,11 @@ describe('service dashboard model', () => {
     expect(lines[0]).toEqual({ label: '(none)', values: [24, 24] });
     expect(lines[1]!.label).toBe('m23');
     expect(lines[20]).toEqual({ label: 'other', values: [0 + 1 + 2 + 3 + 4, 10] });
+  });
+
+  it('shows a bare tag (no value) as its key, in the tag filter and as a split line', () => {
+    expect(tagFilterOptions([['env', ['', 'prod']], ['canary', ['']]])).toEqual(['env', 'env:prod', 'canary']);
+    const lines = splitTopN([{ tags: { env: '' }, t: [0], v: [2] }, { tags: { env: 'prod' }, t: [0], v: [1] }], 'env', 1, 1);
+    expect(lines.map((l) => l.label)).toEqual(['env', 'prod']);
   });
 });

@@ -55,7 +55,8 @@ function smaller(s: NiceStep): NiceStep {
 function multiples(min: number, max: number, step: number, limit: number): number[] | null {
   const first = Math.ceil(min / step);
   const last = Math.floor(max / step);
-  if (!Number.isFinite(first) || !Number.isFinite(last) || last - first > limit) return null;
+  // Beyond 2^53 a multiplier no longer counts up (k + 1 === k): a step that fine for these values has no multiples to list.
+  if (!(Math.abs(first) < 2 ** 53 - 1 && Math.abs(last) < 2 ** 53 - 1) || last - first > limit) return null;
   const out: number[] = [];
   // k · step may round past an end by an ulp.
   for (let k = first; k <= last; k++) out.push(Math.min(max, Math.max(min, k * step)) || 0);
@@ -66,7 +67,9 @@ function multiples(min: number, max: number, step: number, limit: number): numbe
 function niceTicks(min: number, max: number, maxTicks: number, wholeSteps: boolean): { step: number; values: number[] } {
   const n = Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(maxTicks)));
   // Half-widths: the full width of [-1.8e308, 1.8e308] overflows.
-  const raw = (max / 2 - min / 2) / (n / 2);
+  // Never finer than the values' float resolution allows (a multiplier past 2^53): noise around 1 is 2e-16 apart at best.
+  const finest = Math.max(Math.abs(min), Math.abs(max)) * 2 ** -53 * 1.01;
+  const raw = Math.max((max / 2 - min / 2) / (n / 2), finest);
   let s = stepAtLeast(raw > 0 ? raw : Number.MIN_VALUE);
   if (wholeSteps && max - min >= 4 && stepValue(s) < 1) s = { mantissa: 1, exponent: 0 };
   let values = multiples(min, max, stepValue(s), MAX_TICKS) ?? [];
@@ -103,14 +106,32 @@ export function axisTicks(min: number, max: number, { maxTicks, wholeSteps = fal
 }
 
 const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const DAY_SECONDS = 86_400;
+
+/** `v` in exponent form with the fewest significant digits that keep `values` apart: 2e10, 2.5e10. */
+function exponentLabels(values: readonly number[]): string[] {
+  for (let digits = 1; ; digits++) {
+    const labels = values.map((v) => (v === 0 ? '0' : v.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace('+', '')));
+    if (new Set(labels).size === labels.length || digits >= 17) return labels;
+  }
+}
 
 /**
  * Ticks of a seconds axis (time since start): round durations (10s, 1m, 5m, 1h…) labelled as durations, or, below a
- * second per tick, 1-2-5 steps labelled in seconds (0.155s).
+ * second per tick, 1-2-5 steps labelled in seconds (0.155s), or, above a week per tick, 1-2-5 steps of days (20d, 500d,
+ * 2e10d — not 34749997128d).
  */
 export function durationTicks(min: number, max: number, { maxTicks }: TickOptions): AxisTicks {
   const n = Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(maxTicks)));
   const raw = (max - min) / n;
+  if (raw > 604_800 && Math.max(Math.abs(min), Math.abs(max)) / raw <= 1e9) {
+    const days = axisTicks(min / DAY_SECONDS, max / DAY_SECONDS, { maxTicks, wholeSteps: true });
+    const values = days.values.map((d) => Math.min(max, Math.max(min, d * DAY_SECONDS)));
+    const huge = days.notation.kind === 'si' || days.notation.kind === 'scientific';
+    const labels = (huge ? exponentLabels(days.values) : days.labels).map((l) => `${l}d`);
+    const format = (seconds: number) => `${days.notation.format(seconds / DAY_SECONDS)}d`;
+    return { min, max, step: days.step * DAY_SECONDS, values, labels, notation: { kind: days.notation.kind, offset: days.notation.offset * DAY_SECONDS, format } };
+  }
   if (!(raw >= 1) || Math.max(Math.abs(min), Math.abs(max)) / raw > 1e9) {
     // Sub-second ticks (or a narrow window far from 0): plain seconds, in the notation of any other axis.
     const t = axisTicks(min, max, { maxTicks });
@@ -128,6 +149,90 @@ export function durationTicks(min: number, max: number, { maxTicks }: TickOption
  */
 export function ticksThatFit(lengthPx: number, labelPx: number, gapPx = 16): number {
   return Math.max(MIN_TICKS, Math.min(MAX_TICKS - 1, Math.floor(lengthPx / Math.max(1, labelPx + gapPx))));
+}
+
+/** Room beyond each end of an axis where a label may still be drawn (the y axes' gutters), in CSS pixels. */
+export interface EdgeRoom {
+  left: number;
+  right: number;
+}
+
+export interface FitOptions {
+  /** The axis's length in CSS pixels (the window [min, max] maps onto 0…lengthPx). */
+  lengthPx: number;
+  /** A label's width in CSS pixels. */
+  measure: (label: string) => number;
+  room: EdgeRoom;
+  /** Least space between neighbouring labels. */
+  gapPx?: number;
+}
+
+/** Where each tick's label would be drawn (centred on its tick), in CSS pixels along the axis. */
+function labelSpans(t: Pick<AxisTicks, 'values' | 'labels'>, min: number, max: number, { lengthPx, measure }: FitOptions): Array<[number, number]> {
+  return t.values.map((v, i) => {
+    const pos = ((v - min) / (max - min)) * lengthPx;
+    const half = measure(t.labels[i]!) / 2;
+    return [pos - half, pos + half];
+  });
+}
+
+/** Whether every label is on the canvas (within the room beyond the ends) and at least `gapPx` from its neighbours. */
+export function labelsFit(t: Pick<AxisTicks, 'values' | 'labels'>, min: number, max: number, opts: FitOptions): boolean {
+  const gap = opts.gapPx ?? 8;
+  let right = -Infinity;
+  for (const [a, b] of labelSpans(t, min, max, opts)) {
+    if (a < -opts.room.left - 0.5 || b > opts.lengthPx + opts.room.right + 0.5 || a < right + gap) return false;
+    right = b;
+  }
+  return true;
+}
+
+/**
+ * `t` with the labels that run off the canvas or into the previous one left blank (''), from the left. `values` are the
+ * ticks' positions in the units of [t.min, t.max] (log10 of the values on a log axis).
+ */
+export function blankWhatDoesNotFit<T extends Pick<AxisTicks, 'values' | 'labels' | 'min' | 'max'>>(t: T, opts: FitOptions): T {
+  const gap = opts.gapPx ?? 8;
+  let right = -Infinity;
+  const spans = labelSpans(t, t.min, t.max, opts);
+  const labels = t.labels.map((l, i) => {
+    const [a, b] = spans[i]!;
+    if (l === '' || a < -opts.room.left - 0.5 || b > opts.lengthPx + opts.room.right + 0.5 || a < right + gap) return '';
+    right = b;
+    return l;
+  });
+  return { ...t, labels };
+}
+
+/**
+ * Ticks of window [min, max] whose labels neither overlap nor run off the canvas, whatever their length (`10 + 5e-10`,
+ * `9.00719925474e15 + 500`, `start + 2e10d`): `make(lo, hi, maxTicks)` gives ticks of a window; the window is first
+ * narrowed at each end by what half a label needs beyond the room there, and the count chosen from the label width, in a
+ * few passes as labels get wider. When no pass fits whole (long labels on a narrow chart, or a window at the float
+ * resolution that cannot be narrowed), the pass showing the most labels is kept with the others left blank — whatever is
+ * written is readable; the tick marks stay.
+ */
+export function fitTicks(min: number, max: number, make: (lo: number, hi: number, maxTicks: number) => AxisTicks, opts: FitOptions): AxisTicks {
+  const { lengthPx, measure, room } = opts;
+  const gap = opts.gapPx ?? 8;
+  const perPx = (max - min) / lengthPx;
+  let labelPx = 48;
+  let best: AxisTicks | null = null;
+  let bestShown = -1;
+  for (let pass = 0; pass < 4; pass++) {
+    const inLeft = Math.max(0, labelPx / 2 - room.left);
+    const inRight = Math.max(0, labelPx / 2 - room.right);
+    let lo = min + inLeft * perPx;
+    let hi = max - inRight * perPx;
+    if (!(hi > lo)) [lo, hi] = [min, max];
+    const t: AxisTicks = { ...make(lo, hi, ticksThatFit(lengthPx - inLeft - inRight, labelPx, gap * 2)), min, max };
+    if (labelsFit(t, min, max, opts)) return t;
+    const fitted = blankWhatDoesNotFit(t, opts);
+    const shown = fitted.labels.filter(Boolean).length;
+    if (shown >= bestShown) [best, bestShown] = [fitted, shown];
+    labelPx = Math.max(labelPx + 8, ...t.labels.map(measure));
+  }
+  return best!;
 }
 
 /** Ticks of a log axis; positions are log10 of the values. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { panelMarks, secondsAt, timeAvailable, timeAxisFor, timeLabel, timeTicks, xAtSeconds } from './time-axis.js';
+import { pageTimeAvailable, panelMarks, secondsAt, timeAvailable, timeAxisFor, timeLabel, timeTicks, xAtSeconds } from './time-axis.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 // Steps 0…1000: the first 500 in 50 s, then a 100 s pause, then the rest in 50 s.
@@ -28,7 +28,8 @@ describe('time axis of a units (step) axis', () => {
     const t = timeTicks(wall, 0, 1000, 5);
     expect(t.values).toEqual(timeTicks(rel, 0, 1000, 5).values);
     expect(t.labels).toHaveLength(3);
-    for (const label of t.labels) expect(label).toMatch(/^\d{1,2}:\d{2}:\d{2}/);
+    // Ticks a minute apart: hours and minutes (12:00 in UTC, the zone tests run in or not).
+    for (const label of t.labels) expect(label).toMatch(/^\d{2}:\d{2}$/);
     expect(timeLabel(rel, 250)).toBe('25s');
   });
 
@@ -41,5 +42,13 @@ describe('time axis of a units (step) axis', () => {
     const secs = timeAxisFor('wall', undefined, T0, () => undefined)!;
     expect(secondsAt(secs, 12.5)).toBe(12.5);
     expect(panelMarks(['a', 'b'], new Map([['b', marks]]))).toBe(marks);
+  });
+
+  it('is offered on the page bar when some panel can show it: a seconds axis, or a units axis with record times', () => {
+    const tokens = { xUnits: 'token', lines: [{ key: 'logprob' }] };
+    expect(pageTimeAvailable([tokens], T0, new Map([['logprob', marks]]))).toBe(true);
+    expect(pageTimeAvailable([tokens], T0, new Map())).toBe(false);
+    expect(pageTimeAvailable([tokens, { lines: [{ key: 'gpu' }] }], T0, new Map())).toBe(true);
+    expect(pageTimeAvailable([{ lines: [{ key: 'gpu' }] }], undefined, new Map())).toBe(false);
   });
 });

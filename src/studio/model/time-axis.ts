@@ -1,5 +1,5 @@
 import { timeAtX, xAtTime, type TimeMarks } from '../../protocol/index.js';
-import { formatTimestamp, formatX } from './format.js';
+import { formatX, MAX_DATE_MS, wallClockNotation } from './format.js';
 import type { XAxisChoice } from './panel-options.js';
 import { durationTicks, type AxisTicks } from './ticks.js';
 
@@ -35,6 +35,17 @@ export function timeAvailable(xUnits: string | undefined, startedAt: number | un
   return startedAt !== undefined && (xUnits === undefined || (marks !== undefined && marks.x.length > 0));
 }
 
+/**
+ * Whether the page-level X axis can offer relative and wall time: some panel can show them (`timeAvailable` of its
+ * units, the start, and the record-time marks of its lines), as each panel's own options say.
+ */
+export function pageTimeAvailable(
+  panels: ReadonlyArray<{ xUnits?: string | undefined; lines: ReadonlyArray<{ key: string }> }>, startedAt: number | undefined,
+  times: ReadonlyMap<string, TimeMarks> | undefined,
+): boolean {
+  return panels.some((p) => timeAvailable(p.xUnits, startedAt, times ? panelMarks(p.lines.map((l) => l.key), times) : undefined));
+}
+
 /** Seconds since the start at x (NaN when unknown). */
 export function secondsAt(axis: TimeAxis, x: number): number {
   const m = axis.marks();
@@ -47,30 +58,42 @@ export function xAtSeconds(axis: TimeAxis, seconds: number): number {
   return m ? xAtTime(m, axis.startedAt + seconds * 1000) : seconds;
 }
 
-/** The clock part of a local time ("14:05:09"). */
-export function clockTime(ms: number): string {
-  return formatTimestamp(ms).split(', ').at(-1)!;
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** The clock part of a local time ("14:05:09"), or null for a time with no calendar date (beyond ±MAX_DATE_MS). */
+export function clockTime(ms: number): string | null {
+  return Math.abs(ms) <= MAX_DATE_MS ? CLOCK.format(new Date(Math.round(ms))) : null;
 }
+
+/** How a time with no calendar date (x far beyond any clock) is said on a wall-time axis: from the start. */
+const fromStart = (duration: string) => `start + ${duration}`;
 
 /**
  * Ticks of x window [min, max] shown as time: round durations of the time the window spans, at the x where each was
  * reached; where several fall closer than an even spacing would put them (a pause with no points) the first is kept.
+ * Wall time is labelled by `wallClockNotation` (date, minutes, seconds or fractions as the step needs); a time with no
+ * calendar date, or labels that would read alike, as the duration since the start (`start + 3d`).
  */
 export function timeTicks(axis: TimeAxis, min: number, max: number, maxTicks: number): AxisTicks {
   const lo = secondsAt(axis, min);
   const hi = secondsAt(axis, max);
   const t = durationTicks(lo, hi > lo ? hi : lo + 1, { maxTicks });
   const values: number[] = [];
+  const durations: string[] = [];
   const labels: string[] = [];
   const gap = (max - min) / Math.max(1, maxTicks);
+  const wall = wallClockNotation(t.step, axis.startedAt + t.min * 1000, axis.startedAt + t.max * 1000);
   t.values.forEach((s, i) => {
     const x = xAtSeconds(axis, s);
     // Round times crowd where time ran without steps (a pause): keep ticks as far apart as `maxTicks` even ones would be.
     if (!(x >= min && x <= max) || (values.length > 0 && !(x - values[values.length - 1]! >= gap))) return;
     values.push(x);
-    labels.push(axis.kind === 'wall' ? clockTime(axis.startedAt + s * 1000) : t.labels[i]!);
+    durations.push(t.labels[i]!);
+    labels.push(axis.kind === 'wall' ? wall(axis.startedAt + s * 1000) ?? fromStart(t.labels[i]!) : t.labels[i]!);
   });
-  return { ...t, min, max, values, labels };
+  // Clock times that read alike (steps finer than a millisecond): the durations, which never do.
+  const distinct = new Set(labels).size === labels.length;
+  return { ...t, min, max, values, labels: distinct ? labels : durations.map(fromStart) };
 }
 
 /** The time axis a panel option asks for, when it can be shown (else null: the units axis). */
@@ -87,5 +110,5 @@ export function timeAxisFor(
 export function timeLabel(axis: TimeAxis, x: number): string {
   const s = secondsAt(axis, x);
   if (Number.isNaN(s)) return '—';
-  return axis.kind === 'wall' ? clockTime(axis.startedAt + s * 1000) : formatX(s);
+  return axis.kind === 'wall' ? clockTime(axis.startedAt + s * 1000) ?? fromStart(formatX(s)) : formatX(s);
 }

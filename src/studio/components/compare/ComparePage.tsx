@@ -164,7 +164,7 @@ export function ComparePage() {
       </header>
       {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
-      {showPanels && panels.length > 0 && <PageBar wallTimeAvailable={false} />}
+      {showPanels && panels.length > 0 && <PageBar timeAvailable={false} />}
       <div className="panels">
         {showPanels && panels.map((panel) => {
           const axis = panel.xUnits ?? '';

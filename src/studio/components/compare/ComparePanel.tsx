@@ -4,6 +4,7 @@ import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
 import { formatNumber } from '../../model/format.js';
 import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
+import { fileName } from '../../../protocol/index.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
 import { PanelOptionsButton } from '../PanelOptions.js';
 import { fullResolutionKeys, useFullResolution } from '../use-full-resolution.js';
@@ -92,7 +93,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
             xUnits={panel.xUnits}
             timeAvailable={false}
             nonPositive={view.nonPositive}
-            onDownload={(kind) => kind === 'png' && downloadPanelPng(view.plotRef.current, panel, hidden, theme)}
+            onDownload={(kind) => kind === 'png' && downloadPanelPng(view.plotRef.current, panel, hidden, theme, fileName(['compare', panel.title], 'png'))}
             extra={<YRangeControls axes={panel.axes} range={view.yRange} onChange={view.setYRange} inView={view.windowsInView} />}
             dataDownloadNote="Data downloads are per execution: open a run to download its points."
           />

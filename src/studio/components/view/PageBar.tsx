@@ -8,8 +8,8 @@ import { CopyLinkButton } from './CopyLink.js';
 import './view.css';
 
 interface Props {
-  /** Wall time is available for some panel of the page (a seconds x-axis and a known start). */
-  wallTimeAvailable: boolean;
+  /** Relative and wall time are available for some panel of the page (`pageTimeAvailable`). */
+  timeAvailable: boolean;
 }
 
 /**
@@ -18,7 +18,7 @@ interface Props {
  * "Copy link" for the whole view. A panel that cannot show the chosen x (no record times for relative or wall time on a
  * step axis) keeps its own units and says so in its options.
  */
-export function PageBar({ wallTimeAvailable }: Props) {
+export function PageBar({ timeAvailable }: Props) {
   const { search } = useLocation();
   const options = decodePageOptions(search);
   const set = useCallback((patch: Partial<PanelOptions>) => {
@@ -51,8 +51,8 @@ export function PageBar({ wallTimeAvailable }: Props) {
         <span>X axis</span>
         <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>
           <option value="units">each group's units</option>
-          <option value="relative">relative time</option>
-          <option value="wall" disabled={!wallTimeAvailable}>wall time</option>
+          <option value="relative" disabled={!timeAvailable}>relative time</option>
+          <option value="wall" disabled={!timeAvailable}>wall time</option>
         </select>
       </label>
       <label className="page-bar-item">

@@ -51,19 +51,16 @@ export function usePanelView(panel: PanelModel, onZoom: (r: null) => void) {
   return { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef };
 }
 
-/** Saves the panel as drawn (title and legend of the shown lines included) as `<title>.png`. */
-export function downloadPanelPng(u: uPlot | null, panel: PanelModel, hidden: ReadonlySet<string>, theme: ChartTheme): void {
+/** Saves the panel as drawn (title and legend of the shown lines included) as the file `name`. */
+export function downloadPanelPng(u: uPlot | null, panel: PanelModel, hidden: ReadonlySet<string>, theme: ChartTheme, name: string): void {
   if (!u) return;
   const css = getComputedStyle(document.documentElement);
   const legend = panel.lines.filter((l) => !hidden.has(l.key)).map((l) => ({ label: l.label, color: seriesColor(theme, l.color) }));
   void panelPng(u, {
     title: panel.title, legend, font: theme.font,
     background: css.getPropertyValue('--panel').trim() || '#fff', text: css.getPropertyValue('--text').trim() || '#000',
-  }).then((blob) => saveAs(blob, `${fileBase(panel)}.png`));
+  }).then((blob) => saveAs(blob, name));
 }
-
-/** A panel's title as a file name. */
-export const fileBase = (panel: PanelModel) => panel.title.replace(/[^\w.-]+/g, '_');
 
 /** Under a chart: how many values the y range clips, and which ones the log axes cannot draw. */
 export function ViewNotes({ yRange, clipped, options, nonPositive }: { yRange: YRange; clipped: number; options: PanelOptions; nonPositive: { x: number; y: number } }) {
