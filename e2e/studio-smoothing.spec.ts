@@ -66,7 +66,7 @@ test('a long series is smoothed in the tab from every stored point, with the cho
 
   await page.reload();
   await page.getByRole('region', { name: 'training' }).getByRole('button', { name: 'Panel options' }).click();
-  await expect(page.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
+  await expect(page.getByRole('region', { name: 'training' }).getByRole('dialog').getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
   await page.setViewportSize({ width: 390, height: 800 });
   await page.waitForTimeout(400);
   await screenshots(page, 'smoothing-gaussian-390');
