@@ -2,7 +2,9 @@
 /**
  * Issue #17's figures (`npm run bench:studio -- --only=data`, also at the end of a full run):
  *  1. smoothing a 1,000,000-point series: each algorithm alone (Node), the server's smoothed read (cold: points read from the
- *     store; warm: a slider move), and in the browser the time from moving the slider to the smoothed line drawn;
+ *     store; warm: a slider move; what series too long for the tab use), and in the browser the time from the slider's input
+ *     event to the frame with the smoothed line drawn (timed in the page), EMA and Gaussian (`--only=smoothing`: only this;
+ *     `--profile DIR`: traces, and the main thread's CPU per move from them);
  *  2. CSV export of a 10,000,000-point series (--quick: 2,000,000): seconds and peak RSS of the server, read by Node and
  *     downloaded by the browser (peak RSS of all its processes).
  */
