@@ -26,7 +26,7 @@ import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
 import { runServicePageBench } from './studio-services.js';
 import { measureFrames, waitForPanels } from './studio-wait.js';
-import { mainThreadRows, summariseMainThread } from './trace-summary.js';
+import { profileDuring } from './profile.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -66,7 +66,8 @@ async function seedBigExecution(dbPath: string, series: number, points: number):
 
 /**
  * `--only=compare` runs just the comparison and runs-table benchmarks; `--only=list` just the runs table; `--only=open` just
- * the 20 × 1M execution; `--only=data` just issue #17's smoothing and export figures (bench/studio-data.ts); `--only=services`
+ * the 20 × 1M execution; `--only=data` just issue #17's smoothing and export figures (bench/studio-data.ts; `--only=smoothing`
+ * only the smoothing one); `--only=services`
  * the service page.
  */
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -82,54 +83,7 @@ async function compareBenches(dir: string, listOnly = false): Promise<void> {
   }
 }
 
-/**
- * Records `during` with a Chromium trace and a CPU profile when --profile is given (files named `name` in the profile dir),
- * and prints the page's functions by self time.
- */
-async function profiled<T>(page: Page, name: string, during: () => Promise<T>): Promise<T> {
-  if (!profileDir) return during();
-  mkdirSync(profileDir, { recursive: true });
-  const browser = page.context().browser()!;
-  await browser.startTracing(page, { path: join(profileDir, `${name}.trace.json`), screenshots: false });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
-  try {
-    return await during();
-  } finally {
-    const { profile } = await cdp.send('Profiler.stop');
-    await browser.stopTracing();
-    await cdp.detach();
-    writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
-    printTopFunctions(name, profile);
-    const summary = summariseMainThread(JSON.parse(readFileSync(join(profileDir, `${name}.trace.json`), 'utf8')));
-    if (summary) report(`  ${name}: the page's main thread in the trace (sampling profiler on: add its cost)`, mainThreadRows(summary));
-  }
-}
-
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
-/** The 15 functions with the most self time in a CPU profile (the page's main thread). */
-function printTopFunctions(name: string, profile: CpuProfile): void {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  let total = 0;
-  (profile.samples ?? []).forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
-    const dt = profile.timeDeltas?.[i] ?? 0;
-    total += dt;
-    self.set(key, (self.get(key) ?? 0) + dt);
-  });
-  console.log(`
-  ${name}: functions by self time (of ${(total / 1000).toFixed(0)} ms sampled)`);
-  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
-}
+const profiled = <T>(page: Page, name: string, during: () => Promise<T>) => profileDuring(profileDir, page, name, during);
 
 interface OpenTimes {
   total: number;
@@ -232,7 +186,7 @@ async function main(): Promise<void> {
 
 async function runBenches(dir: string): Promise<void> {
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
-  if (only === 'data') return runDataBenches(dir, quick, CHROMIUM, ARGS);
+  if (only === 'data' || only === 'smoothing') return runDataBenches(dir, quick, CHROMIUM, ARGS, only === 'smoothing', profileDir);
   if (only === 'services') return servicePageBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
