@@ -6,7 +6,7 @@ import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { panelPng, saveAs } from '../chart/export-png.js';
 import { seriesColor } from '../model/chart-options.js';
-import type { PanelOptions } from '../model/panel-options.js';
+import { nonPositiveNote, type NonPositiveCount, type PanelOptions } from '../model/panel-options.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
@@ -88,7 +88,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     if (yZoomed) setYRange(AUTO);
   };
   const [clipped, setClipped] = useState(0);
-  const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
+  const [nonPositive, setNonPositive] = useState<NonPositiveCount>({ x: 0, y: 0, exact: true });
+  const logNote = nonPositiveNote(nonPositive, options.logX, options.logY);
   const plotRef = useRef<uPlot | null>(null);
   const lineKeys = panel.lines.map((l) => l.key);
   const marksNow = times ? panelMarks(lineKeys, times) : undefined;
@@ -210,14 +211,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
           {yRange.kind !== 'auto' && clipped > 0 && (
             <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
           )}
-          {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
-            <p className="panel-log-note">
-              {[
-                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} ${nonPositive.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
-                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} ${nonPositive.y === 1 ? 'value' : 'values'} ≤ 0` : '',
-              ].filter(Boolean).join(' and ')} not drawn on the log scale.
-            </p>
-          ) : null}
+          {logNote && <p className="panel-log-note">{logNote}</p>}
           <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />
         </>
       )}
