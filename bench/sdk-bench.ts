@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { connect, Metric } from '../src/sdk/index.js';
+import { connect, Metric, type Client } from '../src/sdk/index.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
 import { percentile } from './machine.js';
 import { seriesValue, trendAt } from './points.js';
@@ -26,34 +26,61 @@ export function sqliteTarget(): IngestTarget {
   return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
 }
 
-/** Points/s through SDK → HTTP → server process → store (a SQLite file unless told), and bytes stored per point. */
+/** Records `series` × `pointsPerSeries` points (x = 0, 1, …; bench/points.ts) through `client` in one execution, then ends it. */
+async function recordExecution(client: Client, name: string, series: number, pointsPerSeries: number): Promise<void> {
+  const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
+  const execution = client.startExecution(name);
+  await execution.run(async () => {
+    for (let x = 0; x < pointsPerSeries; x++) {
+      const trend = trendAt(x);
+      for (let s = 0; s < series; s++) metrics[s]!.record(seriesValue(trend, s), { at: x });
+      if (x % 200 === 0) {
+        await yieldToLoop();
+        // Backpressure instead of overflowing the SDK's buffer: the figure is what is stored, not what is dropped.
+        while (client.bufferedPoints > 900_000) await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+  });
+  await execution.end();
+}
+
+/** What an ingest run through the SDK measured. */
+export interface SdkIngestFigures {
+  pointsPerSecond: number;
+  /** CPU seconds (all threads) the server process used from the first record() to the acknowledged end. */
+  serverCpuSeconds: number;
+  /** CPU seconds of this process (the SDK recording, encoding and sending) over the same span. */
+  clientCpuSeconds: number;
+  bytesPerPoint: number;
+}
+
+/**
+ * Points/s through SDK → HTTP → server process → store (a SQLite file unless told), the server's CPU seconds, and bytes
+ * stored per point. The server is warmed up first (a tenth of the points, at most 1,000,000, in an execution of their
+ * own, not timed): a server that has been running for a while has its ingest path compiled, a fresh process does not.
+ */
 export async function ingestThroughSdk(
   series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(),
-): Promise<{ pointsPerSecond: number; bytesPerPoint: number }> {
+): Promise<SdkIngestFigures> {
   const server = await startBenchServer(['--db', target.db]);
   try {
     const client = connect({ url: server.url });
-    const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
-    const execution = client.startExecution('bench-ingest');
+    const warmup = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series));
+    await recordExecution(client, 'bench-warmup', series, warmup);
+    const cpu0 = server.cpuSeconds();
+    const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await execution.run(async () => {
-      for (let x = 0; x < pointsPerSeries; x++) {
-        const trend = trendAt(x);
-        for (let s = 0; s < series; s++) metrics[s]!.record(seriesValue(trend, s), { at: x });
-        if (x % 200 === 0) {
-          await yieldToLoop();
-          // Backpressure instead of overflowing the SDK's buffer: the figure is what is stored, not what is dropped.
-          while (client.bufferedPoints > 900_000) await new Promise((r) => setTimeout(r, 1));
-        }
-      }
-    });
-    await execution.end();
+    await recordExecution(client, 'bench-ingest', series, pointsPerSeries);
     const seconds = (performance.now() - t0) / 1000;
+    const serverCpuSeconds = server.cpuSeconds() - cpu0;
+    const clientCpu = process.cpuUsage(clientCpu0);
     if (client.droppedPoints > 0) throw new Error(`ingest bench: the SDK dropped ${client.droppedPoints} points`);
     await client.close();
     await server.stop();
     const total = series * pointsPerSeries;
-    return { pointsPerSecond: total / seconds, bytesPerPoint: (await target.bytes()) / total };
+    return {
+      pointsPerSecond: total / seconds, serverCpuSeconds, clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6, bytesPerPoint: (await target.bytes()) / (total + series * warmup),
+    };
   } finally {
     if (server.child.exitCode === null) await server.stop();
   }

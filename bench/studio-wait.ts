@@ -27,22 +27,31 @@ export async function waitForPanels(page: Page, panels: number): Promise<void> {
   }
 }
 
-/** Frame-to-frame times and long tasks over `seconds` of the page's animation frames. */
-export async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[] }> {
-  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[] }>((resolve) => {
+/**
+ * Frame-to-frame times and long tasks over `seconds` of the page's animation frames, and how often charts redrew their
+ * data (each redraw writes the chart's `data-y-ticks`, UPlotChart.tsx).
+ */
+export async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[]; redrawsPerSecond: number }> {
+  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[]; redraws: number }>((resolve) => {
     const deltas: number[] = [];
     const longTasks: number[] = [];
+    let redraws = 0;
     new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
+    const mutations = new MutationObserver((list) => { redraws += list.length; });
+    mutations.observe(document.body, { subtree: true, attributeFilter: ['data-y-ticks'] });
     let last = performance.now();
     const end = last + ms;
     const loop = (t: number) => {
       deltas.push(t - last);
       last = t;
       if (t < end) requestAnimationFrame(loop);
-      else resolve({ deltas, longTasks });
+      else {
+        mutations.disconnect();
+        resolve({ deltas, longTasks, redraws });
+      }
     };
     requestAnimationFrame(loop);
   }), seconds * 1000);
   const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
-  return { p95: percentile(sorted, 95), longTasks: frames.longTasks };
+  return { p95: percentile(sorted, 95), longTasks: frames.longTasks, redrawsPerSecond: frames.redraws / seconds };
 }

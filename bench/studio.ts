@@ -7,12 +7,12 @@
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
  *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
- * `--streaming-only` runs only 2 (no 20M-point seed, no heap run). `--profile DIR` also records, for each streaming run,
+ * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--profile DIR` also records, for each streaming run,
  * a Chromium trace through Playwright (`<name>.trace.json`, open it in DevTools' Performance panel) and the page's CPU
  * profile (`<name>.cpuprofile`), and prints the functions that took the most time.
  */
 import { chromium, type Page } from '@playwright/test';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
@@ -24,13 +24,19 @@ import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
 import { runServicePageBench } from './studio-services.js';
 import { measureFrames, waitForPanels } from './studio-wait.js';
+import { mainThreadRows, summariseMainThread } from './trace-summary.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const heapSeconds = quick ? 60 : 600;
 const streamingOnly = argv.includes('--streaming-only');
+/** With --streaming-only: run the heap measurement (3) too. */
+const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page. */
+const baselineIndex = argv.indexOf('--baseline-studio');
+const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -92,6 +98,8 @@ async function profiled<T>(page: Page, name: string, during: () => Promise<T>): 
     await cdp.detach();
     writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
     printTopFunctions(name, profile);
+    const summary = summariseMainThread(JSON.parse(readFileSync(join(profileDir, `${name}.trace.json`), 'utf8')));
+    if (summary) report(`  ${name}: the page's main thread in the trace (sampling profiler on: add its cost)`, mainThreadRows(summary));
   }
 }
 
@@ -118,11 +126,12 @@ function printTopFunctions(name: string, profile: CpuProfile): void {
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
-function reportFrames(title: string, f: { p95: number; longTasks: number[] }): void {
+function reportFrames(title: string, f: { p95: number; longTasks: number[]; redrawsPerSecond?: number }): void {
   report(`${title} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
     ['frame time p95, ms', f.p95.toFixed(1), 'target ≤ 16.7'],
     ['long tasks over 50 ms', String(f.longTasks.filter((d) => d > 50).length), 'target 0'],
     ['longest task, ms', f.longTasks.length ? Math.max(...f.longTasks).toFixed(0) : '0', ''],
+    ...(f.redrawsPerSecond === undefined ? [] : [['chart redraws per second (all panels)', f.redrawsPerSecond.toFixed(0), ''] as [string, string, string]]),
   ]);
 }
 
@@ -192,7 +201,7 @@ async function main(): Promise<void> {
       await page.goto(`${server.url}/executions/${live.id}`);
       await waitForPanels(page, 10);
       reportFrames('Streaming: 50 series × 20 points/s in 10 groups, 15 s of frames', await profiled(page, 'ten-groups', () => measureFrames(page, 15)));
-      if (streamingOnly) return;
+      if (streamingOnly && !heapToo) return;
 
       const heap: number[] = [];
       const samples = 10;
@@ -218,15 +227,16 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
-  if (!openOnly) await servicePageBench(dir);
-  if (!openOnly) await compareBenches(dir);
-  if (!openOnly) await runDataBenches(dir, quick, CHROMIUM, ARGS);
+  if (openOnly || streamingOnly) return;
+  await servicePageBench(dir);
+  await compareBenches(dir);
+  await runDataBenches(dir, quick, CHROMIUM, ARGS);
 }
 
 async function servicePageBench(dir: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
-    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick });
+    await runServicePageBench(browser, { db: join(dir, 'services.db'), quick, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null });
   } finally {
     await browser.close();
   }

@@ -53,6 +53,24 @@ describe('memory held by the replay ring (issue 19, fault 3)', () => {
   });
 });
 
+describe('memory held by the replay ring: a body that is all columns', () => {
+  it('counts the memory behind its columns once (views of one body, shared by 100 columns), within a quarter of their size', async () => {
+    const s = await server();
+    const series = Array.from({ length: 50 }, (_, k) => ({
+      key: `s${k}`, x: Float64Array.from({ length: 2000 }, (_, i) => i * 1.5 + (i % 3) * 0.1), y: Float64Array.from({ length: 2000 }, (_, i) => k + i),
+    }));
+    const body = encodeBinaryBatch({ executions: [{ id: 'views', start: { name: 'views' }, points: series }] });
+    const before = s.hub.retainedBlockBytes;
+    expect((await postBody(`${s.url}/api/ingest`, body, { 'content-type': 'application/vnd.plotline.batch' })).status).toBe(200);
+    const columns = 50 * 2000 * 16;
+    const held = s.hub.retainedBlockBytes - before;
+    // The body (its columns and a small header), counted once: not 100 times (once per column view), nor copied twice.
+    expect(held).toBeGreaterThanOrEqual(columns);
+    expect(held).toBeLessThan(columns * 1.25 + 64 * 1024);
+    expect(s.hub.retainedBytes).toBeLessThan(columns * 1.25 + 64 * 1024);
+  });
+});
+
 describe('slow followers (fault 4)', () => {
   it('a reading client of a 1 M-point batch gets the points in bounded frames, not a resync', async () => {
     const s = await server();

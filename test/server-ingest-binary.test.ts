@@ -85,6 +85,9 @@ describe('binary ingest', () => {
     ['xStart without xStep', handMade(points(1, { xStart: 50 }), [1]), /executions\[0\]\.points\[0\]\.xStep: must be a finite number \(xStart and xStep go together\)/],
     ['a huge count with xStart and xStep', handMade(points(2 ** 40, { xStart: 1, xStep: 1 }), [1]), /executions\[0\]\.points\[0\]\.n: 1099511627776 points run past the end of the body/],
     ['a step that does not increase x', handMade(points(2, { xStart: 50, xStep: 0 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
+    ['a regular x that goes past 2^53', handMade(points(3, { xStart: 2 ** 53 - 2, xStep: 2 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[2\]: x must be at most 2\^53/],
+    ['a step so small that x repeats', handMade(points(3, { xStart: 2 ** 52, xStep: 0.25 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
+    ['a step so large that x overflows', handMade(points(2, { xStart: 0, xStep: 1.7e308 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must be at most 2\^53/],
     ['an unknown field in a points item', handMade(points(1, { z: 1 }), [10, 1]), /executions\[0\]\.points\[0\]\.z: is not a known field/],
     ['an unknown execution', handMade({ executions: [{ id: 'ghost', points: [{ key: 'a', n: 1 }] }] }, [1, 1]), /executions\[0\]\.id: unknown execution "ghost"/],
   ];

@@ -1,6 +1,7 @@
 import { regularStep } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
-import { decodeUtf8, ValidationError } from './validate.js';
+import { LIMITS } from './limits.js';
+import { decodeUtf8, markIncreasing, ValidationError } from './validate.js';
 
 /**
  * The binary form of an ingest batch (`Content-Type: application/vnd.plotline.batch`), sent by the TypeScript SDK because
@@ -102,10 +103,20 @@ function hasRegularX(p: Obj, path: string): boolean {
   return true;
 }
 
-function regularColumn(start: number, step: number, n: number): Float64Array {
-  const x = new Float64Array(n);
-  for (let i = 0; i < n; i++) x[i] = start + step * i;
-  return x;
+/**
+ * Fills `x` with start + step·i and marks it checked (see `markIncreasing`) when the values increase within ±2^53, which
+ * the same pass finds out; otherwise validation scans it and names the first offending x.
+ */
+function fillRegular(x: Float64Array, start: number, step: number): void {
+  let prev = -Infinity;
+  let increasing = true;
+  for (let i = 0; i < x.length; i++) {
+    const v = start + step * i;
+    x[i] = v;
+    if (!(v > prev)) increasing = false;
+    prev = v;
+  }
+  if (increasing && (x.length === 0 || (x[0]! >= -LIMITS.maxAbsX && prev <= LIMITS.maxAbsX))) markIncreasing(x);
 }
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -132,30 +143,48 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
   let at = align8(PREAMBLE + headerLength);
   let items = 0;
+  // Items with a regular x get their x column made afterwards, all in one block (one allocation per batch, not per item).
+  const regular: Array<{ item: Obj; start: number; step: number; n: number }> = [];
+  let regularPoints = 0;
   const executions = isObject(header) && Array.isArray(header.executions) ? header.executions : [];
   executions.forEach((u: unknown, i) => {
     if (!isObject(u) || !Array.isArray(u.points)) return;
-    u.points.forEach((p: unknown, j) => {
+    const points: unknown[] = u.points;
+    points.forEach((p: unknown, j) => {
       if (!isObject(p)) return;
       const path = `executions[${i}].points[${j}]`;
       if ('x' in p || 'y' in p) throw new ValidationError(`${path}.${'x' in p ? 'x' : 'y'}`, 'a binary batch carries x and y in its column section; give their count as "n"');
       const n = p.n;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ValidationError(`${path}.n`, 'must be a whole number of points, 0 or more');
-      const regular = hasRegularX(p, path);
-      const bytes = (regular ? 8 : 16) * n;
+      const isRegular = hasRegularX(p, path);
+      const bytes = (isRegular ? 8 : 16) * n;
       // Checked before anything is built from n: the body bounds it.
       if (at + bytes > aligned.length) {
         throw new ValidationError(`${path}.n`, `${n} points run past the end of the body (${aligned.length - at} bytes of columns left)`);
       }
-      p.x = regular ? regularColumn(p.xStart as number, p.xStep as number, n) : readColumn(aligned, at, n);
-      p.y = readColumn(aligned, at + bytes - 8 * n, n);
-      delete p.n;
-      delete p.xStart;
-      delete p.xStep;
+      // A new object rather than deleting n, xStart and xStep (which would leave a slow dictionary-mode object); any other
+      // field stays, in its place, for validation to name.
+      const { n: _n, xStart, xStep, ...rest } = p;
+      const item: Obj = { ...rest, x: isRegular ? null : readColumn(aligned, at, n), y: readColumn(aligned, at + bytes - 8 * n, n) };
+      if (isRegular) {
+        regular.push({ item, start: xStart as number, step: xStep as number, n });
+        regularPoints += n;
+      }
+      points[j] = item;
       at += bytes;
       items++;
     });
   });
+  if (regular.length > 0) {
+    const block = new Float64Array(regularPoints);
+    let from = 0;
+    for (const r of regular) {
+      const x = block.subarray(from, from + r.n);
+      fillRegular(x, r.start, r.step);
+      r.item.x = x;
+      from += r.n;
+    }
+  }
   // Without points the padding after the header may be left out.
   if (at !== aligned.length && !(items === 0 && aligned.length === PREAMBLE + headerLength)) {
     throw new ValidationError('body', `the body holds ${aligned.length - at} bytes more than the header's points account for`);

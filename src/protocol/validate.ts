@@ -280,7 +280,7 @@ function validatePoints(v: unknown, path: string, budget: Budget, now: number): 
   if (x.length !== y.length) fail(join(path, 'y'), `must have as many items as x (${x.length}, got ${y.length})`);
   budget.points += x.length;
   if (budget.points > LIMITS.maxPointsPerBatch) fail(join(path, 'x'), `a batch may hold at most ${LIMITS.maxPointsPerBatch} points`);
-  if (!(x instanceof Float64Array && increasingFinite(x))) checkX(x, path);
+  if (!(x instanceof Float64Array && (increasingColumns.has(x) || increasingFinite(x)))) checkX(x, path);
   const xs = x instanceof Float64Array ? x : Float64Array.from(x as number[]);
   const times = t && { t };
   if (y instanceof Float64Array) return { key, x: xs, y, ...times };
@@ -288,6 +288,14 @@ function validatePoints(v: unknown, path: string, budget: Budget, now: number): 
     if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
   }
   return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']), ...times };
+}
+
+/** x columns already known to increase within ±2^53 (the binary decoder checks the regular x it makes as it makes them). */
+const increasingColumns = new WeakSet<Float64Array>();
+
+/** Marks `x` as checked: strictly increasing, every value within ±LIMITS.maxAbsX. Validation then does not scan it again. */
+export function markIncreasing(x: Float64Array): void {
+  increasingColumns.add(x);
 }
 
 /** The common case of a binary batch, checked in one tight loop; `checkX` then names the first offending x. */

@@ -13,7 +13,7 @@ import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
 import { ingest } from './ingest.js';
-import { getService, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
+import { getService, getServiceReplicas, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
 import { serveStudio } from './static-files.js';
 import { getRunsCsv } from './export/runs-csv.js';
@@ -74,6 +74,7 @@ const routes: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)$/, access: 'read', handler: getService },
   { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/series$/, access: 'read', handler: getServiceSeries },
+  { method: 'GET', pattern: /^\/api\/services\/([^/]+)\/replicas$/, access: 'read', handler: getServiceReplicas },
   // OTLP answers refusals in its own encoding, so it checks the token itself (constant time, as here).
   { method: 'POST', pattern: /^\/v1\/metrics$/, access: 'public', handler: postOtlpMetrics },
   { method: 'GET', pattern: /^\/api\/health$/, access: 'read', handler: (_ctx, _req, res) => sendJson(res, 200, { ok: true }) },

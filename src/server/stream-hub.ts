@@ -29,8 +29,10 @@ interface Stored {
   parts: HubEvent[];
   /** Encoded once per part, when first sent, and shared by every connection (points nobody follows are never encoded). */
   frames: Array<Buffer | null>;
-  /** Real bytes held: copied columns until encoded, then frames. */
+  /** Real bytes held: the memory blocks behind its columns until every part is encoded, then its frames. */
   bytes: number;
+  /** Bytes of the memory blocks behind its columns (see `retainable`), given back once every part is encoded. */
+  columnBlockBytes: number;
   /** Still counted in the ring's bytes. */
   inRing: boolean;
 }
@@ -66,7 +68,42 @@ function frame(event: StreamEvent, id: string | null): string {
 
 type PointsEvent = Extract<HubEvent, { type: 'points' }>;
 
-/** Splits a points event into events of at most `max` points, each series' columns copied to exactly what it keeps. */
+/** The distinct memory blocks behind a points event's columns, and their bytes. */
+function blocksOf(event: PointsEvent): { blocks: Set<ArrayBufferLike>; bytes: number } {
+  const blocks = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  for (const s of event.series) {
+    for (const c of [s.x, s.y]) {
+      if (blocks.has(c.buffer)) continue;
+      blocks.add(c.buffer);
+      bytes += c.buffer.byteLength;
+    }
+  }
+  return { blocks, bytes };
+}
+
+/**
+ * The event as the replay ring may keep it, and the bytes of the memory it then holds. Its columns stay views (no copy,
+ * nothing for the garbage collector) when they fill most of the blocks behind them, as those of a decoded binary body
+ * do: the body is little but its columns. Otherwise (a body padded around a few points, or shared with other executions'
+ * events) they are copied into one block of exactly their size, so that the ring never keeps a large body for a few points.
+ */
+export function retainable(event: PointsEvent): { event: PointsEvent; bytes: number } {
+  const columns = event.series.reduce((n, s) => n + s.x.byteLength + s.y.byteLength, 0);
+  const { bytes } = blocksOf(event);
+  if (bytes <= columns * 1.25) return { event, bytes };
+  const block = new Float64Array(columns / 8);
+  let at = 0;
+  const copy = (c: Float64Array) => {
+    const view = block.subarray(at, at + c.length);
+    view.set(c);
+    at += c.length;
+    return view;
+  };
+  return { event: { ...event, series: event.series.map((s) => ({ ...s, x: copy(s.x), y: copy(s.y) })) }, bytes: block.byteLength };
+}
+
+/** Splits a points event into events of at most `max` points; their columns are views of the event's. */
 export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
   const out: PointsEvent[] = [];
   let series: SeriesColumns[] = [];
@@ -74,7 +111,7 @@ export function splitPoints(event: PointsEvent, max: number): PointsEvent[] {
   for (const s of event.series) {
     for (let at = 0; at < s.x.length;) {
       const n = Math.min(room, s.x.length - at);
-      series.push({ key: s.key, x: s.x.slice(at, at + n), y: s.y.slice(at, at + n), ...partTimes(s, at, n) });
+      series.push(at === 0 && n === s.x.length ? s : { key: s.key, x: s.x.subarray(at, at + n), y: s.y.subarray(at, at + n), ...partTimes(s, at, n) });
       at += n;
       room -= n;
       if (room === 0) {
@@ -94,11 +131,6 @@ function partTimes(s: SeriesColumns, at: number, n: number): { t?: RecordTimes }
   if (!marks) return {};
   if (at === 0 && n === s.x.length) return { t: s.t! };
   return { t: [timeAtX(marks, s.x[at]!), timeAtX(marks, s.x[at + n - 1]!)] };
-}
-
-function columnBytes(event: HubEvent): number {
-  if (event.type !== 'points') return 0;
-  return event.series.reduce((sum, s) => sum + s.x.byteLength + s.y.byteLength + 2 * s.key.length + 64, 64);
 }
 
 /**
@@ -158,14 +190,16 @@ export class StreamHub {
    * the real size when nothing keeps a view into a larger block such as a request body.
    */
   get retainedBlockBytes(): number {
+    const blocks = new Set<ArrayBufferLike>();
     let sum = 0;
     for (const s of this.ring) {
       s.parts.forEach((p, i) => {
         const f = s.frames[i];
         if (f) sum += f.length;
-        else if (p.type === 'points') for (const c of p.series) sum += c.x.buffer.byteLength + c.y.buffer.byteLength;
+        else if (p.type === 'points') for (const b of blocksOf(p).blocks) blocks.add(b);
       });
     }
+    for (const b of blocks) sum += b.byteLength;
     return sum;
   }
 
@@ -183,9 +217,11 @@ export class StreamHub {
   publish(event: HubEvent, seq = this.seq + 1): void {
     this.seq = seq;
     if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
+    let columnBlockBytes = 0;
+    if (event.type === 'points') ({ event, bytes: columnBlockBytes } = retainable(event));
     const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
     const stored: Stored = {
-      seq, executionId: executionIdOf(event), parts, frames: parts.map(() => null), bytes: parts.reduce((n, p) => n + columnBytes(p), 0), inRing: false,
+      seq, executionId: executionIdOf(event), parts, frames: parts.map(() => null), bytes: columnBlockBytes, columnBlockBytes, inRing: false,
     };
     if (event.type !== 'points') this.encode(stored, 0);
     this.remember(stored);
@@ -299,9 +335,12 @@ export class StreamHub {
       const p = stored.parts[part]!;
       f = Buffer.from(frame(toWireEvent(p), id));
       stored.frames[part] = f;
-      const delta = f.length - columnBytes(p);
-      // The columns are no longer needed once encoded.
-      if (p.type === 'points') stored.parts[part] = { ...p, series: [] };
+      let delta = f.length;
+      // The columns are no longer needed once encoded; their blocks (shared by the parts) go with the last part.
+      if (p.type === 'points') {
+        stored.parts[part] = { ...p, series: [] };
+        if (stored.frames.every((g) => g !== null)) delta -= stored.columnBlockBytes;
+      }
       stored.bytes += delta;
       if (stored.inRing) this.ringBytes += delta;
     }

@@ -211,6 +211,37 @@ export async function querySeries(engine: ServicesEngine, q: SeriesQuery): Promi
   return { service: q.service, metric: q.metric, kind: metric.kind, stat: q.stat, from: q.from, to: q.to, step, tier: tier.size, series };
 }
 
+/**
+ * Replicas heard from per bucket of `[from, to)`: the distinct `host` values of every metric of the service with data in
+ * the bucket — the definition of `plotline get`'s `replicas` column ({@link replicasOf}) and of the live intervals'
+ * ({@link intervalMetrics}); lines without a host count as one replica only in a bucket where no named one is heard.
+ * One series without tags; null where nothing was heard.
+ */
+export async function queryReplicas(engine: ServicesEngine, q: { service: string; from: number; to: number; budget: number }): Promise<Omit<SeriesAnswer, 'metric' | 'kind' | 'stat'>> {
+  const svc = engine.index.services.get(q.service);
+  if (!svc) throw new DomainError('not_found', 'name', `no service "${q.service}"`);
+  const now = engine.clock();
+  const { step, tier } = planQuery(engine.tiers, q.from, q.to, q.budget, now);
+  const first = Math.floor(q.from / step) * step;
+  const n = Math.max(1, Math.ceil((q.to - first) / step));
+  const all = [...svc.metrics.values()].flatMap((m) => m.series);
+  const buckets = await bucketed(engine, all, tier, first, step, n, null, false);
+  const t: number[] = [];
+  const v: Array<number | null> = [];
+  for (let i = 0; i < n && first + i * step <= now; i++) {
+    const named = new Set<string>();
+    let unnamed = false;
+    for (const s of all) {
+      if (!buckets.get(s)![i]) continue;
+      if (s.host === '') unnamed = true;
+      else named.add(s.host);
+    }
+    t.push(first + i * step);
+    v.push(named.size || (unnamed ? 1 : null));
+  }
+  return { service: q.service, from: q.from, to: q.to, step, tier: tier.size, series: [{ tags: {}, t, v }] };
+}
+
 // ---- Services list ---------------------------------------------------------------------------------------------------
 
 /**

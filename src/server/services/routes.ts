@@ -4,7 +4,7 @@ import type { AppContext } from '../app.js';
 import { numberParam, readBody, sendJson } from '../http-util.js';
 import type { ServicesRuntime } from './index.js';
 import { parseDuration } from './tiers.js';
-import { describeMetrics, listServices, metricWindowStats, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
+import { describeMetrics, listServices, metricWindowStats, queryReplicas, querySeries, replicasOf, requestSummary, serviceStatus } from './query.js';
 
 /** `?window=` as `30s`, `15m`, `1h`, `7d` (default 1h), in ms. */
 export function windowParam(params: URLSearchParams): number {
@@ -73,6 +73,22 @@ export async function getService(ctx: AppContext, _req: IncomingMessage, res: Se
   });
 }
 
+/** `from`, `to` (ms; default the hour before now) and `budget` (buckets; default 300) of a series read. */
+function rangeParams(engine: { clock(): number }, p: URLSearchParams): { from: number; to: number; budget: number } {
+  const to = numberParam(p, 'to') ?? engine.clock();
+  const from = numberParam(p, 'from') ?? to - 3_600_000;
+  if (!(from < to)) throw new ValidationError('to', `query parameter must be greater than from (${from})`);
+  const budget = numberParam(p, 'budget') ?? 300;
+  if (!Number.isInteger(budget) || budget < 1 || budget > LIMITS.maxBudget) throw new ValidationError('budget', `query parameter must be an integer from 1 to ${LIMITS.maxBudget}`);
+  return { from, to, budget };
+}
+
+/** GET /api/services/:name/replicas?from=&to=&budget= — replicas heard from per bucket (the "Active replicas" panel). */
+export async function getServiceReplicas(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [name]: string[]): Promise<void> {
+  const { engine } = services(ctx);
+  sendJson(res, 200, await queryReplicas(engine, { service: name!, ...rangeParams(engine, url.searchParams) }));
+}
+
 /** GET /api/services/:name/series?metric=&stat=&from=&to=&budget=&tag=k:v&by=k */
 export async function getServiceSeries(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [name]: string[]): Promise<void> {
   const { engine } = services(ctx);
@@ -80,12 +96,7 @@ export async function getServiceSeries(ctx: AppContext, _req: IncomingMessage, r
   const metric = p.get('metric');
   if (!metric) throw new ValidationError('metric', 'query parameter is required');
   const stat = p.get('stat') ?? 'avg';
-  const now = engine.clock();
-  const to = numberParam(p, 'to') ?? now;
-  const from = numberParam(p, 'from') ?? to - 3_600_000;
-  if (!(from < to)) throw new ValidationError('to', `query parameter must be greater than from (${from})`);
-  const budget = numberParam(p, 'budget') ?? 300;
-  if (!Number.isInteger(budget) || budget < 1 || budget > LIMITS.maxBudget) throw new ValidationError('budget', `query parameter must be an integer from 1 to ${LIMITS.maxBudget}`);
+  const { from, to, budget } = rangeParams(engine, p);
   const filters = new Map<string, Set<string>>();
   for (const tag of p.getAll('tag')) {
     if (tag === '') throw new ValidationError('tag', 'query parameter must be k:v or a bare tag k');

@@ -173,6 +173,12 @@ export function getService(name: string, window: string, signal?: AbortSignal): 
   return getJson(`/api/services/${encodeURIComponent(name)}?window=${encodeURIComponent(window)}`, signal);
 }
 
+/** `GET /api/services/:name/replicas`: the replicas heard from per bucket (hosts over all the service's metrics). */
+export function getServiceReplicas(name: string, q: { from: number; to: number; budget: number }, signal?: AbortSignal): Promise<{ step: number; series: Array<{ tags: Record<string, string | null>; t: number[]; v: Array<number | null> }> }> {
+  const p = new URLSearchParams({ from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), budget: String(q.budget) });
+  return getJson(`/api/services/${encodeURIComponent(name)}/replicas?${p}`, signal);
+}
+
 /** `GET /api/services/:name/series`: one stat of one metric in buckets, optionally filtered by tags and split by one. */
 export function getServiceSeries(name: string, q: { metric: string; stat: string; from: number; to: number; budget: number; tags?: string[]; by?: string }, signal?: AbortSignal): Promise<{ step: number; series: Array<{ tags: Record<string, string | null>; t: number[]; v: Array<number | null> }> }> {
   const p = new URLSearchParams({ metric: q.metric, stat: q.stat, from: String(Math.floor(q.from)), to: String(Math.ceil(q.to)), budget: String(q.budget) });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createDrawQueue } from './draw-queue.js';
 
 /** A queue on a fake frame source and clock; each draw takes `cost` ms of the fake clock. */
-function fake(budgetMs: number) {
+function fake(budgetMs: number, maxPerFrame?: number) {
   let now = 0;
   const frames: Array<() => void> = [];
-  const q = createDrawQueue({ nextFrame: (fn) => frames.push(fn), now: () => now, budgetMs });
+  const q = createDrawQueue({ nextFrame: (fn) => frames.push(fn), now: () => now, budgetMs, ...(maxPerFrame !== undefined && { maxPerFrame }) });
   const drawn: string[][] = [];
   const frame = () => {
     drawn.push([]);
@@ -19,6 +19,16 @@ function fake(budgetMs: number) {
 }
 
 describe('draw queue', () => {
+  it('draws at most maxPerFrame charts a frame however cheap they are', () => {
+    const f = fake(8, 2);
+    for (let i = 0; i < 5; i++) f.q.queue({ i }, f.draw(`p${i}`, 0));
+    f.frame();
+    f.frame();
+    f.frame();
+    expect(f.drawn).toEqual([['p0', 'p1'], ['p2', 'p3'], ['p4']]);
+    expect(f.pendingFrames()).toBe(0);
+  });
+
   it('spreads redraws over frames within the budget, at least one a frame, oldest first', () => {
     const f = fake(8);
     for (let i = 0; i < 5; i++) f.q.queue({ i }, f.draw(`p${i}`, 3));

@@ -14,16 +14,21 @@ export interface DrawQueue {
   readonly size: number;
 }
 
-export function createDrawQueue(deps: { nextFrame: (fn: () => void) => void; now: () => number; budgetMs: number }): DrawQueue {
+/**
+ * `maxPerFrame` (default: no limit) also caps the redraws of one frame: each redrawn canvas is handed to the compositor
+ * in that frame's commit, which costs the main thread per canvas however quickly it was drawn.
+ */
+export function createDrawQueue(deps: { nextFrame: (fn: () => void) => void; now: () => number; budgetMs: number; maxPerFrame?: number }): DrawQueue {
   const waiting = new Map<object, () => void>();
   let scheduled = false;
   const run = () => {
     scheduled = false;
     const until = deps.now() + deps.budgetMs;
+    let drawn = 0;
     for (const [owner, draw] of waiting) {
       waiting.delete(owner);
       draw();
-      if (deps.now() >= until) break;
+      if (deps.now() >= until || ++drawn >= (deps.maxPerFrame ?? Infinity)) break;
     }
     schedule();
   };

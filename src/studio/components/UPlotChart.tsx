@@ -93,6 +93,8 @@ function positiveX(s: SeriesBuffer): SeriesBuffer {
 }
 
 const EMPTY = emptySeries(0);
+/** x within 1/SNAP_PER_PIXEL of a pixel are drawn in one column. */
+const SNAP_PER_PIXEL = 4;
 /** Room the x-axis and padding take below the plot. */
 const X_AXIS_PX = 60;
 
@@ -171,7 +173,9 @@ export function UPlotChart({
     const decimate = (list: SeriesBuffer[]) =>
       Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
-    const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight };
+    // Series stamped at their own x a fraction of a pixel apart share one column of the aligned table (plot-frame.ts).
+    const snap = !logX && Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / pixels / SNAP_PER_PIXEL : 0;
+    const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap };
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };

@@ -205,6 +205,13 @@ function devicePixelRatioOf(_u: uPlot): number {
   return typeof dpr === 'number' && dpr > 0 ? dpr : 1;
 }
 
+/**
+ * Width of a series line, CSS px. One device pixel is the line width a software-rastered canvas (no GPU, as in headless
+ * Chromium) strokes as a hairline; anything wider goes through the path stroker and costs 3–10× more per redraw, which
+ * is what a 50-line live chart spends its frames on.
+ */
+export const LINE_WIDTH_PX = 1;
+
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
   panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null,
@@ -237,7 +244,7 @@ export function chartOptions({
           label: line.label,
           scale: line.scale,
           stroke: color,
-          width: 1.5,
+          width: LINE_WIDTH_PX,
           ...(line.dash && { dash: line.dash }),
           show: !hidden?.has(line.key),
           points: {

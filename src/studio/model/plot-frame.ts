@@ -87,6 +87,8 @@ export interface PlotDataOptions {
   heightPx: number;
   /** Use these frames instead of framing this data (a smoothed line drawn in the frames of its raw series). */
   frames?: ReadonlyMap<string, YAxisFrame>;
+  /** x closer than this share a column of the aligned table (`alignSeries`): a fraction of a pixel, in x units. Default 0. */
+  snap?: number;
 }
 
 /**
@@ -132,7 +134,7 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     }
     return { ...s, y };
   });
-  const aligned = alignSeries(plotted);
+  const aligned = alignSeries(plotted, opts.snap);
   const isolated = held.map((s) => isolatedX(s).map((x) => alignedIndex(aligned.x, x)));
   return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames };
 }

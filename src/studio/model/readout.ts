@@ -80,6 +80,15 @@ export function lineNotation(frames: ReadonlyMap<string, YAxisFrame>, line: Line
   return frames.get(line.scale)?.values ?? { format: formatNumber };
 }
 
+const shortsOf = new WeakMap<readonly LineSeriesModel[], string[]>();
+
+/** `shortenNames` of the lines' labels, once per lines array (a panel's lines are kept while live data redraws it). */
+function shortLabels(lines: readonly LineSeriesModel[]): string[] {
+  let shorts = shortsOf.get(lines);
+  if (!shorts) shortsOf.set(lines, (shorts = shortenNames(lines.map((l) => l.label))));
+  return shorts;
+}
+
 /**
  * Rows for `lines`: the value at or before `x` (null: the latest value). Hidden lines are left out when `skipHidden`.
  */
@@ -92,7 +101,7 @@ export function readout(
   skipHidden = false,
 ): ReadoutRow[] {
   const rows: ReadoutRow[] = [];
-  const shorts = shortenNames(lines.map((l) => l.label));
+  const shorts = shortLabels(lines);
   for (const [i, line] of lines.entries()) {
     if (skipHidden && hidden.has(line.key)) continue;
     const s = series.get(line.key);

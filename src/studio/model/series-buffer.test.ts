@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { valueAtOrBefore } from './readout.js';
 import { alignSeries, appendPoints, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
 
 const xs = (s: { x: Float64Array; length: number }) => Array.from(s.x.subarray(0, s.length));
@@ -85,6 +86,49 @@ describe('alignSeries', () => {
     const apart = alignSeries([seriesFrom(x, [1, 2, 3, 4]), seriesFrom([0, 256, 512, 769], [5, 6, 7, 8])]);
     expect(Array.from(apart.x)).toEqual([0, 256, 512, 768, 769]);
     expect(apart.ys).toEqual([[1, 2, 3, 4, undefined], [5, 6, 7, undefined, 8]]);
+  });
+
+  it('snaps x within `snap` of a column into it (series stamped microseconds apart share columns; x is the largest member)', () => {
+    // Three series recorded one after another at each tick of 50 ms, each with its own clock reading.
+    const ticks = [0, 0.05, 0.1, 0.15];
+    const at = (offset: number) => ticks.map((t) => t + offset * 1e-6);
+    const series = [seriesFrom(at(1), [1, 2, 3, 4]), seriesFrom(at(2), [5, 6, NaN, 8]), seriesFrom(at(3), [9, 10, 11, 12])];
+    expect(alignSeries(series).x.length).toBe(12);
+    const out = alignSeries(series, 0.001);
+    expect(Array.from(out.x)).toEqual(at(3));
+    expect(out.ys).toEqual([[1, 2, 3, 4], [5, 6, null, 8], [9, 10, 11, 12]]);
+    // Gap markers keep the real x.
+    expect(out.odd).toEqual([[], [at(2)[2]], []]);
+    // The value at or before a column's x is each member's own point.
+    for (const [j, s] of series.entries()) expect(out.x.map((x) => valueAtOrBefore(s, x)!)).toEqual(s.y.subarray(0, s.length));
+  });
+
+  it('never puts two points of one series in a snapped column, and a column spans at most `snap` from its first x', () => {
+    const a = seriesFrom([0, 1, 2, 3], [1, 2, 3, 4]);
+    const b = seriesFrom([0.5, 2.6, 3.95], [5, 6, 7]);
+    const out = alignSeries([a, b], 0.9);
+    // 0 and 0.5 share a column; 1 is a's again → a new one; 2 and 2.6 share one; 3 starts one that 3.95 (0.95 past it) leaves.
+    expect(Array.from(out.x)).toEqual([0.5, 1, 2.6, 3, 3.95]);
+    expect(out.ys).toEqual([[1, 2, 3, 4, undefined], [5, undefined, 6, undefined, 7]]);
+    // Every point of every series is in the table exactly once.
+    const random = Array.from({ length: 7 }, (_, j) => {
+      const xs: number[] = [];
+      let x = j * 0.001;
+      for (let i = 0; i < 200; i++) xs.push((x += 0.001 + Math.random() * 0.1));
+      return seriesFrom(xs, xs.map((v) => v * j));
+    });
+    const snapped = alignSeries(random, 0.02);
+    // Series recorded together (the i-th points within snap of each other) are aligned by index: the same table the merge makes.
+    const together = Array.from({ length: 5 }, (_, j) => seriesFrom(Array.from({ length: 50 }, (_, i) => i * 0.05 + Math.random() * 1e-4), Array.from({ length: 50 }, (_, i) => (i === 7 && j === 2 ? NaN : i * j))));
+    const merged = alignSeries([...together, emptySeries()], 0.001).ys.slice(0, 5);
+    const byIndex = alignSeries(together, 0.001);
+    expect(byIndex.ys).toEqual(merged);
+    expect(byIndex.odd[2]).toEqual([together[2]!.x[7]]);
+    expect(Array.from(byIndex.x)).toEqual(Array.from({ length: 50 }, (_, i) => Math.max(...together.map((s) => s.x[i]!))));
+    for (const [j, s] of random.entries()) {
+      expect(snapped.ys[j]!.filter((v) => v !== undefined)).toEqual(Array.from(s.y.subarray(0, s.length)));
+    }
+    for (let i = 1; i < snapped.x.length; i++) expect(snapped.x[i]!).toBeGreaterThan(snapped.x[i - 1]!);
   });
 
   it('passes a single series through', () => {

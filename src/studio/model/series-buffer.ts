@@ -144,56 +144,93 @@ export interface AlignedColumns {
  * Merges the x columns of several series (k-way, each already sorted and unique) into uPlot's aligned layout. A heap
  * picks the next x in O(log k), and each series writes only its own points (the rest of its column stays empty, which
  * reads as undefined): series recorded at their own x (timestamps) cost O(points · log k), not O(points · k).
+ *
+ * `snap` (x units, default 0) merges x that lie within `snap` of a column's first x into that column, as long as no series
+ * has two points in it: series recorded at nearly the same x (each stamped with its own clock reading, microseconds
+ * apart) then share one column instead of each adding its own, and the table is series × points rather than
+ * series × (series · points) — what every redraw and uPlot's path building iterate over. A chart passes a fraction of a
+ * pixel, so no point moves visibly. A merged column's x is the largest of its members: the value "at or before" it
+ * (`valueAtOrBefore`, the tooltip and legend) is then each member's own point.
  */
-export function alignSeries(series: readonly SeriesBuffer[]): AlignedColumns {
+export function alignSeries(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
   if (series.length > 1 && sameX(series)) return alignSameX(series);
+  const byIndex = series.length > 1 && snap > 0 ? columnsByIndex(series, snap) : null;
+  if (byIndex) return alignSameX(series, byIndex);
   const k = series.length;
-  const pos = new Array<number>(k).fill(0);
+  const pos = new Int32Array(k);
+  /** Per series, the column of each of its points (filled by the merge, read when the value columns are laid out). */
+  const column = series.map((s) => new Int32Array(s.length));
+  /** Per series, the last column it wrote (a series never has two points in one column). */
+  const lastColumn = new Int32Array(k).fill(-1);
   let upper = 0;
   for (const s of series) upper += s.length;
   const x = new Float64Array(upper);
-  const ys = series.map(() => new Array<number | null | undefined>(upper));
-  const odd = series.map(() => [] as number[]);
-  // A binary min-heap of series indices by their next x.
-  const heap: number[] = [];
-  const key = (j: number) => series[j]!.x[pos[j]!]!;
+  // A binary min-heap of series indices by their next x (kept beside them, so a comparison reads no buffer).
+  const heap = new Int32Array(k);
+  const heapX = new Float64Array(k);
+  let size = 0;
   const siftDown = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && key(heap[l]!) < key(heap[m]!)) m = l;
-      if (r < heap.length && key(heap[r]!) < key(heap[m]!)) m = r;
+      if (l < size && heapX[l]! < heapX[m]!) m = l;
+      if (r < size && heapX[r]! < heapX[m]!) m = r;
       if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      const j = heap[i]!;
+      const v = heapX[i]!;
+      heap[i] = heap[m]!;
+      heapX[i] = heapX[m]!;
+      heap[m] = j;
+      heapX[m] = v;
       i = m;
     }
   };
-  for (let j = 0; j < k; j++) if (series[j]!.length > 0) heap.push(j);
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+  for (let j = 0; j < k; j++) {
+    if (series[j]!.length === 0) continue;
+    heap[size] = j;
+    heapX[size] = series[j]!.x[0]!;
+    size++;
+  }
+  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i);
   let n = -1;
-  while (heap.length > 0) {
+  let columnStart = 0;
+  while (size > 0) {
     const j = heap[0]!;
     const s = series[j]!;
     const p = pos[j]!;
-    const xv = s.x[p]!;
-    if (n < 0 || x[n]! !== xv) x[++n] = xv;
-    const v = s.y[p]!;
-    if (Number.isFinite(v)) ys[j]![n] = v;
+    const xv = heapX[0]!;
+    if (n >= 0 && (x[n] === xv || (xv - columnStart <= snap && lastColumn[j] !== n))) x[n] = xv;
     else {
-      ys[j]![n] = null;
-      odd[j]!.push(xv);
+      x[++n] = xv;
+      columnStart = xv;
     }
+    column[j]![p] = n;
+    lastColumn[j] = n;
     pos[j] = p + 1;
-    if (p + 1 < s.length) siftDown(0);
+    if (p + 1 < s.length) heapX[0] = s.x[p + 1]!;
     else {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-      if (heap.length > 0) siftDown(0);
+      size--;
+      heap[0] = heap[size]!;
+      heapX[0] = heapX[size]!;
     }
+    if (size > 0) siftDown(0);
   }
   const length = n + 1;
-  for (const col of ys) col.length = length;
+  const odd = series.map(() => [] as number[]);
+  const ys = series.map((s, j) => {
+    const col = new Array<number | null | undefined>(length);
+    const at = column[j]!;
+    for (let i = 0; i < s.length; i++) {
+      const v = s.y[i]!;
+      if (Number.isFinite(v)) col[at[i]!] = v;
+      else {
+        col[at[i]!] = null;
+        odd[j]!.push(s.x[i]!);
+      }
+    }
+    return col;
+  });
   return { x: x.subarray(0, length), ys, odd };
 }
 
@@ -208,10 +245,35 @@ function sameX(series: readonly SeriesBuffer[]): boolean {
   return true;
 }
 
-/** `alignSeries` of series sharing one x column: it is already the aligned x, with no merge to do. */
-function alignSameX(series: readonly SeriesBuffer[]): AlignedColumns {
+/**
+ * The aligned x when every series holds the same number of points and the i-th points of all series lie within `snap`
+ * of each other and before every (i+1)-th: the live case of series recorded together, each with its own clock reading.
+ * The snapped merge would make exactly these columns (each the largest of its members); this finds them in O(points)
+ * without a heap. Null when the series are not laid out so.
+ */
+function columnsByIndex(series: readonly SeriesBuffer[], snap: number): Float64Array | null {
   const n = series[0]!.length;
-  const x = series[0]!.x.slice(0, n);
+  for (const s of series) if (s.length !== n) return null;
+  const lo = series[0]!.x.slice(0, n);
+  const hi = series[0]!.x.slice(0, n);
+  for (let j = 1; j < series.length; j++) {
+    const xs = series[j]!.x;
+    for (let i = 0; i < n; i++) {
+      const v = xs[i]!;
+      if (v < lo[i]!) lo[i] = v;
+      else if (v > hi[i]!) hi[i] = v;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (hi[i]! - lo[i]! > snap || (i + 1 < n && !(lo[i + 1]! > hi[i]!))) return null;
+  }
+  return hi;
+}
+
+/** `alignSeries` of series sharing one x column (`x`, default the first series' x): no merge to do. */
+function alignSameX(series: readonly SeriesBuffer[], shared?: Float64Array): AlignedColumns {
+  const n = series[0]!.length;
+  const x = shared ?? series[0]!.x.slice(0, n);
   const odd = series.map(() => [] as number[]);
   const ys = series.map((s, j) => {
     const col = new Array<number | null>(n);
@@ -220,7 +282,7 @@ function alignSameX(series: readonly SeriesBuffer[]): AlignedColumns {
       if (Number.isFinite(v)) col[i] = v;
       else {
         col[i] = null;
-        odd[j]!.push(x[i]!);
+        odd[j]!.push(s.x[i]!);
       }
     }
     return col;

@@ -27,7 +27,7 @@ describe('service dashboard model', () => {
     expect(defaultStat('set')).toBe('count');
   });
 
-  it('status classes add up their codes; replicas count the hosts heard per bucket; latencies scale to ms', () => {
+  it('status classes add up their codes; replicas are read as counted (gaps kept); latencies scale to ms', () => {
     const t = [0, 10_000, 20_000];
     const answer = [
       { tags: { 'http.response.status_code': '500' }, t, v: [1, null, 2] },
@@ -36,7 +36,8 @@ describe('service dashboard model', () => {
     ];
     const [, , replicas, , , fiveXX, , , p99] = requestPanels([metric('http.server.request.duration', 'distribution', { 'http.response.status_code': ['200'] })]);
     expect(drawPanel(fiveXX!, answer).lines[0]!.values).toEqual([1.5, 0, 2]);
-    expect(drawPanel(replicas!, [{ tags: { host: 'a' }, t, v: [1, 0, null] }, { tags: { host: 'b' }, t, v: [2, 3, null] }]).lines[0]!.values).toEqual([2, 1, null]);
+    expect(replicas!.read).toEqual({ metric: '', stat: 'replicas', scale: 1 });
+    expect(drawPanel(replicas!, [{ tags: {}, t, v: [2, 1, null] }]).lines[0]!.values).toEqual([2, 1, null]);
     expect(drawPanel(p99!, [{ tags: {}, t, v: [0.0123, null, 0.5] }]).lines[0]!.values).toEqual([12.3, null, 500]);
     expect(latestValue([1, 2, null])).toBe(2);
   });

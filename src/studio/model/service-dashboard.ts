@@ -29,10 +29,16 @@ export interface SeriesRead {
 
 /**
  * How an answer (series per tag value) becomes lines: `sum` adds all series (one line); `class` adds the series whose
- * status tag falls in `statusClass`; `distinct` counts the series with data per bucket (replicas); `split` keeps
- * one line per tag value (top N by volume plus "other").
+ * status tag falls in `statusClass`; `replicas` is the replicas heard from (read from `GET /api/services/:name/replicas`,
+ * already counted; live from the interval's `replicas`); `split` keeps one line per tag value (top N by volume plus "other").
  */
-export type Combine = { kind: 'sum' } | { kind: 'class'; statusClass: '2XX' | '4XX' | '5XX' } | { kind: 'distinct' } | { kind: 'split' };
+export type Combine = { kind: 'sum' } | { kind: 'class'; statusClass: '2XX' | '4XX' | '5XX' } | { kind: 'replicas' } | { kind: 'split' };
+
+/**
+ * The stat of the Active replicas panel's read: not one metric's but the service's hosts over all its metrics
+ * (`GET /api/services/:name/replicas`), the definition of `plotline get`'s `replicas` column and the live intervals'.
+ */
+export const REPLICAS_STAT = 'replicas';
 
 export interface DashboardPanel {
   /** The region's name: a request panel's title, or the custom metric's name. */
@@ -61,13 +67,12 @@ export function requestPanels(metrics: readonly ServiceMetricSummary[]): Dashboa
     ? { metric: REQUEST_DURATION, stat: 'rate', by: STATUS_TAG, scale: 1 }
     : { metric: CORTEX_STATUS_CODE, stat: 'rate', by: 'response_code', scale: 1 };
   const rateRead: SeriesRead = duration ? { metric: REQUEST_DURATION, stat: 'rate', scale: 1 } : { metric: CORTEX_STATUS_CODE, stat: 'rate', scale: 1 };
-  const hostMetric = duration ? REQUEST_DURATION : names.has(ACTIVE_REQUESTS) ? ACTIVE_REQUESTS : CORTEX_STATUS_CODE;
   const latency = (stat: string): SeriesRead => ({ metric: REQUEST_DURATION, stat, scale: 1000 });
   const byClass = (c: '2XX' | '4XX' | '5XX'): DashboardPanel => ({ title: `${c} responses`, unit: 'req/s', read: classRead, combine: { kind: 'class', statusClass: c } });
   return [
     { title: 'Request rate', unit: 'req/s', read: rateRead, combine: { kind: 'sum' } },
     { title: 'In-flight requests', unit: 'count', read: { metric: ACTIVE_REQUESTS, stat: 'last', scale: 1 }, combine: { kind: 'sum' } },
-    { title: 'Active replicas', unit: 'count', read: { metric: hostMetric, stat: 'count', by: 'host', scale: 1 }, combine: { kind: 'distinct' } },
+    { title: 'Active replicas', unit: 'count', read: { metric: '', stat: REPLICAS_STAT, scale: 1 }, combine: { kind: 'replicas' } },
     byClass('2XX'), byClass('4XX'), byClass('5XX'),
     { title: 'p50 latency', unit: 'ms', read: latency('p50'), combine: { kind: 'sum' } },
     { title: 'p90 latency', unit: 'ms', read: latency('p90'), combine: { kind: 'sum' } },
@@ -139,10 +144,7 @@ export function drawPanel(panel: Pick<DashboardPanel, 'title' | 'read' | 'combin
   const c = panel.combine;
   if (c.kind === 'split') return { t, lines: splitTopN(answer, panel.read.by ?? '', t.length, scale, topN) };
   const values = blank();
-  if (c.kind === 'distinct') {
-    // A bucket no replica was heard in stays empty (a gap), not 0: the legend's latest value is the last bucket heard.
-    for (const s of answer) s.v.forEach((v, i) => { if (v !== null && v > 0) values[i] = (values[i] ?? 0) + 1; });
-  } else if (c.kind === 'class') {
+  if (c.kind === 'class') {
     // 0 where requests of other classes were counted, empty where there were none at all.
     for (const s of answer) s.v.forEach((v, i) => { if (v !== null) values[i] ??= 0; });
     for (const s of answer) if (statusClass(s.tags[panel.read.by ?? ''] ?? null) === c.statusClass) addInto(values, s.v, scale);

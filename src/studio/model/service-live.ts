@@ -17,7 +17,7 @@ type PanelShape = Pick<DashboardPanel, 'read' | 'combine'>;
 /** Whether a panel's values can be taken from interval events (else it re-reads history as intervals close). */
 export function drawnFromIntervals(panel: PanelShape): boolean {
   if (panel.combine.kind === 'split' || (panel.read.tags?.length ?? 0) > 0) return false;
-  if (panel.combine.kind === 'distinct' || panel.combine.kind === 'class') return true;
+  if (panel.combine.kind === 'replicas' || panel.combine.kind === 'class') return true;
   if (panel.read.by) return false;
   return ['rate', 'count', 'sum', 'avg', 'min', 'max', 'last', 'p50', 'p90', 'p99'].includes(panel.read.stat);
 }
@@ -29,7 +29,7 @@ export function drawnFromIntervals(panel: PanelShape): boolean {
 export function intervalValue(panel: PanelShape, interval: ServiceInterval): number | null | undefined {
   if (!drawnFromIntervals(panel)) return undefined;
   const c = panel.combine;
-  if (c.kind === 'distinct') return interval.replicas > 0 ? interval.replicas : null;
+  if (c.kind === 'replicas') return interval.replicas > 0 ? interval.replicas : null;
   if (c.kind === 'class') {
     // As the history draws it: 0 where requests of other classes were counted, empty where there were none.
     const r = interval.requests;

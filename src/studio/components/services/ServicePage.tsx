@@ -1,65 +1,37 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type uPlot from 'uplot';
 import { formatCount, formatRate } from '../../../protocol/index.js';
-import { ApiRequestError, getService, getServiceSeries } from '../../api/client.js';
+import { ApiRequestError, getService, getServiceReplicas, getServiceSeries } from '../../api/client.js';
 import { useChartTheme } from '../../chart/theme.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { formatNumber } from '../../model/format.js';
-import {
-  customPanels, drawPanel, latestValue, RANGES, requestPanels, statUnit, tagFilterOptions, type DashboardPanel, type DrawnPanel,
-} from '../../model/service-dashboard.js';
-import { drawnFromIntervals, indexNear, LIVE_INTERVAL_MS, LiveTail, withLiveTail } from '../../model/service-live.js';
+import { customPanels, drawPanel, latestValue, RANGES, REPLICAS_STAT, requestPanels, statUnit, tagFilterOptions, type DashboardPanel } from '../../model/service-dashboard.js';
+import { ServiceFeed } from '../../model/service-feed.js';
+import { indexNear, LIVE_INTERVAL_MS } from '../../model/service-live.js';
+import { applyInterval, panelData, spliceTail, tailRead, takesIntervals, type PanelData } from '../../model/service-panel-data.js';
 import { live } from '../../live/live.js';
 import { useLive } from '../../live/react.js';
 import { Link, navigate } from '../../router.js';
 import { parseServiceView, serviceViewSearch } from '../../model/service-view-url.js';
-import { ServiceChart, shownRange, type TimeRange } from './ServiceChart.js';
+import { ServiceChart, serviceDraws, shownRange, type ServiceChartHandle, type TimeRange } from './ServiceChart.js';
 
-/** While live, history is read again this often (the stream's 10 s intervals fill the right edge in between). */
+/** While live, the history's last buckets are read again this often (the stream's 10 s intervals fill the edge between). */
 const HISTORY_REFRESH_MS = 60_000;
 
-/**
- * A service's live feed: its streamed intervals (a {@link LiveTail}), and counters that say when to redraw (`version`,
- * at most once a frame), when an interval closed (`closed`: panels not drawn from intervals re-read then) and when
- * intervals may have been missed (`resets`: every panel re-reads).
- */
-interface ServiceFeed {
-  tail: LiveTail;
-  version: number;
-  closed: number;
-  resets: number;
-}
-
+/** The page's live feed while `active`: streamed intervals batched per animation frame, outside React. */
 function useServiceFeed(name: string, active: boolean): ServiceFeed {
-  const tail = useRef(new LiveTail()).current;
-  const [counts, setCounts] = useState({ version: 0, closed: 0, resets: 0 });
+  const feed = useMemo(() => new ServiceFeed((fn) => requestAnimationFrame(() => fn()), 2 * HISTORY_REFRESH_MS + LIVE_INTERVAL_MS), [name]);
   useEffect(() => {
     if (!active) return;
-    let frame: number | null = null;
-    let closed = 0, resets = 0;
-    const publish = () => {
-      frame = null;
-      setCounts((c) => ({ version: tail.version, closed: c.closed + closed, resets: c.resets + resets }));
-      closed = 0;
-      resets = 0;
-    };
-    const stop = live.followServices([name], (feed) => {
-      if (feed.type === 'reset') {
-        tail.clear();
-        resets++;
-      } else {
-        tail.apply(feed.interval);
-        if (feed.interval.closed) closed++;
-        tail.prune(feed.interval.start - 2 * HISTORY_REFRESH_MS - LIVE_INTERVAL_MS);
-      }
-      frame ??= requestAnimationFrame(publish);
-    });
+    const stop = live.followServices([name], (event) => feed.push(event));
+    const refresh = setInterval(() => feed.refresh(), HISTORY_REFRESH_MS);
     return () => {
       stop();
-      if (frame !== null) cancelAnimationFrame(frame);
+      clearInterval(refresh);
     };
-  }, [name, active, tail]);
-  return { tail, ...counts };
+  }, [feed, name, active]);
+  return feed;
 }
 
 function valueText(v: number | null, unit: string): string {
@@ -71,37 +43,54 @@ function valueText(v: number | null, unit: string): string {
   return formatNumber(v);
 }
 
-function sameDrawn(a: DrawnPanel, b: DrawnPanel): boolean {
-  if (a.t.length !== b.t.length || a.lines.length !== b.lines.length) return false;
-  for (let i = 0; i < a.t.length; i++) if (a.t[i] !== b.t[i]) return false;
-  return a.lines.every((l, k) => {
-    const m = b.lines[k]!;
-    if (l.label !== m.label) return false;
-    for (let i = 0; i < l.values.length; i++) if (l.values[i] !== m.values[i]) return false;
-    return true;
+/** Sets an element's text only when it differs (no style or layout work for an unchanged value). */
+function setText(el: Element | null | undefined, text: string): void {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * Writes a panel's legend values (latest, and at the cursor when there is one) into its list items, in line order; the
+ * items themselves are React's (made when the lines change), their values written here as live data comes.
+ */
+function writeLegend(list: HTMLElement | null, data: PanelData, unit: string, cursor: number | null, range: TimeRange): void {
+  if (!list) return;
+  const [from, to] = shownRange(range, Date.now());
+  data.lines.forEach((line, i) => {
+    const item = list.children[i];
+    if (!item) return;
+    setText(item.querySelector('.legend-value'), valueText(latestValue(line.values), unit));
+    const at = item.querySelector<HTMLElement>('.legend-cursor');
+    if (!at) return;
+    if (cursor === null) {
+      at.hidden = true;
+      return;
+    }
+    const k = indexNear(data.t, line.values, cursor, (to - from) / 50);
+    setText(at, `at cursor ${valueText(k >= 0 ? line.values[k] ?? null : null, unit)}`);
+    at.hidden = false;
   });
 }
+
+const EMPTY_DATA: PanelData = { t: [], lines: [], cut: -Infinity, step: 0 };
 
 interface PanelProps {
   service: string;
   panel: DashboardPanel;
   range: TimeRange;
-  /** Bumped every HISTORY_REFRESH_MS while live. */
-  epoch: number;
   feed: ServiceFeed;
   utc: boolean;
   theme: ChartTheme;
   onZoom: (from: number, to: number) => void;
-  /** The time under the synced cursor, ms. */
-  cursor: number | null;
-  onCursor: (x: number | null) => void;
 }
 
 /**
  * One dashboard panel: its region, controls (custom metrics), chart and legend with latest and cursor values. History is
- * read when the range or the panel's read changes (and, while live, once a minute); the live edge comes from the stream.
+ * read when the range or the panel's read changes (and again after a reset of the stream). While live, the stream's
+ * intervals are written into the drawn arrays in place and drawn through {@link serviceDraws} (only when a value of
+ * this panel changed), the legend's values written alongside: live data never renders React. Once a minute — and, for
+ * panels the intervals cannot draw, when an interval closes — only the history's last buckets are read again.
  */
-function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, onZoom, cursor, onCursor }: PanelProps) {
+const ServicePanel = memo(function ServicePanel({ service, panel: base, range, feed, utc, theme, onZoom }: PanelProps) {
   const [stat, setStat] = useState(base.read.stat);
   const [filter, setFilter] = useState('');
   const [split, setSplit] = useState('');
@@ -111,34 +100,92 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
     combine: split ? { kind: 'split' } : { kind: 'sum' },
   };
   const budget = 240;
-  const fromIntervals = drawnFromIntervals(panel);
-  // Live: read again on a reset, each minute, and — for panels the intervals cannot draw — when an interval closes.
-  const reread = range.live ? `${range.span}/${feed.resets}/${epoch}/${fromIntervals ? '' : feed.closed}` : `${range.from}-${range.to}`;
   const query = useQuery({
-    queryKey: ['service-series', service, panel.read, reread],
+    queryKey: ['service-series', service, panel.read, range.live ? `${range.span}` : `${range.from}-${range.to}`],
     queryFn: ({ signal }) => {
       const [from, to] = shownRange(range, Date.now());
-      return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, from, to, budget }, signal).catch((e: unknown) => {
-        // A request panel whose metric this service does not record (in-flight without the active-requests gauge): no data.
-        if (e instanceof ApiRequestError && e.status === 404 && e.message.startsWith('metric:')) return { step: 0, series: [] };
-        throw e;
-      });
+      return readSeries(service, panel, { from, to, budget }, signal);
     },
     placeholderData: keepPreviousData,
     retry: false,
   });
-  const history: DrawnPanel = useMemo(() => (query.data ? drawPanel(panel, query.data.series) : { t: [], lines: [{ label: panel.title, values: [] }] }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [query.data, panel.title, panel.combine.kind]);
-  const previous = useRef<DrawnPanel | null>(null);
-  const drawn = useMemo(() => {
-    const next = range.live && query.data ? withLiveTail(panel, history, feed.tail.since(history.t.at(-1) ?? 0)) : history;
-    // The same points as drawn already: keep the object, so the chart is not redrawn (most events move a few panels).
-    if (previous.current && sameDrawn(previous.current, next)) return previous.current;
-    previous.current = next;
-    return next;
-  }, [history, range.live, feed.version, fromIntervals]); // eslint-disable-line react-hooks/exhaustive-deps
+  const chart = useRef<ServiceChartHandle | null>(null);
+  const legend = useRef<HTMLUListElement>(null);
+  const dataRef = useRef<PanelData>(EMPTY_DATA);
+  const cursorRef = useRef<number | null>(null);
+  const latest = useRef({ panel, range, refetch: query.refetch });
+  latest.current = { panel, range, refetch: query.refetch };
+  const drawNow = () => {
+    serviceDraws.cancel(chart);
+    chart.current?.draw();
+    writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
+  };
+  // The legend at once (every panel's text in the feed's frame: one layout and paint), the canvas through the queue.
+  const drawSoon = () => {
+    writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
+    serviceDraws.queue(chart, () => chart.current?.draw());
+  };
+
+  // A history answer: the panel's data anew, with the intervals streamed since its last bucket.
+  const data = useMemo(() => {
+    if (!query.data) return panelData({ t: [], lines: [{ label: panel.title, values: [] }] }, 0);
+    const d = panelData(drawPanel(panel, query.data.series), query.data.step);
+    if (range.live) for (const i of feed.tail.since(d.cut)) applyInterval(d, panel, i);
+    return d;
+  }, [query.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  dataRef.current = data;
+  useLayoutEffect(drawNow, [data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (!range.live) return;
+    let reading: AbortController | null = null;
+    // The history's last buckets again (a few points, not 24 h), spliced in; a tail that does not fit reads it all.
+    const readTail = () => {
+      const d = dataRef.current;
+      const { panel: p } = latest.current;
+      const r = tailRead(d, Date.now());
+      if (!r || reading) return;
+      reading = new AbortController();
+      readSeries(service, p, r, reading.signal).then((answer) => {
+        if (dataRef.current !== d) return;
+        if (answer.step !== d.step || !spliceTail(d, drawPanel(p, answer.series))) {
+          void latest.current.refetch();
+          return;
+        }
+        for (const i of feed.tail.since(d.cut)) applyInterval(d, p, i);
+        drawSoon();
+      }, () => {}).finally(() => {
+        reading = null;
+      });
+    };
+    const stop = feed.subscribe((frame) => {
+      const d = dataRef.current;
+      const { panel: p } = latest.current;
+      if (frame.reset) {
+        void latest.current.refetch();
+        return;
+      }
+      let changed = false;
+      for (const i of frame.intervals) if (applyInterval(d, p, i)) changed = true;
+      if (changed) drawSoon();
+      if (frame.refresh || (frame.closed && !takesIntervals(d, p))) readTail();
+    });
+    return () => {
+      stop();
+      reading?.abort();
+      serviceDraws.cancel(chart);
+    };
+  }, [feed, range.live, service]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // The synced cursor: every legend's value under it, written in the feed's frame (no chart is redrawn for it).
+  useEffect(() => feed.subscribe((frame) => {
+    if (frame.cursor === undefined) return;
+    cursorRef.current = frame.cursor;
+    writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
+  }), [feed]);
+
   const tagOptions = Object.entries(base.tagKeys ?? {}).filter(([k]) => k !== 'host');
+  const labels = data.lines.map((l) => l.label);
   return (
     <section className="panel" role="region" aria-label={panel.title}>
       <header className="panel-head">
@@ -160,25 +207,31 @@ function ServicePanel({ service, panel: base, range, epoch, feed, utc, theme, on
         ) : null}
       </header>
       {query.error ? <p role="alert" className="muted wrap-anywhere">{String((query.error as Error).message)}</p> : null}
-      <ServiceChart drawn={drawn} unit={panel.unit === 'req/s' ? '' : panel.unit === 'count' ? '' : panel.unit} theme={theme} utc={utc} range={range}
-        syncKey="service" onZoom={onZoom} onCursor={onCursor} />
-      <ul className="legend" aria-label="Legend">
-        {drawn.lines.map((line, i) => {
-          const [from, to] = shownRange(range, Date.now());
-          const k = cursor === null ? -1 : indexNear(drawn.t, line.values, cursor, (to - from) / 50);
-          const at = k >= 0 ? line.values[k] ?? null : null;
-          return (
-            <li key={line.label} className="legend-item">
-              <span className="swatch" style={{ background: seriesColor(theme, i) }} />
-              <span className="legend-key">{line.label}</span>
-              <span className="legend-value">{valueText(latestValue(line.values), panel.unit)}</span>
-              {cursor !== null ? <span className="legend-cursor muted">at cursor {valueText(at, panel.unit)}</span> : null}
-            </li>
-          );
-        })}
+      <ServiceChart labels={labels} data={() => [dataRef.current.t, ...dataRef.current.lines.map((l) => l.values)] as uPlot.AlignedData} handle={chart}
+        unit={panel.unit === 'req/s' ? '' : panel.unit === 'count' ? '' : panel.unit} theme={theme} utc={utc} range={range}
+        syncKey="service" onZoom={onZoom} onCursor={(x) => feed.cursor(x)} />
+      <ul className="legend" aria-label="Legend" ref={legend}>
+        {labels.map((label, i) => (
+          <li key={label} className="legend-item">
+            <span className="swatch" style={{ background: seriesColor(theme, i) }} />
+            <span className="legend-key">{label}</span>
+            {/* Values are written by writeLegend (live data does not render React). */}
+            <span className="legend-value" />
+            <span className="legend-cursor muted" hidden />
+          </li>
+        ))}
       </ul>
     </section>
   );
+});
+
+/** A panel's history read (a request panel whose metric the service does not record — no active-requests gauge — is empty). */
+function readSeries(service: string, panel: DashboardPanel, r: { from: number; to: number; budget: number }, signal?: AbortSignal) {
+  if (panel.read.stat === REPLICAS_STAT) return getServiceReplicas(service, r, signal);
+  return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, ...r }, signal).catch((e: unknown) => {
+    if (e instanceof ApiRequestError && e.status === 404 && e.message.startsWith('metric:')) return { step: 0, series: [] };
+    throw e;
+  });
 }
 
 /** `/services/:name`: the request dashboard and one panel per custom metric, live by default. */
@@ -191,14 +244,7 @@ export function ServicePage({ name }: { name: string }) {
   useEffect(() => {
     navigate(`${location.pathname}${serviceViewSearch({ range, utc })}`, { replace: true });
   }, [range, utc]);
-  const [cursor, setCursor] = useState<number | null>(null);
   const feed = useServiceFeed(name, range.live);
-  const [epoch, setEpoch] = useState(0);
-  useEffect(() => {
-    if (!range.live) return;
-    const t = setInterval(() => setEpoch((e) => e + 1), HISTORY_REFRESH_MS);
-    return () => clearInterval(t);
-  }, [range.live]);
   const detail = useQuery({
     queryKey: ['service', name],
     queryFn: ({ signal }) => getService(name, '1h', signal),
@@ -208,18 +254,21 @@ export function ServicePage({ name }: { name: string }) {
   });
   const metrics = detail.data?.metrics ?? [];
   const streamedStatus = useLive((s) => s.services[name]?.status);
-  useEffect(() => {
-    if (!detail.data) return;
-    const known = new Set(detail.data.metrics.map((m) => m.name));
-    const latest = feed.tail.since(0).at(-1);
-    if (latest && latest.metrics.some((m) => !known.has(m.metric)) && !detail.isFetching) void detail.refetch();
-  }, [feed.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  // A metric the service had not sent when its metrics were read: read them again (a new panel).
+  const detailRef = useRef(detail);
+  detailRef.current = detail;
+  useEffect(() => feed.subscribe((frame) => {
+    const d = detailRef.current;
+    if (!d.data || d.isFetching || frame.intervals.length === 0) return;
+    const known = new Set(d.data.metrics.map((m) => m.name));
+    if (frame.intervals.some((i) => i.metrics.some((m) => !known.has(m.metric)))) void d.refetch();
+  }), [feed]);
   const status = streamedStatus ?? detail.data?.service.status;
   const request = useMemo(() => requestPanels(metrics), [JSON.stringify(metrics.map((m) => [m.name, m.tags]))]); // eslint-disable-line react-hooks/exhaustive-deps
   const custom = useMemo(() => customPanels(metrics), [JSON.stringify(metrics.map((m) => [m.name, m.tags]))]); // eslint-disable-line react-hooks/exhaustive-deps
   const groups = [...new Set(custom.map((p) => p.group!))];
-  const onZoom = (a: number, b: number) => setRange({ live: false, from: a, to: b });
-  const common = { service: name, range, epoch, feed, utc, theme, onZoom, cursor, onCursor: setCursor };
+  const onZoom = useCallback((a: number, b: number) => setRange({ live: false, from: a, to: b }), []);
+  const common = { service: name, range, feed, utc, theme, onZoom };
   const spanLabel = range.live ? RANGES.find(([, ms]) => ms === range.span)?.[0] ?? '1h' : 'custom';
   return (
     <section className="page service-page">

@@ -1,0 +1,73 @@
+/**
+ * Main-thread figures from a Chromium trace (the JSON Playwright's `browser.stopTracing` writes): how much CPU the page's
+ * main thread (`CrRendererMain`) used per second, and on what. Thread time (`tdur`) is what the page itself cost; wall time
+ * (`dur`) also counts the waits for a core, so on a loaded machine CPU time compares runs far better than frame times.
+ * Trace event format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
+ */
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+export interface MainThreadSummary {
+  /** Seconds from the first to the end of the last top-level task. */
+  seconds: number;
+  /** Main-thread CPU (thread time of top-level tasks), ms per second of the trace. */
+  cpuMsPerSecond: number;
+  /** Main-thread busy wall time, ms per second. */
+  busyMsPerSecond: number;
+  /** Self CPU ms per second by event name (Commit: the compositor commit, which rasters software canvases; FunctionCall: JS). */
+  byName: Array<{ name: string; cpuMsPerSecond: number }>;
+  /** Top-level tasks over 50 ms of wall time. */
+  longTasks: number;
+}
+
+const TOP_LEVEL = 'ThreadControllerImpl::RunTask';
+
+/** Summarises the renderer main thread of a trace (`traceEvents` array or object form); null when it has none. */
+export function summariseMainThread(trace: { traceEvents: TraceEvent[] } | TraceEvent[]): MainThreadSummary | null {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main) return null;
+  const xs = events
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined)
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const top = xs.filter((e) => e.name === TOP_LEVEL);
+  if (top.length === 0) return null;
+  const start = top[0]!.ts;
+  const end = Math.max(...top.map((e) => e.ts + e.dur!));
+  const seconds = (end - start) / 1e6;
+  const perSecond = (us: number) => us / 1e3 / seconds;
+  // Self time: complete events on one thread nest, so each event's time minus its children's.
+  const self = new Map<string, number>();
+  const stack: TraceEvent[] = [];
+  for (const e of xs) {
+    while (stack.length > 0 && stack[stack.length - 1]!.ts + stack[stack.length - 1]!.dur! <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - (e.tdur ?? 0));
+    self.set(e.name, (self.get(e.name) ?? 0) + (e.tdur ?? 0));
+    stack.push(e);
+  }
+  return {
+    seconds,
+    cpuMsPerSecond: perSecond(top.reduce((n, e) => n + (e.tdur ?? 0), 0)),
+    busyMsPerSecond: perSecond(top.reduce((n, e) => n + e.dur!, 0)),
+    byName: [...self].map(([name, us]) => ({ name, cpuMsPerSecond: perSecond(us) })).sort((a, b) => b.cpuMsPerSecond - a.cpuMsPerSecond),
+    longTasks: top.filter((e) => e.dur! > 50_000).length,
+  };
+}
+
+/** The summary as report rows. */
+export function mainThreadRows(s: MainThreadSummary): Array<[string, string, string]> {
+  return [
+    ['main-thread CPU, ms per second (trace)', s.cpuMsPerSecond.toFixed(0), `busy wall ${s.busyMsPerSecond.toFixed(0)} ms/s`],
+    ...s.byName.slice(0, 6).map(({ name, cpuMsPerSecond }): [string, string, string] => [`  of which ${name}`, cpuMsPerSecond.toFixed(0), '']),
+  ];
+}
