@@ -253,11 +253,13 @@ function rows(target: string, f: ScenarioFigures): Array<[string, string, string
 }
 
 /** Runs the three scenarios (plus an idle baseline), each on its own fresh server process with a file database. */
-export async function runHealthBench(quick: boolean, report: (title: string, rows: Array<[string, string, string]>) => void): Promise<void> {
+export async function runHealthBench(
+  quick: boolean, report: (title: string, rows: Array<[string, string, string]>) => void, opts: { before?: string } = {},
+): Promise<void> {
   const seconds = quick ? 10 : 30;
   const dir = mkdtempSync(join(tmpdir(), 'plotline-health-bench-'));
-  const withServer = async (name: string, fn: (s: BenchServer) => Promise<ScenarioFigures>): Promise<ScenarioFigures> => {
-    const server = await startBenchServer(['--db', join(dir, `${name}.db`), '--statsd-port', 'off']);
+  const withServer = async (name: string, fn: (s: BenchServer) => Promise<ScenarioFigures>, cli?: string): Promise<ScenarioFigures> => {
+    const server = await startBenchServer(['--db', join(dir, `${name}.db`), '--statsd-port', 'off'], ...(cli ? [cli] : []));
     try {
       return await fn(server);
     } finally {
@@ -265,6 +267,15 @@ export async function runHealthBench(quick: boolean, report: (title: string, row
     }
   };
   try {
+    if (opts.before) {
+      // Scenario (a) only, from this build's server and another's, in alternating order (a drifting load favours neither).
+      const cli = join(opts.before, 'src/cli/main.js');
+      for (const [i, side] of ['this', 'before', 'before', 'this'].entries()) {
+        const f = await withServer(`worst-read-${i}`, async (s) => measure(s, seconds, await worstReads(s.url, seconds, 1_000_000)), side === 'this' ? undefined : cli);
+        report(`Responsiveness (a), ${side === 'this' ? 'this build' : `BEFORE: ${opts.before}`}: the worst allowed reads (${seconds} s)`, rows('target p99 < 100 ms', f));
+      }
+      return;
+    }
     const idle = await withServer('idle', (s) => measure(s, Math.min(5, seconds), async (running) => {
       while (running()) await sleep(50);
       return [];

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   console.log('This machine may be shared and noisy: compare ratios, and rerun before trusting a single figure.');
   if (only === 'services') return runServicesBench(quick, report);
   if (only === 'otlp') return runOtlpBench(quick, report);
-  if (only === 'health') return runHealthBench(quick, report);
+  // `--before OTHER/dist`: scenario (a) from this build and that one, interleaved (a before/after comparison).
+  const beforeIndex = argv.indexOf('--before');
+  if (only === 'health') return runHealthBench(quick, report, beforeIndex >= 0 ? { before: argv[beforeIndex + 1]! } : {});
   if (only === null || only === 'http') {
     const http = await instrumentOverheadNs(quick ? 100_000 : 500_000);
     report('instrumentHttp: per-request overhead (request event to close, durations sent packed over UDP)', [

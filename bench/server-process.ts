@@ -17,11 +17,12 @@ export interface BenchServer {
 
 /**
  * The real `plotline serve` in its own process, as users run it. Extra Node options for it (e.g. to profile it:
- * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable.
+ * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable. `cli`: another
+ * build's `dist/src/cli/main.js` (a before/after comparison).
  */
-export function startBenchServer(args: string[]): Promise<BenchServer> {
+export function startBenchServer(args: string[], cli = CLI): Promise<BenchServer> {
   const nodeArgs = (process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {

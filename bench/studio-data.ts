@@ -2,12 +2,15 @@
 /**
  * Issue #17's figures (`npm run bench:studio -- --only=data`, also at the end of a full run):
  *  1. smoothing a 1,000,000-point series: each algorithm alone (Node), the server's smoothed read (cold: points read from the
- *     store; warm: a slider move), and in the browser the time from moving the slider to the smoothed line drawn;
+ *     store; warm: a slider move; what series too long for the tab use), and in the browser the time from the slider's input
+ *     event to the frame with the smoothed line drawn (timed in the page), EMA and Gaussian (`--only=smoothing`: only this;
+ *     `--profile DIR`: traces, and the main thread's CPU per move from them);
  *  2. CSV export of a 10,000,000-point series (--quick: 2,000,000): seconds and peak RSS of the server, read by Node and
  *     downloaded by the browser (peak RSS of all its processes).
  */
 import { chromium, type Browser } from '@playwright/test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { smoothSeries, SMOOTHING_ALGORITHMS } from '../src/protocol/index.js';
 import { applyBatch } from '../src/server/ingest/apply.js';
@@ -15,6 +18,7 @@ import { openStore } from '../src/server/store/index.js';
 import { median, report } from './machine.js';
 import { startBenchServer, type BenchServer } from './server-process.js';
 import { waitForPanels } from './studio-wait.js';
+import { profileDuring } from './profile.js';
 
 /** Writes one finished execution with one series of `points` points (x = step) straight into a store file. */
 async function seedSeries(dbPath: string, id: string, points: number): Promise<void> {
@@ -65,7 +69,7 @@ async function peakDuring<T>(measure: () => number, work: () => Promise<T>): Pro
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
-async function smoothingBench(server: BenchServer, browser: Browser, id: string): Promise<void> {
+async function smoothingBench(server: BenchServer, browser: Browser, id: string, profileDir: string | null): Promise<void> {
   const n = 1_000_000;
   const x = Float64Array.from({ length: n }, (_, i) => i + 1);
   const y = x.map((v) => Math.exp(-v / 3e5) + 0.2 * Math.sin(v * 0.37));
@@ -93,21 +97,87 @@ async function smoothingBench(server: BenchServer, browser: Browser, id: string)
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(`${server.url}/executions/${id}`);
   await waitForPanels(page, 1);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  // Main-thread busy time of the page (all its tasks: script, layout, paint), seconds: less noisy than wall time on a loaded machine.
+  const busy = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')!.value;
   const panel = page.getByRole('region', { name: 'training' });
   await panel.getByRole('button', { name: 'Panel options' }).click();
-  const redraw: number[] = [];
-  for (const [i, w] of ['0.5', '0.7', '0.8', '0.9', '0.95', '0.6', '0.85'].entries()) {
-    await page.waitForTimeout(400); // past the refetch spacing: each move is a fresh read
-    const start = Date.now();
-    const answered = page.waitForResponse((r) => r.url().includes(`smooth=ema%3A${w}`));
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const serverCpu: number[] = [];
+  const moves = ['0.5', '0.7', '0.8', '0.9', '0.95', '0.6', '0.85'];
+  let algorithm = 'ema';
+  const move = async (w: string) => {
+    await page.waitForTimeout(400); // past any refetch spacing: each move stands alone
+    const want = `${algorithm}:${w}`;
+    // Timed in the page: from the slider's input event to the animation frame after the chart drew the line smoothed as
+    // asked (the chart's host says which smoothing its line has: data-smoothing). No polling from here meanwhile.
+    await page.evaluate((want) => {
+      const host = document.querySelector<HTMLElement>('[aria-label="training"] [data-smoothing]')!;
+      (window as unknown as { moved: Promise<number> }).moved = new Promise<number>((resolve) => {
+        let t0 = NaN;
+        document.addEventListener('input', () => { t0 = performance.now(); }, { capture: true, once: true });
+        const mo = new MutationObserver(() => {
+          if (host.dataset.smoothing !== want || Number.isNaN(t0)) return;
+          mo.disconnect();
+          requestAnimationFrame(() => resolve(performance.now() - t0));
+        });
+        mo.observe(host, { attributes: true, attributeFilter: ['data-smoothing'] });
+      });
+    }, want);
+    const [busy0, server0] = [await busy(), server.cpuSeconds()];
     await panel.getByRole('slider', { name: 'Smoothing' }).fill(w);
-    await answered;
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    if (i > 0) redraw.push(Date.now() - start);
-  }
+    const wall = await page.evaluate(() => (window as unknown as { moved: Promise<number> }).moved);
+    return { wall, cpu: (await busy() - busy0) * 1000, server: (server.cpuSeconds() - server0) * 1000 };
+  };
+  await move(moves[0]!); // the first move reads the points
+  await profileDuring(profileDir, page, 'smoothing-moves', async () => {
+    for (const w of moves.slice(1)) {
+      const m = await move(w);
+      wall.push(m.wall);
+      cpu.push(m.cpu);
+      serverCpu.push(m.server);
+    }
+  });
+  // The costliest algorithm (three passes over every point), moved the same way.
+  await panel.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('gaussian');
+  algorithm = 'gaussian';
+  const gaussian: Array<{ wall: number; cpu: number }> = [];
+  await profileDuring(profileDir, page, 'gaussian-moves', async () => {
+    for (const w of moves.slice(1)) gaussian.push(await move(w));
+  });
+  await cdp.detach();
   await page.close();
-  rows.push(['browser: slider moved → smoothed line drawn, ms (median of 6)', String(median(redraw)), 'target < 100']);
-  report('Smoothing a 1,000,000-point series (drawn: smoothed on the server from every point)', rows);
+  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  rows.push(['browser: slider input → frame with the smoothed line drawn, ms (median of 6)', median(wall).toFixed(0), `target < 100 (load ${load})`]);
+  rows.push(['browser: main-thread busy per move (with the harness\' fill), ms (median of 6)', median(cpu).toFixed(0), '']);
+  rows.push(['server CPU per move, ms (median of 6, 10 ms ticks)', median(serverCpu).toFixed(0), '']);
+  rows.push(['gaussian: slider input → frame drawn, ms (median of 6)', median(gaussian.map((g) => g.wall)).toFixed(0), 'target < 100']);
+  rows.push(['gaussian: main-thread busy per move, ms (median of 6)', median(gaussian.map((g) => g.cpu)).toFixed(0), '']);
+  if (profileDir) {
+    rows.push(...traceBreakdown(join(profileDir, 'smoothing-moves.trace.json'), moves.length - 1, 'ema'));
+    rows.push(...traceBreakdown(join(profileDir, 'gaussian-moves.trace.json'), moves.length - 1, 'gaussian'));
+  }
+  report('Smoothing a 1,000,000-point series (drawn: smoothed from every point)', rows);
+}
+
+/**
+ * Main-thread CPU time (the trace's thread clock, `tdur`: not counting time the thread waited for a core) per move of the
+ * page's input handling (React, the URL), its animation-frame draws (smoothing, M4, uPlot) and its frame commits.
+ */
+function traceBreakdown(path: string, moves: number, what: string): Array<[string, string, string]> {
+  type Event = { name: string; ph: string; pid: number; tid: number; tdur?: number; args?: { name?: string } };
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { traceEvents: Event[] } | Event[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const sum = (name: string) => events.filter((e) => e.ph === 'X' && e.name === name && e.pid === main?.pid && e.tid === main?.tid)
+    .reduce((n, e) => n + (e.tdur ?? 0), 0) / 1000 / moves;
+  return [
+    [`${what}: input events (React, URL), main-thread CPU ms per move`, sum('EventDispatch').toFixed(0), '(trace thread time)'],
+    [`${what}: animation-frame draws (smoothing, M4, uPlot), CPU ms per move`, sum('FireAnimationFrame').toFixed(0), ''],
+    [`${what}: frame commits, CPU ms per move`, sum('Commit').toFixed(0), ''],
+  ];
 }
 
 async function exportBench(server: BenchServer, browser: Browser, id: string, points: number): Promise<void> {
@@ -161,19 +231,24 @@ async function exportBench(server: BenchServer, browser: Browser, id: string, po
   ]);
 }
 
-/** Runs both benchmarks on a store of their own under `dir`. */
-export async function runDataBenches(dir: string, quick: boolean, chromiumPath: string, args: string[]): Promise<void> {
+/**
+ * Runs both benchmarks on a store of their own under `dir` (`smoothingOnly`: just the smoothing one, `--only=smoothing`;
+ * the export then is not seeded).
+ */
+export async function runDataBenches(
+  dir: string, quick: boolean, chromiumPath: string, args: string[], smoothingOnly = false, profileDir: string | null = null,
+): Promise<void> {
   const db = join(dir, 'data.db');
   const exportPoints = quick ? 2_000_000 : 10_000_000;
   const t0 = performance.now();
   await seedSeries(db, 'smooth-1m', 1_000_000);
-  await seedSeries(db, 'export-big', exportPoints);
-  console.log(`seeded 1,000,000 + ${exportPoints.toLocaleString('en')} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (!smoothingOnly) await seedSeries(db, 'export-big', exportPoints);
+  console.log(`seeded 1,000,000${smoothingOnly ? '' : ` + ${exportPoints.toLocaleString('en')}`} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const server = await startBenchServer(['--db', db]);
   const browser = await chromium.launch({ executablePath: chromiumPath, args });
   try {
-    await smoothingBench(server, browser, 'smooth-1m');
-    await exportBench(server, browser, 'export-big', exportPoints);
+    await smoothingBench(server, browser, 'smooth-1m', profileDir);
+    if (!smoothingOnly) await exportBench(server, browser, 'export-big', exportPoints);
   } finally {
     await browser.close();
     await server.stop();

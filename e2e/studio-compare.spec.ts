@@ -157,6 +157,56 @@ test('a 5-run comparison, light, dark and 390 px wide', async ({ page }) => {
   await screenshots(page, 'compare-5-runs-390');
 });
 
+test('the compare page has the page bar: smoothing, algorithm, log axes and y range apply to every panel and stay in the URL', async ({ page }) => {
+  await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-d`);
+  const training = page.getByRole('region', { name: 'training' });
+  const evaluation = page.getByRole('region', { name: 'evaluation' });
+  await expect(training.locator('canvas')).toHaveCount(1);
+  await expect(evaluation.locator('canvas')).toHaveCount(1);
+  await page.waitForTimeout(300);
+  const pixels = (panel: Locator) => panel.locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  const ticks = async (panel: Locator) => JSON.parse((await panel.locator('.chart').getAttribute('data-y-ticks')) ?? '[]') as string[][];
+  const before = { training: await pixels(training), evaluation: await pixels(evaluation) };
+  const bar = page.getByRole('toolbar', { name: 'All panels' });
+  await bar.getByRole('slider', { name: 'Smoothing' }).fill('0.7');
+  await bar.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('twema');
+  for (const panel of [training, evaluation]) await expect(panel.locator('[data-smoothing="twema:0.7"]')).toHaveCount(1);
+  expect(await pixels(training)).not.toBe(before.training);
+  expect(await pixels(evaluation)).not.toBe(before.evaluation);
+  const linearTicks = await ticks(training);
+  await bar.getByRole('checkbox', { name: 'Log y' }).check();
+  await expect(page).toHaveURL(/[?&]po=s0\.7%2Catwema%2Cly(&|$)/);
+  // loss = scale / epoch spans 0.1 to 1.5: log ticks at powers of ten.
+  await expect.poll(() => ticks(training)).not.toEqual(linearTicks);
+  expect((await ticks(training))[0]).toEqual(expect.arrayContaining(['1']));
+  await bar.getByRole('combobox', { name: 'Y range' }).selectOption('outliers');
+  await expect(page).toHaveURL(/[?&]yr=o(&|$)/);
+  await expect(page).toHaveURL(/ids=cmp-a%2Ccmp-b%2Ccmp-d|ids=cmp-a,cmp-b,cmp-d/);
+  // Each compare panel has its own Panel options, showing what the page set.
+  await training.getByRole('button', { name: 'Panel options' }).click();
+  const own = training.getByRole('dialog');
+  await expect(own.getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.7');
+  await expect(own.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('twema');
+  await expect(own.getByRole('checkbox', { name: 'Log y' })).toBeChecked();
+  await expect(own.getByRole('radio', { name: 'Ignore outliers' })).toBeChecked();
+  await expect(own.getByRole('button', { name: 'Download CSV' })).toBeDisabled();
+  await expect(own.getByRole('button', { name: 'Download PNG' })).toBeEnabled();
+  await page.keyboard.press('Escape');
+  await screenshots(page, 'compare-page-bar');
+
+  await page.reload();
+  const bar2 = page.getByRole('toolbar', { name: 'All panels' });
+  await expect(bar2.getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.7');
+  await expect(bar2.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('twema');
+  await expect(bar2.getByRole('checkbox', { name: 'Log y' })).toBeChecked();
+  await expect(bar2.getByRole('combobox', { name: 'Y range' })).toHaveValue('outliers');
+  for (const panel of [training, evaluation]) await expect(panel.locator('[data-smoothing="twema:0.7"]')).toHaveCount(1);
+  expect((await ticks(training))[0]).toEqual(expect.arrayContaining(['1']));
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForTimeout(300);
+  await screenshots(page, 'compare-page-bar-390');
+});
+
 test('edit labels and a note on the execution page', async ({ page }) => {
   await page.goto(`${server.url}/executions/cmp-d`);
   await page.getByRole('button', { name: 'Edit labels and note' }).click();

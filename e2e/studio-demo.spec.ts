@@ -45,9 +45,9 @@ test('every X-axis choice of every demo panel is available, and wall time draws 
   expect(await xAxisChoices(page, 'generation')).toEqual([['token', false], ['relative time', false], ['wall time', false]]);
   // The page's bar offers what its panels can show: a page of token and step axes with record times has wall time too.
   const bar = page.getByRole('toolbar', { name: 'All panels' });
-  const barChoices = await bar.getByRole('combobox').locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).label, (o as HTMLOptionElement).disabled]));
+  const barChoices = await bar.getByRole('combobox', { name: 'X axis' }).locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).label, (o as HTMLOptionElement).disabled]));
   expect(barChoices).toEqual([["each group's units", false], ['relative time', false], ['wall time', false]]);
-  await bar.getByRole('combobox').selectOption('wall');
+  await bar.getByRole('combobox', { name: 'X axis' }).selectOption('wall');
   const generation = page.getByRole('region', { name: 'generation' });
   await expect.poll(async () => JSON.parse((await generation.locator('.chart').getAttribute('data-x-ticks'))!) as string[])
     .toEqual(expect.arrayContaining([expect.stringMatching(/^\d{1,2}:\d{2}(:\d{2})?/)]));

@@ -1,9 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { seriesOf } from './series-answer.js';
+import { decodeSeriesBinary } from '../src/protocol/index.js';
 import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
-// Smoothing algorithms (#17): a long series is held downsampled, so its smoothed line comes from the server, computed from
-// every stored point; a short one is smoothed in the tab. Both follow the algorithm chosen in Panel options.
+// Smoothing algorithms (#17): a long series is held downsampled, so the tab reads every stored point of it once (the binary
+// export) and smooths those — moving the slider or changing the algorithm reads nothing again; a short one is smoothed from
+// the points held. Both follow the algorithm chosen in Panel options. (Series longer than the tab holds at full resolution
+// are smoothed by the server: its `smooth=` read is tested in test/.)
 let server: StudioServer;
 const N = 200_000;
 
@@ -26,7 +28,9 @@ test.afterAll(async () => {
 
 const pixels = (page: Page, name: string) => page.getByRole('region', { name }).locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
 
-test('a long series is smoothed on the server from every point, with the chosen algorithm, kept in the URL', async ({ page }) => {
+test('a long series is smoothed in the tab from every stored point, with the chosen algorithm, kept in the URL', async ({ page }) => {
+  const reads: string[] = [];
+  page.on('request', (r) => (r.url().includes('format=binary') || r.url().includes('smooth=')) && reads.push(r.url()));
   await page.goto(`${server.url}/executions/sm-1`);
   const panel = page.getByRole('region', { name: 'training' });
   await expect(panel.locator('canvas')).toHaveCount(1);
@@ -36,28 +40,33 @@ test('a long series is smoothed on the server from every point, with the chosen 
   const options = panel.getByRole('dialog');
   await expect(options.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('ema');
 
-  const smoothedRead = page.waitForResponse((r) => r.url().includes('smooth=twema%3A0.9') && r.ok());
+  const fullRead = page.waitForResponse((r) => r.url().includes('/export?key=loss&format=binary') && r.ok());
   await options.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('twema');
   await options.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
-  const body = { series: await seriesOf(await smoothedRead) };
-  expect(body.series[0]!.key).toBe('loss');
-  expect(body.series[0]!.downsampled).toBe(true);
-  expect(body.series[0]!.smoothed!.x.length).toBeGreaterThan(100);
+  // Every stored point, not the downsampled view the chart holds.
+  const body = await (await fullRead).body();
+  const frames = decodeSeriesBinary(new Uint8Array(body).buffer);
+  expect(frames.reduce((n, f) => n + f.x.length, 0)).toBe(N);
+  await expect(panel.locator('[data-smoothing="twema:0.9"]')).toHaveCount(1);
   await expect(page).toHaveURL(/s0\.9%2Catwema/);
-  await page.waitForTimeout(400);
   const twema = await pixels(page, 'training');
   expect(twema).not.toBe(raw);
 
-  const gaussianRead = page.waitForResponse((r) => r.url().includes('smooth=gaussian%3A0.9') && r.ok());
   await options.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('gaussian');
-  await gaussianRead;
-  await page.waitForTimeout(400);
+  await expect(panel.locator('[data-smoothing="gaussian:0.9"]')).toHaveCount(1);
+  await options.getByRole('slider', { name: 'Smoothing' }).fill('0.6');
+  await expect(panel.locator('[data-smoothing="gaussian:0.6"]')).toHaveCount(1);
+  await options.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
+  await expect(panel.locator('[data-smoothing="gaussian:0.9"]')).toHaveCount(1);
   expect(await pixels(page, 'training')).not.toBe(twema);
+  // One read of the points; the slider and the algorithm re-smooth them in the tab.
+  expect(reads.filter((u) => u.includes('format=binary'))).toHaveLength(1);
+  expect(reads.filter((u) => u.includes('smooth='))).toEqual([]);
   await screenshots(page, 'smoothing-gaussian');
 
   await page.reload();
   await page.getByRole('region', { name: 'training' }).getByRole('button', { name: 'Panel options' }).click();
-  await expect(page.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
+  await expect(page.getByRole('region', { name: 'training' }).getByRole('dialog').getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
   await page.setViewportSize({ width: 390, height: 800 });
   await page.waitForTimeout(400);
   await screenshots(page, 'smoothing-gaussian-390');

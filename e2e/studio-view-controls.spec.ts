@@ -282,3 +282,52 @@ test('the page bar and a panel\u2019s options fit a 390 px wide screen', async (
   expect(box.x + box.width).toBeLessThanOrEqual(390);
   await screenshots(page, 'view-controls-390');
 });
+
+test('the page bar sets the smoothing algorithm, Log x and the y range of every panel, kept in the URL; reload restores', async ({ page }) => {
+  await ready(page, '/executions/view-1');
+  const bar = page.getByRole('toolbar', { name: 'All panels' });
+  const charts = page.locator('[role="region"] .chart');
+  await bar.getByRole('slider', { name: 'Smoothing' }).fill('0.9');
+  await expect(region(page, 'training').locator('[data-smoothing="ema:0.9"]')).toHaveCount(1);
+  const ema = await pixels(page, 'training');
+  // The same select as in Panel options.
+  await bar.getByRole('combobox', { name: 'Smoothing algorithm' }).selectOption('gaussian');
+  await expect(page).toHaveURL(/[?&]po=s0\.9%2Cagaussian(&|$)/);
+  for (const name of ['training', 'schedule']) await expect(region(page, name).locator('[data-smoothing="gaussian:0.9"]')).toHaveCount(1);
+  expect(await pixels(page, 'training')).not.toBe(ema);
+
+  const linear = await region(page, 'schedule').locator('.chart').getAttribute('data-x-ticks');
+  await bar.getByRole('checkbox', { name: 'Log x' }).check();
+  await expect(page).toHaveURL(/[?&]po=s0\.9%2Cagaussian%2Clx(&|$)/);
+  await expect(region(page, 'schedule').locator('.chart')).not.toHaveAttribute('data-x-ticks', linear!);
+  // Powers of ten on the log x axis.
+  expect(JSON.parse((await region(page, 'schedule').locator('.chart').getAttribute('data-x-ticks'))!)).toEqual(expect.arrayContaining(['1', '10', '100', '1000', '10000']));
+
+  const ticks = await yTicks(page, 'training');
+  await bar.getByRole('combobox', { name: 'Y range' }).selectOption('outliers');
+  await expect(page).toHaveURL(/[?&]yr=o(&|$)/);
+  // The spikes (5000) are left out of the training panel's range.
+  await expect.poll(() => yTicks(page, 'training')).not.toEqual(ticks);
+  expect(Math.max(...(await yTicks(page, 'training'))[0]!.map(Number).filter(Number.isFinite))).toBeLessThan(5000);
+  await expect(region(page, 'training').getByText(/outside the y range: clipped/)).toBeVisible();
+  await expect(charts).toHaveCount(2);
+  await screenshots(page, 'view-page-bar-algorithm');
+
+  await page.reload();
+  const bar2 = page.getByRole('toolbar', { name: 'All panels' });
+  await expect(bar2.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
+  await expect(bar2.getByRole('checkbox', { name: 'Log x' })).toBeChecked();
+  await expect(bar2.getByRole('combobox', { name: 'Y range' })).toHaveValue('outliers');
+  await expect(region(page, 'schedule').locator('[data-smoothing="gaussian:0.9"]')).toHaveCount(1);
+  // A panel's own options follow the page; a panel set to Auto keeps it over the page's "ignore outliers".
+  await region(page, 'training').getByRole('button', { name: 'Panel options' }).click();
+  const own = region(page, 'training').getByRole('dialog');
+  await expect(own.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('gaussian');
+  await expect(own.getByRole('radio', { name: 'Ignore outliers' })).toBeChecked();
+  await own.getByRole('radio', { name: 'Auto' }).check();
+  await expect(page).toHaveURL(/yr\.[^=]*training[^=]*=a(&|$)/);
+  await expect(region(page, 'training').getByText(/outside the y range: clipped/)).toHaveCount(0);
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForTimeout(300);
+  await screenshots(page, 'view-page-bar-algorithm-390');
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINARY_BATCH_TYPE, encodeBinaryBatch, LIMITS } from '../src/protocol/index.js';
+import { BINARY_BATCH_TYPE, decodeSeriesBinary, encodeBinaryBatch, LIMITS, SERIES_BINARY_TYPE } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { getJson, postBody, postJson } from './helpers/server.js';
 
@@ -89,9 +89,31 @@ describe('GET /api/executions/:id/export', () => {
     });
   });
 
+  it('gives every point in binary frames (what the studio smooths from), exactly, in x order', async () => {
+    const res = await fetch(exportUrl('big', 'key=loss&format=binary&from=0.05'));
+    expect(res.headers.get('content-type')).toBe(SERIES_BINARY_TYPE);
+    const frames = decodeSeriesBinary(await res.arrayBuffer());
+    expect(frames.length).toBeGreaterThan(1); // streamed window by window
+    expect(new Set(frames.map((f) => f.key))).toEqual(new Set(['loss']));
+    const x = new Float64Array(N);
+    const y = new Float64Array(N);
+    let n = 0;
+    for (const f of frames) {
+      x.set(f.x, n);
+      y.set(f.y, n);
+      n += f.x.length;
+    }
+    expect(n).toBe(N);
+    let mismatches = 0;
+    for (let i = 0; i < N; i++) if (!Object.is(x[i], xs[i]) || !Object.is(y[i], ys[i])) mismatches++;
+    expect(mismatches).toBe(0);
+    const small = decodeSeriesBinary(await (await fetch(exportUrl('small', 'key=c&format=binary&from=2.5'))).arrayBuffer());
+    expect(small.map((f) => [f.key, [...f.x], [...f.y]])).toEqual([['c', [3], [30]]]);
+  });
+
   it('refuses bad parameters by name before streaming anything', async () => {
     expect(await getJson(exportUrl('small', ''))).toMatchObject({ status: 400, json: { path: 'key' } });
-    expect(await getJson(exportUrl('small', 'key=c&format=xml'))).toMatchObject({ status: 400, json: { path: 'format', error: expect.stringMatching(/csv or json/) } });
+    expect(await getJson(exportUrl('small', 'key=c&format=xml'))).toMatchObject({ status: 400, json: { path: 'format', error: expect.stringMatching(/csv, json or binary/) } });
     expect(await getJson(exportUrl('small', 'key=c&from=3&to=1'))).toMatchObject({ status: 400, json: { path: 'to' } });
     expect(await getJson(exportUrl('small', 'key=c&from=abc'))).toMatchObject({ status: 400, json: { path: 'from' } });
     const many = Array.from({ length: LIMITS.maxKeysPerRead + 1 }, (_, i) => `key=k${i}`).join('&');

@@ -44,15 +44,27 @@ export function seriesBinaryPreamble(): Uint8Array {
 
 /** One series as a frame of the binary answer. */
 export function encodeSeriesFrame(s: SeriesData & { exec?: string }): Uint8Array {
-  const header = utf8.encode(JSON.stringify({
+  return encodeFrame({
     ...(s.exec !== undefined && { exec: s.exec }),
     key: s.key, total: s.total, downsampled: s.downsampled, n: s.x.length, ...(s.times && { times: s.times }), ...(s.smoothed && { smoothed: s.smoothed }),
-  }));
+  }, s.x, fromWireArray(s.y));
+}
+
+/**
+ * Full-resolution points of one series as a frame (the binary export, `format=binary`: a series is then several frames of
+ * the same key, in x order, `total` being the frame's own count).
+ */
+export function encodeColumnsFrame(key: string, x: ArrayLike<number>, y: ArrayLike<number>): Uint8Array {
+  return encodeFrame({ key, total: x.length, downsampled: false, n: x.length }, x, y);
+}
+
+function encodeFrame(head: object, x: ArrayLike<number>, y: ArrayLike<number>): Uint8Array {
+  const header = utf8.encode(JSON.stringify(head));
   const dataStart = align8(4 + header.length);
-  const bytes = new Uint8Array(dataStart + 16 * s.x.length);
+  const bytes = new Uint8Array(dataStart + 16 * x.length);
   new DataView(bytes.buffer).setUint32(0, header.length, true);
   bytes.set(header, 4);
-  writeColumn(bytes, writeColumn(bytes, dataStart, s.x), fromWireArray(s.y));
+  writeColumn(bytes, writeColumn(bytes, dataStart, x), y);
   return bytes;
 }
 

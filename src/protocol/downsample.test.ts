@@ -101,6 +101,18 @@ describe('M4 downsampling', () => {
     }
   });
 
+  it('adds runs exactly as one by one at bucket edges, large offsets and outside [from, to]', () => {
+    for (const [offset, step, from, to, buckets] of [[0, 0.1, 0.3, 99.7, 7], [1.7e12, 1, 1.7e12 + 10, 1.7e12 + 9010, 900], [1e15, 2, 1e15, 1e15 + 3000, 1000], [-50, 1 / 3, -40, 40, 13]] as const) {
+      const x = Array.from({ length: 5000 }, (_, i) => offset + i * step);
+      const y = x.map((_, i) => Math.sin(i) * 10);
+      const one = new M4(from, to, buckets);
+      x.forEach((v, i) => one.add(v, y[i]!));
+      const runs = new M4(from, to, buckets);
+      runs.addPoints(x, y);
+      expect(runs.result()).toEqual(one.result());
+    }
+  });
+
   it('puts points outside [from, to] into the edge buckets and copes with from === to', () => {
     const m = new M4(5, 5, 10);
     m.add(5, 1);

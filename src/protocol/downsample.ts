@@ -71,12 +71,16 @@ export class M4 {
     let i = start;
     while (i < end) {
       const b = this.bucketOf(x[i]!);
+      // Below `safe` a point is surely still in bucket b (x increases and bucketOf is monotone; the margin exceeds the
+      // rounding of bucketOf's arithmetic), so only points near the bucket's upper edge pay for bucketOf.
+      const edge = b === this.buckets - 1 ? Infinity : this.from + (b + 1) * this.width;
+      const safe = edge - (1e-12 * (Math.abs(edge) + Math.abs(this.from)) + 1e-9 * this.width);
       let minI = -1;
       let maxI = -1;
       let oddI = -1;
       let j = i;
       for (; j < end; j++) {
-        if (j > i && this.bucketOf(x[j]!) !== b) break;
+        if (j > i && !(x[j]! < safe) && this.bucketOf(x[j]!) !== b) break;
         const yj = y[j]!;
         if (yj - yj !== 0) {
           if (oddI < 0) oddI = j;

@@ -14,13 +14,23 @@ export const MAX_SMOOTHING_WEIGHT = 0.99;
 const clampWeight = (weight: number, max = 0.999) => Math.min(max, Math.max(0, Number.isFinite(weight) ? weight : 0));
 
 /**
+ * Where a smoothing writes its `n` values: the first `n` of `out` when given (a buffer kept between calls, so moving a slider
+ * over a long series allocates nothing), else a new array. Throws when `out` is too short.
+ */
+function target(n: number, out?: Float64Array): Float64Array {
+  if (!out) return new Float64Array(n);
+  if (out.length < n) throw new RangeError(`smoothing: out holds ${out.length} values, ${n} needed`);
+  return out.length === n ? out : out.subarray(0, n);
+}
+
+/**
  * TensorBoard's debiased exponential moving average (tensorboard/plugins/scalar/…/vz_line_chart2 `resmoothDataset`):
  * `last = last·w + (1 − w)·y`, divided by the debias weight `1 − w^n` (n = finite values seen so far), so the first points
- * are not pulled toward 0. `weight` is clamped to [0, 0.999].
+ * are not pulled toward 0. `weight` is clamped to [0, 0.999]. `out`: see `target`.
  */
-export function debiasedEma(values: ArrayLike<number>, weight: number): Float64Array {
+export function debiasedEma(values: ArrayLike<number>, weight: number, out?: Float64Array): Float64Array {
   const w = clampWeight(weight);
-  const out = new Float64Array(values.length);
+  out = target(values.length, out);
   let last = 0;
   let wn = 1; // w^n, n = finite values seen so far (a running product: no pow per point)
   for (let i = 0; i < values.length; i++) {
@@ -30,7 +40,9 @@ export function debiasedEma(values: ArrayLike<number>, weight: number): Float64A
       continue;
     }
     last = last * w + (1 - w) * y;
-    wn *= w;
+    // Below 2^-54, 1 − w^n is exactly 1: stop there, or w^n sinks into subnormals, where it sticks at the smallest one
+    // (0.9 × 5e-324 rounds back to 5e-324) and every later multiply runs ~10× slower.
+    wn = wn < 1e-17 ? 0 : wn * w;
     out[i] = last / (1 - wn);
   }
   return out;
@@ -45,10 +57,11 @@ export const TWEMA_SCALE = 1000;
  * alike. With `s = min(√weight, 0.999)` and `Δ = (x_i − x_{i−1}) / (x_last − x_first) · TWEMA_SCALE`:
  * `a = s^Δ; last = last·a + y; debias = debias·a + 1; out = last / debias`. `range` is the x extent the decay is scaled to
  * (default: the extent of `x`); pass the whole series' extent when smoothing part of it, so a zoom does not change it.
+ * `out`: see `target`.
  */
-export function twema(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number): Float64Array {
+export function twema(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number, out?: Float64Array): Float64Array {
   const s = Math.min(Math.sqrt(clampWeight(weight)), 0.999);
-  const out = new Float64Array(values.length);
+  out = target(values.length, out);
   const n = values.length;
   const span = range ?? (n > 1 ? x[n - 1]! - x[0]! : 0);
   let last = 0;
@@ -87,59 +100,84 @@ export function gaussianSigma(weight: number, range: number): number {
  * three successive moving averages over x windows of width 2σ (the sum of three uniform distributions of variance
  * (2σ)²/12 each has variance σ² and is within about 3% of the Gaussian — Wells, "Efficient synthesis of Gaussian filters
  * by cascaded uniform filters", 1986), each an O(n) two-pointer pass over prefix sums of the centred values, so the cost
- * does not depend on σ. Windows are centred on each point's x and average the finite values in them.
+ * does not depend on σ. Windows are centred on each point's x and average the finite values in them. `out`: see `target`.
  */
-export function gaussianSmooth(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number): Float64Array {
+export function gaussianSmooth(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number, out?: Float64Array): Float64Array {
   const n = values.length;
   const span = range ?? (n > 1 ? x[n - 1]! - x[0]! : 0);
   const sigma = gaussianSigma(weight, span);
-  const out = Float64Array.from(values as ArrayLike<number>);
+  out = target(n, out);
+  out.set(values as ArrayLike<number>);
   if (!(sigma > 0) || n < 2) return out;
-  const finite = new Uint32Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) if (Number.isFinite(out[i]!)) finite[m++] = i;
-  const xs = new Float64Array(m);
-  let ys = new Float64Array(m);
-  let mean = 0;
-  for (let k = 0; k < m; k++) {
-    xs[k] = x[finite[k]!]!;
-    ys[k] = out[finite[k]!]!;
-    mean += (ys[k]! - mean) / (k + 1);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = out[i]!;
+    if (Number.isFinite(v)) {
+      m++;
+      sum += v;
+    }
   }
-  // Centred: the running sums then stay near 0, whatever offset the values have (10 + 1e-9 noise keeps its digits).
-  for (let k = 0; k < m; k++) ys[k] = ys[k]! - mean;
+  if (m === 0) return out;
+  // Centred on the mean: the running sums then stay near 0, whatever offset the values have (10 + 1e-9 noise keeps its digits).
+  const mean = sum / m;
+  // The finite points (all of them, the common case, without an index); x as ArrayLike is read once into columns.
+  const finite = m === n ? null : new Uint32Array(m);
+  const xs = m === n && x instanceof Float64Array ? x : new Float64Array(m);
+  let ys = new Float64Array(m);
+  for (let i = 0, k = 0; i < n; i++) {
+    const v = out[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (finite) finite[k] = i;
+    if (xs !== x) xs[k] = x[i]!;
+    ys[k++] = v - mean;
+  }
   const sums = new Float64Array(m + 1);
-  for (let pass = 0; pass < 3; pass++) ys = boxPass(xs, ys, sigma, sums);
-  for (let k = 0; k < m; k++) out[finite[k]!] = ys[k]! + mean;
+  let spare = new Float64Array(m);
+  for (let pass = 0; pass < 3; pass++) {
+    const next = boxPass(xs, ys, sigma, sums, spare);
+    spare = ys;
+    ys = next;
+  }
+  if (finite) for (let k = 0; k < m; k++) out[finite[k]!] = ys[k]! + mean;
+  else for (let i = 0; i < n; i++) out[i] = ys[i]! + mean;
   return out;
 }
 
-/** One moving average over [x − σ, x + σ] (width 2σ) of every point: prefix sums (in `sums`) and two pointers. */
-function boxPass(x: Float64Array, y: Float64Array, half: number, sums: Float64Array): Float64Array<ArrayBuffer> {
+/**
+ * One moving average over [x − σ, x + σ] (width 2σ) of every point into `out`, in one pass: two pointers over x, the prefix
+ * sums of y (in `sums`) filled as the leading pointer advances.
+ */
+function boxPass<T extends Float64Array>(x: Float64Array, y: Float64Array, half: number, sums: Float64Array, out: T): T {
   const n = x.length;
-  for (let i = 0; i < n; i++) sums[i + 1] = sums[i]! + y[i]!;
-  const out = new Float64Array(n);
+  sums[0] = 0;
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    while (hi < n && x[hi]! <= xi + half) hi++;
+    while (hi < n && x[hi]! <= xi + half) {
+      sums[hi + 1] = sums[hi]! + y[hi]!;
+      hi++;
+    }
     while (x[lo]! < xi - half) lo++;
     out[i] = (sums[hi]! - sums[lo]!) / (hi - lo);
   }
   return out;
 }
 
-/** Smooths with the chosen algorithm (weight 0: a copy of the values). `range`: the x extent of the whole series. */
+/**
+ * Smooths with the chosen algorithm (weight 0: a copy of the values). `range`: the x extent of the whole series; `out`: a
+ * buffer of at least `values.length` to write into (its first values are returned), else a new array.
+ */
 export function smoothSeries(
-  algorithm: SmoothingAlgorithm, x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number,
+  algorithm: SmoothingAlgorithm, x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number, out?: Float64Array,
 ): Float64Array {
   switch (algorithm) {
     case 'twema':
-      return twema(x, values, weight, range);
+      return twema(x, values, weight, range, out);
     case 'gaussian':
-      return gaussianSmooth(x, values, weight, range);
+      return gaussianSmooth(x, values, weight, range, out);
     default:
-      return debiasedEma(values, weight);
+      return debiasedEma(values, weight, out);
   }
 }

@@ -21,6 +21,7 @@ import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
 import type { Turns } from './turns.js';
+import type { ReadActivity } from './read-activity.js';
 
 export interface AppContext {
   store: Store;
@@ -38,6 +39,8 @@ export interface AppContext {
   services?: ServicesRuntime;
   /** Ingest batches are decoded and committed one per event-loop turn (see turns.ts). */
   turns: Turns;
+  /** History reads in flight: background compaction waits for them (read-activity.ts). */
+  reads?: ReadActivity;
 }
 
 /** Labels and a note: far below a batch. */
@@ -214,8 +217,10 @@ async function getExecution(ctx: AppContext, _req: IncomingMessage, res: ServerR
  * `smooth=<algorithm>:<weight>` adds each series' `smoothed` line, smoothed from all its stored points (smoothed-read.ts).
  */
 async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
-  await answerSeries(ctx, req, res, url, [id!], false);
+  await counted(ctx, () => answerSeries(ctx, req, res, url, [id!], false));
 }
+
+const counted = (ctx: AppContext, read: () => Promise<void>) => (ctx.reads ? ctx.reads.during(read) : read());
 
 /**
  * `GET /api/series?exec=a&exec=b&key=loss&key=acc`: the same read as `getSeries` for several executions in one request
@@ -226,7 +231,7 @@ async function getSeries(ctx: AppContext, req: IncomingMessage, res: ServerRespo
 async function getSeriesOfExecutions(ctx: AppContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const ids = [...new Set(url.searchParams.getAll('exec'))];
   if (ids.length === 0) throw new ValidationError('exec', 'query parameter is required (repeat it for several executions: ?exec=a&exec=b)');
-  await answerSeries(ctx, req, res, url, ids, true);
+  await counted(ctx, () => answerSeries(ctx, req, res, url, ids, true));
 }
 
 /** Validates a series read of `ids` × the `key` parameters and streams it; `named`: each series carries its `exec`. */

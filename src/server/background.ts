@@ -6,6 +6,8 @@ export interface BackgroundOptions {
   lostAfterMs: number;
   /** Batch ids are remembered this long (a client retries for seconds, not hours). Default one hour. */
   batchIdTtlMs?: number;
+  /** History reads are being answered: compaction waits (at most COMPACT_MAX_DEFER_MS in a row). */
+  readsBusy?: () => boolean;
 }
 
 const COMPACT_EVERY_MS = 2000;
@@ -19,6 +21,8 @@ const COMPACT_AGAIN_MS = 100;
 const COMPACT_BUDGET_MS = 50;
 /** A pass only bothers with series that collected this many small chunks (close() takes them all). */
 const COMPACT_MIN_SMALL = 8;
+/** Compaction stands aside while history reads are answered (`readsBusy`), but never for longer than this in a row. */
+const COMPACT_MAX_DEFER_MS = 3000;
 const FORGET_EVERY_MS = 60_000;
 export const DEFAULT_BATCH_ID_TTL_MS = 3600_000;
 
@@ -57,7 +61,14 @@ export function startBackground(store: Store, hub: StreamHub, opts: BackgroundOp
     if (!store.feed) for (const execution of lost) hub.publish({ type: 'execution', execution });
   });
   let seqAtLastPass = hub.lastSeq;
+  let deferredSince: number | null = null;
   every(COMPACT_EVERY_MS, 'compaction', async () => {
+    if (opts.readsBusy?.()) {
+      const now = Date.now();
+      deferredSince ??= now;
+      if (now - deferredSince < COMPACT_MAX_DEFER_MS) return COMPACT_AGAIN_MS;
+    }
+    deferredSince = null;
     const more = await store.compact({ minSmallChunks: COMPACT_MIN_SMALL, budgetMs: COMPACT_BUDGET_MS });
     const quiet = hub.lastSeq === seqAtLastPass;
     seqAtLastPass = hub.lastSeq;

@@ -13,6 +13,7 @@ import type { Store } from './store/store.js';
 import { otlpOnlyHandler, type OtlpReceiverOptions } from './otlp/receiver.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 import { Turns } from './turns.js';
+import { ReadActivity } from './read-activity.js';
 
 export interface ServerOptions {
   port?: number;
@@ -116,6 +117,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
     bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services, turns: new Turns(),
+    reads: new ReadActivity(),
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
@@ -135,7 +137,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     hub.close();
     throw err;
   }
-  const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS });
+  const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS, readsBusy: () => ctx.reads!.busy() });
   const port = (server.address() as AddressInfo).port;
   ctx.port = port;
   const wildcard = host === '0.0.0.0' || host === '::';

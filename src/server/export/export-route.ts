@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attachmentDisposition, LIMITS, panelFileName, toWire, ValidationError, type ExecutionDetail } from '../../protocol/index.js';
+import {
+  attachmentDisposition, encodeColumnsFrame, LIMITS, panelFileName, SERIES_BINARY_TYPE, seriesBinaryPreamble, toWire, ValidationError, type ExecutionDetail,
+} from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
@@ -8,10 +10,12 @@ import { readExportWindows, type ExportWindow } from './export-reader.js';
 import { rowWallTime, wallTimeOf } from './wall-time.js';
 
 /**
- * `GET /api/executions/:id/export?key=…&from=&to=&format=csv|json`: every stored point of the series in [from, to] at full
- * resolution (no point cap), streamed window by window (see `readExportWindows`) with backpressure, as an attachment.
+ * `GET /api/executions/:id/export?key=…&from=&to=&format=csv|json|binary`: every stored point of the series in [from, to] at
+ * full resolution (no point cap), streamed window by window (see `readExportWindows`) with backpressure, as an attachment.
  * - csv (default): header `x,<key>,…`, one row per distinct x, the series joined on x (empty cell: no point there).
  * - json: `{"series":[{"key":K,"points":[[x,y],…]},…]}` with non-finite y as the wire strings "NaN"/"Infinity"/"-Infinity".
+ * - binary: the binary series answer (`protocol/binary-series.ts`, `application/vnd.plotline.series`) with one frame per
+ *   series per window, in x order: what the studio reads to smooth a long series from every point in the tab.
  * `time=wall` adds when each point was recorded (server/export/wall-time.ts; unknown: empty / null): a `wall_time` column
  * after x in CSV (ISO 8601 UTC), a third item `t` (ms since the epoch) per JSON point.
  * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
@@ -26,7 +30,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
   if (keys.length > LIMITS.maxKeysPerRead) throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} distinct series`);
   const format = url.searchParams.get('format') ?? 'csv';
-  if (format !== 'csv' && format !== 'json') throw new ValidationError('format', `query parameter must be csv or json (got "${format}")`);
+  if (format !== 'csv' && format !== 'json' && format !== 'binary') throw new ValidationError('format', `query parameter must be csv, json or binary (got "${format}")`);
   const from = numberParam(url.searchParams, 'from');
   const to = numberParam(url.searchParams, 'to');
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
@@ -38,7 +42,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
   const detail = time === 'wall' ? execution : null;
   const withTime = detail !== null;
-  const fileName = panelFileName(execution.execution, name ?? exportSubject(execution, keys), keys, format);
+  const fileName = panelFileName(execution.execution, name ?? exportSubject(execution, keys), keys, format === 'binary' ? 'bin' : format);
 
   const write = async (text: string) => {
     await writeAndYield(res, text);
@@ -47,13 +51,24 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   const start = () => {
     if (res.headersSent) return;
     res.writeHead(200, {
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : format === 'json' ? 'application/json; charset=utf-8' : SERIES_BINARY_TYPE,
       'content-disposition': attachmentDisposition(fileName),
       'cache-control': 'no-store',
     });
   };
   try {
-    if (format === 'csv') {
+    if (format === 'binary') {
+      const windows = readExportWindows(ctx.store, id!, keys, from, to);
+      const first = await windows.next();
+      start();
+      await writeAndYield(res, seriesBinaryPreamble());
+      const frames = async (w: ExportWindow) => {
+        for (const s of w.series) if (s.x.length > 0) await writeAndYield(res, encodeColumnsFrame(s.key, s.x, s.y));
+        if (res.destroyed) throw new Error('export: client went away');
+      };
+      if (!first.done) await frames(first.value);
+      for await (const w of windows) await frames(w);
+    } else if (format === 'csv') {
       const windows = readExportWindows(ctx.store, id!, keys, from, to);
       const first = await windows.next(); // raises not_found before the header goes out
       start();

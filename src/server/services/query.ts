@@ -224,20 +224,45 @@ export async function queryReplicas(engine: ServicesEngine, q: { service: string
   const { step, tier } = planQuery(engine.tiers, q.from, q.to, q.budget, now);
   const first = Math.floor(q.from / step) * step;
   const n = Math.max(1, Math.ceil((q.to - first) / step));
-  const all = [...svc.metrics.values()].flatMap((m) => m.series);
-  const buckets = await bucketed(engine, all, tier, first, step, n, null, false);
+  // Which hosts were heard per bucket. A host's buckets are settled by its first series with data there, so its other
+  // series are read only for the buckets still open (usually none: one series of a replica covers its whole range).
+  // Open intervals first: a flush writes rows before it forgets them, so nothing falls between the two reads.
+  const heard: Array<Set<string> | undefined> = new Array(n);
+  const mark = (host: string, start: number) => {
+    const i = Math.floor((start - first) / step);
+    if (i >= 0 && i < n) (heard[i] ??= new Set()).add(host);
+  };
+  const byHost = new Map<string, SeriesState[]>();
+  for (const m of svc.metrics.values()) {
+    for (const s of m.series) {
+      let list = byHost.get(s.host);
+      if (!list) byHost.set(s.host, (list = []));
+      list.push(s);
+    }
+  }
+  for (const m of engine.memory([...byHost.values()].flat())) mark(m.series.host, m.start);
+  // Lines without a host matter only where no named replica was heard: they go last.
+  for (const [host, list] of [...byHost].sort(([a], [b]) => (a === '' ? 1 : 0) - (b === '' ? 1 : 0))) {
+    const settled = (i: number) => heard[i] !== undefined && (host === '' || heard[i]!.has(host));
+    for (const s of list) {
+      if (s.id === null) continue;
+      let lo = -1, hi = -1;
+      for (let i = 0; i < n; i++) {
+        if (settled(i)) continue;
+        if (lo < 0) lo = i;
+        hi = i;
+      }
+      if (lo < 0) break;
+      for (const r of await engine.store.readRows(tier.size, [s.id], first + lo * step, first + (hi + 1) * step)) mark(host, r.start);
+    }
+  }
   const t: number[] = [];
   const v: Array<number | null> = [];
   for (let i = 0; i < n && first + i * step <= now; i++) {
-    const named = new Set<string>();
-    let unnamed = false;
-    for (const s of all) {
-      if (!buckets.get(s)![i]) continue;
-      if (s.host === '') unnamed = true;
-      else named.add(s.host);
-    }
+    const hosts = heard[i];
+    const named = hosts ? hosts.size - (hosts.has('') ? 1 : 0) : 0;
     t.push(first + i * step);
-    v.push(named.size || (unnamed ? 1 : null));
+    v.push(named || (hosts ? 1 : null));
   }
   return { service: q.service, from: q.from, to: q.to, step, tier: tier.size, series: [{ tags: {}, t, v }] };
 }

@@ -25,16 +25,53 @@ let fieldScratch = new Float64Array(0);
 let tableOut = Buffer.alloc(0);
 const tableWriter = new BitWriter(tableOut, 0);
 
+/** Memory the decoded tiers of `BlockTable.cached` may hold together: those of some 30 M points (20 × 1 M takes 11 MiB). */
+const DECODED_TIERS_MAX_BYTES = 32 * 1024 * 1024;
+const decodedTiers = new Map<number, BlockTable>();
+let decodedTierBytes = 0;
+/** About what a cached table holds: its values, its source bytes and the objects around them. */
+const tierBytes = (t: BlockTable) => t.footprint();
+const isCompact = (bytes: Buffer) => bytes.length >= 8 && MAGIC.equals(bytes.subarray(0, 8));
+
 export class BlockTable {
   /** `source`: the stored bytes this table was read from, given back by `toBytes` (a table never changes). */
   constructor(private readonly v: Float64Array, private readonly source: Buffer | null = null) {}
 
   static fromBytes(bytes: Buffer): BlockTable {
-    if (bytes.length >= 8 && MAGIC.equals(bytes.subarray(0, 8))) return BlockTable.decodeCompact(bytes);
+    if (isCompact(bytes)) return BlockTable.decodeCompact(bytes);
     if (bytes.byteOffset % 8 === 0) return new BlockTable(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8), bytes);
     const v = new Float64Array(bytes.length / 8);
     Buffer.from(v.buffer).set(bytes);
     return new BlockTable(v, bytes);
+  }
+
+  /**
+   * `fromBytes` through a bounded cache of decoded compact tiers, by chunk id: opening, zooming out of or comparing big
+   * executions reads the tiers of thousands of chunks again and again, and a compact tier costs a decoding each time
+   * (a plain Float64 tier is a view of its bytes: nothing to keep). A hit must have the very same bytes (ids may be
+   * reused after a delete, and stores share the process), so a stale entry is never used.
+   */
+  static cached(id: number, bytes: Buffer): BlockTable {
+    const hit = decodedTiers.get(id);
+    if (hit && hit.source!.equals(bytes)) {
+      // Most recently used last: Map keeps insertion order.
+      decodedTiers.delete(id);
+      decodedTiers.set(id, hit);
+      return hit;
+    }
+    if (!isCompact(bytes)) return BlockTable.fromBytes(bytes);
+    // A view of a bigger buffer (a whole query answer) would keep all of it alive: the cache keeps its own copy.
+    const table = BlockTable.decodeCompact(bytes.byteLength * 2 < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes);
+    if (hit) decodedTierBytes -= tierBytes(hit);
+    decodedTiers.delete(id);
+    decodedTiers.set(id, table);
+    decodedTierBytes += tierBytes(table);
+    for (const [oldId, old] of decodedTiers) {
+      if (decodedTierBytes <= DECODED_TIERS_MAX_BYTES) break;
+      decodedTiers.delete(oldId);
+      decodedTierBytes -= tierBytes(old);
+    }
+    return table;
   }
 
   static build(x: Float64Array, y: Float64Array, xOffsets: number[], yOffsets: number[]): BlockTable {
@@ -70,6 +107,11 @@ export class BlockTable {
       v[o + F.yOffset] = yOffsets[b]!;
     }
     return new BlockTable(v);
+  }
+
+  /** Bytes this table holds (values and source), for the cache's bound. */
+  footprint(): number {
+    return this.v.byteLength + (this.source?.length ?? 0) + 200;
   }
 
   get length(): number {

@@ -206,6 +206,24 @@ describe('chunks written by the first format', () => {
     for (let b = 0; b < 8; b++) expectSameBits(decodeBlock(c.xs, c.ys, table, c.count, b).y, y.subarray(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE));
   });
 
+  it('decoded compact tables are cached by chunk id, and only ever for the very same bytes', () => {
+    const x = Float64Array.from({ length: 2048 }, (_, i) => 1_700_000_000 + i);
+    const ya = Float64Array.from({ length: 2048 }, (_, i) => Math.floor(i / 100));
+    const yb = Float64Array.from({ length: 2048 }, (_, i) => -Math.floor(i / 50));
+    const a = packChunk(x, ya);
+    const b = packChunk(x, yb);
+    const id = 987_654_321;
+    const first = BlockTable.cached(id, a.blocks);
+    expect(BlockTable.cached(id, Buffer.from(a.blocks))).toBe(first); // equal bytes: the decoded table again
+    // The id now names other bytes (a chunk deleted and its id reused, or another store in the process): decoded anew.
+    const other = BlockTable.cached(id, b.blocks);
+    expect(other).not.toBe(first);
+    for (let k = 0; k < 8; k++) expect(other.summary(k)).toEqual(BlockTable.build(x, yb, [], []).summary(k));
+    // A plain table is a view of its bytes: never cached, read as before.
+    const plain = encodeChunk(x, ya);
+    expect(BlockTable.cached(id + 1, plain.blocks).summary(3)).toEqual(BlockTable.fromBytes(plain.blocks).summary(3));
+  });
+
   it('new chunks round-trip, packed or not, with block tables carrying the same summaries', () => {
     for (const [e, encode] of expected.flatMap((e) => [[e, encodeChunk], [e, packChunk]] as const)) {
       const x = Float64Array.from(e.x);

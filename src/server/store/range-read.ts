@@ -120,7 +120,7 @@ export function planRange(key: string, chunks: ChunkMeta[], range: Range, opts: 
   // decoding) is read only if a bucket edge falls into it (`neededTables`), even when its bytes came along.
   const deferred = (c: ChunkMeta) => c.summary !== null && c.firstX !== undefined && c.lastX !== undefined && c.firstX >= lo && c.lastX <= hi;
   const plan: RangePlan = {
-    key, chunks, tables: chunks.map((c) => (c.blocks && !deferred(c) ? BlockTable.fromBytes(c.blocks) : null)), lo, hi, total: 0, m4: null,
+    key, chunks, tables: chunks.map((c) => (c.blocks && !deferred(c) ? BlockTable.cached(c.id, c.blocks) : null)), lo, hi, total: 0, m4: null,
     snap: range.snap === true,
     neededTables: [], needed: [], neededBlocks: [],
   };
@@ -196,14 +196,23 @@ export function addTables(plan: RangePlan, tables: ReadonlyMap<number, Buffer>, 
   plan.chunks.forEach((c, i) => {
     const bytes = tables.get(c.id);
     if (plan.tables[i] || !bytes) return;
-    plan.tables[i] = BlockTable.fromBytes(bytes);
+    plan.tables[i] = BlockTable.cached(c.id, bytes);
     added.add(c.id);
   });
   if (plan.m4 && added.size > 0 && opts.listBlocks !== false) planBlocks(plan, added);
 }
 
-/** Work units (about one per point decoded) a step of `finishRangeSteps` does before pausing: a few milliseconds. */
-export const WORK_PER_STEP = 32_768;
+/**
+ * Work units (about one per point decoded) a step of `finishRangeSteps` does before it gives its caller the chance to
+ * pause: well under a millisecond, so that `finishRangeInSteps` can pause by elapsed time.
+ */
+export const WORK_PER_STEP = 4096;
+/**
+ * Milliseconds a read holds the event loop before `finishRangeInSteps` lets other work run: short enough for
+ * `/api/health` to answer within its 100 ms p99 while the worst reads run, long enough that a whole-series read of
+ * 10–20 ms takes one or two turns, not one per 32,000 points whatever they cost.
+ */
+export const READ_SLICE_MS = 8;
 /** Work units of adding one chunk's or block's summary to the buckets. */
 const SUMMARY_WORK = 16;
 
@@ -217,15 +226,22 @@ export function finishRange(plan: RangePlan, points: LoadedPoints): SeriesData {
 }
 
 /**
- * `finishRange` that lets other work run every `WORK_PER_STEP` points decoded (between chunks), so that a read of millions
- * of points never holds the event loop for long. The plan's points must stay as loaded meanwhile (they are immutable copies).
+ * `finishRange` that lets other work run (`pause`) whenever it has held the event loop for `sliceMs` (checked between
+ * chunks, about every `WORK_PER_STEP` points decoded), so that a read of millions of points never holds it for long and a
+ * small one never waits for turns it does not need. The plan's points must stay as loaded meanwhile (they are immutable
+ * copies).
  */
-export async function finishRangeInSteps(plan: RangePlan, points: LoadedPoints, pause = (): Promise<void> => new Promise((r) => setImmediate(r))): Promise<SeriesData> {
+export async function finishRangeInSteps(
+  plan: RangePlan, points: LoadedPoints, pause = (): Promise<void> => new Promise((r) => setImmediate(r)), sliceMs = READ_SLICE_MS,
+): Promise<SeriesData> {
   const steps = finishRangeSteps(plan, points);
+  let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    if (performance.now() - sliceStart < sliceMs) continue;
     await pause();
+    sliceStart = performance.now();
   }
 }
 

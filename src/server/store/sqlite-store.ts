@@ -177,10 +177,12 @@ export class SqliteStore implements Store {
       addChunkPoints: db.prepare<[number, Buffer, Buffer]>('INSERT INTO chunk_points (chunk_id, xs, ys) VALUES (?, ?, ?)'),
       // The plan of a range read of one series: its chunks in range, in x order (the index's order), with their whole-chunk
       // summary (NULL in a file from before it; a file opened read-only may even predate the column) and, with `withBlocks`,
-      // their block tiers; without, only those of chunks across the range's ends or without a summary (the rest are asked
-      // for when a bucket edge falls into them: worth it when many chunks share a bucket).
+      // their block tiers instead (few chunks share a bucket: their summaries would hardly be used, and 10,000 of them
+      // cost buffers to create and collect); without, only the tiers of chunks across the range's ends or without a summary
+      // (the rest are asked for when a bucket edge falls into them: worth it when many chunks share a bucket).
       rangeChunks: db.prepare<{ execution: string; key: string; lo: number; hi: number; withBlocks: number }, RangeRow>(`
-        SELECT c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x, ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} AS summary,
+        SELECT c.id AS id, c.count AS count, c.first_x AS first_x, c.last_x AS last_x,
+          CASE WHEN NOT @withBlocks THEN ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} END AS summary,
           CASE WHEN @withBlocks OR ${this.readOnly && !hasColumn(db, 'chunks', 'summary') ? 'NULL' : 'c.summary'} IS NULL OR c.first_x < @lo OR c.last_x > @hi THEN c.blocks END AS blocks
         FROM chunks c
         WHERE c.series_id = (SELECT id FROM series WHERE execution_id = @execution AND key = @key) AND c.last_x >= @lo AND c.first_x <= @hi

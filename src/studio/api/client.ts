@@ -109,6 +109,18 @@ async function getSeriesOnce(id: string, query: SeriesQuery, signal?: AbortSigna
   return readSeriesAnswer(`/api/executions/${encodeURIComponent(id)}/series?${p}`, signal);
 }
 
+/**
+ * Every stored point of `keys` with x ≥ `from` (all when absent) at full resolution, through the export's binary form: the
+ * frames in x order, several per key (append them in order). No point cap: callers bound what they ask for.
+ */
+export async function getFullResolution(id: string, keys: readonly string[], from?: number, signal?: AbortSignal): Promise<SeriesColumnsRead[]> {
+  const p = new URLSearchParams(keys.map((k) => ['key', k]));
+  if (from !== undefined) p.set('from', String(from));
+  p.set('format', 'binary');
+  const res = await request(`/api/executions/${encodeURIComponent(id)}/export?${p}`, { signal: signal ?? null }, SERIES_BINARY_TYPE);
+  return decodeSeriesBinary(await res.arrayBuffer());
+}
+
 /** A series answer, asked in binary, decoded from whichever form the server chose. */
 async function readSeriesAnswer(path: string, signal?: AbortSignal): Promise<SeriesRead> {
   const res = await request(path, { signal: signal ?? null }, `${SERIES_BINARY_TYPE}, application/json;q=0.5`);

@@ -1,20 +1,16 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type uPlot from 'uplot';
 import { panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
-import { panelPng, saveAs } from '../chart/export-png.js';
-import { seriesColor } from '../model/chart-options.js';
-import type { PanelOptions } from '../model/panel-options.js';
-import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../model/page-options.js';
+import { saveAs } from '../chart/export-png.js';
+import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
+import { fullResolutionKeys, useFullResolution } from './use-full-resolution.js';
 import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
-import { AUTO, decodeYRange, encodeYRange, type YRange } from '../model/y-range.js';
-import type { Span } from '../model/navigation.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
@@ -57,39 +53,8 @@ export function exportUrl(
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
 export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
   const { search } = useLocation();
-  // The page bar's options, with this panel's own overrides.
-  const options = effectivePanelOptions(search, panel.id);
-  const overrides = panelOverrides(search, panel.id);
-  const setOptions = useCallback(
-    (o: PanelOptions) => navigate(window.location.pathname + setPanelOptions(window.location.search, panel.id, o), { replace: true }),
-    [panel.id],
-  );
-  const yRange = decodeYRange(search, panel.id);
-  const setYRange = useCallback(
-    (r: YRange) => navigate(window.location.pathname + encodeYRange(window.location.search, panel.id, r), { replace: true }),
-    [panel.id],
-  );
-  // A box zoom or Ctrl+wheel: fixed windows on every axis it covered.
-  const zoomY = (w: ReadonlyMap<string, Span>) =>
-    setYRange({ kind: 'fixed', axes: panel.axes.map((a) => { const s = w.get(a.scale); return s ? { min: s.from, max: s.to } : null; }) });
-  const yZoomed = yRange.kind === 'fixed';
-  const yWindowsRef = useRef<(() => Map<string, Span>) | null>(null);
-  // "Fixed" starts from the windows in view (to the digits that tell them apart), to be edited from there.
-  const windowsInView = () => {
-    const w = yWindowsRef.current?.() ?? new Map<string, Span>();
-    const round = (v: number) => Number(v.toPrecision(4));
-    return panel.axes.map((a) => {
-      const s = w.get(a.scale);
-      return s && round(s.to) > round(s.from) ? { min: round(s.from), max: round(s.to) } : null;
-    });
-  };
-  const resetView = () => {
-    onZoom(null);
-    if (yZoomed) setYRange(AUTO);
-  };
-  const [clipped, setClipped] = useState(0);
-  const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
-  const plotRef = useRef<uPlot | null>(null);
+  const view = usePanelView(panel, onZoom);
+  const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
   const lineKeys = panel.lines.map((l) => l.key);
   const marksNow = times ? panelMarks(lineKeys, times) : undefined;
   const marksRef = useRef(marksNow);
@@ -101,7 +66,11 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     // A new axis only when what it shows changes; the marks themselves are read at every layout.
     [options.xAxis, panel.xUnits, startedAt, hasMarks],
   );
-  const smoothedLines = useServerSmoothing(executionId, lineKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
+  // Long series are smoothed from every stored point: read into the tab when they fit, else smoothed by the server.
+  const fullKeys = fullResolutionKeys(lineKeys, series);
+  const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, options.smoothing > 0);
+  const serverKeys = lineKeys.filter((k) => !fullKeys.includes(k));
+  const smoothedLines = useServerSmoothing(executionId, serverKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const keys = lineKeys;
   // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
   const hidden = decodeHidden(search, panel.id, keys);
@@ -131,18 +100,8 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const download = (kind: 'csv' | 'json' | 'png') => {
     // The server names a data file alike (Content-Disposition), from the same parts.
     const name = panelFileName({ id: executionId ?? '', name: executionName ?? '' }, panel.title, shownKeys, kind);
-    if (kind !== 'png') {
-      if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null, panel.title), name);
-      return;
-    }
-    const u = plotRef.current;
-    if (!u) return;
-    const css = getComputedStyle(document.documentElement);
-    const legend = panel.lines.filter((l) => !drawnHidden.has(l.key)).map((l) => ({ label: l.label, color: seriesColor(theme, l.color) }));
-    void panelPng(u, {
-      title: panel.title, legend, font: theme.font,
-      background: css.getPropertyValue('--panel').trim() || '#fff', text: css.getPropertyValue('--text').trim() || '#000',
-    }).then((blob) => saveAs(blob, name));
+    if (kind === 'png') downloadPanelPng(plotRef.current, panel, drawnHidden, theme, name);
+    else if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null, panel.title), name);
   };
   return (
     <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
@@ -196,6 +155,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             smoothing={options.smoothing}
             smoothingAlgorithm={options.smoothingAlgorithm}
             smoothedLines={smoothedLines}
+            fullResolution={fullResolution}
             logY={options.logY}
             logX={options.logX}
             timeAxis={timeAxis}
@@ -207,17 +167,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
           />
-          {yRange.kind !== 'auto' && clipped > 0 && (
-            <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
-          )}
-          {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
-            <p className="panel-log-note">
-              {[
-                options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} ${nonPositive.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
-                options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} ${nonPositive.y === 1 ? 'value' : 'values'} ≤ 0` : '',
-              ].filter(Boolean).join(' and ')} not drawn on the log scale.
-            </p>
-          ) : null}
+          <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
           <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />
         </>
       )}

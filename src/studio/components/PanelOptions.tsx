@@ -22,6 +22,18 @@ interface Props {
   extra?: ReactNode;
 }
 
+/** The "Smoothing algorithm" select of a panel's options and of the page bar. */
+export function SmoothingAlgorithmSelect({ value, onChange }: { value: SmoothingAlgorithm; onChange: (a: SmoothingAlgorithm) => void }) {
+  return (
+    <select aria-label="Smoothing algorithm" value={value} onChange={(e) => onChange(e.target.value as SmoothingAlgorithm)}
+      title="EMA: TensorBoard's, by point; time-weighted EMA: by x distance (uneven x); Gaussian: before and after each point">
+      <option value="ema">EMA (debiased)</option>
+      <option value="twema">time-weighted EMA</option>
+      <option value="gaussian">Gaussian</option>
+    </select>
+  );
+}
+
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
 export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
   const [open, setOpen] = useState(false);
@@ -56,13 +68,7 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
           </label>
           <label className="po-row">
             <span>Algorithm</span>
-            <select aria-label="Smoothing algorithm" value={options.smoothingAlgorithm}
-              onChange={(e) => set({ smoothingAlgorithm: e.target.value as SmoothingAlgorithm })}
-              title="EMA: TensorBoard's, by point; time-weighted EMA: by x distance (uneven x); Gaussian: before and after each point">
-              <option value="ema">EMA (debiased)</option>
-              <option value="twema">time-weighted EMA</option>
-              <option value="gaussian">Gaussian</option>
-            </select>
+            <SmoothingAlgorithmSelect value={options.smoothingAlgorithm} onChange={(a) => set({ smoothingAlgorithm: a })} />
           </label>
           <label className="po-check">
             <input type="checkbox" checked={options.logX} onChange={(e) => set({ logX: e.target.checked })} /> Log x

@@ -16,7 +16,9 @@ import { plotData, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale } from '../model/panel-options.js';
-import { smoothSeries, type SmoothingAlgorithm } from '../model/smoothing.js';
+import type { SmoothingAlgorithm } from '../model/smoothing.js';
+import { smoothedSeries } from '../model/full-resolution.js';
+import type { SmoothedLine } from './use-server-smoothing.js';
 import { timeLabel, type TimeAxis } from '../model/time-axis.js';
 
 export interface XRange {
@@ -53,7 +55,12 @@ interface Props extends ChartSource {
   smoothing?: number;
   smoothingAlgorithm?: SmoothingAlgorithm;
   /** Smoothed lines computed on the server from every stored point (series held downsampled), by key: drawn as they are. */
-  smoothedLines?: ReadonlyMap<string, SeriesBuffer>;
+  smoothedLines?: ReadonlyMap<string, SmoothedLine>;
+  /**
+   * Every stored point of series held downsampled (model/full-resolution.ts), by key: smoothed here, then reduced per pixel
+   * for drawing. A series held downsampled with neither this nor a server line is drawn unsmoothed until one arrives.
+   */
+  fullResolution?: ReadonlyMap<string, SeriesBuffer>;
   /** Log y: y drawn as log10 of the values; non-positive values become gaps, counted through `onNonPositive`. */
   logY?: boolean;
   /** Log x: only points with x > 0 are drawn; the others are counted through `onNonPositive`. */
@@ -120,7 +127,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 /** One uPlot chart. Created when the panel's shape or theme changes; live data only calls setData (cursor, zoom and toggles survive). */
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
-  smoothingAlgorithm = 'ema', smoothedLines, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
+  smoothingAlgorithm = 'ema', smoothedLines, fullResolution, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -135,19 +142,19 @@ export function UPlotChart({
   const clippedRef = useRef(0);
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
-    timeAxis, smoothingAlgorithm, smoothedLines,
+    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
   });
   latest.current = {
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
-    timeAxis, smoothingAlgorithm, smoothedLines,
+    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
   };
   const yRangeKey = JSON.stringify(yRange);
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
   /** What the drawn data depends on. */
-  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey, smoothingAlgorithm, smoothedLines] as const;
+  const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
 
   const buildData = (): uPlot.AlignedData => {
-    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer } = latest.current;
+    const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer, fullResolution: full } = latest.current;
     const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
     const held = logX ? all.map(positiveX) : all;
     const count = {
@@ -158,14 +165,21 @@ export function UPlotChart({
       nonPositiveRef.current = JSON.stringify(count);
       latest.current.onNonPositive?.(count);
     }
-    // Smoothed from every held point (before the per-pixel decimation, which would bias it), then put on the log scale.
-    // A series held downsampled is smoothed on the server from every stored point (smoothedLines) instead.
-    const smoothed = w > 0 ? held.map((h, i) => {
-      const server = fromServer?.get(p.lines[i]!.key);
-      if (server) return logX ? positiveX(server) : server;
-      const range = h.length > 1 ? h.x[h.length - 1]! - h.x[0]! : 0;
-      return mapValues(h, (y) => smoothSeries(algorithm, h.x.subarray(0, h.length), y, w, range));
+    // Smoothed from every stored point, never from the per-pixel view (which would bias it), then reduced per pixel and put
+    // on the log scale: the held points when they are all of them, else the full-resolution points read for it, else the
+    // server's smoothed line; a series with none of these yet is drawn unsmoothed meanwhile.
+    const want = `${algorithm}:${w}`;
+    let allSmoothed = true;
+    const smoothed = w > 0 ? all.map((h, i) => {
+      const key = p.lines[i]!.key;
+      const source = h.downsampled ? full?.get(key) : h;
+      const server = source ? undefined : fromServer?.get(key);
+      if (!source && (!server || server.smoothing !== want)) allSmoothed = false;
+      const line = source ? smoothedSeries(source, algorithm, w) : server ?? h;
+      return logX ? positiveX(line) : line;
     }) : null;
+    // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
+    if (hostRef.current) hostRef.current.dataset.smoothing = smoothed && allSmoothed ? want : '';
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
@@ -327,24 +341,41 @@ export function UPlotChart({
   // when this panel's own series changed, and through the frame-budgeted draw queue, so that many panels receiving data
   // together draw over a few frames rather than in one long task.
   const drawnData = useRef('');
+  const smoothingFrame = useRef(0);
   const drawNow = (u: uPlot) => {
     drawQueue.cancel(plotRef);
+    cancelAnimationFrame(smoothingFrame.current);
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
     applyData(u);
   };
+  const userDeps = [series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
+  const drawnDeps = useRef<readonly unknown[] | null>(null);
   useEffect(() => {
     const u = plotRef.current;
     const built = builtRef.current;
     builtRef.current = null;
+    const before = drawnDeps.current;
+    drawnDeps.current = userDeps;
     if (!u) return;
     // Building the data again right after the chart was made from the same data would double the cost of opening a page.
     if (built && built.every((d, i) => Object.is(d, dataDeps[i]))) {
       drawnData.current = dataSignature(latest.current.panel, latest.current.series);
       return;
     }
+    // A moving smoothing slider (only the weight or algorithm changed) smooths at most once per frame: the last value wins.
+    const smoothingOnly = before !== null && userDeps.every((d, i) => i >= userDeps.length - 2 || Object.is(d, before[i]));
+    if (smoothingOnly) {
+      cancelAnimationFrame(smoothingFrame.current);
+      smoothingFrame.current = requestAnimationFrame(() => {
+        const now = plotRef.current;
+        if (now) drawNow(now);
+      });
+      return;
+    }
     drawNow(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [series, zoom?.from, zoom?.to, shape, theme, smoothing, yRangeKey, smoothingAlgorithm, smoothedLines]);
+  }, userDeps);
+  useEffect(() => () => cancelAnimationFrame(smoothingFrame.current), []);
 
   useEffect(() => {
     if (!plotRef.current || dataSignature(panel, series) === drawnData.current) return;

@@ -206,6 +206,81 @@ describe('live layer: histories of several executions in one read', () => {
   });
 });
 
+describe('live layer: an ended execution opens without waiting for the stream', () => {
+  const detailOf = (id: string, status: Execution['status'], keys: string[], labels: Record<string, string> = {}): ExecutionDetail => ({
+    execution: { ...execution(id, status), labels },
+    definitions: keys.map((key) => ({ key, group: { name: 'training' } })),
+    series: keys.map((key) => ({ key, count: 2, minX: 1, maxX: 2, lastY: 20 })),
+  });
+
+  it('reads its history before the hello, and after the hello only its detail again (an edit in between is seen)', async () => {
+    const { live, api, held, source } = setup();
+    live.watch(['done']);
+    await flush();
+    api.details.get('done')!.resolve(detailOf('done', 'succeeded', ['loss']));
+    await flush();
+    expect(api.reads.map((r) => r.id)).toEqual(['done']);
+    api.reads.shift()!.answer.resolve({ series: [{ key: 'loss', total: 2, downsampled: false, x: [1, 2], y: [10, 20] }] });
+    await flush();
+    expect(live.store.getState().followed.done!.loaded).toBe(true);
+    expect(held('done', 'loss')).toEqual([1, 2]);
+    api.details.delete('done');
+    source().hello();
+    await flush();
+    expect(api.reads).toHaveLength(0);
+    api.details.get('done')!.resolve(detailOf('done', 'succeeded', ['loss'], { note: 'relabelled' }));
+    await flush();
+    expect(live.store.getState().followed.done!.execution!.labels).toEqual({ note: 'relabelled' });
+    expect(held('done', 'loss')).toEqual([1, 2]);
+  });
+
+  it('a running execution is read only after the hello, with its detail asked again then', async () => {
+    const { live, api, held, source } = setup();
+    live.watch(['run']);
+    await flush();
+    api.details.get('run')!.resolve(detailOf('run', 'running', ['loss']));
+    await flush();
+    expect(api.reads).toHaveLength(0);
+    source().hello();
+    await flush();
+    await api.answer('run', { loss: [1, 2] });
+    expect(held('run', 'loss')).toEqual([1, 2]);
+  });
+
+  it('several ended executions (a comparison) are read early in one shared read', async () => {
+    const api = new BatchingApi();
+    const sources: FakeSource[] = [];
+    const live = createLive({ openSource: (url) => { const s = new FakeSource(url); sources.push(s); return s; }, api, clock: new ManualClock(), budget: () => 1000 });
+    live.watch(['a', 'b'], { budget: 800 });
+    await flush();
+    api.details.get('a')!.resolve(detailOf('a', 'succeeded', ['loss']));
+    api.details.get('b')!.resolve(detailOf('b', 'cancelled', ['loss']));
+    await flush();
+    expect(api.batches.map((b) => b.reads.map((r) => r.id))).toEqual([['a', 'b']]);
+    expect(api.reads).toHaveLength(0);
+    const one = { series: [{ key: 'loss', total: 1, downsampled: false, x: [7], y: [70] }] };
+    api.batches[0]!.answer.resolve(new Map([['a', one], ['b', one]]));
+    await flush();
+    expect(live.store.getState().followed.a!.loaded && live.store.getState().followed.b!.loaded).toBe(true);
+    sources[0]!.hello();
+    await flush();
+    expect(api.batches).toHaveLength(1);
+  });
+
+  it('a deleted ended execution read early is told once the hello\'s detail read answers 404', async () => {
+    const { live, api, source } = setup();
+    live.watch(['gone']);
+    await flush();
+    api.details.get('gone')!.resolve(detailOf('gone', 'failed', []));
+    await flush();
+    source().hello();
+    await flush();
+    api.details.get('gone')!.reject(Object.assign(new Error('id: no execution "gone"'), { status: 404 }));
+    await flush();
+    expect(live.store.getState().followed.gone).toMatchObject({ loaded: true, notFound: true });
+  });
+});
+
 const points = (executionId: string, key: string, x: number[]): StreamEvent => ({ type: 'points', executionId, series: [{ key, x, y: x.map((v) => v * 10) }] });
 
 describe('live layer: several executions at once', () => {
@@ -215,7 +290,10 @@ describe('live layer: several executions at once', () => {
     await flush();
     expect(sources).toHaveLength(1);
     expect(source().follow).toEqual(['a', 'b', 'c']);
-    expect(api.details.size).toBe(0); // history is read only once the stream confirmed the subscription
+    // Series are read only once the stream confirmed the subscription (details are asked at once: an ended execution's
+    // history may be read early, see below).
+    expect(api.reads).toHaveLength(0);
+    api.details.clear();
     source().hello();
     await flush();
     expect([...api.details.keys()].sort()).toEqual(['a', 'b', 'c']);

@@ -101,6 +101,11 @@ export function createLive(deps: LiveDeps): Live {
   /** History budget asked by the latest watcher of an id. */
   const budgets = new Map<string, HistoryBudget>();
   const resyncListeners = new Set<() => void>();
+  /**
+   * Executions read before the stream said hello (see `readEarly`): 'pending' until the detail answers; 'settled' once it
+   * said the execution has ended (its history is read at once, not after the hello).
+   */
+  const early = new Map<string, 'pending' | 'settled'>();
   let followScheduled = false;
   let framePending = false;
   let closed = false;
@@ -143,16 +148,68 @@ export function createLive(deps: LiveDeps): Live {
     });
   };
 
-  const add = (id: string) => {
+  /** Follows `id`; true when it was not followed yet. */
+  const add = (id: string): boolean => {
     const timer = dropTimers.get(id);
     if (timer !== undefined) {
       deps.clock.clearTimeout(timer);
       dropTimers.delete(id);
     }
-    if (store.getState().followed[id]) return;
+    if (store.getState().followed[id]) return false;
     pending.set(id, []);
     store.setState((s) => ({ followed: { ...s.followed, [id]: emptyFollowed(id) } }));
     syncFollow();
+    return true;
+  };
+
+  /**
+   * Opening a page waits for the stream's hello before reading history, so that nothing recorded in between is missed.
+   * An execution that has ended takes no more points (only label and note edits, or a delete), so its history can be read
+   * while the stream connects: the details of the executions a page starts to watch are asked at once, and the series of
+   * those that have ended are read right away (several in one shared read, as after a hello). Once the hello comes, such
+   * an execution only has its detail read again (an edit or a delete in between); a running one (or one whose detail had
+   * not answered yet) is read as always.
+   */
+  const readEarly = async (ids: readonly string[]): Promise<void> => {
+    for (const id of ids) early.set(id, 'pending');
+    const details = await Promise.all(ids.map((id) => deps.api.getExecution(id).catch(() => null)));
+    const settled: Array<{ id: string; detail: ExecutionDetail }> = [];
+    ids.forEach((id, i) => {
+      const detail = details[i];
+      if (early.get(id) !== 'pending') return;
+      const ended = detail && detail.execution.status !== 'running' && detail.execution.status !== 'lost';
+      if (!detail || !ended || !store.getState().followed[id]) {
+        early.delete(id);
+        return;
+      }
+      early.set(id, 'settled');
+      settled.push({ id, detail });
+    });
+    if (settled.length === 0) return;
+    const wanted = new Map(settled.map(({ id }) => [id, begin(id)]));
+    const reads = settled.map(({ id, detail }) => ({ id, keys: detail.series.map((s) => s.key), budget: budgetOf(id, detail) }));
+    const readMany = deps.api.getSeriesOfExecutions;
+    try {
+      // Several (a comparison): one shared read, as after a hello.
+      const histories = readMany && reads.length > 1
+        ? await readMany.call(deps.api, reads, { snap: true })
+        : new Map([[reads[0]!.id, reads[0]!.keys.length > 0 ? await deps.api.getSeries(reads[0]!.id, { keys: reads[0]!.keys, budget: reads[0]!.budget, snap: true }) : { series: [] }]]);
+      for (const { id, detail } of settled) if (wanted.get(id)!()) finish(id, detail, histories.get(id) ?? { series: [] });
+    } catch {
+      // Read again as always.
+      for (const { id } of settled) if (wanted.get(id)!()) void load(id);
+    }
+  };
+
+  /** The detail of an execution read early, read again after the hello: edits (or a delete) that came in between. */
+  const refreshDetail = async (id: string): Promise<void> => {
+    try {
+      const detail = await deps.api.getExecution(id);
+      const f = store.getState().followed[id];
+      if (f) replace({ ...f, execution: detail.execution, summary: detail.execution.summary });
+    } catch (err) {
+      if (store.getState().followed[id]) fail(id, err);
+    }
   };
 
   const drop = (id: string) => {
@@ -161,6 +218,7 @@ export function createLive(deps: LiveDeps): Live {
     pending.delete(id);
     loadTokens.delete(id);
     budgets.delete(id);
+    early.delete(id);
     store.setState((s) => {
       const { [id]: _gone, ...followed } = s.followed;
       return { followed };
@@ -241,6 +299,12 @@ export function createLive(deps: LiveDeps): Live {
     const ids: string[] = [];
     for (const id of Object.keys(store.getState().followed)) {
       const f = store.getState().followed[id]!;
+      const read = early.get(id);
+      early.delete(id);
+      if (read === 'settled') {
+        void refreshDetail(id);
+        continue;
+      }
       const inFlight = pending.has(id) && loadTokens.has(id);
       if (onlyWaiting && (f.loaded || inFlight)) continue;
       ids.push(id);
@@ -315,11 +379,13 @@ export function createLive(deps: LiveDeps): Live {
     store,
     watch(ids, opts = {}) {
       const unique = [...new Set(ids)];
+      const added: string[] = [];
       for (const id of unique) {
         watchers.set(id, (watchers.get(id) ?? 0) + 1);
         if (opts.budget !== undefined) budgets.set(id, opts.budget);
-        add(id);
+        if (add(id)) added.push(id);
       }
+      if (added.length > 0) void readEarly(added);
       // The list page watches nothing but still wants list updates: the stream opens either way.
       syncFollow();
       let active = true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { decodeYRange, encodeYRange, quantileInPlace, viewAxes } from './y-range.js';
+import { decodePageYRange, decodeYRange, effectiveYRange, encodeYRange, quantileInPlace, setPageYRange, setPanelYRange, viewAxes } from './y-range.js';
 
 const series = (ys: number[], x0 = 1): SeriesBuffer => ({
   x: Float64Array.from(ys, (_, i) => x0 + i), y: Float64Array.from(ys), length: ys.length, total: ys.length, downsampled: false,
@@ -80,5 +80,26 @@ describe('viewAxes', () => {
     expect(v.axes[0]).toMatchObject({ lower: 1, upper: 3 });
     expect(v.axes[1]!.lower).toBeUndefined();
     expect(v.axes[1]!.upper).toBe(1);
+  });
+});
+
+describe('page-level y range', () => {
+  it('applies to every panel without its own; setting it clears the panels’ own; Auto over the page is written as a', () => {
+    let s = setPageYRange('?x=step&yr.b=0%3A1', { kind: 'outliers' });
+    expect(s).toBe('?x=step&yr=o');
+    expect(decodePageYRange(s)).toEqual({ kind: 'outliers' });
+    expect(effectiveYRange(s, 'a')).toEqual({ kind: 'outliers' });
+    s = setPanelYRange(s, 'a', { kind: 'auto' });
+    expect(new URLSearchParams(s).get('yr.a')).toBe('a');
+    expect(effectiveYRange(s, 'a')).toEqual({ kind: 'auto' });
+    expect(effectiveYRange(s, 'b')).toEqual({ kind: 'outliers' });
+    // Back to what the page says: no parameter of its own.
+    s = setPanelYRange(s, 'a', { kind: 'outliers' });
+    expect(new URLSearchParams(s).has('yr.a')).toBe(false);
+    s = setPanelYRange(s, 'b', { kind: 'fixed', axes: [{ min: 0, max: 5 }] });
+    expect(effectiveYRange(s, 'b')).toEqual({ kind: 'fixed', axes: [{ min: 0, max: 5 }] });
+    s = setPageYRange(s, { kind: 'auto' });
+    expect(s).toBe('?x=step');
+    expect(effectiveYRange(s, 'b')).toEqual({ kind: 'auto' });
   });
 });

@@ -8,7 +8,7 @@ import { lowerBound, type SeriesBuffer } from './series-buffer.js';
  * counted, and the chart marks them at the edge.
  *
  * In the URL as `yr.<panel id>`: `o` for outliers, or per axis (panel axis order) `<min>:<max>` joined by `;`, an empty
- * end following the data (`0:1;:5`). Auto has no parameter.
+ * end following the data (`0:1;:5`). Auto has no parameter (`a` when the page-level `yr` says otherwise).
  */
 export interface YWindow {
   min?: number | undefined;
@@ -60,6 +60,39 @@ export function encodeYRange(search: string, panelId: string, r: YRange): string
   else p.delete(param(panelId));
   const s = p.toString();
   return s ? `?${s}` : '';
+}
+
+/** The URL parameter of the page-level y range (the bar over all panels): `yr=o` frames every panel on its percentiles. */
+export const PAGE_Y_RANGE_PARAM = 'yr';
+
+/** The page-level y range: auto or ignore outliers (fixed windows belong to one panel's axes). */
+export function decodePageYRange(search: string): YRange {
+  return new URLSearchParams(search).get(PAGE_Y_RANGE_PARAM) === 'o' ? { kind: 'outliers' } : AUTO;
+}
+
+/** The search string with the page-level y range set: every panel takes it (their own y ranges are removed). */
+export function setPageYRange(search: string, r: YRange): string {
+  const p = new URLSearchParams(search);
+  for (const name of [...p.keys()]) if (name.startsWith(`${PAGE_Y_RANGE_PARAM}.`)) p.delete(name);
+  if (r.kind === 'outliers') p.set(PAGE_Y_RANGE_PARAM, 'o');
+  else p.delete(PAGE_Y_RANGE_PARAM);
+  const out = p.toString();
+  return out ? `?${out}` : '';
+}
+
+/** What panel `panelId` frames its y with: its own y range (`yr.<id>`; `a`: auto over the page's), else the page's. */
+export function effectiveYRange(search: string, panelId: string): YRange {
+  return new URLSearchParams(search).has(param(panelId)) ? decodeYRange(search, panelId) : decodePageYRange(search);
+}
+
+/** The search string with panel `panelId` set to `r`, written as what differs from the page's y range. */
+export function setPanelYRange(search: string, panelId: string, r: YRange): string {
+  const page = decodePageYRange(search);
+  if (r.kind !== 'fixed' && r.kind === page.kind) return encodeYRange(search, panelId, AUTO);
+  if (r.kind !== 'auto') return encodeYRange(search, panelId, r);
+  const p = new URLSearchParams(search);
+  p.set(param(panelId), 'a');
+  return `?${p}`;
 }
 
 /**

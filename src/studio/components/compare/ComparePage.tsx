@@ -16,6 +16,7 @@ import { Link, navigate, useLocation } from '../../router.js';
 import { Labels, StatusBadge } from '../badges.js';
 import type { XRange } from '../UPlotChart.js';
 import { ComparePanel } from './ComparePanel.js';
+import { PageBar } from '../view/PageBar.js';
 import './compare.css';
 
 /** How long the page waits for the slowest run's history before drawing what it has. */
@@ -163,6 +164,7 @@ export function ComparePage() {
       </header>
       {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
+      {showPanels && panels.length > 0 && <PageBar timeAvailable={false} />}
       <div className="panels">
         {showPanels && panels.map((panel) => {
           const axis = panel.xUnits ?? '';
@@ -180,6 +182,7 @@ export function ComparePage() {
               zoom={zoom}
               onZoom={(r) => setZoom(axis, r)}
               onRefine={refine}
+              ids={params.ids}
             />
           );
         })}

@@ -1,10 +1,15 @@
 import { useState } from 'react';
 import type { TooltipRow } from '../../chart/tooltip.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
-import { compareSeriesKey, deltaFromBaseline, formatDelta, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
+import { compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
 import { formatNumber } from '../../model/format.js';
 import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
+import { fileName } from '../../../protocol/index.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
+import { PanelOptionsButton } from '../PanelOptions.js';
+import { fullResolutionKeys, useFullResolution } from '../use-full-resolution.js';
+import { YRangeControls } from '../view/YRangeControls.js';
+import { downloadPanelPng, usePanelView, ViewNotes } from '../view/use-panel-view.js';
 
 interface Props {
   panel: ComparePanelModel;
@@ -19,6 +24,8 @@ interface Props {
   zoom: XRange | null;
   onZoom: (range: XRange | null) => void;
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
+  /** The compared executions' ids, by run index (a long series is read at full resolution from its own to smooth it). */
+  ids: readonly string[];
 }
 
 /** The baseline's series of the same metric as `key`'s line, if there is a baseline and the line is not its own. */
@@ -38,9 +45,17 @@ function withDelta(value: number, x: number, base: SeriesBuffer | undefined): st
 
 /**
  * One group across the compared runs: a chart with every run's series and a legend naming them `<run> · <metric>`,
- * with the latest value and, when a baseline is chosen, its difference from the baseline at the same x.
+ * with the latest value and, when a baseline is chosen, its difference from the baseline at the same x. Its "Panel options"
+ * and the page bar set smoothing, log axes, x axis and y range as on an execution's panels (view/use-panel-view.ts).
  */
-export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine }: Props) {
+export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids }: Props) {
+  const view = usePanelView(panel, onZoom);
+  const { options } = view;
+  // Long series are smoothed from every stored point, read from their own run (longer ones are drawn unsmoothed here).
+  const fullResolution = useFullResolution(fullResolutionKeys(panel.lines.map((l) => l.key), series).map((key) => {
+    const { runIndex, metricKey } = parseCompareSeriesKey(key);
+    return { key, executionId: ids[runIndex], seriesKey: metricKey };
+  }), series, options.smoothing > 0);
   const [hiddenLines, setHiddenLines] = useState<ReadonlySet<string>>(() => new Set());
   const hidden = new Set([...hiddenLines, ...panel.lines.filter((l) => hiddenRuns.has(l.key)).map((l) => l.key)]);
   const toggle = (key: string) =>
@@ -64,11 +79,25 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
     <section className="panel" role="region" aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
-        {zoom && (
-          <button type="button" className="follow-button" onClick={() => onZoom(null)} title="Return to following the newest data (double-click the chart does the same)">
-            Follow live
-          </button>
-        )}
+        <div className="panel-head-tools">
+          {(zoom || view.yZoomed) && (
+            <button type="button" className="follow-button" onClick={view.resetView} title="Return to following the newest data (double-click the chart does the same)">
+              Follow live
+            </button>
+          )}
+          <PanelOptionsButton
+            title={panel.title}
+            options={options}
+            onChange={view.setOptions}
+            overrides={view.overrides}
+            xUnits={panel.xUnits}
+            timeAvailable={false}
+            nonPositive={view.nonPositive}
+            onDownload={(kind) => kind === 'png' && downloadPanelPng(view.plotRef.current, panel, hidden, theme, fileName(['compare', panel.title], 'png'))}
+            extra={<YRangeControls axes={panel.axes} range={view.yRange} onChange={view.setYRange} inView={view.windowsInView} />}
+            dataDownloadNote="Data downloads are per execution: open a run to download its points."
+          />
+        </div>
       </header>
       <UPlotChart
         panel={panel}
@@ -81,7 +110,20 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
         onZoom={onZoom}
         onRefine={(from, to, budget) => onRefine(panel.lines.map((l) => l.key), from, to, budget)}
         tooltipRows={tooltipRows}
+        smoothing={options.smoothing}
+        smoothingAlgorithm={options.smoothingAlgorithm}
+        fullResolution={fullResolution}
+        logY={options.logY}
+        logX={options.logX}
+        onNonPositive={view.setNonPositive}
+        onPlot={(u) => (view.plotRef.current = u)}
+        yRange={view.yRange}
+        onYWindows={view.zoomY}
+        onReset={view.resetView}
+        onClipped={view.setClipped}
+        yWindowsRef={view.yWindowsRef}
       />
+      <ViewNotes yRange={view.yRange} clipped={view.clipped} options={options} nonPositive={view.nonPositive} />
       <ul className="legend compare-legend" aria-label="Legend">
         {panel.lines.map((line, i) => {
           if (hiddenRuns.has(line.key)) return null;

@@ -16,7 +16,13 @@ export function shownRange(range: TimeRange, now: number): [number, number] {
 
 /** What a panel asks of its chart: draw its data again (the same arrays, changed in place, or new ones). */
 export interface ServiceChartHandle {
+  /** Now (a user's change: a new read, another range). */
   draw(): void;
+  /**
+   * Through {@link serviceDraws} (live data); while the chart is off screen, only once it comes near the viewport again:
+   * most of a 30-panel page is scrolled away, and every redrawn canvas costs the frame's commit.
+   */
+  drawSoon(): void;
 }
 
 interface Props {
@@ -140,7 +146,29 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
     };
     const u = new uPlot(opts, latest.current.data(), host);
     plotRef.current = u;
-    handle.current = { draw: () => u.setData(latest.current.data()) };
+    // Off screen (beyond a margin of half a viewport), live redraws wait until the chart comes into view.
+    let visible = true;
+    let stale = false;
+    const queue = () => serviceDraws.queue(u, () => u.setData(latest.current.data()));
+    const io = new IntersectionObserver((entries) => {
+      visible = entries.some((e) => e.isIntersecting);
+      if (visible && stale) {
+        stale = false;
+        queue();
+      }
+    }, { rootMargin: '50% 0px' });
+    io.observe(host);
+    handle.current = {
+      draw: () => {
+        serviceDraws.cancel(u);
+        stale = false;
+        u.setData(latest.current.data());
+      },
+      drawSoon: () => {
+        if (visible) queue();
+        else stale = true;
+      },
+    };
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, host.clientWidth);
       if (w !== u.width) u.setSize({ width: w, height });
@@ -148,6 +176,7 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
     ro.observe(host);
     return () => {
       ro.disconnect();
+      io.disconnect();
       serviceDraws.cancel(u);
       u.destroy();
       plotRef.current = null;
@@ -159,8 +188,8 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
 
   // Another range: the x scale at once (its data follows with the read).
   useEffect(() => {
-    plotRef.current?.setData(latest.current.data());
-  }, [range]);
+    handle.current?.draw();
+  }, [range]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (!range.live) return;
@@ -171,10 +200,8 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
       // Redrawn only once now has moved half a pixel: a 24 h chart moves a pixel every few minutes, not every tick.
       const shown = u.scales.x!.max ?? -Infinity;
       if (((max - shown) * u.width) / (max - min) < 0.5) return;
-      serviceDraws.queue(u, () => {
-        const [a, b] = shownRange(latest.current.range, Date.now());
-        if (plotRef.current === u) u.setScale('x', { min: a, max: b });
-      });
+      // setData moves the x range to now too (and keeps a queued data draw, which a mere move would replace).
+      handle.current?.drawSoon();
     });
   }, [range.live]);
 

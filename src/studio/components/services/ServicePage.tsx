@@ -14,7 +14,7 @@ import { live } from '../../live/live.js';
 import { useLive } from '../../live/react.js';
 import { Link, navigate } from '../../router.js';
 import { parseServiceView, serviceViewSearch } from '../../model/service-view-url.js';
-import { ServiceChart, serviceDraws, shownRange, type ServiceChartHandle, type TimeRange } from './ServiceChart.js';
+import { ServiceChart, shownRange, type ServiceChartHandle, type TimeRange } from './ServiceChart.js';
 
 /** While live, the history's last buckets are read again this often (the stream's 10 s intervals fill the edge between). */
 const HISTORY_REFRESH_MS = 60_000;
@@ -86,7 +86,7 @@ interface PanelProps {
 /**
  * One dashboard panel: its region, controls (custom metrics), chart and legend with latest and cursor values. History is
  * read when the range or the panel's read changes (and again after a reset of the stream). While live, the stream's
- * intervals are written into the drawn arrays in place and drawn through {@link serviceDraws} (only when a value of
+ * intervals are written into the drawn arrays in place and drawn through the chart's draw queue (only when a value of
  * this panel changed), the legend's values written alongside: live data never renders React. Once a minute — and, for
  * panels the intervals cannot draw, when an interval closes — only the history's last buckets are read again.
  */
@@ -116,14 +116,13 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
   const latest = useRef({ panel, range, refetch: query.refetch });
   latest.current = { panel, range, refetch: query.refetch };
   const drawNow = () => {
-    serviceDraws.cancel(chart);
     chart.current?.draw();
     writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
   };
   // The legend at once (every panel's text in the feed's frame: one layout and paint), the canvas through the queue.
   const drawSoon = () => {
     writeLegend(legend.current, dataRef.current, latest.current.panel.unit, cursorRef.current, latest.current.range);
-    serviceDraws.queue(chart, () => chart.current?.draw());
+    chart.current?.drawSoon();
   };
 
   // A history answer: the panel's data anew, with the intervals streamed since its last bucket.
@@ -173,7 +172,6 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
     return () => {
       stop();
       reading?.abort();
-      serviceDraws.cancel(chart);
     };
   }, [feed, range.live, service]); // eslint-disable-line react-hooks/exhaustive-deps
 
