@@ -1,9 +1,12 @@
-import { fromWireArray, type SeriesData, type TimeMarks } from '../../protocol/index.js';
+import { fromWireArray, type ExecutionDetail, type SeriesData, type TimeMarks } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { Store } from '../store/store.js';
 
-/** About how many points of one series a window reads: bounds what an export holds in memory at once. */
+/** About how many points (of all its series together) a window reads: bounds what an export holds in memory at once. */
 export const EXPORT_WINDOW_POINTS = 10_000;
+
+/** Points per series a window may hold at least, so an export of thousands of sparse series does not crawl in tiny windows. */
+const MIN_WINDOW_POINTS_PER_SERIES = 20;
 
 /** One window of an export: the points of each asked-for series with x in it (full resolution, y decoded). */
 export interface ExportWindow {
@@ -14,17 +17,21 @@ export interface ExportWindow {
 /**
  * Reads every stored point of `keys` with x in [from, to] at full resolution, window by window in x order, through the
  * store's ordinary range read (`readSeries` with no budget), so any backend exports alike and no more than about
- * `EXPORT_WINDOW_POINTS` points per series are held at once. Window widths start from the series' extents and point counts
- * and adapt to the density met (halved when a window was too full, widened when sparse). A point exactly on a window edge
- * is read twice and kept once. A missing execution is a `not_found` DomainError on `id` (raised before the first window).
+ * `max(target, 20 × series)` points of all series together are held at once (thousands of series export alike). Window
+ * widths start from the series' extents and point counts and adapt to the density met (narrowed when a window was too full,
+ * widened when sparse). A point exactly on a window edge
+ * is read twice and kept once. `known`: the execution's detail when the caller has read it already (an export of many
+ * series one at a time reads it once). A missing execution is a `not_found` DomainError on `id` (raised before the first window).
  */
 export async function* readExportWindows(
   store: Store, executionId: string, keys: readonly string[], from = -Infinity, to = Infinity, target = EXPORT_WINDOW_POINTS,
+  known?: Pick<ExecutionDetail, 'series'>,
 ): AsyncGenerator<ExportWindow> {
-  const detail = await store.getExecution(executionId);
+  const detail = known ?? await store.getExecution(executionId);
   if (!detail) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
+  const asked = new Set(keys);
   const present = detail.series.flatMap((s) =>
-    keys.includes(s.key) && s.count > 0 && s.minX !== null && s.maxX !== null ? [{ count: s.count, minX: s.minX, maxX: s.maxX }] : []);
+    asked.has(s.key) && s.count > 0 && s.minX !== null && s.maxX !== null ? [{ count: s.count, minX: s.minX, maxX: s.maxX }] : []);
   if (present.length === 0) return;
   let lo = Math.max(from, Math.min(...present.map((s) => s.minX)));
   const hi = Math.min(to, Math.max(...present.map((s) => s.maxX)));
@@ -32,26 +39,27 @@ export async function* readExportWindows(
   // A series of one x (a single point) has no density: counted by the others, it cannot make the first window 0 wide
   // (and every later one, crawling forward by ulps).
   const spread = present.filter((s) => s.maxX > s.minX);
-  const densest = spread.length > 0 ? Math.max(...spread.map((s) => s.count / (s.maxX - s.minX))) : 0;
-  let width = densest > 0 ? target / densest : hi - lo;
+  const density = spread.reduce((sum, s) => sum + s.count / (s.maxX - s.minX), 0);
+  const aim = Math.max(target, MIN_WINDOW_POINTS_PER_SERIES * present.length);
+  let width = density > 0 ? aim / density : hi - lo;
   let after = -Infinity; // points with x ≤ after were written by the previous window
   for (;;) {
     let end = lo + width;
     if (!(end > lo)) end = lo + Math.max(Math.abs(lo) * 2 ** -50, Number.MIN_VALUE);
     if (end >= hi) end = hi;
     const read: SeriesData[] = await store.readSeries(executionId, [...keys], { from: lo, to: end });
-    let most = 0;
+    let held = 0;
     const series = read.map((s) => {
       let start = 0;
       while (start < s.x.length && s.x[start]! <= after) start++;
-      most = Math.max(most, s.x.length - start);
+      held += s.x.length - start;
       return { key: s.key, x: Float64Array.from(s.x.slice(start)), y: fromWireArray(s.y.slice(start)), ...(s.times && { times: s.times }) };
     });
-    if (most > 0) yield { series };
+    if (held > 0) yield { series };
     if (end >= hi) return;
     after = end;
     lo = end;
-    // Aim the next window at `target` points of the densest series, changing the width at most fourfold a step.
-    width = most === 0 ? width * 4 : width * Math.min(4, Math.max(0.25, target / most));
+    // Aim the next window at `aim` points in all, changing the width at most fourfold a step.
+    width = held === 0 ? width * 4 : width * Math.min(4, Math.max(0.25, aim / held));
   }
 }

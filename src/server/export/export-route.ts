@@ -18,7 +18,9 @@ import { rowWallTime, wallTimeOf } from './wall-time.js';
  *   series per window, in x order: what the studio reads to smooth a long series from every point in the tab.
  * `time=wall` adds when each point was recorded (server/export/wall-time.ts; unknown: empty / null): a `wall_time` column
  * after x in CSV (ISO 8601 UTC), a third item `t` (ms since the epoch) per JSON point.
- * At most `LIMITS.maxKeysPerRead` distinct keys (a repeated key is one column).
+ * The series are named by `key` (at most `LIMITS.maxKeysPerRead` distinct keys; a repeated key is one column), or by
+ * `group=<name>`: every metric of that group in definition order (any number: a panel of thousands of series exports whole
+ * in a short URL), less those named by repeated `omit=<key>` (the panel's hidden lines). An unknown group is `not_found`.
  * The file is named after what it holds (protocol/file-name.ts): `<execution name>-<name>.<format>`, `name` being what the
  * asker calls the series (the studio sends its panel's name; at most `LIMITS.maxNameLength` characters), else
  * `exportSubject` of the keys.
@@ -26,9 +28,13 @@ import { rowWallTime, wallTimeOf } from './wall-time.js';
  * cuts the connection, so a truncated file never looks complete.
  */
 export async function getExport(ctx: AppContext, _req: IncomingMessage, res: ServerResponse, url: URL, [id]: string[]): Promise<void> {
-  const keys = [...new Set(url.searchParams.getAll('key'))];
-  if (keys.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b)');
-  if (keys.length > LIMITS.maxKeysPerRead) throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} distinct series`);
+  const group = url.searchParams.get('group');
+  const named = [...new Set(url.searchParams.getAll('key'))];
+  if (group !== null && named.length > 0) throw new ValidationError('group', 'query parameter names the series itself: give either key or group, not both');
+  if (group === null && named.length === 0) throw new ValidationError('key', 'query parameter is required (repeat it for several series: ?key=a&key=b, or name their group: ?group=g)');
+  if (named.length > LIMITS.maxKeysPerRead) throw new ValidationError('key', `query parameter may name at most ${LIMITS.maxKeysPerRead} distinct series (name their group instead: ?group=g)`);
+  const omit = new Set(url.searchParams.getAll('omit'));
+  if (group === null && omit.size > 0) throw new ValidationError('omit', 'query parameter leaves series out of a group: it needs group');
   const format = url.searchParams.get('format') ?? 'csv';
   if (format !== 'csv' && format !== 'json' && format !== 'binary') throw new ValidationError('format', `query parameter must be csv, json or binary (got "${format}")`);
   const from = numberParam(url.searchParams, 'from');
@@ -40,6 +46,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
   if (name !== null && name.length > LIMITS.maxNameLength) throw new ValidationError('name', `query parameter must be at most ${LIMITS.maxNameLength} characters (got ${name.length})`);
   const execution = await ctx.store.getExecution(id!);
   if (!execution) throw new DomainError('not_found', 'id', `no execution "${id}"`);
+  const keys = group === null ? named : groupKeys(execution, group, omit);
   const detail = time === 'wall' ? execution : null;
   const withTime = detail !== null;
   const fileName = panelFileName(execution.execution, name ?? exportSubject(execution, keys), keys, format === 'binary' ? 'bin' : format);
@@ -78,7 +85,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
       for await (const w of windows) await write(rows(w));
     } else {
       for (let k = 0; k < keys.length; k++) {
-        const windows = readExportWindows(ctx.store, id!, [keys[k]!], from, to);
+        const windows = readExportWindows(ctx.store, id!, [keys[k]!], from, to, undefined, execution);
         const first = await windows.next();
         start();
         await write(`${k === 0 ? '{"series":[' : ','}{"key":${JSON.stringify(keys[k])},"points":[`);
@@ -120,4 +127,11 @@ export function exportSubject(detail: Pick<ExecutionDetail, 'definitions'>, keys
   const [group] = groups;
   if (groups.size === 1 && group !== undefined) return group;
   return keys.join('+');
+}
+
+/** The keys of `group`'s metrics in definition order (a panel's lines), less `omit`; a group the execution lacks is `not_found`. */
+export function groupKeys(detail: Pick<ExecutionDetail, 'definitions'>, group: string, omit: ReadonlySet<string>): string[] {
+  const members = detail.definitions.filter((d) => d.group?.name === group).map((d) => d.key);
+  if (members.length === 0) throw new DomainError('not_found', 'group', `execution has no group ${JSON.stringify(group)}`);
+  return members.filter((k) => !omit.has(k));
 }

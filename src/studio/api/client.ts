@@ -121,6 +121,20 @@ export async function getFullResolution(id: string, keys: readonly string[], fro
   return decodeSeriesBinary(await res.arrayBuffer());
 }
 
+/**
+ * A data download (an export URL) read whole into a Blob to save: a refused request is an `ApiRequestError` with the
+ * server's message (a URL the server will not take included, 431), and a body cut off mid-stream (the server closes the
+ * connection on a failure after the header went out) is an `Error` saying so, so a download never fails silently.
+ */
+export async function fetchDownload(path: string, accept: string): Promise<Blob> {
+  const res = await request(path, {}, accept);
+  try {
+    return await res.blob();
+  } catch {
+    throw new Error('the download was cut off before it was complete; try again');
+  }
+}
+
 /** A series answer, asked in binary, decoded from whichever form the server chose. */
 async function readSeriesAnswer(path: string, signal?: AbortSignal): Promise<SeriesRead> {
   const res = await request(path, { signal: signal ?? null }, `${SERIES_BINARY_TYPE}, application/json;q=0.5`);

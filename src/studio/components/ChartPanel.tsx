@@ -1,9 +1,10 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
+import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { saveAs } from '../chart/export-png.js';
+import { fetchDownload } from '../api/client.js';
 import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
 import { navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
@@ -32,13 +33,34 @@ interface Props extends ChartSource {
 }
 
 /**
+ * Which series an export asks for: the keys themselves, or (when naming them would make too long a URL: a panel of
+ * thousands of series) the panel's group less its hidden lines (`group` + `omit`, DESIGN.md API "export").
+ */
+export type ExportSeries = { keys: readonly string[] } | { group: string; omit: readonly string[] };
+
+/** Longest list of key parameters sent as such (characters once encoded), well under the server's header limit. */
+const MAX_KEY_QUERY_CHARS = 4000;
+
+/**
+ * How a panel's download names its shown series: by key while they are few (at most `LIMITS.maxKeysPerRead` and a short
+ * query), else by `group` (a group panel) with the hidden keys omitted.
+ */
+export function exportSeries(group: string | null, keys: readonly string[], shown: readonly string[]): ExportSeries {
+  const query = new URLSearchParams(shown.map((k) => ['key', k])).toString();
+  if (group === null || (shown.length <= LIMITS.maxKeysPerRead && query.length <= MAX_KEY_QUERY_CHARS)) return { keys: shown };
+  const visible = new Set(shown);
+  return { group, omit: keys.filter((k) => !visible.has(k)) };
+}
+
+/**
  * Query of the export endpoint for the shown lines and x range (DESIGN.md "Panel options": every stored point); `name`
  * (the panel's) names the file the server sends.
  */
 export function exportUrl(
-  executionId: string, keys: readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false, name?: string,
+  executionId: string, series: ExportSeries | readonly string[], range: { from: number; to: number } | null, format: 'csv' | 'json', withTime = false, name?: string,
 ): string {
-  const q = new URLSearchParams(keys.map((k) => ['key', k]));
+  const which: ExportSeries = Array.isArray(series) ? { keys: series } : (series as ExportSeries);
+  const q = 'keys' in which ? new URLSearchParams(which.keys.map((k) => ['key', k])) : new URLSearchParams([['group', which.group], ...which.omit.map((k) => ['omit', k])]);
   if (name !== undefined) q.set('name', name);
   if (range) {
     q.set('from', String(range.from));
@@ -81,6 +103,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   );
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
   const running = status === 'running';
   const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
@@ -101,7 +124,15 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     // The server names a data file alike (Content-Disposition), from the same parts.
     const name = panelFileName({ id: executionId ?? '', name: executionName ?? '' }, panel.title, shownKeys, kind);
     if (kind === 'png') downloadPanelPng(plotRef.current, panel, drawnHidden, theme, name);
-    else if (executionId) saveAs(exportUrl(executionId, shownKeys, zoom, kind, timeAxis !== null, panel.title), name);
+    else if (executionId) {
+      const group = panel.id.startsWith('group:') ? panel.title : null;
+      const url = exportUrl(executionId, exportSeries(group, keys, shownKeys), zoom, kind, timeAxis !== null, panel.title);
+      setDownloadError(null);
+      fetchDownload(url, kind === 'csv' ? 'text/csv' : 'application/json').then(
+        (blob) => saveAs(blob, name),
+        (err: unknown) => setDownloadError(`Download ${kind.toUpperCase()} failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
   };
   return (
     <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
@@ -135,6 +166,12 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
         )}
         </div>
       </header>
+      {downloadError && (
+        <p className="panel-download-error" role="alert">
+          {downloadError}{' '}
+          <button type="button" className="link-button" onClick={() => setDownloadError(null)}>Dismiss</button>
+        </p>
+      )}
       {panel.progress.map((p) => (
         <ProgressBar key={p.key} model={p} series={series.get(p.key)} status={status} />
       ))}
