@@ -3,7 +3,7 @@ import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useFollow, useLive } from '../live/react.js';
 import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../model/format.js';
-import { pageTimeAvailable } from '../model/time-axis.js';
+import { pageTimeAvailable, withPanelXUnits } from '../model/time-axis.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -58,7 +58,9 @@ export function ExecutionPage({ id }: { id: string }) {
   );
   const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.refine(id, k, from, to, budget), [id]);
 
-  const renderPanel = (panel: PanelModel, role?: 'figure') => {
+  const renderPanel = (drawn: PanelModel, role?: 'figure') => {
+    // Lines recorded with `at` have an explicit x: labelled as steps, with relative/wall time from their record times.
+    const panel = withPanelXUnits(drawn, followed!.times);
     const axis = panel.xUnits ?? '';
     const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
     return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageTimeAvailable, panelMarks, secondsAt, timeAvailable, timeAxisFor, timeLabel, timeTicks, xAtSeconds } from './time-axis.js';
+import { pageTimeAvailable, panelMarks, panelXUnits, secondsAt, STEP_UNITS, timeAvailable, timeAxisFor, timeLabel, timeTicks, withPanelXUnits, xAtSeconds } from './time-axis.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 // Steps 0…1000: the first 500 in 50 s, then a 100 s pause, then the rest in 50 s.
@@ -50,5 +50,32 @@ describe('time axis of a units (step) axis', () => {
     expect(pageTimeAvailable([tokens], T0, new Map())).toBe(false);
     expect(pageTimeAvailable([tokens, { lines: [{ key: 'gpu' }] }], T0, new Map())).toBe(true);
     expect(pageTimeAvailable([{ lines: [{ key: 'gpu' }] }], undefined, new Map())).toBe(false);
+  });
+});
+
+describe('a panel whose lines were recorded with `at` but whose group names no units', () => {
+  // Steps 0…199 recorded in 0.48 s (the "tiny" example): x is a step, not seconds.
+  const tiny = { x: [0, 199], t: [T0 + 10, T0 + 490] };
+  const times = new Map([['tiny', tiny]]);
+
+  it('is labelled "step", offering relative and wall time from the record times', () => {
+    expect(panelXUnits(undefined, tiny)).toBe(STEP_UNITS);
+    expect(panelXUnits('epoch', tiny)).toBe('epoch');
+    expect(panelXUnits(undefined, undefined)).toBeUndefined();
+    const panel: { id: string; xUnits?: string; lines: Array<{ key: string }> } = { id: 'group:tiny', lines: [{ key: 'tiny' }] };
+    const shown = withPanelXUnits(panel, times);
+    expect(shown.xUnits).toBe('step');
+    expect(withPanelXUnits(panel, times)).toBe(shown); // one stable copy
+    expect(timeAvailable(shown.xUnits, T0, tiny)).toBe(true);
+    // The default axis is the steps themselves; relative time reads the marks: step 199 is 0.49 s, not 3m19s.
+    expect(timeAxisFor('units', shown.xUnits, T0, () => tiny)).toBeNull();
+    const rel = timeAxisFor('relative', shown.xUnits, T0, () => tiny)!;
+    expect(secondsAt(rel, 199)).toBeCloseTo(0.49, 9);
+  });
+
+  it('a panel without record times keeps x = seconds since the start', () => {
+    const panel: { id: string; xUnits?: string; lines: Array<{ key: string }> } = { id: 'metric:wall', lines: [{ key: 'wall' }] };
+    expect(withPanelXUnits(panel, times)).toBe(panel);
+    expect(withPanelXUnits(panel, times).xUnits).toBeUndefined();
   });
 });

@@ -30,6 +30,37 @@ export function panelMarks(keys: readonly string[], times: ReadonlyMap<string, T
   return undefined;
 }
 
+/** What an explicit x (recorded with `at`) is called when the group names no units (DESIGN.md X axis: "step or the group's units"). */
+export const STEP_UNITS = 'step';
+
+/**
+ * The units of a panel's x: the group's, else "step" when its lines carry record-time marks (only points recorded with
+ * `at` keep their record time, so x was given explicitly and is not seconds), else undefined: x is seconds since the start.
+ */
+export function panelXUnits(xUnits: string | undefined, marks: TimeMarks | undefined): string | undefined {
+  return xUnits ?? (marks !== undefined && marks.x.length > 0 ? STEP_UNITS : undefined);
+}
+
+const explicitX = new WeakMap<object, object>();
+
+/**
+ * `panel` with the x units it shows (`panelXUnits` of its lines' marks): the same object while nothing changes, one
+ * stable copy per panel when its x turned out to be explicit steps, so memoised charts keep their identity.
+ */
+export function withPanelXUnits<P extends { xUnits?: string; lines: ReadonlyArray<{ key: string }> }>(
+  panel: P, times: ReadonlyMap<string, TimeMarks> | undefined,
+): P {
+  if (panel.xUnits !== undefined || !times) return panel;
+  const units = panelXUnits(undefined, panelMarks(panel.lines.map((l) => l.key), times));
+  if (units === undefined) return panel;
+  let copy = explicitX.get(panel) as P | undefined;
+  if (!copy) {
+    copy = { ...panel, xUnits: units };
+    explicitX.set(panel, copy);
+  }
+  return copy;
+}
+
 /** Whether relative/wall time can be shown: x is seconds, or the lines have record-time marks. */
 export function timeAvailable(xUnits: string | undefined, startedAt: number | undefined, marks: TimeMarks | undefined): boolean {
   return startedAt !== undefined && (xUnits === undefined || (marks !== undefined && marks.x.length > 0));
