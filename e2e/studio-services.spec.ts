@@ -226,3 +226,29 @@ test('/services updates from the stream, not by polling each second: a new servi
   const seconds = (Date.now() - started) / 1000;
   expect(reads.length).toBeLessThan(seconds / 2); // polling each second read it `seconds` times
 });
+
+test('demo service: split by model, then a tag filter on a model raises no page error and draws the filtered line', async ({ page }) => {
+  const demo = await spawnServer(['--db', ':memory:', '--demo']);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`${e.message}\n${e.stack ?? ''}`));
+  try {
+    await page.goto(`${demo.url}/services/inference-api`);
+    const panel = page.getByRole('region', { name: 'tokens_generated' });
+    await expect(panel.locator('canvas')).toHaveCount(1, { timeout: 30_000 });
+    await panel.getByRole('combobox', { name: 'Split by tag' }).selectOption('model');
+    await expect(panel.locator('canvas')).toHaveCount(1);
+    await panel.getByRole('combobox', { name: 'Tag filter' }).selectOption('model:llama-3-8b');
+    await page.waitForTimeout(1500);
+    await expect(panel.locator('canvas')).toHaveCount(1);
+    await expect(panel.getByRole('list', { name: 'Legend' }).getByRole('listitem')).toHaveText([/llama-3-8b/]);
+    expect(errors).toEqual([]);
+    // And back: no split with the filter, then neither.
+    await panel.getByRole('combobox', { name: 'Split by tag' }).selectOption('');
+    await panel.getByRole('combobox', { name: 'Tag filter' }).selectOption('');
+    await page.waitForTimeout(1000);
+    expect(errors).toEqual([]);
+    await screenshots(page, 'service-split-filter');
+  } finally {
+    await demo.kill();
+  }
+});

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createDrawQueue } from '../../chart/draw-queue.js';
@@ -78,6 +78,17 @@ function followNow(move: () => void): () => void {
   };
 }
 
+/**
+ * `data` with exactly `lines` y columns after x, as a chart built for `lines` series draws it: a missing column is all
+ * gaps, an extra one is left out (data of other lines for a moment, until the chart is rebuilt for them).
+ */
+export function fitColumns(data: uPlot.AlignedData, lines: number): uPlot.AlignedData {
+  if (data.length === lines + 1) return data;
+  const x = data[0];
+  const gaps = () => Array.from({ length: x.length }, () => null);
+  return [x, ...Array.from({ length: lines }, (_, i) => data[i + 1] ?? gaps())] as uPlot.AlignedData;
+}
+
 /** Points drawn only where a value has no neighbour (a single bucket with data would otherwise not show). */
 function isolated(u: uPlot, sidx: number): number[] | null {
   const d = u.data[sidx]!;
@@ -102,7 +113,9 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
   latest.current = { onZoom, onCursor, range, data };
   const labelKey = labels.join('\u0000');
 
-  useEffect(() => {
+  // Built in the layout phase: the panel draws its new data in its own layout effect, which runs after this one, so a
+  // chart is never handed data of other lines (fewer columns than its series made uPlot throw).
+  useLayoutEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const opts: uPlot.Options = {
@@ -144,12 +157,14 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
         }],
       },
     };
-    const u = new uPlot(opts, latest.current.data(), host);
+    const lines = labels.length;
+    const data = () => fitColumns(latest.current.data(), lines);
+    const u = new uPlot(opts, data(), host);
     plotRef.current = u;
     // Off screen (beyond a margin of half a viewport), live redraws wait until the chart comes into view.
     let visible = true;
     let stale = false;
-    const queue = () => serviceDraws.queue(u, () => u.setData(latest.current.data()));
+    const queue = () => serviceDraws.queue(u, () => u.setData(data()));
     const io = new IntersectionObserver((entries) => {
       visible = entries.some((e) => e.isIntersecting);
       if (visible && stale) {
@@ -162,7 +177,7 @@ export function ServiceChart({ labels, data, handle, unit, theme, utc, range, sy
       draw: () => {
         serviceDraws.cancel(u);
         stale = false;
-        u.setData(latest.current.data());
+        u.setData(data());
       },
       drawSoon: () => {
         if (visible) queue();
