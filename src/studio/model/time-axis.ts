@@ -101,7 +101,7 @@ const fromStart = (duration: string) => `start + ${duration}`;
 
 /**
  * Ticks of x window [min, max] shown as time: round durations of the time the window spans, at the x where each was
- * reached; where several fall closer than an even spacing would put them (a pause with no points) the first is kept.
+ * reached; where several fall closer than half an even spacing (a pause with no points) the first is kept.
  * Wall time is labelled by `wallClockNotation` (date, minutes, seconds or fractions as the step needs); a time with no
  * calendar date, or labels that would read alike, as the duration since the start (`start + 3d`).
  */
@@ -112,7 +112,9 @@ export function timeTicks(axis: TimeAxis, min: number, max: number, maxTicks: nu
   const values: number[] = [];
   const durations: string[] = [];
   const labels: string[] = [];
-  const gap = (max - min) / Math.max(1, maxTicks);
+  // Crowded: closer than half the spacing of `maxTicks` even ticks. Not the whole spacing: the round step is about that
+  // wide, so a rate that merely wobbles (a loaded machine) dropped single ticks of an even axis (30s of 25s…55s).
+  const gap = (max - min) / Math.max(1, maxTicks) / 2;
   const wall = wallClockNotation(t.step, axis.startedAt + t.min * 1000, axis.startedAt + t.max * 1000);
   t.values.forEach((s, i) => {
     const x = xAtSeconds(axis, s);
