@@ -23,7 +23,7 @@ Shows services (status, replicas, requests/s, latency, responses by status) or, 
 
 Options:
   --url URL      the Plotline server (default: PLOTLINE_URL, else http://127.0.0.1:7777)
-  --window W     the window of the numbers: 30s … 400d such as 15m, 1h, 7d (default 1h)
+  --window W     the window of the numbers: 10s … 400d such as 15m, 1h, 7d (default 1h)
   --json         print the server's JSON answer, for scripts
   -h, --help     show this help
 

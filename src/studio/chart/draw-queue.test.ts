@@ -60,4 +60,36 @@ describe('draw queue', () => {
     expect(f.drawn).toEqual([['a-new', 'b']]);
     expect(f.pendingFrames()).toBe(0);
   });
+
+  it('with a duty cycle, rests in proportion to what the last draws took, then draws what arrived meanwhile once', () => {
+    let now = 0;
+    const frames: Array<() => void> = [];
+    const waits: Array<{ fn: () => void; ms: number }> = [];
+    const q = createDrawQueue({
+      nextFrame: (fn) => frames.push(fn), now: () => now, budgetMs: 8, duty: 1 / 4, wait: (fn, ms) => waits.push({ fn, ms }),
+    });
+    const drawn: string[] = [];
+    const chart = {};
+    const draw = (name: string) => () => {
+      drawn.push(name);
+      now += 10;
+    };
+    q.queue(chart, draw('first'));
+    frames.shift()!();
+    expect(drawn).toEqual(['first']);
+    // Two updates arrive while it rests 3 × 10 ms: no frame is asked for until the rest is over, then one draw.
+    q.queue(chart, draw('second'));
+    q.queue(chart, draw('third'));
+    expect(frames).toHaveLength(0);
+    expect(waits.map((w) => w.ms)).toEqual([30]);
+    now += 30;
+    waits.shift()!.fn();
+    frames.shift()!();
+    expect(drawn).toEqual(['first', 'third']);
+    // After the rest, a chart queued again is asked a frame at once.
+    now += 40;
+    q.queue(chart, draw('fourth'));
+    expect(frames).toHaveLength(1);
+    expect(waits).toHaveLength(0);
+  });
 });

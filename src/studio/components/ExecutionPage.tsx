@@ -83,6 +83,32 @@ export function ExecutionPage({ id }: { id: string }) {
   };
   const groupPanels = panels.filter((p) => p.id !== SUMMARY_PANEL_ID);
   const summaryPanel = panels.find((p) => p.id === SUMMARY_PANEL_ID);
+  // A live point re-renders the panels that show it; the header and the page bar only when what they show changed (the
+  // same element is reused, so React skips them).
+  const duration = execution ? formatExecutionDuration(executionSeconds(execution, now)) : '';
+  const followedError = followed?.error;
+  const header = useMemo(() => execution && (
+    <header className="exec-head">
+      <div className="exec-title">
+        <h1>{execution.name}</h1>
+        <StatusBadge status={execution.status} />
+      </div>
+      <dl className="exec-meta">
+        <div><dt>Started</dt><dd>{formatTimestamp(execution.startedAt)}</dd></div>
+        <div><dt>Duration</dt><dd>{duration}</dd></div>
+        <div><dt>Metrics</dt><dd>{execution.metricCount}</dd></div>
+        <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
+      </dl>
+      <Labels labels={execution.labels} />
+      <InfoEditor execution={execution} />
+      {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
+      {followedError && <div className="error-box" role="alert">{followedError}</div>}
+      <DiscardedNote discarded={execution.discarded} definitions={definitions ?? []} />
+    </header>
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  ), [execution, duration, followedError, definitions]);
+  const timeAvailable = execution ? pageTimeAvailable(groupPanels, execution.startedAt, followed!.times) : false;
+  const pageBar = useMemo(() => <PageBar timeAvailable={timeAvailable} />, [timeAvailable]);
 
   if (!followed || !followed.loaded) {
     return <div className="page"><p className="muted">Loading…</p></div>;
@@ -99,25 +125,9 @@ export function ExecutionPage({ id }: { id: string }) {
   return (
     <div className="page">
       <Link href="/" className="back">← Executions</Link>
-      <header className="exec-head">
-        <div className="exec-title">
-          <h1>{execution.name}</h1>
-          <StatusBadge status={execution.status} />
-        </div>
-        <dl className="exec-meta">
-          <div><dt>Started</dt><dd>{formatTimestamp(execution.startedAt)}</dd></div>
-          <div><dt>Duration</dt><dd>{formatExecutionDuration(executionSeconds(execution, now))}</dd></div>
-          <div><dt>Metrics</dt><dd>{execution.metricCount}</dd></div>
-          <div><dt>ID</dt><dd className="mono">{execution.id}</dd></div>
-        </dl>
-        <Labels labels={execution.labels} />
-        <InfoEditor execution={execution} />
-        {execution.error && <pre className="error-box" role="alert">{execution.error}</pre>}
-        {followed.error && <div className="error-box" role="alert">{followed.error}</div>}
-        <DiscardedNote discarded={execution.discarded} definitions={definitions ?? []} />
-      </header>
+      {header}
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
-      {groupPanels.length > 0 && <PageBar timeAvailable={pageTimeAvailable(groupPanels, execution.startedAt, followed.times)} />}
+      {groupPanels.length > 0 && pageBar}
       <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>

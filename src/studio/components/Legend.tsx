@@ -43,14 +43,23 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
     if (el) valueNodes.current.set(key, el);
     else valueNodes.current.delete(key);
   }, []);
+  const reserved = useRef(new Map<string, number>());
+  // All values are written in one pass, without reading layout. Each value box is as wide as the longest value it has
+  // shown (it only grows) and contains its own layout (styles.css), so a new value relays out that box alone.
   useLayoutEffect(() => {
     for (const row of shown) {
       const el = valueNodes.current.get(row.key);
       if (!el) continue;
       const text = el.firstChild;
       if (text?.nodeType === Node.TEXT_NODE) {
-        if (text.nodeValue !== row.value) text.nodeValue = row.value;
+        if (text.nodeValue === row.value) continue;
+        text.nodeValue = row.value;
       } else el.textContent = row.value;
+      const width = valueWidthCh(row.value);
+      if (width > (reserved.current.get(row.key) ?? 0)) {
+        reserved.current.set(row.key, width);
+        el.style.width = `${width}ch`;
+      }
     }
   });
   return (
@@ -117,7 +126,7 @@ const LegendEntry = memo(function LegendEntry({ rowKey, label, short, color, das
             <span className="sr-only">{label}</span>
           </>
         )}
-        <span className="legend-value" ref={setValue} />
+        <span className="legend-value fixed" ref={setValue} />
       </button>
       {tools && (
         <button type="button" className="legend-only" aria-label="Show only this series" title={`Show only ${label}`} onClick={() => onOnly(rowKey)}>
@@ -128,6 +137,16 @@ const LegendEntry = memo(function LegendEntry({ rowKey, label, short, color, das
   );
 }, (a, b) => a.rowKey === b.rowKey && a.label === b.label && a.short === b.short && a.color === b.color && a.off === b.off && a.tools === b.tools
   && a.onToggle === b.onToggle && a.onOnly === b.onOnly && a.valueRef === b.valueRef && (a.dash ?? []).join() === (b.dash ?? []).join());
+
+/**
+ * The width a legend value needs, in `ch` (the width of a digit, which tabular-nums gives every digit): digits and
+ * separators take one, anything else (minus sign, exponent, unit letters, the em dash of no value) is given two.
+ */
+export function valueWidthCh(text: string): number {
+  let ch = 0;
+  for (const c of text) ch += /[0-9.,: ]/.test(c) ? 1 : 2;
+  return ch;
+}
 
 /** A solid colour, or the line's dash pattern as a horizontal gradient (so a dashed series reads dashed in the legend). */
 function swatchBackground(color: string, dash: number[] | undefined): string {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { PageOverrideNote } from './view/PageOverrideNote.js';
-import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
+import { MAX_SMOOTHING, nonPositiveNote, type NonPositiveCount, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { flushOnChange } from '../router.js';
 
@@ -16,7 +16,7 @@ interface Props {
   /** Relative/wall time need the execution's start and x in seconds since it, or record-time marks (points recorded with `at`). */
   timeAvailable: boolean;
   /** Values the log axes cannot draw (counted, not silently dropped). */
-  nonPositive: { x: number; y: number };
+  nonPositive: NonPositiveCount;
   onDownload: (kind: 'csv' | 'json' | 'png') => void;
   /** Downloads of data need one execution (null: possible); else why not. */
   dataDownloadNote: string | null;
@@ -75,11 +75,11 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
           <label className="po-check">
             <input type="checkbox" checked={options.logX} onChange={(e) => set({ logX: e.target.checked })} /> Log x
           </label>
-          {options.logX && nonPositive.x > 0 && <p className="po-note">{nonPositive.x.toLocaleString()} points with x ≤ 0 are not drawn on Log x.</p>}
+          {options.logX && nonPositive.x > 0 && <p className="po-note">{nonPositiveNote({ ...nonPositive, y: 0 }, true, false)}</p>}
           <label className="po-check">
             <input type="checkbox" checked={options.logY} onChange={(e) => set({ logY: e.target.checked })} /> Log y
           </label>
-          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositive.y.toLocaleString()} {nonPositive.y === 1 ? 'value ≤ 0 is' : 'values ≤ 0 are'} not drawn on Log y (shown as gaps).</p>}
+          {options.logY && nonPositive.y > 0 && <p className="po-note">{nonPositiveNote({ ...nonPositive, x: 0 }, false, true)} They are gaps in the line.</p>}
           <label className="po-row">
             <span>X axis</span>
             <select value={options.xAxis} onChange={(e) => set({ xAxis: e.target.value as XAxisChoice })}>

@@ -12,10 +12,10 @@ import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/c
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
-import { plotData, type YAxisFrame } from '../model/plot-frame.js';
+import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
-import { forLogScale } from '../model/panel-options.js';
+import { forLogScale, nonPositiveInView, type NonPositiveCount } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { smoothedSeries } from '../model/full-resolution.js';
 import type { SmoothedLine } from './use-server-smoothing.js';
@@ -68,7 +68,7 @@ interface Props extends ChartSource {
   /** Show the x axis as relative or wall time (model/time-axis.ts); null: as x itself. */
   timeAxis?: TimeAxis | null;
   /** How many held values a log axis cannot draw (x ≤ 0 on Log x, y ≤ 0 on Log y); told when it changes. */
-  onNonPositive?: (count: { x: number; y: number }) => void;
+  onNonPositive?: (count: NonPositiveCount) => void;
   /** The uPlot instance once made (null when destroyed): for exporting the drawn chart. */
   onPlot?: (u: uPlot | null) => void;
   /** The y range (auto, fixed windows, ignore outliers; y-range.ts). */
@@ -134,6 +134,8 @@ export function UPlotChart({
   const oddRef = useRef<number[][]>([]);
   const isolatedRef = useRef<number[][]>([]);
   const framesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
+  /** The frames whose notations write legend and tooltip values (on Log y, the linear chart's: see withLegendNotations). */
+  const legendFramesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
   const rawRef = useRef<RawLines | null>(null);
   const nonPositiveRef = useRef('');
@@ -157,10 +159,7 @@ export function UPlotChart({
     const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer, fullResolution: full } = latest.current;
     const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
     const held = logX ? all.map(positiveX) : all;
-    const count = {
-      x: logX ? all.reduce((n, h, i) => n + h.length - held[i]!.length, 0) : 0,
-      y: log ? held.reduce((n, h) => n + forLogScale(h.y.subarray(0, h.length)).nonPositive, 0) : 0,
-    };
+    const count = nonPositiveInView(p.lines.map((l, i) => ({ key: l.key, held: all[i]! })), { logX, logY: log, from: z?.from, to: z?.to, hidden: latest.current.hidden });
     if (JSON.stringify(count) !== nonPositiveRef.current) {
       nonPositiveRef.current = JSON.stringify(count);
       latest.current.onNonPositive?.(count);
@@ -193,7 +192,8 @@ export function UPlotChart({
     const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap };
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
-    const view = viewAxes({ held: scaled, lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden, log });
+    const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
+    const view = viewAxes({ ...viewInput, held: scaled, log });
     if (view.clipped !== clippedRef.current) {
       clippedRef.current = view.clipped;
       latest.current.onClipped?.(view.clipped);
@@ -211,10 +211,13 @@ export function UPlotChart({
       const f = d.frames.get(a.scale);
       return f ? (log ? logTicks(f, plotHeight).labels.filter(Boolean) : f.ticks.labels) : [];
     }));
-    const signature = notationSignature(d.frames);
+    // Legend and tooltip values read alike whatever the y scale: on Log y each axis writes them as the linear chart does.
+    const linear = log ? plotData(decimate(held), p.lines, viewAxes({ ...viewInput, held, log: false }).axes, frameOpts).frames : null;
+    legendFramesRef.current = linear ? withLegendNotations(d.frames, linear) : d.frames;
+    const signature = notationSignature(legendFramesRef.current);
     if (signature !== signatureRef.current) {
       signatureRef.current = signature;
-      latest.current.onFrames?.(d.frames);
+      latest.current.onFrames?.(legendFramesRef.current);
     }
     return [d.x, ...d.ys] as uPlot.AlignedData;
   };
@@ -240,7 +243,7 @@ export function UPlotChart({
         const { panel: p, series: s, hidden: h, tooltipRows: custom, timeAxis: ta } = latest.current;
         const title = ta ? `${formatX(x, p.xUnits)} · ${timeLabel(ta, x)}` : formatX(x, p.xUnits);
         if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
-        const rows = readout(p.lines, s, framesRef.current, x, h, true)
+        const rows = readout(p.lines, s, legendFramesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
           .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
         return { title, rows };

@@ -95,3 +95,60 @@ export function forLogScale(values: ArrayLike<number>): { values: Float64Array; 
   }
   return { values: out, nonPositive };
 }
+
+/**
+ * What a log scale leaves out of a panel, counted among the points the tab holds of the shown lines: `x` points with
+ * x ≤ 0 (Log x), `y` values ≤ 0 in the x window in view (Log y; NaN is a gap anyway). `exact` when every counted line is
+ * held at full resolution (the counts are then those of the stored points); a line held downsampled (per-pixel
+ * first/min/max/last) holds only some of its stored points, so the counts are then a lower bound — which is what
+ * `nonPositiveNote` says.
+ */
+export interface NonPositiveCount {
+  x: number;
+  y: number;
+  exact: boolean;
+}
+
+/** Held points of `lines` (those not `hidden`) a log scale cannot draw (see NonPositiveCount); `from`/`to`: the x window in view. */
+export function nonPositiveInView(
+  lines: ReadonlyArray<{ key: string; held: { x: ArrayLike<number>; y: ArrayLike<number>; length: number; downsampled: boolean } }>,
+  opts: { logX: boolean; logY: boolean; from?: number | undefined; to?: number | undefined; hidden?: ReadonlySet<string> | undefined },
+): NonPositiveCount {
+  const from = opts.from ?? -Infinity;
+  const to = opts.to ?? Infinity;
+  let x = 0;
+  let y = 0;
+  let exact = true;
+  for (const { key, held } of lines) {
+    if (opts.hidden?.has(key)) continue;
+    let counted = false;
+    for (let i = 0; i < held.length; i++) {
+      const xi = held.x[i]!;
+      if (opts.logX && !(xi > 0)) {
+        x++;
+        counted = true;
+        continue;
+      }
+      const v = held.y[i]!;
+      if (opts.logY && xi >= from && xi <= to && v <= 0) {
+        y++;
+        counted = true;
+      }
+    }
+    if (counted && held.downsampled) exact = false;
+  }
+  return { x, y, exact };
+}
+
+/**
+ * The note under a panel on a log scale: `3 values ≤ 0 in view not drawn on the log scale.`; `At least 3 …` when the
+ * count is a lower bound (a line held downsampled); null when nothing is left out.
+ */
+export function nonPositiveNote(n: NonPositiveCount, logX: boolean, logY: boolean): string | null {
+  const parts = [
+    logX && n.x > 0 ? `${n.x.toLocaleString('en-US')} ${n.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
+    logY && n.y > 0 ? `${n.y.toLocaleString('en-US')} ${n.y === 1 ? 'value' : 'values'} ≤ 0 in view` : '',
+  ].filter(Boolean);
+  if (parts.length === 0) return null;
+  return `${n.exact ? '' : 'At least '}${parts.join(' and ')} not drawn on the log scale.`;
+}

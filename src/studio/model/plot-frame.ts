@@ -159,3 +159,12 @@ function alignedIndex(xs: Float64Array, x: number): number {
   }
   return lo;
 }
+
+/**
+ * The frames a legend and tooltip write values with: those drawn, each with the value notation of the same axis on the
+ * linear scale (`linear`, framed on the real values), so toggling Log y never changes how a value reads (a log axis's
+ * frame is over log10 of the values: its notation would write 0.000123 with the digits of a log step).
+ */
+export function withLegendNotations(drawn: ReadonlyMap<string, YAxisFrame>, linear: ReadonlyMap<string, YAxisFrame>): Map<string, YAxisFrame> {
+  return new Map([...drawn].map(([scale, f]) => [scale, { ...f, values: linear.get(scale)?.values ?? f.values }]));
+}

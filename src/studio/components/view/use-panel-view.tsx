@@ -4,7 +4,7 @@ import { panelPng, saveAs } from '../../chart/export-png.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import type { Span } from '../../model/navigation.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../../model/page-options.js';
-import type { PanelOptions } from '../../model/panel-options.js';
+import { nonPositiveNote, type NonPositiveCount, type PanelOptions } from '../../model/panel-options.js';
 import type { PanelModel } from '../../model/panels.js';
 import { AUTO, effectiveYRange, setPanelYRange, type YRange } from '../../model/y-range.js';
 import { currentPathname, currentSearch, navigate, useLocation } from '../../router.js';
@@ -47,7 +47,7 @@ export function usePanelView(panel: PanelModel, onZoom: (r: null) => void) {
     if (yZoomed) setYRange(AUTO);
   };
   const [clipped, setClipped] = useState(0);
-  const [nonPositive, setNonPositive] = useState({ x: 0, y: 0 });
+  const [nonPositive, setNonPositive] = useState<NonPositiveCount>({ x: 0, y: 0, exact: true });
   const plotRef = useRef<uPlot | null>(null);
   return { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef };
 }
@@ -64,20 +64,15 @@ export function downloadPanelPng(u: uPlot | null, panel: PanelModel, hidden: Rea
 }
 
 /** Under a chart: how many values the y range clips, and which ones the log axes cannot draw. */
-export function ViewNotes({ yRange, clipped, options, nonPositive }: { yRange: YRange; clipped: number; options: PanelOptions; nonPositive: { x: number; y: number } }) {
+export function ViewNotes({ yRange, clipped, options, nonPositive }: { yRange: YRange; clipped: number; options: PanelOptions; nonPositive: NonPositiveCount }) {
+  const logNote = nonPositiveNote(nonPositive, options.logX, options.logY);
   return (
     <>
       {yRange.kind !== 'auto' && clipped > 0 && (
         <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
       )}
-      {(options.logY && nonPositive.y > 0) || (options.logX && nonPositive.x > 0) ? (
-        <p className="panel-log-note">
-          {[
-            options.logX && nonPositive.x > 0 ? `${nonPositive.x.toLocaleString()} ${nonPositive.x === 1 ? 'point' : 'points'} with x ≤ 0` : '',
-            options.logY && nonPositive.y > 0 ? `${nonPositive.y.toLocaleString()} ${nonPositive.y === 1 ? 'value' : 'values'} ≤ 0` : '',
-          ].filter(Boolean).join(' and ')} not drawn on the log scale.
-        </p>
-      ) : null}
+      {logNote && <p className="panel-log-note">{logNote}</p>}
     </>
   );
 }
+
