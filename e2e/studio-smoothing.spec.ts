@@ -90,3 +90,40 @@ test('a short series is smoothed in the tab: each algorithm draws differently, w
   expect(new Set(drawn).size).toBe(3);
   expect(smoothRequests.filter((u) => u.includes('key=short'))).toEqual([]);
 });
+
+test('a dragged slider redraws on each move and writes the URL once, when it settles (released or idle)', async ({ page }) => {
+  await page.goto(`${server.url}/executions/sm-1`);
+  const panel = page.getByRole('region', { name: 'short' });
+  await expect(panel.locator('canvas')).toHaveCount(1);
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  const slider = panel.getByRole('dialog').getByRole('slider', { name: 'Smoothing' });
+  // Ten moves as a drag sends them (input events, no change), counted in one task so no timer can run in between.
+  const during = await slider.evaluate((el: HTMLInputElement) => {
+    const w = window as unknown as { replaced: number };
+    w.replaced = 0;
+    const replace = history.replaceState.bind(history);
+    history.replaceState = (...a: Parameters<History['replaceState']>) => { w.replaced++; replace(...a); };
+    const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    for (let v = 1; v <= 10; v++) {
+      set.call(el, String(v / 20));
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    return { replaced: w.replaced, search: location.search };
+  });
+  expect(during.replaced).toBe(0);
+  expect(during.search).not.toContain('s0.5');
+  await expect(panel.locator('[data-smoothing$=":0.5"]')).toHaveCount(1); // drawn with the last move meanwhile
+  await expect(page).toHaveURL(/s0\.5/); // written SETTLE_MS after the last move
+  expect(await page.evaluate(() => (window as unknown as { replaced: number }).replaced)).toBe(1);
+  // Released (the native change): written at once.
+  const released = await slider.evaluate((el: HTMLInputElement) => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(el, '0.7');
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    return location.search;
+  });
+  expect(released).toContain('s0.7');
+  await page.reload();
+  await page.getByRole('region', { name: 'short' }).getByRole('button', { name: 'Panel options' }).click();
+  await expect(page.getByRole('region', { name: 'short' }).getByRole('dialog').getByRole('slider', { name: 'Smoothing' })).toHaveValue('0.7');
+});

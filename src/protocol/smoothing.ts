@@ -98,71 +98,144 @@ export function gaussianSigma(weight: number, range: number): number {
  * Gaussian kernel smoothing in x (as W&B's "Gaussian"): each point becomes an average of the points around it, before and
  * after, weighted by a Gaussian of their x distance with standard deviation `gaussianSigma(weight, range)`. Computed as
  * three successive moving averages over x windows of width 2σ (the sum of three uniform distributions of variance
- * (2σ)²/12 each has variance σ² and is within about 3% of the Gaussian — Wells, "Efficient synthesis of Gaussian filters
- * by cascaded uniform filters", 1986), each an O(n) two-pointer pass over prefix sums of the centred values, so the cost
- * does not depend on σ. Windows are centred on each point's x and average the finite values in them. `out`: see `target`.
+ * (2σ)²/12 each has variance σ² and is within about 3% of the Gaussian — W. M. Wells, "Efficient synthesis of Gaussian
+ * filters by cascaded uniform filters", IEEE PAMI 8(2), 1986; P. Kovesi, "Fast almost-Gaussian filtering", DICTA 2010),
+ * each an O(n) two-pointer pass keeping a running sum of the values centred on their mean, so the cost does not depend on
+ * σ. Windows are centred on each point's x and average the finite values in them. `out`: see `target`; when given, the
+ * passes' scratch columns are kept with it (see `scratchFor`), so re-smoothing into the same buffer allocates nothing.
  */
 export function gaussianSmooth(x: ArrayLike<number>, values: ArrayLike<number>, weight: number, range?: number, out?: Float64Array): Float64Array {
   const n = values.length;
   const span = range ?? (n > 1 ? x[n - 1]! - x[0]! : 0);
   const sigma = gaussianSigma(weight, span);
+  const owner = out;
   out = target(n, out);
-  out.set(values as ArrayLike<number>);
-  if (!(sigma > 0) || n < 2) return out;
   let m = 0;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const v = out[i]!;
+    const v = values[i]!;
     if (Number.isFinite(v)) {
       m++;
       sum += v;
     }
   }
-  if (m === 0) return out;
+  if (!(sigma > 0) || n < 2 || m === 0) {
+    if (out !== values) out.set(values);
+    return out;
+  }
   // Centred on the mean: the running sums then stay near 0, whatever offset the values have (10 + 1e-9 noise keeps its digits).
   const mean = sum / m;
-  // The finite points (all of them, the common case, without an index); x as ArrayLike is read once into columns.
-  const finite = m === n ? null : new Uint32Array(m);
-  const xs = m === n && x instanceof Float64Array ? x : new Float64Array(m);
-  let ys = new Float64Array(m);
+  const scratch = scratchFor(owner, n);
+  const [a, b] = scratch.columns;
+  if (m === n && x instanceof Float64Array && values instanceof Float64Array && out !== values) {
+    // No gaps (the common case): values → a → b → out, the mean taken off in the first pass and put back in the last.
+    const h = evenHalfWidth(x, sigma);
+    if (h >= 0) {
+      // Evenly spaced x (steps): the window is ±h indices, so the passes read no x at all (half the memory traffic).
+      boxPassEven(values, h, a, mean, 0);
+      boxPassEven(a, h, b, 0, 0);
+      boxPassEven(b, h, out, 0, mean);
+      return out;
+    }
+    boxPass(x, values, sigma, a, mean, 0);
+    boxPass(x, a, sigma, b, 0, 0);
+    boxPass(x, b, sigma, out, 0, mean);
+    return out;
+  }
+  // Gaps or plain arrays: the finite points into columns (xs, ys) first, their indices in `finite`, then scattered back.
+  const [, , xs, ys] = withGapColumns(scratch, n).columns;
+  const finite = scratch.finite;
   for (let i = 0, k = 0; i < n; i++) {
-    const v = out[i]!;
+    const v = values[i]!;
     if (!Number.isFinite(v)) continue;
-    if (finite) finite[k] = i;
-    if (xs !== x) xs[k] = x[i]!;
-    ys[k++] = v - mean;
+    finite[k] = i;
+    xs[k] = x[i]!;
+    ys[k++] = v;
   }
-  const sums = new Float64Array(m + 1);
-  let spare = new Float64Array(m);
-  for (let pass = 0; pass < 3; pass++) {
-    const next = boxPass(xs, ys, sigma, sums, spare);
-    spare = ys;
-    ys = next;
-  }
-  if (finite) for (let k = 0; k < m; k++) out[finite[k]!] = ys[k]! + mean;
-  else for (let i = 0; i < n; i++) out[i] = ys[i]! + mean;
+  const fx = xs.subarray(0, m);
+  boxPass(fx, ys.subarray(0, m), sigma, a, mean, 0);
+  boxPass(fx, a, sigma, b, 0, 0);
+  boxPass(fx, b, sigma, a, 0, mean);
+  if (out !== values) out.set(values);
+  for (let k = 0; k < m; k++) out[finite[k]!] = a[k]!;
   return out;
 }
 
+/** The Gaussian's working columns for `n` points: four Float64 columns and the finite points' indices. */
+interface GaussianScratch {
+  columns: [Float64Array, Float64Array, Float64Array, Float64Array];
+  finite: Uint32Array;
+}
+const scratchOf = new WeakMap<Float64Array, GaussianScratch>();
+
 /**
- * One moving average over [x − σ, x + σ] (width 2σ) of every point into `out`, in one pass: two pointers over x, the prefix
- * sums of y (in `sums`) filled as the leading pointer advances.
+ * Working columns for `n` points: kept with the caller's `out` buffer (dropped with it) and regrown only when too short; a
+ * call without `out` (the server's one-off smoothed read) gets fresh ones. The gap path's columns (2, 3 and `finite`) are
+ * allocated only when a series has gaps.
  */
-function boxPass<T extends Float64Array>(x: Float64Array, y: Float64Array, half: number, sums: Float64Array, out: T): T {
+function scratchFor(owner: Float64Array | undefined, n: number): GaussianScratch {
+  const kept = owner && scratchOf.get(owner);
+  if (kept && kept.columns[0].length >= n) return kept;
+  const empty = new Float64Array(0);
+  const scratch: GaussianScratch = { columns: [new Float64Array(n), new Float64Array(n), empty, empty], finite: new Uint32Array(0) };
+  if (owner) scratchOf.set(owner, scratch);
+  return scratch;
+}
+
+/** `scratch` with its gap-path columns (2, 3 and `finite`) at least `n` long, made on first use. */
+function withGapColumns(scratch: GaussianScratch, n: number): GaussianScratch {
+  if (scratch.columns[2].length < n) {
+    scratch.columns[2] = new Float64Array(n);
+    scratch.columns[3] = new Float64Array(n);
+    scratch.finite = new Uint32Array(n);
+  }
+  return scratch;
+}
+
+/**
+ * When `x` is evenly spaced (x_i = x_0 + i·Δ exactly, as steps are), the number of neighbours on each side that
+ * [x − half, x + half] holds; else −1.
+ */
+function evenHalfWidth(x: Float64Array, half: number): number {
   const n = x.length;
-  sums[0] = 0;
+  const x0 = x[0]!;
+  const dx = (x[n - 1]! - x0) / (n - 1);
+  if (!(dx > 0)) return -1;
+  for (let i = 1; i < n; i++) if (x[i] !== x0 + i * dx) return -1;
+  return Math.min(n, Math.floor(half / dx + 1e-9));
+}
+
+/** `boxPass` over evenly spaced x: the window of point i is indices [i − h, i + h] (cut at the ends). */
+function boxPassEven(y: Float64Array, h: number, out: Float64Array, shift: number, add: number): void {
+  const n = y.length;
   let lo = 0;
   let hi = 0;
+  let sum = 0;
+  for (; hi < n && hi <= h; hi++) sum += y[hi]! - shift;
+  for (let i = 0; i < n; i++) {
+    out[i] = sum / (hi - lo) + add;
+    if (hi < n) sum += y[hi++]! - shift;
+    if (i >= h) sum -= y[lo++]! - shift;
+  }
+}
+
+/**
+ * One moving average over [x − half, x + half] of every point into `out`, in one pass: two pointers over x and a running
+ * sum of `y − shift`; `add` is added to each average written.
+ */
+function boxPass(x: Float64Array, y: Float64Array, half: number, out: Float64Array, shift: number, add: number): void {
+  const n = x.length;
+  let lo = 0;
+  let hi = 0;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    while (hi < n && x[hi]! <= xi + half) {
-      sums[hi + 1] = sums[hi]! + y[hi]!;
-      hi++;
-    }
-    while (x[lo]! < xi - half) lo++;
-    out[i] = (sums[hi]! - sums[lo]!) / (hi - lo);
+    const top = xi + half;
+    while (hi < n && x[hi]! <= top) sum += y[hi++]! - shift;
+    const bottom = xi - half;
+    while (x[lo]! < bottom) sum -= y[lo++]! - shift;
+    out[i] = sum / (hi - lo) + add;
   }
-  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import { readout } from '../model/readout.js';
 import { saveAs } from '../chart/export-png.js';
 import { fetchDownload } from '../api/client.js';
 import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
-import { navigate, useLocation } from '../router.js';
+import { currentPathname, currentSearch, navigate, useLocation } from '../router.js';
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
 import { fullResolutionKeys, useFullResolution } from './use-full-resolution.js';
@@ -98,7 +98,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const hidden = decodeHidden(search, panel.id, keys);
   const hiddenKey = [...hidden].join('\n');
   const setHidden = useCallback(
-    (next: ReadonlySet<string>) => navigate(window.location.pathname + encodeHidden(window.location.search, panel.id, next), { replace: true }),
+    (next: ReadonlySet<string>) => navigate(currentPathname() + encodeHidden(currentSearch(), panel.id, next), { replace: true }),
     [panel.id],
   );
   const [filter, setFilter] = useState('');

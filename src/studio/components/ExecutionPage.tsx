@@ -6,7 +6,7 @@ import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../m
 import { pageTimeAvailable, withPanelXUnits } from '../model/time-axis.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
 import { decodeRange, encodeRange } from '../model/url-state.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { currentSearch, Link, navigate, useLocation } from '../router.js';
 import { Labels, StatusBadge } from './badges.js';
 import { ChartPanel } from './ChartPanel.js';
 import { LEGEND_TOOLS_FROM } from './Legend.js';
@@ -53,7 +53,7 @@ export function ExecutionPage({ id }: { id: string }) {
   }, [execution?.name]);
 
   const setZoom = useCallback(
-    (axis: string, r: XRange | null) => navigate(pathname + encodeRange(window.location.search, r && { axis, ...r }), { replace: true }),
+    (axis: string, r: XRange | null) => navigate(pathname + encodeRange(currentSearch(), r && { axis, ...r }), { replace: true }),
     [pathname],
   );
   const refine = useCallback((k: string[], from: number, to: number, budget: number) => void live.refine(id, k, from, to, budget), [id]);

@@ -2,11 +2,13 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { PageOverrideNote } from './view/PageOverrideNote.js';
 import { MAX_SMOOTHING, nonPositiveNote, type NonPositiveCount, type PanelOptions, type XAxisChoice } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
+import { flushOnChange } from '../router.js';
 
 interface Props {
   title: string;
   options: PanelOptions;
-  onChange: (o: PanelOptions) => void;
+  /** `settle`: a slider move — the URL is written once it settles (router.ts `navigate`). */
+  onChange: (o: PanelOptions, how?: { settle?: boolean }) => void;
   /** Options this panel sets differently from the page bar (none: it follows the page). */
   overrides?: readonly (keyof PanelOptions)[];
   /** The group's x units (undefined: x is seconds since start, i.e. relative time). */
@@ -51,7 +53,7 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
       document.removeEventListener('keydown', onKey);
     };
   }, [open]);
-  const set = (patch: Partial<PanelOptions>) => onChange({ ...options, ...patch });
+  const set = (patch: Partial<PanelOptions>, settle = false) => onChange({ ...options, ...patch }, { settle });
   const unitsLabel = xUnits ?? 'relative time';
   return (
     <div className="panel-options" ref={box}>
@@ -63,7 +65,7 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
           <label className="po-row">
             <span>Smoothing</span>
             <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
-              onChange={(e) => set({ smoothing: Number(e.target.value) })} />
+              ref={flushOnChange} onChange={(e) => set({ smoothing: Number(e.target.value) }, true)} />
             <output>{options.smoothing.toFixed(2)}</output>
           </label>
           <label className="po-row">

@@ -80,6 +80,25 @@ describe('gaussianSmooth', () => {
     for (const v of gaussianSmooth([0, 1, 5, 6, 10], [2, 2, 2, 2, 2], 0.9)) expect(v).toBeCloseTo(2, 12);
   });
 
+  it('gives the same line on evenly spaced x (index windows) as on uneven x (x windows), and re-smoothing into one buffer', () => {
+    const n = 2000;
+    const even = Float64Array.from({ length: n }, (_, i) => i * 2);
+    const uneven = Float64Array.from(even, (v, i) => (i === n - 2 ? v + 1e-6 : v)); // one point off the grid: the x-window path
+    const y = Float64Array.from({ length: n }, (_, i) => 5 + Math.sin(i / 40) + ((i * 7919) % 13) / 13);
+    const range = even[n - 1]! - even[0]!;
+    const out = new Float64Array(n);
+    const a = gaussianSmooth(even, y, 0.3, range, out).slice();
+    const b = gaussianSmooth(uneven, y, 0.3, range);
+    for (let i = 0; i < n; i++) expect(a[i]).toBeCloseTo(b[i]!, 9);
+    const gappy = y.slice();
+    gappy[100] = NaN;
+    const c = gaussianSmooth(even, gappy, 0.3, range, out).slice(); // the same buffer, now on the gap path
+    const fresh = gaussianSmooth(Array.from(even), Array.from(gappy), 0.3, range);
+    expect(Number.isNaN(c[100])).toBe(true);
+    for (let i = 0; i < n; i++) if (i !== 100) expect(c[i]).toBeCloseTo(fresh[i]!, 12);
+    expect([...gaussianSmooth(even, y, 0.3, range, out)]).toEqual([...a]); // and back: the kept scratch is reused
+  });
+
   it('smooths a million points (its time is in npm run bench:studio)', () => {
     const n = 1_000_000;
     const x = Float64Array.from({ length: n }, (_, i) => i);

@@ -12,7 +12,7 @@ import { panelBudget } from '../../model/panel-budget.js';
 import { isSummarySeries } from '../../model/panels.js';
 import type { SeriesBuffer } from '../../model/series-buffer.js';
 import { decodeRange, encodeRange, executionPath } from '../../model/url-state.js';
-import { Link, navigate, useLocation } from '../../router.js';
+import { currentSearch, Link, navigate, useLocation } from '../../router.js';
 import { Labels, StatusBadge } from '../badges.js';
 import type { XRange } from '../UPlotChart.js';
 import { ComparePanel } from './ComparePanel.js';
@@ -79,7 +79,7 @@ export function ComparePage() {
 
   const setParams = (next: Partial<CompareParams>) => navigate(pathname + encodeCompareParams({ ...params, ...next }, search), { replace: true });
   const setZoom = useCallback(
-    (axis: string, r: XRange | null) => navigate(pathname + encodeRange(window.location.search, r && { axis, ...r }), { replace: true }),
+    (axis: string, r: XRange | null) => navigate(pathname + encodeRange(currentSearch(), r && { axis, ...r }), { replace: true }),
     [pathname],
   );
   const refine = useCallback((keys: string[], from: number, to: number, budget: number) => {

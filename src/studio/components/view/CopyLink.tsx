@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { flushLocation } from '../../router.js';
 
 /** Puts `text` on the clipboard: the async Clipboard API where the page may use it, else a selected text area and the copy command. */
 async function copyText(text: string): Promise<boolean> {
@@ -37,6 +38,7 @@ export function CopyLinkButton() {
   const timer = useRef(0);
   useEffect(() => () => window.clearTimeout(timer.current), []);
   const copy = async () => {
+    flushLocation(); // a slider still settling: copy the view as shown
     const href = window.location.href;
     setLink(href);
     const ok = await copyText(href);

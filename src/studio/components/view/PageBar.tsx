@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { decodePageOptions, setPageOptions } from '../../model/page-options.js';
 import { MAX_SMOOTHING, type PanelOptions, type XAxisChoice } from '../../model/panel-options.js';
-import { navigate, useLocation } from '../../router.js';
+import { currentPathname, currentSearch, flushOnChange, navigate, useLocation } from '../../router.js';
 import { decodePageYRange, setPageYRange } from '../../model/y-range.js';
 import { SmoothingAlgorithmSelect } from '../PanelOptions.js';
 import { CopyLinkButton } from './CopyLink.js';
@@ -21,20 +21,20 @@ interface Props {
 export function PageBar({ timeAvailable }: Props) {
   const { search } = useLocation();
   const options = decodePageOptions(search);
-  const set = useCallback((patch: Partial<PanelOptions>) => {
-    const next = { ...decodePageOptions(window.location.search), ...patch };
-    navigate(window.location.pathname + setPageOptions(window.location.search, next), { replace: true });
+  const set = useCallback((patch: Partial<PanelOptions>, settle = false) => {
+    const next = { ...decodePageOptions(currentSearch()), ...patch };
+    navigate(currentPathname() + setPageOptions(currentSearch(), next), { replace: true, settle });
   }, []);
   const yRange = decodePageYRange(search);
   const setYRange = (kind: string) =>
-    navigate(window.location.pathname + setPageYRange(window.location.search, kind === 'outliers' ? { kind: 'outliers' } : { kind: 'auto' }), { replace: true });
+    navigate(currentPathname() + setPageYRange(currentSearch(), kind === 'outliers' ? { kind: 'outliers' } : { kind: 'auto' }), { replace: true });
   return (
     <div className="page-bar" role="toolbar" aria-label="All panels">
       <span className="page-bar-title">All panels</span>
       <label className="page-bar-item">
         <span>Smoothing</span>
         <input type="range" aria-label="Smoothing" min={0} max={MAX_SMOOTHING} step={0.01} value={options.smoothing}
-          onChange={(e) => set({ smoothing: Number(e.target.value) })} />
+          ref={flushOnChange} onChange={(e) => set({ smoothing: Number(e.target.value) }, true)} />
         {/* Not an <output>: that is a role=status, and the page's status is the live connection. */}
         <span className="page-bar-value" aria-hidden="true">{options.smoothing.toFixed(2)}</span>
       </label>

@@ -7,7 +7,7 @@ import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../../mo
 import { nonPositiveNote, type NonPositiveCount, type PanelOptions } from '../../model/panel-options.js';
 import type { PanelModel } from '../../model/panels.js';
 import { AUTO, effectiveYRange, setPanelYRange, type YRange } from '../../model/y-range.js';
-import { navigate, useLocation } from '../../router.js';
+import { currentPathname, currentSearch, navigate, useLocation } from '../../router.js';
 
 /**
  * The view of one chart panel as the URL keeps it, shared by the execution and compare pages: its options (the page bar's
@@ -19,12 +19,13 @@ export function usePanelView(panel: PanelModel, onZoom: (r: null) => void) {
   const options = effectivePanelOptions(search, panel.id);
   const overrides = panelOverrides(search, panel.id);
   const setOptions = useCallback(
-    (o: PanelOptions) => navigate(window.location.pathname + setPanelOptions(window.location.search, panel.id, o), { replace: true }),
+    (o: PanelOptions, how?: { settle?: boolean }) =>
+      navigate(currentPathname() + setPanelOptions(currentSearch(), panel.id, o), { replace: true, settle: how?.settle }),
     [panel.id],
   );
   const yRange = effectiveYRange(search, panel.id);
   const setYRange = useCallback(
-    (r: YRange) => navigate(window.location.pathname + setPanelYRange(window.location.search, panel.id, r), { replace: true }),
+    (r: YRange) => navigate(currentPathname() + setPanelYRange(currentSearch(), panel.id, r), { replace: true }),
     [panel.id],
   );
   // A box zoom or Ctrl+wheel: fixed windows on every axis it covered.
