@@ -228,6 +228,7 @@ test('/services updates from the stream, not by polling each second: a new servi
 });
 
 test('demo service: split by model, then a tag filter on a model raises no page error and draws the filtered line', async ({ page }) => {
+  test.setTimeout(150_000);
   const demo = await spawnServer(['--db', ':memory:', '--demo']);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`${e.message}\n${e.stack ?? ''}`));
@@ -235,6 +236,9 @@ test('demo service: split by model, then a tag filter on a model raises no page 
     await page.goto(`${demo.url}/services/inference-api`);
     const panel = page.getByRole('region', { name: 'tokens_generated' });
     await expect(panel.locator('canvas')).toHaveCount(1, { timeout: 30_000 });
+    // The demo's tags show as its traffic arrives: wait for the ones this needs (a loaded machine is slow to start it).
+    await expect(panel.getByRole('combobox', { name: 'Split by tag' }).locator('option[value="model"]')).toBeAttached({ timeout: 45_000 });
+    await expect(panel.getByRole('combobox', { name: 'Tag filter' }).locator('option[value="model:llama-3-8b"]')).toBeAttached({ timeout: 45_000 });
     await panel.getByRole('combobox', { name: 'Split by tag' }).selectOption('model');
     await expect(panel.locator('canvas')).toHaveCount(1);
     await panel.getByRole('combobox', { name: 'Tag filter' }).selectOption('model:llama-3-8b');
