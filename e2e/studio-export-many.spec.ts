@@ -19,7 +19,11 @@ test.beforeAll(async () => {
       points: keys.map((key, s) => ({ key, x: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4].map((i) => value(s, i)) })),
     }],
   });
-  // "tiny": steps 0…199 recorded with `at` over 0.48 s, in a group with no units, and the same ungrouped.
+  await ingestTiny();
+});
+
+/** "tiny": steps 0…199 recorded with `at` over 0.48 s, in a group with no units, and the same ungrouped ("loose"). */
+async function ingestTiny() {
   const x = Array.from({ length: 200 }, (_, i) => i);
   await ingest(server.url, {
     executions: [{
@@ -30,7 +34,7 @@ test.beforeAll(async () => {
       ],
     }],
   });
-});
+}
 
 test.afterAll(async () => {
   await server?.stop();
@@ -75,16 +79,7 @@ test('a download that fails says why in the panel', async ({ page }) => {
   await expect(alert).toContainText('no execution');
   await screenshots(page, 'download-failed');
   // Put it back for the other tests.
-  const x = Array.from({ length: 200 }, (_, i) => i);
-  await ingest(server.url, {
-    executions: [{
-      id: 'tiny-1', start: { name: 'tiny', startedAt: T0 }, definitions: [{ key: 'tiny', group: { name: 'tiny' } }, { key: 'loose' }],
-      points: [
-        { key: 'tiny', x, y: x.map((i) => 1 / (i + 1)), t: [T0 + 10, T0 + 490] },
-        { key: 'loose', x, y: x.map((i) => i), t: [T0 + 10, T0 + 490] },
-      ],
-    }],
-  });
+  await ingestTiny();
 });
 
 test('steps recorded with at in a group without units read as steps, with relative and wall time offered', async ({ page }) => {
