@@ -78,6 +78,9 @@ test('a download that fails says why in the panel', async ({ page }) => {
   await expect(alert).toContainText('Download JSON failed');
   await expect(alert).toContainText('no execution');
   await screenshots(page, 'download-failed');
+  await page.setViewportSize({ width: 390, height: 800 });
+  await expect(alert).toBeVisible();
+  await screenshots(page, 'download-failed-390');
   // Put it back for the other tests.
   await ingestTiny();
 });
