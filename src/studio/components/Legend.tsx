@@ -44,8 +44,8 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
     else valueNodes.current.delete(key);
   }, []);
   const reserved = useRef(new Map<string, number>());
-  // All values are written in one pass, without reading layout. Each value box is as wide as the longest value it has
-  // shown (it only grows) and contains its own layout (styles.css), so a new value relays out that box alone.
+  // All values are written in one pass, without reading layout. Each value box is at least as wide as the longest value
+  // it has shown (it only grows), so entries do not shift back and forth as values change length.
   useLayoutEffect(() => {
     for (const row of shown) {
       const el = valueNodes.current.get(row.key);
@@ -58,7 +58,7 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
       const width = valueWidthCh(row.value);
       if (width > (reserved.current.get(row.key) ?? 0)) {
         reserved.current.set(row.key, width);
-        el.style.width = `${width}ch`;
+        el.style.minWidth = `${width}ch`;
       }
     }
   });
