@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
@@ -145,6 +146,22 @@ test('runs sharing a name are told apart by the labels that differ', async ({ pa
   await expect(legendItem(page, 'training', 'twin (lr=0.2) · loss')).toBeVisible();
 });
 
+test('Download CSV of a compare panel holds every run\'s points of its metrics, joined on x', async ({ page }) => {
+  await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b`);
+  const panel = page.getByRole('region', { name: 'training' });
+  await expect(legendItem(page, 'training', 'beta · loss')).toBeVisible();
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  const options = panel.getByRole('dialog');
+  const [csv] = await Promise.all([page.waitForEvent('download'), options.getByRole('button', { name: 'Download CSV' }).click()]);
+  expect(csv.suggestedFilename()).toBe('compare-training.csv');
+  const lines = readFileSync((await csv.path())!, 'utf8').trimEnd().split('\n');
+  expect(lines[0]).toBe('x,alpha · loss,beta · loss');
+  expect(lines).toHaveLength(11);
+  expect(lines[1]).toBe(`1,1,1.2`);
+  expect(lines[10]).toBe(`10,${1 / 10},${1.2 / 10}`);
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+});
+
 test('a 5-run comparison, light, dark and 390 px wide', async ({ page }) => {
   await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-c,cmp-d,cmp-e&baseline=cmp-a`);
   for (const name of ['alpha', 'beta', 'gamma-live', 'delta', 'epsilon']) await expect(legendItem(page, 'training', `${name} · loss`)).toBeVisible();
@@ -189,7 +206,7 @@ test('the compare page has the page bar: smoothing, algorithm, log axes and y ra
   await expect(own.getByRole('combobox', { name: 'Smoothing algorithm' })).toHaveValue('twema');
   await expect(own.getByRole('checkbox', { name: 'Log y' })).toBeChecked();
   await expect(own.getByRole('radio', { name: 'Ignore outliers' })).toBeChecked();
-  await expect(own.getByRole('button', { name: 'Download CSV' })).toBeDisabled();
+  await expect(own.getByRole('button', { name: 'Download CSV' })).toBeEnabled();
   await expect(own.getByRole('button', { name: 'Download PNG' })).toBeEnabled();
   await page.keyboard.press('Escape');
   await screenshots(page, 'compare-page-bar');

@@ -12,6 +12,7 @@ import { DomainError } from './domain-error.js';
 import { parseListQuery, parseListSummaryPaths } from './list/list-query.js';
 import { postCogWebhook } from './cog-route.js';
 import { getExport } from './export/export-route.js';
+import { getCompareExport } from './export/compare-export-route.js';
 import { ingest } from './ingest.js';
 import { getService, getServiceReplicas, getServiceSeries, getServices, postOtlpMetrics, postStatsd } from './services/routes.js';
 import type { ServicesRuntime } from './services/index.js';
@@ -72,6 +73,7 @@ const routes: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/series$/, access: 'read', handler: getSeries },
   { method: 'GET', pattern: /^\/api\/series$/, access: 'read', handler: getSeriesOfExecutions },
   { method: 'GET', pattern: /^\/api\/executions\/([^/]+)\/export$/, access: 'read', handler: getExport },
+  { method: 'GET', pattern: /^\/api\/compare\/export$/, access: 'read', handler: getCompareExport },
   { method: 'GET', pattern: /^\/api\/stream$/, access: 'read', handler: stream },
   { method: 'POST', pattern: /^\/api\/ingest\/statsd$/, access: 'write', handler: postStatsd },
   { method: 'GET', pattern: /^\/api\/services$/, access: 'read', handler: getServices },

@@ -14,24 +14,46 @@ export interface ExportWindow {
   series: Array<{ key: string; x: Float64Array; y: Float64Array; times?: TimeMarks }>;
 }
 
+/** One execution's part of an export: its series `keys`, and its detail when the caller has read it already. */
+export interface ExportSource {
+  executionId: string;
+  keys: readonly string[];
+  known?: Pick<ExecutionDetail, 'series'> | undefined;
+}
+
 /**
- * Reads every stored point of `keys` with x in [from, to] at full resolution, window by window in x order, through the
- * store's ordinary range read (`readSeries` with no budget), so any backend exports alike and no more than about
- * `max(target, 20 × series)` points of all series together are held at once (thousands of series export alike). Window
- * widths start from the series' extents and point counts and adapt to the density met (narrowed when a window was too full,
- * widened when sparse). A point exactly on a window edge
- * is read twice and kept once. `known`: the execution's detail when the caller has read it already (an export of many
+ * Reads every stored point of `keys` with x in [from, to] at full resolution, window by window in x order: the one-execution
+ * form of `readSourcesWindows` (`known`: the execution's detail when the caller has read it already, so an export of many
  * series one at a time reads it once). A missing execution is a `not_found` DomainError on `id` (raised before the first window).
  */
-export async function* readExportWindows(
+export function readExportWindows(
   store: Store, executionId: string, keys: readonly string[], from = -Infinity, to = Infinity, target = EXPORT_WINDOW_POINTS,
   known?: Pick<ExecutionDetail, 'series'>,
 ): AsyncGenerator<ExportWindow> {
-  const detail = known ?? await store.getExecution(executionId);
-  if (!detail) throw new DomainError('not_found', 'id', `no execution "${executionId}"`);
-  const asked = new Set(keys);
-  const present = detail.series.flatMap((s) =>
-    asked.has(s.key) && s.count > 0 && s.minX !== null && s.maxX !== null ? [{ count: s.count, minX: s.minX, maxX: s.maxX }] : []);
+  return readSourcesWindows(store, [{ executionId, keys, known }], from, to, target);
+}
+
+/**
+ * Reads every stored point of each source's keys (one or several executions) with x in [from, to] at full resolution,
+ * window by window in x order, through the store's ordinary range read (`readSeries` with no budget, per execution per
+ * window), so any backend exports alike and no more than about `max(target, 20 × series)` points of all series together
+ * are held at once (thousands of series export alike). A window's `series` lists the sources' series in order (each
+ * source's keys in its order). Window widths start from the series' extents and point counts and adapt to the density met
+ * (narrowed when a window was too full, widened when sparse). A point exactly on a window edge is read twice and kept once.
+ * A missing execution is a `not_found` DomainError on `id` (raised before the first window).
+ */
+export async function* readSourcesWindows(
+  store: Store, sources: readonly ExportSource[], from = -Infinity, to = Infinity, target = EXPORT_WINDOW_POINTS,
+): AsyncGenerator<ExportWindow> {
+  const present: Array<{ count: number; minX: number; maxX: number }> = [];
+  for (const source of sources) {
+    const detail = source.known ?? await store.getExecution(source.executionId);
+    if (!detail) throw new DomainError('not_found', 'id', `no execution "${source.executionId}"`);
+    const asked = new Set(source.keys);
+    for (const s of detail.series) {
+      if (asked.has(s.key) && s.count > 0 && s.minX !== null && s.maxX !== null) present.push({ count: s.count, minX: s.minX, maxX: s.maxX });
+    }
+  }
   if (present.length === 0) return;
   let lo = Math.max(from, Math.min(...present.map((s) => s.minX)));
   const hi = Math.min(to, Math.max(...present.map((s) => s.maxX)));
@@ -47,7 +69,8 @@ export async function* readExportWindows(
     let end = lo + width;
     if (!(end > lo)) end = lo + Math.max(Math.abs(lo) * 2 ** -50, Number.MIN_VALUE);
     if (end >= hi) end = hi;
-    const read: SeriesData[] = await store.readSeries(executionId, [...keys], { from: lo, to: end });
+    const read: SeriesData[] = [];
+    for (const source of sources) read.push(...await store.readSeries(source.executionId, [...source.keys], { from: lo, to: end }));
     let held = 0;
     const series = read.map((s) => {
       let start = 0;

@@ -5,6 +5,8 @@ import { compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey
 import { formatNumber } from '../../model/format.js';
 import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
 import { fileName } from '../../../protocol/index.js';
+import { saveAs } from '../../chart/export-png.js';
+import { fetchDownload } from '../../api/client.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
 import { PanelOptionsButton } from '../PanelOptions.js';
 import { fullResolutionKeys, useFullResolution } from '../use-full-resolution.js';
@@ -26,6 +28,20 @@ interface Props {
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
   /** The compared executions' ids, by run index (a long series is read at full resolution from its own to smooth it). */
   ids: readonly string[];
+}
+
+/**
+ * Query of the compare export (`GET /api/compare/export`, DESIGN.md "Panel options": every stored point) of `keys` of each
+ * execution in `ids` over `range` (all when null); `name` (the panel's) names the file the server sends.
+ */
+export function compareExportUrl(ids: readonly string[], keys: readonly string[], range: XRange | null, format: 'csv' | 'json', name: string): string {
+  const q = new URLSearchParams([['ids', ids.join(',')], ...keys.map((k) => ['key', k]), ['name', name]]);
+  if (range) {
+    q.set('from', String(range.from));
+    q.set('to', String(range.to));
+  }
+  q.set('format', format);
+  return `/api/compare/export?${q}`;
 }
 
 /** The baseline's series of the same metric as `key`'s line, if there is a baseline and the line is not its own. */
@@ -65,6 +81,24 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
       return next;
     });
 
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  // A data download holds the shown metrics of every run with a shown line (the server reads runs × keys).
+  const shownLines = panel.lines.filter((l) => !hidden.has(l.key));
+  const shownIds = [...new Set(shownLines.map((l) => parseCompareSeriesKey(l.key).runIndex))].sort((a, b) => a - b).flatMap((i) => (ids[i] ? [ids[i]] : []));
+  const shownKeys = [...new Set(shownLines.map((l) => l.metricKey))];
+  const download = (kind: 'csv' | 'json' | 'png') => {
+    const name = fileName(['compare', panel.title], kind);
+    if (kind === 'png') {
+      downloadPanelPng(view.plotRef.current, panel, hidden, theme, name);
+      return;
+    }
+    setDownloadError(null);
+    fetchDownload(compareExportUrl(shownIds, shownKeys, zoom, kind, panel.title), kind === 'csv' ? 'text/csv' : 'application/json').then(
+      (blob) => saveAs(blob, name),
+      (err: unknown) => setDownloadError(`Download ${kind.toUpperCase()} failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+
   const tooltipRows = (x: number, shown: (key: string) => boolean): TooltipRow[] =>
     panel.lines.flatMap((line, i) => {
       if (!shown(line.key)) return [];
@@ -93,12 +127,18 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
             xUnits={panel.xUnits}
             timeAvailable={false}
             nonPositive={view.nonPositive}
-            onDownload={(kind) => kind === 'png' && downloadPanelPng(view.plotRef.current, panel, hidden, theme, fileName(['compare', panel.title], 'png'))}
+            onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={view.yRange} onChange={view.setYRange} inView={view.windowsInView} />}
-            dataDownloadNote="Data downloads are per execution: open a run to download its points."
+            dataDownloadNote={shownLines.length === 0 ? 'No series shown to download.' : null}
           />
         </div>
       </header>
+      {downloadError && (
+        <p className="panel-download-error" role="alert">
+          {downloadError}{' '}
+          <button type="button" className="link-button" onClick={() => setDownloadError(null)}>Dismiss</button>
+        </p>
+      )}
       <UPlotChart
         panel={panel}
         series={series}
