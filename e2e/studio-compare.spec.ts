@@ -246,3 +246,31 @@ test('edit labels and a note on the execution page', async ({ page }) => {
   await page.goto(`${server.url}/?label=team:vision`);
   await expect(page.locator('table.executions tbody tr')).toHaveCount(1);
 });
+
+test('runs recorded with `at`: the compare panel is labelled step and offers relative and wall time from the record times', async ({ page }) => {
+  const T0 = Date.now() - 3_600_000;
+  const steps = epochs(200);
+  // Two runs whose x came from `at` in a group without units, each recorded over its own ten minutes.
+  const atRun = (id: string, name: string, start: number) => ({
+    id, start: { name, startedAt: start },
+    definitions: [{ key: 'loss', group: { name: 'fit' } }],
+    points: [{ key: 'loss', x: steps, y: steps.map((s) => 1 / s), t: [start + 1000, start + 600_000] }],
+    end: { status: 'succeeded' },
+  });
+  await ingest(server.url, { executions: [atRun('cmp-at-a', 'at-a', T0), atRun('cmp-at-b', 'at-b', T0 + 900_000)] });
+  await page.goto(`${server.url}/compare?ids=cmp-at-a,cmp-at-b`);
+  const panel = page.getByRole('region', { name: 'fit' });
+  await expect(panel.locator('canvas')).toHaveCount(1);
+  const ticks = async () => JSON.parse((await panel.locator('.chart').getAttribute('data-x-ticks')) ?? '[]') as string[];
+  // Step ticks: plain numbers, not durations since the start.
+  await expect.poll(ticks).toEqual(expect.arrayContaining(['100']));
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  const xAxis = panel.getByRole('dialog').getByRole('combobox', { name: 'X axis' });
+  const choices = await xAxis.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).label, (o as HTMLOptionElement).disabled]));
+  expect(choices).toEqual([['step', false], ['relative time', false], ['wall time', false]]);
+  await xAxis.selectOption('wall');
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  await expect.poll(ticks).toEqual(expect.arrayContaining([expect.stringMatching(/^\d{1,2}:\d{2}(:\d{2})?/)]));
+  for (const l of await ticks()) expect(l).not.toMatch(/NaN|undefined|start \+/);
+  await screenshots(page, 'compare-at-wall-time');
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../protocol/index.js';
 import {
-  buildComparePanels, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, shortIds, valueAt,
+  buildComparePanels, compareClock, compareTimes, decodeCompareParams, deltaFromBaseline, encodeCompareParams, formatDelta, MAX_COMPARE_RUNS, pointAtOrBefore, runLabels, shortIds, valueAt,
 } from './compare.js';
 import { panelBudget } from './panel-budget.js';
 import { seriesFrom } from './series-buffer.js';
@@ -100,5 +100,31 @@ describe('panelBudget', () => {
     expect(panelBudget(390)).toBe(Math.max(400, Math.round((390 - 48 - 132) * 4)));
     // A panel spanning the row (a long legend) reads for the whole row.
     expect(panelBudget(1440, true)).toBe(Math.round((1440 - 48 - 132) * 4));
+  });
+});
+
+describe('compareTimes / compareClock: record-time marks of compared runs', () => {
+  const marks = (x: number[], t: number[]) => ({ x, t });
+  const runs = [
+    { times: new Map([['loss', marks([1, 100], [1_000, 9_000])]]) },
+    { times: new Map([['loss', marks([1, 50], [20_000, 30_000])], ['acc', marks([], [])]]) },
+  ];
+
+  it('keys each run\'s marks like its compare lines', () => {
+    const times = compareTimes(runs);
+    expect([...times.keys()]).toEqual(['0/loss', '1/loss', '1/acc']);
+    expect(times.get('1/loss')).toEqual(marks([1, 50], [20_000, 30_000]));
+  });
+
+  it('reads the clock of the first key with marks, with that run\'s start', () => {
+    const times = compareTimes(runs);
+    expect(compareClock(['1/acc', '1/loss', '0/loss'], times, [500, 19_000])).toEqual({ key: '1/loss', startedAt: 19_000 });
+    expect(compareClock(['0/loss', '1/loss'], times, [500, 19_000])).toEqual({ key: '0/loss', startedAt: 500 });
+  });
+
+  it('falls back to the first key\'s run (x in seconds) and says when nothing is known', () => {
+    const times = compareTimes(runs);
+    expect(compareClock(['1/acc', '0/none'], times, [500, undefined])).toEqual({ key: '1/acc', startedAt: undefined });
+    expect(compareClock([], times, [500])).toEqual({ key: undefined, startedAt: undefined });
   });
 });

@@ -1,4 +1,4 @@
-import type { Execution, MetricDef } from '../../protocol/index.js';
+import type { Execution, MetricDef, TimeMarks } from '../../protocol/index.js';
 import { buildPanels, type AxisModel, type LineSeriesModel, type PanelModel } from './panels.js';
 import { lowerBound, type SeriesBuffer } from './series-buffer.js';
 
@@ -169,6 +169,30 @@ export function buildComparePanels(runs: readonly CompareRunInput[], labels: rea
     }
   });
   return [...merged.values()];
+}
+
+/**
+ * The record-time marks (protocol/time-marks.ts) of every run's series, keyed like the compare lines
+ * (`compareSeriesKey`), so the execution page's time-axis functions (time-axis.ts) read them unchanged.
+ */
+export function compareTimes(runs: readonly { times: ReadonlyMap<string, TimeMarks> }[]): Map<string, TimeMarks> {
+  const out = new Map<string, TimeMarks>();
+  runs.forEach((run, i) => {
+    for (const [key, m] of run.times) out.set(compareSeriesKey(i, key), m);
+  });
+  return out;
+}
+
+/**
+ * Whose clock a compare panel's time axis reads (relative and wall time are each run's own): the first of `keys` (the
+ * shown lines, in legend order) whose run has record-time marks for it, else the first key's run (x is seconds since
+ * that run's start). `startedAt` is that run's start (ms since the epoch), undefined while unknown or with no keys.
+ */
+export function compareClock(
+  keys: readonly string[], times: ReadonlyMap<string, TimeMarks>, startedAts: readonly (number | undefined)[],
+): { key: string | undefined; startedAt: number | undefined } {
+  const key = keys.find((k) => (times.get(k)?.x.length ?? 0) > 0) ?? keys[0];
+  return { key, startedAt: key === undefined ? undefined : startedAts[parseCompareSeriesKey(key).runIndex] };
 }
 
 /**

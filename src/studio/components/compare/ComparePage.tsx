@@ -5,9 +5,10 @@ import { live } from '../../live/live.js';
 import { useFollow, useLive } from '../../live/react.js';
 import { seriesColor } from '../../model/chart-options.js';
 import {
-  buildComparePanels, compareSeriesKey, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortIds, type CompareParams,
+  buildComparePanels, compareClock, compareSeriesKey, compareTimes, decodeCompareParams, encodeCompareParams, parseCompareSeriesKey, runLabels, shortIds, type CompareParams,
 } from '../../model/compare.js';
 import { formatTimestamp } from '../../model/format.js';
+import { panelMarks, timeAvailable, withPanelXUnits } from '../../model/time-axis.js';
 import { panelBudget } from '../../model/panel-budget.js';
 import { isSummarySeries } from '../../model/panels.js';
 import type { SeriesBuffer } from '../../model/series-buffer.js';
@@ -58,6 +59,16 @@ export function ComparePage() {
     // `version` marks buffers changed in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [runs, version]);
+  // Record-time marks of every run (filled in place as points arrive, like the buffers).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const times = useMemo(() => compareTimes(runs), [runs, version]);
+  const startedAts = runs.map((f) => f.execution?.startedAt);
+  // Lines recorded with `at` have an explicit x: labelled as steps, with relative/wall time from their record times.
+  const shownPanels = panels.map((p) => withPanelXUnits(p, times));
+  const pageTime = shownPanels.some((p) => {
+    const clock = compareClock(p.lines.map((l) => l.key), times, startedAts);
+    return timeAvailable(p.xUnits, clock.startedAt, clock.key === undefined ? undefined : panelMarks([clock.key], times));
+  });
   const baselineIndex = params.baseline === null ? null : params.ids.indexOf(params.baseline);
   const hiddenRunKeys = useMemo(() => {
     const hiddenIdx = new Set(params.hidden.map((id) => params.ids.indexOf(id)));
@@ -164,9 +175,9 @@ export function ComparePage() {
       </header>
       {loading && <p className="muted" role="status">Loading {loadedCount} of {runs.length} runs…</p>}
       {!loading && panels.length === 0 && <p className="muted empty-panels">None of these runs has recorded metrics yet.</p>}
-      {showPanels && panels.length > 0 && <PageBar timeAvailable={false} />}
+      {showPanels && panels.length > 0 && <PageBar timeAvailable={pageTime} />}
       <div className="panels">
-        {showPanels && panels.map((panel) => {
+        {showPanels && shownPanels.map((panel) => {
           const axis = panel.xUnits ?? '';
           const zoom = range && range.axis === axis ? { from: range.from, to: range.to } : null;
           return (
@@ -183,6 +194,8 @@ export function ComparePage() {
               onZoom={(r) => setZoom(axis, r)}
               onRefine={refine}
               ids={params.ids}
+              times={times}
+              startedAts={startedAts}
             />
           );
         })}

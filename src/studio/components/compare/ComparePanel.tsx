@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { TooltipRow } from '../../chart/tooltip.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
-import { compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
+import { compareClock, compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
 import { formatNumber } from '../../model/format.js';
 import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
-import { fileName } from '../../../protocol/index.js';
+import { fileName, type TimeMarks } from '../../../protocol/index.js';
+import { panelMarks, timeAvailable, timeAxisFor } from '../../model/time-axis.js';
 import { saveAs } from '../../chart/export-png.js';
 import { fetchDownload } from '../../api/client.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
@@ -28,6 +29,10 @@ interface Props {
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
   /** The compared executions' ids, by run index (a long series is read at full resolution from its own to smooth it). */
   ids: readonly string[];
+  /** Record-time marks of the runs' series, by compare series key (`compareTimes`). */
+  times: ReadonlyMap<string, TimeMarks>;
+  /** When each run started (ms since the epoch), by run index; undefined while unknown. */
+  startedAts: readonly (number | undefined)[];
 }
 
 /**
@@ -64,7 +69,7 @@ function withDelta(value: number, x: number, base: SeriesBuffer | undefined): st
  * with the latest value and, when a baseline is chosen, its difference from the baseline at the same x. Its "Panel options"
  * and the page bar set smoothing, log axes, x axis and y range as on an execution's panels (view/use-panel-view.ts).
  */
-export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids }: Props) {
+export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids, times, startedAts }: Props) {
   const view = usePanelView(panel, onZoom);
   const { options } = view;
   // Long series are smoothed from every stored point, read from their own run (longer ones are drawn unsmoothed here).
@@ -80,6 +85,19 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
       if (!next.delete(key)) next.add(key);
       return next;
     });
+
+  // Relative and wall time as on an execution's panel, from the clock of the first shown run that has one.
+  const clockLines = panel.lines.filter((l) => !hidden.has(l.key));
+  const clock = compareClock((clockLines.length > 0 ? clockLines : panel.lines).map((l) => l.key), times, startedAts);
+  const marksNow = clock.key === undefined ? undefined : panelMarks([clock.key], times);
+  const marksRef = useRef(marksNow);
+  marksRef.current = marksNow;
+  const hasMarks = marksNow !== undefined;
+  const timeAxis = useMemo(
+    () => timeAxisFor(options.xAxis, panel.xUnits, clock.startedAt, () => marksRef.current),
+    // A new axis only when what it shows changes; the marks themselves are read at every layout.
+    [options.xAxis, panel.xUnits, clock.startedAt, hasMarks],
+  );
 
   const [downloadError, setDownloadError] = useState<string | null>(null);
   // A data download holds the shown metrics of every run with a shown line (the server reads runs × keys).
@@ -125,7 +143,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
             onChange={view.setOptions}
             overrides={view.overrides}
             xUnits={panel.xUnits}
-            timeAvailable={false}
+            timeAvailable={timeAvailable(panel.xUnits, clock.startedAt, marksNow)}
             nonPositive={view.nonPositive}
             onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={view.yRange} onChange={view.setYRange} inView={view.windowsInView} />}
@@ -150,6 +168,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
         onZoom={onZoom}
         onRefine={(from, to, budget) => onRefine(panel.lines.map((l) => l.key), from, to, budget)}
         tooltipRows={tooltipRows}
+        timeAxis={timeAxis}
         smoothing={options.smoothing}
         smoothingAlgorithm={options.smoothingAlgorithm}
         fullResolution={fullResolution}
