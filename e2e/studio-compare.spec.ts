@@ -162,6 +162,25 @@ test('Download CSV of a compare panel holds every run\'s points of its metrics, 
   await expect(panel.getByRole('alert')).toHaveCount(0);
 });
 
+test('Download CSV names columns as the legend does (twins by their label) and leaves out lines hidden in the legend', async ({ page }) => {
+  const pair = (id: string, scale: number, lr: string) => ({
+    id, start: { name: 'pair', labels: { lr }, startedAt: Date.now() - 60_000 },
+    definitions: [{ key: 'loss', group: { name: 'both', units: 'epoch' } }, { key: 'acc', group: { name: 'both', units: 'epoch' } }],
+    points: [{ key: 'loss', x: [1, 2], y: [scale, scale / 2] }, { key: 'acc', x: [1, 2], y: [10 * scale, 20 * scale] }],
+    end: { status: 'succeeded' },
+  });
+  await ingest(server.url, { executions: [pair('pair-1', 1, '0.1'), pair('pair-2', 2, '0.2')] });
+  await page.goto(`${server.url}/compare?ids=pair-1,pair-2`);
+  const panel = page.getByRole('region', { name: 'both' });
+  await legendItem(page, 'both', 'pair (lr=0.2) · loss').click();
+  await expect(legendItem(page, 'both', 'pair (lr=0.2) · loss')).toHaveAttribute('aria-pressed', 'false');
+  await panel.getByRole('button', { name: 'Panel options' }).click();
+  const [csv] = await Promise.all([page.waitForEvent('download'), panel.getByRole('dialog').getByRole('button', { name: 'Download CSV' }).click()]);
+  const lines = readFileSync((await csv.path())!, 'utf8').trimEnd().split('\n');
+  expect(lines).toEqual(['x,pair (lr=0.1) · loss,pair (lr=0.1) · acc,pair (lr=0.2) · acc', '1,1,10,20', '2,0.5,20,40']);
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+});
+
 test('a 5-run comparison, light, dark and 390 px wide', async ({ page }) => {
   await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-c,cmp-d,cmp-e&baseline=cmp-a`);
   for (const name of ['alpha', 'beta', 'gamma-live', 'delta', 'epsilon']) await expect(legendItem(page, 'training', `${name} · loss`)).toBeVisible();

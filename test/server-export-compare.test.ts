@@ -75,6 +75,18 @@ describe('GET /api/compare/export', () => {
     expect(rows).toEqual([[0, trainY[0], undefined], [0.25, undefined, 4], [trainX[1], trainY[1], undefined]]);
   });
 
+  it('names runs by the labels the studio shows and leaves out hidden run × key series (CSV and JSON alike)', async () => {
+    const q = 'ids=cmp-1,cmp-3&key=loss&key=acc&from=0&to=1&label=cmp-1:train (lr=0.1)&label=cmp-3:train · b&hide=cmp-3:acc';
+    const { header, rows } = await csv(q.replace(/ /g, '%20'));
+    expect(header).toEqual(['x', 'train (lr=0.1) · loss', 'train (lr=0.1) · acc', 'train · b · loss']);
+    expect(rows[0]).toEqual([0, trainY[0], 0.5, undefined]);
+    expect(rows.find((r) => r[0] === 0.25)).toEqual([0.25, undefined, undefined, 4]);
+    const res = await fetch(exportUrl(`${q}&format=json&hide=cmp-1:loss`));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { series: Array<{ key: string; points: Array<[number, number]> }> };
+    expect(body.series).toEqual([{ key: 'train (lr=0.1) · acc', points: [[0, 0.5], [1, 0.75]] }, { key: 'train · b · loss', points: [[0.25, 4]] }]);
+  });
+
   it('gives JSON series named like the CSV columns, every point with non-finite values as wire strings', async () => {
     const res = await fetch(exportUrl('ids=cmp-1,cmp-2&key=loss&format=json&name=Training'));
     expect(res.status).toBe(200);
@@ -94,6 +106,13 @@ describe('GET /api/compare/export', () => {
       ['ids=cmp-1&key=loss&from=2&to=1', 400, 'to'],
       ['ids=cmp-1&key=loss&from=abc', 400, 'from'],
       ['ids=cmp-1,nope&key=loss', 404, 'ids'],
+      ['ids=cmp-1&key=loss&label=cmp-2:x', 400, 'label'],
+      ['ids=cmp-1&key=loss&label=cmp-1:', 400, 'label'],
+      ['ids=cmp-1&key=loss&label=cmp-1:a&label=cmp-1:b', 400, 'label'],
+      [`ids=cmp-1&key=loss&label=cmp-1:${'x'.repeat(LIMITS.maxNameLength + 1)}`, 400, 'label'],
+      ['ids=cmp-1&key=loss&label=cmp-1:a%0Ab', 400, 'label'],
+      ['ids=cmp-1&key=loss&hide=cmp-1:loss', 400, 'hide'],
+      ['ids=cmp-1&key=loss&hide=nope:loss', 400, 'hide'],
       [`ids=cmp-1,cmp-2&${Array.from({ length: LIMITS.maxKeysPerRead / 2 + 1 }, (_, i) => `key=k${i}`).join('&')}`, 400, 'key'],
     ];
     for (const [query, status, field] of cases) {

@@ -17,10 +17,27 @@ export function compareRunNames(executions: ReadonlyArray<{ id: string; name: st
 }
 
 /**
+ * The values of a repeatable `<id>:<rest>` query parameter, by the compared id each starts with (ids may hold ':' too:
+ * the longest id that matches wins). A value naming no compared id, or with an empty rest, is `invalid` on `param`.
+ */
+export function perRunParams(values: readonly string[], ids: readonly string[], param: string, rest: string): Array<{ id: string; value: string }> {
+  const byLength = [...ids].sort((a, b) => b.length - a.length);
+  return values.map((v) => {
+    const id = byLength.find((i) => v.startsWith(`${i}:`));
+    if (id === undefined) throw new ValidationError(param, `query parameter must be <id>:<${rest}> with one of the compared ids (got ${JSON.stringify(v.slice(0, 80))})`);
+    const value = v.slice(id.length + 1);
+    if (value === '') throw new ValidationError(param, `query parameter must give a ${rest} after "${id}:"`);
+    return { id, value };
+  });
+}
+
+/**
  * `GET /api/compare/export?ids=a,b&key=k1&key=k2&from=&to=&format=csv|json&name=`: every stored point of the keys of each
  * execution in `ids` (comma-separated, order kept, a repeat counted once) with x in [from, to] at full resolution, streamed
  * window by window over all of them (`readSourcesWindows`), as an attachment named `compare-<name>.<format>`. Columns are
- * `<run name> · <key>` by run, then key (`compareRunNames`). csv: header `x,<column>,…`, rows joined on x (empty cell: no
+ * `<run name> · <key>` by run, then key: the run's name is its `label=<id>:<label>` when given (the name the studio's
+ * legend shows, at most `LIMITS.maxNameLength` characters, one per id), else `compareRunNames`. `hide=<id>:<key>` (repeatable)
+ * leaves out that run's series (a line hidden in the legend); hiding every series is `invalid` on `hide`. csv: header `x,<column>,…`, rows joined on x (empty cell: no
  * point there); json: `{"series":[{"key":<column>,"points":[[x,y],…]},…]}`, non-finite y as "NaN"/"Infinity"/"-Infinity".
  * At most `LIMITS.maxKeysPerRead` ids × keys. Bad parameters are `invalid` naming the parameter; an unknown id is
  * `not_found` on `ids`. A failure mid-stream cuts the connection, so a truncated file never looks complete.
@@ -41,15 +58,28 @@ export async function getCompareExport(ctx: AppContext, _req: IncomingMessage, r
   if (from !== undefined && to !== undefined && from > to) throw new ValidationError('to', `query parameter must not be less than from (${from})`);
   const name = url.searchParams.get('name');
   if (name !== null && name.length > LIMITS.maxNameLength) throw new ValidationError('name', `query parameter must be at most ${LIMITS.maxNameLength} characters (got ${name.length})`);
+  const labels = new Map<string, string>();
+  for (const { id, value } of perRunParams(url.searchParams.getAll('label'), ids, 'label', 'label')) {
+    if (labels.has(id)) throw new ValidationError('label', `query parameter names execution ${JSON.stringify(id)} twice`);
+    if (value.length > LIMITS.maxNameLength) throw new ValidationError('label', `query parameter's label must be at most ${LIMITS.maxNameLength} characters (got ${value.length})`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) throw new ValidationError('label', 'query parameter\'s label must not contain control characters');
+    labels.set(id, value);
+  }
+  const hidden = new Set(perRunParams(url.searchParams.getAll('hide'), ids, 'hide', 'key').map(({ id, value }) => `${id}\n${value}`));
   const details: ExecutionDetail[] = [];
   for (const id of ids) {
     const detail = await ctx.store.getExecution(id);
     if (!detail) throw new DomainError('not_found', 'ids', `no execution ${JSON.stringify(id)}`);
     details.push(detail);
   }
-  const runNames = compareRunNames(details.map((d) => d.execution));
-  const columns = runNames.flatMap((run) => keys.map((k) => `${run}${COMPARE_COLUMN_SEPARATOR}${k}`));
-  const sources: ExportSource[] = details.map((d) => ({ executionId: d.execution.id, keys, known: d }));
+  const runNames = compareRunNames(details.map((d) => d.execution)).map((n, i) => labels.get(ids[i]!) ?? n);
+  const sources: ExportSource[] = details
+    .map((d) => ({ executionId: d.execution.id, keys: keys.filter((k) => !hidden.has(`${d.execution.id}\n${k}`)), known: d }))
+    .filter((s) => s.keys.length > 0);
+  if (sources.length === 0) throw new ValidationError('hide', 'query parameters hide every series: nothing to export');
+  // One column per shown series, in the sources' order (as `readSourcesWindows` lists them).
+  const columns = sources.flatMap((s) => s.keys.map((key) => ({ source: s, key, name: `${runNames[ids.indexOf(s.executionId)]}${COMPARE_COLUMN_SEPARATOR}${key}` })));
   const file = fileName(['compare', [name ?? '', keys.join('+')]], format);
 
   const write = async (text: string) => {
@@ -63,15 +93,15 @@ export async function getCompareExport(ctx: AppContext, _req: IncomingMessage, r
   });
   try {
     if (format === 'csv') {
-      await write(csvHeader(columns));
+      await write(csvHeader(columns.map((c) => c.name)));
       for await (const w of readSourcesWindows(ctx.store, sources, from, to)) await write(joinedCsvRows(w.series));
     } else {
       await write('{"series":[');
       for (let c = 0; c < columns.length; c++) {
-        const source = sources[Math.floor(c / keys.length)]!;
-        await write(`${c === 0 ? '' : ','}{"key":${JSON.stringify(columns[c])},"points":[`);
+        const { source, key, name: column } = columns[c]!;
+        await write(`${c === 0 ? '' : ','}{"key":${JSON.stringify(column)},"points":[`);
         let sep = '';
-        for await (const w of readSourcesWindows(ctx.store, [{ ...source, keys: [keys[c % keys.length]!] }], from, to)) {
+        for await (const w of readSourcesWindows(ctx.store, [{ ...source, keys: [key] }], from, to)) {
           const text = jsonPoints(w, sep);
           if (text !== '') sep = ',';
           await write(text);

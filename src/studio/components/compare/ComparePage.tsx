@@ -194,6 +194,7 @@ export function ComparePage() {
               onZoom={(r) => setZoom(axis, r)}
               onRefine={refine}
               ids={params.ids}
+              runNames={labels}
               times={times}
               startedAts={startedAts}
             />

@@ -29,6 +29,8 @@ interface Props {
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
   /** The compared executions' ids, by run index (a long series is read at full resolution from its own to smooth it). */
   ids: readonly string[];
+  /** The runs' names as the legend shows them (`runLabels`), by run index. */
+  runNames: readonly string[];
   /** Record-time marks of the runs' series, by compare series key (`compareTimes`). */
   times: ReadonlyMap<string, TimeMarks>;
   /** When each run started (ms since the epoch), by run index; undefined while unknown. */
@@ -37,10 +39,18 @@ interface Props {
 
 /**
  * Query of the compare export (`GET /api/compare/export`, DESIGN.md "Panel options": every stored point) of `keys` of each
- * execution in `ids` over `range` (all when null); `name` (the panel's) names the file the server sends.
+ * execution in `ids` over `range` (all when null); `name` (the panel's) names the file the server sends. `labels` (by id)
+ * name the runs' columns as the legend does; `hide` lists the `[id, key]` series the legend does not show.
  */
-export function compareExportUrl(ids: readonly string[], keys: readonly string[], range: XRange | null, format: 'csv' | 'json', name: string): string {
-  const q = new URLSearchParams([['ids', ids.join(',')], ...keys.map((k) => ['key', k]), ['name', name]]);
+export function compareExportUrl(
+  ids: readonly string[], keys: readonly string[], range: XRange | null, format: 'csv' | 'json', name: string,
+  labels: ReadonlyMap<string, string> = new Map(), hide: ReadonlyArray<readonly [string, string]> = [],
+): string {
+  const q = new URLSearchParams([
+    ['ids', ids.join(',')], ...keys.map((k) => ['key', k]), ['name', name],
+    ...ids.flatMap((id) => (labels.has(id) ? [['label', `${id}:${labels.get(id)!}`]] : [])),
+    ...hide.map(([id, key]) => ['hide', `${id}:${key}`]),
+  ]);
   if (range) {
     q.set('from', String(range.from));
     q.set('to', String(range.to));
@@ -69,7 +79,7 @@ function withDelta(value: number, x: number, base: SeriesBuffer | undefined): st
  * with the latest value and, when a baseline is chosen, its difference from the baseline at the same x. Its "Panel options"
  * and the page bar set smoothing, log axes, x axis and y range as on an execution's panels (view/use-panel-view.ts).
  */
-export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids, times, startedAts }: Props) {
+export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids, runNames, times, startedAts }: Props) {
   const view = usePanelView(panel, onZoom);
   const { options } = view;
   // Long series are smoothed from every stored point, read from their own run (longer ones are drawn unsmoothed here).
@@ -102,8 +112,13 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
   const [downloadError, setDownloadError] = useState<string | null>(null);
   // A data download holds the shown metrics of every run with a shown line (the server reads runs × keys).
   const shownLines = panel.lines.filter((l) => !hidden.has(l.key));
-  const shownIds = [...new Set(shownLines.map((l) => parseCompareSeriesKey(l.key).runIndex))].sort((a, b) => a - b).flatMap((i) => (ids[i] ? [ids[i]] : []));
+  const shownRuns = [...new Set(shownLines.map((l) => l.runIndex))].sort((a, b) => a - b).filter((i) => ids[i] !== undefined);
+  const shownIds = shownRuns.map((i) => ids[i]!);
   const shownKeys = [...new Set(shownLines.map((l) => l.metricKey))];
+  // The file's columns are the legend's lines: named alike, and without the run × key pairs it does not show.
+  const shownPairs = new Set(shownLines.map((l) => l.key));
+  const hidePairs = shownRuns.flatMap((i) => shownKeys.filter((k) => !shownPairs.has(compareSeriesKey(i, k))).map((k) => [ids[i]!, k] as const));
+  const exportLabels = new Map(shownRuns.map((i) => [ids[i]!, runNames[i] ?? ids[i]!]));
   const download = (kind: 'csv' | 'json' | 'png') => {
     const name = fileName(['compare', panel.title], kind);
     if (kind === 'png') {
@@ -111,7 +126,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
       return;
     }
     setDownloadError(null);
-    fetchDownload(compareExportUrl(shownIds, shownKeys, zoom, kind, panel.title), kind === 'csv' ? 'text/csv' : 'application/json').then(
+    fetchDownload(compareExportUrl(shownIds, shownKeys, zoom, kind, panel.title, exportLabels, hidePairs), kind === 'csv' ? 'text/csv' : 'application/json').then(
       (blob) => saveAs(blob, name),
       (err: unknown) => setDownloadError(`Download ${kind.toUpperCase()} failed: ${err instanceof Error ? err.message : String(err)}`),
     );
