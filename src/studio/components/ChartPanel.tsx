@@ -92,7 +92,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const fullKeys = fullResolutionKeys(lineKeys, series);
   const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, options.smoothing > 0);
   const serverKeys = lineKeys.filter((k) => !fullKeys.includes(k));
-  const smoothedLines = useServerSmoothing(executionId, serverKeys, series, version, options.smoothing, options.smoothingAlgorithm, zoom);
+  const smoothedLines = useServerSmoothing(serverKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const keys = lineKeys;
   // Series toggled off in the legend live in the URL, so a shared link shows the same lines.
   const hidden = decodeHidden(search, panel.id, keys);

@@ -4,6 +4,7 @@ import { getSeries } from '../api/client.js';
 import type { SeriesBuffer } from '../model/series-buffer.js';
 import { seriesFrom } from '../model/series-buffer.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
+import type { FullResolutionRef } from './use-full-resolution.js';
 
 /** A smoothed line as the server drew it, with the smoothing it has (`<algorithm>:<weight>`). */
 export interface SmoothedLine extends SeriesBuffer {
@@ -18,35 +19,44 @@ const REFETCH_MS = 250;
 /**
  * Smoothed lines of the panel's series that the tab holds downsampled and cannot hold at full resolution (longer than
  * `FULL_RESOLUTION_SERIES_MAX`, see use-full-resolution.ts): those are smoothed on the server from every stored point
- * (`smooth=` on the series read), since smoothing the per-pixel view would bias the line. Pass only those keys. Read again when the options, the zoom
- * or the held data change (at most every `REFETCH_MS`); the last answer stays drawn meanwhile.
+ * (`smooth=` on the series read), since smoothing the per-pixel view would bias the line. Pass only those lines, each as
+ * its chart key and the stored series it draws (`refs`; a comparison's lines come from several executions: one read per
+ * execution). Read again when the options, the zoom or the held data change (at most every `REFETCH_MS`); the last answer
+ * stays drawn meanwhile. Answers are keyed by chart key.
  */
 export function useServerSmoothing(
-  executionId: string | undefined, keys: readonly string[], series: ReadonlyMap<string, SeriesBuffer>, version: number,
+  refs: readonly FullResolutionRef[], series: ReadonlyMap<string, SeriesBuffer>, version: number,
   weight: number, algorithm: SmoothingAlgorithm, zoom: { from: number; to: number } | null,
 ): ReadonlyMap<string, SmoothedLine> {
   const [lines, setLines] = useState<ReadonlyMap<string, SmoothedLine>>(() => new Map());
-  const coarse = weight > 0 && executionId ? keys.filter((k) => series.get(k)?.downsampled) : [];
+  const coarse = weight > 0 ? refs.filter((r) => r.executionId !== undefined && series.get(r.key)?.downsampled) : [];
   // What the answer depends on: held totals stand for live growth.
-  const signature = JSON.stringify([executionId, coarse, weight, algorithm, zoom?.from, zoom?.to, coarse.map((k) => series.get(k)?.total)]);
+  const signature = JSON.stringify([coarse.map((r) => [r.key, r.executionId, r.seriesKey]), weight, algorithm, zoom?.from, zoom?.to, coarse.map((r) => series.get(r.key)?.total)]);
   const last = useRef(0);
   useEffect(() => {
-    if (coarse.length === 0 || !executionId) {
+    if (coarse.length === 0) {
       setLines((l) => (l.size === 0 ? l : new Map()));
       return;
     }
+    const byExecution = new Map<string, FullResolutionRef[]>();
+    for (const r of coarse) byExecution.set(r.executionId!, [...(byExecution.get(r.executionId!) ?? []), r]);
     const abort = new AbortController();
     const wait = Math.max(0, last.current + REFETCH_MS - performance.now());
     const timer = setTimeout(() => {
       last.current = performance.now();
-      getSeries(executionId, {
-        keys: coarse, budget: SMOOTHED_BUDGET, smooth: `${algorithm}:${weight}`, ...(zoom && { from: zoom.from, to: zoom.to }),
-      }, abort.signal).then((r) => {
-        const out = new Map<string, SmoothedLine>();
-        const smoothing = `${algorithm}:${weight}`;
-        for (const s of r.series) if (s.smoothed) out.set(s.key, { ...seriesFrom(s.smoothed.x, fromWireArray(s.smoothed.y)), smoothing });
-        setLines(out);
-      }).catch(() => undefined);
+      const smoothing = `${algorithm}:${weight}`;
+      Promise.all([...byExecution].map(([executionId, rs]) =>
+        getSeries(executionId, {
+          keys: [...new Set(rs.map((r) => r.seriesKey))], budget: SMOOTHED_BUDGET, smooth: smoothing, ...(zoom && { from: zoom.from, to: zoom.to }),
+        }, abort.signal).then((r) => {
+          const out: Array<[string, SmoothedLine]> = [];
+          for (const s of r.series) {
+            if (!s.smoothed) continue;
+            const line = { ...seriesFrom(s.smoothed.x, fromWireArray(s.smoothed.y)), smoothing };
+            for (const ref of rs) if (ref.seriesKey === s.key) out.push([ref.key, line]);
+          }
+          return out;
+        }))).then((parts) => setLines(new Map(parts.flat()))).catch(() => undefined);
     }, wait);
     return () => {
       clearTimeout(timer);

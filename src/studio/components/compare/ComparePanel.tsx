@@ -11,6 +11,7 @@ import { fetchDownload } from '../../api/client.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
 import { PanelOptionsButton } from '../PanelOptions.js';
 import { fullResolutionKeys, useFullResolution } from '../use-full-resolution.js';
+import { useServerSmoothing } from '../use-server-smoothing.js';
 import { YRangeControls } from '../view/YRangeControls.js';
 import { downloadPanelPng, usePanelView, ViewNotes } from '../view/use-panel-view.js';
 
@@ -82,11 +83,16 @@ function withDelta(value: number, x: number, base: SeriesBuffer | undefined): st
 export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids, runNames, times, startedAts }: Props) {
   const view = usePanelView(panel, onZoom);
   const { options } = view;
-  // Long series are smoothed from every stored point, read from their own run (longer ones are drawn unsmoothed here).
-  const fullResolution = useFullResolution(fullResolutionKeys(panel.lines.map((l) => l.key), series).map((key) => {
+  // Long series are smoothed from every stored point: read from their own run into the tab when they fit, else smoothed by
+  // the server (one read per run).
+  const ref = (key: string) => {
     const { runIndex, metricKey } = parseCompareSeriesKey(key);
     return { key, executionId: ids[runIndex], seriesKey: metricKey };
-  }), series, options.smoothing > 0);
+  };
+  const lineKeys = panel.lines.map((l) => l.key);
+  const fullKeys = fullResolutionKeys(lineKeys, series);
+  const fullResolution = useFullResolution(fullKeys.map(ref), series, options.smoothing > 0);
+  const smoothedLines = useServerSmoothing(lineKeys.filter((k) => !fullKeys.includes(k)).map(ref), series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const [hiddenLines, setHiddenLines] = useState<ReadonlySet<string>>(() => new Set());
   const hidden = new Set([...hiddenLines, ...panel.lines.filter((l) => hiddenRuns.has(l.key)).map((l) => l.key)]);
   const toggle = (key: string) =>
@@ -187,6 +193,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
         smoothing={options.smoothing}
         smoothingAlgorithm={options.smoothingAlgorithm}
         fullResolution={fullResolution}
+        smoothedLines={smoothedLines}
         logY={options.logY}
         logX={options.logX}
         onNonPositive={view.setNonPositive}
