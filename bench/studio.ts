@@ -20,13 +20,14 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, report, trend } from './machine.js';
+import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
 import { runServicePageBench } from './studio-services.js';
 import { measureFrames, waitForPanels } from './studio-wait.js';
 import { profileDuring } from './profile.js';
+import { measureHeap } from './studio-heap.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -39,6 +40,9 @@ const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
 /** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page. */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
+/** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
+const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
+const heapSnapshotDir = heapSnapshotIndex >= 0 ? argv[heapSnapshotIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -224,22 +228,7 @@ async function runBenches(dir: string): Promise<void> {
       reportFrames('Streaming: 50 series × 20 points/s in 10 groups, 15 s of frames', await profiled(page, 'ten-groups', () => measureFrames(page, 15)));
       if (streamingOnly && !heapToo) return;
 
-      const heap: number[] = [];
-      const samples = 10;
-      for (let i = 0; i <= samples; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, (heapSeconds * 1000) / samples));
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('HeapProfiler.collectGarbage');
-        await cdp.detach();
-        heap.push(await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20));
-      }
-      const settled = heap.slice(1);
-      const spread = (Math.max(...settled) - Math.min(...settled)) / Math.min(...settled);
-      report(`JS heap while streaming for ${heapSeconds} s (after GC)`, [
-        ['samples MiB', heap.map((h) => h.toFixed(1)).join(' '), ''],
-        ['growth, last third vs first third of samples', `${(trend(settled) * 100).toFixed(1)}%`, 'target within ±20%'],
-        ['spread (max-min)/min, after the first sample', `${(spread * 100).toFixed(1)}%`, 'GC timing makes this noisy at small heaps'],
-      ]);
+      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
     } finally {
       await live.stop();
       await client.close();
