@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, report, trend } from './machine.js';
+import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
@@ -31,6 +31,7 @@ import { runServicePageBench } from './studio-services.js';
 import { waitForPanels } from './studio-wait.js';
 import { streamingFrames, type StreamingOptions } from './studio-streaming.js';
 import { profileDuring } from './profile.js';
+import { measureHeap } from './studio-heap.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -51,6 +52,9 @@ let traceDir = '';
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
   serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? traceDir, profile: profileDir !== null, baseline: baselineStudio,
 });
+/** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
+const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
+const heapSnapshotDir = heapSnapshotIndex >= 0 ? argv[heapSnapshotIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -223,22 +227,7 @@ async function runBenches(dir: string): Promise<void> {
       await streamingFrames(page, `/executions/${live.id}`, 10, 'Streaming: 50 series × 20 points/s in 10 groups', 'ten-groups', streamingOptions(server.url));
       if (streamingOnly && !heapToo) return;
 
-      const heap: number[] = [];
-      const samples = 10;
-      for (let i = 0; i <= samples; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, (heapSeconds * 1000) / samples));
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('HeapProfiler.collectGarbage');
-        await cdp.detach();
-        heap.push(await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20));
-      }
-      const settled = heap.slice(1);
-      const spread = (Math.max(...settled) - Math.min(...settled)) / Math.min(...settled);
-      report(`JS heap while streaming for ${heapSeconds} s (after GC)`, [
-        ['samples MiB', heap.map((h) => h.toFixed(1)).join(' '), ''],
-        ['growth, last third vs first third of samples', `${(trend(settled) * 100).toFixed(1)}%`, 'target within ±20%'],
-        ['spread (max-min)/min, after the first sample', `${(spread * 100).toFixed(1)}%`, 'GC timing makes this noisy at small heaps'],
-      ]);
+      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
     } finally {
       await live.stop();
       await client.close();
