@@ -10,6 +10,8 @@
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
  *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
+ *  5. a finished execution of 2,000 series (2,000 ungrouped panels; 200 groups × 10): first panel and the first screen painted
+ *     (`bench/studio-wide.ts`; `--only=wide` runs only it).
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--packed` opens 1. once
  * compaction has packed it (the default opens it as ingest wrote it, while the server packs it in the background).
  * `--profile DIR` also records, for each streaming run,
@@ -23,14 +25,16 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, report, trend } from './machine.js';
+import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
 import { runServicePageBench } from './studio-services.js';
 import { waitForPanels } from './studio-wait.js';
 import { streamingFrames, type StreamingOptions } from './studio-streaming.js';
+import { runWideBench } from './studio-wide.js';
 import { profileDuring } from './profile.js';
+import { measureHeap } from './studio-heap.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -40,7 +44,7 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
-/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs and the service page). */
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs, the service page, the wide execution). */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 /** `--seconds N`: seconds of frames per streaming run (default 15). */
@@ -51,6 +55,9 @@ let traceDir = '';
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
   serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? traceDir, profile: profileDir !== null, baseline: baselineStudio,
 });
+/** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
+const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
+const heapSnapshotDir = heapSnapshotIndex >= 0 ? argv[heapSnapshotIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -189,6 +196,7 @@ async function runBenches(dir: string): Promise<void> {
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   if (only === 'data' || only === 'smoothing') return runDataBenches(dir, quick, CHROMIUM, ARGS, only === 'smoothing', profileDir);
   if (only === 'services') return servicePageBench(dir);
+  if (only === 'wide') return wideBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const openOnly = only === 'open';
@@ -223,22 +231,7 @@ async function runBenches(dir: string): Promise<void> {
       await streamingFrames(page, `/executions/${live.id}`, 10, 'Streaming: 50 series × 20 points/s in 10 groups', 'ten-groups', streamingOptions(server.url));
       if (streamingOnly && !heapToo) return;
 
-      const heap: number[] = [];
-      const samples = 10;
-      for (let i = 0; i <= samples; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, (heapSeconds * 1000) / samples));
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('HeapProfiler.collectGarbage');
-        await cdp.detach();
-        heap.push(await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20));
-      }
-      const settled = heap.slice(1);
-      const spread = (Math.max(...settled) - Math.min(...settled)) / Math.min(...settled);
-      report(`JS heap while streaming for ${heapSeconds} s (after GC)`, [
-        ['samples MiB', heap.map((h) => h.toFixed(1)).join(' '), ''],
-        ['growth, last third vs first third of samples', `${(trend(settled) * 100).toFixed(1)}%`, 'target within ±20%'],
-        ['spread (max-min)/min, after the first sample', `${(spread * 100).toFixed(1)}%`, 'GC timing makes this noisy at small heaps'],
-      ]);
+      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
     } finally {
       await live.stop();
       await client.close();
@@ -251,6 +244,17 @@ async function runBenches(dir: string): Promise<void> {
   await servicePageBench(dir);
   await compareBenches(dir);
   await runDataBenches(dir, quick, CHROMIUM, ARGS);
+  await wideBench(dir);
+}
+
+/** Issue #20's wide execution: 2,000 series (bench/studio-wide.ts). */
+async function wideBench(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runWideBench(browser, { db: join(dir, 'wide.db'), points: 1000, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null, runs: quick ? 2 : 3 });
+  } finally {
+    await browser.close();
+  }
 }
 
 async function servicePageBench(dir: string): Promise<void> {

@@ -16,6 +16,21 @@ describe('appendPoints', () => {
     expect(s.x.length).toBeGreaterThanOrEqual(1000);
   });
 
+  it('grows by doubling to exactly its limit, and past it only when the points do not fit', () => {
+    const s = emptySeries();
+    const capacities: number[] = [];
+    for (let i = 0; i < 5000; i += 10) {
+      const x = Array.from({ length: 10 }, (_, k) => i + k);
+      appendPoints(s, x, x, 5000);
+      if (capacities.at(-1) !== s.x.length) capacities.push(s.x.length);
+    }
+    expect(capacities).toEqual([64, 128, 256, 512, 1024, 2048, 4096, 5000]);
+    expect(s.y.length).toBe(5000);
+    appendPoints(s, [5000], [1], 5000);
+    expect(s.x.length).toBe(10_000);
+    expect(s.length).toBe(5001);
+  });
+
   it('drops points at or below the last held x (replayed or overlapping with history)', () => {
     const s = seriesFrom([1, 2, 3], [10, 20, 30]);
     expect(appendPoints(s, [2, 3, 4, 4, 5], [0, 0, 40, 41, 50])).toBe(2);

@@ -43,10 +43,16 @@ export function lastY(s: SeriesBuffer): number | null {
   return s.length > 0 ? s.y[s.length - 1]! : null;
 }
 
-function ensureCapacity(s: SeriesBuffer, needed: number): void {
+/**
+ * Grows `s` to hold `needed` points: doubling (amortised O(1) per appended point), but never past `limit` while `needed`
+ * fits in it — a buffer bounded at `limit` points (a live series) then ends at exactly that capacity instead of the next
+ * power of two, and is not copied again.
+ */
+function ensureCapacity(s: SeriesBuffer, needed: number, limit = Infinity): void {
   if (needed <= s.x.length) return;
   let cap = s.x.length || 64;
   while (cap < needed) cap *= 2;
+  if (needed <= limit) cap = Math.min(cap, limit);
   const x = new Float64Array(cap);
   const y = new Float64Array(cap);
   x.set(s.x.subarray(0, s.length));
@@ -55,9 +61,12 @@ function ensureCapacity(s: SeriesBuffer, needed: number): void {
   s.y = y;
 }
 
-/** Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept. */
-export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLike<number>): number {
-  ensureCapacity(s, s.length + xs.length);
+/**
+ * Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept.
+ * `limit`: the most points the buffer is meant to hold (its capacity grows to at most that while the points fit).
+ */
+export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLike<number>, limit = Infinity): number {
+  ensureCapacity(s, s.length + xs.length, limit);
   let last = s.length > 0 ? s.x[s.length - 1]! : -Infinity;
   let kept = 0;
   for (let i = 0; i < xs.length; i++) {
