@@ -64,7 +64,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
  * Serves the studio's files from `dir` (an earlier build) instead of the server's, the API and stream still from the
  * server: one run measures the earlier and the current studio alternately, under the same load.
  */
-async function useStudioFrom(page: Page, serverUrl: string, dir: string | null): Promise<void> {
+export async function useStudioFrom(page: Page, serverUrl: string, dir: string | null): Promise<void> {
   await page.unroute('**/*');
   if (!dir) return;
   await page.route('**/*', async (route) => {

@@ -24,7 +24,7 @@ import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
-import { runServicePageBench } from './studio-services.js';
+import { runServicePageBench, useStudioFrom } from './studio-services.js';
 import { measureFrames, waitForPanels } from './studio-wait.js';
 import { profileDuring } from './profile.js';
 import { measureHeap } from './studio-heap.js';
@@ -37,7 +37,7 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
-/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page. */
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page, and beside it in the heap run. */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 /** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
@@ -228,7 +228,16 @@ async function runBenches(dir: string): Promise<void> {
       reportFrames('Streaming: 50 series × 20 points/s in 10 groups, 15 s of frames', await profiled(page, 'ten-groups', () => measureFrames(page, 15)));
       if (streamingOnly && !heapToo) return;
 
-      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
+      // With --baseline-studio, the earlier build follows the same stream at the same time, in a context (renderer) of its own.
+      const variants = [{ name: baselineStudio ? 'this build' : 'studio', page }];
+      if (baselineStudio) {
+        const before = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+        await useStudioFrom(before, server.url, baselineStudio);
+        await before.goto(`${server.url}/executions/${live.id}`);
+        await waitForPanels(before, 10);
+        variants.push({ name: 'baseline', page: before });
+      }
+      await measureHeap(variants, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 20 });
     } finally {
       await live.stop();
       await client.close();
