@@ -229,7 +229,7 @@ test('a 200-character execution name and label value without spaces wrap: the pa
     // One long name must not push the other columns out of the table (it scrolls only at 390 px).
     if (viewport === 1280) {
       const wrap = await page.locator('.table-wrap').evaluate((el) => [el.scrollWidth, el.clientWidth]);
-      expect(wrap[0], 'runs table scroll width').toBeLessThanOrEqual(wrap[1]);
+      expect(wrap[0], 'runs table scroll width').toBeLessThanOrEqual(wrap[1]!);
     }
     await screenshots(page, `long-name-runs-${viewport}`);
   }

@@ -30,6 +30,8 @@ interface Props extends ChartSource {
   startedAt?: number;
   /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
   times?: ReadonlyMap<string, TimeMarks>;
+  /** The chart is drawn only while the panel is on screen or near it (a page of many panels; UPlotChart's `lazy`). */
+  lazy?: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export function exportUrl(
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times, lazy = false }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
@@ -203,6 +205,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onReset={resetView}
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
+            lazy={lazy}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
           <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />

@@ -79,6 +79,7 @@ export function ExecutionPage({ id }: { id: string }) {
         executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
+        lazy={role === undefined}
         {...(role && { role })}
       />
     );
