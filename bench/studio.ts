@@ -10,6 +10,8 @@
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
  *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
+ *  5. a finished execution of 2,000 series (2,000 ungrouped panels; 200 groups × 10): first panel and the first screen painted
+ *     (`bench/studio-wide.ts`; `--only=wide` runs only it).
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--packed` opens 1. once
  * compaction has packed it (the default opens it as ingest wrote it, while the server packs it in the background).
  * `--profile DIR` also records, for each streaming run,
@@ -27,9 +29,10 @@ import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
-import { runServicePageBench } from './studio-services.js';
+import { runServicePageBench, useStudioFrom } from './studio-services.js';
 import { waitForPanels } from './studio-wait.js';
 import { streamingFrames, type StreamingOptions } from './studio-streaming.js';
+import { runWideBench } from './studio-wide.js';
 import { profileDuring } from './profile.js';
 import { measureHeap } from './studio-heap.js';
 
@@ -41,7 +44,7 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
-/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs and the service page). */
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs, the service page, the wide execution), and beside it in the heap run. */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 /** `--seconds N`: seconds of frames per streaming run (default 15). */
@@ -193,6 +196,7 @@ async function runBenches(dir: string): Promise<void> {
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   if (only === 'data' || only === 'smoothing') return runDataBenches(dir, quick, CHROMIUM, ARGS, only === 'smoothing', profileDir);
   if (only === 'services') return servicePageBench(dir);
+  if (only === 'wide') return wideBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const openOnly = only === 'open';
@@ -227,7 +231,19 @@ async function runBenches(dir: string): Promise<void> {
       await streamingFrames(page, `/executions/${live.id}`, 10, 'Streaming: 50 series × 20 points/s in 10 groups', 'ten-groups', streamingOptions(server.url));
       if (streamingOnly && !heapToo) return;
 
-      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
+      // Opened afresh (the frame runs may have left the baseline build in it), so the heap run starts from a page load.
+      // With --baseline-studio, the earlier build follows the same stream at the same time, in a context (renderer) of its own.
+      await page.goto(`${server.url}/executions/${live.id}`);
+      await waitForPanels(page, 10);
+      const variants = [{ name: baselineStudio ? 'this build' : 'studio', page }];
+      if (baselineStudio) {
+        const before = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+        await useStudioFrom(before, server.url, baselineStudio);
+        await before.goto(`${server.url}/executions/${live.id}`);
+        await waitForPanels(before, 10);
+        variants.push({ name: 'baseline', page: before });
+      }
+      await measureHeap(variants, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 20 });
     } finally {
       await live.stop();
       await client.close();
@@ -240,6 +256,17 @@ async function runBenches(dir: string): Promise<void> {
   await servicePageBench(dir);
   await compareBenches(dir);
   await runDataBenches(dir, quick, CHROMIUM, ARGS);
+  await wideBench(dir);
+}
+
+/** Issue #20's wide execution: 2,000 series (bench/studio-wide.ts). */
+async function wideBench(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runWideBench(browser, { db: join(dir, 'wide.db'), points: 1000, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null, runs: quick ? 2 : 3 });
+  } finally {
+    await browser.close();
+  }
 }
 
 async function servicePageBench(dir: string): Promise<void> {
