@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useContext, useMemo, useRef, useState } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
@@ -15,6 +15,7 @@ import { YRangeControls } from './view/YRangeControls.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
+import { LazyCharts } from './use-near-viewport.js';
 
 interface Props extends ChartSource {
   /** The execution's status: a running one follows live data; an ended one's progress bars stop. */
@@ -30,8 +31,6 @@ interface Props extends ChartSource {
   startedAt?: number;
   /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
   times?: ReadonlyMap<string, TimeMarks>;
-  /** The chart is drawn only while the panel is on screen or near it (a page of many panels; UPlotChart's `lazy`). */
-  lazy?: boolean;
 }
 
 /**
@@ -75,7 +74,7 @@ export function exportUrl(
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times, lazy = false }: Props) {
+export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
@@ -106,6 +105,9 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  // A lazy panel (LazyCharts) far from the screen is skipped by the browser's rendering (`.panel-far`) until it nears it.
+  const lazy = useContext(LazyCharts);
+  const [far, setFar] = useState(lazy);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
   const running = status === 'running';
   const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
@@ -137,7 +139,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     }
   };
   return (
-    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
+    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}${far ? ' panel-far' : ''}`} role={role} aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
         <div className="panel-head-tools">
@@ -205,7 +207,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onReset={resetView}
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
-            lazy={lazy}
+            onNear={(near) => setFar(lazy && !near)}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
           <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />

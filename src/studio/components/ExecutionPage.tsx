@@ -20,6 +20,8 @@ import { NotFound } from './NotFound.js';
 import { PageBar } from './view/PageBar.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useClock } from './use-now.js';
+import { IncrementalList } from './IncrementalList.js';
+import { LazyCharts } from './use-near-viewport.js';
 
 /**
  * Points per series to read an execution's history at: 4 per pixel of one grid cell, or of the whole row when a panel
@@ -32,7 +34,7 @@ function historyBudget(detail: ExecutionDetail): number {
 
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
-  useFollow([id], { budget: historyBudget });
+  useFollow([id], { budget: historyBudget, order: pageOrder });
   const followed = useLive((s) => s.followed[id] ?? null);
   const version = useLive((s) => s.version);
   const theme = useChartTheme();
@@ -79,7 +81,6 @@ export function ExecutionPage({ id }: { id: string }) {
         executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
-        lazy={role === undefined}
         {...(role && { role })}
       />
     );
@@ -131,8 +132,17 @@ export function ExecutionPage({ id }: { id: string }) {
       {header}
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
       {groupPanels.length > 0 && pageBar}
-      <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
+      <div className="panels">
+        <LazyCharts.Provider value={true}>
+          <IncrementalList items={groupPanels} render={renderPanel} deps={[id, pathname, followed, theme, search, version]} />
+        </LazyCharts.Provider>
+      </div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>
   );
+}
+
+/** The series keys in the order the page shows them, panel by panel: the first screen's history is read first. */
+function pageOrder(detail: ExecutionDetail): string[] {
+  return buildPanels(detail.definitions, detail.series.map((s) => s.key)).flatMap((p) => [...p.progress.map((b) => b.key), ...p.lines.map((l) => l.key)]);
 }
