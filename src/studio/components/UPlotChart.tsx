@@ -425,13 +425,16 @@ export function UPlotChart({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hidden, shape]);
 
+  // Also once the chart is made (a lazy one comes near the screen) and once its series are held (read after the first ones).
+  const held = panel.lines.every((l) => series.has(l.key));
   useEffect(() => {
     const u = plotRef.current;
     if (!zoom || !u) return;
     // A burst of wheel notches or key presses refetches once, for where it ends.
     const t = window.setTimeout(() => latest.current.onRefine(zoom.from, zoom.to, Math.round(u.width * 4)), 120);
     return () => window.clearTimeout(t);
-  }, [zoom?.from, zoom?.to]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [zoom?.from, zoom?.to, near, held]);
 
   /** A y scale's plot units (frame tick units, log10 on Log y) → real values, and back. */
   function realY(scale: string, plot: number): number {
