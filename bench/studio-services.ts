@@ -77,7 +77,7 @@ export async function useStudioFrom(page: Page, serverUrl: string, dir: string |
 }
 
 /** Trace categories for the busy-time figure: the tasks and what they did, no JS sampling. */
-const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
+export const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
 
 interface Variant {
   name: string;

@@ -209,3 +209,28 @@ test('long names wrap or are cut, never widen a page: a 190-character metric key
     expect(await width(), `service page at ${viewport}`).toBeLessThanOrEqual(viewport);
   }
 });
+
+test('a 200-character execution name and label value without spaces wrap: the page and the runs table keep their width', async ({ page }) => {
+  server = await startStudioServer(tempDb());
+  const name = `sweep_lr0.001_bs32_${'x'.repeat(181)}`;
+  const label = 'cfg'.repeat(66);
+  await ingest(server.url, { executions: [{ id: 'long-name', start: { name, labels: { config: label } }, points: [{ key: 'loss', x: [0, 1], y: [1, 0.5] }] }] });
+  await ingest(server.url, { executions: [{ id: 'short-name', start: { name: 'short' }, points: [{ key: 'loss', x: [0, 1], y: [1, 0.5] }] }] });
+  const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+  for (const viewport of [1280, 390]) {
+    await page.setViewportSize({ width: viewport, height: 900 });
+    await page.goto(`${server.url}/executions/long-name`);
+    await expect(page.getByRole('region', { name: 'loss' }).locator('canvas')).toHaveCount(1);
+    expect(await width(), `execution page at ${viewport}`).toBeLessThanOrEqual(viewport);
+    await screenshots(page, `long-name-execution-${viewport}`);
+    await page.goto(server.url);
+    await expect(page.getByRole('link', { name: /short/ })).toBeVisible();
+    expect(await width(), `runs table at ${viewport}`).toBeLessThanOrEqual(viewport);
+    // One long name must not push the other columns out of the table (it scrolls only at 390 px).
+    if (viewport === 1280) {
+      const wrap = await page.locator('.table-wrap').evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      expect(wrap[0], 'runs table scroll width').toBeLessThanOrEqual(wrap[1]!);
+    }
+    await screenshots(page, `long-name-runs-${viewport}`);
+  }
+});

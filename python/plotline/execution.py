@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("plotline")
 
 _MAX_X = _rules.MAX_ABS_X
+_BELOW_EVERY_X = math.nextafter(-_MAX_X, -math.inf)
 #: A summary value larger than this (as JSON) could not travel in one batch (a quarter of the server's 32 MiB).
 MAX_SUMMARY_VALUE_BYTES = 8 * 1024 * 1024
 
@@ -51,7 +52,9 @@ class _Series:
         self.live: object = execution
         self.last_sent = -math.inf
         self.trail: Optional[Tuple[float, float, bool]] = None
-        self.last_x: float = -math.inf
+        # Below every valid x (|x| ≤ 2**53), not -inf: Metric.record's fast path checks only the upper bound, so a
+        # series that has refused its first x must still refuse a second x below -2**53.
+        self.last_x: float = _BELOW_EVERY_X
         self.xs = array("d")
         self.ys = array("d")
         #: Values refused for their x: not greater than the previous x; not finite or beyond ±2**53.
@@ -84,10 +87,16 @@ class _Series:
 
 
 def _as_float(metric: "Metric", value: object) -> float:
-    if value.__class__ is float or value.__class__ is int:
-        return value
-    if _rules.is_number(value):
-        return float(value)  # type: ignore[arg-type]
+    """``value`` as a float; TypeError for what is not a number, ValueError for an int beyond a double (±1.8e308)."""
+    if value.__class__ is float:
+        return value  # type: ignore[return-value]
+    if value.__class__ is int or _rules.is_number(value):
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            size = f"an int of {value.bit_length()} bits" if isinstance(value, int) else type(value).__name__
+            raise ValueError(f'Metric "{metric.key}".record(value): value must fit a double (|value| ≤ 1.8e308; NaN '
+                             f"and ±inf are kept), got {size}") from None
     raise TypeError(f'Metric "{metric.key}".record(value): value must be a number (int, float or a numpy scalar; '
                     f"bool is not a number), got {type(value).__name__}")
 

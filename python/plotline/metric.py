@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from . import _rules
 from ._context import get_current
+from .execution import _as_float
 
 if TYPE_CHECKING:
     from .execution import _Series
@@ -83,8 +84,8 @@ class Metric:
 
     def record(self, value: float, *, at: Optional[float] = None) -> None:
         """Records ``value`` (int, float or a numpy scalar; NaN and ±inf are kept) at x = ``at``, or at the seconds since
-        the execution started. Raises RuntimeError outside an execution and TypeError for a value that is not a
-        number (bool included). An ``at`` that does not increase, is not finite or is beyond ±2**53 is refused with
+        the execution started. Raises RuntimeError outside an execution, TypeError for a value that is not a
+        number (bool included) and ValueError for an int beyond a double (±1.8e308); nothing is recorded then. An ``at`` that does not increase, is not finite or is beyond ±2**53 is refused with
         one warning per metric and cause, and counted (``end()`` reports it, ``ex.discarded()`` tells per metric).
 
         The common case (float/int value, increasing int/float ``at``, the series' execution current and running) is
@@ -95,16 +96,23 @@ class Metric:
         if (s is not None and s.live is get_current()
                 and (at.__class__ is int or at.__class__ is float) and s.last_x < at <= _MAX_X
                 and (value.__class__ is float or value.__class__ is int)):
-            s.last_x = at
             o = s.outbox
             if s.window == 0.0:
+                # x first, then y: the sender takes len(ys) points, so a batch cut between the two stays aligned.
                 s.xs.append(at)
-                s.ys.append(value)
+                try:
+                    s.ys.append(value)
+                except OverflowError:  # an int beyond a double: take its x back, then say so by name
+                    s.xs.pop()
+                    _as_float(self, value)
+                s.last_x = at
                 o.n += 1
                 if o.n > o.trip:
                     o.tripped()
             else:
-                o.offer(s, at, value, True)
+                y = value if value.__class__ is float else _as_float(self, value)
+                s.last_x = at
+                o.offer(s, at, y, True)
             return
         execution = get_current()
         if execution is None:

@@ -214,6 +214,44 @@ def test_values_numpy_like_scalars_and_refusals(client: plotline.Client, server:
     assert [y[0], float(y[1]), y[2]] == [0.5, float(2**60), "Infinity"]
 
 
+def test_an_int_beyond_a_double_is_refused_by_name_and_never_shifts_later_values(client: plotline.Client,
+                                                                                  server: Server) -> None:
+    # A caught OverflowError used to leave x appended without its y: every later value was stored one x early.
+    fast = plotline.Metric("fast", throttle=None)
+    slow = plotline.Metric("slow")  # throttled: the value waits as a trailing edge
+    with client.execution("int beyond a double") as ex:
+        for i in range(6):
+            for m in (fast, slow):
+                if i == 3:
+                    with pytest.raises(ValueError, match=r'"(fast|slow)".*must fit a double'):
+                        m.record(10**400, at=i)
+                    with pytest.raises(ValueError, match="must fit a double"):
+                        m.record(-(10**400), at=i)
+                else:
+                    m.record(i, at=i)
+    got = server.series(ex.id, "fast")["fast"]
+    assert got["x"] == [0, 1, 2, 4, 5] and got["y"] == [0, 1, 2, 4, 5]
+    got = server.series(ex.id, "slow")["slow"]
+    assert got["x"] == got["y"] and got["x"][-1] == 5
+
+
+def test_an_x_beyond_2_53_refused_once_is_refused_again_not_sent(client: plotline.Client, server: Server) -> None:
+    # The second far-negative x took the fast path (the series had no x yet) and went out: the server refused the
+    # whole batch, so the run lost every metric and its start.
+    neg = plotline.Metric("neg", throttle=None)
+    ok = plotline.Metric("ok", throttle=None)
+    with client.execution("x below -2**53 twice") as ex:
+        neg.record(1, at=-2**60)
+        neg.record(2, at=-2**60 + 2**10)
+        for i in range(3):
+            ok.record(i, at=i)
+            neg.record(i, at=i)
+    assert ex.discarded() == {"neg": {"xInvalid": 2}}
+    assert client.dropped_by_cause["refused"] == 0
+    assert server.series(ex.id, "ok")["ok"]["x"] == [0, 1, 2]
+    assert server.series(ex.id, "neg")["neg"]["x"] == [0, 1, 2]
+
+
 def test_numpy_scalars_when_numpy_is_installed(client: plotline.Client, server: Server) -> None:
     np = pytest.importorskip("numpy", reason="numpy is not installed (optional: the SDK never imports it)")
     m = plotline.Metric("np", throttle=None)

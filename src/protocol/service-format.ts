@@ -24,15 +24,26 @@ export function formatLatencyMs(ms: number | null | undefined): string {
   return `${sig3(ms / 1000)} s`;
 }
 
-/** A rate per second (`0.5`, `12.3`, `1,204`); `-` for null. */
-export function formatRate(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return NO_DATA;
-  return v >= 1000 ? Math.round(v).toLocaleString('en-US') : sig3(v);
+/** Beyond this magnitude a whole number is written with an exponent (`1.23e20`), so a gauge of 1e308 stays a short cell. */
+const GROUPED_MAX = 1e15;
+
+/** `1e308`, `1.23e20`, `-4.5e16`: 3 significant digits, no `+`, no trailing zeros. */
+function exponent(v: number): string {
+  return v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
 }
 
-/** A count (`0`, `1,204`, `2.5`); `-` for null. */
+/** A rate per second or a gauge (`0.5`, `12.3`, `1,204`, `-12,345`, `1e308`); `-` for null. */
+export function formatRate(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return NO_DATA;
+  const abs = Math.abs(v);
+  if (abs >= GROUPED_MAX) return exponent(v);
+  return abs >= 1000 ? Math.round(v).toLocaleString('en-US') : sig3(v);
+}
+
+/** A count (`0`, `1,204`, `2.5`, `1e20`); `-` for null. */
 export function formatCount(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return NO_DATA;
+  if (Math.abs(v) >= GROUPED_MAX) return exponent(v);
   return Number.isInteger(v) ? v.toLocaleString('en-US') : sig3(v);
 }
 

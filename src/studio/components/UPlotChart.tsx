@@ -367,7 +367,9 @@ export function UPlotChart({
     drawQueue.cancel(plotRef);
     cancelAnimationFrame(smoothingFrame.current);
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
-    applyData(u);
+    // Committed at once (not in uPlot's microtask after this returns): the draw queue then measures, and spreads over
+    // frames, the whole redraw — paths and axes included — rather than only the data build.
+    u.batch(() => applyData(u));
   };
   const userDeps = [series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
   const drawnDeps = useRef<readonly unknown[] | null>(null);
