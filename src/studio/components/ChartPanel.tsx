@@ -166,6 +166,7 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} inView={windowsInView} />}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
+            message={downloadError}
           />
         )}
         </div>
