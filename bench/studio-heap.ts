@@ -31,10 +31,20 @@ interface HeapSample {
 
 const MiB = 2 ** 20;
 
-/** Samples the page's JS heap after GC while whatever streams into it goes on; prints the samples and the trend. */
-export async function measureHeap(page: Page, opts: HeapRunOptions): Promise<HeapSample[]> {
-  const cdp = await page.context().newCDPSession(page);
-  const samples: HeapSample[] = [];
+/** A page to sample: this build's studio, or (with --baseline-studio) an earlier build following the same stream. */
+export interface HeapVariant {
+  name: string;
+  page: Page;
+}
+
+/**
+ * Samples each page's JS heap after GC, the pages in turn at each sample time, while whatever streams into them goes on;
+ * prints the samples, the live window's bound and the trend, then the allocation rate and sites of each page (in turns),
+ * and what grew between heap snapshots of the first page.
+ */
+export async function measureHeap(variants: readonly HeapVariant[], opts: HeapRunOptions): Promise<void> {
+  const sessions = await Promise.all(variants.map((v) => v.page.context().newCDPSession(v.page)));
+  const samples: HeapSample[][] = variants.map(() => []);
   const snapshots: Array<[number, HeapSnapshotSummary]> = [];
   const snapAt = new Set([1, Math.ceil(opts.samples / 2), opts.samples]);
   if (opts.snapshotDir) mkdirSync(opts.snapshotDir, { recursive: true });
@@ -42,36 +52,42 @@ export async function measureHeap(page: Page, opts: HeapRunOptions): Promise<Hea
   try {
     for (let i = 0; i <= opts.samples; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, start + (i * opts.seconds * 1000) / opts.samples - Date.now()));
-      const at = (Date.now() - start) / 1000;
-      await cdp.send('HeapProfiler.collectGarbage');
-      const used = await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
-      const usage = await cdp.send('Runtime.getHeapUsage') as { usedSize: number; backingStorageSize?: number };
-      samples.push({ at, used, v8Used: usage.usedSize, backing: usage.backingStorageSize ?? NaN });
-      if (opts.snapshotDir && snapAt.has(i)) {
-        snapshots.push([at, await takeHeapSnapshot(cdp, join(opts.snapshotDir, `heap-${Math.round(at)}s.heapsnapshot`))]);
+      for (let v = 0; v < variants.length; v++) {
+        const cdp = sessions[v]!;
+        const at = (Date.now() - start) / 1000;
+        await cdp.send('HeapProfiler.collectGarbage');
+        const used = await variants[v]!.page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
+        const usage = await cdp.send('Runtime.getHeapUsage') as { usedSize: number; backingStorageSize?: number };
+        samples[v]!.push({ at, used, v8Used: usage.usedSize, backing: usage.backingStorageSize ?? NaN });
+        if (v === 0 && opts.snapshotDir && snapAt.has(i)) {
+          snapshots.push([at, await takeHeapSnapshot(cdp, join(opts.snapshotDir, `heap-${Math.round(at)}s.heapsnapshot`))]);
+        }
       }
     }
-  } catch (err) {
-    await cdp.detach();
-    throw err;
-  }
-  const alloc = opts.allocSeconds > 0 ? await allocationProfile(cdp, opts.allocSeconds) : null;
-  await cdp.detach();
-  reportHeap(samples, opts);
-  if (alloc) {
-    report(`Allocations at the steady state, ${opts.allocSeconds} s (V8's sampling heap profiler, garbage included) (load average ${load()})`, [
-      ['allocated, KiB/s', (alloc.perSecond / 1024).toFixed(0), ''],
-      ['largest allocation sites:', '', ''],
-      ...alloc.rows,
-    ]);
+    variants.forEach((v, k) => reportHeap(v.name, samples[k]!, opts));
+    if (opts.allocSeconds > 0) {
+      // In turns (ABBA with two pages), so both see the same load.
+      const order = variants.length > 1 ? [0, 1, 1, 0] : [0];
+      const allocs = variants.map(() => [] as Array<Awaited<ReturnType<typeof allocationProfile>>>);
+      for (const k of order) allocs[k]!.push(await allocationProfile(sessions[k]!, opts.allocSeconds / (order.length / variants.length)));
+      variants.forEach((v, k) => {
+        const runs = allocs[k]!;
+        report(`${v.name}: allocations at the steady state, ${opts.allocSeconds} s (V8's sampling heap profiler, garbage included; ArrayBuffer contents not sampled) (load average ${load()})`, [
+          ['allocated, KiB/s (each turn)', runs.map((a) => (a.perSecond / 1024).toFixed(0)).join(' '), ''],
+          ['largest allocation sites (first turn):', '', ''],
+          ...runs[0]!.rows,
+        ]);
+      });
+    }
+  } finally {
+    await Promise.all(sessions.map((c) => c.detach()));
   }
   for (let k = 1; k < snapshots.length; k++) {
     const [t0, a] = snapshots[k - 1]!;
     const [t1, b] = snapshots[k]!;
-    report(`Heap snapshot ${t0.toFixed(0)} s → ${t1.toFixed(0)} s: ${(a.total / MiB).toFixed(1)} → ${(b.total / MiB).toFixed(1)} MiB self size, largest changes by kind`,
+    report(`${variants[0]!.name}: heap snapshot ${t0.toFixed(0)} s → ${t1.toFixed(0)} s: ${(a.total / MiB).toFixed(1)} → ${(b.total / MiB).toFixed(1)} MiB self size, largest changes by kind`,
       heapGrowthRows(a, b));
   }
-  return samples;
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -82,7 +98,7 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
  * read (all samples) and, judged fairly, over the samples once the window is full — both next to the target, with the
  * window's bound and when this workload reaches it.
  */
-function reportHeap(samples: HeapSample[], opts: HeapRunOptions): void {
+function reportHeap(name: string, samples: HeapSample[], opts: HeapRunOptions): void {
   const mib = (v: number) => (v / MiB).toFixed(1);
   const pct = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
   const verdict = (v: number) => (Math.abs(v) <= 0.2 ? 'within ±20%: met' : 'target within ±20%: not met');
@@ -117,7 +133,7 @@ function reportHeap(samples: HeapSample[], opts: HeapRunOptions): void {
   } else {
     rows.push(['growth once the live window is full', `fewer than 3 samples after ${capacityFull.toFixed(0)} s`, 'run 10 minutes (no --quick) to judge']);
   }
-  report(`JS heap while ${opts.series} series stream at ${opts.pointsPerSecond} points/s each for ${opts.seconds} s, after GC (load average ${load()})`, rows);
+  report(`${name}: JS heap while ${opts.series} series stream at ${opts.pointsPerSecond} points/s each for ${opts.seconds} s, after GC (load average ${load()})`, rows);
   console.log('  A live tab holds at most the live window of points; "flat within 20% over 10 minutes" is judged fairly once that\n'
     + '  window is full (before, the heap grows by the window as it fills: bounded, and reached in the times above).');
 }

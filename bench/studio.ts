@@ -29,7 +29,7 @@ import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
-import { runServicePageBench } from './studio-services.js';
+import { runServicePageBench, useStudioFrom } from './studio-services.js';
 import { waitForPanels } from './studio-wait.js';
 import { streamingFrames, type StreamingOptions } from './studio-streaming.js';
 import { runWideBench } from './studio-wide.js';
@@ -44,7 +44,7 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
-/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs, the service page, the wide execution). */
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs, the service page, the wide execution), and beside it in the heap run. */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 /** `--seconds N`: seconds of frames per streaming run (default 15). */
@@ -231,7 +231,19 @@ async function runBenches(dir: string): Promise<void> {
       await streamingFrames(page, `/executions/${live.id}`, 10, 'Streaming: 50 series × 20 points/s in 10 groups', 'ten-groups', streamingOptions(server.url));
       if (streamingOnly && !heapToo) return;
 
-      await measureHeap(page, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 15 });
+      // Opened afresh (the frame runs may have left the baseline build in it), so the heap run starts from a page load.
+      // With --baseline-studio, the earlier build follows the same stream at the same time, in a context (renderer) of its own.
+      await page.goto(`${server.url}/executions/${live.id}`);
+      await waitForPanels(page, 10);
+      const variants = [{ name: baselineStudio ? 'this build' : 'studio', page }];
+      if (baselineStudio) {
+        const before = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+        await useStudioFrom(before, server.url, baselineStudio);
+        await before.goto(`${server.url}/executions/${live.id}`);
+        await waitForPanels(before, 10);
+        variants.push({ name: 'baseline', page: before });
+      }
+      await measureHeap(variants, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 20 });
     } finally {
       await live.stop();
       await client.close();

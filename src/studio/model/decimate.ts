@@ -19,14 +19,12 @@ export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pi
   const inTo = s.x[end - 1]! > to ? end - 1 : end;
   const m4 = new M4(from, to, buckets);
   m4.addPoints(s.x, s.y, inFrom, inTo);
-  const reduced = m4.result();
   const before = inFrom > start ? 1 : 0;
-  const length = before + reduced.x.length + (inTo < end ? 1 : 0);
+  const length = before + m4.keptCount() + (inTo < end ? 1 : 0);
   const x = new Float64Array(length);
   const y = new Float64Array(length);
   if (before) { x[0] = s.x[start]!; y[0] = s.y[start]!; }
-  x.set(reduced.x, before);
-  y.set(reduced.y, before);
+  m4.writeKept(x, y, before);
   if (inTo < end) { x[length - 1] = s.x[inTo]!; y[length - 1] = s.y[inTo]!; }
   return { x, y, length, total: s.total, downsampled: true };
 }
