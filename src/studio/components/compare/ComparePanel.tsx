@@ -169,6 +169,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
             onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={view.yRange} onChange={view.setYRange} inView={view.windowsInView} />}
             dataDownloadNote={shownLines.length === 0 ? 'No series shown to download.' : null}
+            message={downloadError}
           />
         </div>
       </header>
