@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --pairs N (bare/SDK ingest pairs, default 9; quick 5),
- * --only ingest (only the SDK ingest figures, to compare a change), --only services (only the service-metrics figures),
+ * --only ingest (only the SDK ingest figures, to compare a change; with --before OTHER/dist also that build's server in
+ * every pair, interleaved, for a before/after comparison; its Node options from PLOTLINE_BENCH_BEFORE_NODE_ARGS), --only services (only the service-metrics figures),
  * --only otlp (only OTLP/HTTP ingest), --only http (only instrumentHttp's per-request overhead), --only health (only
  * /api/health latency under heavy reads, paused followers and slowloris), --db postgres://… (instead: the PostgreSQL
  * backend next to SQLite, see pg-bench.ts).
  */
 import { bareWrite, runStoreBench, workloadRows } from './store-bench.js';
+import { join } from 'node:path';
 import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from './sdk-bench.js';
 import { loadavg } from 'node:os';
 import { machineLine, median, percentile, report, trend } from './machine.js';
@@ -68,28 +70,45 @@ async function main(): Promise<void> {
   // bareWrite) to a SQLite file with batch ids. The figure is the median of the pairs' ratios, with their spread; the
   // CPU ratio (bare CPU seconds over the server's) does not count time spent waiting for a core, so load moves it less.
   const perSeries = quick ? 20_000 : 100_000;
+  const before = only === 'ingest' && beforeIndex >= 0
+    ? { cli: join(argv[beforeIndex + 1]!, 'src/cli/main.js'), nodeOptions: process.env.PLOTLINE_BENCH_BEFORE_NODE_ARGS ?? process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS }
+    : null;
   await bareWrite(Math.ceil(perSeries / 10));
-  const pairs: Array<{ bare: number; sdk: number; cpu: number; bytesPerPoint: number; load: number }> = [];
+  type Pair = { bare: number; sdk: number; cpu: number; bytesPerPoint: number; load: number };
+  const pairs: Pair[] = [];
+  const beforePairs: Pair[] = [];
   for (let i = 0; i < pairCount; i++) {
     let bare = { pointsPerSecond: 0, cpuSeconds: 0 };
     if (i % 2 === 0) bare = await bareWrite(perSeries);
-    const sdk = await ingestThroughSdk(100, perSeries);
+    // With --before, the two servers swap places every other pair too, so that neither always follows the bare write.
+    const sdkFirst = i % 4 < 2 || !before;
+    const sdk = sdkFirst ? await ingestThroughSdk(100, perSeries) : null;
+    const old = before ? await ingestThroughSdk(100, perSeries, undefined, before) : null;
+    const mine = sdk ?? await ingestThroughSdk(100, perSeries);
     if (i % 2 === 1) bare = await bareWrite(perSeries);
-    pairs.push({ bare: bare.pointsPerSecond, sdk: sdk.pointsPerSecond, cpu: bare.cpuSeconds / sdk.serverCpuSeconds, bytesPerPoint: sdk.bytesPerPoint, load: loadavg()[0]! });
+    const load = loadavg()[0]!;
+    pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, bytesPerPoint: mine.bytesPerPoint, load });
+    if (old) beforePairs.push({ bare: bare.pointsPerSecond, sdk: old.pointsPerSecond, cpu: bare.cpuSeconds / old.serverCpuSeconds, bytesPerPoint: old.bytesPerPoint, load });
   }
-  const ratios = pairs.map((p) => p.sdk / p.bare).sort((a, b) => a - b);
   const spread = (sorted: number[]) => [sorted[0]!, percentile(sorted, 25), percentile(sorted, 75), sorted[sorted.length - 1]!].map((r) => fmt(r, 2)).join(' ');
-  const cpuRatios = pairs.map((p) => p.cpu).sort((a, b) => a - b);
-  report(`Ingest: SDK → HTTP → server → SQLite file (${fmt(100 * perSeries)} points, ${pairCount} interleaved pairs; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
-    ['points/s (median)', fmt(median(pairs.map((p) => p.sdk))), 'target ≥ 1,000,000'],
-    ['bare in-process write of the same points, points/s (median)', fmt(median(pairs.map((p) => p.bare))), ''],
-    ['ratio to bare in-process write (median of the pairs)', fmt(median(ratios), 2), 'target ≥ 0.5, aim 0.8 (issue #20)'],
-    ['spread of the pair ratios: min, quartiles, max', spread(ratios), ''],
-    ['ratio in each pair, in run order', pairs.map((p) => fmt(p.sdk / p.bare, 2)).join(' '), ''],
-    ['1-minute load average after each pair', pairs.map((p) => fmt(p.load, 1)).join(' '), ''],
-    ['CPU ratio: bare write CPU s / server CPU s (median; min, quartiles, max)', `${fmt(median(cpuRatios), 2)}; ${spread(cpuRatios)}`, ''],
-    ['bytes on disk per point', fmt(median(pairs.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
-  ]);
+  const ingestRows = (ps: Pair[]): Array<[string, string, string]> => {
+    const ratios = ps.map((p) => p.sdk / p.bare).sort((a, b) => a - b);
+    const cpuRatios = ps.map((p) => p.cpu).sort((a, b) => a - b);
+    return [
+      ['points/s (median)', fmt(median(ps.map((p) => p.sdk))), 'target ≥ 1,000,000'],
+      ['bare in-process write of the same points, points/s (median)', fmt(median(ps.map((p) => p.bare))), ''],
+      ['ratio to bare in-process write (median of the pairs)', fmt(median(ratios), 2), 'target ≥ 0.5, aim 0.8 (issue #20)'],
+      ['spread of the pair ratios: min, quartiles, max', spread(ratios), ''],
+      ['ratio in each pair, in run order', ps.map((p) => fmt(p.sdk / p.bare, 2)).join(' '), ''],
+      ['1-minute load average after each pair', ps.map((p) => fmt(p.load, 1)).join(' '), ''],
+      ['CPU ratio: bare write CPU s / server CPU s (median; min, quartiles, max)', `${fmt(median(cpuRatios), 2)}; ${spread(cpuRatios)}`, ''],
+      ['CPU ratio in each pair, in run order', ps.map((p) => fmt(p.cpu, 2)).join(' '), ''],
+      ['bytes on disk per point', fmt(median(ps.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
+    ];
+  };
+  const title = `Ingest: SDK → HTTP → server → SQLite file (${fmt(100 * perSeries)} points, ${pairCount} interleaved pairs; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`;
+  report(before ? `${title}, this build` : title, ingestRows(pairs));
+  if (before) report(`${title}, BEFORE: ${argv[beforeIndex + 1]} (in the same pairs)`, ingestRows(beforePairs));
 
   const loopPoints = quick ? 1_000_000 : 5_000_000;
   const loop = await syncLoop(loopPoints);

@@ -44,6 +44,12 @@ async function recordExecution(client: Client, name: string, series: number, poi
   await execution.end();
 }
 
+/** Which server an ingest run starts: another build's CLI (`dist/src/cli/main.js`) and Node options; default this build's. */
+export interface BenchBuild {
+  cli?: string;
+  nodeOptions?: string;
+}
+
 /** What an ingest run through the SDK measured. */
 export interface SdkIngestFigures {
   pointsPerSecond: number;
@@ -60,9 +66,9 @@ export interface SdkIngestFigures {
  * own, not timed): a server that has been running for a while has its ingest path compiled, a fresh process does not.
  */
 export async function ingestThroughSdk(
-  series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(),
+  series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(), build: BenchBuild = {},
 ): Promise<SdkIngestFigures> {
-  const server = await startBenchServer(['--db', target.db]);
+  const server = await startBenchServer(['--db', target.db], build.cli, build.nodeOptions);
   try {
     const client = connect({ url: server.url });
     const warmup = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series));

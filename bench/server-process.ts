@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -17,15 +17,18 @@ export interface BenchServer {
 
 /**
  * The real `plotline serve` in its own process, as users run it. Extra Node options for it (e.g. to profile it:
- * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable. `cli`: another
- * build's `dist/src/cli/main.js` (a before/after comparison).
+ * `PLOTLINE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`) come from that environment variable; its standard
+ * output is appended to the file `PLOTLINE_BENCH_SERVER_LOG` names (e.g. for `--trace-gc`, which prints there). `cli`: another
+ * build's `dist/src/cli/main.js` (a before/after comparison); `nodeOptions`: Node options instead of that variable's.
  */
-export function startBenchServer(args: string[], cli = CLI): Promise<BenchServer> {
-  const nodeArgs = (process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+export function startBenchServer(args: string[], cli = CLI, nodeOptions = process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS): Promise<BenchServer> {
+  const nodeArgs = (nodeOptions ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--port', '0', ...(args.includes('--statsd-port') ? [] : ['--statsd-port', '0']), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
+  const log = process.env.PLOTLINE_BENCH_SERVER_LOG;
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
+      if (log) appendFileSync(log, c);
       out += c.toString();
       const m = /Plotline studio: (http:\/\/\S+?)\/?\s/.exec(out);
       const udp = /DogStatsD: (?:off|udp:\/\/\S+:(\d+))\s/.exec(out);

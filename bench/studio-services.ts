@@ -64,7 +64,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
  * Serves the studio's files from `dir` (an earlier build) instead of the server's, the API and stream still from the
  * server: one run measures the earlier and the current studio alternately, under the same load.
  */
-async function useStudioFrom(page: Page, serverUrl: string, dir: string | null): Promise<void> {
+export async function useStudioFrom(page: Page, serverUrl: string, dir: string | null): Promise<void> {
   await page.unroute('**/*');
   if (!dir) return;
   await page.route('**/*', async (route) => {
@@ -77,7 +77,7 @@ async function useStudioFrom(page: Page, serverUrl: string, dir: string | null):
 }
 
 /** Trace categories for the busy-time figure: the tasks and what they did, no JS sampling. */
-const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
+export const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
 
 interface Variant {
   name: string;

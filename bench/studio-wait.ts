@@ -27,11 +27,30 @@ export async function waitForPanels(page: Page, panels: number): Promise<void> {
   }
 }
 
+/** A 60 Hz frame, ms. */
+export const FRAME_MS = 1000 / 60;
+
+/** Frame figures of a stretch of animation frames. */
+export interface Frames {
+  /** 95th percentile of the frame-to-frame times, ms. */
+  p95: number;
+  /**
+   * Share (0–1) of frame-to-frame times over 1.5 frames (25 ms): a frame that was really dropped, as opposed to a
+   * 16.8 ms interval that is only timer jitter around 16.7.
+   */
+  dropped: number;
+  /** Frames measured. */
+  frames: number;
+  /** Durations of the long tasks the page's observer saw, ms. */
+  longTasks: number[];
+  redrawsPerSecond: number;
+}
+
 /**
  * Frame-to-frame times and long tasks over `seconds` of the page's animation frames, and how often charts redrew their
  * data (each redraw writes the chart's `data-y-ticks`, UPlotChart.tsx).
  */
-export async function measureFrames(page: Page, seconds: number): Promise<{ p95: number; longTasks: number[]; redrawsPerSecond: number }> {
+export async function measureFrames(page: Page, seconds: number): Promise<Frames> {
   const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[]; redraws: number }>((resolve) => {
     const deltas: number[] = [];
     const longTasks: number[] = [];
@@ -53,5 +72,6 @@ export async function measureFrames(page: Page, seconds: number): Promise<{ p95:
     requestAnimationFrame(loop);
   }), seconds * 1000);
   const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
-  return { p95: percentile(sorted, 95), longTasks: frames.longTasks, redrawsPerSecond: frames.redraws / seconds };
+  const dropped = sorted.filter((d) => d > 1.5 * FRAME_MS).length;
+  return { p95: percentile(sorted, 95), dropped: sorted.length ? dropped / sorted.length : 0, frames: sorted.length, longTasks: frames.longTasks, redrawsPerSecond: frames.redraws / seconds };
 }

@@ -2,11 +2,16 @@
 /**
  * `npm run bench:studio`: the studio in headless Chromium against a real server.
  *  1. navigation → every panel painted, for a finished execution with 20 series × 1,000,000 points;
- *  2. frame times and long tasks while 50 series stream at 20 points/s each (all in one group with ~95-character names
- *     and no scale: one chart, 50 lines, a legend with 50 values; then spread over 10 groups), with the load average;
+ *  2. frame times (p95, dropped frames), long tasks and the page main thread's CPU ms per second (from a trace, with what
+ *     each task over 50 ms was) while 50 series stream at 20 points/s each (all in one group with ~95-character names
+ *     and no scale: one chart, 50 lines, a legend with 50 values; then spread over 10 groups), with the load average
+ *     (`bench/studio-streaming.ts`; `--seconds N` per run, default 15; with `--baseline-studio DIR` an earlier studio
+ *     build is measured in turns with this one);
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
  *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
+ *  5. a finished execution of 2,000 series (2,000 ungrouped panels; 200 groups × 10): first panel and the first screen painted
+ *     (`bench/studio-wide.ts`; `--only=wide` runs only it).
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--packed` opens 1. once
  * compaction has packed it (the default opens it as ingest wrote it, while the server packs it in the background).
  * `--profile DIR` also records, for each streaming run,
@@ -20,13 +25,16 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
-import { machineLine, report, trend } from './machine.js';
+import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
 import { runDataBenches } from './studio-data.js';
-import { runServicePageBench } from './studio-services.js';
-import { measureFrames, waitForPanels } from './studio-wait.js';
+import { runServicePageBench, useStudioFrom } from './studio-services.js';
+import { waitForPanels } from './studio-wait.js';
+import { streamingFrames, type StreamingOptions } from './studio-streaming.js';
+import { runWideBench } from './studio-wide.js';
 import { profileDuring } from './profile.js';
+import { measureHeap } from './studio-heap.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -36,9 +44,20 @@ const streamingOnly = argv.includes('--streaming-only');
 const heapToo = argv.includes('--heap');
 const profileIndex = argv.indexOf('--profile');
 const profileDir = profileIndex >= 0 ? argv[profileIndex + 1]! : null;
-/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build on the service page. */
+/** `--baseline-studio DIR`: an earlier `dist/studio`, measured in turns with this build (streaming runs, the service page, the wide execution), and beside it in the heap run. */
 const baselineIndex = argv.indexOf('--baseline-studio');
 const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
+/** `--seconds N`: seconds of frames per streaming run (default 15). */
+const secondsIndex = argv.indexOf('--seconds');
+const streamingSeconds = secondsIndex >= 0 ? Number(argv[secondsIndex + 1]) : 15;
+/** The streaming runs' traces go to the profile directory, else to this run's temporary one. */
+let traceDir = '';
+const streamingOptions = (serverUrl: string): StreamingOptions => ({
+  serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? traceDir, profile: profileDir !== null, baseline: baselineStudio,
+});
+/** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
+const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
+const heapSnapshotDir = heapSnapshotIndex >= 0 ? argv[heapSnapshotIndex + 1]! : null;
 const CHROMIUM = process.env.PLOTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'];
@@ -137,15 +156,6 @@ async function openBigExecution(page: Page, url: string, serverPid: number): Pro
   return { total, steps };
 }
 
-function reportFrames(title: string, f: { p95: number; longTasks: number[]; redrawsPerSecond?: number }): void {
-  report(`${title} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
-    ['frame time p95, ms', f.p95.toFixed(1), 'target ≤ 16.7'],
-    ['long tasks over 50 ms', String(f.longTasks.filter((d) => d > 50).length), 'target 0'],
-    ['longest task, ms', f.longTasks.length ? Math.max(...f.longTasks).toFixed(0) : '0', ''],
-    ...(f.redrawsPerSecond === undefined ? [] : [['chart redraws per second (all panels)', f.redrawsPerSecond.toFixed(0), ''] as [string, string, string]]),
-  ]);
-}
-
 /** An execution recording `metrics` at 20 points/s each until stopped. */
 function stream(client: ReturnType<typeof connect>, name: string, metrics: Metric[]) {
   const live = client.startExecution(name);
@@ -164,10 +174,7 @@ async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<ty
     new Metric(`model.encoder.layers.${String(i).padStart(2, '0')}.self_attention.output_projection.weight.gradient_norm_l2_clipped`, { group, throttle: null }));
   const run = stream(client, 'bench: 50 series in one group', metrics);
   try {
-    await page.goto(`${serverUrl}/executions/${run.id}`);
-    await waitForPanels(page, 1);
-    reportFrames('Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend), 15 s of frames',
-      await profiled(page, 'one-group', () => measureFrames(page, 15)));
+    await streamingFrames(page, `/executions/${run.id}`, 1, 'Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend)', 'one-group', streamingOptions(serverUrl));
   } finally {
     await run.stop();
   }
@@ -176,6 +183,7 @@ async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<ty
 async function main(): Promise<void> {
   console.log(`Plotline studio benchmarks on ${machineLine()}${quick ? ' (quick)' : ''}`);
   const dir = mkdtempSync(join(tmpdir(), 'plotline-studio-bench-'));
+  traceDir = join(dir, 'traces');
   try {
     await runBenches(dir);
   } finally {
@@ -188,6 +196,7 @@ async function runBenches(dir: string): Promise<void> {
   if (only === 'compare' || only === 'list') return compareBenches(dir, only === 'list');
   if (only === 'data' || only === 'smoothing') return runDataBenches(dir, quick, CHROMIUM, ARGS, only === 'smoothing', profileDir);
   if (only === 'services') return servicePageBench(dir);
+  if (only === 'wide') return wideBench(dir);
   const db = join(dir, 'studio.db');
   const t0 = performance.now();
   const openOnly = only === 'open';
@@ -219,27 +228,22 @@ async function runBenches(dir: string): Promise<void> {
     const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 10]!, throttle: null }));
     const live = stream(client, 'bench: 50 series streaming', metrics);
     try {
-      await page.goto(`${server.url}/executions/${live.id}`);
-      await waitForPanels(page, 10);
-      reportFrames('Streaming: 50 series × 20 points/s in 10 groups, 15 s of frames', await profiled(page, 'ten-groups', () => measureFrames(page, 15)));
+      await streamingFrames(page, `/executions/${live.id}`, 10, 'Streaming: 50 series × 20 points/s in 10 groups', 'ten-groups', streamingOptions(server.url));
       if (streamingOnly && !heapToo) return;
 
-      const heap: number[] = [];
-      const samples = 10;
-      for (let i = 0; i <= samples; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, (heapSeconds * 1000) / samples));
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('HeapProfiler.collectGarbage');
-        await cdp.detach();
-        heap.push(await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20));
+      // Opened afresh (the frame runs may have left the baseline build in it), so the heap run starts from a page load.
+      // With --baseline-studio, the earlier build follows the same stream at the same time, in a context (renderer) of its own.
+      await page.goto(`${server.url}/executions/${live.id}`);
+      await waitForPanels(page, 10);
+      const variants = [{ name: baselineStudio ? 'this build' : 'studio', page }];
+      if (baselineStudio) {
+        const before = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+        await useStudioFrom(before, server.url, baselineStudio);
+        await before.goto(`${server.url}/executions/${live.id}`);
+        await waitForPanels(before, 10);
+        variants.push({ name: 'baseline', page: before });
       }
-      const settled = heap.slice(1);
-      const spread = (Math.max(...settled) - Math.min(...settled)) / Math.min(...settled);
-      report(`JS heap while streaming for ${heapSeconds} s (after GC)`, [
-        ['samples MiB', heap.map((h) => h.toFixed(1)).join(' '), ''],
-        ['growth, last third vs first third of samples', `${(trend(settled) * 100).toFixed(1)}%`, 'target within ±20%'],
-        ['spread (max-min)/min, after the first sample', `${(spread * 100).toFixed(1)}%`, 'GC timing makes this noisy at small heaps'],
-      ]);
+      await measureHeap(variants, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 20 });
     } finally {
       await live.stop();
       await client.close();
@@ -252,6 +256,17 @@ async function runBenches(dir: string): Promise<void> {
   await servicePageBench(dir);
   await compareBenches(dir);
   await runDataBenches(dir, quick, CHROMIUM, ARGS);
+  await wideBench(dir);
+}
+
+/** Issue #20's wide execution: 2,000 series (bench/studio-wide.ts). */
+async function wideBench(dir: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    await runWideBench(browser, { db: join(dir, 'wide.db'), points: 1000, baseline: baselineStudio, traceDir: profileDir ?? dir, profile: profileDir !== null, runs: quick ? 2 : 3 });
+  } finally {
+    await browser.close();
+  }
 }
 
 async function servicePageBench(dir: string): Promise<void> {

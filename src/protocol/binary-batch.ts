@@ -1,4 +1,4 @@
-import { regularStep } from './regular.js';
+import { markWholeStep, regularStep } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
 import { LIMITS } from './limits.js';
 import { decodeUtf8, markIncreasing, ValidationError } from './validate.js';
@@ -108,6 +108,15 @@ function hasRegularX(p: Obj, path: string): boolean {
  * the same pass finds out; otherwise validation scans it and names the first offending x.
  */
 function fillRegular(x: Float64Array, start: number, step: number): void {
+  const n = x.length;
+  // Steps and epochs: whole numbers within ±2^53 add exactly, so the values increase without being compared.
+  if (n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX
+    && step * (n - 1) <= LIMITS.maxAbsX && start + step * (n - 1) <= LIMITS.maxAbsX) {
+    for (let i = 0; i < n; i++) x[i] = start + step * i;
+    markIncreasing(x);
+    markWholeStep(x, step);
+    return;
+  }
   let prev = -Infinity;
   let increasing = true;
   for (let i = 0; i < x.length; i++) {

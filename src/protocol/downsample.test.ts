@@ -126,3 +126,24 @@ describe('M4 downsampling', () => {
     expect(bucketsForBudget(3)).toBe(1);
   });
 });
+
+describe('M4.writeKept', () => {
+  it('writes exactly the points result() returns, at an offset, keptCount() of them', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const n of [0, 1, 5, 1000, 20_000]) {
+      const x = Array.from({ length: n }, (_, i) => Math.floor(i / 3) * 0.5 + (i % 3) * 0.1);
+      const y = x.map((_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? -Infinity : rand() * 10 - 5));
+      const m4 = new M4(0, x.at(-1) ?? 1, 300);
+      m4.addPoints(x, y);
+      const expected = m4.result();
+      expect(m4.keptCount()).toBe(expected.x.length);
+      const xs = new Float64Array(expected.x.length + 2).fill(-1);
+      const ys = new Float64Array(expected.x.length + 2).fill(-1);
+      m4.writeKept(xs, ys, 1);
+      expect(Array.from(xs.subarray(1, 1 + expected.x.length))).toEqual(expected.x);
+      expect(Array.from(ys.subarray(1, 1 + expected.x.length))).toEqual(expected.y);
+      expect([xs[0], xs.at(-1)]).toEqual([-1, -1]);
+    }
+  });
+});

@@ -134,10 +134,41 @@ export class M4 {
   result(): { x: number[]; y: number[] } {
     const x: number[] = [];
     const y: number[] = [];
+    this.eachKept((px, py) => {
+      x.push(px);
+      y.push(py);
+    });
+    return { x, y };
+  }
+
+  /** How many points `result` would return. */
+  keptCount(): number {
+    let n = 0;
+    this.eachKept(() => { n++; });
+    return n;
+  }
+
+  /**
+   * Writes the points `result` would return into `x` and `y` from `offset` (they must have room for `keptCount()`):
+   * a caller reducing on every redraw (the studio's per-pixel view) allocates its columns once, at their exact size,
+   * instead of growing arrays point by point.
+   */
+  writeKept(x: Float64Array, y: Float64Array, offset = 0): void {
+    let k = offset;
+    this.eachKept((px, py) => {
+      x[k] = px;
+      y[k] = py;
+      k++;
+    });
+  }
+
+  /** Calls `emit` with each kept point in x order: per bucket its kept slots sorted by x, a point at the x just emitted skipped. */
+  private eachKept(emit: (x: number, y: number) => void): void {
     // Slots kept by one bucket (at most 5), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
     const picked = new Int32Array(SLOTS);
     const xs = this.xs;
     const ys = this.ys;
+    let last = NaN;
     for (let b = 0; b < this.buckets; b++) {
       const o = b * SLOTS;
       if (Number.isNaN(xs[o + FIRST]!)) continue;
@@ -161,12 +192,11 @@ export class M4 {
       }
       for (let k = 0; k < n; k++) {
         const i = picked[k]!;
-        if (x.length > 0 && x[x.length - 1] === xs[i]) continue;
-        x.push(xs[i]!);
-        y.push(ys[i]!);
+        if (xs[i] === last) continue;
+        last = xs[i]!;
+        emit(last, ys[i]!);
       }
     }
-    return { x, y };
   }
 
   private set(i: number, x: number, y: number): void {

@@ -116,19 +116,25 @@ export function readBody(req: IncomingMessage, options: BodyOptions | number): P
         reject(err);
       }
     };
-    const arm = () => {
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => stop(new ValidationError('body', `no data arrived for ${opts.idleMs / 1000} s (${size} bytes received); the request was abandoned`, 408)), opts.idleMs);
+    // One timer for the whole body, not one per chunk (a 4 MB body arrives in ~60): when it fires it looks at when data
+    // last came, and waits out the rest of the idle time from there.
+    let lastData = Date.now();
+    const arm = (ms: number) => {
+      idle = setTimeout(() => {
+        const quiet = Date.now() - lastData;
+        if (quiet < opts.idleMs) arm(opts.idleMs - quiet);
+        else stop(new ValidationError('body', `no data arrived for ${opts.idleMs / 1000} s (${size} bytes received); the request was abandoned`, 408));
+      }, ms);
     };
     const onData = (chunk: Buffer) => {
       // Node's HTTP parser never delivers more than Content-Length, so `whole` cannot overflow.
       if (whole) chunk.copy(whole, size);
       else chunks.push(chunk);
       size += chunk.length;
+      lastData = Date.now();
       if (size > limit) stop(new ValidationError('body', `must be at most ${limit} bytes; send smaller batches`, 413));
-      else arm();
     };
-    arm();
+    arm(opts.idleMs);
     req.on('data', onData);
     req.on('end', () => {
       stop(null);

@@ -25,10 +25,14 @@ export interface StreamHubOptions {
 interface Stored {
   seq: number;
   executionId: string | null;
-  /** The event as sent: one part, or a large points event split into parts of at most `maxPointsPerFrame` points. */
-  parts: HubEvent[];
-  /** Encoded once per part, when first sent, and shared by every connection (points nobody follows are never encoded). */
-  frames: Array<Buffer | null>;
+  /** The event as published (a points event's columns as `retainable` keeps them). */
+  event: HubEvent;
+  /**
+   * The event as sent, made when a connection first needs it (points nobody follows are never split): one part, or a large
+   * points event split into parts of at most `maxPointsPerFrame` points; each part encoded once, when first sent, and
+   * shared by every connection.
+   */
+  sent: { parts: HubEvent[]; frames: Array<Buffer | null> } | null;
   /** Real bytes held: the memory blocks behind its columns until every part is encoded, then its frames. */
   bytes: number;
   /** Bytes of the memory blocks behind its columns (see `retainable`), given back once every part is encoded. */
@@ -193,8 +197,13 @@ export class StreamHub {
     const blocks = new Set<ArrayBufferLike>();
     let sum = 0;
     for (const s of this.ring) {
-      s.parts.forEach((p, i) => {
-        const f = s.frames[i];
+      if (!s.sent) {
+        if (s.event.type === 'points') for (const b of blocksOf(s.event).blocks) blocks.add(b);
+        continue;
+      }
+      const { frames } = s.sent;
+      s.sent.parts.forEach((p, i) => {
+        const f = frames[i];
         if (f) sum += f.length;
         else if (p.type === 'points') for (const b of blocksOf(p).blocks) blocks.add(b);
       });
@@ -219,10 +228,7 @@ export class StreamHub {
     if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
     let columnBlockBytes = 0;
     if (event.type === 'points') ({ event, bytes: columnBlockBytes } = retainable(event));
-    const parts = event.type === 'points' ? splitPoints(event, this.opts.maxPointsPerFrame) : [event];
-    const stored: Stored = {
-      seq, executionId: executionIdOf(event), parts, frames: parts.map(() => null), bytes: columnBlockBytes, columnBlockBytes, inRing: false,
-    };
+    const stored: Stored = { seq, executionId: executionIdOf(event), event, sent: null, bytes: columnBlockBytes, columnBlockBytes, inRing: false };
     if (event.type !== 'points') this.encode(stored, 0);
     this.remember(stored);
     if (this.connections.size > 0 && !this.flushScheduled) {
@@ -317,9 +323,10 @@ export class StreamHub {
         c.part = 0;
         continue;
       }
-      if (c.part < stored.parts.length) c.res.write(this.encode(stored, c.part));
+      const { parts } = this.sentOf(stored);
+      if (c.part < parts.length) c.res.write(this.encode(stored, c.part));
       c.part++;
-      if (c.part >= stored.parts.length) {
+      if (c.part >= parts.length) {
         c.lastSeq = stored.seq;
         c.part = 0;
       }
@@ -327,19 +334,33 @@ export class StreamHub {
     }
   }
 
+  private sentOf(stored: Stored): NonNullable<Stored['sent']> {
+    if (!stored.sent) {
+      const e = stored.event;
+      const parts = e.type === 'points' ? splitPoints(e, this.opts.maxPointsPerFrame) : [e];
+      stored.sent = { parts, frames: parts.map(() => null) };
+    }
+    return stored.sent;
+  }
+
   private encode(stored: Stored, part: number): Buffer {
-    let f = stored.frames[part];
+    const { parts, frames } = this.sentOf(stored);
+    let f = frames[part];
     if (!f) {
-      const last = part === stored.parts.length - 1;
+      const last = part === parts.length - 1;
       const id = last ? formatEventId(this.epoch, stored.seq) : `${formatEventId(this.epoch, stored.seq - 1)}+${part + 1}`;
-      const p = stored.parts[part]!;
+      const p = parts[part]!;
       f = Buffer.from(frame(toWireEvent(p), id));
-      stored.frames[part] = f;
+      frames[part] = f;
       let delta = f.length;
       // The columns are no longer needed once encoded; their blocks (shared by the parts) go with the last part.
       if (p.type === 'points') {
-        stored.parts[part] = { ...p, series: [] };
-        if (stored.frames.every((g) => g !== null)) delta -= stored.columnBlockBytes;
+        parts[part] = { ...p, series: [] };
+        if (frames.every((g) => g !== null)) {
+          delta -= stored.columnBlockBytes;
+          // Every part is encoded: the published event's columns are not needed either.
+          stored.event = { ...stored.event, series: [] } as HubEvent;
+        }
       }
       stored.bytes += delta;
       if (stored.inRing) this.ringBytes += delta;

@@ -66,10 +66,16 @@ if (typeof window !== 'undefined') {
   });
 }
 
+/** The last location parsed, and its parts: every panel reads the location on each live frame, and it rarely changes. */
+let parsed: { href: string; location: { pathname: string; search: string } } | null = null;
+
 export function useLocation(): { pathname: string; search: string } {
   const href = useSyncExternalStore(subscribe, snapshot);
-  const url = new URL(href, 'http://x');
-  return { pathname: url.pathname, search: url.search };
+  if (parsed?.href !== href) {
+    const url = new URL(href, 'http://x');
+    parsed = { href, location: { pathname: url.pathname, search: url.search } };
+  }
+  return parsed.location;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { BLOCK_SIZE, BlockTable, summaryToBytes } from './block-table.js';
 import { SMALL_CHUNK } from './common.js';
+import { wholeStepOf } from '../../protocol/regular.js';
 import { decodeColumn, decodeWhole, encodeColumn, packColumn } from './column-codec.js';
 
 /** A run of consecutive points of one series, as stored in one `chunks` row. */
@@ -18,10 +19,11 @@ export interface EncodedChunk {
 
 /**
  * The write path's chunk: columns in one fast pass (REGULAR, SCALED or RAW) and the block tier as plain Float64, so that
- * ingest pays nothing for choosing encodings. Compaction re-encodes it later with `packChunk`.
+ * ingest pays nothing for choosing encodings. Compaction re-encodes it later with `packChunk`. `xStep`: x is known to be
+ * `x[0] + xStep · i` (see `encodeColumn`).
  */
-export function encodeChunk(x: Float64Array, y: Float64Array): EncodedChunk {
-  return chunkOf(x, y, false);
+export function encodeChunk(x: Float64Array, y: Float64Array, xStep?: number): EncodedChunk {
+  return chunkOf(x, y, false, xStep);
 }
 
 /**
@@ -34,9 +36,9 @@ export function packChunk(x: Float64Array, y: Float64Array): EncodedChunk {
   return chunkOf(x, y, true);
 }
 
-function chunkOf(x: Float64Array, y: Float64Array, packed: boolean): EncodedChunk {
+function chunkOf(x: Float64Array, y: Float64Array, packed: boolean, xStep?: number): EncodedChunk {
   const encode = packed ? packColumn : encodeColumn;
-  const ex = encode(x, BLOCK_SIZE);
+  const ex = packed ? packColumn(x, BLOCK_SIZE) : encodeColumn(x, BLOCK_SIZE, xStep);
   const ey = encode(y, BLOCK_SIZE);
   const table = BlockTable.build(x, y, ex.offsets, ey.offsets);
   return {
@@ -54,12 +56,16 @@ export function compactedChunk(x: Float64Array, y: Float64Array): EncodedChunk {
  * Cuts points into chunks of at most `max` points, of even size (2,500 points make 2 × 1,250, not 2,048 + 452), each
  * encoded by `encode` (ingest's fast `encodeChunk` by default).
  */
-export function encodeChunks(x: Float64Array, y: Float64Array, max: number, encode = encodeChunk): EncodedChunk[] {
+export function encodeChunks(
+  x: Float64Array, y: Float64Array, max: number, encode: (x: Float64Array, y: Float64Array, xStep?: number) => EncodedChunk = encodeChunk,
+): EncodedChunk[] {
   const out: EncodedChunk[] = [];
   const size = Math.ceil(x.length / Math.ceil(x.length / max));
+  // A decoded batch's regular x (whole numbers): every chunk of it is regular with the same step, no need to scan them.
+  const xStep = wholeStepOf(x);
   for (let from = 0; from < x.length; from += size) {
     const to = Math.min(x.length, from + size);
-    out.push(encode(x.subarray(from, to), y.subarray(from, to)));
+    out.push(encode(x.subarray(from, to), y.subarray(from, to), xStep));
   }
   return out;
 }

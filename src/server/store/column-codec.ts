@@ -49,11 +49,11 @@ function regularColumn(v: Float64Array, step: number, blocks: number): EncodedCo
 /**
  * The write path's encoding (fast: one pass, no choice per block): REGULAR when the column is start + step·i, else
  * SCALED when every value is an integer after one decimal scale, else RAW. Compaction later re-encodes sealed chunks with
- * `packColumn`.
+ * `packColumn`. `knownStep`: the caller knows `v` is `v[0] + knownStep · i` exactly (`markWholeStep`), so it is not scanned.
  */
-export function encodeColumn(v: Float64Array, blockSize: number): EncodedColumn {
+export function encodeColumn(v: Float64Array, blockSize: number, knownStep?: number): EncodedColumn {
   const blocks = Math.ceil(v.length / blockSize);
-  const step = regularStep(v);
+  const step = knownStep ?? regularStep(v);
   if (step !== null) return regularColumn(v, step, blocks);
   const scale = fitScale(v);
   if (scale !== null) return encodeScaled(v, scale, blockSize);

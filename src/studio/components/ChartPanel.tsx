@@ -1,8 +1,11 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState, type ComponentProps } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
+import type { LineSeriesModel } from '../model/panels.js';
+import type { SeriesBuffer } from '../model/series-buffer.js';
+import { useLive } from '../live/react.js';
 import { saveAs } from '../chart/export-png.js';
 import { fetchDownload } from '../api/client.js';
 import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
@@ -16,7 +19,7 @@ import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
 
-interface Props extends ChartSource {
+interface Props extends Omit<ChartSource, 'version'> {
   /** The execution's status: a running one follows live data; an ended one's progress bars stop. */
   status: ExecutionStatus;
   onRefine: (keys: string[], from: number, to: number, budget: number) => void;
@@ -30,6 +33,8 @@ interface Props extends ChartSource {
   startedAt?: number;
   /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
   times?: ReadonlyMap<string, TimeMarks>;
+  /** The chart is drawn only while the panel is on screen or near it (a page of many panels; UPlotChart's `lazy`). */
+  lazy?: boolean;
 }
 
 /**
@@ -73,18 +78,23 @@ export function exportUrl(
 }
 
 /** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, version, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
+export function ChartPanel({ panel, series, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times, lazy = false }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
   const lineKeys = panel.lines.map((l) => l.key);
+  // Live points re-render the panel's chart, legend and progress bars (each follows the live version itself), not the
+  // panel: only while smoothing, whose reads follow the series' growth, does the panel re-render per live frame; and when
+  // its lines get their first record-time marks (wall time becomes available).
+  const version = useLive((s) => (options.smoothing > 0 ? s.version : 0));
+  const hasMarks = useLive(() => times !== undefined && panelMarks(lineKeys, times) !== undefined);
   const marksNow = times ? panelMarks(lineKeys, times) : undefined;
-  const marksRef = useRef(marksNow);
-  marksRef.current = marksNow;
+  const marksOf = useRef(() => marksNow);
+  // Read at every layout: marks grow with the live data while the panel does not re-render.
+  marksOf.current = () => (times ? panelMarks(lineKeys, times) : undefined);
   const wallTimeAvailable = timeAvailable(panel.xUnits, startedAt, marksNow);
-  const hasMarks = marksNow !== undefined;
   const timeAxis = useMemo(
-    () => timeAxisFor(options.xAxis, panel.xUnits, startedAt, () => marksRef.current),
+    () => timeAxisFor(options.xAxis, panel.xUnits, startedAt, () => marksOf.current()),
     // A new axis only when what it shows changes; the marks themselves are read at every layout.
     [options.xAxis, panel.xUnits, startedAt, hasMarks],
   );
@@ -117,8 +127,6 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
     return out;
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hiddenKey, needle, panel.lines]);
-  const rows = readout(panel.lines, series, frames, cursorX);
-  void version;
   const shownKeys = keys.filter((k) => !drawnHidden.has(k));
   const download = (kind: 'csv' | 'json' | 'png') => {
     // The server names a data file alike (Content-Disposition), from the same parts.
@@ -173,14 +181,13 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
         </p>
       )}
       {panel.progress.map((p) => (
-        <ProgressBar key={p.key} model={p} series={series.get(p.key)} status={status} />
+        <LiveProgressBar key={p.key} model={p} series={series} status={status} />
       ))}
       {panel.lines.length > 0 && (
         <>
-          <UPlotChart
+          <LiveChart
             panel={panel}
             series={series}
-            version={version}
             theme={theme}
             syncKey={syncKey}
             hidden={drawnHidden}
@@ -203,11 +210,36 @@ export function ChartPanel({ panel, series, version, theme, syncKey, status, zoo
             onReset={resetView}
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
+            lazy={lazy}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
-          <Legend rows={rows} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} atCursor={cursorX !== null} />
+          <LiveLegend lines={panel.lines} series={series} frames={frames} cursorX={cursorX} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
         </>
       )}
     </section>
   );
+}
+
+/** The live store's version: a component calling this re-renders once per live frame in which data changed. */
+const useLiveVersion = () => useLive((s) => s.version);
+
+/** The panel's chart, redrawn (through the draw queue) as live data arrives. */
+function LiveChart(props: Omit<ComponentProps<typeof UPlotChart>, 'version'>) {
+  return <UPlotChart {...props} version={useLiveVersion()} />;
+}
+
+/** A progress bar following its series live. */
+function LiveProgressBar({ model, series, status }: { model: ComponentProps<typeof ProgressBar>['model']; series: ReadonlyMap<string, SeriesBuffer>; status: ExecutionStatus }) {
+  useLiveVersion();
+  return <ProgressBar model={model} series={series.get(model.key)} status={status} />;
+}
+
+type LegendProps = ComponentProps<typeof Legend>;
+
+/** The legend with each line's latest value (or its value at the cursor), written as live data arrives. */
+function LiveLegend({ lines, series, frames, cursorX, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
+  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursorX: number | null;
+}) {
+  useLiveVersion();
+  return <Legend {...legend} rows={readout(lines, series, frames, cursorX)} atCursor={cursorX !== null} />;
 }

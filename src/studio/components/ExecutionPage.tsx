@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { useChartTheme } from '../chart/theme.js';
 import { live } from '../live/live.js';
 import { useFollow, useLive } from '../live/react.js';
+import type { FollowedExecution } from '../live/followed.js';
 import { executionSeconds, formatExecutionDuration, formatTimestamp } from '../model/format.js';
 import { pageTimeAvailable, withPanelXUnits } from '../model/time-axis.js';
 import { buildPanels, cursorSyncKey, isSummarySeries, SUMMARY_PANEL_ID, type PanelModel } from '../model/panels.js';
@@ -30,18 +31,27 @@ function historyBudget(detail: ExecutionDetail): number {
   return panelBudget(window.innerWidth, panels.some((p) => p.lines.length > LEGEND_TOOLS_FROM));
 }
 
+/** The keys an execution's panels draw: a summary value only once it has changed (two points); constants stay in the tree. */
+function drawnKeysOf(f: FollowedExecution): string[] {
+  return f.keys.filter((k) => !isSummarySeries(k) || (f.series.get(k)?.total ?? 0) >= 2);
+}
+
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
   useFollow([id], { budget: historyBudget });
   const followed = useLive((s) => s.followed[id] ?? null);
-  const version = useLive((s) => s.version);
+  // Live points re-render each panel's chart, legend and bars (they follow the live version themselves), not the page: it
+  // re-renders when what it lays out changes with the data — a summary series drawn once it has two points, the first
+  // record-time marks of a series.
+  useLive((s) => {
+    const f = s.followed[id];
+    return f ? `${drawnKeysOf(f).join('\n')}|${f.times.size}` : '';
+  });
   const theme = useChartTheme();
   const { pathname, search } = useLocation();
   const range = decodeRange(search);
   const definitions = followed?.definitions;
-  const keys = followed?.keys;
-  // A summary value is drawn over time only once it has changed (two points); constants stay in the tree.
-  const drawnKeys = (keys ?? []).filter((k) => !isSummarySeries(k) || (followed?.series.get(k)?.total ?? 0) >= 2);
+  const drawnKeys = followed ? drawnKeysOf(followed) : [];
   const drawnSignature = drawnKeys.join('\n');
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const panels = useMemo(() => buildPanels(definitions ?? [], drawnKeys), [definitions, drawnSignature]);
@@ -69,7 +79,6 @@ export function ExecutionPage({ id }: { id: string }) {
         panel={panel}
         series={followed!.series}
         times={followed!.times}
-        version={version}
         theme={theme}
         syncKey={cursorSyncKey(id, panel)}
         status={execution!.status}
@@ -79,6 +88,7 @@ export function ExecutionPage({ id }: { id: string }) {
         executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
+        lazy={role === undefined}
         {...(role && { role })}
       />
     );

@@ -44,9 +44,12 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
     else valueNodes.current.delete(key);
   }, []);
   const reserved = useRef(new Map<string, number>());
-  // All values are written in one pass, without reading layout. Each value box is at least as wide as the longest value
-  // it has shown (it only grows), so entries do not shift back and forth as values change length.
+  // All values are written in one pass. Each value box is as wide as the longest value it has shown (it only grows), so
+  // entries do not shift back and forth as values change length; and its size does not depend on its text (CSS `contain:
+  // size layout`), so writing a value lays out that box alone, not the page. Layout is read only when a box was widened:
+  // the width is an estimate (`valueWidthCh`), and a value it does not hold widens its box to fit.
   useLayoutEffect(() => {
+    let widened: HTMLSpanElement[] | null = null;
     for (const row of shown) {
       const el = valueNodes.current.get(row.key);
       if (!el) continue;
@@ -58,9 +61,11 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
       const width = valueWidthCh(row.value);
       if (width > (reserved.current.get(row.key) ?? 0)) {
         reserved.current.set(row.key, width);
-        el.style.minWidth = `${width}ch`;
+        el.style.width = `${width}ch`;
+        (widened ??= []).push(el);
       }
     }
+    if (widened) for (const el of widened) if (el.scrollWidth > el.clientWidth) el.style.width = `${el.scrollWidth}px`;
   });
   return (
     <div className={`legend-wrap${atCursor ? ' at-cursor' : ''}`}>

@@ -20,6 +20,7 @@ import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { smoothedSeries } from '../model/full-resolution.js';
 import type { SmoothedLine } from './use-server-smoothing.js';
 import { timeLabel, type TimeAxis } from '../model/time-axis.js';
+import { useNearViewport } from './use-near-viewport.js';
 
 export interface XRange {
   from: number;
@@ -83,6 +84,11 @@ interface Props extends ChartSource {
   label?: string;
   /** Filled with a reader of the y windows in view (real values by scale), e.g. to start a fixed range from them. */
   yWindowsRef?: { current: (() => Map<string, Span>) | null };
+  /**
+   * Made only while on screen or near it (`use-near-viewport.ts`), dropped once far from it: a page of many panels draws
+   * the few in view. The chart's box keeps its height meanwhile, so the page does not move.
+   */
+  lazy?: boolean;
 }
 
 /** A series with `f` applied to its values (x kept). */
@@ -128,8 +134,12 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
   smoothingAlgorithm = 'ema', smoothedLines, fullResolution, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
+  lazy = false,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
+  const { near, width: nearWidth } = useNearViewport(hostRef, lazy);
+  /** The host's width, as measured when the chart is made (no layout read then, see use-near-viewport.ts). */
+  const madeWidthRef = useRef<number | null>(null);
   const plotRef = useRef<uPlot | null>(null);
   const oddRef = useRef<number[][]>([]);
   const isolatedRef = useRef<number[][]>([]);
@@ -181,7 +191,7 @@ export function UPlotChart({
     if (hostRef.current) hostRef.current.dataset.smoothing = smoothed && allSmoothed ? want : '';
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
-    const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : hostRef.current?.clientWidth ?? 800;
+    const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
     const decimate = (list: SeriesBuffer[]) =>
@@ -230,7 +240,10 @@ export function UPlotChart({
 
   useEffect(() => {
     const host = hostRef.current;
-    if (!host) return;
+    if (!host || !near) return;
+    // Many charts made in one commit each reading the host's width would lay the page out once per chart.
+    const width = Math.max(200, nearWidth ?? host.clientWidth);
+    madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
     const plugins = [
@@ -272,7 +285,7 @@ export function UPlotChart({
       },
     ];
     const opts = chartOptions({
-      panel, theme, width: Math.max(200, host.clientWidth), height, syncKey, hidden: latest.current.hidden, plugins,
+      panel, theme, width, height, syncKey, hidden: latest.current.hidden, plugins,
       frames: () => framesRef.current,
       isolated: (i) => isolatedRef.current[i] ?? [],
       measure: measureText(theme.font),
@@ -284,6 +297,7 @@ export function UPlotChart({
       },
     });
     const u = new uPlot(opts, buildData(), host);
+    madeWidthRef.current = null;
     plotRef.current = u;
     builtRef.current = dataDeps;
     if (yWindowsRef) {
@@ -338,7 +352,7 @@ export function UPlotChart({
     };
     // `shape` stands for `panel`: a new object with the same shape must not rebuild the chart.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, theme, syncKey, height, logY, logX, timeAxis]);
+  }, [shape, theme, syncKey, height, logY, logX, timeAxis, near]);
 
   // What the user changed (zoom, smoothing, theme, another execution's data) is drawn at once; live data (`version`) only
   // when this panel's own series changed, and through the frame-budgeted draw queue, so that many panels receiving data
@@ -349,7 +363,9 @@ export function UPlotChart({
     drawQueue.cancel(plotRef);
     cancelAnimationFrame(smoothingFrame.current);
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
-    applyData(u);
+    // Committed at once (not in uPlot's microtask after this returns): the draw queue then measures, and spreads over
+    // frames, the whole redraw — paths and axes included — rather than only the data build.
+    u.batch(() => applyData(u));
   };
   const userDeps = [series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
   const drawnDeps = useRef<readonly unknown[] | null>(null);

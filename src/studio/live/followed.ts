@@ -1,5 +1,5 @@
 import {
-  applySummaryChanges, fromWireArray, marksOfItem, mergeMarks,
+  applySummaryChanges, finishMarks, fromWireArray, marksOfItem, mergeMarks,
   type Execution, type ExecutionDetail, type MetricDef, type StreamEvent, type SummaryObject, type TimeMarks,
 } from '../../protocol/index.js';
 import type { SeriesRead } from '../api/client.js';
@@ -94,9 +94,12 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
           f.series.set(p.key, s);
           keys = [...(keys ?? f.keys), p.key];
         }
-        appendPoints(s, p.x, fromWireArray(p.y));
+        // Room is made before the append, in place, so a series at its bound keeps its buffers (LIVE_POINTS_PER_SERIES
+        // points each, allocated once); the bound after the append catches a batch larger than a quarter of it.
+        boundHeldPoints(s, LIVE_POINTS_PER_SERIES, p.x.length);
+        appendPoints(s, p.x, fromWireArray(p.y), LIVE_POINTS_PER_SERIES);
         boundHeldPoints(s, LIVE_POINTS_PER_SERIES);
-        addMarks(f.times, p.key, marksOfItem(p.x, p.t) ?? undefined);
+        addMarks(f.times, p.key, marksOfItem(p.x, p.t) ?? undefined, LIVE_POINTS_PER_SERIES);
       }
       return { replaced: keys ? { ...f, keys } : null, data: true };
     }
@@ -132,10 +135,36 @@ export function spliceRefinement(f: FollowedExecution, from: number, to: number,
   }
 }
 
-/** Adds marks of one series to what is held (finer marks of a zoomed read join the coarser ones). */
-function addMarks(times: Map<string, TimeMarks>, key: string, marks: TimeMarks | undefined): void {
-  const merged = mergeMarks(times.get(key), marks);
+/**
+ * Adds marks of one series to what is held (finer marks of a zoomed read join the coarser ones). `max`: a live series'
+ * marks (two per streamed batch) are thinned to half of it, evenly by index, once they pass it — as the series' points are
+ * bounded — so a long stream recorded with `at` holds a bounded number of marks.
+ */
+function addMarks(times: Map<string, TimeMarks>, key: string, marks: TimeMarks | undefined, max = Infinity): void {
+  const held = times.get(key);
+  if (held && marks && max < Infinity && appendMarks(held, marks)) {
+    if (held.x.length > max) times.set(key, finishMarks(held.x, held.t, Math.floor(max / 2))!);
+    return;
+  }
+  let merged = mergeMarks(held, marks);
+  if (merged && merged.x.length > max) merged = finishMarks(merged.x, merged.t, Math.floor(max / 2));
   if (merged) times.set(key, merged);
+}
+
+/**
+ * The live case of `mergeMarks` done in place (the held marks are this tab's own): marks all after the held ones are
+ * appended, t kept non-decreasing, instead of copying every held mark for each streamed batch. False (nothing done) when
+ * they are not all after.
+ */
+function appendMarks(held: TimeMarks, marks: TimeMarks): boolean {
+  if (held.x.length === 0 || marks.x.length === 0 || !(marks.x[0]! > held.x[held.x.length - 1]!)) return false;
+  let t = held.t[held.t.length - 1]!;
+  for (let i = 0; i < marks.x.length; i++) {
+    t = Math.max(t, marks.t[i]!);
+    held.x.push(marks.x[i]!);
+    held.t.push(t);
+  }
+  return true;
 }
 
 /** The execution a stream event is about, when it is about one. */

@@ -65,4 +65,49 @@ describe('boundHeldPoints', () => {
     expect(s.total).toBe(100_000);
     expect(s.x[s.length - 1]).toBe(99_999);
   });
+
+  it('makes room for an append in place: once at the bound, the buffers are exactly max long and never reallocated', () => {
+    const max = 8192;
+    const s = series(0, (i) => i);
+    let buffers: [Float64Array, Float64Array] | null = null;
+    let reductions = 0;
+    for (let i = 0; i < 100_000; i += 7) {
+      const xs = Array.from({ length: 7 }, (_, k) => i + k);
+      if (boundHeldPoints(s, max, xs.length)) reductions++;
+      appendPoints(s, xs, xs.map((v) => (v === 50_001 ? 1e9 : Math.sin(v))), max);
+      expect(s.length).toBeLessThanOrEqual(max);
+      expect(s.x.length).toBeLessThanOrEqual(max);
+      if (reductions > 0) {
+        buffers ??= [s.x, s.y];
+        expect(s.x).toBe(buffers[0]);
+        expect(s.y).toBe(buffers[1]);
+      }
+    }
+    expect(reductions).toBeGreaterThan(10);
+    expect(s.x.length).toBe(max);
+    // The last batch starts at 99,995 (the largest multiple of 7 below 100,000).
+    expect(s.total).toBe(100_002);
+    const xs = Array.from(s.x.subarray(0, s.length));
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
+    // The newest max / 2 points are exact and end at the last appended x; the spike survives every in-place reduction.
+    expect(xs.at(-1)).toBe(s.total - 1);
+    expect(xs.slice(-max / 2)).toEqual(Array.from({ length: max / 2 }, (_, k) => s.total - max / 2 + k));
+    expect(Array.from(s.y.subarray(0, s.length))).toContain(1e9);
+  });
+
+  it('reallocates to exactly max a buffer of another size (a history read), and falls back when the append is larger than max / 4', () => {
+    const s = series(10_000, (i) => i);
+    expect(s.x.length).toBe(10_000);
+    expect(boundHeldPoints(s, 8192, 10)).toBe(true);
+    expect(s.x.length).toBe(8192);
+    expect(s.length + 10).toBeLessThanOrEqual(8192);
+    const t = series(8000, (i) => i);
+    expect(boundHeldPoints(t, 8192, 5000)).toBe(true);
+    appendPoints(t, Array.from({ length: 5000 }, (_, k) => 8000 + k), Array.from({ length: 5000 }, (_, k) => 8000 + k), 8192);
+    expect(t.length).toBeGreaterThan(8192);
+    boundHeldPoints(t, 8192);
+    expect(t.length).toBeLessThanOrEqual(8192);
+    expect(t.x.length).toBe(8192);
+    expect(t.x[t.length - 1]).toBe(12_999);
+  });
 });

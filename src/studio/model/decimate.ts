@@ -19,36 +19,51 @@ export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pi
   const inTo = s.x[end - 1]! > to ? end - 1 : end;
   const m4 = new M4(from, to, buckets);
   m4.addPoints(s.x, s.y, inFrom, inTo);
-  const reduced = m4.result();
-  const x: number[] = [];
-  const y: number[] = [];
-  if (inFrom > start) { x.push(s.x[start]!); y.push(s.y[start]!); }
-  x.push(...reduced.x);
-  y.push(...reduced.y);
-  if (inTo < end) { x.push(s.x[inTo]!); y.push(s.y[inTo]!); }
-  return { x: Float64Array.from(x), y: Float64Array.from(y), length: x.length, total: s.total, downsampled: true };
+  const before = inFrom > start ? 1 : 0;
+  const length = before + m4.keptCount() + (inTo < end ? 1 : 0);
+  const x = new Float64Array(length);
+  const y = new Float64Array(length);
+  if (before) { x[0] = s.x[start]!; y[0] = s.y[start]!; }
+  m4.writeKept(x, y, before);
+  if (inTo < end) { x[length - 1] = s.x[inTo]!; y[length - 1] = s.y[inTo]!; }
+  return { x, y, length, total: s.total, downsampled: true };
 }
 
 /**
- * Keeps a live series' memory bounded: once it holds more than `max` points, the older half is reduced to first/min/max/last per
- * bucket (spikes and NaN kept) and the series is marked downsampled, so zooming into that stretch reads it again from the server.
- * The newest `max / 2` points stay exact. Mutates `s`; returns whether it reduced anything.
+ * Keeps a live series' memory bounded: once it holds more than `max` points — or would, with `incoming` more to append —
+ * the older part is reduced to first/min/max/last per bucket (spikes and NaN kept; `max / 16` buckets, so at most `max / 4`
+ * points) and the series is marked downsampled, so zooming into that stretch reads it again from the server. The newest
+ * `max / 2` points stay exact, so afterwards it holds at most `3 max / 4` points and an append of up to `max / 4` fits.
+ * The reduction is done in place in buffers of exactly `max` points (allocated once, when the buffers are not that size
+ * yet), so a series streaming for hours allocates no more point storage once it has reached the bound. Mutates `s`;
+ * returns whether it reduced anything.
  */
-export function boundHeldPoints(s: SeriesBuffer, max: number): boolean {
-  if (s.length <= max) return false;
-  const recent = Math.floor(max / 2);
+export function boundHeldPoints(s: SeriesBuffer, max: number, incoming = 0): boolean {
+  if (s.length + incoming <= max) return false;
+  const recent = Math.min(s.length, Math.floor(max / 2));
   const split = s.length - recent;
+  if (split < 2) return false;
   const older: SeriesBuffer = { ...s, x: s.x.subarray(0, split), y: s.y.subarray(0, split), length: split };
   const reduced = decimateForDisplay(older, older.x[0]!, older.x[split - 1]!, Math.floor(max / 16));
-  const x = new Float64Array(max + 1);
-  const y = new Float64Array(max + 1);
-  x.set(reduced.x.subarray(0, reduced.length));
-  y.set(reduced.y.subarray(0, reduced.length));
-  x.set(s.x.subarray(split, s.length), reduced.length);
-  y.set(s.y.subarray(split, s.length), reduced.length);
-  s.x = x;
-  s.y = y;
-  s.length = reduced.length + recent;
+  const length = reduced.length + recent;
+  // Exactly `max` when the reduced points and what is coming fit; else (an append larger than max / 4) what is needed.
+  const capacity = Math.max(max, length + incoming);
+  if (s.x.length === capacity) {
+    s.x.set(reduced.x.subarray(0, reduced.length));
+    s.y.set(reduced.y.subarray(0, reduced.length));
+    s.x.copyWithin(reduced.length, split, s.length);
+    s.y.copyWithin(reduced.length, split, s.length);
+  } else {
+    const x = new Float64Array(capacity);
+    const y = new Float64Array(capacity);
+    x.set(reduced.x.subarray(0, reduced.length));
+    y.set(reduced.y.subarray(0, reduced.length));
+    x.set(s.x.subarray(split, s.length), reduced.length);
+    y.set(s.y.subarray(split, s.length), reduced.length);
+    s.x = x;
+    s.y = y;
+  }
+  s.length = length;
   s.downsampled = true;
   touched(s);
   return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { valueAtOrBefore } from './readout.js';
-import { alignSeries, appendPoints, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
+import { alignSeries, appendPoints, mergeColumns, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
 
 const xs = (s: { x: Float64Array; length: number }) => Array.from(s.x.subarray(0, s.length));
 const ysOf = (s: { y: Float64Array; length: number }) => Array.from(s.y.subarray(0, s.length));
@@ -14,6 +14,21 @@ describe('appendPoints', () => {
     expect(lastX(s)).toBe(999);
     expect(lastY(s)).toBe(1998);
     expect(s.x.length).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('grows by doubling to exactly its limit, and past it only when the points do not fit', () => {
+    const s = emptySeries();
+    const capacities: number[] = [];
+    for (let i = 0; i < 5000; i += 10) {
+      const x = Array.from({ length: 10 }, (_, k) => i + k);
+      appendPoints(s, x, x, 5000);
+      if (capacities.at(-1) !== s.x.length) capacities.push(s.x.length);
+    }
+    expect(capacities).toEqual([64, 128, 256, 512, 1024, 2048, 4096, 5000]);
+    expect(s.y.length).toBe(5000);
+    appendPoints(s, [5000], [1], 5000);
+    expect(s.x.length).toBe(10_000);
+    expect(s.length).toBe(5001);
   });
 
   it('drops points at or below the last held x (replayed or overlapping with history)', () => {
@@ -120,7 +135,7 @@ describe('alignSeries', () => {
     const snapped = alignSeries(random, 0.02);
     // Series recorded together (the i-th points within snap of each other) are aligned by index: the same table the merge makes.
     const together = Array.from({ length: 5 }, (_, j) => seriesFrom(Array.from({ length: 50 }, (_, i) => i * 0.05 + Math.random() * 1e-4), Array.from({ length: 50 }, (_, i) => (i === 7 && j === 2 ? NaN : i * j))));
-    const merged = alignSeries([...together, emptySeries()], 0.001).ys.slice(0, 5);
+    const merged = mergeColumns(together, 0.001).ys;
     const byIndex = alignSeries(together, 0.001);
     expect(byIndex.ys).toEqual(merged);
     expect(byIndex.odd[2]).toEqual([together[2]!.x[7]]);
@@ -129,6 +144,27 @@ describe('alignSeries', () => {
       expect(snapped.ys[j]!.filter((v) => v !== undefined)).toEqual(Array.from(s.y.subarray(0, s.length)));
     }
     for (let i = 1; i < snapped.x.length; i++) expect(snapped.x[i]!).toBeGreaterThan(snapped.x[i - 1]!);
+  });
+
+  it('aligns by index series recorded together when some are a point or two ahead (as the merge would)', () => {
+    const lengths = [50, 49, 50, 48, 0, 50];
+    const series = lengths.map((n, j) => seriesFrom(
+      Array.from({ length: n }, (_, i) => i * 0.05 + ((i * 7 + j * 3) % 10) * 1e-5),
+      Array.from({ length: n }, (_, i) => (i === 3 && j === 1 ? NaN : i * j)),
+    ));
+    const fast = alignSeries(series, 0.001);
+    const merged = mergeColumns(series, 0.001);
+    expect(Array.from(fast.x)).toEqual(Array.from(merged.x));
+    expect(fast.ys).toEqual(merged.ys);
+    expect(fast.odd).toEqual(merged.odd);
+    // The short series leave their last columns empty (spanned), not null (a gap).
+    expect(fast.ys[3]!.slice(48)).toEqual([undefined, undefined]);
+    expect(fast.ys[1]![3]).toBeNull();
+    // Series whose i-th points are not within snap, or overlap the next ones, are merged as always.
+    const apart = [seriesFrom([0, 1, 2], [1, 2, 3]), seriesFrom([0.5, 1.5], [4, 5])];
+    expect(Array.from(alignSeries(apart, 0.1).x)).toEqual([0, 0.5, 1, 1.5, 2]);
+    const identical = [seriesFrom([1, 2, 3], [1, 2, 3]), seriesFrom([1, 2], [4, 5])];
+    expect(alignSeries(identical).ys).toEqual([[1, 2, 3], [4, 5, undefined]]);
   });
 
   it('passes a single series through', () => {

@@ -43,10 +43,16 @@ export function lastY(s: SeriesBuffer): number | null {
   return s.length > 0 ? s.y[s.length - 1]! : null;
 }
 
-function ensureCapacity(s: SeriesBuffer, needed: number): void {
+/**
+ * Grows `s` to hold `needed` points: doubling (amortised O(1) per appended point), but never past `limit` while `needed`
+ * fits in it — a buffer bounded at `limit` points (a live series) then ends at exactly that capacity instead of the next
+ * power of two, and is not copied again.
+ */
+function ensureCapacity(s: SeriesBuffer, needed: number, limit = Infinity): void {
   if (needed <= s.x.length) return;
   let cap = s.x.length || 64;
   while (cap < needed) cap *= 2;
+  if (needed <= limit) cap = Math.min(cap, limit);
   const x = new Float64Array(cap);
   const y = new Float64Array(cap);
   x.set(s.x.subarray(0, s.length));
@@ -55,9 +61,12 @@ function ensureCapacity(s: SeriesBuffer, needed: number): void {
   s.y = y;
 }
 
-/** Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept. */
-export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLike<number>): number {
-  ensureCapacity(s, s.length + xs.length);
+/**
+ * Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept.
+ * `limit`: the most points the buffer is meant to hold (its capacity grows to at most that while the points fit).
+ */
+export function appendPoints(s: SeriesBuffer, xs: ArrayLike<number>, ys: ArrayLike<number>, limit = Infinity): number {
+  ensureCapacity(s, s.length + xs.length, limit);
   let last = s.length > 0 ? s.x[s.length - 1]! : -Infinity;
   let kept = 0;
   for (let i = 0; i < xs.length; i++) {
@@ -154,8 +163,13 @@ export interface AlignedColumns {
  */
 export function alignSeries(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
   if (series.length > 1 && sameX(series)) return alignSameX(series);
-  const byIndex = series.length > 1 && snap > 0 ? columnsByIndex(series, snap) : null;
+  const byIndex = series.length > 1 ? columnsByIndex(series, snap) : null;
   if (byIndex) return alignSameX(series, byIndex);
+  return mergeColumns(series, snap);
+}
+
+/** `alignSeries`'s general case: the heap merge (exported so tests can compare the fast paths with it). */
+export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
   const k = series.length;
   const pos = new Int32Array(k);
   /** Per series, the column of each of its points (filled by the merge, read when the value columns are laid out). */
@@ -246,22 +260,23 @@ function sameX(series: readonly SeriesBuffer[]): boolean {
 }
 
 /**
- * The aligned x when every series holds the same number of points and the i-th points of all series lie within `snap`
- * of each other and before every (i+1)-th: the live case of series recorded together, each with its own clock reading.
+ * The aligned x when the i-th points of all series (those that have an i-th point) lie within `snap` of each other and
+ * before every (i+1)-th: the live case of series recorded together, each with its own clock reading, some of them a
+ * point or two ahead of the others (one batch of the stream carries some series' newest point but not yet the others').
  * The snapped merge would make exactly these columns (each the largest of its members); this finds them in O(points)
  * without a heap. Null when the series are not laid out so.
  */
 function columnsByIndex(series: readonly SeriesBuffer[], snap: number): Float64Array | null {
-  const n = series[0]!.length;
-  for (const s of series) if (s.length !== n) return null;
-  const lo = series[0]!.x.slice(0, n);
-  const hi = series[0]!.x.slice(0, n);
-  for (let j = 1; j < series.length; j++) {
-    const xs = series[j]!.x;
-    for (let i = 0; i < n; i++) {
+  let n = 0;
+  for (const s of series) n = Math.max(n, s.length);
+  const lo = new Float64Array(n).fill(Infinity);
+  const hi = new Float64Array(n).fill(-Infinity);
+  for (const s of series) {
+    const xs = s.x;
+    for (let i = 0; i < s.length; i++) {
       const v = xs[i]!;
       if (v < lo[i]!) lo[i] = v;
-      else if (v > hi[i]!) hi[i] = v;
+      if (v > hi[i]!) hi[i] = v;
     }
   }
   for (let i = 0; i < n; i++) {
@@ -270,14 +285,15 @@ function columnsByIndex(series: readonly SeriesBuffer[], snap: number): Float64A
   return hi;
 }
 
-/** `alignSeries` of series sharing one x column (`x`, default the first series' x): no merge to do. */
+/** `alignSeries` of series sharing one x column (`x`, default the first series' x; each series fills its first columns): no merge to do. */
 function alignSameX(series: readonly SeriesBuffer[], shared?: Float64Array): AlignedColumns {
-  const n = series[0]!.length;
-  const x = shared ?? series[0]!.x.slice(0, n);
+  const x = shared ?? series[0]!.x.slice(0, series[0]!.length);
+  const n = x.length;
   const odd = series.map(() => [] as number[]);
   const ys = series.map((s, j) => {
-    const col = new Array<number | null>(n);
-    for (let i = 0; i < n; i++) {
+    // A series shorter than the table has no point in its last columns (undefined: spanned, as the merge leaves it).
+    const col = new Array<number | null | undefined>(n);
+    for (let i = 0; i < s.length; i++) {
       const v = s.y[i]!;
       if (Number.isFinite(v)) col[i] = v;
       else {
