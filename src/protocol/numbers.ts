@@ -6,6 +6,15 @@ export function toWire(v: number): WireNumber {
   return v > 0 ? 'Infinity' : '-Infinity';
 }
 
+/**
+ * JSON text of a stored value in wire form, exact to the bit: finite numbers in shortest round-trip form with −0 as `-0`
+ * (`JSON.stringify(-0)` gives `0`; JSON text `-0` parses back to −0), non-finite as `"NaN"`, `"Infinity"`, `"-Infinity"`.
+ */
+export function wireJson(v: number): string {
+  if (Object.is(v, -0)) return '-0';
+  return Number.isFinite(v) ? String(v) : `"${toWire(v)}"`;
+}
+
 export function fromWire(v: WireNumber): number {
   if (typeof v === 'number') return v;
   if (v === 'NaN') return NaN;

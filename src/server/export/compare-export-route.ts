@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attachmentDisposition, fileName, LIMITS, seriesLabel, toWire, ValidationError, type ExecutionDetail } from '../../protocol/index.js';
+import { attachmentDisposition, fileName, LIMITS, seriesLabel, wireJson, ValidationError, type ExecutionDetail } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
@@ -127,7 +127,7 @@ function jsonPoints(w: ExportWindow, sep: string): string {
   const s = w.series[0]!;
   let out = '';
   for (let i = 0; i < s.x.length; i++) {
-    out += `${sep}[${csvNumber(s.x[i]!)},${JSON.stringify(toWire(s.y[i]!))}]`;
+    out += `${sep}[${csvNumber(s.x[i]!)},${wireJson(s.y[i]!)}]`;
     sep = ',';
   }
   return out;

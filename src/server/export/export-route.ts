@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  attachmentDisposition, encodeColumnsFrame, LIMITS, panelFileName, SERIES_BINARY_TYPE, seriesBinaryPreamble, toWire, ValidationError, type ExecutionDetail,
+  attachmentDisposition, encodeColumnsFrame, LIMITS, panelFileName, SERIES_BINARY_TYPE, seriesBinaryPreamble, wireJson, ValidationError, type ExecutionDetail,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { numberParam, writeAndYield } from '../http-util.js';
@@ -97,7 +97,7 @@ export async function getExport(ctx: AppContext, _req: IncomingMessage, res: Ser
           for (let i = 0; i < s.x.length; i++) {
             const t = timeOf ? timeOf(s.x[i]!) : NaN;
             const tail = timeOf ? `,${Number.isNaN(t) ? 'null' : csvNumber(Math.round(t))}` : '';
-            out += `${sep}[${csvNumber(s.x[i]!)},${JSON.stringify(toWire(s.y[i]!))}${tail}]`;
+            out += `${sep}[${csvNumber(s.x[i]!)},${wireJson(s.y[i]!)}${tail}]`;
             sep = ',';
           }
           await write(out);
