@@ -6,6 +6,7 @@
 import {
   formatAgo, formatCount, formatLatencyMs, formatRate, NO_DATA, tagsSummary, type ServiceDetail, type ServiceListItem, type ServiceMetricSummary,
 } from '../protocol/index.js';
+import stringWidth from 'string-width';
 import { parseDuration } from '../server/services/tiers.js';
 import { UsageError } from './args.js';
 
@@ -75,12 +76,15 @@ export const GET_COLUMNS = ['service', 'status', 'replicas', 'last update', 'req
 
 const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', green: '\x1b[32m', red: '\x1b[31m', yellow: '\x1b[33m', reset: '\x1b[0m' };
 
-/** Lines of left-aligned columns separated by two spaces; `paint` colours a cell after its width is taken. */
+/**
+ * Lines of left-aligned columns separated by two spaces; `paint` colours a cell after its width is taken. Widths are
+ * terminal cells (`string-width`: East Asian wide/fullwidth and emoji 2, combining marks and zero-width joiners 0).
+ */
 export function alignColumns(rows: string[][], paint?: (cell: string, row: number, col: number) => string): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, stringWidth(c))));
   return rows.map((r, ri) => r.map((c, ci) => {
-    const padded = ci === r.length - 1 ? c : c + ' '.repeat(widths[ci]! - [...c].length);
+    const padded = ci === r.length - 1 ? c : c + ' '.repeat(widths[ci]! - stringWidth(c));
     return paint && c !== '' ? paint(c, ri, ci) + padded.slice(c.length) : padded;
   }).join('  ').trimEnd()).join('\n');
 }
