@@ -20,6 +20,11 @@ describe('service dashboard model', () => {
     expect(requestPanels([metric('jobs.done', 'counter')])).toEqual([]);
   });
 
+  it('a request panel whose metric the service does not record is marked absent (not read): no in-flight gauge', () => {
+    const panels = requestPanels([metric('http.server.request.duration', 'distribution', { 'http.response.status_code': ['200'] })]);
+    expect(panels.filter((p) => p.absent).map((p) => p.title)).toEqual(['In-flight requests']);
+  });
+
   it('custom panels grouped by prefix with a stat fitting the kind', () => {
     const panels = customPanels([metric('http.server.request.duration', 'distribution'), metric('queue.depth', 'gauge'), metric('gpu_memory_gib', 'gauge'), metric('queue.age', 'distribution'), metric('jobs', 'counter')]);
     expect(panels.map((p) => [p.group, p.title, p.read.stat])).toEqual([['gpu_memory_gib', 'gpu_memory_gib', 'last'], ['jobs', 'jobs', 'rate'], ['queue', 'queue.age', 'p99'], ['queue', 'queue.depth', 'last']]);

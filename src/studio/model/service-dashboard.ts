@@ -51,6 +51,8 @@ export interface DashboardPanel {
   kind?: MetricKind;
   stats?: string[];
   tagKeys?: Record<string, string[]>;
+  /** A request panel whose metric the service does not record (a DogStatsD service with no in-flight gauge): not read, shown empty. */
+  absent?: true;
 }
 
 const STATUS_TAG = 'http.response.status_code';
@@ -69,7 +71,7 @@ export function requestPanels(metrics: readonly ServiceMetricSummary[]): Dashboa
   const rateRead: SeriesRead = duration ? { metric: REQUEST_DURATION, stat: 'rate', scale: 1 } : { metric: CORTEX_STATUS_CODE, stat: 'rate', scale: 1 };
   const latency = (stat: string): SeriesRead => ({ metric: REQUEST_DURATION, stat, scale: 1000 });
   const byClass = (c: '2XX' | '4XX' | '5XX'): DashboardPanel => ({ title: `${c} responses`, unit: 'req/s', read: classRead, combine: { kind: 'class', statusClass: c } });
-  return [
+  const panels: DashboardPanel[] = [
     { title: 'Request rate', unit: 'req/s', read: rateRead, combine: { kind: 'sum' } },
     { title: 'In-flight requests', unit: 'count', read: { metric: ACTIVE_REQUESTS, stat: 'last', scale: 1 }, combine: { kind: 'sum' } },
     { title: 'Active replicas', unit: 'count', read: { metric: '', stat: REPLICAS_STAT, scale: 1 }, combine: { kind: 'replicas' } },
@@ -79,6 +81,7 @@ export function requestPanels(metrics: readonly ServiceMetricSummary[]): Dashboa
     { title: 'p99 latency', unit: 'ms', read: latency('p99'), combine: { kind: 'sum' } },
     { title: 'Average latency', unit: 'ms', read: latency('avg'), combine: { kind: 'sum' } },
   ];
+  return panels.map((p) => (p.read.metric === '' || names.has(p.read.metric) ? p : { ...p, absent: true }));
 }
 
 const STANDARD = new Set([REQUEST_DURATION, ACTIVE_REQUESTS, CORTEX_STATUS_CODE]);

@@ -223,8 +223,12 @@ const ServicePanel = memo(function ServicePanel({ service, panel: base, range, f
   );
 });
 
-/** A panel's history read (a request panel whose metric the service does not record — no active-requests gauge — is empty). */
+/**
+ * A panel's history read. A request panel whose metric the service does not record (no active-requests gauge) is empty
+ * without asking; a metric gone since the service's metrics were read (404 naming `metric`) is empty too.
+ */
 function readSeries(service: string, panel: DashboardPanel, r: { from: number; to: number; budget: number }, signal?: AbortSignal) {
+  if (panel.absent) return Promise.resolve({ step: 0, series: [] });
   if (panel.read.stat === REPLICAS_STAT) return getServiceReplicas(service, r, signal);
   return getServiceSeries(service, { ...panel.read, by: panel.read.by, tags: panel.read.tags, ...r }, signal).catch((e: unknown) => {
     if (e instanceof ApiRequestError && e.status === 404 && e.message.startsWith('metric:')) return { step: 0, series: [] };
