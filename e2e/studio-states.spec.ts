@@ -228,8 +228,8 @@ test('a 200-character execution name and label value without spaces wrap: the pa
     expect(await width(), `runs table at ${viewport}`).toBeLessThanOrEqual(viewport);
     // One long name must not push the other columns out of the table (it scrolls only at 390 px).
     if (viewport === 1280) {
-      const wrap = await page.locator('.table-wrap').evaluate((el) => [el.scrollWidth, el.clientWidth]);
-      expect(wrap[0], 'runs table scroll width').toBeLessThanOrEqual(wrap[1]!);
+      const wrap = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      expect(wrap.scroll, 'runs table scroll width').toBeLessThanOrEqual(wrap.client);
     }
     await screenshots(page, `long-name-runs-${viewport}`);
   }

@@ -161,6 +161,8 @@ describe('start-up on every interface (fault 9)', () => {
       const out = server.output();
       expect(out).toMatch(/WARNING: Plotline is listening on every network interface WITHOUT A TOKEN/);
       expect(out).toMatch(/Reachable at: .*http:\/\/127\.0\.0\.1:\d+\//);
+      // The DogStatsD port is open on every interface too (it printed udp://127.0.0.1 only).
+      expect(out).toMatch(/DogStatsD: udp:\/\/0\.0\.0\.0:(\d+) \(every interface: udp:\/\/127\.0\.0\.1:\1\b/);
     } finally {
       await server.kill();
     }

@@ -28,9 +28,15 @@ async function serve(argv: string[]): Promise<void> {
   }
   const stopDemo = args.demo ? startDemo({ url: server.url, token: args.token, statsdPort: server.statsdPort }) : null;
   console.log(`Plotline studio: ${server.url}/`);
-  console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: udp://${new URL(server.url).hostname}:${server.statsdPort}`);
-  if (server.otlpPort !== null) console.log(`OTLP/HTTP: http://${new URL(server.url).hostname}:${server.otlpPort}/v1/metrics`);
   const wildcard = args.host === '0.0.0.0' || args.host === '::';
+  // On every interface the UDP and OTLP ports are open on every address too: say so, as "Reachable at" does for HTTP.
+  // The first address stays `udp://<host>:<port>`, the form scripts read.
+  const hosts = server.urls.map((u) => new URL(u).host.replace(/:\d+$/, ''));
+  const at = (url: (host: string) => string) => wildcard
+    ? `${url(args.host.includes(':') ? `[${args.host}]` : args.host)} (every interface: ${hosts.map(url).join('  ')})`
+    : url(new URL(server.url).hostname);
+  console.log(server.statsdPort === null ? 'DogStatsD: off' : `DogStatsD: ${at((h) => `udp://${h}:${server.statsdPort}`)}`);
+  if (server.otlpPort !== null) console.log(`OTLP/HTTP: ${at((h) => `http://${h}:${server.otlpPort}/v1/metrics`)}`);
   if (wildcard) {
     console.log(`Reachable at: ${server.urls.map((u) => `${u}/`).join('  ')}`);
     if (!args.token) {
