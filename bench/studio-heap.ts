@@ -1,4 +1,9 @@
 /// <reference lib="dom" />
+/**
+ * `npm run bench:studio -- --streaming-only --heap`: the page's JS heap while 50 series stream into it (issue #20: "flat
+ * within 20% over 10 minutes"), read against the live window the tab may hold (src/studio/live/followed.ts), the garbage it
+ * makes per second, and optionally heap snapshots compared by kind (bench/heap-snapshot.ts).
+ */
 import type { Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -117,3 +117,36 @@ test('the options popover fits a 390 px wide screen', async ({ page }) => {
   expect(box.x + box.width).toBeLessThanOrEqual(390);
   await screenshots(page, 'panel-options-390');
 });
+
+test('a failed download’s message is never covered by the options popover (it closes when the message appears), wide and at 390 px', async ({ page }) => {
+  for (const width of [1280, 390]) {
+    const id = `opts-gone-${width}`;
+    await ingest(server.url, {
+      executions: [{ id, start: { name: 'gone' }, definitions: [{ key: 'loss', group: { name: 'training', units: 'step' } }], points: [{ key: 'loss', x: [1, 2, 3], y: [3, 2, 1] }] }],
+    });
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${server.url}/executions/${id}`);
+    const panel = page.getByRole('region', { name: 'training' });
+    await expect(panel.locator('canvas')).toHaveCount(1);
+    const options = await openOptions(page);
+    // The execution is deleted meanwhile: the server refuses the export, and the panel says so.
+    expect((await fetch(`${server.url}/api/executions/${id}`, { method: 'DELETE' })).ok).toBe(true);
+    await options.getByRole('button', { name: 'Download CSV' }).click();
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('Download CSV failed');
+    await expect(panel.getByRole('dialog')).toHaveCount(0);
+    // Nothing lies over the message: the element at each end and the middle of its text is the message itself.
+    const covered = await alert.evaluate((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return Array.from(range.getClientRects()).flatMap((r) => [r.left + 2, (r.left + r.right) / 2, r.right - 2].map((x) => {
+        const at = document.elementFromPoint(x, (r.top + r.bottom) / 2);
+        return at && el.contains(at) ? null : at?.className ?? 'nothing';
+      })).filter(Boolean);
+    });
+    expect(covered).toEqual([]);
+    // Focus went back to the options button, not to the page's start.
+    await expect(panel.getByRole('button', { name: 'Panel options' })).toBeFocused();
+    await screenshots(page, `panel-download-failed-${width}`);
+  }
+});

@@ -87,6 +87,25 @@ describe('GET /api/compare/export', () => {
     expect(body.series).toEqual([{ key: 'train (lr=0.1) · acc', points: [[0, 0.5], [1, 0.75]] }, { key: 'train · b · loss', points: [[0.25, 4]] }]);
   });
 
+  it('names a summary value drawn over time by its path, as the legend does (acc, not @summary.acc); JSON alike', async () => {
+    const ack = await postJson(`${server.url}/api/ingest`, {
+      executions: ['sum-1', 'sum-2'].map((id, i) => ({
+        id, start: { name: `summary ${id}` },
+        summary: [{ key: 'acc', value: 0.5 + i / 10, mode: 'replace' }, { key: 'timing.inference', value: 2, mode: 'replace' }],
+      })),
+    });
+    expect(ack.status).toBe(200);
+    await postJson(`${server.url}/api/ingest`, { executions: [{ id: 'sum-1', summary: [{ key: 'acc', value: 0.9, mode: 'replace' }] }] });
+    const { header, rows } = await csv('ids=sum-1,sum-2&key=@summary.acc&key=@summary.timing.inference');
+    expect(header).toEqual(['x', 'summary sum-1 · acc', 'summary sum-1 · timing.inference', 'summary sum-2 · acc', 'summary sum-2 · timing.inference']);
+    expect(rows.length).toBeGreaterThan(0);
+    const res = await fetch(exportUrl('ids=sum-1&key=@summary.acc&format=json'));
+    expect(((await res.json()) as { series: Array<{ key: string }> }).series.map((s) => s.key)).toEqual(['summary sum-1 · acc']);
+    // Asked beside a metric of the same name, the summary value keeps its full key: no two columns read alike.
+    const both = await csv('ids=sum-1&key=acc&key=@summary.acc');
+    expect(both.header).toEqual(['x', 'summary sum-1 · acc', 'summary sum-1 · @summary.acc']);
+  });
+
   it('gives JSON series named like the CSV columns, every point with non-finite values as wire strings', async () => {
     const res = await fetch(exportUrl('ids=cmp-1,cmp-2&key=loss&format=json&name=Training'));
     expect(res.status).toBe(200);

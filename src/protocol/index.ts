@@ -18,3 +18,4 @@ export * from './time-marks.js';
 export * from './smoothing.js';
 export * from './binary-series.js';
 export * from './file-name.js';
+export * from './series-names.js';

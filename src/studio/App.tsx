@@ -30,7 +30,7 @@ export function App() {
         <div className="nav-left">
           <Link href="/" className="brand">
             <img src="/favicon.svg" alt="" width={20} height={20} />
-            Plotline
+            <span className="brand-name">Plotline</span>
           </Link>
           <Link href="/" className="nav-link">Executions</Link>
           <Link href="/services" className="nav-link">Services</Link>

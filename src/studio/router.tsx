@@ -4,12 +4,17 @@ import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from
 
 const listeners = new Set<() => void>();
 
+/** Back/forward tells every reader through one `popstate` listener (a page of 2,000 panels has 2,000 readers). */
+const notifyAll = () => {
+  for (const l of [...listeners]) l();
+};
+
 function subscribe(listener: () => void): () => void {
+  if (listeners.size === 0) window.addEventListener('popstate', notifyAll);
   listeners.add(listener);
-  window.addEventListener('popstate', listener);
   return () => {
     listeners.delete(listener);
-    window.removeEventListener('popstate', listener);
+    if (listeners.size === 0) window.removeEventListener('popstate', notifyAll);
   };
 }
 

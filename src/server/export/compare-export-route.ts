@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attachmentDisposition, fileName, LIMITS, toWire, ValidationError, type ExecutionDetail } from '../../protocol/index.js';
+import { attachmentDisposition, fileName, LIMITS, seriesLabel, toWire, ValidationError, type ExecutionDetail } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import { numberParam, writeAndYield } from '../http-util.js';
 import type { AppContext } from '../app.js';
@@ -35,7 +35,8 @@ export function perRunParams(values: readonly string[], ids: readonly string[], 
  * `GET /api/compare/export?ids=a,b&key=k1&key=k2&from=&to=&format=csv|json&name=`: every stored point of the keys of each
  * execution in `ids` (comma-separated, order kept, a repeat counted once) with x in [from, to] at full resolution, streamed
  * window by window over all of them (`readSourcesWindows`), as an attachment named `compare-<name>.<format>`. Columns are
- * `<run name> · <key>` by run, then key: the run's name is its `label=<id>:<label>` when given (the name the studio's
+ * `<run name> · <key>` by run, then key, the key as the legend names it (`seriesLabel`: `acc` for `@summary.acc`, unless
+ * `acc` is asked too): the run's name is its `label=<id>:<label>` when given (the name the studio's
  * legend shows, at most `LIMITS.maxNameLength` characters, one per id), else `compareRunNames`. `hide=<id>:<key>` (repeatable)
  * leaves out that run's series (a line hidden in the legend); hiding every series is `invalid` on `hide`. csv: header `x,<column>,…`, rows joined on x (empty cell: no
  * point there); json: `{"series":[{"key":<column>,"points":[[x,y],…]},…]}`, non-finite y as "NaN"/"Infinity"/"-Infinity".
@@ -78,8 +79,13 @@ export async function getCompareExport(ctx: AppContext, _req: IncomingMessage, r
     .map((d) => ({ executionId: d.execution.id, keys: keys.filter((k) => !hidden.has(`${d.execution.id}\n${k}`)), known: d }))
     .filter((s) => s.keys.length > 0);
   if (sources.length === 0) throw new ValidationError('hide', 'query parameters hide every series: nothing to export');
-  // One column per shown series, in the sources' order (as `readSourcesWindows` lists them).
-  const columns = sources.flatMap((s) => s.keys.map((key) => ({ source: s, key, name: `${runNames[ids.indexOf(s.executionId)]}${COMPARE_COLUMN_SEPARATOR}${key}` })));
+  // One column per shown series, in the sources' order (as `readSourcesWindows` lists them), each key named as the legend
+  // names it — a summary value by its path — unless that would read like another key asked for.
+  const keyNames = new Map(keys.map((k) => {
+    const label = seriesLabel(k);
+    return [k, label !== k && keys.includes(label) ? k : label];
+  }));
+  const columns = sources.flatMap((s) => s.keys.map((key) => ({ source: s, key, name: `${runNames[ids.indexOf(s.executionId)]}${COMPARE_COLUMN_SEPARATOR}${keyNames.get(key)!}` })));
   const file = fileName(['compare', [name ?? '', keys.join('+')]], format);
 
   const write = async (text: string) => {

@@ -1,9 +1,9 @@
-import type { SummaryObject, SummaryOp, SummaryValue } from '../../protocol/index.js';
+import { SUMMARY_SERIES_PREFIX, type SummaryObject, type SummaryOp, type SummaryValue } from '../../protocol/index.js';
 import { applySummaryOp, getSummaryValue, SummaryError } from '../../protocol/summary.js';
 import { DomainError } from '../domain-error.js';
 
 /** Numeric summary values are also drawn over time, as a derived series with this key prefix. */
-export const DERIVED_PREFIX = '@summary.';
+export const DERIVED_PREFIX = SUMMARY_SERIES_PREFIX;
 
 export interface DerivedPoints {
   key: string;

@@ -1,4 +1,4 @@
-import { memo, useCallback, useMemo, useRef, useState, type ComponentProps } from 'react';
+import { memo, useCallback, useContext, useMemo, useRef, useState, type ComponentProps } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
@@ -18,6 +18,7 @@ import { YRangeControls } from './view/YRangeControls.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
 import { ProgressBar } from './ProgressBar.js';
 import { UPlotChart, type ChartSource } from './UPlotChart.js';
+import { LazyCharts } from './use-near-viewport.js';
 
 interface Props extends Omit<ChartSource, 'version'> {
   /** The execution's status: a running one follows live data; an ended one's progress bars stop. */
@@ -33,8 +34,6 @@ interface Props extends Omit<ChartSource, 'version'> {
   startedAt?: number;
   /** Record-time marks by series key (points recorded with `at`): make relative and wall time available on a units axis. */
   times?: ReadonlyMap<string, TimeMarks>;
-  /** The chart is drawn only while the panel is on screen or near it (a page of many panels; UPlotChart's `lazy`). */
-  lazy?: boolean;
 }
 
 /**
@@ -93,7 +92,7 @@ export const ChartPanel = memo(ChartPanelView, (a, b) => {
   return true;
 });
 
-function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times, lazy = false }: Props) {
+function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
@@ -129,6 +128,9 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
   const [filter, setFilter] = useState('');
   const [cursorX, setCursorX] = useState<number | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  // A lazy panel (LazyCharts) far from the screen is skipped by the browser's rendering (`.panel-far`) until it nears it.
+  const lazy = useContext(LazyCharts);
+  const [far, setFar] = useState(lazy);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
   const running = status === 'running';
   const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
@@ -158,7 +160,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
     }
   };
   return (
-    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}`} role={role} aria-label={panel.title}>
+    <section className={`panel${panel.lines.length === 0 ? ' panel-progress-only' : ''}${panel.lines.length > LEGEND_TOOLS_FROM ? ' panel-wide' : ''}${far ? ' panel-far' : ''}`} role={role} aria-label={panel.title}>
       <header className="panel-head">
         <h3>{panel.title}</h3>
         <div className="panel-head-tools">
@@ -185,6 +187,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             onDownload={download}
             extra={<YRangeControls axes={panel.axes} range={yRange} onChange={setYRange} inView={windowsInView} />}
             dataDownloadNote={executionId ? (shownKeys.length === 0 ? 'No series shown to download.' : null) : 'Data downloads are per execution.'}
+            message={downloadError}
           />
         )}
         </div>
@@ -225,7 +228,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             onReset={resetView}
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
-            lazy={lazy}
+            onNear={(near) => setFar(lazy && !near)}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
           <LiveLegend lines={panel.lines} series={series} frames={frames} cursorX={cursorX} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />

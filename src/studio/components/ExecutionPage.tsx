@@ -21,6 +21,8 @@ import { NotFound } from './NotFound.js';
 import { PageBar } from './view/PageBar.js';
 import { SummaryTree } from './SummaryTree.js';
 import { useClock } from './use-now.js';
+import { IncrementalList } from './IncrementalList.js';
+import { LazyCharts } from './use-near-viewport.js';
 
 /**
  * Points per series to read an execution's history at: 4 per pixel of one grid cell, or of the whole row when a panel
@@ -38,7 +40,7 @@ function drawnKeysOf(f: FollowedExecution): string[] {
 
 /** `/executions/:id`: header, one panel per group, the summary. Data comes from the live store (history + stream). */
 export function ExecutionPage({ id }: { id: string }) {
-  useFollow([id], { budget: historyBudget });
+  useFollow([id], { budget: historyBudget, order: pageOrder });
   const followed = useLive((s) => s.followed[id] ?? null);
   // Live points re-render each panel's chart, legend and bars (they follow the live version themselves), not the page: it
   // re-renders when what it lays out changes with the data — a summary series drawn once it has two points, the first
@@ -88,7 +90,6 @@ export function ExecutionPage({ id }: { id: string }) {
         executionName={execution!.name}
         startedAt={execution!.startedAt}
         onRefine={refine}
-        lazy={role === undefined}
         {...(role && { role })}
       />
     );
@@ -140,8 +141,17 @@ export function ExecutionPage({ id }: { id: string }) {
       {header}
       {groupPanels.length === 0 && <p className="muted empty-panels">No metrics recorded yet{running ? ' — charts appear as soon as the first point arrives.' : '.'}</p>}
       {groupPanels.length > 0 && pageBar}
-      <div className="panels">{groupPanels.map((panel) => renderPanel(panel))}</div>
+      <div className="panels">
+        <LazyCharts.Provider value={true}>
+          <IncrementalList items={groupPanels} render={renderPanel} deps={[id, pathname, followed, theme, search]} />
+        </LazyCharts.Provider>
+      </div>
       <SummaryTree summary={followed.summary} chart={summaryPanel && renderPanel(summaryPanel, 'figure')} />
     </div>
   );
+}
+
+/** The series keys in the order the page shows them, panel by panel: the first screen's history is read first. */
+function pageOrder(detail: ExecutionDetail): string[] {
+  return buildPanels(detail.definitions, detail.series.map((s) => s.key)).flatMap((p) => [...p.progress.map((b) => b.key), ...p.lines.map((l) => l.key)]);
 }

@@ -22,6 +22,11 @@ interface Props {
   dataDownloadNote: string | null;
   /** More controls, shown before the downloads (the y range). */
   extra?: ReactNode;
+  /**
+   * A message the panel shows under its header (a failed download): when one appears the popover closes, so it never
+   * covers it, and the focus goes back to the options button.
+   */
+  message?: string | null;
 }
 
 /** The "Smoothing algorithm" select of a panel's options and of the page bar. */
@@ -37,9 +42,15 @@ export function SmoothingAlgorithmSelect({ value, onChange }: { value: Smoothing
 }
 
 /** The "Panel options" button and its popover (DESIGN.md: Smoothing, Log x, Log y, X axis, Download CSV/JSON/PNG). */
-export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote, extra }: Props) {
+export function PanelOptionsButton({ title, options, onChange, overrides = [], xUnits, timeAvailable, nonPositive, onDownload, dataDownloadNote, extra, message = null }: Props) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!message) return;
+    if (box.current?.contains(document.activeElement)) button.current?.focus();
+    setOpen(false);
+  }, [message]);
   useEffect(() => {
     if (!open) return;
     const onDoc = (e: MouseEvent) => {
@@ -57,7 +68,7 @@ export function PanelOptionsButton({ title, options, onChange, overrides = [], x
   const unitsLabel = xUnits ?? 'relative time';
   return (
     <div className="panel-options" ref={box}>
-      <button type="button" className="panel-options-button" aria-expanded={open} aria-haspopup="dialog" title="Smoothing, log axes, x axis, downloads" onClick={() => setOpen(!open)}>
+      <button type="button" ref={button} className="panel-options-button" aria-expanded={open} aria-haspopup="dialog" title="Smoothing, log axes, x axis, downloads" onClick={() => setOpen(!open)}>
         Panel options
       </button>
       {open && (

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useContext, useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { drawQueue } from '../chart/draw-queue.js';
@@ -20,7 +20,7 @@ import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { smoothedSeries } from '../model/full-resolution.js';
 import type { SmoothedLine } from './use-server-smoothing.js';
 import { timeLabel, type TimeAxis } from '../model/time-axis.js';
-import { useNearViewport } from './use-near-viewport.js';
+import { LazyCharts, useNearViewport } from './use-near-viewport.js';
 
 export interface XRange {
   from: number;
@@ -85,10 +85,11 @@ interface Props extends ChartSource {
   /** Filled with a reader of the y windows in view (real values by scale), e.g. to start a fixed range from them. */
   yWindowsRef?: { current: (() => Map<string, Span>) | null };
   /**
-   * Made only while on screen or near it (`use-near-viewport.ts`), dropped once far from it: a page of many panels draws
-   * the few in view. The chart's box keeps its height meanwhile, so the page does not move.
+   * Told whether the chart is near the screen (made) or not, when that changes. Inside `LazyCharts` a chart is made only
+   * while on screen or near it (`use-near-viewport.ts`) and dropped once far from it: a page of many panels draws the few
+   * in view. The chart's box keeps its height meanwhile, so the page does not move.
    */
-  lazy?: boolean;
+  onNear?: (near: boolean) => void;
 }
 
 /** A series with `f` applied to its values (x kept). */
@@ -134,10 +135,13 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
   smoothingAlgorithm = 'ema', smoothedLines, fullResolution, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
-  lazy = false,
+  onNear,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const { near, width: nearWidth } = useNearViewport(hostRef, lazy);
+  const { near, width: nearWidth } = useNearViewport(hostRef, useContext(LazyCharts));
+  const onNearRef = useRef(onNear);
+  onNearRef.current = onNear;
+  useEffect(() => onNearRef.current?.(near), [near]);
   /** The host's width, as measured when the chart is made (no layout read then, see use-near-viewport.ts). */
   const madeWidthRef = useRef<number | null>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -423,13 +427,16 @@ export function UPlotChart({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [hidden, shape]);
 
+  // Also once the chart is made (a lazy one comes near the screen) and once its series are held (read after the first ones).
+  const held = panel.lines.every((l) => series.has(l.key));
   useEffect(() => {
     const u = plotRef.current;
     if (!zoom || !u) return;
     // A burst of wheel notches or key presses refetches once, for where it ends.
     const t = window.setTimeout(() => latest.current.onRefine(zoom.from, zoom.to, Math.round(u.width * 4)), 120);
     return () => window.clearTimeout(t);
-  }, [zoom?.from, zoom?.to]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [zoom?.from, zoom?.to, near, held]);
 
   /** A y scale's plot units (frame tick units, log10 on Log y) → real values, and back. */
   function realY(scale: string, plot: number): number {

@@ -1,4 +1,4 @@
-import { useEffect, useState, type RefObject } from 'react';
+import { createContext, useEffect, useState, type RefObject } from 'react';
 
 /**
  * Whether an element is on screen or close to it, for work worth doing only there (a chart drawn on a canvas: a page of
@@ -67,3 +67,9 @@ export function useNearViewport(ref: RefObject<Element | null>, enabled: boolean
   }, [ref, enabled]);
   return state;
 }
+
+/**
+ * Charts made inside are lazy (`useNearViewport`): made only near the screen. The execution page's grid of panels provides
+ * it; a page of a few charts (a service, a comparison, the summary) leaves it off and draws every chart at once.
+ */
+export const LazyCharts = createContext(false);

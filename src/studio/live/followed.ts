@@ -34,8 +34,15 @@ export function emptyFollowed(id: string): FollowedExecution {
   return { id, execution: null, definitions: [], series: new Map(), times: new Map(), keys: [], summary: {}, loaded: false, error: null };
 }
 
+/** `defs` with the definitions of `added` whose keys it lacks (the first of each key), in order; `defs` itself when none. */
 function addDefinitions(defs: readonly MetricDef[], added: readonly MetricDef[]): MetricDef[] {
-  const fresh = added.filter((d, i) => !defs.some((old) => old.key === d.key) && added.findIndex((o) => o.key === d.key) === i);
+  const known = new Set(defs.map((d) => d.key));
+  const fresh: MetricDef[] = [];
+  for (const d of added) {
+    if (known.has(d.key)) continue;
+    known.add(d.key);
+    fresh.push(d);
+  }
   return fresh.length > 0 ? [...defs, ...fresh] : (defs as MetricDef[]);
 }
 

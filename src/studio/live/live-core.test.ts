@@ -3,7 +3,7 @@ import type { Execution, ExecutionDetail, SeriesResponse, StreamEvent } from '..
 import type { ExecutionSeriesQuery, SeriesQuery } from '../api/client.js';
 import type { Clock } from './clock.js';
 import type { EventSourceLike } from './connection.js';
-import { createLive, type LiveApi } from './live-core.js';
+import { createLive, FIRST_READ_KEYS, keysInOrder, type LiveApi } from './live-core.js';
 
 /** A stream the test writes into, as the server would. */
 class FakeSource implements EventSourceLike {
@@ -478,6 +478,66 @@ describe('live layer: several executions at once', () => {
     api.reads[0]!.answer.resolve({ series: [{ key: 'loss', total: 21, downsampled: false, x: [30, 35, 40, 45, 50], y: [5, 5, 5, 5, 5] }] });
     await done;
     expect(held('a', 'loss')).toEqual([0, 30, 35, 40, 45, 50, 60, 99]);
+  });
+});
+
+describe('live layer: an execution of many series', () => {
+  const many = Array.from({ length: FIRST_READ_KEYS + 36 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+  const detail = (id: string): ExecutionDetail => ({
+    execution: execution(id), definitions: many.map((key) => ({ key })),
+    series: many.map((key) => ({ key, count: 3, minX: 1, maxX: 3, lastY: 30 })),
+  });
+  const answer = (keys: readonly string[]): SeriesResponse => ({ series: keys.map((key) => ({ key, total: 3, downsampled: false, x: [1, 2, 3], y: [10, 20, 30] })) });
+
+  it('reads the keys the page shows first on their own and shows them, then the rest; points streamed meanwhile join without gap or duplicate', async () => {
+    const { live, api, held, source } = setup();
+    // The page shows the last keys first (say, their panels come first).
+    live.watch(['run'], { order: (d) => d.series.map((s) => s.key).reverse() });
+    await flush();
+    source().hello();
+    await flush();
+    api.details.get('run')!.resolve(detail('run'));
+    await flush();
+    expect(api.reads).toHaveLength(1);
+    const first = api.reads.shift()!;
+    expect(first.query.keys).toEqual([...many].reverse().slice(0, FIRST_READ_KEYS));
+    source().send(points('run', many.at(-1)!, [3, 4]));
+    source().send(points('run', many[0]!, [2, 3, 4]));
+    first.answer.resolve(answer(first.query.keys));
+    await flush();
+    // Shown at once: loaded, every key known, the first part held; the rest is being read.
+    const f = live.store.getState().followed.run!;
+    expect(f.loaded).toBe(true);
+    expect(f.keys).toHaveLength(many.length);
+    expect(held('run', many.at(-1)!)).toEqual([1, 2, 3]);
+    expect(held('run', many[0]!)).toBeUndefined();
+    expect(api.reads).toHaveLength(1);
+    const rest = api.reads.shift()!;
+    expect(rest.query.keys).toEqual([...many].reverse().slice(FIRST_READ_KEYS));
+    source().send(points('run', many[0]!, [5]));
+    rest.answer.resolve(answer(rest.query.keys));
+    await flush();
+    expect(held('run', many.at(-1)!)).toEqual([1, 2, 3, 4]);
+    expect(held('run', many[0]!)).toEqual([1, 2, 3, 4, 5]);
+    // Then points go straight in.
+    source().send(points('run', many[0]!, [6]));
+    expect(held('run', many[0]!)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('an ended execution read before the hello is read in the same two parts', async () => {
+    const { live, api } = setup();
+    live.watch(['done']);
+    await flush();
+    api.details.get('done')!.resolve({ ...detail('done'), execution: execution('done', 'succeeded') });
+    await flush();
+    expect(api.reads.map((r) => r.query.keys.length)).toEqual([FIRST_READ_KEYS]);
+    api.reads[0]!.answer.resolve(answer(api.reads[0]!.query.keys));
+    await flush();
+    expect(api.reads.map((r) => r.query.keys.length)).toEqual([FIRST_READ_KEYS, 36]);
+  });
+
+  it('keysInOrder puts the keys a page names first, once each, and keeps the others in order', () => {
+    expect(keysInOrder(['a', 'b', 'c', 'd'], ['c', 'x', 'a', 'c'])).toEqual(['c', 'a', 'b', 'd']);
   });
 });
 

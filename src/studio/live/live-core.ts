@@ -52,6 +52,26 @@ export type HistoryBudget = number | ((detail: ExecutionDetail) => number);
 export interface WatchOptions {
   /** Points per series to read history at (about 4 per pixel of the chart it is drawn in); default `deps.budget()`. */
   budget?: HistoryBudget;
+  /**
+   * The execution's series keys in the order the page shows them (its first screen first); keys it leaves out come after,
+   * in the detail's order. History is read in that order, the first `FIRST_READ_KEYS` on their own (see `createLive`).
+   */
+  order?: (detail: ExecutionDetail) => readonly string[];
+}
+
+/**
+ * An execution's history is read in two parts when it has more series than this: these first (the page's first screen,
+ * in `WatchOptions.order`), shown as soon as they arrive, then the rest. 2,000 series of 1,000 points are a few seconds
+ * of reading on a busy server; the first screen needs a few dozen of them.
+ */
+export const FIRST_READ_KEYS = 64;
+
+/** `keys` with those of `first` that it holds put first, in `first`'s order. */
+export function keysInOrder(keys: readonly string[], first: readonly string[]): string[] {
+  const have = new Set(keys);
+  const front = [...new Set(first)].filter((k) => have.has(k));
+  const placed = new Set(front);
+  return [...front, ...keys.filter((k) => !placed.has(k))];
 }
 
 /** The live layer of a tab, free of React: one stream, a set of followed executions, and the state the pages read. */
@@ -100,6 +120,8 @@ export function createLive(deps: LiveDeps): Live {
   const loadTokens = new Map<string, number>();
   /** History budget asked by the latest watcher of an id. */
   const budgets = new Map<string, HistoryBudget>();
+  /** Key order asked by the latest watcher of an id. */
+  const orders = new Map<string, NonNullable<WatchOptions['order']>>();
   const resyncListeners = new Set<() => void>();
   /**
    * Executions read before the stream said hello (see `readEarly`): 'pending' until the detail answers; 'settled' once it
@@ -190,11 +212,11 @@ export function createLive(deps: LiveDeps): Live {
     const reads = settled.map(({ id, detail }) => ({ id, keys: detail.series.map((s) => s.key), budget: budgetOf(id, detail) }));
     const readMany = deps.api.getSeriesOfExecutions;
     try {
-      // Several (a comparison): one shared read, as after a hello.
-      const histories = readMany && reads.length > 1
-        ? await readMany.call(deps.api, reads, { snap: true })
-        : new Map([[reads[0]!.id, reads[0]!.keys.length > 0 ? await deps.api.getSeries(reads[0]!.id, { keys: reads[0]!.keys, budget: reads[0]!.budget, snap: true }) : { series: [] }]]);
-      for (const { id, detail } of settled) if (wanted.get(id)!()) finish(id, detail, histories.get(id) ?? { series: [] });
+      if (readMany && reads.length > 1) {
+        // Several (a comparison): one shared read, as after a hello.
+        const histories = await readMany.call(deps.api, reads, { snap: true });
+        for (const { id, detail } of settled) if (wanted.get(id)!()) finish(id, detail, histories.get(id) ?? { series: [] });
+      } else await readHistory(settled[0]!.id, settled[0]!.detail, wanted.get(settled[0]!.id)!);
     } catch {
       // Read again as always.
       for (const { id } of settled) if (wanted.get(id)!()) void load(id);
@@ -218,6 +240,7 @@ export function createLive(deps: LiveDeps): Live {
     pending.delete(id);
     loadTokens.delete(id);
     budgets.delete(id);
+    orders.delete(id);
     early.delete(id);
     store.setState((s) => {
       const { [id]: _gone, ...followed } = s.followed;
@@ -256,15 +279,32 @@ export function createLive(deps: LiveDeps): Live {
     replace({ ...store.getState().followed[id]!, error: err instanceof Error ? err.message : String(err), loaded: true, notFound });
   };
 
+  /**
+   * Reads one execution's history and merges it: in one read, or (more than `FIRST_READ_KEYS` series) the keys the page
+   * shows first, merged and shown at once, then the rest. Stream events stay buffered until the last part is merged.
+   * Snapped: answered from the store's block summaries (no point decoded); zooming in refines it.
+   */
+  const readHistory = async (id: string, detail: ExecutionDetail, stillWanted: () => boolean): Promise<void> => {
+    const order = orders.get(id);
+    const all = detail.series.map((s) => s.key);
+    const keys = order ? keysInOrder(all, order(detail)) : all;
+    const read = (part: readonly string[]) => deps.api.getSeries(id, { keys: part, budget: budgetOf(id, detail), snap: true });
+    let rest = keys;
+    if (keys.length > FIRST_READ_KEYS) {
+      const first = await read(keys.slice(0, FIRST_READ_KEYS));
+      if (!stillWanted()) return;
+      replace(mergeHistory(store.getState().followed[id]!, detail, first), true);
+      rest = keys.slice(FIRST_READ_KEYS);
+    }
+    const history = rest.length > 0 ? await read(rest) : { series: [] };
+    if (stillWanted()) finish(id, detail, history);
+  };
+
   const load = async (id: string): Promise<void> => {
     const stillWanted = begin(id);
     try {
       const detail = await deps.api.getExecution(id);
-      const keys = detail.series.map((s) => s.key);
-      // Snapped: answered from the store's block summaries (no point decoded); zooming in refines it.
-      const history = keys.length > 0 ? await deps.api.getSeries(id, { keys, budget: budgetOf(id, detail), snap: true }) : { series: [] };
-      if (!stillWanted()) return;
-      finish(id, detail, history);
+      await readHistory(id, detail, stillWanted);
     } catch (err) {
       if (stillWanted()) fail(id, err);
     }
@@ -383,6 +423,7 @@ export function createLive(deps: LiveDeps): Live {
       for (const id of unique) {
         watchers.set(id, (watchers.get(id) ?? 0) + 1);
         if (opts.budget !== undefined) budgets.set(id, opts.budget);
+        if (opts.order !== undefined) orders.set(id, opts.order);
         if (add(id)) added.push(id);
       }
       if (added.length > 0) void readEarly(added);

@@ -11,6 +11,9 @@ export function useLive<T>(selector: (s: LiveState) => T): T {
 /** Follows these executions while the component is mounted. `ids` is compared by content. */
 export function useFollow(ids: readonly string[], opts: WatchOptions = {}): void {
   const signature = ids.join('\n');
-  const budget = opts.budget;
-  useEffect(() => live.watch(signature === '' ? [] : signature.split('\n'), budget === undefined ? {} : { budget }), [signature, budget]);
+  const { budget, order } = opts;
+  useEffect(
+    () => live.watch(signature === '' ? [] : signature.split('\n'), { ...(budget !== undefined && { budget }), ...(order !== undefined && { order }) }),
+    [signature, budget, order],
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseNotation, durationNotation, executionSeconds, formatDuration, formatNumber, formatTimestamp, INVALID_TIME } from './format.js';
+import { chooseNotation, durationNotation, executionSeconds, formatAlone, formatDuration, formatNumber, formatTimestamp, INVALID_TIME } from './format.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -19,6 +19,17 @@ describe('number formatting', () => {
 
   it('writes exponents without a plus sign', () => {
     expect(formatNumber(1.23e20)).toBe('1.23e20');
+  });
+});
+
+describe('a value with no axis to agree with', () => {
+  it('keeps six significant digits (a legend whose chart is not made): 1,999.19 is not 1,999', () => {
+    expect(formatAlone(1999.19)).toBe('1,999.19');
+    expect(formatAlone(12345.678)).toBe('12,345.7');
+    expect(formatAlone(0.123456789)).toBe('0.123457');
+    expect(formatAlone(1234567)).toBe('1,234,567');
+    expect(formatAlone(2.5123456e-7)).toBe('2.51235e-7');
+    expect([NaN, Infinity, -Infinity, null].map(formatAlone)).toEqual(['NaN', '+∞', '−∞', '—']);
   });
 });
 

@@ -19,6 +19,17 @@ export function formatNumber(v: number | null | undefined): string {
   return NUMBER.format(Number(v.toPrecision(4)));
 }
 
+/**
+ * A value read with no axis to agree with (a legend whose chart is not made: far from the screen, or not laid out yet): six
+ * significant digits, so 1,999.19 does not read as 1,999 (`formatNumber`'s four are meant for values beside an axis).
+ */
+export function formatAlone(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v) || (Number.isInteger(v) && Math.abs(v) < 1e15)) return formatNumber(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return exponential(v, 5);
+  return NUMBER.format(Number(v.toPrecision(6)));
+}
+
 /** `v` as mantissa and exponent with `decimals` mantissa decimals, trailing zeros dropped: 1.5e-7, -2e308. */
 function exponential(v: number, decimals: number): string {
   const [mantissa, exponent] = v.toExponential(Math.min(100, Math.max(0, decimals))).split('e') as [string, string];

@@ -1,4 +1,4 @@
-import type { GroupDef, MetricDef, ScaleDef } from '../../protocol/index.js';
+import { seriesLabel, SUMMARY_SERIES_PREFIX, type GroupDef, type MetricDef, type ScaleDef } from '../../protocol/index.js';
 
 /**
  * The panel model: metric definitions (and the keys of series that have data) → chart panels, their y-axes and progress bars.
@@ -13,7 +13,7 @@ import type { GroupDef, MetricDef, ScaleDef } from '../../protocol/index.js';
  * - derived `@summary.<key>` series are drawn in one "Summary over time" panel, labelled by `<key>`.
  */
 
-export const SUMMARY_SERIES_PREFIX = '@summary.';
+export { SUMMARY_SERIES_PREFIX };
 export const SUMMARY_PANEL_TITLE = 'Summary over time';
 export const SUMMARY_PANEL_ID = 'summary';
 /** Summary values have unrelated magnitudes, so each keeps its own y range, but only this many axes are drawn. */
@@ -140,7 +140,7 @@ export function buildPanels(definitions: readonly MetricDef[], seriesKeys: reado
   }
   if (summaryKeys.length > 0) {
     const draft = draftFor(SUMMARY_PANEL_ID, SUMMARY_PANEL_TITLE);
-    for (const key of summaryKeys) add(key, draft, undefined, key.slice(SUMMARY_SERIES_PREFIX.length), true);
+    for (const key of summaryKeys) add(key, draft, undefined, seriesLabel(key), true);
     draft.panel.axes.forEach((axis, i) => {
       if (i >= SUMMARY_PANEL_VISIBLE_AXES) axis.hidden = true;
     });

@@ -1,4 +1,4 @@
-import { formatNumber, type Notation } from './format.js';
+import { formatAlone, type Notation } from './format.js';
 import type { LineSeriesModel } from './panels.js';
 import type { YAxisFrame } from './plot-frame.js';
 import { lowerBound, type SeriesBuffer } from './series-buffer.js';
@@ -75,9 +75,9 @@ export function valueAtOrBefore(s: SeriesBuffer | undefined, x: number): number 
   return i > 0 ? s.y[i - 1] : undefined;
 }
 
-/** The notation of a line's values: its axis's, or a single-value fallback before the chart has laid out. */
+/** The notation of a line's values: its axis's, or a single-value one while there is no chart (not made, or not laid out). */
 export function lineNotation(frames: ReadonlyMap<string, YAxisFrame>, line: LineSeriesModel): Pick<Notation, 'format'> {
-  return frames.get(line.scale)?.values ?? { format: formatNumber };
+  return frames.get(line.scale)?.values ?? { format: formatAlone };
 }
 
 const shortsOf = new WeakMap<readonly LineSeriesModel[], string[]>();
