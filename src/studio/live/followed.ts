@@ -4,10 +4,18 @@ import {
 } from '../../protocol/index.js';
 import type { SeriesRead } from '../api/client.js';
 import { boundHeldPoints } from '../model/decimate.js';
-import { appendPoints, emptySeries, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
+import { appendPoints, emptySeries, reserveCapacity, seriesFrom, spliceRange, truncateFrom, type SeriesBuffer } from '../model/series-buffer.js';
 
 /** A live series keeps at most this many points in the tab; older stretches are reduced and re-read on zoom. */
 export const LIVE_POINTS_PER_SERIES = 8192;
+
+/**
+ * A series that receives live points has its whole window (LIVE_POINTS_PER_SERIES points) allocated at its first live
+ * batch while its execution has at most this many series (256 × 8192 × 16 bytes = 32 MiB): a streaming series fills its
+ * window within minutes anyway, and allocating it once keeps the tab's memory flat instead of growing and copying it for
+ * minutes. Executions with more series grow each window by doubling as its points arrive.
+ */
+export const RESERVED_LIVE_WINDOWS = 256;
 
 /**
  * One followed execution as the tab holds it: history merged with what streamed. Its series buffers are mutated in place
@@ -103,6 +111,7 @@ export function applyStreamEvent(f: FollowedExecution, event: StreamEvent): Appl
         }
         // Room is made before the append, in place, so a series at its bound keeps its buffers (LIVE_POINTS_PER_SERIES
         // points each, allocated once); the bound after the append catches a batch larger than a quarter of it.
+        if (s.x.length < LIVE_POINTS_PER_SERIES && f.series.size <= RESERVED_LIVE_WINDOWS) reserveCapacity(s, LIVE_POINTS_PER_SERIES);
         boundHeldPoints(s, LIVE_POINTS_PER_SERIES, p.x.length);
         appendPoints(s, p.x, fromWireArray(p.y), LIVE_POINTS_PER_SERIES);
         boundHeldPoints(s, LIVE_POINTS_PER_SERIES);

@@ -61,6 +61,11 @@ function ensureCapacity(s: SeriesBuffer, needed: number, limit = Infinity): void
   s.y = y;
 }
 
+/** Grows `s`'s buffers to hold `capacity` points (once; no-op when they already do), keeping what is held. */
+export function reserveCapacity(s: SeriesBuffer, capacity: number): void {
+  ensureCapacity(s, capacity, capacity);
+}
+
 /**
  * Appends in place the points whose x is above the last held x (amortised O(1) per point); returns how many were kept.
  * `limit`: the most points the buffer is meant to hold (its capacity grows to at most that while the points fit).
