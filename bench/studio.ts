@@ -50,10 +50,12 @@ const baselineStudio = baselineIndex >= 0 ? argv[baselineIndex + 1]! : null;
 /** `--seconds N`: seconds of frames per streaming run (default 15). */
 const secondsIndex = argv.indexOf('--seconds');
 const streamingSeconds = secondsIndex >= 0 ? Number(argv[secondsIndex + 1]) : 15;
-/** The streaming runs' traces go to the profile directory, else to this run's temporary one. */
+/** `--trace-dir DIR`: keep the streaming runs' traces there (with --profile: the profile directory). */
+const traceDirIndex = argv.indexOf('--trace-dir');
+/** The streaming runs' traces go to the profile or trace directory, else to this run's temporary one. */
 let traceDir = '';
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
-  serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? traceDir, profile: profileDir !== null, baseline: baselineStudio,
+  serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? (traceDirIndex >= 0 ? argv[traceDirIndex + 1]! : traceDir), profile: profileDir !== null, baseline: baselineStudio,
 });
 /** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
 const heapSnapshotIndex = argv.indexOf('--heap-snapshots');

@@ -293,3 +293,31 @@ test('runs recorded with `at`: the compare panel is labelled step and offers rel
   for (const l of await ticks()) expect(l).not.toMatch(/NaN|undefined|start \+/);
   await screenshots(page, 'compare-at-wall-time');
 });
+
+test('long run names: the compare legend shortens them around the part that differs (full name for readers), and a long label wraps', async ({ page }) => {
+  // A 150-character run name made each legend entry several lines tall, so a panel's legend showed two or three runs
+  // and cut the metric key off; a 200-character label value widened the page past the viewport.
+  const stem = `sweep_${'lr0.001_bs32_'.repeat(11)}`;
+  await ingest(server.url, {
+    executions: [
+      { id: 'long-a', start: { name: `${stem}seed1`, labels: { config: 'cfg'.repeat(66) } }, points: [{ key: 'loss', x: [1, 2], y: [1, 0.5] }] },
+      { id: 'long-b', start: { name: `${stem}seed2` }, points: [{ key: 'loss', x: [1, 2], y: [2, 1] }] },
+    ],
+  });
+  for (const viewport of [1280, 390]) {
+    await page.setViewportSize({ width: viewport, height: 900 });
+    await page.goto(`${server.url}/compare?ids=long-a,long-b`);
+    const legend = page.getByRole('region', { name: 'loss' }).getByRole('list', { name: 'Legend' });
+    await expect(legend.locator('.legend-key')).toHaveCount(2);
+    const shown = await legend.locator('.legend-key').allInnerTexts();
+    expect(shown).toHaveLength(2);
+    for (const [i, text] of shown.entries()) {
+      expect(text.length, text).toBeLessThanOrEqual(36);
+      expect(text).toContain(`seed${i + 1}`);
+      expect(text).toMatch(/loss$/);
+    }
+    await expect(legend.getByRole('button').first()).toContainText(`${stem}seed1 · loss`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `compare page at ${viewport}`).toBeLessThanOrEqual(viewport);
+    await screenshots(page, `compare-long-names-${viewport}`);
+  }
+});

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_BATCH_TYPE, encodeBinaryBatch, type IngestBatch, type NumberColumns } from '../src/protocol/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
-import { getJson, postBody, postJson, storeSnapshot } from './helpers/server.js';
+import { exportSeries, getJson, postBody, postJson, storeSnapshot } from './helpers/server.js';
+import { TestStreamClient } from './helpers/sse-client.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -103,4 +104,41 @@ describe('binary ingest', () => {
       expect(await storeSnapshot(server.url)).toEqual(before);
     });
   }
+});
+
+describe('regular x decoded into reused memory', () => {
+  it('every batch streams and stores its own x, also when replayed from the ring after later batches reused the memory', async () => {
+    // Following another execution: the batches' events are not sent (nor encoded) until the replay asks for them.
+    const bystander = new TestStreamClient(server.url, ['someone-else']);
+    await bystander.connect();
+    const hello = bystander.lastEventId;
+    // 2^15 points a batch fill a reused block exactly, so that the ring would keep views of it if it kept x as decoded.
+    const n = 2 ** 15;
+    const steps = [[0, 1], [n, 1], [3 * n, 3], [20 * n, 1]] as const;
+    const batches = steps.map(([start, step], b) => ({
+      key: b % 2 === 0 ? 'a' : 'b',
+      x: Array.from({ length: n }, (_, i) => start + step * i),
+      y: Array.from({ length: n }, (_, i) => b * 1e6 + i),
+    }));
+    // A fraction in xStart: regular but not whole numbers, decoded into memory of its own.
+    batches.push({ key: 'c', x: Array.from({ length: 100 }, (_, i) => 0.5 + i), y: Array.from({ length: 100 }, (_, i) => -1 - i) });
+    for (const [b, p] of batches.entries()) {
+      const res = await postBinary(binary({ executions: [{ id: 'reuse', ...(b === 0 && { start: { name: 'reuse' } }), points: [p] }] }));
+      expect(res.status).toBe(200);
+    }
+    const expected = (key: string) => {
+      const mine = batches.filter((p) => p.key === key);
+      return { x: mine.flatMap((p) => p.x), y: mine.flatMap((p) => p.y) };
+    };
+    // A client replays the ring from before the first batch.
+    const replay = new TestStreamClient(server.url, ['reuse']);
+    await replay.connect(hello);
+    await replay.waitFor(() => replay.points('reuse', 'c').x.length === 100, 10_000);
+    for (const key of ['a', 'b', 'c']) {
+      expect(replay.points('reuse', key)).toEqual(expected(key));
+      expect(await exportSeries(server.url, 'reuse', key)).toEqual(expected(key));
+    }
+    bystander.disconnect();
+    replay.disconnect();
+  });
 });

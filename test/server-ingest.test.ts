@@ -50,6 +50,9 @@ describe('ingest', () => {
   const bad: Array<[string, unknown, number, RegExp]> = [
     ['malformed JSON', '{"executions": [', 400, /body: must be valid JSON/],
     ['an empty body', '', 400, /body: must be a JSON document/],
+    // A JSON document that is not an object named no field ("must be an object").
+    ['a JSON null', 'null', 400, /^body: must be a JSON object/],
+    ['a JSON array', '[{"executions": []}]', 400, /^body: must be a JSON object \(got an array\)/],
     ['a missing executions field', { batchId: 'x' }, 400, /executions: must be an array/],
     ['a wrong type for x', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: ['5'], y: [1] }] }] }, 400, /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number/],
     ['a wrong type for a value', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: [5], y: [true] }] }] }, 400, /executions\[0\]\.points\[0\]\.y\[0\]: must be a number/],

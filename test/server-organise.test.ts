@@ -101,7 +101,8 @@ describe('PATCH /api/executions/:id', () => {
   it('refuses bad bodies naming the field and the rule, changing nothing', async () => {
     const before = (await getJson(`${server.url}/api/executions/other`, auth)).json.execution;
     const cases: [unknown, string, RegExp][] = [
-      [{}, '', /must set "labels", "note" or both/],
+      [{}, 'body', /must set "labels", "note" or both/],
+      [null, 'body', /must be a JSON object \(got null\)/],
       [{ labels: { model: 3 } }, 'labels.model', /must be a string/],
       [{ labels: 'x' }, 'labels', /must be an object/],
       [{ note: 'x'.repeat(MAX_NOTE_LENGTH + 1) }, 'note', /at most 10000 characters/],

@@ -109,9 +109,7 @@ function hasRegularX(p: Obj, path: string): boolean {
  */
 function fillRegular(x: Float64Array, start: number, step: number): void {
   const n = x.length;
-  // Steps and epochs: whole numbers within ±2^53 add exactly, so the values increase without being compared.
-  if (n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX
-    && step * (n - 1) <= LIMITS.maxAbsX && start + step * (n - 1) <= LIMITS.maxAbsX) {
+  if (isWholeRegular(start, step, n)) {
     for (let i = 0; i < n; i++) x[i] = start + step * i;
     markIncreasing(x);
     markWholeStep(x, step);
@@ -128,13 +126,24 @@ function fillRegular(x: Float64Array, start: number, step: number): void {
   if (increasing && (x.length === 0 || (x[0]! >= -LIMITS.maxAbsX && prev <= LIMITS.maxAbsX))) markIncreasing(x);
 }
 
+/**
+ * Steps and epochs: `start + step · i` for i < n with whole numbers, increasing, within ±2^53, where double arithmetic is
+ * exact, so the values increase without being compared and every part of the column is regular too (`markWholeStep`).
+ */
+function isWholeRegular(start: number, step: number, n: number): boolean {
+  return n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX
+    && step * (n - 1) <= LIMITS.maxAbsX && start + step * (n - 1) <= LIMITS.maxAbsX;
+}
+
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Turns a binary body back into a batch whose points items hold `x`/`y` as Float64Arrays (views on `body`, no copy when it
- * is 8-byte aligned). Only the framing is checked here; the result still needs `validateIngestBatch`.
+ * is 8-byte aligned). Only the framing is checked here; the result still needs `validateIngestBatch`. The x of items sent
+ * as `xStart`/`xStep` of whole numbers (marked, see `markWholeStep`) are made in one block from `allocate` (by default a
+ * new array; it may hand out reused memory, every value used is written), any other regular x in a new block.
  */
-export function decodeBinaryBatch(body: Uint8Array): unknown {
+export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) => Float64Array = (n) => new Float64Array(n)): unknown {
   if (body.length < PREAMBLE || fromUtf8.decode(body.subarray(0, 4)) !== MAGIC) {
     throw new ValidationError('body', `a ${BINARY_BATCH_TYPE} body must start with "${MAGIC}" and the header length`);
   }
@@ -153,8 +162,9 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
   let at = align8(PREAMBLE + headerLength);
   let items = 0;
   // Items with a regular x get their x column made afterwards, all in one block (one allocation per batch, not per item).
-  const regular: Array<{ item: Obj; start: number; step: number; n: number }> = [];
-  let regularPoints = 0;
+  const regular: Array<{ item: Obj; start: number; step: number; n: number; whole: boolean }> = [];
+  let wholePoints = 0;
+  let otherPoints = 0;
   const executions = isObject(header) && Array.isArray(header.executions) ? header.executions : [];
   executions.forEach((u: unknown, i) => {
     if (!isObject(u) || !Array.isArray(u.points)) return;
@@ -176,8 +186,10 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
       const { n: _n, xStart, xStep, ...rest } = p;
       const item: Obj = { ...rest, x: isRegular ? null : readColumn(aligned, at, n), y: readColumn(aligned, at + bytes - 8 * n, n) };
       if (isRegular) {
-        regular.push({ item, start: xStart as number, step: xStep as number, n });
-        regularPoints += n;
+        const whole = isWholeRegular(xStart as number, xStep as number, n);
+        regular.push({ item, start: xStart as number, step: xStep as number, n, whole });
+        if (whole) wholePoints += n;
+        else otherPoints += n;
       }
       points[j] = item;
       at += bytes;
@@ -185,13 +197,14 @@ export function decodeBinaryBatch(body: Uint8Array): unknown {
     });
   });
   if (regular.length > 0) {
-    const block = new Float64Array(regularPoints);
-    let from = 0;
+    const wholeBlock = wholePoints > 0 ? allocate(wholePoints) : null;
+    const otherBlock = otherPoints > 0 ? new Float64Array(otherPoints) : null;
+    let wholeAt = 0;
+    let otherAt = 0;
     for (const r of regular) {
-      const x = block.subarray(from, from + r.n);
+      const x = r.whole ? wholeBlock!.subarray(wholeAt, wholeAt += r.n) : otherBlock!.subarray(otherAt, otherAt += r.n);
       fillRegular(x, r.start, r.step);
       r.item.x = x;
-      from += r.n;
     }
   }
   // Without points the padding after the header may be left out.

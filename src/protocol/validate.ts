@@ -68,6 +68,14 @@ function object(v: unknown, path: string): Obj {
   return v as Obj;
 }
 
+/** The top of a request body, named `body` in errors (its fields are named by themselves: `executions`). */
+function bodyObject(v: unknown): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    fail('body', `must be a JSON object (got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`})`);
+  }
+  return v as Obj;
+}
+
 function noUnknownFields(o: Obj, allowed: readonly string[], path: string): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(join(path, k), `is not a known field (expected one of: ${allowed.join(', ')})`);
 }
@@ -388,7 +396,7 @@ function validateUpdate(v: unknown, path: string, budget: Budget, now: number): 
  * clock that `startedAt`/`endedAt` may be at most a day ahead of.
  */
 export function validateIngestBatch(v: unknown, now = Date.now()): AcceptedBatch {
-  const o = object(v, '');
+  const o = bodyObject(v);
   noUnknownFields(o, ['batchId', 'executions'], '');
   const batchId = optional(o, 'batchId', '', (u, p) => text(u, p, LIMITS.maxBatchIdLength));
   const budget: Budget = { points: 0, summaryOps: 0 };
@@ -421,9 +429,9 @@ export const MAX_NOTE_LENGTH = 10_000;
 
 /** Validates the body of `PATCH /api/executions/:id`; at least one of `labels` and `note`. */
 export function validateExecutionPatch(v: unknown): ExecutionPatch {
-  const o = object(v, '');
+  const o = bodyObject(v);
   noUnknownFields(o, ['labels', 'note'], '');
-  if (o.labels === undefined && o.note === undefined) fail('', 'must set "labels", "note" or both');
+  if (o.labels === undefined && o.note === undefined) fail('body', 'must set "labels", "note" or both');
   const labels = optional(o, 'labels', '', validateLabels);
   const note = o.note === null ? null : optional(o, 'note', '', (u, p) => text(u, p, MAX_NOTE_LENGTH, { empty: true }));
   return { ...(labels && { labels }), ...(note !== undefined && { note }) };

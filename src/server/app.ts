@@ -22,6 +22,7 @@ import { checkSmoothable, smoothedRead, smoothParam } from './smoothed-read.js';
 import type { Store } from './store/store.js';
 import type { StreamHub } from './stream-hub.js';
 import type { Turns } from './turns.js';
+import { XBlocks } from './x-blocks.js';
 import type { ReadActivity } from './read-activity.js';
 
 export interface AppContext {
@@ -145,12 +146,23 @@ export function createHandler(ctx: AppContext) {
   };
 }
 
+/** Reused memory for decoded regular x (see x-blocks.ts), shared by every server in this process. */
+const xBlocks = new XBlocks();
+
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   await ctx.bodies.with(req, async () => {
     const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
     await ctx.turns.next();
-    const body = mediaType(req) === BINARY_BATCH_TYPE ? decodeBinaryBatch(bytes) : parseJsonBody(bytes);
-    sendJson(res, 200, await ingest(ctx.store, ctx.hub, body));
+    if (mediaType(req) !== BINARY_BATCH_TYPE) {
+      sendJson(res, 200, await ingest(ctx.store, ctx.hub, parseJsonBody(bytes)));
+      return;
+    }
+    // A store with a feed keeps the batch's events (views of its x) for the feed: no reused memory there.
+    if (ctx.store.feed) {
+      sendJson(res, 200, await ingest(ctx.store, ctx.hub, decodeBinaryBatch(bytes)));
+      return;
+    }
+    sendJson(res, 200, await xBlocks.with((allocate) => ingest(ctx.store, ctx.hub, decodeBinaryBatch(bytes, allocate))));
   });
 }
 

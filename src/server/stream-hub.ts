@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { formatEventId, marksOfItem, parseEventId, summaryPreview, timeAtX, type RecordTimes, type SeriesColumns, type StreamEvent } from '../protocol/index.js';
+import {
+  formatEventId, marksOfItem, parseEventId, summaryPreview, timeAtX, wholeStepOf, type RecordTimes, type SeriesColumns, type StreamEvent,
+} from '../protocol/index.js';
 import { toWireEvent, type HubEvent } from './hub-event.js';
 
 export interface StreamHubOptions {
@@ -86,13 +88,54 @@ function blocksOf(event: PointsEvent): { blocks: Set<ArrayBufferLike>; bytes: nu
   return { blocks, bytes };
 }
 
+const NO_X = new Float64Array(0);
+
+/** x kept as `start + step · i` (whole numbers: exact), made again when the event is first sent (`withRegularX`). */
+interface RegularX { start: number; step: number; n: number }
+const regularXs = new WeakMap<SeriesColumns, RegularX>();
+
+/** The event with the x that `retainable` kept as start and step made again (in one block), or the event itself. */
+export function withRegularX(event: PointsEvent): PointsEvent {
+  const kept = event.series.map((s) => regularXs.get(s));
+  const total = kept.reduce((n, r) => n + (r?.n ?? 0), 0);
+  if (!kept.some((r) => r !== undefined)) return event;
+  const block = new Float64Array(total);
+  let at = 0;
+  return {
+    ...event,
+    series: event.series.map((s, i) => {
+      const r = kept[i];
+      if (!r) return s;
+      const x = block.subarray(at, at + r.n);
+      for (let j = 0; j < r.n; j++) x[j] = r.start + r.step * j;
+      at += r.n;
+      return { ...s, x };
+    }),
+  };
+}
+
 /**
- * The event as the replay ring may keep it, and the bytes of the memory it then holds. Its columns stay views (no copy,
+ * The event as the replay ring may keep it, and the bytes of the memory it then holds. An x of whole numbers made from
+ * start and step (a decoded binary batch's regular x, see `markWholeStep`) is kept as those two numbers: the ring holds no
+ * view of the block it was decoded into, which the server reuses (x-blocks.ts). The other columns stay views (no copy,
  * nothing for the garbage collector) when they fill most of the blocks behind them, as those of a decoded binary body
  * do: the body is little but its columns. Otherwise (a body padded around a few points, or shared with other executions'
  * events) they are copied into one block of exactly their size, so that the ring never keeps a large body for a few points.
  */
-export function retainable(event: PointsEvent): { event: PointsEvent; bytes: number } {
+export function retainable(published: PointsEvent): { event: PointsEvent; bytes: number } {
+  let event = published;
+  if (published.series.some((s) => s.x.length > 0 && wholeStepOf(s.x) !== undefined)) {
+    event = {
+      ...published,
+      series: published.series.map((s) => {
+        const step = s.x.length > 0 ? wholeStepOf(s.x) : undefined;
+        if (step === undefined) return s;
+        const kept = { ...s, x: NO_X };
+        regularXs.set(kept, { start: s.x[0]!, step, n: s.x.length });
+        return kept;
+      }),
+    };
+  }
   const columns = event.series.reduce((n, s) => n + s.x.byteLength + s.y.byteLength, 0);
   const { bytes } = blocksOf(event);
   if (bytes <= columns * 1.25) return { event, bytes };
@@ -104,7 +147,18 @@ export function retainable(event: PointsEvent): { event: PointsEvent; bytes: num
     at += c.length;
     return view;
   };
-  return { event: { ...event, series: event.series.map((s) => ({ ...s, x: copy(s.x), y: copy(s.y) })) }, bytes: block.byteLength };
+  return {
+    event: {
+      ...event,
+      series: event.series.map((s) => {
+        const copied = { ...s, x: copy(s.x), y: copy(s.y) };
+        const r = regularXs.get(s);
+        if (r) regularXs.set(copied, r);
+        return copied;
+      }),
+    },
+    bytes: block.byteLength,
+  };
 }
 
 /** Splits a points event into events of at most `max` points; their columns are views of the event's. */
@@ -337,7 +391,16 @@ export class StreamHub {
   private sentOf(stored: Stored): NonNullable<Stored['sent']> {
     if (!stored.sent) {
       const e = stored.event;
-      const parts = e.type === 'points' ? splitPoints(e, this.opts.maxPointsPerFrame) : [e];
+      let parts: HubEvent[] = [e];
+      if (e.type === 'points') {
+        const full = withRegularX(e);
+        // The x made again is held until every part is encoded: counted as the columns' blocks are.
+        const made = full === e ? 0 : full.series.reduce((n, s, i) => n + (s.x === e.series[i]!.x ? 0 : s.x.byteLength), 0);
+        stored.columnBlockBytes += made;
+        stored.bytes += made;
+        if (stored.inRing) this.ringBytes += made;
+        parts = splitPoints(full, this.opts.maxPointsPerFrame);
+      }
       stored.sent = { parts, frames: parts.map(() => null) };
     }
     return stored.sent;

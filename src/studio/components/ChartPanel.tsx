@@ -1,4 +1,4 @@
-import { useCallback, useContext, useMemo, useRef, useState, type ComponentProps } from 'react';
+import { memo, useCallback, useContext, useMemo, useRef, useState, type ComponentProps } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
@@ -76,8 +76,23 @@ export function exportUrl(
   return `/api/executions/${encodeURIComponent(executionId)}/export?${q}`;
 }
 
-/** One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech and tests. */
-export function ChartPanel({ panel, series, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
+/**
+ * One group (or ungrouped metric): progress bars, then the chart with its legend. Named after the group for assistive tech
+ * and tests. Memoised: the page re-renders on every change of its execution (the stream sends one with each batch of
+ * points), and a panel then re-renders only when what it shows changed — zoom by value; `onZoom` is not compared (the
+ * page's closure over this panel's axis, the same while `panel` is).
+ */
+export const ChartPanel = memo(ChartPanelView, (a, b) => {
+  for (const k of Object.keys({ ...a, ...b }) as Array<keyof Props>) {
+    if (k === 'onZoom') continue;
+    if (k === 'zoom') {
+      if (a.zoom?.from !== b.zoom?.from || a.zoom?.to !== b.zoom?.to) return false;
+    } else if (!Object.is(a[k], b[k])) return false;
+  }
+  return true;
+});
+
+function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, onRefine, role = 'region', executionId, executionName, startedAt, times }: Props) {
   const { search } = useLocation();
   const view = usePanelView(panel, onZoom);
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;

@@ -107,7 +107,7 @@ interface EntryProps {
   tools: boolean;
   onToggle: (key: string) => void;
   onOnly: (key: string) => void;
-  /** Registers the entry's value element (its text is written by the legend, never rendered here). */
+  /** Registers the entry's value text box (its text is written by the legend, never rendered here). */
   valueRef: (key: string, el: HTMLSpanElement | null) => void;
 }
 
@@ -131,7 +131,8 @@ const LegendEntry = memo(function LegendEntry({ rowKey, label, short, color, das
             <span className="sr-only">{label}</span>
           </>
         )}
-        <span className="legend-value fixed" ref={setValue} />
+        {/* The value's text lives in a box of its own inside the flex item: a flex item is never laid out alone, the box is. */}
+        <span className="legend-value fixed"><span className="legend-value-text" ref={setValue} /></span>
       </button>
       {tools && (
         <button type="button" className="legend-only" aria-label="Show only this series" title={`Show only ${label}`} onClick={() => onOnly(rowKey)}>

@@ -3,6 +3,7 @@ import type { TooltipRow } from '../../chart/tooltip.js';
 import { seriesColor, type ChartTheme } from '../../model/chart-options.js';
 import { compareClock, compareSeriesKey, deltaFromBaseline, formatDelta, parseCompareSeriesKey, pointAtOrBefore, type ComparePanelModel } from '../../model/compare.js';
 import { formatNumber } from '../../model/format.js';
+import { shortenNames } from '../../model/readout.js';
 import { lastX, lastY, type SeriesBuffer } from '../../model/series-buffer.js';
 import { fileName, type TimeMarks } from '../../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../../model/time-axis.js';
@@ -82,6 +83,8 @@ function withDelta(value: number, x: number, base: SeriesBuffer | undefined): st
  */
 export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRuns, baseline, zoom, onZoom, onRefine, ids, runNames, times, startedAts }: Props) {
   const view = usePanelView(panel, onZoom);
+  // As the execution page's legend: long run names are shortened around the part that tells them apart (full on hover).
+  const shorts = useMemo(() => shortenNames(panel.lines.map((l) => l.label)), [panel.lines]);
   const { options } = view;
   // Long series are smoothed from every stored point: read from their own run into the tab when they fit, else smoothed by
   // the server (one read per run).
@@ -208,6 +211,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
       <ViewNotes yRange={view.yRange} clipped={view.clipped} options={options} nonPositive={view.nonPositive} />
       <ul className="legend compare-legend" aria-label="Legend">
         {panel.lines.map((line, i) => {
+          const short = shorts[i]!;
           if (hiddenRuns.has(line.key)) return null;
           const s = series.get(line.key);
           const off = hiddenLines.has(line.key);
@@ -220,7 +224,12 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
                   className={`swatch${line.dash ? ' dashed' : ''}`}
                   style={line.dash ? { borderColor: seriesColor(theme, line.color) } : { background: seriesColor(theme, line.color) }}
                 />
-                <span className="legend-key">{line.label}</span>
+                {short === line.label ? <span className="legend-key">{line.label}</span> : (
+                  <>
+                    <span className="legend-key" aria-hidden="true">{short}</span>
+                    <span className="sr-only">{line.label}</span>
+                  </>
+                )}
                 <span className="legend-value">{y === null || !s ? '—' : withDelta(y, lastX(s)!, base)}</span>
               </button>
             </li>
