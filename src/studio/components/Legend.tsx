@@ -65,7 +65,7 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
         (widened ??= []).push(el);
       }
     }
-    if (widened) for (const el of widened) if (el.scrollWidth > el.clientWidth) el.style.width = `${el.scrollWidth}px`;
+    if (widened) fitAfterCommit(widened);
   });
   return (
     <div className={`legend-wrap${atCursor ? ' at-cursor' : ''}`}>
@@ -143,6 +143,34 @@ const LegendEntry = memo(function LegendEntry({ rowKey, label, short, color, das
   );
 }, (a, b) => a.rowKey === b.rowKey && a.label === b.label && a.short === b.short && a.color === b.color && a.off === b.off && a.tools === b.tools
   && a.onToggle === b.onToggle && a.onOnly === b.onOnly && a.valueRef === b.valueRef && (a.dash ?? []).join() === (b.dash ?? []).join());
+
+/**
+ * Widens each box to its text if the estimate was short: at once (layout is read), or for a box in a panel the browser
+ * skips while it is far from the screen (`.panel-far`), once it comes into view — an IntersectionObserver reports it after
+ * the browser's own layout, every such box of a frame at once. Measured box by box inside skipped panels, a page mounting
+ * 2,000 panels laid out for a minute.
+ */
+function fitAfterCommit(boxes: readonly HTMLElement[]): void {
+  const later = typeof IntersectionObserver === 'undefined' ? [] : boxes.filter((el) => el.closest('.panel-far') !== null);
+  fit(later.length === 0 ? boxes : boxes.filter((el) => !later.includes(el)));
+  if (later.length === 0) return;
+  fitter ??= new IntersectionObserver((entries) => {
+    const shown = entries.filter((e) => e.isIntersecting).map((e) => e.target as HTMLElement);
+    for (const el of shown) fitter!.unobserve(el);
+    fit(shown);
+  });
+  for (const el of later) fitter.observe(el);
+}
+
+/** All reads, then all writes: one layout for the lot. */
+function fit(boxes: readonly HTMLElement[]): void {
+  const widths = boxes.map((el) => (el.scrollWidth > el.clientWidth ? el.scrollWidth : 0));
+  boxes.forEach((el, i) => {
+    if (widths[i]! > 0) el.style.width = `${widths[i]}px`;
+  });
+}
+
+let fitter: IntersectionObserver | null = null;
 
 /**
  * The width a legend value needs, in `ch` (the width of a digit, which tabular-nums gives every digit): digits and
