@@ -43,7 +43,8 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
     if (el) valueNodes.current.set(key, el);
     else valueNodes.current.delete(key);
   }, []);
-  const reserved = useRef(new Map<string, number>());
+  // By element, not key: an entry filtered out and back is a new element whose box must be sized again.
+  const reserved = useRef(new WeakMap<HTMLSpanElement, number>());
   // All values are written in one pass. Each value box is as wide as the longest value it has shown (it only grows), so
   // entries do not shift back and forth as values change length; and its size does not depend on its text (CSS `contain:
   // size layout`), so writing a value lays out that box alone, not the page. Layout is read only when a box was widened:
@@ -59,8 +60,8 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
         text.nodeValue = row.value;
       } else el.textContent = row.value;
       const width = valueWidthCh(row.value);
-      if (width > (reserved.current.get(row.key) ?? 0)) {
-        reserved.current.set(row.key, width);
+      if (width > (reserved.current.get(el) ?? 0)) {
+        reserved.current.set(el, width);
         el.style.width = `${width}ch`;
         (widened ??= []).push(el);
       }
