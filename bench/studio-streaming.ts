@@ -27,6 +27,11 @@ export interface StreamingOptions {
   profile: boolean;
   /** An earlier `dist/studio` to measure in turns with this build; null: this build alone, one run. */
   baseline: string | null;
+  /**
+   * Record the trace the CPU figures come from (default). Tracing itself costs the page main-thread time and adds long
+   * tasks, so `--untraced` measures frame times and long tasks as a user's tab has them (CPU figures then print NaN).
+   */
+  trace: boolean;
 }
 
 interface Run extends Frames {
@@ -43,6 +48,11 @@ const GC = /^(MajorGC|MinorGC|V8\.GC)/;
 async function tracedRun(page: Page, name: string, opts: StreamingOptions): Promise<Run> {
   const path = join(opts.traceDir, `${name}.trace.json`);
   let frames: Frames;
+  if (!opts.trace && !opts.profile) {
+    frames = await measureFrames(page, opts.seconds);
+    const none = { commit: NaN, layout: NaN, js: NaN, gc: NaN };
+    return { ...frames, cpu: NaN, busy: NaN, kinds: none, tasks: [], load: loadavg()[0]! };
+  }
   if (opts.profile) frames = await profileDuring(opts.traceDir, page, name, () => measureFrames(page, opts.seconds));
   else {
     const browser = page.context().browser()!;

@@ -6,7 +6,8 @@
  *     each task over 50 ms was) while 50 series stream at 20 points/s each (all in one group with ~95-character names
  *     and no scale: one chart, 50 lines, a legend with 50 values; then spread over 10 groups), with the load average
  *     (`bench/studio-streaming.ts`; `--seconds N` per run, default 15; with `--baseline-studio DIR` an earlier studio
- *     build is measured in turns with this one);
+ *     build is measured in turns with this one; `--untraced` measures frames and long tasks without the trace, which
+ *     itself costs the page main-thread time);
  *  3. JS heap while that streaming goes on (default 10 minutes; --quick: 1 minute);
  *  4. the service page: 10 request panels + 20 custom panels over 24 h at 10 s intervals → all painted, frames while live
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
@@ -56,6 +57,7 @@ const traceDirIndex = argv.indexOf('--trace-dir');
 let traceDir = '';
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
   serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? (traceDirIndex >= 0 ? argv[traceDirIndex + 1]! : traceDir), profile: profileDir !== null, baseline: baselineStudio,
+  trace: !argv.includes('--untraced'),
 });
 /** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
 const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
