@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { ingest, screenshots, SCREENSHOTS, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+import { ingest, screenshots, SCREENSHOTS, startStudioServer, tempDb, type StudioServer, CHART_CANVAS, chartPixels } from './studio-server.js';
 
 // Panel options (DESIGN.md): Smoothing, Log x, Log y, X axis and the downloads, on a real server and browser.
 let server: StudioServer;
@@ -25,7 +25,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const canvasPixels = (page: Page) => page.getByRole('region', { name: 'training' }).locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+const canvasPixels = (page: Page) => chartPixels(page.getByRole('region', { name: 'training' }));
 
 async function openOptions(page: Page) {
   const panel = page.getByRole('region', { name: 'training' });
@@ -36,7 +36,7 @@ async function openOptions(page: Page) {
 test('smoothing and Log y change the drawn chart and live in the URL', async ({ page }) => {
   await page.goto(`${server.url}/executions/opts-1`);
   const panel = page.getByRole('region', { name: 'training' });
-  await expect(panel.locator('canvas')).toHaveCount(1);
+  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
   await page.waitForTimeout(300);
   const before = await canvasPixels(page);
   const yTicksBefore = await panel.locator('.chart').getAttribute('data-y-ticks');
@@ -127,7 +127,7 @@ test('a failed download’s message is never covered by the options popover (it 
     await page.setViewportSize({ width, height: 800 });
     await page.goto(`${server.url}/executions/${id}`);
     const panel = page.getByRole('region', { name: 'training' });
-    await expect(panel.locator('canvas')).toHaveCount(1);
+    await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
     const options = await openOptions(page);
     // The execution is deleted meanwhile: the server refuses the export, and the panel says so.
     expect((await fetch(`${server.url}/api/executions/${id}`, { method: 'DELETE' })).ok).toBe(true);

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { drawQueue } from '../chart/draw-queue.js';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
+import { lineLayer, type RawLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
 import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
@@ -250,9 +251,10 @@ export function UPlotChart({
     madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
+    const lines = lineLayer(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color));
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
-      rawUnderlayPlugin(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
+      lines.plugin,
       clipMarkersPlugin(() => clippedRef.current > 0, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
@@ -296,6 +298,7 @@ export function UPlotChart({
       logY: latest.current.logY,
       logX: latest.current.logX,
       timeAxis,
+      externalLines: true,
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
@@ -460,51 +463,4 @@ export function UPlotChart({
       aria-label={`${label ?? panel.title}: wheel or + and − zoom, arrows pan, Shift+drag pans, drag a box to zoom, 0 resets, f follows live`}
     />
   );
-}
-
-/** Draws each shown line's raw values faint, under the lines (after the axes, before the series): the smoothing's source. */
-interface RawLines {
-  x: ArrayLike<number>;
-  ys: (number | null | undefined)[][];
-}
-
-function rawUnderlayPlugin(raw: () => RawLines | null, color: (line: number) => string): uPlot.Plugin {
-  return {
-    hooks: {
-      drawAxes: (u: uPlot) => {
-        const r = raw();
-        if (!r) return;
-        const { ctx } = u;
-        const { x: xs, ys } = r;
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-        ctx.clip();
-        ctx.globalAlpha = 0.3;
-        ctx.lineWidth = Math.max(1, devicePixelRatio);
-        ys.forEach((y, i) => {
-          const s = u.series[i + 1];
-          if (!s?.show || !s.scale) return;
-          ctx.strokeStyle = color(i);
-          ctx.beginPath();
-          let pen = false;
-          for (let j = 0; j < xs.length; j++) {
-            const v = y[j];
-            if (v === undefined) continue;
-            if (v === null || !Number.isFinite(v)) {
-              pen = false;
-              continue;
-            }
-            const px = u.valToPos(xs[j]!, 'x', true);
-            const py = u.valToPos(v, s.scale, true);
-            if (pen) ctx.lineTo(px, py);
-            else ctx.moveTo(px, py);
-            pen = true;
-          }
-          ctx.stroke();
-        });
-        ctx.restore();
-      },
-    },
-  };
 }

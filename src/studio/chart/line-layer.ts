@@ -1,0 +1,203 @@
+import type uPlot from 'uplot';
+import { drawLines, type LayerLine, type LineFrame } from './line-frame.js';
+import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
+
+/** Raw values drawn faint under their smoothed lines: the aligned x and, per panel line, its values at those x. */
+export interface RawLines {
+  x: ArrayLike<number>;
+  ys: (number | null | undefined)[][];
+}
+
+/** Opacity of a raw line under its smoothed one. */
+export const RAW_ALPHA = 0.3;
+
+/**
+ * The lines of a uPlot chart as a LineFrame: every shown series' points in the x window (and the nearest point beyond
+ * each edge, so lines reach the edges), `null` values as gaps and `undefined` ones (another series' x) skipped, in
+ * device pixels; `raw` lines, if any, first and faint.
+ */
+export function plotLineFrame(u: uPlot, raw: RawLines | null, rawColor: (line: number) => string): LineFrame {
+  const xScale = u.scales.x!;
+  const ratio = pxRatio();
+  const xs = u.data[0] as ArrayLike<number>;
+  const [i0, i1] = (u.series[0]!.idxs ?? [0, xs.length - 1]) as [number, number];
+  const lines: LayerLine[] = [];
+  const yWindow = (s: uPlot.Series) => {
+    const sc = u.scales[s.scale!];
+    return { yMin: sc?.min ?? 0, yMax: sc?.max ?? 1 };
+  };
+  if (raw) {
+    raw.ys.forEach((ys, i) => {
+      const s = u.series[i + 1];
+      if (!s?.show || !s.scale) return;
+      const [lo, hi] = outerRange(raw.x, ys, u.scales.x?.min ?? -Infinity, u.scales.x?.max ?? Infinity);
+      lines.push({ ...points(raw.x, ys, lo, hi), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA, ...yWindow(s) });
+    });
+  }
+  for (let i = 1; i < u.series.length; i++) {
+    const s = u.series[i]!;
+    const ys = u.data[i] as (number | null | undefined)[] | undefined;
+    if (!s.show || !ys || i0 === null || i1 === null || xs.length === 0) continue;
+    let lo = Math.max(0, i0 - 1);
+    let hi = Math.min(xs.length - 1, i1 + 1);
+    while (lo > 0 && ys[lo] == null) lo--;
+    while (hi < xs.length - 1 && ys[hi] == null) hi++;
+    const stroke = typeof s.stroke === 'function' ? s.stroke(u, i) : s.stroke;
+    lines.push({
+      ...points(xs, ys, lo, hi),
+      color: typeof stroke === 'string' ? stroke : '#888',
+      width: (s.width ?? 1) * ratio,
+      dash: s.dash ?? [],
+      alpha: s.alpha ?? 1,
+      ...yWindow(s),
+    });
+  }
+  return {
+    width: Math.max(0, Math.round(u.bbox.width)),
+    height: Math.max(0, Math.round(u.bbox.height)),
+    xMin: xScale.min ?? 0,
+    xMax: xScale.max ?? 1,
+    xLog: xScale.distr === 3,
+    lines,
+  };
+}
+
+/** Indices lo…hi of `xs` covering [from, to] plus one point beyond each edge (x increases). */
+function outerRange(xs: ArrayLike<number>, ys: (number | null | undefined)[], from: number, to: number): [number, number] {
+  let lo = 0;
+  while (lo < xs.length - 1 && xs[lo + 1]! < from) lo++;
+  let hi = xs.length - 1;
+  while (hi > 0 && xs[hi - 1]! > to) hi--;
+  while (lo > 0 && ys[lo] == null) lo--;
+  while (hi < xs.length - 1 && ys[hi] == null) hi++;
+  return [lo, hi];
+}
+
+/** The defined points lo…hi of one aligned series as typed arrays, a null value as NaN (a gap). */
+function points(xs: ArrayLike<number>, ys: (number | null | undefined)[], lo: number, hi: number): { x: Float64Array; y: Float64Array } {
+  let n = 0;
+  for (let j = lo; j <= hi; j++) if (ys[j] !== undefined) n++;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  let k = 0;
+  for (let j = lo; j <= hi; j++) {
+    const v = ys[j];
+    if (v === undefined) continue;
+    x[k] = xs[j]!;
+    y[k++] = v === null ? NaN : v;
+  }
+  return { x, y };
+}
+
+function pxRatio(): number {
+  const r = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
+  return typeof r === 'number' && r > 0 ? r : 1;
+}
+
+/** The shared line worker, or null where a canvas cannot be handed to one (then each chart draws its lines itself). */
+let worker: Worker | null | undefined;
+let nextId = 1;
+let nextRequest = 1;
+const waiting = new Map<number, (bitmap: ImageBitmap | null) => void>();
+
+function lineWorker(): Worker | null {
+  if (worker !== undefined) return worker;
+  worker = null;
+  try {
+    if (typeof OffscreenCanvas !== 'undefined' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype) {
+      const w = new Worker(new URL('./line-worker.ts', import.meta.url), { type: 'module' });
+      w.onmessage = (e: MessageEvent<LayerReply>) => {
+        const done = waiting.get(e.data.request);
+        waiting.delete(e.data.request);
+        done?.(e.data.bitmap);
+      };
+      worker = w;
+    }
+  } catch {
+    worker = null;
+  }
+  return worker;
+}
+
+const layers = new WeakMap<uPlot, LineLayer>();
+
+/** What the line layer of chart `u` drew (null: it has none, or drew nothing yet). */
+export function drawnLines(u: uPlot): Promise<CanvasImageSource | null> {
+  return layers.get(u)?.snapshot() ?? Promise.resolve(null);
+}
+
+/** A chart's line layer: the uPlot plugin that draws its lines, and a copy of what it drew (for PNG export). */
+export interface LineLayer {
+  plugin: uPlot.Plugin;
+  /** The lines as drawn, the size of the plot area in device pixels; null before anything was drawn. */
+  snapshot(): Promise<CanvasImageSource | null>;
+}
+
+/**
+ * Draws a uPlot chart's series lines on a canvas of their own, laid over the plot area (under the cursor layer), from a
+ * worker when the browser can hand a canvas to one: uPlot keeps scales, axes, grid, points and the cursor, and its
+ * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
+ */
+export function lineLayer(raw: () => RawLines | null, rawColor: (line: number) => string): LineLayer {
+  const id = nextId++;
+  let canvas: HTMLCanvasElement | null = null;
+  let local: CanvasRenderingContext2D | null = null;
+  let w: Worker | null = null;
+  let placed = '';
+  let layer: LineLayer;
+  const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
+  const plugin: uPlot.Plugin = {
+    hooks: {
+      init: (u) => {
+        layers.set(u, layer);
+        canvas = document.createElement('canvas');
+        canvas.className = 'u-lines';
+        canvas.style.position = 'absolute';
+        canvas.style.pointerEvents = 'none';
+        u.over.parentNode!.insertBefore(canvas, u.over);
+        w = lineWorker();
+        if (w) {
+          const off = canvas.transferControlToOffscreen();
+          post({ type: 'attach', id, canvas: off }, [off]);
+        } else local = canvas.getContext('2d');
+      },
+      draw: (u) => {
+        if (!canvas) return;
+        const ratio = pxRatio();
+        const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
+        if (place !== placed) {
+          placed = place;
+          const [l, t, wd, h] = place.split(',');
+          Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
+        }
+        const frame = plotLineFrame(u, raw(), rawColor);
+        if (w) post({ type: 'draw', id, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
+        else if (local) {
+          if (canvas.width !== frame.width || canvas.height !== frame.height) {
+            canvas.width = frame.width;
+            canvas.height = frame.height;
+          }
+          drawLines(local, frame);
+        }
+      },
+      destroy: () => {
+        post({ type: 'detach', id });
+        canvas?.remove();
+        canvas = null;
+      },
+    },
+  };
+  layer = {
+    plugin,
+    snapshot: () => {
+      if (!canvas) return Promise.resolve(null);
+      if (!w) return Promise.resolve(canvas.width > 0 ? canvas : null);
+      const request = nextRequest++;
+      return new Promise((resolve) => {
+        waiting.set(request, resolve);
+        post({ type: 'snapshot', id, request });
+      });
+    },
+  };
+  return layer;
+}
