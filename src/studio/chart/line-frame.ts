@@ -8,7 +8,7 @@
 export interface LayerLine {
   /** x of each point, increasing. */
   x: Float64Array;
-  /** y of each point in its scale's units; NaN is a gap (the line breaks there). */
+  /** y of each point in its scale's units; NaN and ±Infinity are gaps (the line breaks there). */
   y: Float64Array;
   color: string;
   /** Stroke width, device pixels. */
@@ -63,7 +63,8 @@ export function xToPixel(frame: Pick<LineFrame, 'xMin' | 'xMax' | 'xLog' | 'widt
 }
 
 /**
- * Strokes one line's path into `ctx` (which must have had beginPath) and returns the segments drawn. Points sharing a
+ * Strokes one line's path into `ctx` (which must have had beginPath), broken at non-finite values, and returns the
+ * segments drawn. Points sharing a
  * device-pixel column are drawn as that column's vertical extent plus the segments into and out of it (the per-pixel
  * min/max envelope, as uPlot's and Grafana's line renderers do): a line costs at most about three segments per column
  * however many points it has, and no spike within a column is lost.
@@ -97,7 +98,7 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
   };
   for (let i = 0; i < x.length; i++) {
     const v = y[i]!;
-    if (Number.isNaN(v)) {
+    if (!Number.isFinite(v)) {
       close();
       pen = false;
       continue;

@@ -1,92 +1,64 @@
 import type uPlot from 'uplot';
 import { drawLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
-
-/** Raw values drawn faint under their smoothed lines: the aligned x and, per panel line, its values at those x. */
-export interface RawLines {
-  x: ArrayLike<number>;
-  ys: (number | null | undefined)[][];
-}
+import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
 /** Opacity of a raw line under its smoothed one. */
 export const RAW_ALPHA = 0.3;
 
+/** What a chart's lines are drawn from: per panel line, its points in plot units (plot-frame.ts `PlotData.lines`). */
+export type PlottedLines = readonly SeriesBuffer[];
+
 /**
- * The lines of a uPlot chart as a LineFrame: every shown series' points in the x window (and the nearest point beyond
- * each edge, so lines reach the edges), `null` values as gaps and `undefined` ones (another series' x) skipped, in
- * device pixels; `raw` lines, if any, first and faint.
+ * The lines of a uPlot chart as a LineFrame: each shown series' points within the x window (and the nearest point
+ * beyond each edge, so lines reach the edges) copied out of `lines`, in device pixels; `raw` lines, if any, first and
+ * faint (the raw values under their smoothed lines).
  */
-export function plotLineFrame(u: uPlot, raw: RawLines | null, rawColor: (line: number) => string): LineFrame {
+export function plotLineFrame(u: uPlot, lines: PlottedLines | null, raw: PlottedLines | null, rawColor: (line: number) => string): LineFrame {
   const xScale = u.scales.x!;
+  const from = xScale.min ?? -Infinity;
+  const to = xScale.max ?? Infinity;
   const ratio = pxRatio();
-  const xs = u.data[0] as ArrayLike<number>;
-  const [i0, i1] = (u.series[0]!.idxs ?? [0, xs.length - 1]) as [number, number];
-  const lines: LayerLine[] = [];
+  const out: LayerLine[] = [];
   const yWindow = (s: uPlot.Series) => {
     const sc = u.scales[s.scale!];
     return { yMin: sc?.min ?? 0, yMax: sc?.max ?? 1 };
   };
-  if (raw) {
-    raw.ys.forEach((ys, i) => {
-      const s = u.series[i + 1];
-      if (!s?.show || !s.scale) return;
-      const [lo, hi] = outerRange(raw.x, ys, u.scales.x?.min ?? -Infinity, u.scales.x?.max ?? Infinity);
-      lines.push({ ...points(raw.x, ys, lo, hi), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA, ...yWindow(s) });
-    });
-  }
-  for (let i = 1; i < u.series.length; i++) {
-    const s = u.series[i]!;
-    const ys = u.data[i] as (number | null | undefined)[] | undefined;
-    if (!s.show || !ys || i0 === null || i1 === null || xs.length === 0) continue;
-    let lo = Math.max(0, i0 - 1);
-    let hi = Math.min(xs.length - 1, i1 + 1);
-    while (lo > 0 && ys[lo] == null) lo--;
-    while (hi < xs.length - 1 && ys[hi] == null) hi++;
-    const stroke = typeof s.stroke === 'function' ? s.stroke(u, i) : s.stroke;
-    lines.push({
-      ...points(xs, ys, lo, hi),
+  raw?.forEach((line, i) => {
+    const s = u.series[i + 1];
+    if (!s?.show || !s.scale) return;
+    out.push({ ...inWindow(line, from, to), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA, ...yWindow(s) });
+  });
+  lines?.forEach((line, i) => {
+    const s = u.series[i + 1];
+    if (!s?.show || !s.scale) return;
+    const stroke = typeof s.stroke === 'function' ? s.stroke(u, i + 1) : s.stroke;
+    out.push({
+      ...inWindow(line, from, to),
       color: typeof stroke === 'string' ? stroke : '#888',
       width: (s.width ?? 1) * ratio,
       dash: s.dash ?? [],
       alpha: s.alpha ?? 1,
       ...yWindow(s),
     });
-  }
+  });
   return {
     width: Math.max(0, Math.round(u.bbox.width)),
     height: Math.max(0, Math.round(u.bbox.height)),
     xMin: xScale.min ?? 0,
     xMax: xScale.max ?? 1,
     xLog: xScale.distr === 3,
-    lines,
+    lines: out,
   };
 }
 
-/** Indices lo…hi of `xs` covering [from, to] plus one point beyond each edge (x increases). */
-function outerRange(xs: ArrayLike<number>, ys: (number | null | undefined)[], from: number, to: number): [number, number] {
-  let lo = 0;
-  while (lo < xs.length - 1 && xs[lo + 1]! < from) lo++;
-  let hi = xs.length - 1;
-  while (hi > 0 && xs[hi - 1]! > to) hi--;
-  while (lo > 0 && ys[lo] == null) lo--;
-  while (hi < xs.length - 1 && ys[hi] == null) hi++;
-  return [lo, hi];
-}
-
-/** The defined points lo…hi of one aligned series as typed arrays, a null value as NaN (a gap). */
-function points(xs: ArrayLike<number>, ys: (number | null | undefined)[], lo: number, hi: number): { x: Float64Array; y: Float64Array } {
-  let n = 0;
-  for (let j = lo; j <= hi; j++) if (ys[j] !== undefined) n++;
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  let k = 0;
-  for (let j = lo; j <= hi; j++) {
-    const v = ys[j];
-    if (v === undefined) continue;
-    x[k] = xs[j]!;
-    y[k++] = v === null ? NaN : v;
-  }
-  return { x, y };
+/** Copies of the points of `s` within [from, to] plus one beyond each edge (their own buffers: they can be transferred). */
+function inWindow(s: SeriesBuffer, from: number, to: number): { x: Float64Array; y: Float64Array } {
+  const lo = Math.max(0, lowerBound(s, from) - 1);
+  let hi = lowerBound(s, to);
+  while (hi < s.length && s.x[hi]! <= to) hi++;
+  hi = Math.min(s.length, hi + 1);
+  return { x: s.x.slice(lo, hi), y: s.y.slice(lo, hi) };
 }
 
 function pxRatio(): number {
@@ -138,7 +110,7 @@ export interface LineLayer {
  * worker when the browser can hand a canvas to one: uPlot keeps scales, axes, grid, points and the cursor, and its
  * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
  */
-export function lineLayer(raw: () => RawLines | null, rawColor: (line: number) => string): LineLayer {
+export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
   const id = nextId++;
   let canvas: HTMLCanvasElement | null = null;
   let local: CanvasRenderingContext2D | null = null;
@@ -170,7 +142,7 @@ export function lineLayer(raw: () => RawLines | null, rawColor: (line: number) =
           const [l, t, wd, h] = place.split(',');
           Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
         }
-        const frame = plotLineFrame(u, raw(), rawColor);
+        const frame = plotLineFrame(u, lines(), raw(), rawColor);
         if (w) post({ type: 'draw', id, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
         else if (local) {
           if (canvas.width !== frame.width || canvas.height !== frame.height) {

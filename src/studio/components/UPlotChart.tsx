@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { drawQueue } from '../chart/draw-queue.js';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
-import { lineLayer, type RawLines } from '../chart/line-layer.js';
+import { lineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
 import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
@@ -152,7 +152,9 @@ export function UPlotChart({
   /** The frames whose notations write legend and tooltip values (on Log y, the linear chart's: see withLegendNotations). */
   const legendFramesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
-  const rawRef = useRef<RawLines | null>(null);
+  /** The lines drawn, and (smoothing on) the raw lines drawn faint under them, per panel line in plot units. */
+  const linesRef = useRef<PlottedLines | null>(null);
+  const rawRef = useRef<PlottedLines | null>(null);
   const nonPositiveRef = useRef('');
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
@@ -217,7 +219,8 @@ export function UPlotChart({
     // The y-axes are framed on the raw values, so the faint raw line fits too.
     const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, view.axes, { ...frameOpts, frames: raw.frames }) : raw;
     // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
-    rawRef.current = smoothed ? { x: raw.x, ys: raw.ys } : null;
+    rawRef.current = smoothed ? raw.lines : null;
+    linesRef.current = d.lines;
     oddRef.current = d.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
@@ -251,7 +254,7 @@ export function UPlotChart({
     madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
-    const lines = lineLayer(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color));
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color));
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
       lines.plugin,
