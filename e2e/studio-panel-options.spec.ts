@@ -104,6 +104,21 @@ test('Download CSV of a zoomed range has the header and every stored point in it
   const cssWidth = (await chart.boundingBox())!.width;
   // Width at device pixel ratio 2 (IHDR width, big-endian at byte 16).
   expect(Math.abs(bytes.readUInt32BE(16) - Math.round(cssWidth) * 2)).toBeLessThanOrEqual(4);
+  // The lines are in it (they are drawn on a layer of their own, composited into the export): pixels of the first line's
+  // colour, far more than its legend swatch has.
+  const coloured = await page.evaluate(async (b64) => {
+    const img = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(img.width, img.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const swatch = getComputedStyle(document.querySelector('[aria-label="training"] .legend-item .swatch')!).backgroundColor;
+    const [r, g, b] = swatch.match(/\d+/g)!.map(Number);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) n++;
+    return n;
+  }, bytes.toString('base64'));
+  expect(coloured).toBeGreaterThan(cssWidth);
   mkdirSync(SCREENSHOTS, { recursive: true });
   copyFileSync((await png.path())!, join(SCREENSHOTS, 'panel-options-download.png'));
 });
