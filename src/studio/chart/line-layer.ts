@@ -71,6 +71,8 @@ let worker: Worker | null | undefined;
 let nextId = 1;
 let nextRequest = 1;
 const waiting = new Map<number, (bitmap: ImageBitmap | null) => void>();
+/** Per chart id: told the seq of each frame the worker has drawn. */
+const onDrawn = new Map<number, (seq: number) => void>();
 
 function lineWorker(): Worker | null {
   if (worker !== undefined) return worker;
@@ -79,9 +81,14 @@ function lineWorker(): Worker | null {
     if (typeof OffscreenCanvas !== 'undefined' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype) {
       const w = new Worker(new URL('./line-worker.ts', import.meta.url), { type: 'module' });
       w.onmessage = (e: MessageEvent<LayerReply>) => {
-        const done = waiting.get(e.data.request);
-        waiting.delete(e.data.request);
-        done?.(e.data.bitmap);
+        const m = e.data;
+        if (m.type === 'drawn') {
+          for (const [id, seq] of m.frames) onDrawn.get(id)?.(seq);
+          return;
+        }
+        const done = waiting.get(m.request);
+        waiting.delete(m.request);
+        done?.(m.bitmap);
       };
       worker = w;
     }
@@ -109,6 +116,10 @@ export interface LineLayer {
  * Draws a uPlot chart's series lines on a canvas of their own, laid over the plot area (under the cursor layer), from a
  * worker when the browser can hand a canvas to one: uPlot keeps scales, axes, grid, points and the cursor, and its
  * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
+ *
+ * The canvas (`canvas.u-lines`) says how far the drawing is: `data-posted` is the newest frame handed over, `data-drawn`
+ * the newest the worker has drawn; when they are equal the lines on screen are the chart's current ones (tests and
+ * benchmarks wait for that).
  */
 export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
   const id = nextId++;
@@ -116,6 +127,7 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   let local: CanvasRenderingContext2D | null = null;
   let w: Worker | null = null;
   let placed = '';
+  let seq = 0;
   let layer: LineLayer;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
   const plugin: uPlot.Plugin = {
@@ -129,6 +141,8 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
         u.over.parentNode!.insertBefore(canvas, u.over);
         w = lineWorker();
         if (w) {
+          const el = canvas;
+          onDrawn.set(id, (n) => (el.dataset.drawn = String(n)));
           const off = canvas.transferControlToOffscreen();
           post({ type: 'attach', id, canvas: off }, [off]);
         } else local = canvas.getContext('2d');
@@ -143,17 +157,20 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
           Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
         }
         const frame = plotLineFrame(u, lines(), raw(), rawColor);
-        if (w) post({ type: 'draw', id, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
+        canvas.dataset.posted = String(++seq);
+        if (w) post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
         else if (local) {
           if (canvas.width !== frame.width || canvas.height !== frame.height) {
             canvas.width = frame.width;
             canvas.height = frame.height;
           }
           drawLines(local, frame);
+          canvas.dataset.drawn = String(seq);
         }
       },
       destroy: () => {
         post({ type: 'detach', id });
+        onDrawn.delete(id);
         canvas?.remove();
         canvas = null;
       },

@@ -13,7 +13,7 @@ declare const self: DedicatedWorkerGlobalScope;
 interface Layer {
   canvas: OffscreenCanvas;
   ctx: OffscreenCanvasRenderingContext2D;
-  pending: LineFrame | null;
+  pending: { frame: LineFrame; seq: number } | null;
 }
 
 const layers = new Map<number, Layer>();
@@ -21,16 +21,19 @@ let scheduled = false;
 
 function flush(): void {
   scheduled = false;
-  for (const layer of layers.values()) {
-    const frame = layer.pending;
-    if (!frame) continue;
+  const drawn: Array<[number, number]> = [];
+  for (const [id, layer] of layers) {
+    if (!layer.pending) continue;
+    const { frame, seq } = layer.pending;
     layer.pending = null;
+    drawn.push([id, seq]);
     if (layer.canvas.width !== frame.width || layer.canvas.height !== frame.height) {
       layer.canvas.width = frame.width;
       layer.canvas.height = frame.height;
     }
     drawLines(layer.ctx, frame);
   }
+  if (drawn.length > 0) self.postMessage({ type: 'drawn', frames: drawn } satisfies LayerReply);
 }
 
 self.onmessage = (e: MessageEvent<LayerMessage>) => {
@@ -42,7 +45,7 @@ self.onmessage = (e: MessageEvent<LayerMessage>) => {
   else if (m.type === 'draw') {
     const layer = layers.get(m.id);
     if (!layer) return;
-    layer.pending = m.frame;
+    layer.pending = { frame: m.frame, seq: m.seq };
     if (!scheduled) {
       scheduled = true;
       // Messages already queued are taken first, so a burst of frames for one chart is drawn once.
