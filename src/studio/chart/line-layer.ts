@@ -73,6 +73,8 @@ let nextRequest = 1;
 const waiting = new Map<number, (bitmap: ImageBitmap | null) => void>();
 /** Per chart id: told the seq of each frame the worker has drawn. */
 const onDrawn = new Map<number, (seq: number) => void>();
+/** Per chart id drawn by the worker: told when the worker failed, so that the chart draws its lines itself. */
+const onWorkerFailed = new Map<number, () => void>();
 
 function lineWorker(): Worker | null {
   if (worker !== undefined) return worker;
@@ -90,12 +92,31 @@ function lineWorker(): Worker | null {
         waiting.delete(m.request);
         done?.(m.bitmap);
       };
+      // `new Worker` succeeds even when its script cannot run: missing, blocked (CSP worker-src, a proxy), or answered
+      // with the app's HTML page (an old hashed name after a redeploy while the page was open). Only this event says so.
+      w.onerror = (e) => {
+        e.preventDefault();
+        workerFailed(w);
+      };
       worker = w;
     }
   } catch {
     worker = null;
   }
   return worker;
+}
+
+/**
+ * The worker cannot draw: it is dropped (charts made from now on draw their own lines), each chart it drew for draws
+ * on the page, and PNG exports waiting for its pixels go on without them.
+ */
+function workerFailed(w: Worker): void {
+  if (worker !== w) return;
+  w.terminate();
+  worker = null;
+  for (const done of waiting.values()) done(null);
+  waiting.clear();
+  for (const fallBack of [...onWorkerFailed.values()]) fallBack();
 }
 
 const layers = new WeakMap<uPlot, LineLayer>();
@@ -114,7 +135,8 @@ export interface LineLayer {
 
 /**
  * Draws a uPlot chart's series lines on a canvas of their own, laid over the plot area (under the cursor layer), from a
- * worker when the browser can hand a canvas to one: uPlot keeps scales, axes, grid, points and the cursor, and its
+ * worker when the browser can hand a canvas to one (on the page otherwise, and from the moment the worker fails: its
+ * script could not be loaded or threw): uPlot keeps scales, axes, grid, points and the cursor, and its
  * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
  *
  * The canvas (`canvas.u-lines`) says how far the drawing is: `data-posted` is the newest frame handed over, `data-drawn`
@@ -123,6 +145,7 @@ export interface LineLayer {
  */
 export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
   const id = nextId++;
+  let chart: uPlot | null = null;
   let canvas: HTMLCanvasElement | null = null;
   let local: CanvasRenderingContext2D | null = null;
   let w: Worker | null = null;
@@ -130,49 +153,71 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   let seq = 0;
   let layer: LineLayer;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
+  const newCanvas = () => {
+    const c = document.createElement('canvas');
+    c.className = 'u-lines';
+    c.style.position = 'absolute';
+    c.style.pointerEvents = 'none';
+    placed = '';
+    return c;
+  };
+  const draw = (u: uPlot) => {
+    if (!canvas) return;
+    const ratio = pxRatio();
+    const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
+    if (place !== placed) {
+      placed = place;
+      const [l, t, wd, h] = place.split(',');
+      Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
+    }
+    const frame = plotLineFrame(u, lines(), raw(), rawColor);
+    canvas.dataset.posted = String(++seq);
+    if (w) post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
+    else if (local) {
+      if (canvas.width !== frame.width || canvas.height !== frame.height) {
+        canvas.width = frame.width;
+        canvas.height = frame.height;
+      }
+      drawLines(local, frame);
+      canvas.dataset.drawn = String(seq);
+    }
+  };
+  /** The worker failed: a canvas handed to it can no longer be drawn on here, so a new one takes its place. */
+  const drawOnPage = () => {
+    onWorkerFailed.delete(id);
+    onDrawn.delete(id);
+    w = null;
+    if (!canvas || !chart) return;
+    const fresh = newCanvas();
+    canvas.replaceWith(fresh);
+    canvas = fresh;
+    local = fresh.getContext('2d');
+    draw(chart);
+  };
   const plugin: uPlot.Plugin = {
     hooks: {
       init: (u) => {
         layers.set(u, layer);
-        canvas = document.createElement('canvas');
-        canvas.className = 'u-lines';
-        canvas.style.position = 'absolute';
-        canvas.style.pointerEvents = 'none';
+        chart = u;
+        canvas = newCanvas();
         u.over.parentNode!.insertBefore(canvas, u.over);
         w = lineWorker();
         if (w) {
           const el = canvas;
           onDrawn.set(id, (n) => (el.dataset.drawn = String(n)));
+          onWorkerFailed.set(id, drawOnPage);
           const off = canvas.transferControlToOffscreen();
           post({ type: 'attach', id, canvas: off }, [off]);
         } else local = canvas.getContext('2d');
       },
-      draw: (u) => {
-        if (!canvas) return;
-        const ratio = pxRatio();
-        const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
-        if (place !== placed) {
-          placed = place;
-          const [l, t, wd, h] = place.split(',');
-          Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
-        }
-        const frame = plotLineFrame(u, lines(), raw(), rawColor);
-        canvas.dataset.posted = String(++seq);
-        if (w) post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
-        else if (local) {
-          if (canvas.width !== frame.width || canvas.height !== frame.height) {
-            canvas.width = frame.width;
-            canvas.height = frame.height;
-          }
-          drawLines(local, frame);
-          canvas.dataset.drawn = String(seq);
-        }
-      },
+      draw,
       destroy: () => {
         post({ type: 'detach', id });
         onDrawn.delete(id);
+        onWorkerFailed.delete(id);
         canvas?.remove();
         canvas = null;
+        chart = null;
       },
     },
   };
