@@ -75,8 +75,31 @@ describe('tracePath', () => {
     // Three points in column 0 (last at y=5), then one in column 10.
     tracePath(r.ctx, line([0, 0.01, 0.02, 1], [0, 10, 5, 5]), px, 10);
     const path = r.subpaths[0]!;
-    // In: (0, 10) → the column's extent 0…10 at x 0 → its last point (0.2, 5) → out to (10, 5).
-    expect(path).toEqual([[0, 10], [0, 0], [0, 10], [0.2, 5], [10, 5]]);
+    // In: (0, 10) → its highest point (0.1, 0) → its last point (0.2, 5) → out to (10, 5): the column's real points in order.
+    expect(path).toEqual([[0, 10], [0.1, 0], [0.2, 5], [10, 5]]);
+  });
+
+  it('never turns back in x: a column of points is drawn through its first, extreme and last points in their order', () => {
+    // A rising line of 1.6 points per pixel: columns hold one or two points. The old envelope drew each two-point
+    // column's extent at the column's rounded x, so the path stepped back up to half a pixel and over itself (a line
+    // that looked ragged and heavier where points are about as dense as pixels).
+    const xs = Array.from({ length: 160 }, (_, i) => i / 16);
+    const r = recorder();
+    tracePath(r.ctx, line(xs, xs), px, 100);
+    const path = r.subpaths[0]!;
+    for (let i = 1; i < path.length; i++) {
+      expect(path[i]![0]).toBeGreaterThanOrEqual(path[i - 1]![0]);
+      expect(path[i]![1]).toBeLessThanOrEqual(path[i - 1]![1]);
+    }
+    // Every vertex is one of the line's own points.
+    for (const [vx, vy] of path) expect(vy).toBeCloseTo(100 - vx, 9);
+  });
+
+  it('draws a column’s spike between its neighbours in the order recorded, dips before peaks when they came first', () => {
+    const r = recorder();
+    // Column 0 holds: 5, a dip to 0, a peak to 10, then 6; then one point in column 10.
+    tracePath(r.ctx, line([0, 0.01, 0.02, 0.03, 1], [5, 0, 10, 6, 6]), px, 10);
+    expect(r.subpaths[0]).toEqual([[0, 5], [0.1, 10], [0.2, 0], [0.3, 4], [10, 4]]);
   });
 });
 

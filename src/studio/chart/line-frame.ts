@@ -64,10 +64,11 @@ export function xToPixel(frame: Pick<LineFrame, 'xMin' | 'xMax' | 'xLog' | 'widt
 
 /**
  * Strokes one line's path into `ctx` (which must have had beginPath), broken at non-finite values, and returns the
- * segments drawn. Points sharing a
- * device-pixel column are drawn as that column's vertical extent plus the segments into and out of it (the per-pixel
- * min/max envelope, as uPlot's and Grafana's line renderers do): a line costs at most about three segments per column
- * however many points it has, and no spike within a column is lost.
+ * segments drawn. Points sharing a device-pixel column are drawn through four of them in the order they come: the
+ * column's first, lowest, highest and last (M4: Jugel et al., "M4: A Visualization-Oriented Time Series Data
+ * Aggregation", VLDB 2014 — the line through them rasterises as the line through all of them). A line costs at most
+ * about three segments per column however many points it has, no spike within a column is lost, and every vertex is
+ * a real point, so the path never turns back over itself.
  */
 export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: LayerLine, px: (x: number) => number, height: number): number {
   const { x, y, yMin, yMax } = line;
@@ -75,26 +76,39 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
   const py = (v: number) => height - (v - yMin) * ky;
   let segments = 0;
   let pen = false;
-  // The open column: its pixel x (rounded), how many points it has, the y of its lowest and highest, and its last point.
+  // The open column: its pixel x (rounded), the index of its first point, and index and position of its point highest
+  // on screen (lo: least pixel y), lowest on screen (hi) and last.
   let col = NaN;
-  let count = 0;
-  let lo = 0;
-  let hi = 0;
+  let first = -1;
+  let loI = -1;
+  let loX = 0;
+  let loY = 0;
+  let hiI = -1;
+  let hiX = 0;
+  let hiY = 0;
+  let lastI = -1;
   let lastX = 0;
   let lastY = 0;
+  // A vertex for an extreme that is neither the column's first point (already drawn) nor its last (drawn after).
+  const to = (i: number, vx: number, vy: number) => {
+    if (i === first || i === lastI) return;
+    ctx.lineTo(vx, vy);
+    segments++;
+  };
   const close = () => {
-    if (count > 1) {
-      // The column's extent, then to where its last point is (the line leaves the column from there).
-      if (lo !== hi) {
-        ctx.lineTo(col, lo);
-        ctx.lineTo(col, hi);
-        segments += 2;
+    if (lastI !== first) {
+      if (loI < hiI) {
+        to(loI, loX, loY);
+        to(hiI, hiX, hiY);
+      } else {
+        to(hiI, hiX, hiY);
+        if (loI !== hiI) to(loI, loX, loY);
       }
       ctx.lineTo(lastX, lastY);
       segments++;
     }
     col = NaN;
-    count = 0;
+    first = lastI = -1;
   };
   for (let i = 0; i < x.length; i++) {
     const v = y[i]!;
@@ -107,11 +121,18 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
     const cy = py(v);
     const c = Math.round(cx);
     if (pen && c === col) {
-      if (cy < lo) lo = cy;
-      else if (cy > hi) hi = cy;
+      if (cy < loY) {
+        loI = i;
+        loX = cx;
+        loY = cy;
+      } else if (cy > hiY) {
+        hiI = i;
+        hiX = cx;
+        hiY = cy;
+      }
+      lastI = i;
       lastX = cx;
       lastY = cy;
-      count++;
       continue;
     }
     close();
@@ -121,9 +142,9 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
     } else ctx.moveTo(cx, cy);
     pen = true;
     col = c;
-    count = 1;
-    lo = hi = lastY = cy;
-    lastX = cx;
+    first = loI = hiI = lastI = i;
+    loX = hiX = lastX = cx;
+    loY = hiY = lastY = cy;
   }
   close();
   return segments;
