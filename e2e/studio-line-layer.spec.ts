@@ -50,7 +50,7 @@ async function expectLineDrawn(page: Page, panel: Locator): Promise<void> {
   expect(await colouredColumns(page, shot)).toBeGreaterThan(plotWidth * 0.8);
 }
 
-const failures: Array<[string, (page: Page) => Promise<void>]> = [
+const failures: Array<[string, (page: Page) => Promise<unknown>]> = [
   ['Worker throws', (page) => page.addInitScript(() => {
     (globalThis as { Worker: unknown }).Worker = function NoWorker() {
       throw new Error('workers are disabled here');

@@ -27,7 +27,8 @@ export function plotLineFrame(u: uPlot, lines: PlottedLines | null, raw: Plotted
   raw?.forEach((line, i) => {
     const s = u.series[i + 1];
     if (!s?.show || !s.scale) return;
-    out.push({ ...inWindow(line, from, to), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA, ...yWindow(s) });
+    // Dimmed with its series while another is focused: else the dimmed series' raw lines stay as strong as their lines.
+    out.push({ ...inWindow(line, from, to), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA * (s.alpha ?? 1), ...yWindow(s) });
   });
   lines?.forEach((line, i) => {
     const s = u.series[i + 1];
