@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { drawLines, type LayerLine, type LineFrame } from './line-frame.js';
+import { strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
@@ -98,89 +98,144 @@ function lineWorker(): Worker | null {
   return worker;
 }
 
+/**
+ * Draws each shown line's raw values faint (RAW_ALPHA) on uPlot's canvas, after the axes and before the series: the
+ * smoothing's source, while uPlot draws the lines (the line layer draws them itself while it shows).
+ */
+export function rawUnderlayPlugin(raw: () => PlottedLines | null, rawColor: (line: number) => string): uPlot.Plugin {
+  return {
+    hooks: {
+      drawAxes: (u: uPlot) => {
+        const r = raw();
+        if (!r) return;
+        const frame = plotLineFrame(u, null, r, rawColor);
+        const { ctx } = u;
+        ctx.save();
+        ctx.translate(u.bbox.left, u.bbox.top);
+        ctx.beginPath();
+        ctx.rect(0, 0, frame.width, frame.height);
+        ctx.clip();
+        strokeLines(ctx, frame);
+        ctx.restore();
+      },
+    },
+  };
+}
+
 const layers = new WeakMap<uPlot, LineLayer>();
 
-/** What the line layer of chart `u` drew (null: it has none, or drew nothing yet). */
+/** What the line layer of chart `u` shows (null: nothing — the chart's own canvas has its lines). */
 export function drawnLines(u: uPlot): Promise<CanvasImageSource | null> {
   return layers.get(u)?.snapshot() ?? Promise.resolve(null);
 }
 
-/** A chart's line layer: the uPlot plugin that draws its lines, and a copy of what it drew (for PNG export). */
+/** A chart's line layer (see `lineLayer`). */
 export interface LineLayer {
   plugin: uPlot.Plugin;
-  /** The lines as drawn, the size of the plot area in device pixels; null before anything was drawn. */
+  /**
+   * Live data is arriving: from now on the worker draws the lines. uPlot keeps drawing them itself until the worker has
+   * drawn its first frame (so no frame is without lines); false where no worker can be had (nothing changes then).
+   */
+  start(): boolean;
+  /** uPlot draws the lines again from its next draw; the layer is hidden at once. */
+  stop(): void;
+  /** The layer shows the lines: uPlot's series must draw none (their path builder returns null). */
+  readonly showing: boolean;
+  /** The lines the layer shows, the size of the plot area in device pixels; null when it shows none. */
   snapshot(): Promise<CanvasImageSource | null>;
 }
 
 /**
- * Draws a uPlot chart's series lines on a canvas of their own, laid over the plot area (under the cursor layer), from a
- * worker when the browser can hand a canvas to one: uPlot keeps scales, axes, grid, points and the cursor, and its
- * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
+ * Draws a uPlot chart's series lines from a worker while live data streams in, on a canvas of its own laid over the
+ * plot area (under the cursor layer): rasterising many long lines 20 times a second was most of a live redraw's
+ * main-thread cost in a software-rendered browser. uPlot keeps scales, axes, grid, dots and the cursor, and draws the
+ * lines itself whenever the layer is not showing (a finished execution, a user's zoom or option change, live data gone
+ * quiet): what a still chart shows, exports and reads is uPlot's own canvas.
  *
- * The canvas (`canvas.u-lines`) says how far the drawing is: `data-posted` is the newest frame handed over, `data-drawn`
- * the newest the worker has drawn; when they are equal the lines on screen are the chart's current ones (tests and
- * benchmarks wait for that).
+ * The layer's canvas sits in a closed shadow root of its host (`div.u-lines`), so a chart keeps exactly one canvas for
+ * anything that looks for it. The host says how far the drawing is: `data-posted` is the newest frame handed to the
+ * worker, `data-drawn` the newest it has drawn; when they are equal the layer shows the chart's current lines.
  */
 export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
   const id = nextId++;
-  let canvas: HTMLCanvasElement | null = null;
-  let local: CanvasRenderingContext2D | null = null;
+  let host: HTMLDivElement | null = null;
   let w: Worker | null = null;
   let placed = '';
   let seq = 0;
-  let layer: LineLayer;
+  /** Live: frames are posted on every draw. */
+  let wanted = false;
+  /** The first frame posted since `start`: the layer shows once the worker has drawn it. */
+  let firstSeq = Infinity;
+  let showing = false;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
+  const show = (on: boolean) => {
+    showing = on;
+    if (host) host.style.visibility = on ? 'visible' : 'hidden';
+  };
   const plugin: uPlot.Plugin = {
     hooks: {
       init: (u) => {
         layers.set(u, layer);
-        canvas = document.createElement('canvas');
-        canvas.className = 'u-lines';
-        canvas.style.position = 'absolute';
-        canvas.style.pointerEvents = 'none';
-        u.over.parentNode!.insertBefore(canvas, u.over);
         w = lineWorker();
-        if (w) {
-          const el = canvas;
-          onDrawn.set(id, (n) => (el.dataset.drawn = String(n)));
-          const off = canvas.transferControlToOffscreen();
-          post({ type: 'attach', id, canvas: off }, [off]);
-        } else local = canvas.getContext('2d');
+        if (!w) return;
+        host = document.createElement('div');
+        host.className = 'u-lines';
+        Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
+        const canvas = document.createElement('canvas');
+        Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
+        host.attachShadow({ mode: 'closed' }).append(canvas);
+        u.over.parentNode!.insertBefore(host, u.over);
+        const el = host;
+        onDrawn.set(id, (n) => {
+          el.dataset.drawn = String(n);
+          if (wanted && !showing && n >= firstSeq) show(true);
+        });
+        const off = canvas.transferControlToOffscreen();
+        post({ type: 'attach', id, canvas: off }, [off]);
       },
       draw: (u) => {
-        if (!canvas) return;
+        if (!host || !wanted) return;
         const ratio = pxRatio();
         const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
         if (place !== placed) {
           placed = place;
           const [l, t, wd, h] = place.split(',');
-          Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
+          Object.assign(host.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
         }
         const frame = plotLineFrame(u, lines(), raw(), rawColor);
-        canvas.dataset.posted = String(++seq);
-        if (w) post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
-        else if (local) {
-          if (canvas.width !== frame.width || canvas.height !== frame.height) {
-            canvas.width = frame.width;
-            canvas.height = frame.height;
-          }
-          drawLines(local, frame);
-          canvas.dataset.drawn = String(seq);
-        }
+        host.dataset.posted = String(++seq);
+        if (firstSeq === Infinity) firstSeq = seq;
+        post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
       },
       destroy: () => {
         post({ type: 'detach', id });
         onDrawn.delete(id);
-        canvas?.remove();
-        canvas = null;
+        host?.remove();
+        host = null;
       },
     },
   };
-  layer = {
+  const layer: LineLayer = {
     plugin,
+    start: () => {
+      if (!host) return false;
+      if (!wanted) {
+        wanted = true;
+        firstSeq = Infinity;
+      }
+      return true;
+    },
+    stop: () => {
+      wanted = false;
+      show(false);
+      // Nothing is posted while stopped: the host reads as drawn.
+      if (host) host.dataset.drawn = host.dataset.posted ?? '';
+    },
+    get showing() {
+      return showing;
+    },
     snapshot: () => {
-      if (!canvas) return Promise.resolve(null);
-      if (!w) return Promise.resolve(canvas.width > 0 ? canvas : null);
+      if (!showing) return Promise.resolve(null);
       const request = nextRequest++;
       return new Promise((resolve) => {
         waiting.set(request, resolve);
