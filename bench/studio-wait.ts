@@ -2,7 +2,12 @@
 import type { Page } from '@playwright/test';
 import { percentile } from './machine.js';
 
-/** Resolves when every panel region has a drawn chart (a canvas) and every history request of the page has been answered. */
+/** Every chart's line layer has drawn the newest frame handed to it (chart/line-layer.ts `data-posted` / `data-drawn`). */
+export function linesDrawn(): boolean {
+  return Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas.u-lines')).every((c) => c.dataset.posted === c.dataset.drawn);
+}
+
+/** Resolves when every panel region has a drawn chart (a canvas, and its lines) and every history request of the page has been answered. */
 export async function waitForPanels(page: Page, panels: number): Promise<void> {
   let started = 0;
   let finished = 0;
@@ -18,8 +23,9 @@ export async function waitForPanels(page: Page, panels: number): Promise<void> {
     }, panels, { timeout: 120_000, polling: 'raf' });
     const deadline = Date.now() + 120_000;
     while ((started === 0 || finished < started) && Date.now() < deadline) await page.waitForTimeout(5);
-    // Two more frames so the last setData is on screen.
+    // Two more frames so the last setData is on screen, and every line layer has drawn the newest frame it was given.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForFunction(linesDrawn, undefined, { timeout: 120_000, polling: 'raf' });
   } finally {
     page.off('request', onRequest);
     page.off('requestfinished', onDone);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { connect, Metric, MetricGroup, MetricScale, recordMetric } from '../src/sdk/index.js';
-import { screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+import { screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS } from './studio-server.js';
 
 let server: StudioServer;
 
@@ -54,7 +54,7 @@ test('a recorded execution appears, charts and updates live, and reopens cold wh
   const trainingPanel = page.getByRole('region', { name: 'training' });
   await expect(trainingPanel.getByRole('button', { name: /train_loss/ })).toContainText('0.6667');
   await expect(trainingPanel.getByRole('button', { name: /accuracy/ })).toContainText('80');
-  await expect(trainingPanel.locator('canvas')).toHaveCount(1);
+  await expect(trainingPanel.locator(CHART_CANVAS)).toHaveCount(1);
   // An ungrouped metric gets a panel named after its key.
   await expect(page.getByRole('region', { name: 'gpu_util' }).getByRole('button', { name: /gpu_util/ })).toContainText('75');
   const bar = page.getByRole('progressbar', { name: 'batches' });

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { connect, Metric, MetricsClient } from '../src/sdk/index.js';
 import { postBody, spawnServer, type SpawnedServer } from '../test/helpers/server.js';
-import { screenshots } from './studio-server.js';
+import { screenshots, CHART_CANVAS } from './studio-server.js';
 
 let server: SpawnedServer;
 
@@ -235,15 +235,15 @@ test('demo service: split by model, then a tag filter on a model raises no page 
   try {
     await page.goto(`${demo.url}/services/inference-api`);
     const panel = page.getByRole('region', { name: 'tokens_generated' });
-    await expect(panel.locator('canvas')).toHaveCount(1, { timeout: 30_000 });
+    await expect(panel.locator(CHART_CANVAS)).toHaveCount(1, { timeout: 30_000 });
     // The demo's tags show as its traffic arrives: wait for the ones this needs (a loaded machine is slow to start it).
     await expect(panel.getByRole('combobox', { name: 'Split by tag' }).locator('option[value="model"]')).toBeAttached({ timeout: 45_000 });
     await expect(panel.getByRole('combobox', { name: 'Tag filter' }).locator('option[value="model:llama-3-8b"]')).toBeAttached({ timeout: 45_000 });
     await panel.getByRole('combobox', { name: 'Split by tag' }).selectOption('model');
-    await expect(panel.locator('canvas')).toHaveCount(1);
+    await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
     await panel.getByRole('combobox', { name: 'Tag filter' }).selectOption('model:llama-3-8b');
     await page.waitForTimeout(1500);
-    await expect(panel.locator('canvas')).toHaveCount(1);
+    await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
     await expect(panel.getByRole('list', { name: 'Legend' }).getByRole('listitem')).toHaveText([/llama-3-8b/]);
     expect(errors).toEqual([]);
     // And back: no split with the filter, then neither.

@@ -74,15 +74,15 @@ export function createDrawQueue(deps: {
 
 /**
  * A third of a 60 Hz frame for chart redraws' JavaScript. The queue measures a redraw whole (uPlot commits inside it), but
- * the canvas it drew is rastered in the frame's commit, after the queue's clock — about as long again with no GPU — and
- * the rest is the browser's (style, layout, paint) and the legends': 8 ms of draws made frames of 16–20 ms.
+ * the canvas it drew (axes, grid, dots; the lines are rastered by the line worker, chart/line-layer.ts) is rastered in
+ * the frame's commit, after the queue's clock, and the rest is the browser's (style, layout, paint) and the legends'.
  */
 export const DRAW_BUDGET_MS = 5;
 
 /**
- * At most this share of the main thread goes to live chart redraws' JavaScript (the canvas raster in the frame's commit,
- * about as much again for 50 lines, is not measured here, hence a quarter): 50 series at 20 points/s each then cost a
- * bounded amount of CPU however slow a redraw is (no GPU, a busy machine); every point is drawn, a few frames later at most.
+ * At most this share of the main thread goes to live chart redraws' JavaScript (the raster of the chart's own canvas in
+ * the frame's commit is not measured here, hence a quarter): 50 series at 20 points/s each then cost a bounded amount of
+ * CPU however slow a redraw is (no GPU, a busy machine); every point is drawn, a few frames later at most.
  */
 export const LIVE_DRAW_DUTY = 1 / 4;
 

@@ -1,4 +1,5 @@
 import type uPlot from 'uplot';
+import { drawnLines } from './line-layer.js';
 
 /** What the PNG shows around the chart: its title and a legend of the shown lines. */
 export interface PngFrame {
@@ -13,10 +14,12 @@ export interface PngFrame {
 export const PNG_PIXEL_RATIO = 2;
 
 /**
- * The panel as drawn, at PNG_PIXEL_RATIO: the title above the chart's canvas and a legend below it. The canvas is
- * copied at its own resolution scaled to the export's (sharp when the page's devicePixelRatio is 2).
+ * The panel as drawn, at PNG_PIXEL_RATIO: the title above the chart (its canvas, and its lines from the line layer)
+ * and a legend below it. The canvases are copied at their own resolution scaled to the export's (sharp when the page's
+ * devicePixelRatio is 2).
  */
-export function panelPng(u: uPlot, f: PngFrame): Promise<Blob> {
+export async function panelPng(u: uPlot, f: PngFrame): Promise<Blob> {
+  const lines = await drawnLines(u);
   const r = PNG_PIXEL_RATIO;
   const width = u.width;
   const titleH = 28;
@@ -49,6 +52,10 @@ export function panelPng(u: uPlot, f: PngFrame): Promise<Blob> {
   ctx.font = `600 ${f.font.replace(/^\s*\d+(\.\d+)?px/, '14px')}`;
   ctx.fillText(f.title, 8, titleH / 2);
   ctx.drawImage(u.ctx.canvas, 0, titleH, width, u.height);
+  if (lines) {
+    const dpr = u.ctx.canvas.width / Math.max(1, u.width);
+    ctx.drawImage(lines, u.bbox.left / dpr, titleH + u.bbox.top / dpr, u.bbox.width / dpr, u.bbox.height / dpr);
+  }
   ctx.font = f.font;
   for (const p of placed) {
     const y = titleH + u.height + 4 + p.row * rowH + rowH / 2;

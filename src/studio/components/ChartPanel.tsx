@@ -5,7 +5,7 @@ import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import type { LineSeriesModel } from '../model/panels.js';
 import type { SeriesBuffer } from '../model/series-buffer.js';
-import { useLive } from '../live/react.js';
+import { useLive, useLiveVersionAtMost } from '../live/react.js';
 import { saveAs } from '../chart/export-png.js';
 import { fetchDownload } from '../api/client.js';
 import { downloadPanelPng, usePanelView, ViewNotes } from './view/use-panel-view.js';
@@ -254,10 +254,13 @@ function LiveProgressBar({ model, series, status }: { model: ComponentProps<type
 
 type LegendProps = ComponentProps<typeof Legend>;
 
-/** The legend with each line's latest value (or its value at the cursor), written as live data arrives. */
+/** How often a legend's latest values are rewritten while data streams in, ms (values at the cursor follow it at once). */
+export const LEGEND_LIVE_INTERVAL_MS = 250;
+
+/** The legend with each line's latest value (or its value at the cursor), rewritten as live data arrives. */
 function LiveLegend({ lines, series, frames, cursorX, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
   lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursorX: number | null;
 }) {
-  useLiveVersion();
+  useLiveVersionAtMost(LEGEND_LIVE_INTERVAL_MS);
   return <Legend {...legend} rows={readout(lines, series, frames, cursorX)} atCursor={cursorX !== null} />;
 }

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { drawQueue } from '../chart/draw-queue.js';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
+import { lineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
 import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
@@ -151,7 +152,9 @@ export function UPlotChart({
   /** The frames whose notations write legend and tooltip values (on Log y, the linear chart's: see withLegendNotations). */
   const legendFramesRef = useRef<ReadonlyMap<string, YAxisFrame>>(new Map());
   const signatureRef = useRef('');
-  const rawRef = useRef<RawLines | null>(null);
+  /** The lines drawn, and (smoothing on) the raw lines drawn faint under them, per panel line in plot units. */
+  const linesRef = useRef<PlottedLines | null>(null);
+  const rawRef = useRef<PlottedLines | null>(null);
   const nonPositiveRef = useRef('');
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
@@ -216,7 +219,8 @@ export function UPlotChart({
     // The y-axes are framed on the raw values, so the faint raw line fits too.
     const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, view.axes, { ...frameOpts, frames: raw.frames }) : raw;
     // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
-    rawRef.current = smoothed ? { x: raw.x, ys: raw.ys } : null;
+    rawRef.current = smoothed ? raw.lines : null;
+    linesRef.current = d.lines;
     oddRef.current = d.odd;
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
@@ -250,9 +254,10 @@ export function UPlotChart({
     madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color));
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
-      rawUnderlayPlugin(() => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
+      lines.plugin,
       clipMarkersPlugin(() => clippedRef.current > 0, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
@@ -296,6 +301,7 @@ export function UPlotChart({
       logY: latest.current.logY,
       logX: latest.current.logX,
       timeAxis,
+      externalLines: true,
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
@@ -460,51 +466,4 @@ export function UPlotChart({
       aria-label={`${label ?? panel.title}: wheel or + and − zoom, arrows pan, Shift+drag pans, drag a box to zoom, 0 resets, f follows live`}
     />
   );
-}
-
-/** Draws each shown line's raw values faint, under the lines (after the axes, before the series): the smoothing's source. */
-interface RawLines {
-  x: ArrayLike<number>;
-  ys: (number | null | undefined)[][];
-}
-
-function rawUnderlayPlugin(raw: () => RawLines | null, color: (line: number) => string): uPlot.Plugin {
-  return {
-    hooks: {
-      drawAxes: (u: uPlot) => {
-        const r = raw();
-        if (!r) return;
-        const { ctx } = u;
-        const { x: xs, ys } = r;
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-        ctx.clip();
-        ctx.globalAlpha = 0.3;
-        ctx.lineWidth = Math.max(1, devicePixelRatio);
-        ys.forEach((y, i) => {
-          const s = u.series[i + 1];
-          if (!s?.show || !s.scale) return;
-          ctx.strokeStyle = color(i);
-          ctx.beginPath();
-          let pen = false;
-          for (let j = 0; j < xs.length; j++) {
-            const v = y[j];
-            if (v === undefined) continue;
-            if (v === null || !Number.isFinite(v)) {
-              pen = false;
-              continue;
-            }
-            const px = u.valToPos(xs[j]!, 'x', true);
-            const py = u.valToPos(v, s.scale, true);
-            if (pen) ctx.lineTo(px, py);
-            else ctx.moveTo(px, py);
-            pen = true;
-          }
-          ctx.stroke();
-        });
-        ctx.restore();
-      },
-    },
-  };
 }

@@ -41,6 +41,11 @@ export interface ChartOptionsInput {
   logX?: boolean;
   /** Relative or wall time on the x axis (model/time-axis.ts): ticks at round durations, x kept as the coordinate. */
   timeAxis?: TimeAxis | null;
+  /**
+   * The series lines are drawn by a layer of their own (chart/line-layer.ts, off the main thread), so uPlot's series get
+   * no paths: uPlot still keeps their scales, points, focus and cursor.
+   */
+  externalLines?: boolean;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -214,7 +219,7 @@ export const LINE_WIDTH_PX = 1;
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, externalLines = false,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = {
     x: logX
@@ -246,6 +251,7 @@ export function chartOptions({
           stroke: color,
           width: LINE_WIDTH_PX,
           ...(line.dash && { dash: line.dash }),
+          ...(externalLines && { paths: noPaths }),
           show: !hidden?.has(line.key),
           points: {
             show: (u, si) => pointsVisible(u, si),
@@ -271,6 +277,8 @@ export function chartOptions({
     plugins,
   };
 }
+
+const noPaths = (): null => null;
 
 /** Dots on the line only when points are sparse enough to tell apart (e.g. one value per epoch). */
 function pointsVisible(u: uPlot, seriesIdx: number): boolean {

@@ -76,6 +76,11 @@ export interface PlotData {
   isolated: number[][];
   /** Per y-axis scale key. */
   frames: Map<string, YAxisFrame>;
+  /**
+   * Per line (panel order), unaligned: its own x (a view of the held buffer) and its values in plot units, NaN and
+   * ±Infinity as they are — what the line layer draws (chart/line-layer.ts).
+   */
+  lines: SeriesBuffer[];
 }
 
 export interface PlotDataOptions {
@@ -136,7 +141,7 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
   });
   const aligned = alignSeries(plotted, opts.snap);
   const isolated = held.map((s) => isolatedX(s).map((x) => alignedIndex(aligned.x, x)));
-  return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames };
+  return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames, lines: plotted };
 }
 
 /** x of the finite points of `s` whose neighbours are NaN/±Infinity or absent. */

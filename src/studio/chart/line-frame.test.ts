@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { drawLines, tracePath, xToPixel, type LayerLine, type LineContext } from './line-frame.js';
+
+/** The path a context was given: each subpath as its list of [x, y] points, and the strokes with their style. */
+function recorder() {
+  const subpaths: Array<Array<[number, number]>> = [];
+  const strokes: Array<{ color: string; alpha: number; width: number; dash: number[]; subpaths: number }> = [];
+  let dash: number[] = [];
+  let pathStart = 0;
+  const ctx: LineContext = {
+    strokeStyle: '',
+    lineWidth: 1,
+    globalAlpha: 1,
+    lineJoin: 'miter',
+    clearRect: () => undefined,
+    beginPath: () => { pathStart = subpaths.length; },
+    moveTo: (x, y) => { subpaths.push([[x, y]]); },
+    lineTo: (x, y) => { subpaths[subpaths.length - 1]!.push([x, y]); },
+    stroke: () => { strokes.push({ color: String(ctx.strokeStyle), alpha: ctx.globalAlpha, width: ctx.lineWidth, dash, subpaths: subpaths.length - pathStart }); },
+    setLineDash: (d) => { dash = d; },
+  };
+  return { ctx, subpaths, strokes };
+}
+
+const line = (x: number[], y: number[], over: Partial<LayerLine> = {}): LayerLine => ({
+  x: Float64Array.from(x), y: Float64Array.from(y), color: '#123456', width: 1, dash: [], alpha: 1, yMin: 0, yMax: 10, ...over,
+});
+
+describe('xToPixel', () => {
+  it('maps the x window onto the width, linearly or by log10', () => {
+    expect(xToPixel({ xMin: 0, xMax: 10, xLog: false, width: 100 })(2.5)).toBe(25);
+    const log = xToPixel({ xMin: 1, xMax: 1000, xLog: true, width: 300 });
+    expect(log(1)).toBe(0);
+    expect(log(10)).toBeCloseTo(100, 9);
+    expect(log(1000)).toBeCloseTo(300, 9);
+  });
+
+  it('puts everything at the left edge of an empty window rather than dividing by zero', () => {
+    expect(xToPixel({ xMin: 5, xMax: 5, xLog: false, width: 100 })(5)).toBe(0);
+  });
+});
+
+describe('tracePath', () => {
+  const px = xToPixel({ xMin: 0, xMax: 10, xLog: false, width: 100 });
+
+  it('draws sparse points as they are, y flipped so yMax is the top edge', () => {
+    const r = recorder();
+    const n = tracePath(r.ctx, line([0, 5, 10], [0, 10, 5]), px, 50);
+    expect(r.subpaths).toEqual([[[0, 50], [50, 0], [100, 25]]]);
+    expect(n).toBe(2);
+  });
+
+  it('breaks the line at NaN: a gap, never a segment across it', () => {
+    const r = recorder();
+    tracePath(r.ctx, line([0, 1, 2, 3, 4], [1, 2, NaN, 3, 4]), px, 10);
+    expect(r.subpaths).toHaveLength(2);
+    expect(r.subpaths[0]!.map(([x]) => x)).toEqual([0, 10]);
+    expect(r.subpaths[1]!.map(([x]) => x)).toEqual([30, 40]);
+  });
+
+  it('draws many points in one pixel column as its min–max extent, keeping the spike', () => {
+    // 1,000 points over 10 pixels: one spike to 10 in the middle of column 5.
+    const xs = Array.from({ length: 1000 }, (_, i) => i / 100);
+    const ys = xs.map((_, i) => (i === 505 ? 10 : 1));
+    const r = recorder();
+    const n = tracePath(r.ctx, line(xs, ys), xToPixel({ xMin: 0, xMax: 10, xLog: false, width: 10 }), 100);
+    expect(n).toBeLessThanOrEqual(4 * 11);
+    const top = Math.min(...r.subpaths[0]!.map(([, y]) => y));
+    expect(top).toBe(0);
+    expect(r.subpaths[0]!.at(-1)![0]).toBeCloseTo(10 * 999 / 1000, 9);
+  });
+
+  it('keeps the last point of a column as where the line leaves it', () => {
+    const r = recorder();
+    // Three points in column 0 (last at y=5), then one in column 10.
+    tracePath(r.ctx, line([0, 0.01, 0.02, 1], [0, 10, 5, 5]), px, 10);
+    const path = r.subpaths[0]!;
+    // In: (0, 10) → the column's extent 0…10 at x 0 → its last point (0.2, 5) → out to (10, 5).
+    expect(path).toEqual([[0, 10], [0, 0], [0, 10], [0.2, 5], [10, 5]]);
+  });
+});
+
+describe('drawLines', () => {
+  it('strokes each line once in order with its colour, alpha, width and dash, skipping empty lines', () => {
+    const r = recorder();
+    drawLines(r.ctx, {
+      width: 100, height: 10, xMin: 0, xMax: 10, xLog: false,
+      lines: [
+        line([0, 10], [0, 10], { color: 'raw', alpha: 0.3, width: 2 }),
+        line([], []),
+        line([0, 10], [10, 0], { color: 'red', dash: [4, 2] }),
+      ],
+    });
+    expect(r.strokes).toEqual([
+      { color: 'raw', alpha: 0.3, width: 2, dash: [], subpaths: 1 },
+      { color: 'red', alpha: 1, width: 1, dash: [4, 2], subpaths: 1 },
+    ]);
+  });
+});
