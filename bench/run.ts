@@ -73,7 +73,12 @@ async function main(): Promise<void> {
   const before = only === 'ingest' && beforeIndex >= 0
     ? { cli: join(argv[beforeIndex + 1]!, 'src/cli/main.js'), nodeOptions: process.env.PLOTLINE_BENCH_BEFORE_NODE_ARGS ?? process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS }
     : null;
-  await bareWrite(Math.ceil(perSeries / 10));
+  // 4 M points before timing, on both sides. With a tenth of the points (0.2–1 M) the server was still compiling its
+  // ingest path while timed — V8 optimised chunkOf, validatePoints, chooseCodec, writeChunks … then, about 250 ms of
+  // TurboFan on its helper threads per 4 M points, a third of what the server's CPU seconds counted — while the bare
+  // write runs in this process, compiled by the pairs before it. After 4 M points about 40 ms of it is left.
+  const warmupPerSeries = 40_000;
+  await bareWrite(warmupPerSeries);
   type Pair = { bare: number; sdk: number; cpu: number; bytesPerPoint: number; load: number };
   const pairs: Pair[] = [];
   const beforePairs: Pair[] = [];
@@ -82,9 +87,9 @@ async function main(): Promise<void> {
     if (i % 2 === 0) bare = await bareWrite(perSeries);
     // With --before, the two servers swap places every other pair too, so that neither always follows the bare write.
     const sdkFirst = i % 4 < 2 || !before;
-    const sdk = sdkFirst ? await ingestThroughSdk(100, perSeries) : null;
-    const old = before ? await ingestThroughSdk(100, perSeries, undefined, before) : null;
-    const mine = sdk ?? await ingestThroughSdk(100, perSeries);
+    const sdk = sdkFirst ? await ingestThroughSdk(100, perSeries, undefined, undefined, warmupPerSeries) : null;
+    const old = before ? await ingestThroughSdk(100, perSeries, undefined, before, warmupPerSeries) : null;
+    const mine = sdk ?? await ingestThroughSdk(100, perSeries, undefined, undefined, warmupPerSeries);
     if (i % 2 === 1) bare = await bareWrite(perSeries);
     const load = loadavg()[0]!;
     pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, bytesPerPoint: mine.bytesPerPoint, load });

@@ -62,16 +62,18 @@ export interface SdkIngestFigures {
 
 /**
  * Points/s through SDK → HTTP → server process → store (a SQLite file unless told), the server's CPU seconds, and bytes
- * stored per point. The server is warmed up first (a tenth of the points, at most 1,000,000, in an execution of their
- * own, not timed): a server that has been running for a while has its ingest path compiled, a fresh process does not.
+ * stored per point. The server is warmed up first (`warmupPerSeries` points a series, by default a tenth of the points
+ * and at most 1,000,000 in all, in an execution of their own, not timed): a server that has been running for a while has
+ * its ingest path compiled, a fresh process does not.
  */
 export async function ingestThroughSdk(
   series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(), build: BenchBuild = {},
+  warmupPerSeries = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series)),
 ): Promise<SdkIngestFigures> {
   const server = await startBenchServer(['--db', target.db], build.cli, build.nodeOptions);
   try {
     const client = connect({ url: server.url });
-    const warmup = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series));
+    const warmup = warmupPerSeries;
     await recordExecution(client, 'bench-warmup', series, warmup);
     const cpu0 = server.cpuSeconds();
     const clientCpu0 = process.cpuUsage();

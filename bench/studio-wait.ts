@@ -4,7 +4,7 @@ import { percentile } from './machine.js';
 
 /** Every chart's line layer has drawn the newest frame handed to it (chart/line-layer.ts `data-posted` / `data-drawn`). */
 export function linesDrawn(): boolean {
-  return Array.from(document.querySelectorAll<HTMLCanvasElement>('canvas.u-lines')).every((c) => c.dataset.posted === c.dataset.drawn);
+  return Array.from(document.querySelectorAll<HTMLElement>('.u-lines')).every((c) => c.dataset.posted === c.dataset.drawn);
 }
 
 /** Resolves when every panel region has a drawn chart (a canvas, and its lines) and every history request of the page has been answered. */

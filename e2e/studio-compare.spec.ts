@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS, chartPixels } from './studio-server.js';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 /** Compare: select runs in the table, overlay them, follow the live one, read differences from a baseline. */
 
@@ -197,10 +197,10 @@ test('the compare page has the page bar: smoothing, algorithm, log axes and y ra
   await page.goto(`${server.url}/compare?ids=cmp-a,cmp-b,cmp-d`);
   const training = page.getByRole('region', { name: 'training' });
   const evaluation = page.getByRole('region', { name: 'evaluation' });
-  await expect(training.locator(CHART_CANVAS)).toHaveCount(1);
-  await expect(evaluation.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(training.locator('canvas')).toHaveCount(1);
+  await expect(evaluation.locator('canvas')).toHaveCount(1);
   await page.waitForTimeout(300);
-  const pixels = (panel: Locator) => chartPixels(panel);
+  const pixels = (panel: Locator) => panel.locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
   const ticks = async (panel: Locator) => JSON.parse((await panel.locator('.chart').getAttribute('data-y-ticks')) ?? '[]') as string[][];
   const before = { training: await pixels(training), evaluation: await pixels(evaluation) };
   const bar = page.getByRole('toolbar', { name: 'All panels' });
@@ -279,7 +279,7 @@ test('runs recorded with `at`: the compare panel is labelled step and offers rel
   await ingest(server.url, { executions: [atRun('cmp-at-a', 'at-a', T0), atRun('cmp-at-b', 'at-b', T0 + 900_000)] });
   await page.goto(`${server.url}/compare?ids=cmp-at-a,cmp-at-b`);
   const panel = page.getByRole('region', { name: 'fit' });
-  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(panel.locator('canvas')).toHaveCount(1);
   const ticks = async () => JSON.parse((await panel.locator('.chart').getAttribute('data-x-ticks')) ?? '[]') as string[];
   // Step ticks: plain numbers, not durations since the start.
   await expect.poll(ticks).toEqual(expect.arrayContaining(['100']));

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS } from './studio-server.js';
+import { screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // The demo (`plotline serve --demo`) records through the real SDK, with record times for the points it records with
 // `at` (steps, epochs, tokens), so every X-axis choice of every demo chart works: none is disabled.
@@ -16,7 +16,7 @@ test.afterAll(async () => {
 /** The X axis choices of a panel as [label, disabled]. */
 async function xAxisChoices(page: Page, name: string): Promise<Array<[string, boolean]>> {
   const panel = page.getByRole('region', { name });
-  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1, { timeout: 30_000 });
+  await expect(panel.locator('canvas')).toHaveCount(1, { timeout: 30_000 });
   await panel.getByRole('button', { name: 'Panel options' }).click();
   const choices = panel.getByRole('dialog').getByRole('combobox', { name: 'X axis' }).locator('option');
   const states = await choices.evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).label, (o as HTMLOptionElement).disabled] as [string, boolean]));

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { connect, Metric, MetricGroup, MetricScale, recordMetric } from '../src/sdk/index.js';
-import { screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS } from './studio-server.js';
+import { screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 let server: StudioServer;
 
@@ -54,7 +54,7 @@ test('a recorded execution appears, charts and updates live, and reopens cold wh
   const trainingPanel = page.getByRole('region', { name: 'training' });
   await expect(trainingPanel.getByRole('button', { name: /train_loss/ })).toContainText('0.6667');
   await expect(trainingPanel.getByRole('button', { name: /accuracy/ })).toContainText('80');
-  await expect(trainingPanel.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(trainingPanel.locator('canvas')).toHaveCount(1);
   // An ungrouped metric gets a panel named after its key.
   await expect(page.getByRole('region', { name: 'gpu_util' }).getByRole('button', { name: /gpu_util/ })).toContainText('75');
   const bar = page.getByRole('progressbar', { name: 'batches' });
@@ -112,4 +112,58 @@ test('a recorded execution appears, charts and updates live, and reopens cold wh
   await cold.goto(server.url);
   await expect(cold.getByRole('link', { name: /e2e-training/ })).toContainText('succeeded');
   await cold.close();
+});
+
+/** Pixels of `png` (a screenshot) within 40 of the colour of the panel's first legend swatch in each channel. */
+async function swatchPixels(panel: import('@playwright/test').Locator, png: Buffer): Promise<number> {
+  return panel.evaluate(async (el, b64) => {
+    const img = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(img.width, img.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const [r, g, b] = getComputedStyle(el.querySelector('.legend-item .swatch')!).backgroundColor.match(/\d+/g)!.map(Number);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) n++;
+    return n;
+  }, png.toString('base64'));
+}
+
+test('while points stream in, the lines are drawn off the main thread; once still, on the chart canvas itself', async ({ page }) => {
+  const client = connect({ url: server.url });
+  const group = new MetricGroup('waves', { units: 'step' });
+  const waves = [0, 1, 2].map((i) => new Metric(`wave_${i}`, { group, throttle: null }));
+  const execution = client.startExecution('e2e-waves');
+  let step = 0;
+  const producer = setInterval(() => execution.run(() => {
+    step++;
+    waves.forEach((m, i) => m.record(Math.sin(step / 10 + i), { at: step }));
+  }), 50);
+  const panel = page.getByRole('region', { name: 'waves' });
+  const layer = panel.locator('.u-lines');
+  try {
+    await page.goto(`${server.url}/executions/${execution.id}`);
+    // Live: the line layer shows (it has drawn what it was handed), and the chart still has one canvas.
+    await expect(layer).toBeVisible();
+    await expect(panel.locator('canvas')).toHaveCount(1);
+    await expect.poll(() => layer.evaluate((el: HTMLElement) => Number(el.dataset.drawn) > 5 && el.dataset.drawn !== undefined)).toBe(true);
+    // The lines are on screen: a 1 px line across most of the plot has hundreds of pixels of its colour.
+    const live = await panel.locator('.chart').screenshot();
+    expect(await swatchPixels(panel, live)).toBeGreaterThan(200);
+    await screenshots(page, 'live-line-layer');
+  } finally {
+    clearInterval(producer);
+  }
+  await execution.end('succeeded');
+  await client.close();
+  // Still (1 s after the last point): uPlot draws the lines on its own canvas again and the layer is hidden.
+  await expect(layer).toBeHidden({ timeout: 10_000 });
+  const onCanvas = await panel.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const [r, g, b] = getComputedStyle(canvas.closest('[role="region"]')!.querySelector('.legend-item .swatch')!).backgroundColor.match(/\d+/g)!.map(Number);
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - g!) < 40 && Math.abs(data[i + 2]! - b!) < 40) n++;
+    return n;
+  });
+  expect(onCanvas).toBeGreaterThan(200);
 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS } from './studio-server.js';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 /**
  * Every page at 390 px (a phone), light and dark: no control is clipped, none touches the screen's edge, none lies over
@@ -95,15 +95,15 @@ const PAGES: Array<{ name: string; path: string; ready: (page: Page) => Promise<
     },
   },
   {
-    name: 'execution', path: '/executions/narrow-a', ready: (p) => expect(p.getByRole('region', { name: 'train' }).locator(CHART_CANVAS)).toHaveCount(1),
+    name: 'execution', path: '/executions/narrow-a', ready: (p) => expect(p.getByRole('region', { name: 'train' }).locator('canvas')).toHaveCount(1),
     open: (p) => openPanelOptions(p, 'train'),
   },
   {
-    name: 'compare', path: '/compare?ids=narrow-a,narrow-b', ready: (p) => expect(p.getByRole('region', { name: 'train' }).locator(CHART_CANVAS)).toHaveCount(1),
+    name: 'compare', path: '/compare?ids=narrow-a,narrow-b', ready: (p) => expect(p.getByRole('region', { name: 'train' }).locator('canvas')).toHaveCount(1),
     open: (p) => openPanelOptions(p, 'train'),
   },
   { name: 'services', path: '/services', ready: (p) => expect(p.getByRole('link', { name: 'checkout' })).toBeVisible() },
-  { name: 'service', path: '/services/checkout', ready: (p) => expect(p.getByRole('region', { name: 'Request rate' }).locator(CHART_CANVAS)).toHaveCount(1) },
+  { name: 'service', path: '/services/checkout', ready: (p) => expect(p.getByRole('region', { name: 'Request rate' }).locator('canvas')).toHaveCount(1) },
 ];
 
 async function openPanelOptions(page: Page, panel: string): Promise<void> {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Locator, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { spawnServer } from '../test/helpers/server.js';
 
 /** Helpers of the studio e2e specs: a real `plotline serve` child process, raw ingest, screenshots. */
@@ -53,14 +53,4 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
   // Charts are rebuilt with the scheme's colors; let that settle before the test goes on.
   await page.waitForTimeout(300);
-}
-
-/** A chart's uPlot canvas (axes, grid, dots, markers): its lines are drawn on the `.u-lines` layer laid over it. */
-export const CHART_CANVAS = 'canvas:not(.u-lines)';
-
-/** What a panel's chart shows, as the browser composites it (canvas and line layer), base64 PNG: compare two for a change. */
-export async function chartPixels(panel: Locator): Promise<string> {
-  // The lines are drawn by a worker: wait until it has drawn the chart's newest frame.
-  await expect.poll(() => panel.locator('canvas.u-lines').first().evaluate((c: HTMLCanvasElement) => c.dataset.drawn === c.dataset.posted)).toBe(true);
-  return (await panel.locator('.chart').first().screenshot({ animations: 'disabled' })).toString('base64');
 }

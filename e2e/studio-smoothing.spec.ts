@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { decodeSeriesBinary } from '../src/protocol/index.js';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS, chartPixels } from './studio-server.js';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // Smoothing algorithms (#17): a long series is held downsampled, so the tab reads every stored point of it once (the binary
 // export) and smooths those — moving the slider or changing the algorithm reads nothing again; a short one is smoothed from
@@ -26,14 +26,14 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const pixels = (page: Page, name: string) => chartPixels(page.getByRole('region', { name }));
+const pixels = (page: Page, name: string) => page.getByRole('region', { name }).locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
 
 test('a long series is smoothed in the tab from every stored point, with the chosen algorithm, kept in the URL', async ({ page }) => {
   const reads: string[] = [];
   page.on('request', (r) => (r.url().includes('format=binary') || r.url().includes('smooth=')) && reads.push(r.url()));
   await page.goto(`${server.url}/executions/sm-1`);
   const panel = page.getByRole('region', { name: 'training' });
-  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(panel.locator('canvas')).toHaveCount(1);
   await page.waitForTimeout(300);
   const raw = await pixels(page, 'training');
   await panel.getByRole('button', { name: 'Panel options' }).click();
@@ -77,7 +77,7 @@ test('a short series is smoothed in the tab: each algorithm draws differently, w
   page.on('request', (r) => r.url().includes('smooth=') && smoothRequests.push(r.url()));
   await page.goto(`${server.url}/executions/sm-1`);
   const panel = page.getByRole('region', { name: 'short' });
-  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(panel.locator('canvas')).toHaveCount(1);
   await panel.getByRole('button', { name: 'Panel options' }).click();
   const options = panel.getByRole('dialog');
   await options.getByRole('slider', { name: 'Smoothing' }).fill('0.8');
@@ -94,7 +94,7 @@ test('a short series is smoothed in the tab: each algorithm draws differently, w
 test('a dragged slider redraws on each move and writes the URL once, when it settles (released or idle)', async ({ page }) => {
   await page.goto(`${server.url}/executions/sm-1`);
   const panel = page.getByRole('region', { name: 'short' });
-  await expect(panel.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(panel.locator('canvas')).toHaveCount(1);
   await panel.getByRole('button', { name: 'Panel options' }).click();
   const slider = panel.getByRole('dialog').getByRole('slider', { name: 'Smoothing' });
   // Ten moves as a drag sends them (input events, no change), counted in one task so no timer can run in between.

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
-import { freePort, ingest, screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS } from './studio-server.js';
+import { freePort, ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 /** Pages that tell the truth about an execution's state, whatever an older store holds, and fit a phone (issue #10). */
 
@@ -172,7 +172,7 @@ test('390 px wide: the list and an execution page fit the viewport', async ({ pa
 
   for (const id of ['narrow-run-with-a-rather-long-name', 'narrow-many']) {
     await page.goto(`${server.url}/executions/${id}`);
-    await expect(page.getByRole('region', { name: 'train' }).locator(CHART_CANVAS)).toHaveCount(1);
+    await expect(page.getByRole('region', { name: 'train' }).locator('canvas')).toHaveCount(1);
     expect(await fits(), id).toBeLessThanOrEqual(390);
     const panelRight = await page.getByRole('region', { name: 'train' }).evaluate((el) => el.getBoundingClientRect().right);
     expect(panelRight).toBeLessThanOrEqual(390);
@@ -193,7 +193,7 @@ test('long names wrap or are cut, never widen a page: a 190-character metric key
   for (const viewport of [1280, 390]) {
     await page.setViewportSize({ width: viewport, height: 900 });
     await page.goto(`${server.url}/executions/long-key`);
-    await expect(page.getByRole('region', { name: key }).locator(CHART_CANVAS)).toHaveCount(1);
+    await expect(page.getByRole('region', { name: key }).locator('canvas')).toHaveCount(1);
     expect(await width(), `execution page at ${viewport}`).toBeLessThanOrEqual(viewport);
     await page.goto(`${server.url}/services`);
     await expect(page.getByRole('link', { name: service })).toBeVisible();
@@ -220,7 +220,7 @@ test('a 200-character execution name and label value without spaces wrap: the pa
   for (const viewport of [1280, 390]) {
     await page.setViewportSize({ width: viewport, height: 900 });
     await page.goto(`${server.url}/executions/long-name`);
-    await expect(page.getByRole('region', { name: 'loss' }).locator(CHART_CANVAS)).toHaveCount(1);
+    await expect(page.getByRole('region', { name: 'loss' }).locator('canvas')).toHaveCount(1);
     expect(await width(), `execution page at ${viewport}`).toBeLessThanOrEqual(viewport);
     await screenshots(page, `long-name-execution-${viewport}`);
     await page.goto(server.url);

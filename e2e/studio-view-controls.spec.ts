@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer, CHART_CANVAS, chartPixels } from './studio-server.js';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // The page bar, navigation, y ranges and "Copy link" (issue #17), on a real server and browser.
 let server: StudioServer;
@@ -34,13 +34,13 @@ test.afterAll(async () => {
 });
 
 const region = (page: Page, name: string) => page.getByRole('region', { name });
-const pixels = (page: Page, name: string) => chartPixels(region(page, name));
+const pixels = (page: Page, name: string) => region(page, name).locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
 const yTicks = async (page: Page, name: string) => JSON.parse((await region(page, name).locator('.chart').getAttribute('data-y-ticks')) ?? '[]') as string[][];
 
 async function ready(page: Page, url: string) {
   await page.goto(`${server.url}${url}`);
-  await expect(region(page, 'training').locator(CHART_CANVAS)).toHaveCount(1);
-  await expect(region(page, 'schedule').locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(region(page, 'training').locator('canvas')).toHaveCount(1);
+  await expect(region(page, 'schedule').locator('canvas')).toHaveCount(1);
   await page.waitForTimeout(300);
 }
 
@@ -241,7 +241,7 @@ test('Copy link copies a URL that reproduces the view: zoom, y range, options, h
   const other = await context.newPage();
   await other.goto(link);
   const again = other.getByRole('region', { name: 'training' });
-  await expect(again.locator(CHART_CANVAS)).toHaveCount(1);
+  await expect(again.locator('canvas')).toHaveCount(1);
   await expect(again.getByRole('button', { name: /^acc/ })).toHaveAttribute('aria-pressed', 'false');
   await expect(again.locator('.chart')).toHaveAttribute('data-x-ticks', view.x!);
   await expect.poll(async () => JSON.parse((await again.locator('.chart').getAttribute('data-y-ticks')) ?? '[]')).toEqual(view.y);

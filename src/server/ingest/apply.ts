@@ -13,7 +13,7 @@ import type {
   BatchRequest, BatchState, BatchWrite, ExecutionRecord, ExecutionState, ExecutionWrite, SeriesAppend, Store,
 } from '../store/store.js';
 import { isCogPrediction } from '../cog.js';
-import { batchFingerprint } from './batch-fingerprint.js';
+import { batchFingerprint, sameBatchContent } from './batch-fingerprint.js';
 import { applySummaryOps, DERIVED_PREFIX, numericLeaves } from './summary-series.js';
 
 export interface ApplyResult {
@@ -58,7 +58,7 @@ export interface PlannedBatch {
  */
 export function planBatch(batch: AcceptedBatch, state: BatchState, now: number, hash = batchFingerprint(batch)): PlannedBatch | null {
   if (state.seen) {
-    if (state.seen.hash !== null && state.seen.hash !== hash) {
+    if (state.seen.hash !== null && !sameBatchContent(state.seen.hash, batch, hash)) {
       throw new DomainError('conflict', 'batchId', `batch id ${quote(batch.batchId!)} was already used for a batch with different content; `
         + 'a retry must resend the same batch, new content needs a new batch id');
     }

@@ -153,6 +153,11 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
 /** Clears the canvas and strokes every line of `frame`; returns the segments drawn. */
 export function drawLines(ctx: LineContext, frame: LineFrame): number {
   ctx.clearRect(0, 0, frame.width, frame.height);
+  return strokeLines(ctx, frame);
+}
+
+/** Strokes every line of `frame` (its plot area at the context's origin) over what is there; returns the segments drawn. */
+export function strokeLines(ctx: LineContext, frame: LineFrame): number {
   const px = xToPixel(frame);
   ctx.lineJoin = 'round';
   let segments = 0;

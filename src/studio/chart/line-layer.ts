@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { drawLines, type LayerLine, type LineFrame } from './line-frame.js';
+import { strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
@@ -67,14 +67,14 @@ function pxRatio(): number {
   return typeof r === 'number' && r > 0 ? r : 1;
 }
 
-/** The shared line worker, or null where a canvas cannot be handed to one (then each chart draws its lines itself). */
+/** The shared line worker, or null where a canvas cannot be handed to one or the worker failed (then uPlot draws every line). */
 let worker: Worker | null | undefined;
 let nextId = 1;
 let nextRequest = 1;
 const waiting = new Map<number, (bitmap: ImageBitmap | null) => void>();
 /** Per chart id: told the seq of each frame the worker has drawn. */
 const onDrawn = new Map<number, (seq: number) => void>();
-/** Per chart id drawn by the worker: told when the worker failed, so that the chart draws its lines itself. */
+/** Per chart id with a layer: told when the worker failed (the chart's lines are uPlot's from then on). */
 const onWorkerFailed = new Map<number, () => void>();
 
 function lineWorker(): Worker | null {
@@ -108,8 +108,9 @@ function lineWorker(): Worker | null {
 }
 
 /**
- * The worker cannot draw: it is dropped (charts made from now on draw their own lines), each chart it drew for draws
- * on the page, and PNG exports waiting for its pixels go on without them.
+ * The worker cannot draw: it is dropped, charts made from now on get no layer, each layer made is removed (uPlot draws
+ * its lines, as it does where no worker can be had; frames are no longer copied and posted for nothing), and PNG
+ * exports waiting for its pixels go on without them.
  */
 function workerFailed(w: Worker): void {
   if (worker !== w) return;
@@ -117,116 +118,164 @@ function workerFailed(w: Worker): void {
   worker = null;
   for (const done of waiting.values()) done(null);
   waiting.clear();
-  for (const fallBack of [...onWorkerFailed.values()]) fallBack();
+  for (const drop of [...onWorkerFailed.values()]) drop();
+}
+
+/**
+ * Draws each shown line's raw values faint (RAW_ALPHA) on uPlot's canvas, after the axes and before the series: the
+ * smoothing's source, while uPlot draws the lines (the line layer draws them itself while it shows).
+ */
+export function rawUnderlayPlugin(raw: () => PlottedLines | null, rawColor: (line: number) => string): uPlot.Plugin {
+  return {
+    hooks: {
+      drawAxes: (u: uPlot) => {
+        const r = raw();
+        if (!r) return;
+        const frame = plotLineFrame(u, null, r, rawColor);
+        const { ctx } = u;
+        ctx.save();
+        ctx.translate(u.bbox.left, u.bbox.top);
+        ctx.beginPath();
+        ctx.rect(0, 0, frame.width, frame.height);
+        ctx.clip();
+        strokeLines(ctx, frame);
+        ctx.restore();
+      },
+    },
+  };
 }
 
 const layers = new WeakMap<uPlot, LineLayer>();
 
-/** What the line layer of chart `u` drew (null: it has none, or drew nothing yet). */
+/** What the line layer of chart `u` shows (null: nothing — the chart's own canvas has its lines). */
 export function drawnLines(u: uPlot): Promise<CanvasImageSource | null> {
   return layers.get(u)?.snapshot() ?? Promise.resolve(null);
 }
 
-/** A chart's line layer: the uPlot plugin that draws its lines, and a copy of what it drew (for PNG export). */
+/** A chart's line layer (see `lineLayer`). */
 export interface LineLayer {
   plugin: uPlot.Plugin;
-  /** The lines as drawn, the size of the plot area in device pixels; null before anything was drawn. */
+  /**
+   * Live data is arriving: from now on the worker draws the lines. uPlot keeps drawing them itself until the worker has
+   * drawn its first frame (so no frame is without lines); false where no worker can be had (nothing changes then).
+   */
+  start(): boolean;
+  /** uPlot draws the lines again from its next draw; the layer is hidden at once. */
+  stop(): void;
+  /** The layer shows the lines: uPlot's series must draw none (their path builder returns null). */
+  readonly showing: boolean;
+  /** The lines the layer shows, the size of the plot area in device pixels; null when it shows none. */
   snapshot(): Promise<CanvasImageSource | null>;
 }
 
 /**
- * Draws a uPlot chart's series lines on a canvas of their own, laid over the plot area (under the cursor layer), from a
- * worker when the browser can hand a canvas to one (on the page otherwise, and from the moment the worker fails: its
- * script could not be loaded or threw): uPlot keeps scales, axes, grid, points and the cursor, and its
- * series are given no paths (`chartOptions({ externalLines: true })`). Redrawn whenever uPlot draws.
+ * Draws a uPlot chart's series lines from a worker while live data streams in, on a canvas of its own laid over the
+ * plot area (under the cursor layer): rasterising many long lines 20 times a second was most of a live redraw's
+ * main-thread cost in a software-rendered browser. uPlot keeps scales, axes, grid, dots and the cursor, and draws the
+ * lines itself whenever the layer is not showing (a finished execution, a user's zoom or option change, live data gone
+ * quiet): what a still chart shows, exports and reads is uPlot's own canvas.
  *
- * The canvas (`canvas.u-lines`) says how far the drawing is: `data-posted` is the newest frame handed over, `data-drawn`
- * the newest the worker has drawn; when they are equal the lines on screen are the chart's current ones (tests and
- * benchmarks wait for that).
+ * The layer's canvas sits in a closed shadow root of its host (`div.u-lines`), so a chart keeps exactly one canvas for
+ * anything that looks for it. The host says how far the drawing is: `data-posted` is the newest frame handed to the
+ * worker, `data-drawn` the newest it has drawn; when they are equal the layer shows the chart's current lines.
  */
 export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
   const id = nextId++;
-  let chart: uPlot | null = null;
-  let canvas: HTMLCanvasElement | null = null;
-  let local: CanvasRenderingContext2D | null = null;
+  let host: HTMLDivElement | null = null;
   let w: Worker | null = null;
   let placed = '';
   let seq = 0;
-  let layer: LineLayer;
+  /** Live: frames are posted on every draw. */
+  let wanted = false;
+  /** The first frame posted since `start`: the layer shows once the worker has drawn it. */
+  let firstSeq = Infinity;
+  let showing = false;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
-  const newCanvas = () => {
-    const c = document.createElement('canvas');
-    c.className = 'u-lines';
-    c.style.position = 'absolute';
-    c.style.pointerEvents = 'none';
-    placed = '';
-    return c;
+  const show = (on: boolean) => {
+    showing = on;
+    if (host) host.style.visibility = on ? 'visible' : 'hidden';
   };
-  const draw = (u: uPlot) => {
-    if (!canvas) return;
-    const ratio = pxRatio();
-    const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
-    if (place !== placed) {
-      placed = place;
-      const [l, t, wd, h] = place.split(',');
-      Object.assign(canvas.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
-    }
-    const frame = plotLineFrame(u, lines(), raw(), rawColor);
-    canvas.dataset.posted = String(++seq);
-    if (w) post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
-    else if (local) {
-      if (canvas.width !== frame.width || canvas.height !== frame.height) {
-        canvas.width = frame.width;
-        canvas.height = frame.height;
-      }
-      drawLines(local, frame);
-      canvas.dataset.drawn = String(seq);
-    }
-  };
-  /** The worker failed: a canvas handed to it can no longer be drawn on here, so a new one takes its place. */
-  const drawOnPage = () => {
+  const drop = () => {
     onWorkerFailed.delete(id);
     onDrawn.delete(id);
+    host?.remove();
+    host = null;
     w = null;
-    if (!canvas || !chart) return;
-    const fresh = newCanvas();
-    canvas.replaceWith(fresh);
-    canvas = fresh;
-    local = fresh.getContext('2d');
-    draw(chart);
+    wanted = false;
+    const wasShowing = showing;
+    showing = false;
+    // Its series drew no lines while the layer showed them: they need their paths again.
+    if (wasShowing) chart?.redraw();
   };
+  let chart: uPlot | null = null;
   const plugin: uPlot.Plugin = {
     hooks: {
       init: (u) => {
         layers.set(u, layer);
-        chart = u;
-        canvas = newCanvas();
-        u.over.parentNode!.insertBefore(canvas, u.over);
         w = lineWorker();
-        if (w) {
-          const el = canvas;
-          onDrawn.set(id, (n) => (el.dataset.drawn = String(n)));
-          onWorkerFailed.set(id, drawOnPage);
-          const off = canvas.transferControlToOffscreen();
-          post({ type: 'attach', id, canvas: off }, [off]);
-        } else local = canvas.getContext('2d');
+        if (!w) return;
+        chart = u;
+        onWorkerFailed.set(id, drop);
+        host = document.createElement('div');
+        host.className = 'u-lines';
+        Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
+        const canvas = document.createElement('canvas');
+        Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
+        host.attachShadow({ mode: 'closed' }).append(canvas);
+        u.over.parentNode!.insertBefore(host, u.over);
+        const el = host;
+        onDrawn.set(id, (n) => {
+          el.dataset.drawn = String(n);
+          if (wanted && !showing && n >= firstSeq) show(true);
+        });
+        const off = canvas.transferControlToOffscreen();
+        post({ type: 'attach', id, canvas: off }, [off]);
       },
-      draw,
+      draw: (u) => {
+        if (!host || !wanted) return;
+        const ratio = pxRatio();
+        const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
+        if (place !== placed) {
+          placed = place;
+          const [l, t, wd, h] = place.split(',');
+          Object.assign(host.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
+        }
+        const frame = plotLineFrame(u, lines(), raw(), rawColor);
+        host.dataset.posted = String(++seq);
+        if (firstSeq === Infinity) firstSeq = seq;
+        post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
+      },
       destroy: () => {
         post({ type: 'detach', id });
         onDrawn.delete(id);
         onWorkerFailed.delete(id);
-        canvas?.remove();
-        canvas = null;
         chart = null;
+        host?.remove();
+        host = null;
       },
     },
   };
-  layer = {
+  const layer: LineLayer = {
     plugin,
+    start: () => {
+      if (!host) return false;
+      if (!wanted) {
+        wanted = true;
+        firstSeq = Infinity;
+      }
+      return true;
+    },
+    stop: () => {
+      wanted = false;
+      show(false);
+      // Nothing is posted while stopped: the host reads as drawn.
+      if (host) host.dataset.drawn = host.dataset.posted ?? '';
+    },
+    get showing() {
+      return showing;
+    },
     snapshot: () => {
-      if (!canvas) return Promise.resolve(null);
-      if (!w) return Promise.resolve(canvas.width > 0 ? canvas : null);
+      if (!showing) return Promise.resolve(null);
       const request = nextRequest++;
       return new Promise((resolve) => {
         waiting.set(request, resolve);

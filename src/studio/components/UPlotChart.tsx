@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { drawQueue } from '../chart/draw-queue.js';
 import { gapMarkersPlugin } from '../chart/gap-markers.js';
-import { lineLayer, type PlottedLines } from '../chart/line-layer.js';
+import { lineLayer, rawUnderlayPlugin, type LineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
 import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
@@ -108,6 +108,10 @@ function positiveX(s: SeriesBuffer): SeriesBuffer {
 }
 
 const EMPTY = emptySeries(0);
+/** Live data quiet this long (ms): uPlot draws the lines again (a still chart is uPlot's own canvas). */
+const LIVE_QUIET_MS = 1000;
+/** uPlot's own line path builder, used whenever the line layer is not drawing the lines. */
+const linearPaths = uPlot.paths.linear!();
 /** x within 1/SNAP_PER_PIXEL of a pixel are drawn in one column. */
 const SNAP_PER_PIXEL = 4;
 /** Room the x-axis and padding take below the plot. */
@@ -155,6 +159,7 @@ export function UPlotChart({
   /** The lines drawn, and (smoothing on) the raw lines drawn faint under them, per panel line in plot units. */
   const linesRef = useRef<PlottedLines | null>(null);
   const rawRef = useRef<PlottedLines | null>(null);
+  const layerRef = useRef<LineLayer | null>(null);
   const nonPositiveRef = useRef('');
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
@@ -254,9 +259,12 @@ export function UPlotChart({
     madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
-    const lines = lineLayer(() => linesRef.current, () => rawRef.current, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color));
+    const rawColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, rawColor);
+    layerRef.current = lines;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
+      rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), rawColor),
       lines.plugin,
       clipMarkersPlugin(() => clippedRef.current > 0, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
       tooltipPlugin((u, idx) => {
@@ -301,7 +309,7 @@ export function UPlotChart({
       logY: latest.current.logY,
       logX: latest.current.logX,
       timeAxis,
-      externalLines: true,
+      seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
       onXTicks: (labels) => {
         host.dataset.xTicks = JSON.stringify(labels);
       },
@@ -369,9 +377,24 @@ export function UPlotChart({
   // together draw over a few frames rather than in one long task.
   const drawnData = useRef('');
   const smoothingFrame = useRef(0);
-  const drawNow = (u: uPlot) => {
+  const quietTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /**
+   * Draws the chart's data now. `live`: a redraw for live data, whose lines the line layer draws off the main thread
+   * until live data has been quiet for LIVE_QUIET_MS (then uPlot draws them again); any other redraw has uPlot draw them.
+   */
+  const drawNow = (u: uPlot, live = false) => {
     drawQueue.cancel(plotRef);
     cancelAnimationFrame(smoothingFrame.current);
+    if (quietTimer.current !== null) clearTimeout(quietTimer.current);
+    quietTimer.current = null;
+    const layer = layerRef.current;
+    if (live && layer?.start()) {
+      quietTimer.current = setTimeout(() => {
+        quietTimer.current = null;
+        const now = plotRef.current;
+        if (now) drawNow(now);
+      }, LIVE_QUIET_MS);
+    } else layer?.stop();
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
     // Committed at once (not in uPlot's microtask after this returns): the draw queue then measures, and spreads over
     // frames, the whole redraw — paths and axes included — rather than only the data build.
@@ -404,13 +427,16 @@ export function UPlotChart({
     drawNow(u);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, userDeps);
-  useEffect(() => () => cancelAnimationFrame(smoothingFrame.current), []);
+  useEffect(() => () => {
+    cancelAnimationFrame(smoothingFrame.current);
+    if (quietTimer.current !== null) clearTimeout(quietTimer.current);
+  }, []);
 
   useEffect(() => {
     if (!plotRef.current || dataSignature(panel, series) === drawnData.current) return;
     drawQueue.queue(plotRef, () => {
       const u = plotRef.current;
-      if (u) drawNow(u);
+      if (u) drawNow(u, true);
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
@@ -419,6 +445,7 @@ export function UPlotChart({
     const u = plotRef.current;
     if (!u) return;
     let changed = false;
+    layerRef.current?.stop();
     u.batch(() => {
       panel.lines.forEach((line, i) => {
         const show = !hidden.has(line.key);

@@ -42,10 +42,10 @@ export interface ChartOptionsInput {
   /** Relative or wall time on the x axis (model/time-axis.ts): ticks at round durations, x kept as the coordinate. */
   timeAxis?: TimeAxis | null;
   /**
-   * The series lines are drawn by a layer of their own (chart/line-layer.ts, off the main thread), so uPlot's series get
-   * no paths: uPlot still keeps their scales, points, focus and cursor.
+   * The series' path builder (default: uPlot's linear one). The studio's draws no path while the line layer
+   * (chart/line-layer.ts) draws the lines off the main thread; uPlot still keeps the series' scales, dots, focus, cursor.
    */
-  externalLines?: boolean;
+  seriesPaths?: uPlot.Series.PathBuilder;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -219,7 +219,7 @@ export const LINE_WIDTH_PX = 1;
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, externalLines = false,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, seriesPaths,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = {
     x: logX
@@ -251,7 +251,7 @@ export function chartOptions({
           stroke: color,
           width: LINE_WIDTH_PX,
           ...(line.dash && { dash: line.dash }),
-          ...(externalLines && { paths: noPaths }),
+          ...(seriesPaths && { paths: seriesPaths }),
           show: !hidden?.has(line.key),
           points: {
             show: (u, si) => pointsVisible(u, si),
@@ -277,8 +277,6 @@ export function chartOptions({
     plugins,
   };
 }
-
-const noPaths = (): null => null;
 
 /** Dots on the line only when points are sparse enough to tell apart (e.g. one value per epoch). */
 function pointsVisible(u: uPlot, seriesIdx: number): boolean {
