@@ -167,31 +167,37 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   /** The first frame posted since `start`: the layer shows once the worker has drawn it. */
   let firstSeq = Infinity;
   let showing = false;
+  let plot: uPlot | null = null;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
   const show = (on: boolean) => {
     showing = on;
     if (host) host.style.visibility = on ? 'visible' : 'hidden';
   };
+  /** Makes the layer's canvas and hands it to the worker: on the chart's first live draw (a still chart never needs it). */
+  const attach = (u: uPlot): boolean => {
+    w = lineWorker();
+    if (!w) return false;
+    host = document.createElement('div');
+    host.className = 'u-lines';
+    Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
+    const canvas = document.createElement('canvas');
+    Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
+    host.attachShadow({ mode: 'closed' }).append(canvas);
+    u.over.parentNode!.insertBefore(host, u.over);
+    const el = host;
+    onDrawn.set(id, (n) => {
+      el.dataset.drawn = String(n);
+      if (wanted && !showing && n >= firstSeq) show(true);
+    });
+    const off = canvas.transferControlToOffscreen();
+    post({ type: 'attach', id, canvas: off }, [off]);
+    return true;
+  };
   const plugin: uPlot.Plugin = {
     hooks: {
       init: (u) => {
         layers.set(u, layer);
-        w = lineWorker();
-        if (!w) return;
-        host = document.createElement('div');
-        host.className = 'u-lines';
-        Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
-        const canvas = document.createElement('canvas');
-        Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
-        host.attachShadow({ mode: 'closed' }).append(canvas);
-        u.over.parentNode!.insertBefore(host, u.over);
-        const el = host;
-        onDrawn.set(id, (n) => {
-          el.dataset.drawn = String(n);
-          if (wanted && !showing && n >= firstSeq) show(true);
-        });
-        const off = canvas.transferControlToOffscreen();
-        post({ type: 'attach', id, canvas: off }, [off]);
+        plot = u;
       },
       draw: (u) => {
         if (!host || !wanted) return;
@@ -208,17 +214,18 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
         post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
       },
       destroy: () => {
-        post({ type: 'detach', id });
+        if (host) post({ type: 'detach', id });
         onDrawn.delete(id);
         host?.remove();
         host = null;
+        plot = null;
       },
     },
   };
   const layer: LineLayer = {
     plugin,
     start: () => {
-      if (!host) return false;
+      if (!host && !(plot && attach(plot))) return false;
       if (!wanted) {
         wanted = true;
         firstSeq = Infinity;
