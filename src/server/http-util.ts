@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeUtf8, ValidationError, type ApiError } from '../protocol/index.js';
+import { decodeUtf8, jsonExact, ValidationError, type ApiError } from '../protocol/index.js';
 import { sameSecret } from './access.js';
 import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { DomainError, type DomainErrorKind } from './domain-error.js';
@@ -249,9 +249,9 @@ export function writeAndYield(res: ServerResponse, chunk: string | Uint8Array): 
 export const JSON_SLICE_VALUES = 8192;
 
 /**
- * Writes `JSON.stringify(value)` of a plain object through `writeAndYield`, its long array properties in slices of
- * `JSON_SLICE_VALUES` values, so that encoding a large answer (50,000-point series) never holds the event loop for long.
- * The text is exactly `JSON.stringify(value)`'s (same property order, same number forms).
+ * Writes `jsonExact(value)` of a plain object (JSON.stringify's text, −0 as `-0`) through `writeAndYield`, its long
+ * array properties in slices of `JSON_SLICE_VALUES` values, so that encoding a large answer (50,000-point series) never
+ * holds the event loop for long.
  */
 export async function writeJsonInSlices(res: ServerResponse, value: Record<string, unknown>, prefix = ''): Promise<void> {
   let out = `${prefix}{`;
@@ -261,12 +261,12 @@ export async function writeJsonInSlices(res: ServerResponse, value: Record<strin
     out += `${first ? '' : ','}${JSON.stringify(name)}:`;
     first = false;
     if (!Array.isArray(v) || v.length <= JSON_SLICE_VALUES) {
-      out += JSON.stringify(v);
+      out += jsonExact(v);
       continue;
     }
     out += '[';
     for (let at = 0; at < v.length; at += JSON_SLICE_VALUES) {
-      out += `${at > 0 ? ',' : ''}${JSON.stringify(v.slice(at, at + JSON_SLICE_VALUES)).slice(1, -1)}`;
+      out += `${at > 0 ? ',' : ''}${jsonExact(v.slice(at, at + JSON_SLICE_VALUES)).slice(1, -1)}`;
       await writeAndYield(res, out);
       out = '';
     }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import {
-  formatEventId, marksOfItem, parseEventId, summaryPreview, timeAtX, wholeStepOf, type RecordTimes, type SeriesColumns, type StreamEvent,
+  formatEventId, jsonExact, marksOfItem, parseEventId, summaryPreview, timeAtX, wholeStepOf, type RecordTimes, type SeriesColumns, type StreamEvent,
 } from '../protocol/index.js';
 import { toWireEvent, type HubEvent } from './hub-event.js';
 
@@ -69,7 +69,7 @@ function executionIdOf(event: HubEvent): string | null {
 }
 
 function frame(event: StreamEvent, id: string | null): string {
-  return `${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(event)}\n\n`;
+  return `${id ? `id: ${id}\n` : ''}data: ${jsonExact(event)}\n\n`;
 }
 
 type PointsEvent = Extract<HubEvent, { type: 'points' }>;

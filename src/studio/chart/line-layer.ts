@@ -108,9 +108,9 @@ function lineWorker(): Worker | null {
 }
 
 /**
- * The worker cannot draw: it is dropped, charts made from now on get no layer, each layer made is removed (uPlot draws
- * its lines, as it does where no worker can be had; frames are no longer copied and posted for nothing), and PNG
- * exports waiting for its pixels go on without them.
+ * The worker cannot draw: it is dropped, charts get no layer from now on, each layer made is removed (uPlot draws its
+ * lines, as it does where no worker can be had; frames are no longer copied and posted for nothing), and PNG exports
+ * waiting for its pixels go on without them.
  */
 function workerFailed(w: Worker): void {
   if (worker !== w) return;
@@ -190,11 +190,13 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   /** The first frame posted since `start`: the layer shows once the worker has drawn it. */
   let firstSeq = Infinity;
   let showing = false;
+  let plot: uPlot | null = null;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
   const show = (on: boolean) => {
     showing = on;
     if (host) host.style.visibility = on ? 'visible' : 'hidden';
   };
+  /** The worker failed: the layer goes, and uPlot draws the lines again. */
   const drop = () => {
     onWorkerFailed.delete(id);
     onDrawn.delete(id);
@@ -205,31 +207,34 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
     const wasShowing = showing;
     showing = false;
     // Its series drew no lines while the layer showed them: they need their paths again.
-    if (wasShowing) chart?.redraw();
+    if (wasShowing) plot?.redraw();
   };
-  let chart: uPlot | null = null;
+  /** Makes the layer's canvas and hands it to the worker: on the chart's first live draw (a still chart never needs it). */
+  const attach = (u: uPlot): boolean => {
+    w = lineWorker();
+    if (!w) return false;
+    onWorkerFailed.set(id, drop);
+    host = document.createElement('div');
+    host.className = 'u-lines';
+    Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
+    const canvas = document.createElement('canvas');
+    Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
+    host.attachShadow({ mode: 'closed' }).append(canvas);
+    u.over.parentNode!.insertBefore(host, u.over);
+    const el = host;
+    onDrawn.set(id, (n) => {
+      el.dataset.drawn = String(n);
+      if (wanted && !showing && n >= firstSeq) show(true);
+    });
+    const off = canvas.transferControlToOffscreen();
+    post({ type: 'attach', id, canvas: off }, [off]);
+    return true;
+  };
   const plugin: uPlot.Plugin = {
     hooks: {
       init: (u) => {
         layers.set(u, layer);
-        w = lineWorker();
-        if (!w) return;
-        chart = u;
-        onWorkerFailed.set(id, drop);
-        host = document.createElement('div');
-        host.className = 'u-lines';
-        Object.assign(host.style, { position: 'absolute', pointerEvents: 'none', visibility: 'hidden' });
-        const canvas = document.createElement('canvas');
-        Object.assign(canvas.style, { display: 'block', width: '100%', height: '100%' });
-        host.attachShadow({ mode: 'closed' }).append(canvas);
-        u.over.parentNode!.insertBefore(host, u.over);
-        const el = host;
-        onDrawn.set(id, (n) => {
-          el.dataset.drawn = String(n);
-          if (wanted && !showing && n >= firstSeq) show(true);
-        });
-        const off = canvas.transferControlToOffscreen();
-        post({ type: 'attach', id, canvas: off }, [off]);
+        plot = u;
       },
       draw: (u) => {
         if (!host || !wanted) return;
@@ -246,19 +251,19 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
         post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
       },
       destroy: () => {
-        post({ type: 'detach', id });
+        if (host) post({ type: 'detach', id });
         onDrawn.delete(id);
         onWorkerFailed.delete(id);
-        chart = null;
         host?.remove();
         host = null;
+        plot = null;
       },
     },
   };
   const layer: LineLayer = {
     plugin,
     start: () => {
-      if (!host) return false;
+      if (!host && !(plot && attach(plot))) return false;
       if (!wanted) {
         wanted = true;
         firstSeq = Infinity;
