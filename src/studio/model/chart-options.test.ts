@@ -23,6 +23,29 @@ describe('chartOptions', () => {
     expect(o.cursor!.sync!.key).toBe('k');
   });
 
+  it('labels a Log x axis with the x units and (log), also when wall or relative time was asked for (its ticks are x values)', () => {
+    const timeAxis = { kind: 'wall' as const, startedAt: 0, marks: () => null };
+    const label = (logX: boolean, ta: typeof timeAxis | null) => chartOptions({ panel: panel!, theme, width: 600, height: 300, syncKey: 'k', logX, timeAxis: ta }).axes![0]!.label;
+    expect(label(true, timeAxis)).toBe('epoch (log)');
+    expect(label(true, { ...timeAxis, kind: 'relative' } as never)).toBe('epoch (log)');
+    expect(label(false, timeAxis)).toBe('wall time');
+    expect(label(true, null)).toBe('epoch (log)');
+  });
+
+  it('scales a dash pattern (CSS pixels) to canvas pixels, so dashes are as long at a device pixel ratio of 2', () => {
+    const dashed = { ...panel!, lines: panel!.lines.map((l, i) => (i === 1 ? { ...l, dash: [6, 3] } : l)) };
+    const g = globalThis as { devicePixelRatio?: number };
+    const before = g.devicePixelRatio;
+    try {
+      g.devicePixelRatio = 2;
+      expect(chartOptions({ panel: dashed, theme, width: 600, height: 300, syncKey: 'k' }).series[2]!.dash).toEqual([12, 6]);
+      g.devicePixelRatio = 1;
+      expect(chartOptions({ panel: dashed, theme, width: 600, height: 300, syncKey: 'k' }).series[2]!.dash).toEqual([6, 3]);
+    } finally {
+      g.devicePixelRatio = before;
+    }
+  });
+
   it('fixes the x range to the group bounds and y to the scale bounds (in the plot units of the frame)', () => {
     const acc = panel!.axes.find((a) => a.scale === 'metric:acc')!;
     const frame = yAxisFrame(acc, 40, 60, 200);

@@ -175,7 +175,8 @@ function xAxis(panel: PanelModel, theme: ChartTheme, measure: (t: string) => num
   };
   return {
     scale: 'x',
-    label: mode.timeAxis ? (mode.timeAxis.kind === 'wall' ? 'wall time' : X_DEFAULT_LABEL) : xAxisLabel(panel) + (mode.logX ? ' (log)' : ''),
+    // Log x ticks are the x values themselves (powers of ten), whatever time the X axis control asks for.
+    label: mode.logX ? `${xAxisLabel(panel)} (log)` : mode.timeAxis ? (mode.timeAxis.kind === 'wall' ? 'wall time' : X_DEFAULT_LABEL) : xAxisLabel(panel),
     labelSize: 18,
     labelFont: theme.font,
     font: theme.font,
@@ -205,7 +206,7 @@ function edgeRoom(u: uPlot): EdgeRoom {
  * gutters are left out) and put x ticks for the whole chart's width on the plot; the canvas is not sized yet when uPlot
  * first asks for ticks.
  */
-function devicePixelRatioOf(_u: uPlot): number {
+function devicePixelRatioOf(_u?: uPlot): number {
   const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
   return typeof dpr === 'number' && dpr > 0 ? dpr : 1;
 }
@@ -250,7 +251,8 @@ export function chartOptions({
           scale: line.scale,
           stroke: color,
           width: LINE_WIDTH_PX,
-          ...(line.dash && { dash: line.dash }),
+          // uPlot strokes in canvas pixels: a dash pattern in CSS pixels is as long at any device pixel ratio.
+          ...(line.dash && { dash: line.dash.map((d) => d * devicePixelRatioOf()) }),
           ...(seriesPaths && { paths: seriesPaths }),
           show: !hidden?.has(line.key),
           points: {
