@@ -1,6 +1,7 @@
 import type uPlot from 'uplot';
 import { strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
+import { devicePixelRatioOf } from '../model/chart-options.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
 /** Opacity of a raw line under its smoothed one. */
@@ -18,7 +19,7 @@ export function plotLineFrame(u: uPlot, lines: PlottedLines | null, raw: Plotted
   const xScale = u.scales.x!;
   const from = xScale.min ?? -Infinity;
   const to = xScale.max ?? Infinity;
-  const ratio = pxRatio();
+  const ratio = devicePixelRatioOf(u);
   const out: LayerLine[] = [];
   const yWindow = (s: uPlot.Series) => {
     const sc = u.scales[s.scale!];
@@ -60,11 +61,6 @@ function inWindow(s: SeriesBuffer, from: number, to: number): { x: Float64Array;
   while (hi < s.length && s.x[hi]! <= to) hi++;
   hi = Math.min(s.length, hi + 1);
   return { x: s.x.slice(lo, hi), y: s.y.slice(lo, hi) };
-}
-
-function pxRatio(): number {
-  const r = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
-  return typeof r === 'number' && r > 0 ? r : 1;
 }
 
 /** The shared line worker, or null where a canvas cannot be handed to one or the worker failed (then uPlot draws every line). */
@@ -183,7 +179,8 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   const id = nextId++;
   let host: HTMLDivElement | null = null;
   let w: Worker | null = null;
-  let placed = '';
+  /** Where the host was last put (CSS px: left, top, width, height). */
+  let placed = [NaN, NaN, NaN, NaN];
   let seq = 0;
   /** Live: frames are posted on every draw. */
   let wanted = false;
@@ -238,12 +235,12 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
       },
       draw: (u) => {
         if (!host || !wanted) return;
-        const ratio = pxRatio();
-        const place = `${u.bbox.left / ratio},${u.bbox.top / ratio},${u.bbox.width / ratio},${u.bbox.height / ratio}`;
-        if (place !== placed) {
+        const ratio = devicePixelRatioOf(u);
+        const place = [u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height].map((v) => v / ratio);
+        if (place.some((v, i) => v !== placed[i])) {
           placed = place;
-          const [l, t, wd, h] = place.split(',');
-          Object.assign(host.style, { left: `${l}px`, top: `${t}px`, width: `${wd}px`, height: `${h}px` });
+          const [left, top, width, height] = place;
+          Object.assign(host.style, { left: `${left}px`, top: `${top}px`, width: `${width}px`, height: `${height}px` });
         }
         const frame = plotLineFrame(u, lines(), raw(), rawColor);
         host.dataset.posted = String(++seq);

@@ -259,14 +259,14 @@ export function UPlotChart({
     madeWidthRef.current = width;
     let cursorFrame = 0;
     let ownDrag = false;
-    const rawColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
-    const lines = lineLayer(() => linesRef.current, () => rawRef.current, rawColor);
+    const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor);
     layerRef.current = lines;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
-      rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), rawColor),
+      rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), lineColor),
       lines.plugin,
-      clipMarkersPlugin(() => clippedRef.current > 0, (i) => seriesColor(theme, latest.current.panel.lines[i]!.color)),
+      clipMarkersPlugin(() => clippedRef.current > 0, lineColor),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;

@@ -206,7 +206,7 @@ function edgeRoom(u: uPlot): EdgeRoom {
  * gutters are left out) and put x ticks for the whole chart's width on the plot; the canvas is not sized yet when uPlot
  * first asks for ticks.
  */
-function devicePixelRatioOf(_u?: uPlot): number {
+export function devicePixelRatioOf(_u?: uPlot): number {
   const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
   return typeof dpr === 'number' && dpr > 0 ? dpr : 1;
 }
