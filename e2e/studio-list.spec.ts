@@ -66,28 +66,25 @@ test('the list filters by text and status, pages, and shows summary keys as sort
 });
 
 test('label chips keep short keys and values on one line, a 200-character value wraps in the header and is cut in the table, and names keep their line', async ({ page }) => {
-  /** Lines the text of the chip part reading exactly `text` takes under `scope` (a key once broke as "versi|on"). */
-  const lines = (scope: ReturnType<typeof page.locator>, text: string) => scope.locator('.label-key, .label-value')
-    .filter({ hasText: new RegExp(`^${text}$`) }).first().evaluate((el) => {
-      const range = document.createRange();
-      range.selectNodeContents(el);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-    });
-  const check = async (scope: ReturnType<typeof page.locator>, where: string, width: number) => {
+  type Scope = ReturnType<typeof page.locator>;
+  /** Lines the text of `element` takes (a key once broke as "versi|on"). */
+  const lines = (element: Scope) => element.evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
+  });
+  const chipPart = (scope: Scope, text: string) => scope.locator('.label-key, .label-value').filter({ hasText: new RegExp(`^${text}$`) }).first();
+  const check = async (scope: Scope, where: string, width: number) => {
     await expect(scope.locator('.label-chip')).toHaveCount(3);
-    for (const text of ['version', 'a1b2c3', 'model', 'vit-b16', 'config']) expect(await lines(scope, text), `${text}, ${where} at ${width} px`).toBe(1);
+    for (const text of ['version', 'a1b2c3', 'model', 'vit-b16', 'config']) expect(await lines(chipPart(scope, text)), `${text}, ${where} at ${width} px`).toBe(1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${where} at ${width} px`).toBeLessThanOrEqual(width);
   };
   for (const width of [1400, 800]) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto(server.url);
     await check(page.getByRole('row', { name: /predict-medium/ }), 'runs table', width);
-    const nameLines = await page.getByRole('row', { name: /batch-job-54/ }).getByText('batch-job-54', { exact: true }).evaluate((el) => {
-      const range = document.createRange();
-      range.selectNodeContents(el);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-    });
-    expect(nameLines, `a run name beside a long label at ${width} px`).toBe(1);
+    const name = page.getByRole('row', { name: /batch-job-54/ }).getByText('batch-job-54', { exact: true });
+    expect(await lines(name), `a run name beside a long label at ${width} px`).toBe(1);
     await screenshots(page, `label-chips-runs-${width}`);
   }
   for (const width of [1400, 390]) {
