@@ -36,6 +36,11 @@ export interface LineFrame {
   lines: LayerLine[];
 }
 
+/** The buffer a frame's lines are views of, when they share one (`plotLineFrame` packs them so); null without lines. */
+export function frameBuffer(frame: LineFrame): ArrayBuffer | null {
+  return (frame.lines[0]?.x.buffer as ArrayBuffer | undefined) ?? null;
+}
+
 /** The 2D context methods `drawLines` uses (CanvasRenderingContext2D and OffscreenCanvasRenderingContext2D both have them). */
 export interface LineContext {
   clearRect(x: number, y: number, w: number, h: number): void;

@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
+import { frameBuffer, strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
 import { devicePixelRatioOf } from '../model/chart-options.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
@@ -13,36 +13,57 @@ export type PlottedLines = readonly SeriesBuffer[];
 /**
  * The lines of a uPlot chart as a LineFrame: each shown series' points within the x window (and the nearest point
  * beyond each edge, so lines reach the edges) copied out of `lines`, in device pixels; `raw` lines, if any, first and
- * faint (the raw values under their smoothed lines).
+ * faint (the raw values under their smoothed lines). Every line's x and y are views of one buffer (`frameBuffer`), so
+ * a frame is one transfer to the worker; `take(n)` gives a Float64Array of at least n values for it (default: a new one).
  */
-export function plotLineFrame(u: uPlot, lines: PlottedLines | null, raw: PlottedLines | null, rawColor: (line: number) => string): LineFrame {
+export function plotLineFrame(
+  u: uPlot, lines: PlottedLines | null, raw: PlottedLines | null, rawColor: (line: number) => string,
+  take: (n: number) => Float64Array = (n) => new Float64Array(n),
+): LineFrame {
   const xScale = u.scales.x!;
   const from = xScale.min ?? -Infinity;
   const to = xScale.max ?? Infinity;
   const ratio = devicePixelRatioOf(u);
-  const out: LayerLine[] = [];
   const yWindow = (s: uPlot.Series) => {
     const sc = u.scales[s.scale!];
     return { yMin: sc?.min ?? 0, yMax: sc?.max ?? 1 };
+  };
+  type Style = Omit<LayerLine, 'x' | 'y'>;
+  const picked: Array<{ line: SeriesBuffer; lo: number; hi: number; style: Style }> = [];
+  let total = 0;
+  const pick = (line: SeriesBuffer, style: Style) => {
+    const [lo, hi] = windowOf(line, from, to);
+    picked.push({ line, lo, hi, style });
+    total += hi - lo;
   };
   raw?.forEach((line, i) => {
     const s = u.series[i + 1];
     if (!s?.show || !s.scale) return;
     // Dimmed with its series while another is focused: else the dimmed series' raw lines stay as strong as their lines.
-    out.push({ ...inWindow(line, from, to), color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA * (s.alpha ?? 1), ...yWindow(s) });
+    pick(line, { color: rawColor(i), width: Math.max(1, ratio), dash: [], alpha: RAW_ALPHA * (s.alpha ?? 1), ...yWindow(s) });
   });
   lines?.forEach((line, i) => {
     const s = u.series[i + 1];
     if (!s?.show || !s.scale) return;
     const stroke = typeof s.stroke === 'function' ? s.stroke(u, i + 1) : s.stroke;
-    out.push({
-      ...inWindow(line, from, to),
+    pick(line, {
       color: typeof stroke === 'string' ? stroke : '#888',
       width: (s.width ?? 1) * ratio,
       dash: s.dash ?? [],
       alpha: s.alpha ?? 1,
       ...yWindow(s),
     });
+  });
+  const buffer = take(2 * total);
+  let at = 0;
+  const out = picked.map(({ line, lo, hi, style }): LayerLine => {
+    const n = hi - lo;
+    const x = buffer.subarray(at, at + n);
+    const y = buffer.subarray(at + n, at + 2 * n);
+    x.set(line.x.subarray(lo, hi));
+    y.set(line.y.subarray(lo, hi));
+    at += 2 * n;
+    return { ...style, x, y };
   });
   return {
     width: Math.max(0, Math.round(u.bbox.width)),
@@ -54,13 +75,27 @@ export function plotLineFrame(u: uPlot, lines: PlottedLines | null, raw: Plotted
   };
 }
 
-/** Copies of the points of `s` within [from, to] plus one beyond each edge (their own buffers: they can be transferred). */
-function inWindow(s: SeriesBuffer, from: number, to: number): { x: Float64Array; y: Float64Array } {
+/** The index range of the points of `s` within [from, to] plus one beyond each edge. */
+function windowOf(s: SeriesBuffer, from: number, to: number): [number, number] {
   const lo = Math.max(0, lowerBound(s, from) - 1);
   let hi = lowerBound(s, to);
   while (hi < s.length && s.x[hi]! <= to) hi++;
-  hi = Math.min(s.length, hi + 1);
-  return { x: s.x.slice(lo, hi), y: s.y.slice(lo, hi) };
+  return [lo, Math.min(s.length, hi + 1)];
+}
+
+/**
+ * Buffers the worker has drawn from and handed back, for the next frames: a live chart posts one every redraw, and
+ * allocating it afresh each time was garbage of the size of every line's points, 20 times a second.
+ */
+const spare: ArrayBuffer[] = [];
+const SPARE_BUFFERS = 8;
+
+/** A Float64Array of at least n values, from a spare buffer when one is large enough. */
+function takeBuffer(n: number): Float64Array {
+  const i = spare.findIndex((b) => b.byteLength >= n * 8);
+  if (i >= 0) return new Float64Array(spare.splice(i, 1)[0]!);
+  // Rounded up, so that a buffer fits the next frames as the lines grow.
+  return new Float64Array(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
 }
 
 /** The shared line worker, or null where a canvas cannot be handed to one or the worker failed (then uPlot draws every line). */
@@ -82,6 +117,7 @@ function lineWorker(): Worker | null {
       w.onmessage = (e: MessageEvent<LayerReply>) => {
         const m = e.data;
         if (m.type === 'drawn') {
+          for (const b of m.buffers) if (spare.length < SPARE_BUFFERS) spare.push(b);
           for (const [id, seq] of m.frames) onDrawn.get(id)?.(seq);
           return;
         }
@@ -242,10 +278,11 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
           const [left, top, width, height] = place;
           Object.assign(host.style, { left: `${left}px`, top: `${top}px`, width: `${width}px`, height: `${height}px` });
         }
-        const frame = plotLineFrame(u, lines(), raw(), rawColor);
+        const frame = plotLineFrame(u, lines(), raw(), rawColor, takeBuffer);
         host.dataset.posted = String(++seq);
         if (firstSeq === Infinity) firstSeq = seq;
-        post({ type: 'draw', id, seq, frame }, frame.lines.flatMap((l) => [l.x.buffer, l.y.buffer]));
+        const buffer = frameBuffer(frame);
+        post({ type: 'draw', id, seq, frame }, buffer ? [buffer] : []);
       },
       destroy: () => {
         if (host) post({ type: 'detach', id });

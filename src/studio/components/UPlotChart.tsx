@@ -120,6 +120,11 @@ const X_AXIS_PX = 60;
 const bufferIds = new WeakMap<SeriesBuffer, number>();
 let nextBufferId = 1;
 
+/** Sets a data attribute only when its value changes (a live chart rewrites its tick labels on every redraw). */
+function setData(el: HTMLElement, key: string, value: string): void {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
 /** Which data a panel's chart shows: each line's buffer (by identity), its in-place revision and length. */
 function dataSignature(panel: PanelModel, series: Map<string, SeriesBuffer>): string {
   return panel.lines.map((l) => {
@@ -200,7 +205,7 @@ export function UPlotChart({
       return logX ? positiveX(line) : line;
     }) : null;
     // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
-    if (hostRef.current) hostRef.current.dataset.smoothing = smoothed && allSmoothed ? want : '';
+    if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
     const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
@@ -230,10 +235,10 @@ export function UPlotChart({
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
-    if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
+    if (hostRef.current) setData(hostRef.current, 'yTicks', JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
       const f = d.frames.get(a.scale);
       return f ? (log ? logTicks(f, plotHeight).labels.filter(Boolean) : f.ticks.labels) : [];
-    }));
+    })));
     // Legend and tooltip values read alike whatever the y scale: on Log y each axis writes them as the linear chart does.
     const linear = log ? plotData(decimate(held), p.lines, viewAxes({ ...viewInput, held, log: false }).axes, frameOpts).frames : null;
     legendFramesRef.current = linear ? withLegendNotations(d.frames, linear) : d.frames;
@@ -310,9 +315,7 @@ export function UPlotChart({
       logX: latest.current.logX,
       timeAxis,
       seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
-      onXTicks: (labels) => {
-        host.dataset.xTicks = JSON.stringify(labels);
-      },
+      onXTicks: (labels) => setData(host, 'xTicks', JSON.stringify(labels)),
     });
     const u = new uPlot(opts, buildData(), host);
     madeWidthRef.current = null;
