@@ -1,5 +1,5 @@
 import { M4 } from '../../protocol/downsample.js';
-import { lowerBound, touched, type SeriesBuffer } from './series-buffer.js';
+import { edited, lowerBound, type SeriesBuffer } from './series-buffer.js';
 
 /** Reductions by bucket count, reused: a live chart reduces each of its series on every redraw (50 × 112 KiB of buckets). */
 const scratch = new Map<number, M4>();
@@ -79,6 +79,6 @@ export function boundHeldPoints(s: SeriesBuffer, max: number, incoming = 0): boo
   }
   s.length = length;
   s.downsampled = true;
-  touched(s);
+  edited(s);
   return true;
 }

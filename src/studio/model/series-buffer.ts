@@ -13,11 +13,22 @@ export interface SeriesBuffer {
   downsampled: boolean;
   /** Bumped by every change made in place (append, truncate, bound): a chart redraws only series whose rev moved. */
   rev?: number;
+  /**
+   * Bumped by every change made in place other than an append (truncate, bound): while it holds, the points held up to
+   * any length seen are still held as they were (what a chart reduced of them can be kept; live-decimate.ts).
+   */
+  edits?: number;
 }
 
 /** Marks an in-place change of `s` (see `rev`). */
 export function touched(s: SeriesBuffer): void {
   s.rev = (s.rev ?? 0) + 1;
+}
+
+/** Marks an in-place change of `s` that is not an append (see `edits`; it is `touched` too). */
+export function edited(s: SeriesBuffer): void {
+  s.edits = (s.edits ?? 0) + 1;
+  touched(s);
 }
 
 export function emptySeries(capacity = 64): SeriesBuffer {
@@ -109,7 +120,7 @@ export function truncateFrom(s: SeriesBuffer, x: number): number {
   const removed = s.length - keep;
   s.length = keep;
   s.total = Math.max(keep, s.total - removed);
-  if (removed > 0) touched(s);
+  if (removed > 0) edited(s);
   return removed;
 }
 
