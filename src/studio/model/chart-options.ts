@@ -254,6 +254,9 @@ export function chartOptions({
           // uPlot strokes in canvas pixels: a dash pattern in CSS pixels is as long at any device pixel ratio.
           ...(line.dash && { dash: line.dash.map((d) => d * devicePixelRatioOf()) }),
           ...(seriesPaths && { paths: seriesPaths }),
+          // The y scales' windows are the frames' (plot-frame.ts), never the data's extent: uPlot need not scan every
+          // value of every series for its min and max on each redraw (boxing each one while that code is unoptimised).
+          auto: false,
           show: !hidden?.has(line.key),
           points: {
             show: (u, si) => pointsVisible(u, si),
