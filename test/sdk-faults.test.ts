@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, Metric, recordMetric, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
 import { freshPgDb, PG_URL, sayPgSkipped } from './helpers/pg.js';
-import { getJson, postJson } from './helpers/server.js';
+import { getJson, postBody, postJson } from './helpers/server.js';
 import { TestStreamClient } from './helpers/sse-client.js';
 
 let server: RunningServer;
@@ -149,6 +149,17 @@ describe.each(backends)('%s', (_name, database) => {
       const huge = await ingest({ executions: [{ id, rewind: { x: 2 ** 53 + 2 } }] });
       expect(huge.status).toBe(400);
       expect(huge.json.error).toMatch(/executions\[0\]\.rewind\.x: x must be at most 2\^53/);
+      // 2^53 + 1 as sent by Python's json (an exact int): JSON.parse reads it as 2^53, within the limit, so it is
+      // refused from its literal, and nothing of the batch is kept; 2^53 itself is kept exactly.
+      const raw = (x: string) => postBody(`${server.url}/api/ingest`,
+        `{"executions":[{"id":"${id}","points":[{"key":"big","x":[${x}],"y":[9007199254740993]}]}]}`, { 'content-type': 'application/json' });
+      const rounded = await raw('9007199254740993');
+      expect(rounded.status).toBe(400);
+      expect(rounded.json.error).toBe('executions[0].points[0].x[0]: x must be at most 2^53 (9007199254740992) in magnitude; beyond it whole '
+        + 'numbers are no longer distinct (got 9007199254740993, which a double reads as 9007199254740992)');
+      expect((await series(id, 'big')).total).toBe(0);
+      expect((await raw('9007199254740992')).status).toBe(200);
+      expect(await series(id, 'big')).toMatchObject({ x: [2 ** 53], y: [2 ** 53] });
     });
   });
 

@@ -3,6 +3,7 @@ export * from './stream.js';
 export * from './numbers.js';
 export * from './limits.js';
 export * from './validate.js';
+export * from './json-x-literals.js';
 export * from './summary-keys.js';
 export * from "./sse-parser.js";
 export * from "./summary.js";

@@ -109,9 +109,14 @@ function time(now: number): (v: unknown, path: string) => number {
   };
 }
 
+/** The rule an x beyond ±2^53 breaks; `got` is that x as sent. */
+export function xBeyondLimit(got: string): string {
+  return `x must be at most 2^53 (${LIMITS.maxAbsX}) in magnitude; beyond it whole numbers are no longer distinct (got ${got})`;
+}
+
 /** The rule an x breaks by its magnitude, or null: beyond 2^53 whole numbers are no longer distinct doubles. */
 export function xMagnitudeProblem(x: number): string | null {
-  return Math.abs(x) > LIMITS.maxAbsX ? `x must be at most 2^53 (${LIMITS.maxAbsX}) in magnitude; beyond it whole numbers are no longer distinct (got ${x})` : null;
+  return Math.abs(x) > LIMITS.maxAbsX ? xBeyondLimit(String(x)) : null;
 }
 
 function optional<T>(o: Obj, key: string, path: string, check: (v: unknown, p: string) => T): T | undefined {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  BINARY_BATCH_TYPE, decodeBinaryBatch, encodeSeriesFrame, LIMITS, pickSummaryPaths, quote, SERIES_BINARY_TYPE, seriesBinaryPreamble, summaryPreview,
-  validateExecutionPatch, ValidationError, type SummaryObject,
+  BINARY_BATCH_TYPE, decodeBinaryBatch, decodeUtf8, encodeSeriesFrame, LIMITS, pickSummaryPaths, quote, SERIES_BINARY_TYPE, seriesBinaryPreamble, summaryPreview,
+  refuseXRoundedToLimit, validateExecutionPatch, ValidationError, type SummaryObject,
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
@@ -154,7 +154,9 @@ async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResp
     const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
     await ctx.turns.next();
     if (mediaType(req) !== BINARY_BATCH_TYPE) {
-      sendJson(res, 200, await ingest(ctx.store, ctx.hub, parseJsonBody(bytes)));
+      const doc = parseJsonBody(bytes);
+      refuseXRoundedToLimit(doc, () => decodeUtf8(bytes, 'body'));
+      sendJson(res, 200, await ingest(ctx.store, ctx.hub, doc));
       return;
     }
     // A store with a feed keeps the batch's events (views of its x) for the feed: no reused memory there.
