@@ -85,17 +85,25 @@ function windowOf(s: SeriesBuffer, from: number, to: number): [number, number] {
 
 /**
  * Buffers the worker has drawn from and handed back, for the next frames: a live chart posts one every redraw, and
- * allocating it afresh each time was garbage of the size of every line's points, 20 times a second.
+ * allocating it afresh each time was garbage of the size of every line's points, 20 times a second. At most
+ * SPARE_BYTES are kept (a 50-line chart at the 8,192-point live window posts 6.5 MB frames).
  */
 const spare: ArrayBuffer[] = [];
-const SPARE_BUFFERS = 8;
+const SPARE_BYTES = 16 * 1024 * 1024;
+
+/** Keeps a buffer the worker handed back, while the spare ones stay within SPARE_BYTES. */
+function keepSpare(b: ArrayBuffer): void {
+  let bytes = b.byteLength;
+  for (const s of spare) bytes += s.byteLength;
+  if (bytes <= SPARE_BYTES) spare.push(b);
+}
 
 /** A Float64Array of at least n values, from a spare buffer when one is large enough. */
 function takeBuffer(n: number): Float64Array {
   const i = spare.findIndex((b) => b.byteLength >= n * 8);
   if (i >= 0) return new Float64Array(spare.splice(i, 1)[0]!);
-  // Rounded up, so that a buffer fits the next frames as the lines grow.
-  return new Float64Array(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
+  // With room to grow, so that a buffer fits the next frames as the lines grow.
+  return new Float64Array(Math.max(1024, Math.ceil(n * 1.25)));
 }
 
 /** The shared line worker, or null where a canvas cannot be handed to one or the worker failed (then uPlot draws every line). */
@@ -117,7 +125,7 @@ function lineWorker(): Worker | null {
       w.onmessage = (e: MessageEvent<LayerReply>) => {
         const m = e.data;
         if (m.type === 'drawn') {
-          for (const b of m.buffers) if (spare.length < SPARE_BUFFERS) spare.push(b);
+          for (const b of m.buffers) keepSpare(b);
           for (const [id, seq] of m.frames) onDrawn.get(id)?.(seq);
           return;
         }
