@@ -1,4 +1,4 @@
-import type { SeriesBuffer } from './series-buffer.js';
+import { regrow, type SeriesBuffer } from './series-buffer.js';
 
 /**
  * The per-pixel reduction of a live chart's series, kept from redraw to redraw. `decimateForDisplay` reduces every held
@@ -62,15 +62,7 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
   }
   // Room for the kept points of every bucket from the first unreduced point on (at most 5 per bucket, one per point).
   const room = state.closed + Math.min(s.length - state.consumed, 5 * buckets);
-  if (state.x.length < room) {
-    const size = Math.max(room, Math.ceil(state.x.length * 1.5), 256);
-    const x = new Float64Array(size);
-    const y = new Float64Array(size);
-    x.set(state.x.subarray(0, state.closed));
-    y.set(state.y.subarray(0, state.closed));
-    state.x = x;
-    state.y = y;
-  }
+  if (state.x.length < room) regrow(state, state.closed, Math.max(room, Math.ceil(state.x.length * 1.5), 256));
   const { x: xs, y: ys } = s;
   const bucketOf = (v: number) => Math.min(buckets - 1, Math.max(0, Math.floor((v - from) / state.width)));
   let k = state.closed;

@@ -64,12 +64,17 @@ function ensureCapacity(s: SeriesBuffer, needed: number, limit = Infinity): void
   let cap = s.x.length || 64;
   while (cap < needed) cap *= 2;
   if (needed <= limit) cap = Math.min(cap, limit);
-  const x = new Float64Array(cap);
-  const y = new Float64Array(cap);
-  x.set(s.x.subarray(0, s.length));
-  y.set(s.y.subarray(0, s.length));
-  s.x = x;
-  s.y = y;
+  regrow(s, s.length, cap);
+}
+
+/** Gives `columns` new x and y buffers of `size` values holding their first `keep` values. */
+export function regrow(columns: { x: Float64Array; y: Float64Array }, keep: number, size: number): void {
+  const x = new Float64Array(size);
+  const y = new Float64Array(size);
+  x.set(columns.x.subarray(0, keep));
+  y.set(columns.y.subarray(0, keep));
+  columns.x = x;
+  columns.y = y;
 }
 
 /** Grows `s`'s buffers to hold `capacity` points (once; no-op when they already do), keeping what is held. */
