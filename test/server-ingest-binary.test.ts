@@ -141,4 +141,38 @@ describe('regular x decoded into reused memory', () => {
     bystander.disconnect();
     replay.disconnect();
   });
+
+  it('series recorded at the same steps (one x decoded for all of them) each store and stream their own points', async () => {
+    const live = new TestStreamClient(server.url, ['same-steps-1', 'same-steps-2']);
+    await live.connect();
+    const steps = (from: number, n: number, step = 1) => Array.from({ length: n }, (_, i) => from + step * i);
+    const sent: Record<string, Record<string, { x: number[]; y: number[] }>> = { 'same-steps-1': {}, 'same-steps-2': {} };
+    const item = (execution: string, key: string, x: number[], first: number) => {
+      const y = x.map((_, i) => first + i);
+      const s = (sent[execution]![key] ??= { x: [], y: [] });
+      s.x.push(...x);
+      s.y.push(...y);
+      return { key, x, y };
+    };
+    for (let b = 0; b < 2; b++) {
+      const from = 1000 * b;
+      const res = await postBinary(binary({
+        executions: [
+          { id: 'same-steps-1', ...(b === 0 && { start: { name: 'same steps' } }),
+            points: [item('same-steps-1', 'p', steps(from, 700), 0), item('same-steps-1', 'q', steps(from, 700), 1e4), item('same-steps-1', 'r', steps(from, 699), 2e4)] },
+          { id: 'same-steps-2', ...(b === 0 && { start: { name: 'same steps' } }),
+            points: [item('same-steps-2', 'p', steps(from, 700), 3e4), item('same-steps-2', 's', steps(from, 350, 2), 4e4)] },
+        ],
+      }));
+      expect(res.status).toBe(200);
+    }
+    await live.waitFor(() => live.points('same-steps-2', 's').x.length === 700, 10_000);
+    for (const [execution, series] of Object.entries(sent)) {
+      for (const [key, expected] of Object.entries(series)) {
+        expect(live.points(execution, key)).toEqual(expected);
+        expect(await exportSeries(server.url, execution, key)).toEqual(expected);
+      }
+    }
+    live.disconnect();
+  });
 });

@@ -47,6 +47,31 @@ describe('binary batch encoding', () => {
     expect(Array.from(decoded.executions[0]!.points![0]!.x)).toEqual(x);
   });
 
+  it('makes one x for items with the same whole-number start, step and count, from as much memory as the distinct ones need', () => {
+    const steps = (from: number, n: number, step = 1) => Array.from({ length: n }, (_, i) => from + step * i);
+    const bytes = encodeBinaryBatch({
+      executions: [
+        { id: 'a', points: [{ key: 'p', x: steps(10, 500), y: steps(0, 500) }, { key: 'q', x: steps(10, 500), y: steps(1, 500) }] },
+        { id: 'b', points: [{ key: 'p', x: steps(10, 500), y: steps(2, 500) }, { key: 'r', x: steps(10, 499), y: steps(3, 499) },
+          { key: 's', x: steps(10, 500, 2), y: steps(4, 500) }, { key: 'u', x: steps(0.5, 500), y: steps(5, 500) }] },
+      ],
+    });
+    const asked: number[] = [];
+    const dirty = new Float64Array(4096).fill(-7);
+    const decoded = validateIngestBatch(decodeBinaryBatch(bytes, (n) => (asked.push(n), dirty.subarray(0, n))));
+    const [a, b] = decoded.executions.map((u) => u.points!);
+    // p, q and b's p: one x; r (one point fewer) and s (another step) their own; u (not whole numbers) outside the block.
+    expect(asked).toEqual([500 + 499 + 500]);
+    expect(a![1]!.x).toBe(a![0]!.x);
+    expect(b![0]!.x).toBe(a![0]!.x);
+    expect(new Set([a![0]!.x, b![1]!.x, b![2]!.x, b![3]!.x]).size).toBe(4);
+    expect(Array.from(a![0]!.x)).toEqual(steps(10, 500));
+    expect(Array.from(b![1]!.x)).toEqual(steps(10, 499));
+    expect(Array.from(b![2]!.x)).toEqual(steps(10, 500, 2));
+    expect(Array.from(b![3]!.x)).toEqual(steps(0.5, 500));
+    expect([a![0]!, a![1]!, b![0]!, b![1]!].map((p) => p.y[1])).toEqual([1, 2, 3, 4]);
+  });
+
   it('keeps the x column when x is not exactly regular', () => {
     const x = [1, 2, 3.0000000000000004, 4];
     const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });

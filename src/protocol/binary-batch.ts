@@ -141,7 +141,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
  * Turns a binary body back into a batch whose points items hold `x`/`y` as Float64Arrays (views on `body`, no copy when it
  * is 8-byte aligned). Only the framing is checked here; the result still needs `validateIngestBatch`. The x of items sent
  * as `xStart`/`xStep` of whole numbers (marked, see `markWholeStep`) are made in one block from `allocate` (by default a
- * new array; it may hand out reused memory, every value used is written), any other regular x in a new block.
+ * new array; it may hand out reused memory, every value used is written), items with the same start, step and count
+ * sharing one x (read-only, as every decoded column is); any other regular x is made in a new block.
  */
 export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) => Float64Array = (n) => new Float64Array(n)): unknown {
   if (body.length < PREAMBLE || fromUtf8.decode(body.subarray(0, 4)) !== MAGIC) {
@@ -197,12 +198,32 @@ export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) =
     });
   });
   if (regular.length > 0) {
+    // Items with the same whole-number start, step and count (series recorded at the same steps, as those of one batch
+    // usually are) share one x, made once: every reader takes decoded columns as read-only.
+    const sameX = new Map<string, { start: number; step: number; n: number; items: Obj[] }>();
+    for (const r of regular) {
+      if (!r.whole) continue;
+      const key = `${r.start} ${r.step} ${r.n}`;
+      const group = sameX.get(key);
+      if (group) {
+        group.items.push(r.item);
+        wholePoints -= r.n;
+      } else {
+        sameX.set(key, { start: r.start, step: r.step, n: r.n, items: [r.item] });
+      }
+    }
     const wholeBlock = wholePoints > 0 ? allocate(wholePoints) : null;
-    const otherBlock = otherPoints > 0 ? new Float64Array(otherPoints) : null;
     let wholeAt = 0;
+    for (const g of sameX.values()) {
+      const x = wholeBlock!.subarray(wholeAt, wholeAt += g.n);
+      fillRegular(x, g.start, g.step);
+      for (const item of g.items) item.x = x;
+    }
+    const otherBlock = otherPoints > 0 ? new Float64Array(otherPoints) : null;
     let otherAt = 0;
     for (const r of regular) {
-      const x = r.whole ? wholeBlock!.subarray(wholeAt, wholeAt += r.n) : otherBlock!.subarray(otherAt, otherAt += r.n);
+      if (r.whole) continue;
+      const x = otherBlock!.subarray(otherAt, otherAt += r.n);
       fillRegular(x, r.start, r.step);
       r.item.x = x;
     }
