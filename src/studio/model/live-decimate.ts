@@ -62,7 +62,7 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
   }
   // Room for the kept points of every bucket from the first unreduced point on (at most 5 per bucket, one per point).
   const room = state.closed + Math.min(s.length - state.consumed, 5 * buckets);
-  if (state.x.length < room) regrow(state, state.closed, Math.max(room, Math.ceil(state.x.length * 1.5), 256));
+  if (state.x.length < room) regrow(state, state.closed, Math.max(room, Math.ceil(state.x.length * 1.25), 256));
   const { x: xs, y: ys } = s;
   const bucketOf = (v: number) => Math.min(buckets - 1, Math.max(0, Math.floor((v - from) / state.width)));
   let k = state.closed;
