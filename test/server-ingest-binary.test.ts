@@ -87,6 +87,9 @@ describe('binary ingest', () => {
     ['a huge count with xStart and xStep', handMade(points(2 ** 40, { xStart: 1, xStep: 1 }), [1]), /executions\[0\]\.points\[0\]\.n: 1099511627776 points run past the end of the body/],
     ['a step that does not increase x', handMade(points(2, { xStart: 50, xStep: 0 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
     ['a regular x that goes past 2^53', handMade(points(3, { xStart: 2 ** 53 - 2, xStep: 2 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[2\]: x must be at most 2\^53/],
+    // 2^53 − 1 + 2 · 1 reads as 2^53 in doubles: the same x twice unless counted exactly.
+    ['a regular x whose exact x passes 2^53 by one', handMade(points(3, { xStart: 2 ** 53 - 1, xStep: 1 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[2\]: x must be at most 2\^53 \(9007199254740992\) in magnitude; .*\(got 9007199254740993 = xStart \+ 2 · xStep\)/],
+    ['a regular x of four from 2^53 − 2', handMade(points(4, { xStart: 2 ** 53 - 2, xStep: 1 }), [1, 2, 3, 4]), /executions\[0\]\.points\[0\]\.x\[3\]: x must be at most 2\^53 .*\(got 9007199254740993/],
     ['a step so small that x repeats', handMade(points(3, { xStart: 2 ** 52, xStep: 0.25 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
     ['a step so large that x overflows', handMade(points(2, { xStart: 0, xStep: 1.7e308 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must be at most 2\^53/],
     ['an unknown field in a points item', handMade(points(1, { z: 1 }), [10, 1]), /executions\[0\]\.points\[0\]\.z: is not a known field/],

@@ -79,6 +79,18 @@ describe('Cog seed examples through SDK → server', () => {
     expect(series.x[0]).toBeLessThan(series.x[2]);
   });
 
+  it('an op\'s x draws its point there, moved just above the last when it does not increase, and never past 2^53', async () => {
+    const id = 'summary-x';
+    const op = (value: number, x?: number) => postJson(`${server.url}/api/ingest`, {
+      executions: [{ id, ...(value === 1 && { start: { name: 'summary x' } }), summary: [{ key: 'acc', value, ...(x !== undefined && { x }) }] }],
+    });
+    for (const [value, x] of [[1, 5], [2, 3], [3, 2 ** 53], [4, 2 ** 53], [5, undefined]] as const) expect((await op(value, x)).status).toBe(200);
+    const series = (await getJson(`${server.url}/api/executions/${id}/series?key=${encodeURIComponent('@summary.acc')}`)).json.series[0];
+    expect(series.x).toEqual([5, 5.000001, 2 ** 53]);
+    expect(series.y).toEqual([1, 2, 3]);
+    expect((await stored(id)).summary.acc).toBe(5);
+  });
+
   it('append mode (pipeline tracking)', async () => {
     expect(await predictSummary(() => {
       for (const stage of ['loading', 'preprocessing', 'inference', 'postprocessing']) recordMetric('pipeline', stage, 'append');

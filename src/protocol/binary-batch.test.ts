@@ -72,6 +72,36 @@ describe('binary batch encoding', () => {
     expect([a![0]!, a![1]!, b![0]!, b![1]!].map((p) => p.y[1])).toEqual([1, 2, 3, 4]);
   });
 
+  /** `bytes` with its header replaced by `edit(header)` (as a client writing its own header might send it). */
+  const withHeader = (bytes: Uint8Array, edit: (header: any) => void): Uint8Array => {
+    const length = new DataView(bytes.buffer).getUint32(4, true);
+    const header = headerOf(bytes);
+    edit(header);
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const start = Math.ceil((8 + json.length) / 8) * 8;
+    const columns = bytes.subarray(Math.ceil((8 + length) / 8) * 8);
+    const out = new Uint8Array(start + columns.length);
+    out.set(bytes.subarray(0, 4));
+    new DataView(out.buffer).setUint32(4, json.length, true);
+    out.set(json, 8);
+    out.set(columns, start);
+    return out;
+  };
+
+  it('refuses whole-number xStart/xStep whose exact x passes 2^53, naming the first such x (doubles would round it onto 2^53)', () => {
+    const three = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x: [1, 2, 3], y: [1, 2, 3] }] }] });
+    const starting = (xStart: number, xStep = 1, n = 3) => withHeader(three, (h) => Object.assign(h.executions[0].points[0], { xStart, xStep, n }));
+    expect(() => decodeBinaryBatch(starting(2 ** 53 - 1))).toThrow(
+      'executions[0].points[0].x[2]: x must be at most 2^53 (9007199254740992) in magnitude; beyond it whole numbers are no longer distinct '
+      + '(got 9007199254740993 = xStart + 2 · xStep)');
+    expect(() => decodeBinaryBatch(starting(2 ** 53 - 2, 3))).toThrow('x[1]: x must be at most 2^53 (9007199254740992) in magnitude; beyond it whole numbers are no longer distinct (got 9007199254740993 = xStart + 1 · xStep)');
+    const yOnly = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x: [1, 2, 3, 4], y: [1, 2, 3, 4] }] }] });
+    expect(() => decodeBinaryBatch(withHeader(yOnly, (h) => { h.executions[0].points[0].xStart = 9007199254740990; }))).toThrow('x[3]');
+    // Up to 2^53 exactly is kept, every x distinct.
+    const atLimit = validateIngestBatch(decodeBinaryBatch(starting(2 ** 53 - 2)));
+    expect(Array.from(atLimit.executions[0]!.points![0]!.x)).toEqual([2 ** 53 - 2, 2 ** 53 - 1, 2 ** 53]);
+  });
+
   it('keeps the x column when x is not exactly regular', () => {
     const x = [1, 2, 3.0000000000000004, 4];
     const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });

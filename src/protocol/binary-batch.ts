@@ -1,7 +1,7 @@
 import { markWholeStep, regularStep } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
 import { LIMITS } from './limits.js';
-import { decodeUtf8, markIncreasing, ValidationError } from './validate.js';
+import { decodeUtf8, markIncreasing, ValidationError, xBeyondLimit } from './validate.js';
 
 /**
  * The binary form of an ingest batch (`Content-Type: application/vnd.plotline.batch`), sent by the TypeScript SDK because
@@ -132,7 +132,19 @@ function fillRegular(x: Float64Array, start: number, step: number): void {
  */
 function isWholeRegular(start: number, step: number, n: number): boolean {
   return n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX
-    && step * (n - 1) <= LIMITS.maxAbsX && start + step * (n - 1) <= LIMITS.maxAbsX;
+    && wholeIndexBeyondLimit(start, step, n) === null;
+}
+
+/**
+ * For whole-number `start` and `step > 0`: the first i < n whose exact `start + step · i` is beyond 2^53, with that value
+ * (a decimal string), or null. Exact in BigInt: near 2^53 the double sum rounds (2^53 − 1 + 2 reads as 2^53), so a
+ * double comparison would let x past the limit and make two equal x.
+ */
+function wholeIndexBeyondLimit(start: number, step: number, n: number): { i: number; x: string } | null {
+  const s = BigInt(start), d = BigInt(step), limit = BigInt(LIMITS.maxAbsX);
+  if (s + d * BigInt(n - 1) <= limit) return null;
+  const i = s > limit ? 0 : Number((limit - s) / d) + 1;
+  return { i, x: String(s + d * BigInt(i)) };
 }
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -188,6 +200,10 @@ export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) =
       const item: Obj = { ...rest, x: isRegular ? null : readColumn(aligned, at, n), y: readColumn(aligned, at + bytes - 8 * n, n) };
       if (isRegular) {
         const whole = isWholeRegular(xStart as number, xStep as number, n);
+        if (!whole && n > 0 && Number.isInteger(xStart) && Number.isInteger(xStep) && (xStep as number) > 0) {
+          const beyond = wholeIndexBeyondLimit(xStart as number, xStep as number, n);
+          if (beyond) throw new ValidationError(`${path}.x[${beyond.i}]`, xBeyondLimit(`${beyond.x} = xStart + ${beyond.i} · xStep`));
+        }
         regular.push({ item, start: xStart as number, step: xStep as number, n, whole });
         if (whole) wholePoints += n;
         else otherPoints += n;

@@ -1,4 +1,4 @@
-import { SUMMARY_SERIES_PREFIX, type SummaryObject, type SummaryOp, type SummaryValue } from '../../protocol/index.js';
+import { LIMITS, SUMMARY_SERIES_PREFIX, type SummaryObject, type SummaryOp, type SummaryValue } from '../../protocol/index.js';
 import { applySummaryOp, getSummaryValue, SummaryError } from '../../protocol/summary.js';
 import { DomainError } from '../domain-error.js';
 
@@ -13,8 +13,9 @@ export interface DerivedPoints {
 
 /**
  * Applies summary ops to `summary` in place (Cog rules) and returns the points of the derived `@summary.<key>` series:
- * one per op and number its resulting value holds (itself, or an object's numeric leaves), at x = op.x, else seconds since the start; nudged just above the series'
- * last x when it would not increase. `lastX(key)` gives the last stored x of a derived series (null when it has none).
+ * one per op and number its resulting value holds (itself, or an object's numeric leaves), at x = op.x, else seconds since
+ * the start; nudged just above the series' last x when it would not increase, and not drawn when that would pass 2^53 (the
+ * summary still holds the value). `lastX(key)` gives the last stored x of a derived series (null when it has none).
  */
 export function applySummaryOps(
   summary: SummaryObject, ops: SummaryOp[], path: string, defaultX: number, lastX: (key: string) => number | null,
@@ -33,7 +34,10 @@ export function applySummaryOps(
       let d = derived.get(key);
       if (!d) derived.set(key, (d = { key, x: [], y: [] }));
       const last = d.x.length > 0 ? d.x[d.x.length - 1]! : lastX(key);
-      d.x.push(last === null || x > last ? x : justAbove(last));
+      const at = last === null || x > last ? x : justAbove(last);
+      // Past 2^53 no x is distinct (the limit every x keeps): the summary holds the value, its series draws no more.
+      if (at > LIMITS.maxAbsX) continue;
+      d.x.push(at);
       d.y.push(value);
     }
   });
