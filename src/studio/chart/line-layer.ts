@@ -1,7 +1,7 @@
 import type uPlot from 'uplot';
 import { frameBuffer, strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
-import { devicePixelRatioOf } from '../model/chart-options.js';
+import { devicePixelRatioOf, pointsVisible } from '../model/chart-options.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
 
 /** Opacity of a raw line under its smoothed one. */
@@ -18,7 +18,7 @@ export type PlottedLines = readonly SeriesBuffer[];
  */
 export function plotLineFrame(
   u: uPlot, lines: PlottedLines | null, raw: PlottedLines | null, rawColor: (line: number) => string,
-  take: (n: number) => Float64Array = (n) => new Float64Array(n),
+  take: (n: number) => Float64Array = (n) => new Float64Array(n), dots = false,
 ): LineFrame {
   const xScale = u.scales.x!;
   const from = xScale.min ?? -Infinity;
@@ -52,6 +52,7 @@ export function plotLineFrame(
       dash: s.dash ?? [],
       alpha: s.alpha ?? 1,
       ...yWindow(s),
+      ...(dots && pointsVisible(u, i + 1) && dotOf(u, s, i + 1, ratio)),
     });
   });
   const buffer = take(2 * total);
@@ -74,6 +75,18 @@ export function plotLineFrame(
     lines: out,
   };
 }
+
+/** uPlot's dot of series `si` (its points' size and width, CSS px) in device pixels, as uPlot's points() draws it. */
+function dotOf(u: uPlot, s: uPlot.Series, si: number, ratio: number): { dotRadius: number; dotWidth: number } {
+  // uPlot turns a number option into a function of (u, si) once made.
+  const read = (v: unknown, fallback: number) => (typeof v === 'function' ? (v as (u: uPlot, si: number) => number)(u, si) : typeof v === 'number' ? v : fallback);
+  const size = read(s.points?.size, 5);
+  const width = read(s.points?.width, 1);
+  return { dotRadius: ((size - width) / 2) * ratio, dotWidth: width * ratio };
+}
+
+/** CSS pixels the layer's canvas reaches beyond the plot area on each side: room for a dot overhanging its edge. */
+const LAYER_MARGIN_PX = 6;
 
 /** The index range of the points of `s` within [from, to] plus one beyond each edge. */
 function windowOf(s: SeriesBuffer, from: number, to: number): [number, number] {
@@ -188,8 +201,14 @@ export function rawUnderlayPlugin(raw: () => PlottedLines | null, rawColor: (lin
 const layers = new WeakMap<uPlot, LineLayer>();
 
 /** What the line layer of chart `u` shows (null: nothing — the chart's own canvas has its lines). */
-export function drawnLines(u: uPlot): Promise<CanvasImageSource | null> {
+export function drawnLines(u: uPlot): Promise<DrawnLines | null> {
   return layers.get(u)?.snapshot() ?? Promise.resolve(null);
+}
+
+/** What a line layer shows: its pixels, which cover the plot area and `margin` device pixels around it. */
+export interface DrawnLines {
+  image: CanvasImageSource;
+  margin: number;
 }
 
 /** A chart's line layer (see `lineLayer`). */
@@ -204,8 +223,8 @@ export interface LineLayer {
   stop(): void;
   /** The layer shows the lines: uPlot's series must draw none (their path builder returns null). */
   readonly showing: boolean;
-  /** The lines the layer shows, the size of the plot area in device pixels; null when it shows none. */
-  snapshot(): Promise<CanvasImageSource | null>;
+  /** The lines the layer shows (the plot area and the margin around it, device pixels); null when it shows none. */
+  snapshot(): Promise<DrawnLines | null>;
 }
 
 /**
@@ -232,6 +251,8 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   let firstSeq = Infinity;
   let showing = false;
   let plot: uPlot | null = null;
+  /** The canvas's margin around the plot area, device pixels (LAYER_MARGIN_PX at the chart's pixel ratio). */
+  let margin = 0;
   const post = (m: LayerMessage, transfer: Transferable[] = []) => w?.postMessage(m, transfer);
   const show = (on: boolean) => {
     showing = on;
@@ -280,13 +301,16 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
       draw: (u) => {
         if (!host || !wanted) return;
         const ratio = devicePixelRatioOf(u);
-        const place = [u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height].map((v) => v / ratio);
+        // The canvas covers the plot area and a margin around it (dots overhang the edges), in whole device pixels.
+        margin = Math.round(LAYER_MARGIN_PX * ratio);
+        const m = margin;
+        const place = [u.bbox.left - m, u.bbox.top - m, Math.round(u.bbox.width) + 2 * m, Math.round(u.bbox.height) + 2 * m].map((v) => v / ratio);
         if (place.some((v, i) => v !== placed[i])) {
           placed = place;
           const [left, top, width, height] = place;
           Object.assign(host.style, { left: `${left}px`, top: `${top}px`, width: `${width}px`, height: `${height}px` });
         }
-        const frame = plotLineFrame(u, lines(), raw(), rawColor, takeBuffer);
+        const frame: LineFrame = { ...plotLineFrame(u, lines(), raw(), rawColor, takeBuffer, true), margin: m };
         host.dataset.posted = String(++seq);
         if (firstSeq === Infinity) firstSeq = seq;
         const buffer = frameBuffer(frame);
@@ -324,8 +348,9 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
     snapshot: () => {
       if (!showing) return Promise.resolve(null);
       const request = nextRequest++;
+      const m = margin;
       return new Promise((resolve) => {
-        waiting.set(request, resolve);
+        waiting.set(request, (bitmap) => resolve(bitmap ? { image: bitmap, margin: m } : null));
         post({ type: 'snapshot', id, request });
       });
     },

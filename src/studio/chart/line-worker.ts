@@ -34,9 +34,10 @@ function flush(): void {
     const { frame, seq } = layer.pending;
     layer.pending = null;
     drawn.push([id, seq]);
-    if (layer.canvas.width !== frame.width || layer.canvas.height !== frame.height) {
-      layer.canvas.width = frame.width;
-      layer.canvas.height = frame.height;
+    const m = frame.margin ?? 0;
+    if (layer.canvas.width !== frame.width + 2 * m || layer.canvas.height !== frame.height + 2 * m) {
+      layer.canvas.width = frame.width + 2 * m;
+      layer.canvas.height = frame.height + 2 * m;
     }
     drawLines(layer.ctx, frame);
     release(frame);

@@ -334,6 +334,7 @@ export function UPlotChart({
       logX: latest.current.logX,
       timeAxis,
       seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
+      layerDots: () => lines.showing,
       onXTicks: (labels) => setData(host, 'xTicks', JSON.stringify(labels)),
     });
     const u = new uPlot(opts, buildData(), host);
