@@ -54,8 +54,11 @@ describe('ingest', () => {
     ['a JSON null', 'null', 400, /^body: must be a JSON object/],
     ['a JSON array', '[{"executions": []}]', 400, /^body: must be a JSON object \(got an array\)/],
     ['a missing executions field', { batchId: 'x' }, 400, /executions: must be an array/],
-    ['a wrong type for x', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: ['5'], y: [1] }] }] }, 400, /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number/],
-    ['a wrong type for a value', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: [5], y: [true] }] }] }, 400, /executions\[0\]\.points\[0\]\.y\[0\]: must be a number/],
+    ['a wrong type for x', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: ['5'], y: [1] }] }] }, 400, /executions\[0\]\.points\[0\]\.x\[0\]: must be a finite number \(got a string \("5"\)\)$/],
+    ['a wrong type for a value', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: [5], y: [true] }] }] }, 400, /executions\[0\]\.points\[0\]\.y\[0\]: must be a number or one of "NaN", "Infinity", "-Infinity" \(got a boolean\)$/],
+    // JSON.parse reads a literal beyond a double as Infinity: the message says so rather than "must be a number".
+    ['a value that overflows a double', '{"executions":[{"id":"run-1","points":[{"key":"loss","x":[5],"y":[1e309]}]}]}', 400, /y\[0\]: must be a number or one of .* \(got Infinity \(a number beyond ±1\.8e308 is read as ±Infinity\)\)$/],
+    ['an x that overflows a double', '{"executions":[{"id":"run-1","points":[{"key":"loss","x":[-1e400],"y":[1]}]}]}', 400, /x\[0\]: must be a finite number \(got -Infinity \(a number beyond ±1\.8e308 is read as ±Infinity\)\)$/],
     ['x and y of different lengths', { executions: [{ id: 'run-1', points: [{ key: 'loss', x: [5, 6], y: [1] }] }] }, 400, /y: must have as many items as x/],
     ['an unknown field', { executions: [{ id: 'run-1', point: [] }] }, 400, /executions\[0\]\.point: is not a known field/],
     ['an unknown execution', { executions: [{ id: 'nope', points: [{ key: 'a', x: [1], y: [1] }] }] }, 404, /executions\[0\].*nope/],

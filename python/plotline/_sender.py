@@ -223,7 +223,7 @@ class Sender:
             ex._ended = True
             for s in ex._series.values():
                 s.live = ENDED
-            end: Dict[str, Any] = {"status": status, "endedAt": time.time() * 1000}
+            end: Dict[str, Any] = {"status": status, "endedAt": int(time.time() * 1000)}
             if error is not None:
                 end["error"] = error if len(error) <= 10_000 else error[:9_999] + "…"
             discarded = ex.discarded()

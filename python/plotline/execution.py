@@ -120,7 +120,7 @@ class Execution:
         self._warned_after_end = False
         self._tokens: "List[contextvars.Token[Optional[Execution]]]" = []
         # Waiting to be sent (guarded by the sender's lock).
-        self._p_start: Optional[Dict[str, Any]] = {"name": name, "labels": clean, "startedAt": time.time() * 1000}
+        self._p_start: Optional[Dict[str, Any]] = {"name": name, "labels": clean, "startedAt": int(time.time() * 1000)}
         self._p_rewind: Optional[float] = None
         self._p_defs: List[Dict[str, Any]] = []
         self._p_summary: List[Tuple[Dict[str, Any], int]] = []

@@ -100,7 +100,10 @@ def test_start_execution_end_statuses_and_flush(client: plotline.Client, server:
     assert server.series(ex.id, "loss")["loss"]["x"] == [1]
     assert server.execution(ex.id)["execution"]["status"] == "running"
     ex.end("canceled")  # Cog's spelling
-    assert server.execution(ex.id)["execution"]["status"] == "cancelled"
+    execution = server.execution(ex.id)["execution"]
+    assert execution["status"] == "cancelled"
+    # Whole milliseconds since the epoch, as every other client sends them.
+    assert isinstance(execution["startedAt"], int) and isinstance(execution["endedAt"], int)
     with pytest.raises(ValueError, match="succeeded, failed, cancelled"):
         ex.end("done")
 

@@ -95,8 +95,16 @@ function text(v: unknown, path: string, max: number, opts: { empty?: boolean } =
 }
 
 function finite(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'must be a finite number');
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, `must be a finite number (got ${got(v)})`);
   return v;
+}
+
+/** What a value that broke a number rule is, for the message: `a string ("5")`, `null`, `Infinity (…)`. */
+function got(v: unknown): string {
+  if (typeof v === 'string') return `a string (${quote(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : `${v} (a number beyond ±1.8e308 is read as ±Infinity)`;
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
 /** A time in milliseconds since the epoch, plausible against the clock `now` (times.ts). */
@@ -298,7 +306,7 @@ function validatePoints(v: unknown, path: string, budget: Budget, now: number): 
   const times = t && { t };
   if (y instanceof Float64Array) return { key, x: xs, y, ...times };
   for (let i = 0; i < y.length; i++) {
-    if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, 'must be a number or one of "NaN", "Infinity", "-Infinity"');
+    if (!isWireNumber(y[i])) fail(`${path}.y[${i}]`, `must be a number or one of "NaN", "Infinity", "-Infinity" (got ${got(y[i])})`);
   }
   return { key, x: xs, y: fromWireArray(y as SeriesPoints['y']), ...times };
 }
@@ -327,7 +335,7 @@ function checkX(x: unknown[] | Float64Array, path: string): void {
   let prev = -Infinity;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
-    if (typeof xi !== 'number' || !Number.isFinite(xi)) fail(`${path}.x[${i}]`, 'must be a finite number');
+    if (typeof xi !== 'number' || !Number.isFinite(xi)) fail(`${path}.x[${i}]`, `must be a finite number (got ${got(xi)})`);
     // Named before the order: x = 2^53 + 2 after 2^53 is "too large", not "not increasing".
     const magnitude = xMagnitudeProblem(xi);
     if (magnitude) fail(`${path}.x[${i}]`, magnitude);
