@@ -5,12 +5,6 @@ import type { ReadoutRow } from '../model/readout.js';
 /** A legend with more entries than this gets a filter box and "show only this" buttons. */
 export const LEGEND_TOOLS_FROM = 10;
 
-/**
- * Live values written per animation frame. In a profile of 50 lines streaming on the 2-core machine, writing all 50 text
- * nodes in one commit was 20–33 ms of a long task (Blink's work inside `set nodeValue`); ten a frame bound it.
- */
-const VALUES_PER_FRAME = 10;
-
 interface Props {
   rows: ReadoutRow[];
   theme: ChartTheme;
@@ -31,8 +25,8 @@ interface Props {
  * and a "show only this" button per entry.
  *
  * Live data changes only the values: the entries are memoised (nothing in them depends on the value) and each value is
- * written straight into its text node after the render, when it differs — 50 series streaming cost 50 text writes,
- * spread over a few frames, rather than a re-render of 50 entries.
+ * written straight into its text node after the render, when it differs — 50 series streaming cost 50 text writes per
+ * frame rather than a re-render of 50 entries.
  */
 export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter, atCursor }: Props) {
   const filterId = useId();
@@ -51,39 +45,28 @@ export function Legend({ rows, theme, hidden, onToggle, onOnly, filter, onFilter
   }, []);
   // By element, not key: an entry filtered out and back is a new element whose box must be sized again.
   const reserved = useRef(new WeakMap<HTMLSpanElement, number>());
-  // Each value box is as wide as the longest value it has shown (it only grows), so entries do not shift back and forth
-  // as values change length; and its size does not depend on its text (CSS `contain: size layout`), so writing a value
-  // lays out that box alone, not the page. Layout is read only when a box was widened: the width is an estimate
-  // (`valueWidthCh`), and a value it does not hold widens its box to fit. Values at the cursor are written at once; live
-  // values at most VALUES_PER_FRAME a frame, the rest in the next frames (a newer render starts over).
+  // All values are written in one pass. Each value box is as wide as the longest value it has shown (it only grows), so
+  // entries do not shift back and forth as values change length; and its size does not depend on its text (CSS `contain:
+  // size layout`), so writing a value lays out that box alone, not the page. Layout is read only when a box was widened:
+  // the width is an estimate (`valueWidthCh`), and a value it does not hold widens its box to fit.
   useLayoutEffect(() => {
-    let frame = 0;
-    const write = (from: number): void => {
-      let widened: HTMLSpanElement[] | null = null;
-      let written = 0;
-      let i = from;
-      for (; i < shown.length && (atCursor || written < VALUES_PER_FRAME); i++) {
-        const row = shown[i]!;
-        const el = valueNodes.current.get(row.key);
-        if (!el) continue;
-        const text = el.firstChild;
-        if (text?.nodeType === Node.TEXT_NODE) {
-          if (text.nodeValue === row.value) continue;
-          text.nodeValue = row.value;
-        } else el.textContent = row.value;
-        written++;
-        const width = valueWidthCh(row.value);
-        if (width > (reserved.current.get(el) ?? 0)) {
-          reserved.current.set(el, width);
-          el.style.width = `${width}ch`;
-          (widened ??= []).push(el);
-        }
+    let widened: HTMLSpanElement[] | null = null;
+    for (const row of shown) {
+      const el = valueNodes.current.get(row.key);
+      if (!el) continue;
+      const text = el.firstChild;
+      if (text?.nodeType === Node.TEXT_NODE) {
+        if (text.nodeValue === row.value) continue;
+        text.nodeValue = row.value;
+      } else el.textContent = row.value;
+      const width = valueWidthCh(row.value);
+      if (width > (reserved.current.get(el) ?? 0)) {
+        reserved.current.set(el, width);
+        el.style.width = `${width}ch`;
+        (widened ??= []).push(el);
       }
-      if (widened) fitAfterCommit(widened);
-      if (i < shown.length) frame = requestAnimationFrame(() => write(i));
-    };
-    write(0);
-    return () => cancelAnimationFrame(frame);
+    }
+    if (widened) fitAfterCommit(widened);
   });
   return (
     <div className={`legend-wrap${atCursor ? ' at-cursor' : ''}`}>
