@@ -131,14 +131,17 @@ function fillRegular(x: Float64Array, start: number, step: number): void {
  * exact, so the values increase without being compared and every part of the column is regular too (`markWholeStep`).
  */
 function isWholeRegular(start: number, step: number, n: number): boolean {
-  return n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX
-    && wholeIndexBeyondLimit(start, step, n) === null;
+  if (!(n > 0 && step > 0 && Number.isInteger(start) && Number.isInteger(step) && start >= -LIMITS.maxAbsX)) return false;
+  // Far from 2^53 the doubles are exact (rounding is monotone: a double sum below 2^52 is an exact one).
+  if (Math.abs(start) + step * (n - 1) < 2 ** 52) return true;
+  // Near it, in BigInt: every step · i and every x within 2^53 (2^53 − 1 + 2 reads as 2^53 in doubles).
+  const span = BigInt(step) * BigInt(n - 1), limit = BigInt(LIMITS.maxAbsX);
+  return span <= limit && BigInt(start) + span <= limit;
 }
 
 /**
- * For whole-number `start` and `step > 0`: the first i < n whose exact `start + step · i` is beyond 2^53, with that value
- * (a decimal string), or null. Exact in BigInt: near 2^53 the double sum rounds (2^53 − 1 + 2 reads as 2^53), so a
- * double comparison would let x past the limit and make two equal x.
+ * For whole-number `start` and `step > 0` that `isWholeRegular` refused: the first i < n whose exact `start + step · i`
+ * is beyond 2^53, with that value (a decimal string), or null. Exact in BigInt, as a double sum near 2^53 rounds.
  */
 function wholeIndexBeyondLimit(start: number, step: number, n: number): { i: number; x: string } | null {
   const s = BigInt(start), d = BigInt(step), limit = BigInt(LIMITS.maxAbsX);
