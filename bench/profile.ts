@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { report } from './machine.js';
-import { mainThreadRows, summariseMainThread } from './trace-summary.js';
+import { mainThreadRows, MEASURE_CATEGORIES, summariseMainThread } from './trace-summary.js';
 
 /**
  * Records `during` with a Chromium trace and a CPU profile when `profileDir` is given (`--profile DIR`; files named `name` in it),
@@ -12,7 +12,7 @@ export async function profileDuring<T>(profileDir: string | null, page: Page, na
   if (!profileDir) return during();
   mkdirSync(profileDir, { recursive: true });
   const browser = page.context().browser()!;
-  await browser.startTracing(page, { path: join(profileDir, `${name}.trace.json`), screenshots: false });
+  await browser.startTracing(page, { path: join(profileDir, `${name}.trace.json`), screenshots: false, categories: MEASURE_CATEGORIES });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });

@@ -14,7 +14,7 @@ import { SqliteRollups } from '../src/server/services/sqlite-rollups.js';
 import { report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { measureFrames, waitForPanels } from './studio-wait.js';
-import { summariseMainThread } from './trace-summary.js';
+import { MEASURE_CATEGORIES, summariseMainThread } from './trace-summary.js';
 
 const SERVICE = 'bench-api';
 const HOUR = 3_600_000;
@@ -76,8 +76,6 @@ export async function useStudioFrom(page: Page, serverUrl: string, dir: string |
   });
 }
 
-/** Trace categories for the busy-time figure: the tasks and what they did, no JS sampling. */
-export const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
 
 interface Variant {
   name: string;
@@ -140,7 +138,7 @@ export async function runServicePageBench(browser: Browser, opts: { db: string; 
           page.on('request', count);
           const tracePath = join(opts.traceDir, `services-${v.name.replace(/\s+/g, '-')}-${round + 1}.trace.json`);
           // Without --profile, no JS sampling (its interrupts cost the page main-thread time of their own).
-          await browser.startTracing(page, { path: tracePath, screenshots: false, ...(!opts.profile && { categories: MEASURE_CATEGORIES }) });
+          await browser.startTracing(page, { path: tracePath, screenshots: false, categories: MEASURE_CATEGORIES });
           const frames = await measureFrames(page, seconds);
           await browser.stopTracing();
           page.off('request', count);

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './machine.js';
 import { profileDuring } from './profile.js';
-import { MEASURE_CATEGORIES, useStudioFrom } from './studio-services.js';
-import { FRAME_MS, measureFrames, waitForPanels, type Frames } from './studio-wait.js';
-import { longTaskLine, longTasks, summariseMainThread, type LongTask } from './trace-summary.js';
+import { useStudioFrom } from './studio-services.js';
+import { FRAME_MS, longFrameLine, measureFrames, waitForPanels, type Frames } from './studio-wait.js';
+import { longTaskLine, longTasks, MEASURE_CATEGORIES, summariseMainThread, type LongTask } from './trace-summary.js';
 
 export interface StreamingOptions {
   serverUrl: string;
@@ -124,6 +124,13 @@ export async function streamingFrames(page: Page, path: string, panels: number, 
     );
   }
   report(`${title}, ${opts.seconds} s of frames per run; traces in ${opts.traceDir}`, rows);
+  for (const v of variants) {
+    runs.get(v.name)!.forEach((r, i) => {
+      if (r.longFrames.length === 0) return;
+      console.log(`  ${v.name}, run ${i + 1}: animation frames over 50 ms (page observer; a script's source is its function's offset in the bundle)`);
+      for (const f of r.longFrames.slice(0, 12)) console.log(`    ${longFrameLine(f)}`);
+    });
+  }
   for (const v of variants) {
     runs.get(v.name)!.forEach((r, i) => {
       if (r.tasks.length === 0) return;

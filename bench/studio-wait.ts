@@ -49,7 +49,27 @@ export interface Frames {
   frames: number;
   /** Durations of the long tasks the page's observer saw, ms. */
   longTasks: number[];
+  /** The animation frames over 50 ms, with the scripts that ran in them (Long Animation Frames API): what a long task was. */
+  longFrames: LongFrame[];
   redrawsPerSecond: number;
+}
+
+/**
+ * One long animation frame as the page's `long-animation-frame` observer reports it (Chromium's Long Animation Frames
+ * API, https://w3c.github.io/long-animation-frames/): ms since the run started, its length, how much of it was rendering
+ * (style, layout, paint and the commit after the scripts), and each script over 5 ms (what invoked it, where it is).
+ */
+export interface LongFrame {
+  at: number;
+  ms: number;
+  renderMs: number;
+  scripts: Array<{ invoker: string; source: string; ms: number; forcedLayoutMs: number }>;
+}
+
+/** A long frame on one line: when, how long, rendering, and its scripts. */
+export function longFrameLine(f: LongFrame): string {
+  const scripts = f.scripts.map((s) => `${s.invoker} ${s.source} ${s.ms} ms${s.forcedLayoutMs > 0 ? ` (forced layout ${s.forcedLayoutMs})` : ''}`);
+  return `at ${(f.at / 1000).toFixed(1)} s: ${f.ms} ms, rendering ${f.renderMs} ms; ${scripts.join('; ') || 'no script over 5 ms'}`;
 }
 
 /**
@@ -57,11 +77,30 @@ export interface Frames {
  * data (each redraw writes the chart's `data-y-ticks`, UPlotChart.tsx).
  */
 export async function measureFrames(page: Page, seconds: number): Promise<Frames> {
-  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[]; redraws: number }>((resolve) => {
+  const frames = await page.evaluate((ms) => new Promise<{ deltas: number[]; longTasks: number[]; longFrames: LongFrame[]; redraws: number }>((resolve) => {
     const deltas: number[] = [];
     const longTasks: number[] = [];
+    const longFrames: LongFrame[] = [];
     let redraws = 0;
+    const t0 = performance.now();
     new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' as never, buffered: false });
+    interface Loaf { startTime: number; duration: number; renderStart: number; scripts: Array<{ invoker: string; sourceURL: string; sourceFunctionName: string; sourceCharPosition: number; duration: number; forcedStyleAndLayoutDuration: number }> }
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as Loaf[]) {
+        if (e.duration <= 50) continue;
+        longFrames.push({
+          at: Math.round(e.startTime - t0),
+          ms: Math.round(e.duration),
+          renderMs: e.renderStart > 0 ? Math.round(e.startTime + e.duration - e.renderStart) : 0,
+          scripts: e.scripts.filter((x) => x.duration > 5).map((x) => ({
+            invoker: x.invoker,
+            source: `${x.sourceFunctionName || '(anonymous)'} ${x.sourceURL.split('/').pop()}@${x.sourceCharPosition}`,
+            ms: Math.round(x.duration),
+            forcedLayoutMs: Math.round(x.forcedStyleAndLayoutDuration),
+          })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame' as never, buffered: false });
     const mutations = new MutationObserver((list) => { redraws += list.length; });
     mutations.observe(document.body, { subtree: true, attributeFilter: ['data-y-ticks'] });
     let last = performance.now();
@@ -72,12 +111,12 @@ export async function measureFrames(page: Page, seconds: number): Promise<Frames
       if (t < end) requestAnimationFrame(loop);
       else {
         mutations.disconnect();
-        resolve({ deltas, longTasks, redraws });
+        resolve({ deltas, longTasks, longFrames, redraws });
       }
     };
     requestAnimationFrame(loop);
   }), seconds * 1000);
   const sorted = frames.deltas.slice(1).sort((a, b) => a - b);
   const dropped = sorted.filter((d) => d > 1.5 * FRAME_MS).length;
-  return { p95: percentile(sorted, 95), dropped: sorted.length ? dropped / sorted.length : 0, frames: sorted.length, longTasks: frames.longTasks, redrawsPerSecond: frames.redraws / seconds };
+  return { p95: percentile(sorted, 95), dropped: sorted.length ? dropped / sorted.length : 0, frames: sorted.length, longTasks: frames.longTasks, longFrames: frames.longFrames, redrawsPerSecond: frames.redraws / seconds };
 }

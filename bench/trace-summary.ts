@@ -5,6 +5,14 @@
  * Trace event format: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
  */
 
+/**
+ * Trace categories for the busy-time figures: the tasks and what they did, no JS sampling and no stacks. Playwright's
+ * default set adds `disabled-by-default-devtools.timeline.stack`, which records a JS stack at every DOM mutation: a CPU
+ * profile taken beside it then puts that cost in the DOM setters (the legend's `set nodeValue` read as ~20 ms a commit;
+ * timed around the setter, the writes are ~6 µs each).
+ */
+export const MEASURE_CATEGORIES = ['-*', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'];
+
 interface TraceEvent {
   name: string;
   ph: string;

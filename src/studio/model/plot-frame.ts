@@ -114,8 +114,9 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     const s = held[j]!;
     let end = to === Infinity ? s.length : lowerBound(s, to);
     while (end < s.length && s.x[end]! <= to) end++;
+    const ys = s.y;
     for (let i = from === -Infinity ? 0 : lowerBound(s, from); i < end; i++) {
-      const v = s.y[i]!;
+      const v = ys[i]!;
       if (!Number.isFinite(v)) continue;
       if (v < e.min) e.min = v;
       if (v > e.max) e.max = v;
@@ -132,8 +133,9 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
   const plotted = held.map((s, j) => {
     const frame = frames.get(lines[j]!.scale)!;
     const y = new Float64Array(s.length);
-    for (let i = 0; i < s.length; i++) {
-      const v = s.y[i]!;
+    const ys = s.y;
+    for (let i = 0; i < y.length; i++) {
+      const v = ys[i]!;
       // NaN and ±Infinity stay as they are: alignment turns them into marked gaps.
       y[i] = Number.isFinite(v) ? toPlot(frame, v) : v;
     }
@@ -147,9 +149,11 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
 /** x of the finite points of `s` whose neighbours are NaN/±Infinity or absent. */
 function isolatedX(s: SeriesBuffer): number[] {
   const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    if (!Number.isFinite(s.y[i]!)) continue;
-    if ((i === 0 || !Number.isFinite(s.y[i - 1]!)) && (i === s.length - 1 || !Number.isFinite(s.y[i + 1]!))) out.push(s.x[i]!);
+  const ys = s.y;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(ys[i]!)) continue;
+    if ((i === 0 || !Number.isFinite(ys[i - 1]!)) && (i === n - 1 || !Number.isFinite(ys[i + 1]!))) out.push(s.x[i]!);
   }
   return out;
 }

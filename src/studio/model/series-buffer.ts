@@ -1,3 +1,5 @@
+import { gridColumns } from './grid-columns.js';
+
 /**
  * A live series held as growable columnar Float64Arrays (uPlot's own data model), plus the merge rules of the live view:
  * x strictly increases within a series, so a streamed point whose x is at or below the last held x is dropped — that is what
@@ -155,25 +157,34 @@ export interface AlignedColumns {
 }
 
 /**
- * Merges the x columns of several series (k-way, each already sorted and unique) into uPlot's aligned layout. A heap
- * picks the next x in O(log k), and each series writes only its own points (the rest of its column stays empty, which
- * reads as undefined): series recorded at their own x (timestamps) cost O(points · log k), not O(points · k).
+ * Aligns several series (each sorted, unique x) into uPlot's layout: one shared x column, each series writing only its
+ * own points (the rest of its column stays empty, which reads as undefined).
  *
- * `snap` (x units, default 0) merges x that lie within `snap` of a column's first x into that column, as long as no series
- * has two points in it: series recorded at nearly the same x (each stamped with its own clock reading, microseconds
- * apart) then share one column instead of each adding its own, and the table is series × points rather than
- * series × (series · points) — what every redraw and uPlot's path building iterate over. A chart passes a fraction of a
- * pixel, so no point moves visibly. A merged column's x is the largest of its members: the value "at or before" it
- * (`valueAtOrBefore`, the tooltip and legend) is then each member's own point.
+ * `snap` (x units, default 0): x closer than about `snap` share a column as long as no series has two points in it, so
+ * series recorded at nearly the same x (each stamped with its own clock reading, microseconds apart) share columns instead
+ * of each adding its own, and the table is series × points rather than series × (series · points) — what every redraw and
+ * uPlot's path building iterate over. A chart passes a fraction of a pixel, so no point moves visibly. A shared column's x
+ * is the largest of its members: the value "at or before" it (`valueAtOrBefore`, the tooltip and legend) is then each
+ * member's own point.
+ *
+ * Which table, all in O(points) but the last: series sharing one x column; series laid out by index (every tick's points
+ * within `snap`), as the merge would make it; otherwise, with `snap` > 0, `gridColumns` (cells `snap` wide: a redraw
+ * never pays a merge because series' clock readings spread); with `snap` 0, or x too sparse for the grid, the heap merge
+ * (`mergeColumns`, O(points · log series)).
  */
 export function alignSeries(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
   if (series.length > 1 && sameX(series)) return alignSameX(series);
   const byIndex = series.length > 1 ? columnsByIndex(series, snap) : null;
   if (byIndex) return alignSameX(series, byIndex);
+  const grid = series.length > 1 && snap > 0 ? gridColumns(series, snap) : null;
+  if (grid) return layOut(series, grid.x, grid.column);
   return mergeColumns(series, snap);
 }
 
-/** `alignSeries`'s general case: the heap merge (exported so tests can compare the fast paths with it). */
+/**
+ * The heap merge (exported so tests can compare the fast paths with it): a binary heap picks the next x in O(log series).
+ * With `snap`, x within `snap` of a column's first x join that column while no series has a point in it yet.
+ */
 export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
   const k = series.length;
   const pos = new Int32Array(k);
@@ -235,22 +246,28 @@ export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): Aligned
     }
     if (size > 0) siftDown(0);
   }
-  const length = n + 1;
+  return layOut(series, x.subarray(0, n + 1), column);
+}
+
+/** The aligned table of `series` whose i-th points are in columns `column[j][i]` of `x`. */
+function layOut(series: readonly SeriesBuffer[], x: Float64Array, column: readonly Int32Array[]): AlignedColumns {
   const odd = series.map(() => [] as number[]);
   const ys = series.map((s, j) => {
-    const col = new Array<number | null | undefined>(length);
+    const col = new Array<number | null | undefined>(x.length);
     const at = column[j]!;
+    const xs = s.x;
+    const values = s.y;
     for (let i = 0; i < s.length; i++) {
-      const v = s.y[i]!;
+      const v = values[i]!;
       if (Number.isFinite(v)) col[at[i]!] = v;
       else {
         col[at[i]!] = null;
-        odd[j]!.push(s.x[i]!);
+        odd[j]!.push(xs[i]!);
       }
     }
     return col;
   });
-  return { x: x.subarray(0, length), ys, odd };
+  return { x, ys, odd };
 }
 
 /** Whether every series holds the same x column (runs logged at the same steps and read with the same buckets). */
@@ -298,8 +315,9 @@ function alignSameX(series: readonly SeriesBuffer[], shared?: Float64Array): Ali
   const ys = series.map((s, j) => {
     // A series shorter than the table has no point in its last columns (undefined: spanned, as the merge leaves it).
     const col = new Array<number | null | undefined>(n);
+    const values = s.y;
     for (let i = 0; i < s.length; i++) {
-      const v = s.y[i]!;
+      const v = values[i]!;
       if (Number.isFinite(v)) col[i] = v;
       else {
         col[i] = null;
