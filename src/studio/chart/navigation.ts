@@ -1,5 +1,6 @@
 import type uPlot from 'uplot';
 import { dragSpan, navKey, panSpan, wheelFactor, zoomSpan, type Span } from '../model/navigation.js';
+import type { SeriesBuffer } from '../model/series-buffer.js';
 
 /** What the chart's navigation needs from its owner; y windows are in real values, keyed by y scale. */
 export interface NavigationHooks {
@@ -154,30 +155,34 @@ export function boxWindows(u: uPlot, realY: (scale: string, plot: number) => num
 
 /**
  * Marks values drawn outside their y window (a fixed range or "ignore outliers"): a small triangle at the top or bottom
- * edge at the value's x, in the line's colour, so a clipped spike is never silently invisible.
+ * edge at the value's x, in the line's colour, so a clipped spike is never silently invisible. It reads the drawn lines
+ * (`lines()`: per panel line, its own x and its values in plot units, every point drawn), not uPlot's aligned table, which
+ * holds only a sample of them while the line layer draws (plot-frame.ts `sampled`).
  */
-export function clipMarkersPlugin(active: () => boolean, color: (line: number) => string): uPlot.Plugin {
+export function clipMarkersPlugin(active: () => boolean, color: (line: number) => string, lines: () => readonly SeriesBuffer[] | null): uPlot.Plugin {
   return {
     hooks: {
       draw: (u: uPlot) => {
-        if (!active()) return;
+        const drawn = lines();
+        if (!active() || !drawn) return;
         const { ctx } = u;
-        const xs = u.data[0];
         const size = 4 * (u.bbox.width / Math.max(1, u.over.clientWidth) || 1);
         const left = u.bbox.left;
         const right = left + u.bbox.width;
         ctx.save();
         for (let i = 1; i < u.series.length; i++) {
           const s = u.series[i]!;
-          const ys = u.data[i];
-          if (!s.show || !s.scale || !ys) continue;
+          const line = drawn[i - 1];
+          if (!s.show || !s.scale || !line) continue;
           const sc = u.scales[s.scale]!;
           if (sc.min == null || sc.max == null) continue;
           ctx.fillStyle = color(i - 1);
           let lastPx = -Infinity;
-          for (let j = 0; j < xs.length; j++) {
-            const v = ys[j];
-            if (v == null || !Number.isFinite(v) || (v >= sc.min && v <= sc.max)) continue;
+          const xs = line.x;
+          const ys = line.y;
+          for (let j = 0; j < line.length; j++) {
+            const v = ys[j]!;
+            if (!Number.isFinite(v) || (v >= sc.min && v <= sc.max)) continue;
             const px = u.valToPos(xs[j]!, 'x', true);
             if (px < left || px > right || px - lastPx < size) continue;
             lastPx = px;

@@ -160,6 +160,8 @@ export function UPlotChart({
   const linesRef = useRef<PlottedLines | null>(null);
   const rawRef = useRef<PlottedLines | null>(null);
   const layerRef = useRef<LineLayer | null>(null);
+  /** The next data build is for the line layer, already showing: uPlot's table may be sampled (see buildData). */
+  const tableSampled = useRef(false);
   const nonPositiveRef = useRef('');
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
@@ -210,8 +212,11 @@ export function UPlotChart({
       Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
     // Series stamped at their own x a fraction of a pixel apart share one column of the aligned table (plot-frame.ts).
-    const snap = !logX && Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / pixels / SNAP_PER_PIXEL : 0;
-    const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap };
+    // While the line layer draws the lines from every point, uPlot's table is only for the cursor and dots: one column a
+    // pixel, whatever the number of points (a full live window of 50 series is ~300,000 of them).
+    const sampled = tableSampled.current && !logX;
+    const snap = !logX && Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / pixels / (sampled ? 1 : SNAP_PER_PIXEL) : 0;
+    const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap, sampled };
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
@@ -266,7 +271,7 @@ export function UPlotChart({
       gapMarkersPlugin(() => oddRef.current, theme.odd),
       rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), lineColor),
       lines.plugin,
-      clipMarkersPlugin(() => clippedRef.current > 0, lineColor),
+      clipMarkersPlugin(() => clippedRef.current > 0, lineColor, () => linesRef.current),
       tooltipPlugin((u, idx) => {
         const x = u.data[0][idx];
         if (x === undefined) return null;
@@ -396,9 +401,15 @@ export function UPlotChart({
       }, LIVE_QUIET_MS);
     } else layer?.stop();
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
+    // Only once the layer shows its lines: until then uPlot draws them, from the table.
+    tableSampled.current = live && layer?.showing === true;
     // Committed at once (not in uPlot's microtask after this returns): the draw queue then measures, and spreads over
     // frames, the whole redraw — paths and axes included — rather than only the data build.
-    u.batch(() => applyData(u));
+    try {
+      u.batch(() => applyData(u));
+    } finally {
+      tableSampled.current = false;
+    }
   };
   const userDeps = [series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
   const drawnDeps = useRef<readonly unknown[] | null>(null);

@@ -120,3 +120,43 @@ describe('gridColumns', () => {
     expect(t.column.map((c) => Array.from(c))).toEqual([[], [0, 1]]);
   });
 });
+
+describe('gridColumns, sampled', () => {
+  it('puts one point of each series per cell in the table (its last finite one, else its last); the rest get −1', () => {
+    // Cells 1 wide: a has 3 points in cell 0 (the last a NaN), 1 in cell 2; b has NaN, NaN in cell 1.
+    const a = seriesFrom([0, 0.3, 0.6, 2.5], [1, 2, NaN, 4]);
+    const b = seriesFrom([1.2, 1.7], [NaN, NaN]);
+    const t = gridColumns([a, b], 1, true)!;
+    expect(Array.from(t.x)).toEqual([0.3, 1.7, 2.5]);
+    expect(Array.from(t.column[0]!)).toEqual([-1, 0, -1, 2]);
+    expect(Array.from(t.column[1]!)).toEqual([-1, 1]);
+    // In the aligned table the NaN not in it is still a listed gap.
+    const aligned = alignSeries([a, b], 1, true);
+    expect(aligned.ys).toEqual([[2, undefined, 4], [undefined, null, undefined]]);
+    expect(aligned.odd).toEqual([[0.6], [1.2, 1.7]]);
+  });
+
+  it('bounds the table by the cells whatever the number of points (a full live window of 50 series per pixel)', () => {
+    // 50 series × 8,192 points on 1,400 pixels, each reduced differently (not laid out by index): one column a pixel.
+    const rnd = random(7);
+    const series = Array.from({ length: 50 }, (_, j) => {
+      const x: number[] = [];
+      for (let i = 0, v = j * 0.01; i < 8192; i++) x.push((v += 25 + rnd() * 50));
+      return seriesFrom(x, x.map((_, i) => Math.sin(i / 50 + j)));
+    });
+    const span = Math.max(...series.map((s) => s.x[s.length - 1]!)) - Math.min(...series.map((s) => s.x[0]!));
+    const snap = span / 1400;
+    const aligned = alignSeries(series, snap, true);
+    expect(aligned.x.length).toBeLessThanOrEqual(1401);
+    for (let i = 1; i < aligned.x.length; i++) expect(aligned.x[i]!).toBeGreaterThan(aligned.x[i - 1]!);
+    // Each series' value in a column is its last point at or before the column's x (the cursor reads the real values).
+    for (const [j, s] of series.entries()) {
+      for (let c = 0; c < aligned.x.length; c += 97) {
+        const v = aligned.ys[j]![c];
+        if (v !== undefined) expect(v).toBe(valueAtOrBefore(s, aligned.x[c]!));
+      }
+    }
+    // Unsampled, the same series make a column for nearly every point.
+    expect(alignSeries(series, snap / 4).x.length).toBeGreaterThan(20_000);
+  });
+});

@@ -4,7 +4,10 @@ import type { SeriesBuffer } from './series-buffer.js';
 export interface TableColumns {
   /** Strictly increasing. */
   x: Float64Array;
-  /** Per series, `column[j][i]` is the column of its i-th point; a series never has two points in one column. */
+  /**
+   * Per series, `column[j][i]` is the column of its i-th point (−1: not in the table, `sampled`); a series never has two
+   * points in one column.
+   */
   column: Int32Array[];
 }
 
@@ -29,8 +32,12 @@ const FREE_CELLS = 16_384;
  *
  * It is a counting sort by cell (a bucket sort of the points) in place of the k-way merge: the cost follows the points,
  * not points · log series, whatever the spread of series stamped at nearly the same x.
+ *
+ * `sampled`: each series puts only one point of each cell in the table — its last finite one, else its last — and the
+ * rest get column −1 (not in the table). Every cell is then one column: a table of at most series × cells, whatever the
+ * number of points, for a chart whose lines are drawn from every point by something else (the line layer).
  */
-export function gridColumns(series: readonly SeriesBuffer[], snap: number): TableColumns | null {
+export function gridColumns(series: readonly SeriesBuffer[], snap: number, sampled = false): TableColumns | null {
   let points = 0;
   let lo = Infinity;
   let hi = -Infinity;
@@ -54,12 +61,15 @@ export function gridColumns(series: readonly SeriesBuffer[], snap: number): Tabl
     const xs = series[j]!.x;
     const at = new Int32Array(series[j]!.length);
     let last = -1;
-    for (let i = 0; i < at.length; i++) {
-      const c = Math.floor((xs[i]! - lo) * perCell);
-      at[i] = c;
-      count[c]!++;
-      if (c === last) crowded[c] = 1;
-      last = c;
+    if (sampled) sampleCells(xs, series[j]!.y, at, lo, perCell, count);
+    else {
+      for (let i = 0; i < at.length; i++) {
+        const c = Math.floor((xs[i]! - lo) * perCell);
+        at[i] = c;
+        count[c]!++;
+        if (c === last) crowded[c] = 1;
+        last = c;
+      }
     }
     column.push(at);
   }
@@ -106,6 +116,7 @@ export function gridColumns(series: readonly SeriesBuffer[], snap: number): Tabl
     for (let i = 0; i < at.length; i++) {
       const v = xs[i]!;
       const c = at[i]!;
+      if (c < 0) continue;
       let col = first[c]!;
       if (crowded[c] === 1) {
         // The rank of v among the cell's distinct x: a binary search over a cell's few values.
@@ -124,4 +135,35 @@ export function gridColumns(series: readonly SeriesBuffer[], snap: number): Tabl
     }
   }
   return { x, column };
+}
+
+/**
+ * `gridColumns`'s sampled pass over one series: `at[i]` is the cell of the point kept for its cell (the last finite one,
+ * else the last) and −1 for the others; `count` counts the kept ones.
+ */
+function sampleCells(xs: Float64Array, ys: Float64Array, at: Int32Array, lo: number, perCell: number, count: Int32Array): void {
+  let cell = -1;
+  let pick = -1;
+  let pickFinite = false;
+  for (let i = 0; i < at.length; i++) {
+    const c = Math.floor((xs[i]! - lo) * perCell);
+    const finite = Number.isFinite(ys[i]!);
+    at[i] = -1;
+    if (c !== cell) {
+      if (pick >= 0) {
+        at[pick] = cell;
+        count[cell]!++;
+      }
+      cell = c;
+      pick = i;
+      pickFinite = finite;
+    } else if (finite || !pickFinite) {
+      pick = i;
+      pickFinite = finite;
+    }
+  }
+  if (pick >= 0) {
+    at[pick] = cell;
+    count[cell]!++;
+  }
 }

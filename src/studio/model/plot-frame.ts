@@ -94,6 +94,11 @@ export interface PlotDataOptions {
   frames?: ReadonlyMap<string, YAxisFrame>;
   /** x closer than this share a column of the aligned table (`alignSeries`): a fraction of a pixel, in x units. Default 0. */
   snap?: number;
+  /**
+   * The aligned table (`x`, `ys`) holds one point of each series per `snap` (`alignSeries` sampled): for a chart whose
+   * lines are drawn from `lines` (every point) and whose table serves the cursor and dots. `lines` and `odd` are whole.
+   */
+  sampled?: boolean;
 }
 
 /**
@@ -141,7 +146,7 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     }
     return { ...s, y };
   });
-  const aligned = alignSeries(plotted, opts.snap);
+  const aligned = alignSeries(plotted, opts.snap, opts.sampled);
   const isolated = held.map((s) => isolatedX(s).map((x) => alignedIndex(aligned.x, x)));
   return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames, lines: plotted };
 }

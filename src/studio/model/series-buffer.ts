@@ -171,8 +171,15 @@ export interface AlignedColumns {
  * within `snap`), as the merge would make it; otherwise, with `snap` > 0, `gridColumns` (cells `snap` wide: a redraw
  * never pays a merge because series' clock readings spread); with `snap` 0, or x too sparse for the grid, the heap merge
  * (`mergeColumns`, O(points · log series)).
+ *
+ * `sampled` (with `snap` > 0), once a series holds more points than cells `snap` wide: a table of at most one column per
+ * cell, each series in it with one point of each cell (`gridColumns`); the other points are not in the table, though
+ * their non-finite values are still listed in `odd`. For a chart whose lines are drawn from every point elsewhere and whose
+ * table serves only the cursor.
  */
-export function alignSeries(series: readonly SeriesBuffer[], snap = 0): AlignedColumns {
+export function alignSeries(series: readonly SeriesBuffer[], snap = 0, sampled = false): AlignedColumns {
+  const table = sampled && snap > 0 && denserThan(series, snap) ? gridColumns(series, snap, true) : null;
+  if (table) return layOut(series, table.x, table.column);
   if (series.length > 1 && sameX(series)) return alignSameX(series);
   const byIndex = series.length > 1 ? columnsByIndex(series, snap) : null;
   if (byIndex) return alignSameX(series, byIndex);
@@ -249,7 +256,7 @@ export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): Aligned
   return layOut(series, x.subarray(0, n + 1), column);
 }
 
-/** The aligned table of `series` whose i-th points are in columns `column[j][i]` of `x`. */
+/** The aligned table of `series` whose i-th points are in columns `column[j][i]` of `x` (−1: not in the table). */
 function layOut(series: readonly SeriesBuffer[], x: Float64Array, column: readonly Int32Array[]): AlignedColumns {
   const odd = series.map(() => [] as number[]);
   const ys = series.map((s, j) => {
@@ -259,15 +266,22 @@ function layOut(series: readonly SeriesBuffer[], x: Float64Array, column: readon
     const values = s.y;
     for (let i = 0; i < s.length; i++) {
       const v = values[i]!;
-      if (Number.isFinite(v)) col[at[i]!] = v;
-      else {
-        col[at[i]!] = null;
+      const c = at[i]!;
+      if (Number.isFinite(v)) {
+        if (c >= 0) col[c] = v;
+      } else {
+        if (c >= 0) col[c] = null;
         odd[j]!.push(xs[i]!);
       }
     }
     return col;
   });
   return { x, ys, odd };
+}
+
+/** Whether some series has more points than cells `snap` wide over its x range: sampling it would shrink the table. */
+function denserThan(series: readonly SeriesBuffer[], snap: number): boolean {
+  return series.some((s) => s.length > 1 && s.length > (s.x[s.length - 1]! - s.x[0]!) / snap + 1);
 }
 
 /** Whether every series holds the same x column (runs logged at the same steps and read with the same buckets). */
