@@ -1,5 +1,6 @@
 import type uPlot from 'uplot';
 import { frameBuffer, strokeLines, type LayerLine, type LineFrame } from './line-frame.js';
+import { FrameSlot } from './frame-slot.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
 import { devicePixelRatioOf, pointsVisible } from '../model/chart-options.js';
 import { lowerBound, type SeriesBuffer } from '../model/series-buffer.js';
@@ -96,29 +97,6 @@ function windowOf(s: SeriesBuffer, from: number, to: number): [number, number] {
   return [lo, Math.min(s.length, hi + 1)];
 }
 
-/**
- * Buffers the worker has drawn from and handed back, for the next frames: a live chart posts one every redraw, and
- * allocating it afresh each time was garbage of the size of every line's points, 20 times a second. At most
- * SPARE_BYTES are kept (a 50-line chart at the 8,192-point live window posts 6.5 MB frames).
- */
-const spare: ArrayBuffer[] = [];
-const SPARE_BYTES = 16 * 1024 * 1024;
-
-/** Keeps a buffer the worker handed back, while the spare ones stay within SPARE_BYTES. */
-function keepSpare(b: ArrayBuffer): void {
-  let bytes = b.byteLength;
-  for (const s of spare) bytes += s.byteLength;
-  if (bytes <= SPARE_BYTES) spare.push(b);
-}
-
-/** A Float64Array of at least n values, from a spare buffer when one is large enough. */
-function takeBuffer(n: number): Float64Array {
-  const i = spare.findIndex((b) => b.byteLength >= n * 8);
-  if (i >= 0) return new Float64Array(spare.splice(i, 1)[0]!);
-  // With room to grow, so that a buffer fits the next frames as the lines grow.
-  return new Float64Array(Math.max(1024, Math.ceil(n * 1.25)));
-}
-
 /** The shared line worker, or null where a canvas cannot be handed to one or the worker failed (then uPlot draws every line). */
 let worker: Worker | null | undefined;
 let nextId = 1;
@@ -126,6 +104,8 @@ let nextRequest = 1;
 const waiting = new Map<number, (bitmap: ImageBitmap | null) => void>();
 /** Per chart id: told the seq of each frame the worker has drawn. */
 const onDrawn = new Map<number, (seq: number) => void>();
+/** Per chart id: given each frame buffer the worker hands back (drawn, or replaced by a newer frame). */
+const onBuffer = new Map<number, (buffer: ArrayBuffer) => void>();
 /** Per chart id with a layer: told when the worker failed (the chart's lines are uPlot's from then on). */
 const onWorkerFailed = new Map<number, () => void>();
 
@@ -138,7 +118,7 @@ function lineWorker(): Worker | null {
       w.onmessage = (e: MessageEvent<LayerReply>) => {
         const m = e.data;
         if (m.type === 'drawn') {
-          for (const b of m.buffers) keepSpare(b);
+          for (const [id, b] of m.buffers) onBuffer.get(id)?.(b);
           for (const [id, seq] of m.frames) onDrawn.get(id)?.(seq);
           return;
         }
@@ -237,9 +217,17 @@ export interface LineLayer {
  * The layer's canvas sits in a closed shadow root of its host (`div.u-lines`), so a chart keeps exactly one canvas for
  * anything that looks for it. The host says how far the drawing is: `data-posted` is the newest frame handed to the
  * worker, `data-drawn` the newest it has drawn; when they are equal the layer shows the chart's current lines.
+ *
+ * Frames are packed into one buffer per chart (`FrameSlot`), allocated at the first live frame at `frameBound()` values —
+ * what a frame of the chart needs at most once its live windows are full — and handed back and forth with the worker.
  */
-export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string): LineLayer {
+export function lineLayer(
+  lines: () => PlottedLines | null, raw: () => PlottedLines | null, rawColor: (line: number) => string, frameBound: () => number = () => 0,
+): LineLayer {
   const id = nextId++;
+  const slot = new FrameSlot(frameBound);
+  /** A draw came while the frame buffer was with the worker: its frame is posted when the buffer is back. */
+  let deferred = false;
   let host: HTMLDivElement | null = null;
   let w: Worker | null = null;
   /** Where the host was last put (CSS px: left, top, width, height). */
@@ -262,6 +250,8 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
   const drop = () => {
     onWorkerFailed.delete(id);
     onDrawn.delete(id);
+    onBuffer.delete(id);
+    deferred = false;
     host?.remove();
     host = null;
     w = null;
@@ -285,12 +275,32 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
     u.over.parentNode!.insertBefore(host, u.over);
     const el = host;
     onDrawn.set(id, (n) => {
+      // Once stopped the host reads as drawn (`stop`): a frame drawn since is older than what it says.
+      if (!wanted) return;
       el.dataset.drawn = String(n);
-      if (wanted && !showing && n >= firstSeq) show(true);
+      if (!showing && n >= firstSeq) show(true);
+    });
+    onBuffer.set(id, (b) => {
+      slot.give(b, true);
+      if (deferred && wanted && plot) postFrame(plot);
     });
     const off = canvas.transferControlToOffscreen();
     post({ type: 'attach', id, canvas: off }, [off]);
     return true;
+  };
+  /**
+   * Posts the chart's lines as they are now as frame `seq`, packed into the frame buffer (`oneOff`: a new buffer, for
+   * a snapshot wanted while the frame buffer is with the worker).
+   */
+  const postFrame = (u: uPlot, oneOff = false) => {
+    deferred = false;
+    let taken: Float64Array | null = null;
+    const take = (n: number) => (taken = oneOff ? new Float64Array(n) : slot.take(n));
+    const frame: LineFrame = { ...plotLineFrame(u, lines(), raw(), rawColor, take, true), margin };
+    const buffer = frameBuffer(frame);
+    if (buffer) slot.sent();
+    else if (taken && !oneOff) slot.give((taken as Float64Array).buffer as ArrayBuffer, false);
+    post({ type: 'draw', id, seq, frame }, buffer ? [buffer] : []);
   };
   const plugin: uPlot.Plugin = {
     hooks: {
@@ -310,15 +320,15 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
           const [left, top, width, height] = place;
           Object.assign(host.style, { left: `${left}px`, top: `${top}px`, width: `${width}px`, height: `${height}px` });
         }
-        const frame: LineFrame = { ...plotLineFrame(u, lines(), raw(), rawColor, takeBuffer, true), margin: m };
         host.dataset.posted = String(++seq);
         if (firstSeq === Infinity) firstSeq = seq;
-        const buffer = frameBuffer(frame);
-        post({ type: 'draw', id, seq, frame }, buffer ? [buffer] : []);
+        if (slot.waiting) deferred = true;
+        else postFrame(u);
       },
       destroy: () => {
         if (host) post({ type: 'detach', id });
         onDrawn.delete(id);
+        onBuffer.delete(id);
         onWorkerFailed.delete(id);
         host?.remove();
         host = null;
@@ -338,6 +348,7 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
     },
     stop: () => {
       wanted = false;
+      deferred = false;
       show(false);
       // Nothing is posted while stopped: the host reads as drawn.
       if (host) host.dataset.drawn = host.dataset.posted ?? '';
@@ -347,6 +358,8 @@ export function lineLayer(lines: () => PlottedLines | null, raw: () => PlottedLi
     },
     snapshot: () => {
       if (!showing) return Promise.resolve(null);
+      // The newest frame first (the worker draws what it was sent before it copies its pixels).
+      if (deferred && plot) postFrame(plot, true);
       const request = nextRequest++;
       const m = margin;
       return new Promise((resolve) => {

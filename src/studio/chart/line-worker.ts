@@ -18,12 +18,12 @@ interface Layer {
 
 const layers = new Map<number, Layer>();
 let scheduled = false;
-/** Buffers of frames drawn or replaced, handed back to the page with the next 'drawn' reply. */
-let done: ArrayBuffer[] = [];
+/** Buffers of frames drawn or replaced, with their chart's id, handed back to the page with the next 'drawn' reply. */
+let done: Array<[number, ArrayBuffer]> = [];
 
-function release(frame: LineFrame): void {
+function release(id: number, frame: LineFrame): void {
   const b = frameBuffer(frame);
-  if (b && !done.includes(b)) done.push(b);
+  if (b && !done.some(([, d]) => d === b)) done.push([id, b]);
 }
 
 function flush(): void {
@@ -40,12 +40,12 @@ function flush(): void {
       layer.canvas.height = frame.height + 2 * m;
     }
     drawLines(layer.ctx, frame);
-    release(frame);
+    release(id, frame);
   }
   if (drawn.length > 0) {
     const buffers = done;
     done = [];
-    self.postMessage({ type: 'drawn', frames: drawn, buffers } satisfies LayerReply, buffers);
+    self.postMessage({ type: 'drawn', frames: drawn, buffers } satisfies LayerReply, buffers.map(([, b]) => b));
   }
 }
 
@@ -58,7 +58,7 @@ self.onmessage = (e: MessageEvent<LayerMessage>) => {
   else if (m.type === 'draw') {
     const layer = layers.get(m.id);
     if (!layer) return;
-    if (layer.pending) release(layer.pending.frame);
+    if (layer.pending) release(m.id, layer.pending.frame);
     layer.pending = { frame: m.frame, seq: m.seq };
     if (!scheduled) {
       scheduled = true;

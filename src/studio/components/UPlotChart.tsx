@@ -13,7 +13,7 @@ import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/c
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
-import { decimateLive, liveDecimation, type LiveDecimation } from '../model/live-decimate.js';
+import { decimateLive, liveDecimation, liveLineBound, type LiveDecimation } from '../model/live-decimate.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
@@ -187,6 +187,22 @@ export function UPlotChart({
   /** What the drawn data depends on. */
   const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
 
+  /** The plot area's width, CSS px: the per-pixel reductions have one bucket per pixel. */
+  const plotPixels = (): number =>
+    plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
+
+  /**
+   * Values (doubles) a line layer frame of this chart needs at most once its live windows are full: x and y of each line
+   * as the live chart draws it (`liveLineBound`), twice while smoothing (the raw line under each smoothed one).
+   */
+  const liveFrameBound = (): number => {
+    const { panel: p, series: s, smoothing: w } = latest.current;
+    const pixels = plotPixels();
+    let points = 0;
+    for (const l of p.lines) points += liveLineBound(s.get(l.key)?.x.length ?? 0, pixels);
+    return 2 * points * (w > 0 ? 2 : 1);
+  };
+
   const buildData = (): uPlot.AlignedData => {
     const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer, fullResolution: full } = latest.current;
     const all = p.lines.map((l) => s.get(l.key) ?? EMPTY);
@@ -213,15 +229,20 @@ export function UPlotChart({
     if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
-    const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
+    const pixels = plotPixels();
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
     const decimate = (list: SeriesBuffer[]) =>
       Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
     // Following live data with the line layer drawing: every held point lies in [from, to], and what was reduced of it
-    // on earlier redraws is kept (a still chart is reduced exactly, as before).
+    // on earlier redraws is kept (a still chart is reduced exactly, as before). A reduction holds its buffers (allocated
+    // whole at its first live draw) until its line leaves the panel: it lays its grid anew when its points are not what
+    // it reduced, so a still redraw in between needs not drop it.
     const reductions = liveReductions.current;
-    if (!liveBuildRef.current || z || log) reductions.clear();
+    if (reductions.size > p.lines.length) {
+      const keys = new Set(p.lines.map((l) => l.key));
+      for (const key of reductions.keys()) if (!keys.has(key)) reductions.delete(key);
+    }
     const decimateHeld = (list: SeriesBuffer[]) => {
       if (!liveBuildRef.current || z || log || !(Number.isFinite(from) && Number.isFinite(to) && to > from)) return decimate(list);
       return list.map((h, i) => {
@@ -284,7 +305,7 @@ export function UPlotChart({
     let cursorFrame = 0;
     let ownDrag = false;
     const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
-    const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor);
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
     layerRef.current = lines;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { M4 } from '../../protocol/downsample.js';
 import { boundHeldPoints } from './decimate.js';
-import { decimateLive, GRID_SLACK, keepRun, liveDecimation } from './live-decimate.js';
+import { decimateLive, GRID_SLACK, KEPT_PER_BUCKET, keepRun, liveDecimation, liveLineBound } from './live-decimate.js';
 import { appendPoints, emptySeries, seriesFrom, truncateFrom } from './series-buffer.js';
 
 /** What M4 keeps of `s` over the grid a reduction state holds (its edges are exact here: dyadic from and width). */
@@ -65,6 +65,32 @@ describe('decimateLive', () => {
     boundHeldPoints(s, 2048, 1000);
     out = decimateLive(s, 0, 1280, 256, state);
     expect({ x: Array.from(out.x), y: Array.from(out.y) }).toEqual(m4Over(s, 0, 1440 / 256, 256));
+  });
+
+  it('allocates its kept points whole at the first live draw, and never again as the window fills and the grid is laid anew', () => {
+    const { x, y } = values(8192);
+    const s = emptySeries(8192);
+    const state = liveDecimation();
+    // A few points, far from 4 a pixel: passed through, but the buffers for the whole window are there already.
+    appendPoints(s, x.slice(0, 10), y.slice(0, 10));
+    expect(decimateLive(s, 0, s.x[s.length - 1]!, 128, state)).toBe(s);
+    const buffers = [state.x, state.y];
+    expect(state.x.length).toBe(KEPT_PER_BUCKET * 128);
+    // Spikes and NaN everywhere: up to KEPT_PER_BUCKET points a bucket.
+    for (let n = 10; n < 8192; n += 37) {
+      appendPoints(s, x.slice(n, n + 37), y.slice(n, n + 37));
+      const out = decimateLive(s, 0, s.x[s.length - 1]!, 128, state);
+      expect(out.length).toBeLessThanOrEqual(liveLineBound(s.x.length, 128));
+    }
+    expect(state.width).toBeGreaterThan(0);
+    expect(state.x === buffers[0] && state.y === buffers[1]).toBe(true);
+    // Buffers that hold no more than 4 points a pixel are never reduced: nothing is allocated for them.
+    const small = liveDecimation();
+    decimateLive(seriesFrom(x.slice(0, 100), y.slice(0, 100)), 0, 50, 128, small);
+    expect(small.x.length).toBe(0);
+    // A wider chart: allocated once more, at the new size.
+    decimateLive(s, 0, s.x[s.length - 1]!, 256, state);
+    expect(state.x.length).toBe(KEPT_PER_BUCKET * 256);
   });
 
   it('passes a series through while it holds at most 4 points per pixel', () => {

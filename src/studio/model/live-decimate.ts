@@ -8,7 +8,8 @@ import { regrow, type SeriesBuffer } from './series-buffer.js';
  * window (`GRID_SLACK`), so they stay put while the window grows into it: the buckets before the one holding the newest
  * point are closed, their kept points are stored, and a redraw reduces only the points of the open bucket. The grid is
  * laid anew when the window outgrows it, the chart's width changes, or the held points change other than by an append
- * (`SeriesBuffer.edits`).
+ * (`SeriesBuffer.edits`). The kept points' buffers are allocated whole at the chart's first live draw (KEPT_PER_BUCKET
+ * points a bucket, or the series' capacity if less), so a live tab holds as much from its first minute as at its last.
  *
  * A bucket is then up to GRID_SLACK of a pixel wide, rather than exactly one: the kept points are real points at their
  * real x and every spike and NaN is kept, so what is drawn differs from the exact reduction by less than a pixel. The
@@ -18,6 +19,18 @@ import { regrow, type SeriesBuffer } from './series-buffer.js';
 
 /** The grid spans the window times this when laid: it holds until the window has grown by an eighth. */
 export const GRID_SLACK = 1.125;
+
+/** Points a bucket keeps at most: its first, lowest, highest and last, and its first NaN/±Infinity (as M4). */
+export const KEPT_PER_BUCKET = 5;
+
+/**
+ * The points a live chart draws of a series at most, whatever it will hold: its points (at most `capacity`, its buffers'
+ * size: a followed series' whole live window is allocated at its first live batch) while they are at most 4 per pixel,
+ * else at most KEPT_PER_BUCKET per pixel-wide bucket; plus a neighbour beyond each edge of the window when zoomed.
+ */
+export function liveLineBound(capacity: number, pixels: number): number {
+  return Math.min(capacity, KEPT_PER_BUCKET * Math.max(1, Math.floor(pixels))) + 2;
+}
 
 /** What is kept of one series between redraws. */
 export interface LiveDecimation {
@@ -48,6 +61,11 @@ export function liveDecimation(): LiveDecimation {
  */
 export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: number, state: LiveDecimation): SeriesBuffer {
   const buckets = Math.max(1, Math.floor(pixels));
+  // The kept points' buffers are allocated once, at the first live draw, at their final size: for as many points as the
+  // buckets keep at most, or the series' buffers can hold (then nothing grows as the live window fills, and a redraw
+  // allocates nothing). A series whose buffers never hold more than 4 points a pixel is never reduced.
+  const size = s.x.length > buckets * 4 ? Math.min(s.x.length, KEPT_PER_BUCKET * buckets) : 0;
+  if (state.x.length < size) regrow(state, state.source === s ? state.closed : 0, size);
   if (s.length <= buckets * 4 || !(to > from)) return s;
   const fits = state.source === s && state.edits === (s.edits ?? 0) && state.buckets === buckets && state.from === from
     && from + state.width * buckets >= to && s.length >= state.consumed;
@@ -60,11 +78,13 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
     state.consumed = 0;
     state.closed = 0;
   }
-  // Room for the kept points of every bucket from the first unreduced point on (at most 5 per bucket, one per point).
-  const room = state.closed + Math.min(s.length - state.consumed, 5 * buckets);
-  if (state.x.length < room) regrow(state, state.closed, Math.max(room, Math.ceil(state.x.length * 1.25), 256));
   const { x: xs, y: ys } = s;
   const bucketOf = (v: number) => Math.min(buckets - 1, Math.max(0, Math.floor((v - from) / state.width)));
+  // Room for the kept points of the buckets from the first unreduced point's on (at most KEPT_PER_BUCKET each, one per
+  // point): never more than `size` above, as x increases within a series.
+  const open = state.consumed < s.length ? bucketOf(xs[state.consumed]!) : buckets;
+  const room = state.closed + Math.min(s.length - state.consumed, KEPT_PER_BUCKET * (buckets - open));
+  if (state.x.length < room) regrow(state, state.closed, Math.max(room, size));
   let k = state.closed;
   let i = state.consumed;
   while (i < s.length) {
@@ -103,7 +123,8 @@ export function keepRun(x: Float64Array, y: Float64Array, i: number, j: number, 
   const last = j - 1;
   // M4 adds the first NaN/±Infinity only when none of the points it keeps is one (min and max are finite).
   const odd = Number.isFinite(y[i]!) && Number.isFinite(y[last]!) ? oddI : -1;
-  // Indices in increasing order are points in x order: the first, the other three sorted, the last; each once.
+  // Indices in increasing order are points in x order: the first, the other three sorted, the last; each once
+  // (KEPT_PER_BUCKET at most).
   let a = minI;
   let b = maxI;
   let c = odd;
