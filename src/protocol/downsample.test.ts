@@ -146,4 +146,18 @@ describe('M4.writeKept', () => {
       expect([xs[0], xs.at(-1)]).toEqual([-1, -1]);
     }
   });
+
+  it('after reset(from, to), reduces as a new M4 over that range would (the buffers reused)', () => {
+    const x = Array.from({ length: 5000 }, (_, i) => i * 0.01);
+    const y = x.map((v, i) => (i % 211 === 7 ? NaN : Math.sin(v * 3)));
+    const reused = new M4(0, 10, 120);
+    reused.addPoints(x, y);
+    for (const [from, to] of [[0, 49.99], [10, 20], [5, 5]] as const) {
+      const fresh = new M4(from, to, 120);
+      fresh.addPoints(x, y);
+      reused.reset(from, to).addPoints(x, y);
+      expect(reused.result()).toEqual(fresh.result());
+      expect([reused.from, reused.to, reused.bucketWidth]).toEqual([from, to, fresh.bucketWidth]);
+    }
+  });
 });

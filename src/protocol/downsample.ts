@@ -32,16 +32,29 @@ const KEPT_ORDER = [FIRST, MIN, MAX, LAST] as const;
 
 export class M4 {
   readonly buckets: number;
-  private readonly width: number;
+  private width: number;
   /** Per bucket and slot: the x (NaN = empty) and y of the kept point. */
   private readonly xs: Float64Array;
   private readonly ys: Float64Array;
+  private readonly picked = new Int32Array(SLOTS);
 
-  constructor(readonly from: number, readonly to: number, buckets: number) {
+  constructor(public from: number, public to: number, buckets: number) {
     this.buckets = Math.max(1, Math.floor(buckets));
     this.width = to > from ? (to - from) / this.buckets : 1;
     this.xs = new Float64Array(this.buckets * SLOTS).fill(NaN);
     this.ys = new Float64Array(this.buckets * SLOTS);
+  }
+
+  /**
+   * Empties every bucket for a reduction of [from, to] with the same number of buckets, in the same buffers: a caller
+   * reducing on every redraw (the studio's per-pixel view) allocates none.
+   */
+  reset(from: number, to: number): this {
+    this.from = from;
+    this.to = to;
+    this.width = to > from ? (to - from) / this.buckets : 1;
+    this.xs.fill(NaN);
+    return this;
   }
 
   bucketOf(x: number): number {
@@ -132,20 +145,16 @@ export class M4 {
   }
 
   result(): { x: number[]; y: number[] } {
-    const x: number[] = [];
-    const y: number[] = [];
-    this.eachKept((px, py) => {
-      x.push(px);
-      y.push(py);
-    });
-    return { x, y };
+    const n = this.kept(null, null, 0);
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    this.kept(x, y, 0);
+    return { x: Array.from(x), y: Array.from(y) };
   }
 
   /** How many points `result` would return. */
   keptCount(): number {
-    let n = 0;
-    this.eachKept(() => { n++; });
-    return n;
+    return this.kept(null, null, 0);
   }
 
   /**
@@ -154,49 +163,54 @@ export class M4 {
    * instead of growing arrays point by point.
    */
   writeKept(x: Float64Array, y: Float64Array, offset = 0): void {
-    let k = offset;
-    this.eachKept((px, py) => {
-      x[k] = px;
-      y[k] = py;
-      k++;
-    });
+    this.kept(x, y, offset);
   }
 
-  /** Calls `emit` with each kept point in x order: per bucket its kept slots sorted by x, a point at the x just emitted skipped. */
-  private eachKept(emit: (x: number, y: number) => void): void {
+  /**
+   * Each kept point in x order — per bucket its kept slots sorted by x, a point at the x just written skipped — written
+   * into `x`/`y` from `offset` when they are given; returns how many. A loop rather than a callback per point: a callback
+   * taking the doubles would box two of them per point (about 40 MB/s of garbage in a live chart reducing on every redraw).
+   */
+  private kept(x: Float64Array | null, y: Float64Array | null, offset: number): number {
     // Slots kept by one bucket (at most 5), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
-    const picked = new Int32Array(SLOTS);
+    const picked = this.picked;
     const xs = this.xs;
     const ys = this.ys;
     let last = NaN;
+    let k = offset;
     for (let b = 0; b < this.buckets; b++) {
       const o = b * SLOTS;
       if (Number.isNaN(xs[o + FIRST]!)) continue;
       let n = 0;
       let hasOddAlready = false;
-      for (const slot of KEPT_ORDER) {
-        const i = o + slot;
+      for (let s = 0; s < KEPT_ORDER.length; s++) {
+        const i = o + KEPT_ORDER[s]!;
         if (Number.isNaN(xs[i]!)) continue;
         picked[n++] = i;
         if (!Number.isFinite(ys[i]!)) hasOddAlready = true;
       }
       if (!hasOddAlready && !Number.isNaN(xs[o + ODD]!)) picked[n++] = o + ODD;
-      for (let k = 1; k < n; k++) {
-        const v = picked[k]!;
-        let j = k - 1;
+      for (let q = 1; q < n; q++) {
+        const v = picked[q]!;
+        let j = q - 1;
         while (j >= 0 && xs[picked[j]!]! > xs[v]!) {
           picked[j + 1] = picked[j]!;
           j--;
         }
         picked[j + 1] = v;
       }
-      for (let k = 0; k < n; k++) {
-        const i = picked[k]!;
+      for (let q = 0; q < n; q++) {
+        const i = picked[q]!;
         if (xs[i] === last) continue;
         last = xs[i]!;
-        emit(last, ys[i]!);
+        if (x && y) {
+          x[k] = last;
+          y[k] = ys[i]!;
+        }
+        k++;
       }
     }
+    return k - offset;
   }
 
   private set(i: number, x: number, y: number): void {

@@ -54,7 +54,8 @@ export async function panelPng(u: uPlot, f: PngFrame): Promise<Blob> {
   ctx.drawImage(u.ctx.canvas, 0, titleH, width, u.height);
   if (lines) {
     const dpr = u.ctx.canvas.width / Math.max(1, u.width);
-    ctx.drawImage(lines, u.bbox.left / dpr, titleH + u.bbox.top / dpr, u.bbox.width / dpr, u.bbox.height / dpr);
+    const m = lines.margin;
+    ctx.drawImage(lines.image, (u.bbox.left - m) / dpr, titleH + (u.bbox.top - m) / dpr, (Math.round(u.bbox.width) + 2 * m) / dpr, (Math.round(u.bbox.height) + 2 * m) / dpr);
   }
   ctx.font = f.font;
   for (const p of placed) {

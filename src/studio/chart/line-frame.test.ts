@@ -5,21 +5,37 @@ import { drawLines, tracePath, xToPixel, type LayerLine, type LineContext } from
 function recorder() {
   const subpaths: Array<Array<[number, number]>> = [];
   const strokes: Array<{ color: string; alpha: number; width: number; dash: number[]; subpaths: number }> = [];
+  /** Per fill: its colour and alpha, and the dot centres (x, y, r) in canvas pixels (after translations). */
+  const fills: Array<{ color: string; alpha: number; dots: Array<[number, number, number]> }> = [];
+  const clips: Array<[number, number, number, number]> = [];
   let dash: number[] = [];
   let pathStart = 0;
+  let dots: Array<[number, number, number]> = [];
+  let rect: [number, number, number, number] = [0, 0, 0, 0];
+  let dx = 0;
+  let dy = 0;
+  const saved: Array<[number, number]> = [];
   const ctx: LineContext = {
     strokeStyle: '',
+    fillStyle: '',
+    save: () => { saved.push([dx, dy]); },
+    restore: () => { [dx, dy] = saved.pop()!; },
+    translate: (x, y) => { dx += x; dy += y; },
+    rect: (x, y, w, h) => { rect = [x + dx, y + dy, w, h]; },
+    clip: () => { clips.push(rect); },
+    arc: (x, y, r) => { dots.push([x + dx, y + dy, r]); },
+    fill: () => { fills.push({ color: String(ctx.fillStyle), alpha: ctx.globalAlpha, dots }); },
     lineWidth: 1,
     globalAlpha: 1,
     lineJoin: 'miter',
     clearRect: () => undefined,
-    beginPath: () => { pathStart = subpaths.length; },
+    beginPath: () => { pathStart = subpaths.length; dots = []; },
     moveTo: (x, y) => { subpaths.push([[x, y]]); },
     lineTo: (x, y) => { subpaths[subpaths.length - 1]!.push([x, y]); },
     stroke: () => { strokes.push({ color: String(ctx.strokeStyle), alpha: ctx.globalAlpha, width: ctx.lineWidth, dash, subpaths: subpaths.length - pathStart }); },
     setLineDash: (d) => { dash = d; },
   };
-  return { ctx, subpaths, strokes };
+  return { ctx, subpaths, strokes, fills, clips };
 }
 
 const line = (x: number[], y: number[], over: Partial<LayerLine> = {}): LayerLine => ({
@@ -118,5 +134,22 @@ describe('drawLines', () => {
       { color: 'raw', alpha: 0.3, width: 2, dash: [], subpaths: 1 },
       { color: 'red', alpha: 1, width: 1, dash: [4, 2], subpaths: 1 },
     ]);
+  });
+
+  it('draws dots on the finite points in the x window after their line, within a margin around the plot area', () => {
+    const r = recorder();
+    drawLines(r.ctx, {
+      width: 100, height: 10, xMin: 0, xMax: 10, xLog: false, margin: 6,
+      lines: [
+        line([0, 10], [0, 10], { color: 'plain' }),
+        line([-1, -0.05, 5, 6, 10, 11], [1, 2, NaN, 4, Infinity, 6], { color: 'dotted', alpha: 0.35, dotRadius: 2, dotWidth: 1 }),
+      ],
+    });
+    // One fill for the dotted line: its points at x −0.05 (half a pixel left of the window: snapped into uPlot's first
+    // column) and 6 (x −1 and 11 lie outside the window, 5 and 10 are gaps), shifted by the margin.
+    expect(r.fills).toEqual([{ color: 'dotted', alpha: 0.35, dots: [[5.5, 14, 2], [66, 6 + 6, 2]] }]);
+    expect(r.strokes.map((s) => s.color)).toEqual(['plain', 'dotted', 'dotted']);
+    // Lines clipped to the plot area, dots to it grown by a dot's diameter.
+    expect(r.clips).toEqual([[6, 6, 100, 10], [6, 6, 100, 10], [2, 2, 108, 18]]);
   });
 });

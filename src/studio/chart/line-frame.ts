@@ -20,13 +20,24 @@ export interface LayerLine {
   /** The y scale's window: yMin at the bottom edge, yMax at the top. */
   yMin: number;
   yMax: number;
+  /**
+   * A dot on each finite point within the x window (sparse lines), as uPlot draws its series' points: a disc of this
+   * radius filled and stroked `dotWidth` wide in the line's colour, device pixels; 0: no dots.
+   */
+  dotRadius?: number;
+  dotWidth?: number;
 }
 
 /** A chart's lines at one moment. */
 export interface LineFrame {
-  /** The plot area in device pixels (the layer canvas's size). */
+  /** The plot area in device pixels. */
   width: number;
   height: number;
+  /**
+   * Device pixels the canvas reaches beyond the plot area on each side (default 0), where dots at the edges overhang
+   * it as uPlot lets them; lines stay clipped to the plot area.
+   */
+  margin?: number;
   /** The x scale's window (left and right edges). */
   xMin: number;
   xMax: number;
@@ -36,9 +47,22 @@ export interface LineFrame {
   lines: LayerLine[];
 }
 
+/** The buffer a frame's lines are views of, when they share one (`plotLineFrame` packs them so); null without lines. */
+export function frameBuffer(frame: LineFrame): ArrayBuffer | null {
+  return (frame.lines[0]?.x.buffer as ArrayBuffer | undefined) ?? null;
+}
+
 /** The 2D context methods `drawLines` uses (CanvasRenderingContext2D and OffscreenCanvasRenderingContext2D both have them). */
 export interface LineContext {
   clearRect(x: number, y: number, w: number, h: number): void;
+  save(): void;
+  restore(): void;
+  translate(x: number, y: number): void;
+  rect(x: number, y: number, w: number, h: number): void;
+  clip(): void;
+  arc(x: number, y: number, r: number, start: number, end: number): void;
+  fill(): void;
+  fillStyle: string | CanvasGradient | CanvasPattern;
   beginPath(): void;
   moveTo(x: number, y: number): void;
   lineTo(x: number, y: number): void;
@@ -150,14 +174,81 @@ export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: Lay
   return segments;
 }
 
-/** Clears the canvas and strokes every line of `frame`; returns the segments drawn. */
+/**
+ * Clears the canvas (the plot area and `frame.margin` around it) and draws every line of `frame`, clipped to the plot
+ * area, each followed by its dots (clipped to the plot area grown by a dot's diameter, as uPlot clips its points);
+ * returns the segments drawn.
+ */
 export function drawLines(ctx: LineContext, frame: LineFrame): number {
-  ctx.clearRect(0, 0, frame.width, frame.height);
-  return strokeLines(ctx, frame);
+  const m = frame.margin ?? 0;
+  ctx.clearRect(0, 0, frame.width + 2 * m, frame.height + 2 * m);
+  ctx.save();
+  ctx.translate(m, m);
+  const clipToPlot = () => {
+    ctx.beginPath();
+    ctx.rect(0, 0, frame.width, frame.height);
+    ctx.clip();
+  };
+  // Without dots, one clip for all the lines (none where the canvas is the plot area).
+  if (!frame.lines.some((l) => l.dotRadius)) {
+    if (m > 0) clipToPlot();
+    const segments = strokeLines(ctx, frame);
+    ctx.restore();
+    return segments;
+  }
+  let segments = 0;
+  const px = xToPixel(frame);
+  for (const line of frame.lines) {
+    ctx.save();
+    clipToPlot();
+    segments += strokeLines(ctx, { ...frame, lines: [line] });
+    ctx.restore();
+    if (line.dotRadius) {
+      ctx.save();
+      const dia = 2 * line.dotRadius;
+      ctx.beginPath();
+      ctx.rect(-dia, -dia, frame.width + 2 * dia, frame.height + 2 * dia);
+      ctx.clip();
+      drawDots(ctx, line, px, frame);
+      ctx.restore();
+    }
+  }
+  ctx.restore();
+  return segments;
+}
+
+/**
+ * Fills and strokes a disc on each finite point of `line` within the frame's x window, or less than a pixel outside it:
+ * uPlot draws a series' dot at its column of the aligned table, whose x is the largest of the points snapped into it
+ * (plot-frame.ts), so the first column's other points lie a fraction of a pixel left of the window.
+ */
+function drawDots(ctx: LineContext, line: LayerLine, px: (x: number) => number, frame: LineFrame): void {
+  const { x, y, yMin, yMax } = line;
+  const r = line.dotRadius ?? 0;
+  const ky = yMax > yMin ? frame.height / (yMax - yMin) : 0;
+  ctx.globalAlpha = line.alpha;
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  for (let i = 0; i < x.length; i++) {
+    const v = y[i]!;
+    const cx = px(x[i]!);
+    if (!Number.isFinite(v) || !(cx > -1 && cx < frame.width + 1)) continue;
+    const cy = frame.height - (v - yMin) * ky;
+    ctx.moveTo(cx + r, cy);
+    ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+  }
+  ctx.fillStyle = line.color;
+  ctx.fill();
+  if ((line.dotWidth ?? 0) > 0) {
+    ctx.strokeStyle = line.color;
+    ctx.lineWidth = line.dotWidth!;
+    ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
 }
 
 /** Strokes every line of `frame` (its plot area at the context's origin) over what is there; returns the segments drawn. */
-export function strokeLines(ctx: LineContext, frame: LineFrame): number {
+export function strokeLines(ctx: Pick<LineContext, 'beginPath' | 'moveTo' | 'lineTo' | 'stroke' | 'setLineDash' | 'strokeStyle' | 'lineWidth' | 'globalAlpha' | 'lineJoin'>, frame: LineFrame): number {
   const px = xToPixel(frame);
   ctx.lineJoin = 'round';
   let segments = 0;

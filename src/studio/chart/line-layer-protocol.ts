@@ -9,8 +9,9 @@ export type LayerMessage =
 
 /**
  * Line worker → page: the pixels asked for (null when the chart has drawn nothing yet), or which frames it has drawn
- * (chart id, the frame's `seq`), once per batch of draws.
+ * (chart id, the frame's `seq`), once per batch of draws, with the buffers of the frames it is done with (drawn or
+ * replaced by a newer one) handed back to their charts (chart id, buffer) for the next frames.
  */
 export type LayerReply =
   | { type: 'snapshot'; request: number; bitmap: ImageBitmap | null }
-  | { type: 'drawn'; frames: Array<[number, number]> };
+  | { type: 'drawn'; frames: Array<[number, number]>; buffers: Array<[number, ArrayBuffer]> };

@@ -1,6 +1,7 @@
 import type uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
 import { plotLineFrame, RAW_ALPHA } from './line-layer.js';
+import { frameBuffer } from './line-frame.js';
 import { seriesFrom } from '../model/series-buffer.js';
 
 /** What plotLineFrame reads of a uPlot chart: its x and y scales, its series (show, stroke, width, alpha) and plot box. */
@@ -29,5 +30,24 @@ describe('plotLineFrame', () => {
   it('leaves out hidden series, raw and smoothed', () => {
     const frame = plotLineFrame(chart([{ show: false }, {}]), lines, lines, () => '#abcdef');
     expect(frame.lines.map((l) => Array.from(l.y))).toEqual([[100, 50, 0], [100, 50, 0]]);
+  });
+
+  it('copies each line\'s points in the x window (and one beyond each edge) into views of one buffer, transferred once', () => {
+    const long = [seriesFrom([-2, -1, 0, 4, 8, 11, 12], [1, 2, 3, 4, 5, 6, 7]), seriesFrom([1, 2], [8, 9])];
+    const given: number[] = [];
+    const frame = plotLineFrame(chart([{}, {}]), long, null, () => '#abcdef', (n) => {
+      given.push(n);
+      return new Float64Array(n + 3);
+    });
+    expect(frame.lines.map((l) => [Array.from(l.x), Array.from(l.y)])).toEqual([
+      [[-1, 0, 4, 8, 11], [2, 3, 4, 5, 6]],
+      [[1, 2], [8, 9]],
+    ]);
+    expect(given).toEqual([14]);
+    const buffer = frameBuffer(frame);
+    expect(buffer?.byteLength).toBe(17 * 8);
+    expect(frame.lines.every((l) => l.x.buffer === buffer && l.y.buffer === buffer)).toBe(true);
+    // The source lines are copied, not viewed.
+    expect(long[0]!.x.buffer).not.toBe(buffer);
   });
 });

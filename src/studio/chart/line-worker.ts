@@ -5,7 +5,7 @@
  * a software-rendered browser it was most of a live redraw's cost). Frames for one chart that arrive while the worker
  * is busy are coalesced: only the newest is drawn.
  */
-import { drawLines, type LineFrame } from './line-frame.js';
+import { drawLines, frameBuffer, type LineFrame } from './line-frame.js';
 import type { LayerMessage, LayerReply } from './line-layer-protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -18,6 +18,13 @@ interface Layer {
 
 const layers = new Map<number, Layer>();
 let scheduled = false;
+/** Buffers of frames drawn or replaced, with their chart's id, handed back to the page with the next 'drawn' reply. */
+let done: Array<[number, ArrayBuffer]> = [];
+
+function release(id: number, frame: LineFrame): void {
+  const b = frameBuffer(frame);
+  if (b && !done.some(([, d]) => d === b)) done.push([id, b]);
+}
 
 function flush(): void {
   scheduled = false;
@@ -27,13 +34,19 @@ function flush(): void {
     const { frame, seq } = layer.pending;
     layer.pending = null;
     drawn.push([id, seq]);
-    if (layer.canvas.width !== frame.width || layer.canvas.height !== frame.height) {
-      layer.canvas.width = frame.width;
-      layer.canvas.height = frame.height;
+    const m = frame.margin ?? 0;
+    if (layer.canvas.width !== frame.width + 2 * m || layer.canvas.height !== frame.height + 2 * m) {
+      layer.canvas.width = frame.width + 2 * m;
+      layer.canvas.height = frame.height + 2 * m;
     }
     drawLines(layer.ctx, frame);
+    release(id, frame);
   }
-  if (drawn.length > 0) self.postMessage({ type: 'drawn', frames: drawn } satisfies LayerReply);
+  if (drawn.length > 0) {
+    const buffers = done;
+    done = [];
+    self.postMessage({ type: 'drawn', frames: drawn, buffers } satisfies LayerReply, buffers.map(([, b]) => b));
+  }
 }
 
 self.onmessage = (e: MessageEvent<LayerMessage>) => {
@@ -45,6 +58,7 @@ self.onmessage = (e: MessageEvent<LayerMessage>) => {
   else if (m.type === 'draw') {
     const layer = layers.get(m.id);
     if (!layer) return;
+    if (layer.pending) release(m.id, layer.pending.frame);
     layer.pending = { frame: m.frame, seq: m.seq };
     if (!scheduled) {
       scheduled = true;

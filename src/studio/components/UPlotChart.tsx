@@ -13,6 +13,7 @@ import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/c
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
+import { decimateLive, liveDecimation, liveLineBound, type LiveDecimation } from '../model/live-decimate.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
@@ -120,6 +121,11 @@ const X_AXIS_PX = 60;
 const bufferIds = new WeakMap<SeriesBuffer, number>();
 let nextBufferId = 1;
 
+/** Sets a data attribute only when its value changes (a live chart rewrites its tick labels on every redraw). */
+function setData(el: HTMLElement, key: string, value: string): void {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
 /** Which data a panel's chart shows: each line's buffer (by identity), its in-place revision and length. */
 function dataSignature(panel: PanelModel, series: Map<string, SeriesBuffer>): string {
   return panel.lines.map((l) => {
@@ -166,6 +172,10 @@ export function UPlotChart({
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
   const clippedRef = useRef(0);
+  /** This build is for the line layer while live data arrives (drawNow): the reduction per pixel is kept between redraws. */
+  const liveBuildRef = useRef(false);
+  /** Per line key, the kept per-pixel reduction of its held series (live-decimate.ts). */
+  const liveReductions = useRef(new Map<string, LiveDecimation>());
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -178,6 +188,22 @@ export function UPlotChart({
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
   /** What the drawn data depends on. */
   const dataDeps = [version, series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;
+
+  /** The plot area's width, CSS px: the per-pixel reductions have one bucket per pixel. */
+  const plotPixels = (): number =>
+    plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
+
+  /**
+   * Values (doubles) a line layer frame of this chart needs at most once its live windows are full: x and y of each line
+   * as the live chart draws it (`liveLineBound`), twice while smoothing (the raw line under each smoothed one).
+   */
+  const liveFrameBound = (): number => {
+    const { panel: p, series: s, smoothing: w } = latest.current;
+    const pixels = plotPixels();
+    let points = 0;
+    for (const l of p.lines) points += liveLineBound(s.get(l.key)?.x.length ?? 0, pixels);
+    return 2 * points * (w > 0 ? 2 : 1);
+  };
 
   const buildData = (): uPlot.AlignedData => {
     const { panel: p, series: s, zoom: z, smoothing: w, logY: log, logX, smoothingAlgorithm: algorithm, smoothedLines: fromServer, fullResolution: full } = latest.current;
@@ -202,14 +228,32 @@ export function UPlotChart({
       return logX ? positiveX(line) : line;
     }) : null;
     // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
-    if (hostRef.current) hostRef.current.dataset.smoothing = smoothed && allSmoothed ? want : '';
+    if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
     // Draw at most a few points per pixel of what is in view: a long live series then costs each frame a bounded amount.
-    const pixels = plotRef.current?.bbox.width ? plotRef.current.bbox.width / (window.devicePixelRatio || 1) : madeWidthRef.current ?? hostRef.current?.clientWidth ?? 800;
+    const pixels = plotPixels();
     const from = z?.from ?? Math.min(...held.map((h) => (h.length > 0 ? h.x[0]! : Infinity)));
     const to = z?.to ?? Math.max(...held.map((h) => (h.length > 0 ? h.x[h.length - 1]! : -Infinity)));
     const decimate = (list: SeriesBuffer[]) =>
       Number.isFinite(from) && Number.isFinite(to) && to > from ? list.map((h) => decimateForDisplay(h, from, to, pixels)) : list;
+    // Following live data with the line layer drawing: every held point lies in [from, to], and what was reduced of it
+    // on earlier redraws is kept (a still chart is reduced exactly, as before). A reduction holds its buffers (allocated
+    // whole at its first live draw) until its line leaves the panel: it lays its grid anew when its points are not what
+    // it reduced, so a still redraw in between needs not drop it.
+    const reductions = liveReductions.current;
+    if (reductions.size > p.lines.length) {
+      const keys = new Set(p.lines.map((l) => l.key));
+      for (const key of reductions.keys()) if (!keys.has(key)) reductions.delete(key);
+    }
+    const decimateHeld = (list: SeriesBuffer[]) => {
+      if (!liveBuildRef.current || z || log || !(Number.isFinite(from) && Number.isFinite(to) && to > from)) return decimate(list);
+      return list.map((h, i) => {
+        const key = p.lines[i]!.key;
+        let state = reductions.get(key);
+        if (!state) reductions.set(key, (state = liveDecimation()));
+        return decimateLive(h, from, to, pixels, state);
+      });
+    };
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
     // Series stamped at their own x a fraction of a pixel apart share one column of the aligned table (plot-frame.ts).
     // While the line layer draws the lines from every point, uPlot's table is only for the cursor and dots: one column a
@@ -225,7 +269,7 @@ export function UPlotChart({
       clippedRef.current = view.clipped;
       latest.current.onClipped?.(view.clipped);
     }
-    const raw = plotData(decimate(scaled), p.lines, view.axes, frameOpts);
+    const raw = plotData(decimateHeld(scaled), p.lines, view.axes, frameOpts);
     // The y-axes are framed on the raw values, so the faint raw line fits too.
     const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, view.axes, { ...frameOpts, frames: raw.frames }) : raw;
     // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.
@@ -235,6 +279,7 @@ export function UPlotChart({
     isolatedRef.current = d.isolated;
     framesRef.current = d.frames;
     // The y tick labels per axis, for tests and tools reading the page (uPlot draws them on the canvas).
+    // Written on every redraw, changed or not: the studio benchmark counts redraws by these writes.
     if (hostRef.current) hostRef.current.dataset.yTicks = JSON.stringify(p.axes.filter((a) => !a.hidden).map((a) => {
       const f = d.frames.get(a.scale);
       return f ? (log ? logTicks(f, plotHeight).labels.filter(Boolean) : f.ticks.labels) : [];
@@ -265,7 +310,7 @@ export function UPlotChart({
     let cursorFrame = 0;
     let ownDrag = false;
     const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
-    const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor);
+    const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
     layerRef.current = lines;
     const plugins = [
       gapMarkersPlugin(() => oddRef.current, theme.odd),
@@ -315,9 +360,8 @@ export function UPlotChart({
       logX: latest.current.logX,
       timeAxis,
       seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
-      onXTicks: (labels) => {
-        host.dataset.xTicks = JSON.stringify(labels);
-      },
+      layerDots: () => lines.showing,
+      onXTicks: (labels) => setData(host, 'xTicks', JSON.stringify(labels)),
     });
     const u = new uPlot(opts, buildData(), host);
     madeWidthRef.current = null;
@@ -403,12 +447,14 @@ export function UPlotChart({
     drawnData.current = dataSignature(latest.current.panel, latest.current.series);
     // Only once the layer shows its lines: until then uPlot draws them, from the table.
     tableSampled.current = live && layer?.showing === true;
+    liveBuildRef.current = quietTimer.current !== null;
     // Committed at once (not in uPlot's microtask after this returns): the draw queue then measures, and spreads over
     // frames, the whole redraw — paths and axes included — rather than only the data build.
     try {
       u.batch(() => applyData(u));
     } finally {
       tableSampled.current = false;
+      liveBuildRef.current = false;
     }
   };
   const userDeps = [series, zoom?.from, zoom?.to, shape, theme, yRangeKey, smoothedLines, fullResolution, smoothing, smoothingAlgorithm] as const;

@@ -46,6 +46,8 @@ export interface ChartOptionsInput {
    * (chart/line-layer.ts) draws the lines off the main thread; uPlot still keeps the series' scales, dots, focus, cursor.
    */
   seriesPaths?: uPlot.Series.PathBuilder;
+  /** True while the line layer draws the dots of sparse lines (chart/line-layer.ts): uPlot then draws none of theirs. */
+  layerDots?: () => boolean;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -220,7 +222,7 @@ export const LINE_WIDTH_PX = 1;
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, seriesPaths,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, seriesPaths, layerDots = () => false,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = {
     x: logX
@@ -254,11 +256,15 @@ export function chartOptions({
           // uPlot strokes in canvas pixels: a dash pattern in CSS pixels is as long at any device pixel ratio.
           ...(line.dash && { dash: line.dash.map((d) => d * devicePixelRatioOf()) }),
           ...(seriesPaths && { paths: seriesPaths }),
+          // The y scales' windows are the frames' (plot-frame.ts), never the data's extent: uPlot need not scan every
+          // value of every series for its min and max on each redraw (boxing each one while that code is unoptimised).
+          auto: false,
           show: !hidden?.has(line.key),
           points: {
-            show: (u, si) => pointsVisible(u, si),
-            // Dense lines draw no dots, except for points no line reaches (a finite value between NaNs).
-            filter: (_u, _si, show) => (show ? null : [...isolated(i)]),
+            show: (u, si) => !layerDots() && pointsVisible(u, si),
+            // Dense lines draw no dots, except for points no line reaches (a finite value between NaNs); the line layer
+            // draws those of sparse lines with all their others.
+            filter: (u, si, show) => (show || (layerDots() && pointsVisible(u, si)) ? null : [...isolated(i)]),
             size: 5,
             width: 1,
             fill: color,
@@ -281,7 +287,7 @@ export function chartOptions({
 }
 
 /** Dots on the line only when points are sparse enough to tell apart (e.g. one value per epoch). */
-function pointsVisible(u: uPlot, seriesIdx: number): boolean {
+export function pointsVisible(u: uPlot, seriesIdx: number): boolean {
   const xs = u.data[0];
   const [i0, i1] = [u.series[seriesIdx]?.idxs?.[0] ?? 0, u.series[seriesIdx]?.idxs?.[1] ?? xs.length - 1];
   const visible = i1 - i0 + 1;

@@ -1,5 +1,19 @@
 import { M4 } from '../../protocol/downsample.js';
-import { lowerBound, touched, type SeriesBuffer } from './series-buffer.js';
+import { edited, lowerBound, type SeriesBuffer } from './series-buffer.js';
+
+/** Reductions by bucket count, reused: a live chart reduces each of its series on every redraw (50 × 112 KiB of buckets). */
+const scratch = new Map<number, M4>();
+const SCRATCH_SIZES = 8;
+
+/** An empty M4 over [from, to] in `buckets` buckets, from the scratch ones when it has that many (used within one call only). */
+function scratchM4(from: number, to: number, buckets: number): M4 {
+  const m4 = scratch.get(buckets);
+  if (m4) return m4.reset(from, to);
+  if (scratch.size >= SCRATCH_SIZES) scratch.delete(scratch.keys().next().value!);
+  const made = new M4(from, to, buckets);
+  scratch.set(buckets, made);
+  return made;
+}
 
 /**
  * What a chart draws of one held series: the points within [from, to] (plus one neighbour on each side, so lines reach the
@@ -17,7 +31,7 @@ export function decimateForDisplay(s: SeriesBuffer, from: number, to: number, pi
   // The neighbours just outside [from, to] are kept as they are; the points inside go through the server's M4 reduction.
   const inFrom = s.x[start]! < from ? start + 1 : start;
   const inTo = s.x[end - 1]! > to ? end - 1 : end;
-  const m4 = new M4(from, to, buckets);
+  const m4 = scratchM4(from, to, buckets);
   m4.addPoints(s.x, s.y, inFrom, inTo);
   const before = inFrom > start ? 1 : 0;
   const length = before + m4.keptCount() + (inTo < end ? 1 : 0);
@@ -65,6 +79,6 @@ export function boundHeldPoints(s: SeriesBuffer, max: number, incoming = 0): boo
   }
   s.length = length;
   s.downsampled = true;
-  touched(s);
+  edited(s);
   return true;
 }

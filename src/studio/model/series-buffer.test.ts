@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { valueAtOrBefore } from './readout.js';
-import { alignSeries, appendPoints, mergeColumns, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
+import { alignSeries, appendPoints, mergeByIndex, mergeColumns, emptySeries, lastX, lastY, lowerBound, seriesFrom, spliceRange, truncateFrom } from './series-buffer.js';
 
 const xs = (s: { x: Float64Array; length: number }) => Array.from(s.x.subarray(0, s.length));
 const ysOf = (s: { y: Float64Array; length: number }) => Array.from(s.y.subarray(0, s.length));
@@ -165,6 +165,39 @@ describe('alignSeries', () => {
     expect(Array.from(alignSeries(apart, 0.1).x)).toEqual([0, 0.5, 1, 1.5, 2]);
     const identical = [seriesFrom([1, 2, 3], [1, 2, 3]), seriesFrom([1, 2], [4, 5])];
     expect(alignSeries(identical).ys).toEqual([[1, 2, 3], [4, 5, undefined]]);
+  });
+
+  it('gives series recorded together the merge\'s table when a tick\'s readings spread wider than the snap', () => {
+    // 50 series read off the clock one after another each tick: their spread (here 1.2 ms, a 50 ms tick) exceeds a snap
+    // of a few tenths of a ms while the window is a few seconds wide, and a late tick spreads over 20 ms.
+    const tick = (i: number) => i * 0.05 + (i === 30 ? 0.02 : 0);
+    const spread = (i: number) => (i === 30 ? 0.02 : 0.0012);
+    const make = (order: (j: number) => number, lengths: (j: number) => number) => Array.from({ length: 50 }, (_, j) => {
+      const n = lengths(j);
+      return seriesFrom(
+        Array.from({ length: n }, (_, i) => tick(i) + (order(j) / 49) * spread(i) + ((i * 13 + j * 7) % 5) * 1e-7),
+        Array.from({ length: n }, (_, i) => (i === 9 && j === 4 ? NaN : i === 12 && j === 8 ? Infinity : Math.sin(i + j))),
+      );
+    });
+    const shuffled = (j: number) => (j * 17) % 50;
+    for (const series of [make((j) => j, () => 60), make((j) => j, (j) => 60 - (j % 3)), make(shuffled, () => 60)]) {
+      for (const snap of [0.0002, 0.0005, 0.001, 0.005]) {
+        const fast = mergeByIndex(series, snap)!;
+        expect(fast).not.toBeNull();
+        const merged = mergeColumns(series, snap);
+        expect(Array.from(fast.x)).toEqual(Array.from(merged.x));
+        expect(fast.ys).toEqual(merged.ys);
+        expect(fast.odd).toEqual(merged.odd);
+      }
+    }
+    // A column the last readings of one tick started takes the next tick's first readings when they are within the snap
+    // and their series have no point in it yet — as the merge does.
+    const edge = [seriesFrom([0, 1.05], [1, 2]), seriesFrom([0.99, 1.2], [3, 4]), seriesFrom([1, 1.3], [5, 6])];
+    expect(Array.from(mergeByIndex(edge, 0.1)!.x)).toEqual([0, 1.05, 1.2, 1.3]);
+    expect(mergeByIndex(edge, 0.1)!.ys).toEqual(mergeColumns(edge, 0.1).ys);
+    expect(Array.from(mergeColumns(edge, 0.1).x)).toEqual([0, 1.05, 1.2, 1.3]);
+    // Series not laid out by index (here the second starts a tick late) are left to the heap merge.
+    expect(mergeByIndex([seriesFrom([0, 1, 2], [1, 2, 3]), seriesFrom([1, 2], [4, 5])], 0.1)).toBeNull();
   });
 
   it('passes a single series through', () => {

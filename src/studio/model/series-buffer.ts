@@ -15,11 +15,22 @@ export interface SeriesBuffer {
   downsampled: boolean;
   /** Bumped by every change made in place (append, truncate, bound): a chart redraws only series whose rev moved. */
   rev?: number;
+  /**
+   * Bumped by every change made in place other than an append (truncate, bound): while it holds, the points held up to
+   * any length seen are still held as they were (what a chart reduced of them can be kept; live-decimate.ts).
+   */
+  edits?: number;
 }
 
 /** Marks an in-place change of `s` (see `rev`). */
 export function touched(s: SeriesBuffer): void {
   s.rev = (s.rev ?? 0) + 1;
+}
+
+/** Marks an in-place change of `s` that is not an append (see `edits`; it is `touched` too). */
+export function edited(s: SeriesBuffer): void {
+  s.edits = (s.edits ?? 0) + 1;
+  touched(s);
 }
 
 export function emptySeries(capacity = 64): SeriesBuffer {
@@ -55,12 +66,17 @@ function ensureCapacity(s: SeriesBuffer, needed: number, limit = Infinity): void
   let cap = s.x.length || 64;
   while (cap < needed) cap *= 2;
   if (needed <= limit) cap = Math.min(cap, limit);
-  const x = new Float64Array(cap);
-  const y = new Float64Array(cap);
-  x.set(s.x.subarray(0, s.length));
-  y.set(s.y.subarray(0, s.length));
-  s.x = x;
-  s.y = y;
+  regrow(s, s.length, cap);
+}
+
+/** Gives `columns` new x and y buffers of `size` values holding their first `keep` values. */
+export function regrow(columns: { x: Float64Array; y: Float64Array }, keep: number, size: number): void {
+  const x = new Float64Array(size);
+  const y = new Float64Array(size);
+  x.set(columns.x.subarray(0, keep));
+  y.set(columns.y.subarray(0, keep));
+  columns.x = x;
+  columns.y = y;
 }
 
 /** Grows `s`'s buffers to hold `capacity` points (once; no-op when they already do), keeping what is held. */
@@ -111,7 +127,7 @@ export function truncateFrom(s: SeriesBuffer, x: number): number {
   const removed = s.length - keep;
   s.length = keep;
   s.total = Math.max(keep, s.total - removed);
-  if (removed > 0) touched(s);
+  if (removed > 0) edited(s);
   return removed;
 }
 
@@ -167,10 +183,10 @@ export interface AlignedColumns {
  * is the largest of its members: the value "at or before" it (`valueAtOrBefore`, the tooltip and legend) is then each
  * member's own point.
  *
- * Which table, all in O(points) but the last: series sharing one x column; series laid out by index (every tick's points
- * within `snap`), as the merge would make it; otherwise, with `snap` > 0, `gridColumns` (cells `snap` wide: a redraw
- * never pays a merge because series' clock readings spread); with `snap` 0, or x too sparse for the grid, the heap merge
- * (`mergeColumns`, O(points · log series)).
+ * Which table, all in O(points) but the last: series sharing one x column; series laid out by index (every i-th point
+ * before every (i+1)-th: `mergeByIndex`), as the merge would make it; otherwise, with `snap` > 0, `gridColumns` (cells
+ * `snap` wide: series held a tick apart or reduced per pixel never cost a merge); with `snap` 0, or x too sparse for the
+ * grid, the heap merge (`mergeColumns`, O(points · log series)).
  *
  * `sampled` (with `snap` > 0), once a series holds more points than cells `snap` wide: a table of at most one column per
  * cell, each series in it with one point of each cell (`gridColumns`); the other points are not in the table, though
@@ -181,8 +197,8 @@ export function alignSeries(series: readonly SeriesBuffer[], snap = 0, sampled =
   const table = sampled && snap > 0 && denserThan(series, snap) ? gridColumns(series, snap, true) : null;
   if (table) return layOut(series, table.x, table.column);
   if (series.length > 1 && sameX(series)) return alignSameX(series);
-  const byIndex = series.length > 1 ? columnsByIndex(series, snap) : null;
-  if (byIndex) return alignSameX(series, byIndex);
+  const byIndex = series.length > 1 ? mergeByIndex(series, snap) : null;
+  if (byIndex) return byIndex;
   const grid = series.length > 1 && snap > 0 ? gridColumns(series, snap) : null;
   if (grid) return layOut(series, grid.x, grid.column);
   return mergeColumns(series, snap);
@@ -197,11 +213,7 @@ export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): Aligned
   const pos = new Int32Array(k);
   /** Per series, the column of each of its points (filled by the merge, read when the value columns are laid out). */
   const column = series.map((s) => new Int32Array(s.length));
-  /** Per series, the last column it wrote (a series never has two points in one column). */
-  const lastColumn = new Int32Array(k).fill(-1);
-  let upper = 0;
-  for (const s of series) upper += s.length;
-  const x = new Float64Array(upper);
+  const columns = new SnapColumns(k, series, snap);
   // A binary min-heap of series indices by their next x (kept beside them, so a comparison reads no buffer).
   const heap = new Int32Array(k);
   const heapX = new Float64Array(k);
@@ -230,20 +242,11 @@ export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): Aligned
     size++;
   }
   for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i);
-  let n = -1;
-  let columnStart = 0;
   while (size > 0) {
     const j = heap[0]!;
     const s = series[j]!;
     const p = pos[j]!;
-    const xv = heapX[0]!;
-    if (n >= 0 && (x[n] === xv || (xv - columnStart <= snap && lastColumn[j] !== n))) x[n] = xv;
-    else {
-      x[++n] = xv;
-      columnStart = xv;
-    }
-    column[j]![p] = n;
-    lastColumn[j] = n;
+    column[j]![p] = columns.add(j, heapX[0]!);
     pos[j] = p + 1;
     if (p + 1 < s.length) heapX[0] = s.x[p + 1]!;
     else {
@@ -253,10 +256,47 @@ export function mergeColumns(series: readonly SeriesBuffer[], snap = 0): Aligned
     }
     if (size > 0) siftDown(0);
   }
-  return layOut(series, x.subarray(0, n + 1), column);
+  return layOut(series, columns.x.subarray(0, columns.length), column);
 }
 
-/** The aligned table of `series` whose i-th points are in columns `column[j][i]` of `x` (−1: not in the table). */
+/**
+ * The snapped columns of the merge, fed the x of every point in increasing order: a column takes points within `snap`
+ * of its first x (or at its x) while no series has a point in it yet; its x is its largest member.
+ */
+class SnapColumns {
+  readonly x: Float64Array;
+  length = 0;
+  private start = 0;
+  /** Per series, the last column it wrote. */
+  private readonly last: Int32Array;
+
+  constructor(k: number, series: readonly SeriesBuffer[], private readonly snap: number) {
+    let upper = 0;
+    for (const s of series) upper += s.length;
+    this.x = new Float64Array(upper);
+    this.last = new Int32Array(k).fill(-1);
+  }
+
+  /** Puts series `j`'s point at `xv` in a column; returns the column. */
+  add(j: number, xv: number): number {
+    const n = this.length - 1;
+    if (n >= 0 && (this.x[n] === xv || (xv - this.start <= this.snap && this.last[j] !== n))) {
+      this.x[n] = xv;
+      this.last[j] = n;
+      return n;
+    }
+    this.x[n + 1] = xv;
+    this.start = xv;
+    this.last[j] = n + 1;
+    this.length++;
+    return n + 1;
+  }
+}
+
+/**
+ * The value columns of an aligned table: series j's i-th point in column `column[j][i]` (−1: not in the table), NaN and
+ * ±Infinity as null (listed in `odd`, in the table or not).
+ */
 function layOut(series: readonly SeriesBuffer[], x: Float64Array, column: readonly Int32Array[]): AlignedColumns {
   const odd = series.map(() => [] as number[]);
   const ys = series.map((s, j) => {
@@ -296,13 +336,16 @@ function sameX(series: readonly SeriesBuffer[]): boolean {
 }
 
 /**
- * The aligned x when the i-th points of all series (those that have an i-th point) lie within `snap` of each other and
- * before every (i+1)-th: the live case of series recorded together, each with its own clock reading, some of them a
- * point or two ahead of the others (one batch of the stream carries some series' newest point but not yet the others').
- * The snapped merge would make exactly these columns (each the largest of its members); this finds them in O(points)
- * without a heap. Null when the series are not laid out so.
+ * The merge's table for series laid out by index: every i-th point (of those series that have one) lies before every
+ * (i+1)-th — the live case of series recorded together, each with its own clock reading, some of them a point or two
+ * ahead of the others (one batch of the stream carries some series' newest point but not yet the others'). The merged
+ * order is then each index's points sorted by x, index after index, so the merge's columns come in O(points) without a
+ * heap: one column per index when each index's points lie within `snap` (its x the largest), else the same snapped
+ * columns `mergeColumns` makes (a tick whose readings spread wider than the snap, e.g. while the window is a few
+ * seconds wide). Null when the series are not laid out so, or their order within an index is far from sorted (then
+ * the heap merge is cheaper). Exported for tests.
  */
-function columnsByIndex(series: readonly SeriesBuffer[], snap: number): Float64Array | null {
+export function mergeByIndex(series: readonly SeriesBuffer[], snap: number): AlignedColumns | null {
   let n = 0;
   for (const s of series) n = Math.max(n, s.length);
   const lo = new Float64Array(n).fill(Infinity);
@@ -315,10 +358,43 @@ function columnsByIndex(series: readonly SeriesBuffer[], snap: number): Float64A
       if (v > hi[i]!) hi[i] = v;
     }
   }
+  let tight = true;
   for (let i = 0; i < n; i++) {
-    if (hi[i]! - lo[i]! > snap || (i + 1 < n && !(lo[i + 1]! > hi[i]!))) return null;
+    if (i + 1 < n && !(lo[i + 1]! > hi[i]!)) return null;
+    if (hi[i]! - lo[i]! > snap) tight = false;
   }
-  return hi;
+  if (tight) return alignSameX(series, hi);
+  const k = series.length;
+  const column = series.map((s) => new Int32Array(s.length));
+  const columns = new SnapColumns(k, series, snap);
+  // Each index's series sorted by x, by insertion starting from the previous index's order (the series with an i-th
+  // point are among those with an (i-1)-th): series recorded in one loop are read off the clock in the same order every
+  // tick, so this moves nothing. Past a few moves per point the heap merge is cheaper.
+  const order = Int32Array.from({ length: k }, (_, j) => j);
+  let m = k;
+  let budget = 4 * columns.x.length + k;
+  for (let i = 0; i < n; i++) {
+    let kept = 0;
+    for (let q = 0; q < m; q++) {
+      const j = order[q]!;
+      const xs = series[j]!;
+      if (i >= xs.length) continue;
+      const v = xs.x[i]!;
+      let p = kept++;
+      while (p > 0 && series[order[p - 1]!]!.x[i]! > v) {
+        if (--budget < 0) return null;
+        order[p] = order[p - 1]!;
+        p--;
+      }
+      order[p] = j;
+    }
+    m = kept;
+    for (let q = 0; q < m; q++) {
+      const j = order[q]!;
+      column[j]![i] = columns.add(j, series[j]!.x[i]!);
+    }
+  }
+  return layOut(series, columns.x.subarray(0, columns.length), column);
 }
 
 /** `alignSeries` of series sharing one x column (`x`, default the first series' x; each series fills its first columns): no merge to do. */
