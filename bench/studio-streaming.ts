@@ -32,6 +32,8 @@ export interface StreamingOptions {
    * tasks, so `--untraced` measures frame times and long tasks as a user's tab has them (CPU figures then print NaN).
    */
   trace: boolean;
+  /** Seconds the page follows the stream before its frames are measured (a live window that has filled). */
+  warmSeconds: number;
 }
 
 interface Run extends Frames {
@@ -98,7 +100,7 @@ export async function streamingFrames(page: Page, path: string, panels: number, 
     await page.goto(`${opts.serverUrl}${path}`);
     await waitForPanels(page, panels);
     // The first live events after the page opened (the tail since history) are not the steady state.
-    await page.waitForTimeout(2000);
+    await page.waitForTimeout(2000 + opts.warmSeconds * 1000);
     runs.get(v.name)!.push(await tracedRun(page, `${name}-${v.name.replace(/\s+/g, '-')}-${i + 1}`, opts));
   }
   await useStudioFrom(page, opts.serverUrl, null);

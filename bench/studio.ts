@@ -13,6 +13,9 @@
  *     (`bench/studio-services.ts`; `--only=services` runs only it).
  *  5. a finished execution of 2,000 series (2,000 ungrouped panels; 200 groups × 10): first panel and the first screen painted
  *     (`bench/studio-wide.ts`; `--only=wide` runs only it).
+ *    `--warm-seconds N`: each streaming run's page follows the stream N seconds before its frames are measured (450: a
+ *    chart whose live window is full, `LIVE_POINTS_PER_SERIES` points a series, and reduced per pixel); `--one-group`
+ *    measures only the one-group page.
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--packed` opens 1. once
  * compaction has packed it (the default opens it as ingest wrote it, while the server packs it in the background).
  * `--profile DIR` also records, for each streaming run,
@@ -55,10 +58,14 @@ const streamingSeconds = secondsIndex >= 0 ? Number(argv[secondsIndex + 1]) : 15
 const traceDirIndex = argv.indexOf('--trace-dir');
 /** The streaming runs' traces go to the profile or trace directory, else to this run's temporary one. */
 let traceDir = '';
+const warmIndex = argv.indexOf('--warm-seconds');
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
   serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? (traceDirIndex >= 0 ? argv[traceDirIndex + 1]! : traceDir), profile: profileDir !== null, baseline: baselineStudio,
   trace: !argv.includes('--untraced'),
+  warmSeconds: warmIndex >= 0 ? Number(argv[warmIndex + 1]) : 0,
 });
+/** `--one-group`: the streaming runs measure the one-group page only. */
+const oneGroupOnly = argv.includes('--one-group');
 /** `--heap-snapshots DIR`: the heap run also takes heap snapshots (first, middle, last sample) into DIR and prints what grew. */
 const heapSnapshotIndex = argv.indexOf('--heap-snapshots');
 const heapSnapshotDir = heapSnapshotIndex >= 0 ? argv[heapSnapshotIndex + 1]! : null;
@@ -228,6 +235,10 @@ async function runBenches(dir: string): Promise<void> {
     if (openOnly) return;
     const client = connect({ url: server.url });
     await oneGroupOf50(page, server.url, client);
+    if (oneGroupOnly) {
+      await client.close();
+      return;
+    }
     const groups = Array.from({ length: 10 }, (_, g) => new MetricGroup(`live_${g}`));
     const metrics = Array.from({ length: 50 }, (_, i) => new Metric(`live_${i}`, { group: groups[i % 10]!, throttle: null }));
     const live = stream(client, 'bench: 50 series streaming', metrics);
