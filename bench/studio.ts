@@ -15,7 +15,8 @@
  *     (`bench/studio-wide.ts`; `--only=wide` runs only it).
  *    `--warm-seconds N`: each streaming run's page follows the stream N seconds before its frames are measured (450: a
  *    chart whose live window is full, `LIVE_POINTS_PER_SERIES` points a series, and reduced per pixel); `--one-group`
- *    measures only the one-group page.
+ *    measures only the one-group page. The full run (not --quick) measures the one-group page again after the heap run
+ *    with its window full (`FULL_WINDOW_SECONDS`);
  * `--streaming-only` runs only 2 (no 20M-point seed, no heap run; `--heap` adds the heap run). `--packed` opens 1. once
  * compaction has packed it (the default opens it as ingest wrote it, while the server packs it in the background).
  * `--profile DIR` also records, for each streaming run,
@@ -29,6 +30,7 @@ import { join } from 'node:path';
 import { applyBatch } from '../src/server/ingest/apply.js';
 import { openStore } from '../src/server/store/index.js';
 import { connect, Metric, MetricGroup } from '../src/sdk/index.js';
+import { LIVE_POINTS_PER_SERIES } from '../src/studio/live/followed.js';
 import { machineLine, report } from './machine.js';
 import { startBenchServer } from './server-process.js';
 import { runCompareBenches } from './studio-compare.js';
@@ -59,6 +61,8 @@ const traceDirIndex = argv.indexOf('--trace-dir');
 /** The streaming runs' traces go to the profile or trace directory, else to this run's temporary one. */
 let traceDir = '';
 const warmIndex = argv.indexOf('--warm-seconds');
+/** Seconds of 20 points/s that fill a live series' window (`LIVE_POINTS_PER_SERIES`), with a margin. */
+const FULL_WINDOW_SECONDS = Math.ceil(LIVE_POINTS_PER_SERIES / 20) + 40;
 const streamingOptions = (serverUrl: string): StreamingOptions => ({
   serverUrl, seconds: streamingSeconds, traceDir: profileDir ?? (traceDirIndex >= 0 ? argv[traceDirIndex + 1]! : traceDir), profile: profileDir !== null, baseline: baselineStudio,
   trace: !argv.includes('--untraced'),
@@ -179,13 +183,15 @@ function stream(client: ReturnType<typeof connect>, name: string, metrics: Metri
 }
 
 /** 50 series in one group: no scale (the group's default axis), names of about 95 characters. */
-async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<typeof connect>): Promise<void> {
+async function oneGroupOf50(page: Page, serverUrl: string, client: ReturnType<typeof connect>, warmSeconds?: number): Promise<void> {
   const group = new MetricGroup('one_group', { units: 'step' });
   const metrics = Array.from({ length: 50 }, (_, i) =>
     new Metric(`model.encoder.layers.${String(i).padStart(2, '0')}.self_attention.output_projection.weight.gradient_norm_l2_clipped`, { group, throttle: null }));
   const run = stream(client, 'bench: 50 series in one group', metrics);
+  const options = { ...streamingOptions(serverUrl), ...(warmSeconds !== undefined && { warmSeconds }) };
+  const title = `Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend)${options.warmSeconds > 0 ? `, after ${options.warmSeconds} s of it` : ''}`;
   try {
-    await streamingFrames(page, `/executions/${run.id}`, 1, 'Streaming: 50 series × 20 points/s in one group (one chart, 50-entry legend)', 'one-group', streamingOptions(serverUrl));
+    await streamingFrames(page, `/executions/${run.id}`, 1, title, options.warmSeconds > 0 ? 'one-group-warm' : 'one-group', options);
   } finally {
     await run.stop();
   }
@@ -259,6 +265,8 @@ async function runBenches(dir: string): Promise<void> {
         variants.push({ name: 'baseline', page: before });
       }
       await measureHeap(variants, { seconds: heapSeconds, samples: 10, series: 50, pointsPerSecond: 20, snapshotDir: heapSnapshotDir, allocSeconds: 20 });
+      // The steady state of a tab left open: the live window full (and reduced per pixel) before the frames are measured.
+      if (!streamingOnly && !quick) await oneGroupOf50(page, server.url, client, FULL_WINDOW_SECONDS);
     } finally {
       await live.stop();
       await client.close();

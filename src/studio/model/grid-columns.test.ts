@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as random } from '../../../test/helpers/rng.js';
 import { gridColumns, type TableColumns } from './grid-columns.js';
 import { valueAtOrBefore } from './readout.js';
 import { alignSeries, mergeColumns, seriesFrom, type SeriesBuffer } from './series-buffer.js';
-
-/** A seeded generator (mulberry32), so a failing case reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What every table must be: x strictly increasing; each point in a column of its own series, in order; each column
  *  within one cell of its members and at or after them, so the value at or before a column's x is the member's own. */
