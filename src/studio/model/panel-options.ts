@@ -114,6 +114,8 @@ export function nonPositiveInView(
   lines: ReadonlyArray<{ key: string; held: { x: ArrayLike<number>; y: ArrayLike<number>; length: number; downsampled: boolean } }>,
   opts: { logX: boolean; logY: boolean; from?: number | undefined; to?: number | undefined; hidden?: ReadonlySet<string> | undefined },
 ): NonPositiveCount {
+  // Linear axes leave nothing out: no need to read a point (a live chart asks on every redraw).
+  if (!opts.logX && !opts.logY) return { x: 0, y: 0, exact: true };
   const from = opts.from ?? -Infinity;
   const to = opts.to ?? Infinity;
   let x = 0;

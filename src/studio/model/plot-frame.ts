@@ -139,10 +139,18 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     const frame = frames.get(lines[j]!.scale)!;
     const y = new Float64Array(s.length);
     const ys = s.y;
+    // toPlot, with its constants read once: this runs over every point drawn, on every redraw.
+    const { origin, unit } = frame;
+    const span = frame.plotMax - frame.plotMin;
+    const lo = frame.plotMin - OFFSCREEN_WINDOWS * span;
+    const hi = frame.plotMax + OFFSCREEN_WINDOWS * span;
     for (let i = 0; i < y.length; i++) {
       const v = ys[i]!;
       // NaN and ±Infinity stay as they are: alignment turns them into marked gaps.
-      y[i] = Number.isFinite(v) ? toPlot(frame, v) : v;
+      if (Number.isFinite(v)) {
+        const t = (v - origin) / unit;
+        y[i] = t < lo ? lo : t > hi ? hi : t;
+      } else y[i] = v;
     }
     return { ...s, y };
   });
