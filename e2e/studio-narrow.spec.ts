@@ -159,3 +159,34 @@ test('390 px: the connection pill fits beside the navigation in every state (Con
     await own.stop().catch(() => {});
   }
 });
+
+test('390 px: a tooltip over long series names shortens the names, never the values', async ({ page }) => {
+  const keys = [0, 1, 2, 3].map((i) => `model.encoder.layers.${i}.self_attention.output_projection_component`);
+  await ingest(server.url, {
+    executions: [{
+      id: 'narrow-tooltip', start: { name: 'narrow tooltip' },
+      definitions: keys.map((key) => ({ key, group: { name: 'grads', units: 'step' } })),
+      points: keys.map((key, i) => ({ key, x: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4].map((s) => i + 0.987 + s * 1e-4) })),
+    }],
+  });
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${server.url}/executions/narrow-tooltip`);
+    const over = page.getByRole('region', { name: 'grads' }).locator('.u-over');
+    await expect(over).toBeVisible();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect(page.locator('.chart-tooltip-value')).toHaveCount(4);
+    // Each value whole (its text fits its box) and inside the tooltip; the label is what gives way.
+    const cut = await page.evaluate(() => {
+      const tip = document.querySelector('.chart-tooltip')!.getBoundingClientRect();
+      return Array.from(document.querySelectorAll<HTMLElement>('.chart-tooltip-value'))
+        .filter((v) => v.scrollWidth > v.clientWidth || v.getBoundingClientRect().right > tip.right - 1)
+        .map((v) => v.textContent);
+    });
+    expect(cut, scheme).toEqual([]);
+    await expect(page.locator('.chart-tooltip-value').first()).toHaveText(/^0\.98\d+$/);
+    await screenshots(page, `narrow-390-tooltip-${scheme}`);
+  }
+});
