@@ -291,3 +291,41 @@ test('the summary-over-time x-axis never repeats a tick (six identical "0.16s" t
   expect(labels.every((l) => /^0\.1\d*s$/.test(l))).toBe(true);
   await screenshots(page, 'fault-8-summary-ticks');
 });
+
+test('hovering lines held reduced names the x of each value shown when it is not the cursor\'s (never another step\'s value as this one\'s)', async ({ page }) => {
+  // 100,000 steps of two zigzags whose per-pixel min and max fall on other steps (odd and even): far more than the page
+  // reads, so it holds them reduced, each at its own steps. Each value must be its line's at the x it is shown for.
+  const n = 100_000;
+  const f = [(x: number) => x + 10 * (x % 2), (x: number) => x + 10 * ((x + 1) % 2)];
+  const body = ex('reduced-tooltip', 'a', range(n), range(n).map(f[0]!));
+  body.executions[0]!.definitions.push({ key: 'b', group: { name: 'train', units: 'step' } });
+  body.executions[0]!.points.push({ key: 'b', x: range(n), y: range(n).map(f[1]!) });
+  await ingest(server.url, body);
+  await page.goto(`${server.url}/executions/reduced-tooltip`);
+  const over = page.getByRole('region', { name: 'train' }).locator('.u-over');
+  await expect(over).toBeVisible();
+  const box = (await over.boundingBox())!;
+  const num = (s: string) => Number(/-?[\d,]*\.?\d+(e[+-]?\d+)?/.exec(s)![0].replace(/,/g, ''));
+  let named = 0;
+  for (const at of [0.23, 0.41, 0.57, 0.71, 0.89]) {
+    await page.mouse.move(box.x + box.width * at, box.y + box.height / 2);
+    await expect(page.locator('.chart-tooltip-value')).toHaveCount(2);
+    const title = num((await page.locator('.chart-tooltip-title').textContent())!);
+    const texts = await page.locator('.chart-tooltip-value').allTextContents();
+    texts.forEach((text, j) => {
+      const [value, of] = text.split(' at ');
+      const x = of === undefined ? title : num(of);
+      if (of !== undefined) named++;
+      expect(Math.abs(num(value!) - f[j]!(x)), `${text} under ${title}`).toBeLessThanOrEqual(1);
+    });
+  }
+  expect(named).toBeGreaterThan(0);
+  // With the tooltip up, light and dark.
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(300);
+    await page.mouse.move(box.x + box.width * 0.41, box.y + box.height / 2);
+    await expect(page.locator('.chart-tooltip-value')).toHaveCount(2);
+    await page.screenshot({ path: `test-results/screenshots/fault-reduced-tooltip-hover-${scheme}.png` });
+  }
+});

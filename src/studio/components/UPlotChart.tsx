@@ -325,7 +325,8 @@ export function UPlotChart({
         if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
         const rows = readout(p.lines, s, legendFramesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
-          .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.value }));
+          // A value read from reduced points at another x says which.
+          .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.at === undefined ? r.value : `${r.value} at ${formatX(r.at, p.xUnits)}` }));
         return { title, rows };
       }),
       {

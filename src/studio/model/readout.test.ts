@@ -34,6 +34,17 @@ describe('readout', () => {
     expect(valueAtOrBefore(series.get('a'), 1.5)).toBe(2);
   });
 
+  it('names the x of a value read from reduced points at another x than the cursor\'s (only for a line held reduced)', () => {
+    // Held reduced (per-pixel first/min/max/last): step 412 is not held, the value shown is step 410's.
+    const reduced = new Map([['a', seriesFrom([400, 410, 415, 420], [0.9, 0.954, 0.8, 0.85], 21, true)], ['b', seriesFrom([400, 412], [5, 6])]]);
+    const rows = readout(panel!.lines, reduced, frames, 412);
+    expect(rows.map((r) => r.at)).toEqual([410, undefined]);
+    // At a held x, or for the latest value, or a line held whole, nothing is named.
+    expect(readout(panel!.lines, reduced, frames, 415).map((r) => r.at)).toEqual([undefined, undefined]);
+    expect(readout(panel!.lines, reduced, frames, null).map((r) => r.at)).toEqual([undefined, undefined]);
+    expect(readout(panel!.lines, reduced, frames, 399).map((r) => r.at)).toEqual([undefined, undefined]);
+  });
+
   it('carries a dashed line\'s pattern to its legend row (a compare panel draws a run\'s second metric dashed)', () => {
     const lines = panel!.lines.map((l, i) => (i === 1 ? { ...l, dash: [6, 4] } : l));
     expect(readout(lines, series, frames, null).map((r) => r.dash)).toEqual([undefined, [6, 4]]);

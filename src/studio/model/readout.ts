@@ -19,6 +19,12 @@ export interface ReadoutRow {
   dash?: number[];
   /** The value as text ("—" when the line has no point yet). */
   value: string;
+  /**
+   * The x of the value, when the line is held reduced (per-pixel first/min/max/last) and has no held point at the
+   * cursor's x: the value is then its held point at or before the cursor, which a tooltip names rather than pass off as
+   * the value at the cursor. Absent otherwise.
+   */
+  at?: number;
 }
 
 /** Longest label a legend shows whole; longer ones are shortened in the middle (full name on hover). */
@@ -75,6 +81,13 @@ export function valueAtOrBefore(s: SeriesBuffer | undefined, x: number): number 
   return i > 0 ? s.y[i - 1] : undefined;
 }
 
+/** The x of the last point of `s` at or before `x`, or undefined. */
+function pointAtOrBefore(s: SeriesBuffer, x: number): number | undefined {
+  const i = lowerBound(s, x);
+  if (i < s.length && s.x[i] === x) return x;
+  return i > 0 ? s.x[i - 1] : undefined;
+}
+
 /** The notation of a line's values: its axis's, or a single-value one while there is no chart (not made, or not laid out). */
 export function lineNotation(frames: ReadonlyMap<string, YAxisFrame>, line: LineSeriesModel): Pick<Notation, 'format'> {
   return frames.get(line.scale)?.values ?? { format: formatAlone };
@@ -106,9 +119,11 @@ export function readout(
     if (skipHidden && hidden.has(line.key)) continue;
     const s = series.get(line.key);
     const v = x === null ? (s && s.length > 0 ? s.y[s.length - 1] : undefined) : valueAtOrBefore(s, x);
+    const at = x !== null && v !== undefined && s?.downsampled ? pointAtOrBefore(s, x) : undefined;
     rows.push({
       key: line.key, label: line.label, short: shorts[i]!, color: line.color, ...(line.dash && { dash: line.dash }),
       value: v === undefined ? '—' : lineNotation(frames, line).format(v),
+      ...(at !== undefined && at !== x && { at }),
     });
   }
   return rows;
