@@ -321,12 +321,17 @@ export function UPlotChart({
         const x = u.data[0][idx];
         if (x === undefined) return null;
         const { panel: p, series: s, hidden: h, tooltipRows: custom, timeAxis: ta } = latest.current;
-        const title = ta ? `${formatX(x, p.xUnits)} · ${timeLabel(ta, x)}` : formatX(x, p.xUnits);
+        const here = formatX(x, p.xUnits);
+        const title = ta ? `${here} · ${timeLabel(ta, x)}` : here;
         if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
         const rows = readout(p.lines, s, legendFramesRef.current, x, h, true)
           .filter((r) => r.value !== '—')
-          // A value read from reduced points at another x says which.
-          .map((r) => ({ label: r.short, color: seriesColor(theme, r.color), value: r.at === undefined ? r.value : `${r.value} at ${formatX(r.at, p.xUnits)}` }));
+          // A value read from reduced points at another x says which, when that x reads differently from the cursor's
+          // (series stamped microseconds apart are not told apart).
+          .map((r) => {
+            const at = r.at === undefined ? null : formatX(r.at, p.xUnits);
+            return { label: r.short, color: seriesColor(theme, r.color), value: at === null || at === here ? r.value : `${r.value} at ${at}` };
+          });
         return { title, rows };
       }),
       {
