@@ -75,17 +75,14 @@ export function shortenNames(names: readonly string[], max = MAX_LABEL_CHARS): s
 
 /** The y of the last point at or before `x` (a line recorded at other x than the cursor's still reads), or undefined. */
 export function valueAtOrBefore(s: SeriesBuffer | undefined, x: number): number | undefined {
-  if (!s || s.length === 0) return undefined;
-  const i = lowerBound(s, x);
-  if (i < s.length && s.x[i] === x) return s.y[i];
-  return i > 0 ? s.y[i - 1] : undefined;
+  const i = s ? indexAtOrBefore(s, x) : -1;
+  return i >= 0 ? s!.y[i] : undefined;
 }
 
-/** The x of the last point of `s` at or before `x`, or undefined. */
-function pointAtOrBefore(s: SeriesBuffer, x: number): number | undefined {
+/** The index of the last point of `s` at or before `x`, or −1. */
+function indexAtOrBefore(s: SeriesBuffer, x: number): number {
   const i = lowerBound(s, x);
-  if (i < s.length && s.x[i] === x) return x;
-  return i > 0 ? s.x[i - 1] : undefined;
+  return i < s.length && s.x[i] === x ? i : i - 1;
 }
 
 /** The notation of a line's values: its axis's, or a single-value one while there is no chart (not made, or not laid out). */
@@ -118,8 +115,9 @@ export function readout(
   for (const [i, line] of lines.entries()) {
     if (skipHidden && hidden.has(line.key)) continue;
     const s = series.get(line.key);
-    const v = x === null ? (s && s.length > 0 ? s.y[s.length - 1] : undefined) : valueAtOrBefore(s, x);
-    const at = x !== null && v !== undefined && s?.downsampled ? pointAtOrBefore(s, x) : undefined;
+    const i = !s ? -1 : x === null ? s.length - 1 : indexAtOrBefore(s, x);
+    const v = i >= 0 ? s!.y[i] : undefined;
+    const at = x !== null && i >= 0 && s!.downsampled ? s!.x[i] : undefined;
     rows.push({
       key: line.key, label: line.label, short: shorts[i]!, color: line.color, ...(line.dash && { dash: line.dash }),
       value: v === undefined ? '—' : lineNotation(frames, line).format(v),
