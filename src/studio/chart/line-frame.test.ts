@@ -66,6 +66,12 @@ describe('tracePath', () => {
     expect(n).toBe(2);
   });
 
+  it('clamps values far off the window to a million plot heights beyond its edges (plot units reach ±1e300)', () => {
+    const r = recorder();
+    tracePath(r.ctx, line([0, 5, 10], [1e300, 5, -1e300]), px, 50);
+    expect(r.subpaths).toEqual([[[0, -50e6], [50, 25], [100, 50 + 50e6]]]);
+  });
+
   it('breaks the line at NaN: a gap, never a segment across it', () => {
     const r = recorder();
     tracePath(r.ctx, line([0, 1, 2, 3, 4], [1, 2, NaN, 3, 4]), px, 10);

@@ -86,6 +86,24 @@ export function xToPixel(frame: Pick<LineFrame, 'xMin' | 'xMax' | 'xLog' | 'widt
   return xLog ? (x) => (Math.log10(x) - lo) * k : (x) => (x - lo) * k;
 }
 
+/** A line's plot area is this many heights beyond each edge at most: far off-screen, and within a float's precision. */
+const OFFSCREEN_HEIGHTS = 1e6;
+
+/**
+ * Pixel position (down from the top) of a finite plot-unit y of `line` across `height` device pixels, clamped far
+ * off-screen: plot units may be as large as ±PLOT_LIMIT (live-plot.ts), which no path should be asked to reach.
+ */
+export function yToPixel(line: Pick<LayerLine, 'yMin' | 'yMax'>, height: number): (v: number) => number {
+  const { yMin, yMax } = line;
+  const ky = yMax > yMin ? height / (yMax - yMin) : 0;
+  const top = -OFFSCREEN_HEIGHTS * height;
+  const bottom = height - top;
+  return (v) => {
+    const p = height - (v - yMin) * ky;
+    return p < top ? top : p > bottom ? bottom : p;
+  };
+}
+
 /**
  * Strokes one line's path into `ctx` (which must have had beginPath), broken at non-finite values, and returns the
  * segments drawn. Points sharing a device-pixel column are drawn through four of them in the order they come: the
@@ -95,9 +113,8 @@ export function xToPixel(frame: Pick<LineFrame, 'xMin' | 'xMax' | 'xLog' | 'widt
  * a real point, so the path never turns back over itself.
  */
 export function tracePath(ctx: Pick<LineContext, 'moveTo' | 'lineTo'>, line: LayerLine, px: (x: number) => number, height: number): number {
-  const { x, y, yMin, yMax } = line;
-  const ky = yMax > yMin ? height / (yMax - yMin) : 0;
-  const py = (v: number) => height - (v - yMin) * ky;
+  const { x, y } = line;
+  const py = yToPixel(line, height);
   let segments = 0;
   let pen = false;
   // The open column: its pixel x (rounded), the index of its first point, and index and position of its point highest
@@ -223,9 +240,9 @@ export function drawLines(ctx: LineContext, frame: LineFrame): number {
  * (plot-frame.ts), so the first column's other points lie a fraction of a pixel left of the window.
  */
 function drawDots(ctx: LineContext, line: LayerLine, px: (x: number) => number, frame: LineFrame): void {
-  const { x, y, yMin, yMax } = line;
+  const { x, y } = line;
   const r = line.dotRadius ?? 0;
-  const ky = yMax > yMin ? frame.height / (yMax - yMin) : 0;
+  const py = yToPixel(line, frame.height);
   ctx.globalAlpha = line.alpha;
   ctx.setLineDash([]);
   ctx.beginPath();
@@ -233,7 +250,7 @@ function drawDots(ctx: LineContext, line: LayerLine, px: (x: number) => number, 
     const v = y[i]!;
     const cx = px(x[i]!);
     if (!Number.isFinite(v) || !(cx > -1 && cx < frame.width + 1)) continue;
-    const cy = frame.height - (v - yMin) * ky;
+    const cy = py(v);
     ctx.moveTo(cx + r, cy);
     ctx.arc(cx, cy, r, 0, 2 * Math.PI);
   }

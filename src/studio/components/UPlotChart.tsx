@@ -13,7 +13,8 @@ import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/c
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
-import { decimateLive, liveDecimation, liveLineBound, type LiveDecimation } from '../model/live-decimate.js';
+import { decimateLive, liveDecimation, liveLineBound, settledPoints, type LiveDecimation } from '../model/live-decimate.js';
+import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
@@ -176,6 +177,8 @@ export function UPlotChart({
   const liveBuildRef = useRef(false);
   /** Per line key, the kept per-pixel reduction of its held series (live-decimate.ts). */
   const liveReductions = useRef(new Map<string, LiveDecimation>());
+  /** What live redraws computed of the reduced lines' settled points (live-plot.ts). */
+  const livePlot = useRef(new LivePlot());
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -244,15 +247,21 @@ export function UPlotChart({
     if (reductions.size > p.lines.length) {
       const keys = new Set(p.lines.map((l) => l.key));
       for (const key of reductions.keys()) if (!keys.has(key)) reductions.delete(key);
+      livePlot.current.keep(keys);
     }
-    const decimateHeld = (list: SeriesBuffer[]) => {
-      if (!liveBuildRef.current || z || log || !(Number.isFinite(from) && Number.isFinite(to) && to > from)) return decimate(list);
-      return list.map((h, i) => {
+    /** The lines to draw of `list`, and which of their points later live redraws leave as they are (null: not live). */
+    const decimateHeld = (list: SeriesBuffer[]): { lines: SeriesBuffer[]; settled: SettledPrefix[] | null } => {
+      if (!liveBuildRef.current || z || log || !(Number.isFinite(from) && Number.isFinite(to) && to > from)) return { lines: decimate(list), settled: null };
+      const settled: SettledPrefix[] = [];
+      const lines = list.map((h, i) => {
         const key = p.lines[i]!.key;
         let state = reductions.get(key);
         if (!state) reductions.set(key, (state = liveDecimation()));
-        return decimateLive(h, from, to, pixels, state);
+        const drawn = decimateLive(h, from, to, pixels, state);
+        settled.push(settledPoints(h, drawn, state));
+        return drawn;
       });
+      return { lines, settled };
     };
     const plotHeight = plotRef.current?.bbox.height ? plotRef.current.bbox.height / (window.devicePixelRatio || 1) : height - X_AXIS_PX;
     // Series stamped at their own x a fraction of a pixel apart share one column of the aligned table (plot-frame.ts).
@@ -269,7 +278,8 @@ export function UPlotChart({
       clippedRef.current = view.clipped;
       latest.current.onClipped?.(view.clipped);
     }
-    const raw = plotData(decimateHeld(scaled), p.lines, view.axes, frameOpts);
+    const drawn = decimateHeld(scaled);
+    const raw = plotData(drawn.lines, p.lines, view.axes, drawn.settled ? { ...frameOpts, live: { plot: livePlot.current, settled: drawn.settled } } : frameOpts);
     // The y-axes are framed on the raw values, so the faint raw line fits too.
     const d = smoothed ? plotData(decimate(onScale(smoothed)), p.lines, view.axes, { ...frameOpts, frames: raw.frames }) : raw;
     // Decimation keeps other points of the raw and the smoothed values: the raw line is drawn at its own x.

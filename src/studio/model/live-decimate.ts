@@ -1,3 +1,4 @@
+import type { SettledPrefix } from './live-plot.js';
 import { regrow, type SeriesBuffer } from './series-buffer.js';
 
 /**
@@ -37,6 +38,8 @@ export interface LiveDecimation {
   /** The series and its `edits` the points were reduced from. */
   source: SeriesBuffer | null;
   edits: number;
+  /** Grids laid so far (the kept points change only when a grid is laid). */
+  layouts: number;
   /** The grid: its left edge, bucket width and bucket count. */
   from: number;
   width: number;
@@ -50,7 +53,7 @@ export interface LiveDecimation {
 
 /** An empty reduction, to keep per series. */
 export function liveDecimation(): LiveDecimation {
-  return { source: null, edits: 0, from: NaN, width: NaN, buckets: 0, consumed: 0, closed: 0, x: new Float64Array(0), y: new Float64Array(0) };
+  return { source: null, edits: 0, layouts: 0, from: NaN, width: NaN, buckets: 0, consumed: 0, closed: 0, x: new Float64Array(0), y: new Float64Array(0) };
 }
 
 /**
@@ -72,6 +75,7 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
   if (!fits) {
     state.source = s;
     state.edits = s.edits ?? 0;
+    state.layouts++;
     state.buckets = buckets;
     state.from = from;
     state.width = ((to - from) * GRID_SLACK) / buckets;
@@ -79,7 +83,8 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
     state.closed = 0;
   }
   const { x: xs, y: ys } = s;
-  const bucketOf = (v: number) => Math.min(buckets - 1, Math.max(0, Math.floor((v - from) / state.width)));
+  const width = state.width;
+  const bucketOf = (v: number) => Math.min(buckets - 1, Math.max(0, Math.floor((v - from) / width)));
   // Room for the kept points of the buckets from the first unreduced point's on (at most KEPT_PER_BUCKET each, one per
   // point): never more than `size` above, as x increases within a series.
   const open = state.consumed < s.length ? bucketOf(xs[state.consumed]!) : buckets;
@@ -125,19 +130,29 @@ export function keepRun(x: Float64Array, y: Float64Array, i: number, j: number, 
   const odd = Number.isFinite(y[i]!) && Number.isFinite(y[last]!) ? oddI : -1;
   // Indices in increasing order are points in x order: the first, the other three sorted, the last; each once
   // (KEPT_PER_BUCKET at most).
+  // (Swaps and writes without arrays: this runs per bucket, and over every bucket when a grid is laid.)
   let a = minI;
   let b = maxI;
   let c = odd;
-  if (a > b) [a, b] = [b, a];
-  if (b > c) [b, c] = [c, b];
-  if (a > b) [a, b] = [b, a];
-  let prev = -1;
-  for (const p of [i, a, b, c, last]) {
-    if (p < 0 || p === prev) continue;
-    outX[k] = x[p]!;
-    outY[k] = y[p]!;
-    k++;
-    prev = p;
-  }
+  let t: number;
+  if (a > b) { t = a; a = b; b = t; }
+  if (b > c) { t = b; b = c; c = t; }
+  if (a > b) { t = a; a = b; b = t; }
+  outX[k] = x[i]!;
+  outY[k] = y[i]!;
+  k++;
+  let prev = i;
+  if (a >= 0 && a !== prev) { outX[k] = x[a]!; outY[k] = y[a]!; k++; prev = a; }
+  if (b >= 0 && b !== prev) { outX[k] = x[b]!; outY[k] = y[b]!; k++; prev = b; }
+  if (c >= 0 && c !== prev) { outX[k] = x[c]!; outY[k] = y[c]!; k++; prev = c; }
+  if (last !== prev) { outX[k] = x[last]!; outY[k] = y[last]!; k++; }
   return k;
+}
+
+/**
+ * Which points of `drawn` (what `decimateLive(s, …, state)` returned) later calls leave as they are (live-plot.ts): all
+ * of `s` until it is edited, when it was drawn as it is; else the kept points of closed buckets, until a grid is laid.
+ */
+export function settledPoints(s: SeriesBuffer, drawn: SeriesBuffer, state: LiveDecimation): SettledPrefix {
+  return drawn === s ? { token: s, generation: s.edits ?? 0, settled: s.length } : { token: state, generation: state.layouts, settled: state.closed };
 }

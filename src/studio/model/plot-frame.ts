@@ -1,7 +1,8 @@
 import { chooseNotation, type Notation } from './format.js';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import { safeRange } from './range.js';
-import { alignSeries, lowerBound, type SeriesBuffer } from './series-buffer.js';
+import { gapsAndIsolated, lineExtent, plotUnits, type LivePlot, type SettledPrefix } from './live-plot.js';
+import { alignSeries, denserThan, lowerBound, type SeriesBuffer } from './series-buffer.js';
 import { axisTicks, type AxisTicks } from './ticks.js';
 
 /**
@@ -99,6 +100,13 @@ export interface PlotDataOptions {
    * lines are drawn from `lines` (every point) and whose table serves the cursor and dots. `lines` and `odd` are whole.
    */
   sampled?: boolean;
+  /**
+   * A live chart's memo and each line's settled points (live-plot.ts): what was computed of settled points on earlier
+   * redraws is kept. Used for a sampled table of lines denser than `snap`, with nothing zoomed (the window is every held
+   * point); `lines` then hold plot units clamped to ±PLOT_LIMIT rather than to the window, and are the memo's own arrays
+   * (they hold until the next call).
+   */
+  live?: { plot: LivePlot; settled: readonly SettledPrefix[] };
 }
 
 /**
@@ -109,6 +117,9 @@ export interface PlotDataOptions {
 export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeriesModel[], axes: readonly AxisModel[], opts: PlotDataOptions): PlotData {
   const from = opts.from ?? -Infinity;
   const to = opts.to ?? Infinity;
+  const snap = opts.snap ?? 0;
+  const live = opts.live && opts.sampled && snap > 0 && from === -Infinity && to === Infinity && denserThan(held, snap) ? opts.live : null;
+  const memos = live ? held.map((_, j) => live.plot.line(lines[j]!.key, live.settled[j]!)) : null;
   const extent = new Map<string, { min: number; max: number; shown: boolean }>();
   lines.forEach((line, j) => {
     const shown = !opts.hidden?.has(line.key);
@@ -116,16 +127,9 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     // An axis's range follows its shown lines; one whose lines are all hidden keeps following all of them.
     if (!e || (shown && !e.shown)) extent.set(line.scale, (e = { min: Infinity, max: -Infinity, shown }));
     else if (!shown && e.shown) return;
-    const s = held[j]!;
-    let end = to === Infinity ? s.length : lowerBound(s, to);
-    while (end < s.length && s.x[end]! <= to) end++;
-    const ys = s.y;
-    for (let i = from === -Infinity ? 0 : lowerBound(s, from); i < end; i++) {
-      const v = ys[i]!;
-      if (!Number.isFinite(v)) continue;
-      if (v < e.min) e.min = v;
-      if (v > e.max) e.max = v;
-    }
+    const [min, max] = memos ? lineExtent(memos[j]!, held[j]!) : windowExtent(held[j]!, from, to);
+    if (min < e.min) e.min = min;
+    if (max > e.max) e.max = max;
   });
 
   const frames = new Map<string, YAxisFrame>(opts.frames ?? []);
@@ -134,6 +138,22 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     const has = e !== undefined && e.min <= e.max;
     frames.set(axis.scale, yAxisFrame(axis, has ? e.min : null, has ? e.max : null, opts.heightPx));
   }
+  const clampOf = (j: number): [number, number] => {
+    const frame = frames.get(lines[j]!.scale)!;
+    const span = frame.plotMax - frame.plotMin;
+    return [frame.plotMin - OFFSCREEN_WINDOWS * span, frame.plotMax + OFFSCREEN_WINDOWS * span];
+  };
+
+  if (memos) {
+    const plotted = held.map((s, j) => {
+      const { origin, unit } = frames.get(lines[j]!.scale)!;
+      return { ...s, y: plotUnits(memos[j]!, s, origin, unit) };
+    });
+    const table = live!.plot.sampledTable(plotted, memos, snap, held.map((_, j) => clampOf(j)));
+    const marks = held.map((s, j) => gapsAndIsolated(memos[j]!, s));
+    const isolated = marks.map((m) => m.isolated.map((x) => alignedIndex(table.x, x)));
+    return { x: table.x, ys: table.ys, odd: marks.map((m) => m.odd), isolated, frames, lines: plotted };
+  }
 
   const plotted = held.map((s, j) => {
     const frame = frames.get(lines[j]!.scale)!;
@@ -141,9 +161,7 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
     const ys = s.y;
     // toPlot, with its constants read once: this runs over every point drawn, on every redraw.
     const { origin, unit } = frame;
-    const span = frame.plotMax - frame.plotMin;
-    const lo = frame.plotMin - OFFSCREEN_WINDOWS * span;
-    const hi = frame.plotMax + OFFSCREEN_WINDOWS * span;
+    const [lo, hi] = clampOf(j);
     for (let i = 0; i < y.length; i++) {
       const v = ys[i]!;
       // NaN and ±Infinity stay as they are: alignment turns them into marked gaps.
@@ -157,6 +175,22 @@ export function plotData(held: readonly SeriesBuffer[], lines: readonly LineSeri
   const aligned = alignSeries(plotted, opts.snap, opts.sampled);
   const isolated = held.map((s) => isolatedX(s).map((x) => alignedIndex(aligned.x, x)));
   return { x: aligned.x, ys: aligned.ys, odd: aligned.odd, isolated, frames, lines: plotted };
+}
+
+/** The extent [min, max] of the finite values of `s` with x in [from, to] (Infinity, −Infinity: none). */
+function windowExtent(s: SeriesBuffer, from: number, to: number): [number, number] {
+  let end = to === Infinity ? s.length : lowerBound(s, to);
+  while (end < s.length && s.x[end]! <= to) end++;
+  const ys = s.y;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = from === -Infinity ? 0 : lowerBound(s, from); i < end; i++) {
+    const v = ys[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
 }
 
 /** x of the finite points of `s` whose neighbours are NaN/±Infinity or absent. */

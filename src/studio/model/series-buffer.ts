@@ -320,7 +320,7 @@ function layOut(series: readonly SeriesBuffer[], x: Float64Array, column: readon
 }
 
 /** Whether some series has more points than cells `snap` wide over its x range: sampling it would shrink the table. */
-function denserThan(series: readonly SeriesBuffer[], snap: number): boolean {
+export function denserThan(series: readonly SeriesBuffer[], snap: number): boolean {
   return series.some((s) => s.length > 1 && s.length > (s.x[s.length - 1]! - s.x[0]!) / snap + 1);
 }
 
