@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import * as thisSdk from '../src/sdk/index.js';
 import { connect, Metric, type Client } from '../src/sdk/index.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
 import { percentile } from './machine.js';
@@ -26,9 +28,14 @@ export function sqliteTarget(): IngestTarget {
   return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
 }
 
-/** Records `series` × `pointsPerSeries` points (x = 0, 1, …; bench/points.ts) through `client` in one execution, then ends it. */
-async function recordExecution(client: Client, name: string, series: number, pointsPerSeries: number): Promise<void> {
-  const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
+type Sdk = typeof thisSdk;
+
+/**
+ * Records `series` × `pointsPerSeries` points (x = 0, 1, …; bench/points.ts) through `client` in one execution, then ends
+ * it. `sdk`: the SDK module `client` comes from (another build's, for a before/after).
+ */
+async function recordExecution(client: Client, name: string, series: number, pointsPerSeries: number, sdk: Sdk = thisSdk): Promise<void> {
+  const metrics = Array.from({ length: series }, (_, i) => new sdk.Metric(`series_${i}`, { throttle: null }));
   const execution = client.startExecution(name);
   await execution.run(async () => {
     for (let x = 0; x < pointsPerSeries; x++) {
@@ -44,9 +51,13 @@ async function recordExecution(client: Client, name: string, series: number, poi
   await execution.end();
 }
 
-/** Which server an ingest run starts: another build's CLI (`dist/src/cli/main.js`) and Node options; default this build's. */
+/**
+ * Which build an ingest run uses: another build's CLI (`dist/src/cli/main.js`) for the server, its SDK
+ * (`dist/src/sdk/index.js`) for the recording client, and Node options for the server; default this build's.
+ */
 export interface BenchBuild {
   cli?: string;
+  sdk?: string;
   nodeOptions?: string;
 }
 
@@ -70,15 +81,16 @@ export async function ingestThroughSdk(
   series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(), build: BenchBuild = {},
   warmupPerSeries = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series)),
 ): Promise<SdkIngestFigures> {
+  const sdk: Sdk = build.sdk ? await import(pathToFileURL(build.sdk).href) as Sdk : thisSdk;
   const server = await startBenchServer(['--db', target.db], build.cli, build.nodeOptions);
   try {
-    const client = connect({ url: server.url });
+    const client = sdk.connect({ url: server.url });
     const warmup = warmupPerSeries;
-    await recordExecution(client, 'bench-warmup', series, warmup);
+    await recordExecution(client, 'bench-warmup', series, warmup, sdk);
     const cpu0 = server.cpuSeconds();
     const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await recordExecution(client, 'bench-ingest', series, pointsPerSeries);
+    await recordExecution(client, 'bench-ingest', series, pointsPerSeries, sdk);
     const seconds = (performance.now() - t0) / 1000;
     const serverCpuSeconds = server.cpuSeconds() - cpu0;
     const clientCpu = process.cpuUsage(clientCpu0);
