@@ -9,7 +9,7 @@
  */
 import { bareWrite, runStoreBench, workloadRows } from './store-bench.js';
 import { join } from 'node:path';
-import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from './sdk-bench.js';
+import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop, type SdkIngestFigures } from './sdk-bench.js';
 import { loadavg } from 'node:os';
 import { machineLine, median, percentile, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   // write runs in this process, compiled by the pairs before it. After 4 M points about 40 ms of it is left.
   const warmupPerSeries = 40_000;
   await bareWrite(warmupPerSeries);
-  type Pair = { bare: number; sdk: number; cpu: number; clientNs: number; bytesPerPoint: number; load: number };
+  type Pair = { bare: number; sdk: number; cpu: number; clientNs: number; main: SdkIngestFigures['serverMainThread']; bytesPerPoint: number; load: number };
   const pairs: Pair[] = [];
   const beforePairs: Pair[] = [];
   for (let i = 0; i < pairCount; i++) {
@@ -92,8 +92,8 @@ async function main(): Promise<void> {
     const mine = sdk ?? await ingestThroughSdk(100, perSeries, undefined, undefined, warmupPerSeries);
     if (i % 2 === 1) bare = await bareWrite(perSeries);
     const load = loadavg()[0]!;
-    pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, clientNs: mine.clientCpuSeconds * 1e9 / (100 * perSeries), bytesPerPoint: mine.bytesPerPoint, load });
-    if (old) beforePairs.push({ bare: bare.pointsPerSecond, sdk: old.pointsPerSecond, cpu: bare.cpuSeconds / old.serverCpuSeconds, clientNs: old.clientCpuSeconds * 1e9 / (100 * perSeries), bytesPerPoint: old.bytesPerPoint, load });
+    pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, clientNs: mine.clientCpuSeconds * 1e9 / (100 * perSeries), main: mine.serverMainThread, bytesPerPoint: mine.bytesPerPoint, load });
+    if (old) beforePairs.push({ bare: bare.pointsPerSecond, sdk: old.pointsPerSecond, cpu: bare.cpuSeconds / old.serverCpuSeconds, clientNs: old.clientCpuSeconds * 1e9 / (100 * perSeries), main: old.serverMainThread, bytesPerPoint: old.bytesPerPoint, load });
   }
   const spread = (sorted: number[]) => [sorted[0]!, percentile(sorted, 25), percentile(sorted, 75), sorted[sorted.length - 1]!].map((r) => fmt(r, 2)).join(' ');
   const ingestRows = (ps: Pair[]): Array<[string, string, string]> => {
@@ -109,6 +109,8 @@ async function main(): Promise<void> {
       ['CPU ratio: bare write CPU s / server CPU s (median; min, quartiles, max)', `${fmt(median(cpuRatios), 2)}; ${spread(cpuRatios)}`, ''],
       ['CPU ratio in each pair, in run order', ps.map((p) => fmt(p.cpu, 2)).join(' '), ''],
       ['recording process (the SDK, and the loop computing the values): CPU ns per point (median)', fmt(median(ps.map((p) => p.clientNs))), ''],
+      ['server main thread, % of the time: on a core / waiting for a core / neither (next body, I/O), medians',
+        (['running', 'waiting', 'idle'] as const).map((k) => fmt(100 * median(ps.map((p) => p.main[k])))).join(' / '), ''],
       ['bytes on disk per point', fmt(median(ps.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
     ];
   };
