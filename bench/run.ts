@@ -1,15 +1,15 @@
 /**
  * `npm run bench`: the core's speed and memory figures. Flags: --quick (smaller sizes, 30 s memory run),
  * --rss-seconds N (length of the memory run, default 300), --pairs N (bare/SDK ingest pairs, default 9; quick 5),
- * --only ingest (only the SDK ingest figures, to compare a change; with --before OTHER/dist also that build's server in
- * every pair, interleaved, for a before/after comparison; its Node options from PLOTLINE_BENCH_BEFORE_NODE_ARGS), --only services (only the service-metrics figures),
+ * --only ingest (only the SDK ingest figures, to compare a change; with --before OTHER/dist also that build's server and
+ * SDK in every pair, interleaved, for a before/after comparison; its Node options from PLOTLINE_BENCH_BEFORE_NODE_ARGS), --only services (only the service-metrics figures),
  * --only otlp (only OTLP/HTTP ingest), --only http (only instrumentHttp's per-request overhead), --only health (only
  * /api/health latency under heavy reads, paused followers and slowloris), --db postgres://… (instead: the PostgreSQL
  * backend next to SQLite, see pg-bench.ts).
  */
 import { bareWrite, runStoreBench, workloadRows } from './store-bench.js';
 import { join } from 'node:path';
-import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop } from './sdk-bench.js';
+import { ingestThroughSdk, recordToStreamLatency, rssUnderLoad, syncLoop, type SdkIngestFigures } from './sdk-bench.js';
 import { loadavg } from 'node:os';
 import { machineLine, median, percentile, report, trend } from './machine.js';
 import { runPgBench } from './pg-bench.js';
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   // CPU ratio (bare CPU seconds over the server's) does not count time spent waiting for a core, so load moves it less.
   const perSeries = quick ? 20_000 : 100_000;
   const before = only === 'ingest' && beforeIndex >= 0
-    ? { cli: join(argv[beforeIndex + 1]!, 'src/cli/main.js'), nodeOptions: process.env.PLOTLINE_BENCH_BEFORE_NODE_ARGS ?? process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS }
+    ? { cli: join(argv[beforeIndex + 1]!, 'src/cli/main.js'), sdk: join(argv[beforeIndex + 1]!, 'src/sdk/index.js'), nodeOptions: process.env.PLOTLINE_BENCH_BEFORE_NODE_ARGS ?? process.env.PLOTLINE_BENCH_SERVER_NODE_ARGS }
     : null;
   // 4 M points before timing, on both sides. With a tenth of the points (0.2–1 M) the server was still compiling its
   // ingest path while timed — V8 optimised chunkOf, validatePoints, chooseCodec, writeChunks … then, about 250 ms of
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   // write runs in this process, compiled by the pairs before it. After 4 M points about 40 ms of it is left.
   const warmupPerSeries = 40_000;
   await bareWrite(warmupPerSeries);
-  type Pair = { bare: number; sdk: number; cpu: number; bytesPerPoint: number; load: number };
+  type Pair = { bare: number; sdk: number; cpu: number; clientNs: number; main: SdkIngestFigures['serverMainThread']; bytesPerPoint: number; load: number };
   const pairs: Pair[] = [];
   const beforePairs: Pair[] = [];
   for (let i = 0; i < pairCount; i++) {
@@ -92,8 +92,8 @@ async function main(): Promise<void> {
     const mine = sdk ?? await ingestThroughSdk(100, perSeries, undefined, undefined, warmupPerSeries);
     if (i % 2 === 1) bare = await bareWrite(perSeries);
     const load = loadavg()[0]!;
-    pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, bytesPerPoint: mine.bytesPerPoint, load });
-    if (old) beforePairs.push({ bare: bare.pointsPerSecond, sdk: old.pointsPerSecond, cpu: bare.cpuSeconds / old.serverCpuSeconds, bytesPerPoint: old.bytesPerPoint, load });
+    pairs.push({ bare: bare.pointsPerSecond, sdk: mine.pointsPerSecond, cpu: bare.cpuSeconds / mine.serverCpuSeconds, clientNs: mine.clientCpuSeconds * 1e9 / (100 * perSeries), main: mine.serverMainThread, bytesPerPoint: mine.bytesPerPoint, load });
+    if (old) beforePairs.push({ bare: bare.pointsPerSecond, sdk: old.pointsPerSecond, cpu: bare.cpuSeconds / old.serverCpuSeconds, clientNs: old.clientCpuSeconds * 1e9 / (100 * perSeries), main: old.serverMainThread, bytesPerPoint: old.bytesPerPoint, load });
   }
   const spread = (sorted: number[]) => [sorted[0]!, percentile(sorted, 25), percentile(sorted, 75), sorted[sorted.length - 1]!].map((r) => fmt(r, 2)).join(' ');
   const ingestRows = (ps: Pair[]): Array<[string, string, string]> => {
@@ -108,6 +108,9 @@ async function main(): Promise<void> {
       ['1-minute load average after each pair', ps.map((p) => fmt(p.load, 1)).join(' '), ''],
       ['CPU ratio: bare write CPU s / server CPU s (median; min, quartiles, max)', `${fmt(median(cpuRatios), 2)}; ${spread(cpuRatios)}`, ''],
       ['CPU ratio in each pair, in run order', ps.map((p) => fmt(p.cpu, 2)).join(' '), ''],
+      ['recording process (the SDK, and the loop computing the values): CPU ns per point (median)', fmt(median(ps.map((p) => p.clientNs))), ''],
+      ['server main thread, % of the time: on a core / waiting for a core / neither (next body, I/O), medians',
+        (['running', 'waiting', 'idle'] as const).map((k) => fmt(100 * median(ps.map((p) => p.main[k])))).join(' / '), ''],
       ['bytes on disk per point', fmt(median(ps.map((p) => p.bytesPerPoint)), 1), 'target ≤ 16'],
     ];
   };

@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { connect, Metric, type Client } from '../src/sdk/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { connect, Metric } from '../src/sdk/index.js';
+import type * as RecordLoop from './record-loop.js';
 import { TestStreamClient } from '../test/helpers/sse-client.js';
 import { percentile } from './machine.js';
-import { seriesValue, trendAt } from './points.js';
 import { startBenchServer } from './server-process.js';
 
 function dirBytes(dir: string): number {
@@ -26,27 +25,13 @@ export function sqliteTarget(): IngestTarget {
   return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
 }
 
-/** Records `series` × `pointsPerSeries` points (x = 0, 1, …; bench/points.ts) through `client` in one execution, then ends it. */
-async function recordExecution(client: Client, name: string, series: number, pointsPerSeries: number): Promise<void> {
-  const metrics = Array.from({ length: series }, (_, i) => new Metric(`series_${i}`, { throttle: null }));
-  const execution = client.startExecution(name);
-  await execution.run(async () => {
-    for (let x = 0; x < pointsPerSeries; x++) {
-      const trend = trendAt(x);
-      for (let s = 0; s < series; s++) metrics[s]!.record(seriesValue(trend, s), { at: x });
-      if (x % 200 === 0) {
-        await yieldToLoop();
-        // Backpressure instead of overflowing the SDK's buffer: the figure is what is stored, not what is dropped.
-        while (client.bufferedPoints > 900_000) await new Promise((r) => setTimeout(r, 1));
-      }
-    }
-  });
-  await execution.end();
-}
-
-/** Which server an ingest run starts: another build's CLI (`dist/src/cli/main.js`) and Node options; default this build's. */
+/**
+ * Which build an ingest run uses: another build's CLI (`dist/src/cli/main.js`) for the server, its SDK
+ * (`dist/src/sdk/index.js`) for the recording client, and Node options for the server; default this build's.
+ */
 export interface BenchBuild {
   cli?: string;
+  sdk?: string;
   nodeOptions?: string;
 }
 
@@ -57,6 +42,11 @@ export interface SdkIngestFigures {
   serverCpuSeconds: number;
   /** CPU seconds of this process (the SDK recording, encoding and sending) over the same span. */
   clientCpuSeconds: number;
+  /**
+   * Shares of that span the server's main thread spent on a core, waiting for one (every core busy: this process, the
+   * server's own helper threads, other load) and neither (waiting for the next body, or blocked in I/O).
+   */
+  serverMainThread: { running: number; waiting: number; idle: number };
   bytesPerPoint: number;
 }
 
@@ -70,24 +60,32 @@ export async function ingestThroughSdk(
   series = 100, pointsPerSeries = 100_000, target: IngestTarget = sqliteTarget(), build: BenchBuild = {},
   warmupPerSeries = Math.min(Math.ceil(pointsPerSeries / 10), Math.ceil(1_000_000 / series)),
 ): Promise<SdkIngestFigures> {
+  // Another build's SDK gets its own instance of the recording loop (a module URL of its own): one loop calling two
+  // builds' record() would be polymorphic, inlined for neither, and measure both alike.
+  const sdk = build.sdk ? await import(pathToFileURL(build.sdk).href) as RecordLoop.Sdk : await import('../src/sdk/index.js');
+  const { recordExecution } = await import(build.sdk ? `./record-loop.js?sdk=${encodeURIComponent(build.sdk)}` : './record-loop.js') as typeof RecordLoop;
   const server = await startBenchServer(['--db', target.db], build.cli, build.nodeOptions);
   try {
-    const client = connect({ url: server.url });
+    const client = sdk.connect({ url: server.url });
     const warmup = warmupPerSeries;
-    await recordExecution(client, 'bench-warmup', series, warmup);
+    await recordExecution(sdk, client, 'bench-warmup', series, warmup);
     const cpu0 = server.cpuSeconds();
+    const main0 = server.mainThreadMs();
     const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await recordExecution(client, 'bench-ingest', series, pointsPerSeries);
+    await recordExecution(sdk, client, 'bench-ingest', series, pointsPerSeries);
     const seconds = (performance.now() - t0) / 1000;
     const serverCpuSeconds = server.cpuSeconds() - cpu0;
+    const main1 = server.mainThreadMs();
+    const running = (main1.running - main0.running) / 1000 / seconds, waiting = (main1.waiting - main0.waiting) / 1000 / seconds;
     const clientCpu = process.cpuUsage(clientCpu0);
     if (client.droppedPoints > 0) throw new Error(`ingest bench: the SDK dropped ${client.droppedPoints} points`);
     await client.close();
     await server.stop();
     const total = series * pointsPerSeries;
     return {
-      pointsPerSecond: total / seconds, serverCpuSeconds, clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6, bytesPerPoint: (await target.bytes()) / (total + series * warmup),
+      pointsPerSecond: total / seconds, serverCpuSeconds, clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6,
+      serverMainThread: { running, waiting, idle: Math.max(0, 1 - running - waiting) }, bytesPerPoint: (await target.bytes()) / (total + series * warmup),
     };
   } finally {
     if (server.child.exitCode === null) await server.stop();

@@ -12,6 +12,11 @@ export interface BenchServer {
   rssBytes(): number;
   /** CPU seconds (user + system) the server process has used so far (Linux `/proc/<pid>/stat`, 100 ticks a second). */
   cpuSeconds(): number;
+  /**
+   * Milliseconds its main thread has spent on a core and waiting for one (runnable, but every core busy) so far (Linux
+   * `/proc/<pid>/task/<pid>/schedstat`); over a span, wall minus both is time it had nothing to do or was blocked in I/O.
+   */
+  mainThreadMs(): { running: number; waiting: number };
   stop(): Promise<void>;
 }
 
@@ -40,6 +45,10 @@ export function startBenchServer(args: string[], cli = CLI, nodeOptions = proces
         cpuSeconds: () => {
           const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
           return (Number(fields[11]) + Number(fields[12])) / 100;
+        },
+        mainThreadMs: () => {
+          const [running, waiting] = readFileSync(`/proc/${child.pid}/task/${child.pid}/schedstat`, 'utf8').split(' ').map(Number);
+          return { running: running! / 1e6, waiting: waiting! / 1e6 };
         },
         rssBytes: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, currentScope, Metric, MetricGroup, MetricScale, progress, recordMetric, type Client } from '../src/sdk/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
@@ -149,6 +150,36 @@ describe('SDK → server', () => {
     const expected = (offset: number) => Array.from({ length: 100 }, (_, k) => offset + k / 2);
     expect((await series(ids[0]!, 'shared')).y).toEqual(expected(1000));
     expect((await series(ids[1]!, 'shared')).y).toEqual(expected(2000));
+  });
+
+  it('writes to the execution of the context where it changes within one tick: nested runs, a snapshot, microtasks', async () => {
+    // currentExecution() remembers its last lookup per async resource (context.ts): each of these changes the context
+    // without a new macrotask, and some without a new async resource.
+    const m = new Metric('where', { throttle: null });
+    const a = client.startExecution('context-a');
+    const b = client.startExecution('context-b');
+    const inB = b.run(() => AsyncLocalStorage.snapshot());
+    // In a continuation of its own: the test body may run where executionAsyncId() is 0, which is never remembered.
+    await new Promise((r) => setImmediate(r));
+    a.run(() => {
+      m.record(1, { at: 1 });
+      b.run(() => m.record(2, { at: 1 }));
+      m.record(3, { at: 2 });
+      inB(() => m.record(4, { at: 2 }));
+      m.record(5, { at: 3 });
+      new AsyncLocalStorage<number>().run(7, () => m.record(6, { at: 4 }));
+    });
+    const steps = (e: typeof a, base: number) => e.run(async () => {
+      for (let i = 0; i < 5; i++) {
+        m.record(base + i, { at: 10 + i });
+        await null;
+      }
+    });
+    await Promise.all([steps(a, 100), steps(b, 200)]);
+    await Promise.all([a.end(), b.end()]);
+    const ys = async (id: string) => (await series(id, 'where')).y;
+    expect(await ys(a.id)).toEqual([1, 3, 5, 6, 100, 101, 102, 103, 104]);
+    expect(await ys(b.id)).toEqual([2, 4, 200, 201, 202, 203, 204]);
   });
 
   it('drops values recorded after end with one warning, and end() twice is harmless', async () => {

@@ -3,7 +3,7 @@ import {
   applySummaryOp, END_STATUSES, endStatus, LIMITS, SummaryError, validateStart,
   type DiscardedCounts, type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue,
 } from '../protocol/index.js';
-import { executionContext } from './context.js';
+import { runInExecution } from './context.js';
 import { definitionDifference } from './definition-diff.js';
 import { DEFAULT_THROTTLE, type Metric } from './metric.js';
 import type { PendingBatches } from './pending.js';
@@ -76,7 +76,7 @@ export class ExecutionHandle {
 
   /** Runs `fn` with this execution as the current context (for `Metric.record()` and `recordMetric()`); returns its result. */
   run<T>(fn: () => T): T {
-    return executionContext.run(this, fn);
+    return runInExecution(this, fn);
   }
 
   /**
