@@ -79,7 +79,7 @@ class LineMemo {
   }
 }
 
-/** The sampled table's cells: `cells` of `width` x units from `from`, laid for a plot `pixels` wide. */
+/** The sampled table's cells: `cells` of `width` x units from `from` (more are added as the window grows), laid for a plot `pixels` wide. */
 export interface TableGrid {
   id: number;
   from: number;
@@ -119,7 +119,7 @@ export class LivePlot {
   }
 
   /**
-   * The sampled table (`alignSeries` sampled: one point of each line per cell about a pixel wide, its last finite one,
+   * The sampled table (`alignSeries` sampled: one point of each line per cell, half a pixel to a pixel wide, its last finite one,
    * else its last) of `lines` (plot units, sorted x), made from what each line's memo kept: cells of settled points are
    * picked once. `snap`: a pixel in x units; `clamp[j]`: the [lo, hi] its values are clamped to in the table (uPlot
    * draws from it). A plot over MAX_TABLE_CELLS pixels wide gets cells of more than a pixel.
@@ -175,16 +175,32 @@ export class LivePlot {
     return { x, ys };
   }
 
-  /** The grid for lines spanning [lo, hi] over `pixels`: the one laid, while it still fits, else a new one. */
+  /**
+   * The grid for lines spanning [lo, hi] over `pixels`: the one laid while it still fits; grown by cells of the same
+   * width while the window grows, up to TABLE_CELLS_PER_PIXEL a pixel (what was picked then holds); else a new one.
+   */
   private layGrid(lo: number, hi: number, pixels: number, snap: number): TableGrid {
     const g = this.grid;
-    if (g && g.from === lo && g.pixels === pixels && hi < g.from + g.width * g.cells) return g;
+    if (g && g.from === lo && g.pixels === pixels) {
+      if (hi < g.from + g.width * g.cells) return g;
+      const cells = Math.ceil(((hi - lo) * GRID_SLACK) / g.width);
+      if (cells <= Math.min(TABLE_CELLS_PER_PIXEL * pixels, MAX_TABLE_CELLS) && hi < g.from + g.width * cells) {
+        g.cells = cells;
+        return g;
+      }
+    }
     const cells = Number.isFinite(pixels) ? Math.min(pixels, MAX_TABLE_CELLS) : MAX_TABLE_CELLS;
     const width = hi > lo ? ((hi - lo) * GRID_SLACK) / cells : snap;
     this.grid = { id: ++this.grids, from: lo, width, cells, pixels };
     return this.grid;
   }
 }
+
+/**
+ * The sampled table's cells are grown rather than laid anew until there are this many a pixel: a grid is laid (and every
+ * point drawn picked again) each time the window doubles, rather than every eighth of it.
+ */
+const TABLE_CELLS_PER_PIXEL = 2;
 
 /** Cells of the sampled table at most (a plot wider than any screen has cells wider than a pixel). */
 const MAX_TABLE_CELLS = 1 << 16;
@@ -198,6 +214,11 @@ function pick(m: LineMemo, s: SeriesBuffer, g: TableGrid): void {
     m.finalCells = 0;
     m.picked = 0;
     m.touched = -1;
+  } else if (m.picks.length < g.cells) {
+    // The grid grew: its cells so far keep their picks.
+    const picks = new Int32Array(g.cells).fill(-1);
+    picks.set(m.picks);
+    m.picks = picks;
   }
   const picks = m.picks;
   // The cells of unsettled points are picked again.
