@@ -13,7 +13,7 @@ import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/c
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
 import { decimateForDisplay } from '../model/decimate.js';
-import { decimateLive, liveDecimation, liveLineBound, settledPoints, type LiveDecimation } from '../model/live-decimate.js';
+import { decimateLive, liveDecimation, liveLineBound, settledPoints, staggeredSlack, type LiveDecimation } from '../model/live-decimate.js';
 import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
@@ -256,7 +256,7 @@ export function UPlotChart({
       const lines = list.map((h, i) => {
         const key = p.lines[i]!.key;
         let state = reductions.get(key);
-        if (!state) reductions.set(key, (state = liveDecimation()));
+        if (!state) reductions.set(key, (state = liveDecimation(staggeredSlack(i))));
         const drawn = decimateLive(h, from, to, pixels, state);
         settled.push(settledPoints(h, drawn, state));
         return drawn;

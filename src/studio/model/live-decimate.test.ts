@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { M4 } from '../../protocol/downsample.js';
 import { boundHeldPoints } from './decimate.js';
-import { decimateLive, GRID_SLACK, KEPT_PER_BUCKET, keepRun, liveDecimation, liveLineBound } from './live-decimate.js';
+import { decimateLive, GRID_SLACK, KEPT_PER_BUCKET, keepRun, liveDecimation, liveLineBound, staggeredSlack } from './live-decimate.js';
 import { appendPoints, emptySeries, seriesFrom, truncateFrom } from './series-buffer.js';
 
 /** What M4 keeps of `s` over the grid a reduction state holds (its edges are exact here: dyadic from and width). */
@@ -119,5 +119,29 @@ describe('keepRun', () => {
     expect(run([2, NaN, 1, 3, 2])).toEqual([0, 1, 2, 3, 4]);
     expect(run([NaN, 2, Infinity, 1, 3])).toEqual([0, 3, 4]);
     expect(run([NaN, NaN])).toEqual([0, 1]);
+  });
+});
+
+describe('staggeredSlack', () => {
+  it('lays the grids of lines laid together again at different redraws when their slack is staggered', () => {
+    const lines = 16;
+    const held = Array.from({ length: lines }, () => emptySeries(1 << 16));
+    const states = Array.from({ length: lines }, (_, i) => liveDecimation(staggeredSlack(i)));
+    const laidAt = new Map<number, number>();
+    for (let step = 0; step < 600; step++) {
+      const x = Array.from({ length: 20 }, (_, k) => step * 20 + k);
+      for (const s of held) appendPoints(s, x, x.map(Math.sin));
+      if (step < 100) continue;
+      const to = held[0]!.x[held[0]!.length - 1]!;
+      states.forEach((state, i) => {
+        const before = state.layouts;
+        decimateLive(held[i]!, 0, to, 100, state);
+        if (step > 100 && state.layouts > before) laidAt.set(step, (laidAt.get(step) ?? 0) + 1);
+      });
+    }
+    // Each line was laid again several times, never more than a quarter of them at one redraw (all at once unstaggered).
+    expect([...laidAt.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3 * lines);
+    expect(Math.max(...laidAt.values())).toBeLessThanOrEqual(lines / 4);
+    expect(states.every((s) => s.slack >= GRID_SLACK && s.slack < GRID_SLACK * 1.112)).toBe(true);
   });
 });

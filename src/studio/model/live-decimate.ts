@@ -12,7 +12,7 @@ import { regrow, type SeriesBuffer } from './series-buffer.js';
  * (`SeriesBuffer.edits`). The kept points' buffers are allocated whole at the chart's first live draw (KEPT_PER_BUCKET
  * points a bucket, or the series' capacity if less), so a live tab holds as much from its first minute as at its last.
  *
- * A bucket is then up to GRID_SLACK of a pixel wide, rather than exactly one: the kept points are real points at their
+ * A bucket is then up to GRID_SLACK (`staggeredSlack`: a ninth more) of a pixel wide, rather than exactly one: the kept points are real points at their
  * real x and every spike and NaN is kept, so what is drawn differs from the exact reduction by less than a pixel. The
  * live chart uses it only while it follows the newest data with its lines drawn by the line layer; a still chart is
  * reduced exactly, as before.
@@ -20,6 +20,15 @@ import { regrow, type SeriesBuffer } from './series-buffer.js';
 
 /** The grid spans the window times this when laid: it holds until the window has grown by an eighth. */
 export const GRID_SLACK = 1.125;
+
+/**
+ * The slack of line `index`'s grid in a chart (GRID_SLACK and up to a ninth more): lines laid together (a chart's first
+ * live redraw) outgrow their grids at different redraws, so laying them again — every held point reduced anew — is
+ * spread over about 8 redraws rather than all lines in one.
+ */
+export function staggeredSlack(index: number): number {
+  return GRID_SLACK * (1 + (index % 8) / 72);
+}
 
 /** Points a bucket keeps at most: its first, lowest, highest and last, and its first NaN/±Infinity (as M4). */
 export const KEPT_PER_BUCKET = 5;
@@ -38,6 +47,8 @@ export interface LiveDecimation {
   /** The series and its `edits` the points were reduced from. */
   source: SeriesBuffer | null;
   edits: number;
+  /** The grid spans the window times this when laid (GRID_SLACK, or `staggeredSlack`). */
+  slack: number;
   /** Grids laid so far (the kept points change only when a grid is laid). */
   layouts: number;
   /** The grid: its left edge, bucket width and bucket count. */
@@ -51,9 +62,9 @@ export interface LiveDecimation {
   y: Float64Array;
 }
 
-/** An empty reduction, to keep per series. */
-export function liveDecimation(): LiveDecimation {
-  return { source: null, edits: 0, layouts: 0, from: NaN, width: NaN, buckets: 0, consumed: 0, closed: 0, x: new Float64Array(0), y: new Float64Array(0) };
+/** An empty reduction, to keep per series, whose grids span the window times `slack` when laid. */
+export function liveDecimation(slack = GRID_SLACK): LiveDecimation {
+  return { source: null, edits: 0, slack, layouts: 0, from: NaN, width: NaN, buckets: 0, consumed: 0, closed: 0, x: new Float64Array(0), y: new Float64Array(0) };
 }
 
 /**
@@ -78,7 +89,7 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
     state.layouts++;
     state.buckets = buckets;
     state.from = from;
-    state.width = ((to - from) * GRID_SLACK) / buckets;
+    state.width = ((to - from) * state.slack) / buckets;
     state.consumed = 0;
     state.closed = 0;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 as random } from '../../../test/helpers/rng.js';
 import { boundHeldPoints } from './decimate.js';
-import { decimateLive, liveDecimation, settledPoints, type LiveDecimation } from './live-decimate.js';
+import { decimateLive, liveDecimation, settledPoints, staggeredSlack, type LiveDecimation } from './live-decimate.js';
 import { LivePlot, PLOT_LIMIT, type TableGrid } from './live-plot.js';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import { plotData, type PlotData } from './plot-frame.js';
@@ -44,7 +44,7 @@ function isolatedX(s: SeriesBuffer): number[] {
 function stream(seed: number, steps: number, opts: { pixels: number; bound: number; odd: number; far: number }): number {
   const rng = random(seed);
   const held = lines.map(() => emptySeries(64));
-  const states: LiveDecimation[] = lines.map(() => liveDecimation());
+  const states: LiveDecimation[] = lines.map((_, j) => liveDecimation(staggeredSlack(j)));
   const live = new LivePlot();
   const next = lines.map((_, j) => j * 0.37 * rng());
   let level = 0;
