@@ -99,6 +99,8 @@ export class LivePlot {
   /** Per cell: the largest x shown in it, then its column (reused from call to call). */
   private cellX = new Float64Array(0);
   private cellColumn = new Int32Array(0);
+  /** The table's value columns, per line (written over by each call). */
+  private readonly columns: (number | null | undefined)[][] = [];
 
   /** The sampled table's cells as last laid (null: none yet). */
   get tableGrid(): Readonly<TableGrid> | null {
@@ -122,7 +124,8 @@ export class LivePlot {
    * The sampled table (`alignSeries` sampled: one point of each line per cell, half a pixel to a pixel wide, its last finite one,
    * else its last) of `lines` (plot units, sorted x), made from what each line's memo kept: cells of settled points are
    * picked once. `snap`: a pixel in x units; `clamp[j]`: the [lo, hi] its values are clamped to in the table (uPlot
-   * draws from it). A plot over MAX_TABLE_CELLS pixels wide gets cells of more than a pixel.
+   * draws from it). A plot over MAX_TABLE_CELLS pixels wide gets cells of more than a pixel. The value columns are this
+   * object's own: they hold until the next call.
    */
   sampledTable(lines: readonly SeriesBuffer[], memos: readonly LineMemo[], snap: number, clamp: readonly (readonly [number, number])[]): Omit<AlignedColumns, 'odd'> {
     let lo = Infinity;
@@ -158,20 +161,28 @@ export class LivePlot {
     for (let c = 0; c < g.cells; c++) cellColumn[c] = cellX[c]! > -Infinity ? columns++ : -1;
     const x = new Float64Array(columns);
     for (let c = 0; c < g.cells; c++) if (cellColumn[c]! >= 0) x[cellColumn[c]!] = cellX[c]!;
+    // The value columns of the last call are written over (every entry, `undefined` where a line shows no point): a live
+    // chart makes its table 20 times a second, and new arrays were most of its garbage. uPlot is handed them again at once.
     const ys = lines.map((s, j) => {
       const m = memos[j]!;
       const [min, max] = clamp[j]!;
-      const col = new Array<number | null | undefined>(columns);
+      const col = this.columns[j] ?? (this.columns[j] = []);
+      col.length = columns;
       const values = s.y;
       const picks = m.picks;
-      for (let c = 0; c <= m.touched; c++) {
-        const p = picks[c]!;
-        if (p < 0) continue;
-        const v = values[p]!;
-        col[cellColumn[c]!] = finite(v) ? (v < min ? min : v > max ? max : v) : null;
+      for (let c = 0; c < g.cells; c++) {
+        const at = cellColumn[c]!;
+        if (at < 0) continue;
+        const p = c <= m.touched ? picks[c]! : -1;
+        if (p < 0) col[at] = undefined;
+        else {
+          const v = values[p]!;
+          col[at] = finite(v) ? (v < min ? min : v > max ? max : v) : null;
+        }
       }
       return col;
     });
+    this.columns.length = lines.length;
     return { x, ys };
   }
 
