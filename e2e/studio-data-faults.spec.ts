@@ -224,6 +224,10 @@ test('50 metrics with ~95-character names and no scale: one axis, every value in
   const first = panel.getByRole('button', { name: new RegExp(`^${keys[0]!.replace(/\./g, '\\.')}`) });
   await expect(first).toHaveAttribute('title', `Hide ${keys[0]}`);
   await expect(first.locator('.legend-key')).toHaveText(/…/);
+  // Each entry is named by its own series (the layer number is where the names differ), not another's.
+  const layerOf = (texts: string[]) => texts.map((t) => /layers\.(\d\d)/.exec(t)?.[1] ?? '?');
+  const names = range(50).map((i) => String(i).padStart(2, '0'));
+  expect(layerOf(await panel.locator('.legend-key').allTextContents())).toEqual(names);
   // Colours: at least 20 different ones.
   const colours = await panel.locator('.legend-item .swatch').evaluateAll((els) => new Set(els.map((e) => getComputedStyle(e).backgroundColor)).size);
   expect(colours).toBeGreaterThanOrEqual(20);
@@ -234,6 +238,8 @@ test('50 metrics with ~95-character names and no scale: one axis, every value in
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await expect(page.locator('.chart-tooltip-row')).toHaveCount(50);
   await expect(panel.locator('.legend-wrap')).toHaveClass(/at-cursor/);
+  expect(layerOf(await page.locator('.chart-tooltip-label').allTextContents())).toEqual(names);
+  expect(layerOf(await panel.locator('.legend-key').allTextContents())).toEqual(names);
   await screenshots(page, 'fault-6-many-tooltip');
   await page.mouse.move(0, 0);
 

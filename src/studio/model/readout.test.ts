@@ -45,6 +45,12 @@ describe('readout', () => {
     expect(readout(panel!.lines, reduced, frames, 399).map((r) => r.at)).toEqual([undefined, undefined]);
   });
 
+  it('names each row by its own line, whatever point is read (the point index once shadowed the line index: rows lost their names)', () => {
+    for (const x of [null, 0, 0.5, 1, 1.5, 2, -1]) {
+      expect(readout(panel!.lines, series, frames, x).map((r) => [r.key, r.short])).toEqual([['a', 'a'], ['b', 'b']]);
+    }
+  });
+
   it('carries a dashed line\'s pattern to its legend row (a compare panel draws a run\'s second metric dashed)', () => {
     const lines = panel!.lines.map((l, i) => (i === 1 ? { ...l, dash: [6, 4] } : l));
     expect(readout(lines, series, frames, null).map((r) => r.dash)).toEqual([undefined, [6, 4]]);

@@ -115,9 +115,9 @@ export function readout(
   for (const [i, line] of lines.entries()) {
     if (skipHidden && hidden.has(line.key)) continue;
     const s = series.get(line.key);
-    const i = !s ? -1 : x === null ? s.length - 1 : indexAtOrBefore(s, x);
-    const v = i >= 0 ? s!.y[i] : undefined;
-    const at = x !== null && i >= 0 && s!.downsampled ? s!.x[i] : undefined;
+    const p = !s ? -1 : x === null ? s.length - 1 : indexAtOrBefore(s, x);
+    const v = p >= 0 ? s!.y[p] : undefined;
+    const at = x !== null && p >= 0 && s!.downsampled ? s!.x[p] : undefined;
     rows.push({
       key: line.key, label: line.label, short: shorts[i]!, color: line.color, ...(line.dash && { dash: line.dash }),
       value: v === undefined ? '—' : lineNotation(frames, line).format(v),
