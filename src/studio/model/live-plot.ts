@@ -161,8 +161,9 @@ export class LivePlot {
     for (let c = 0; c < g.cells; c++) cellColumn[c] = cellX[c]! > -Infinity ? columns++ : -1;
     const x = new Float64Array(columns);
     for (let c = 0; c < g.cells; c++) if (cellColumn[c]! >= 0) x[cellColumn[c]!] = cellX[c]!;
-    // The value columns of the last call are written over (every entry, `undefined` where a line shows no point): a live
-    // chart makes its table 20 times a second, and new arrays were most of its garbage. uPlot is handed them again at once.
+    // The value columns of the last call are written over (every entry, `undefined` where a line shows no point) and
+    // handed to uPlot again at once. Its garbage stays: uPlot's columns mix numbers with null and undefined, so each
+    // value is a boxed number (~6 MB/s for 50 lines at 18 redraws a second, measured with and without this).
     const ys = lines.map((s, j) => {
       const m = memos[j]!;
       const [min, max] = clamp[j]!;
