@@ -123,4 +123,24 @@ describe('LivePlot', () => {
   it('holds when most values are NaN or ±Infinity (isolated points everywhere)', () => {
     for (let seed = 21; seed <= 23; seed++) expect(stream(seed, 200, { pixels: 30, bound: 1000, odd: 0.6, far: 0.05 })).toBeGreaterThan(30);
   });
+
+  it('keeps each line\'s plot units in one array while its reduction grows (not a new one every redraw), also when first drawn already reduced', () => {
+    const s = emptySeries(8192);
+    const state = liveDecimation();
+    const live = new LivePlot();
+    const one = lines.slice(0, 1);
+    const arrays = new Set<Float64Array>();
+    let x = 0;
+    for (let redraw = 0; redraw < 300; redraw++) {
+      const xs = Array.from({ length: 20 }, () => (x += 1));
+      appendPoints(s, xs, xs.map((v) => Math.sin(v / 50)));
+      const drawn = decimateLive(s, 1, x, 100, state);
+      // The chart comes live on a series already held reduced (a long run opened while it streams).
+      if (redraw < 50) continue;
+      const d = plotData([drawn], one, axes, { heightPx: 200, snap: (x - 1) / 100, sampled: true, live: { plot: live, settled: [settledPoints(s, drawn, state)] } });
+      if (drawn !== s) arrays.add(d.lines[0]!.y);
+    }
+    expect(state.layouts).toBeGreaterThan(3);
+    expect(arrays.size).toBeLessThanOrEqual(2);
+  });
 });

@@ -298,7 +298,10 @@ export function plotUnits(m: LineMemo, s: SeriesBuffer, origin: number, unit: nu
     m.plotted = 0;
   }
   if (m.y.length < s.length) {
-    const y = new Float64Array(Math.max(s.length, s.x.length));
+    // As long as what holds the line's x (a reduction's x is a view of its whole buffer, which grows a few points a
+    // redraw), else twice as long: not a new array on every redraw.
+    const whole = s.x.byteOffset === 0 ? s.x.buffer.byteLength / Float64Array.BYTES_PER_ELEMENT : 0;
+    const y = new Float64Array(s.length <= whole ? whole : Math.max(s.length, 2 * m.y.length));
     y.set(m.y.subarray(0, m.plotted));
     m.y = y;
   }
