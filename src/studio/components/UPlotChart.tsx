@@ -177,7 +177,7 @@ export function UPlotChart({
   const liveBuildRef = useRef(false);
   /** Per line key, the kept per-pixel reduction of its held series (live-decimate.ts). */
   const liveReductions = useRef(new Map<string, LiveDecimation>());
-  /** What live redraws computed of the reduced lines' settled points (live-plot.ts). */
+  /** What live redraws computed of each line's settled points (held or reduced; live-plot.ts). */
   const livePlot = useRef(new LivePlot());
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
