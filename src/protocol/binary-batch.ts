@@ -1,5 +1,6 @@
 import { markWholeStep, regularStep } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
+import { refuseDuplicateKeys } from './json-duplicate-keys.js';
 import { LIMITS } from './limits.js';
 import { decodeUtf8, markIncreasing, ValidationError, xBeyondLimit } from './validate.js';
 
@@ -168,12 +169,15 @@ export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) =
     throw new ValidationError('body', `header length ${headerLength} runs past the end of the body (${body.length} bytes)`);
   }
   let header: unknown;
+  const headerBytes = body.subarray(PREAMBLE, PREAMBLE + headerLength);
   try {
-    header = JSON.parse(decodeUtf8(body.subarray(PREAMBLE, PREAMBLE + headerLength), 'header'));
+    header = JSON.parse(decodeUtf8(headerBytes, 'header'));
   } catch (e) {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError('body', `the binary batch header must be valid JSON (${(e as Error).message})`);
   }
+  // Paths in the header are the batch's own (`executions[0].id`), as every other error of a binary batch names them.
+  refuseDuplicateKeys(headerBytes);
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
   let at = align8(PREAMBLE + headerLength);
   let items = 0;

@@ -4,6 +4,7 @@ export * from './numbers.js';
 export * from './limits.js';
 export * from './validate.js';
 export * from './json-x-literals.js';
+export * from './json-duplicate-keys.js';
 export * from './summary-keys.js';
 export * from "./sse-parser.js";
 export * from "./summary.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeUtf8, jsonExact, ValidationError, type ApiError } from '../protocol/index.js';
+import { decodeUtf8, jsonExact, refuseDuplicateKeys, ValidationError, type ApiError } from '../protocol/index.js';
 import { sameSecret } from './access.js';
 import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { DomainError, type DomainErrorKind } from './domain-error.js';
@@ -148,15 +148,21 @@ export function readBody(req: IncomingMessage, options: BodyOptions | number): P
   });
 }
 
-/** Parses a JSON body: UTF-8 (a leading byte-order mark is skipped, as in a binary batch's header), one document. */
+/**
+ * Parses a JSON body: UTF-8 (a leading byte-order mark is skipped, as in a binary batch's header), one document, no key
+ * twice in one object (400 naming its path: JSON.parse would keep the last silently).
+ */
 export function parseJsonBody(body: Uint8Array): unknown {
   if (body.length === 0) throw new ValidationError('body', 'must be a JSON document (got an empty body)');
   const text = decodeUtf8(body, 'body');
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     throw new ValidationError('body', `must be valid JSON (${(e as Error).message})`);
   }
+  refuseDuplicateKeys(body);
+  return doc;
 }
 
 export async function readJson(req: IncomingMessage, opts: BodyOptions): Promise<unknown> {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { LIMITS, ValidationError } from '../../protocol/index.js';
+import { LIMITS, refuseDuplicateKeys, ValidationError } from '../../protocol/index.js';
 import { checkToken, readBody } from '../http-util.js';
 import type { ServicesEngine } from '../services/engine.js';
 import { nanosText, type StreamStates } from './cumulative.js';
@@ -137,11 +137,14 @@ export class OtlpReceiver {
         throw new ValidationError('body', `is not a protobuf ExportMetricsServiceRequest (${(err as Error).message})`);
       }
     }
+    let doc: unknown;
     try {
-      return JSON.parse(body.toString('utf8'));
+      doc = JSON.parse(body.toString('utf8'));
     } catch (err) {
       throw new ValidationError('body', `is not valid JSON (${(err as Error).message})`);
     }
+    refuseDuplicateKeys(body);
+    return doc;
   }
 
   private fail(res: ServerResponse, proto: boolean, status: number, code: number, message: string, req: IncomingMessage, retryAfter?: number): void {
