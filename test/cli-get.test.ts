@@ -155,6 +155,38 @@ describe('plotline get', () => {
   });
 });
 
+describe('plotline get on a port fetch refuses', () => {
+  /** Ports `plotline serve --port` accepts but the Fetch standard's "bad port" list blocks (fetch fails with "bad port"). */
+  const FETCH_BAD_PORTS = [6000, 6665, 6666, 6667, 6668, 6669];
+  const isFree = (port: number) => new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+
+  it('reaches a real server on 6000 (or 6665–6669), which fetch cannot', async (ctx) => {
+    let port: number | undefined;
+    for (const p of FETCH_BAD_PORTS) if (await isFree(p)) { port = p; break; }
+    if (port === undefined) {
+      console.log(`skipped: plotline get on a fetch "bad port": none of ${FETCH_BAD_PORTS.join(', ')} is free on 127.0.0.1`);
+      ctx.skip();
+      return;
+    }
+    const blocked = await fetch(`http://127.0.0.1:${port}/api/health`).then(() => null, (e: Error) => String((e.cause as Error | undefined)?.message ?? e.message));
+    expect(blocked).toBe('bad port');
+    const own = await spawnServer(['--db', ':memory:', '--port', String(port)]);
+    try {
+      expect(own.url).toBe(`http://127.0.0.1:${port}`);
+      const { stdout, stderr, code } = await get('--url', own.url, '--json');
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ window: 3_600_000, services: [] });
+    } finally {
+      await own.kill();
+    }
+  }, 30_000);
+});
+
 describe('the services table', () => {
   it('cuts a service name past 48 characters around "…", so one long name does not stretch every row', () => {
     const summary = { requests: 0, requestsPerSecond: null, avgRequestMs: null, p99Ms: null, '2XX': 0, '4XX': 0, '5XX': 0 };

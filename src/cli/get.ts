@@ -8,6 +8,7 @@ import {
 } from '../protocol/index.js';
 import stringWidth from 'string-width';
 import { parseDuration } from '../server/services/tiers.js';
+import { getText, type PostAnswer } from '../sdk/http-post.js';
 import { UsageError } from './args.js';
 
 export interface GetArgs {
@@ -158,21 +159,23 @@ export interface GetResult {
   code: number;
 }
 
-/** Runs `plotline get`: asks the server, renders; an unreachable server or an error answer is exit code 1 with the reason. */
-export async function runGet(args: GetArgs, opts: { colour?: boolean; now?: () => number; fetch?: typeof fetch } = {}): Promise<GetResult> {
-  const doFetch = opts.fetch ?? fetch;
+/**
+ * Runs `plotline get`: asks the server, renders; an unreachable server or an error answer is exit code 1 with the reason.
+ * Over node:http(s) (`getText`), not fetch: fetch refuses ports `plotline serve` accepts (6000, 6665–6669…).
+ */
+export async function runGet(args: GetArgs, opts: { colour?: boolean; now?: () => number; get?: typeof getText } = {}): Promise<GetResult> {
+  const get = opts.get ?? getText;
   const path = args.service === null ? '/api/services' : `/api/services/${encodeURIComponent(args.service)}`;
   const target = `${args.url}${path}?window=${encodeURIComponent(args.window)}`;
-  let res: Response;
+  let res: PostAnswer;
   try {
-    res = await doFetch(target, { signal: AbortSignal.timeout(10_000) });
+    res = await get(target, {}, 10_000);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    const why = (err as { code?: string }).code ?? (err as Error).message;
     return { output: `plotline get: cannot reach the Plotline server at ${args.url} (${why}). Is \`plotline serve\` running? Pass --url or set PLOTLINE_URL.`, code: 1 };
   }
-  const text = await res.text();
-  if (!res.ok) {
+  const text = res.text;
+  if (res.status < 200 || res.status > 299) {
     let message = text;
     try {
       message = (JSON.parse(text) as { error?: string }).error ?? text;
