@@ -40,11 +40,24 @@ describe('binary batch encoding', () => {
   });
 
   it('sends evenly spaced x as xStart and xStep, and rebuilds them bit for bit', () => {
-    const x = Array.from({ length: 1000 }, (_, i) => 0.1 + 0.1 * i);
+    const x = Array.from({ length: 1000 }, (_, i) => 0.5 + 0.25 * i);
     const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });
-    expect(headerOf(bytes).executions[0].points[0]).toEqual({ key: 'k', n: 1000, xStart: 0.1, xStep: 0.1 });
+    expect(headerOf(bytes).executions[0].points[0]).toEqual({ key: 'k', n: 1000, xStart: 0.5, xStep: 0.25 });
     const decoded = validateIngestBatch(decodeBinaryBatch(bytes));
     expect(Array.from(decoded.executions[0]!.points![0]!.x)).toEqual(x);
+  });
+
+  it('sends x as a column when start + step · i only matches it after rounding (0.1 + 0.1 · i), so a reader never has to round', () => {
+    const x = Array.from({ length: 1000 }, (_, i) => 0.1 + 0.1 * i);
+    const bytes = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x, y: x }] }] });
+    expect(headerOf(bytes).executions[0].points[0]).toEqual({ key: 'k', n: 1000 });
+    expect(Array.from(validateIngestBatch(decodeBinaryBatch(bytes)).executions[0]!.points![0]!.x)).toEqual(x);
+    // Whole numbers whose doubles round near 2^53: [-2^53, -2^52 + 1, 2, 2^52 + 4] is -2^53 + (2^52 + 1) · i in doubles
+    // (3 · (2^52 + 1) rounds to 3 · 2^52 + 4), not in integers: a column too.
+    const near = [-(2 ** 53), -(2 ** 52) + 1, 2, 2 ** 52 + 4];
+    const column = encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x: near, y: near }] }] });
+    expect(headerOf(column).executions[0].points[0]).toEqual({ key: 'k', n: 4 });
+    expect(Array.from(validateIngestBatch(decodeBinaryBatch(column)).executions[0]!.points![0]!.x)).toEqual(near);
   });
 
   it('makes one x for items with the same whole-number start, step and count, from as much memory as the distinct ones need', () => {
@@ -100,6 +113,32 @@ describe('binary batch encoding', () => {
     // Up to 2^53 exactly is kept, every x distinct.
     const atLimit = validateIngestBatch(decodeBinaryBatch(starting(2 ** 53 - 2)));
     expect(Array.from(atLimit.executions[0]!.points![0]!.x)).toEqual([2 ** 53 - 2, 2 ** 53 - 1, 2 ** 53]);
+  });
+
+  it('refuses a regular x that double arithmetic would round (naming xStep or xStart), and keeps one exact up to 2^53', () => {
+    const steps = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    const regular = (xStart: number, xStep: number, n = 4) => withHeader(encodeBinaryBatch({ executions: [{ id: 'a', points: [{ key: 'k', x: steps(n), y: steps(n) }] }] }),
+      (h) => Object.assign(h.executions[0].points[0], { xStart, xStep }));
+    const xOf = (bytes: Uint8Array) => Array.from(validateIngestBatch(decodeBinaryBatch(bytes)).executions[0]!.points![0]!.x);
+    // The fault: −2^53 + (2^52 + 1) · 3 is 2^52 + 3, but 3 · (2^52 + 1) rounds to 3 · 2^52 + 4 in doubles: stored 2^52 + 4.
+    expect(() => decodeBinaryBatch(regular(-(2 ** 53), 2 ** 52 + 1))).toThrow(
+      'executions[0].points[0].xStep: xStep · 3 = 13510798882111491 is beyond 2^53, so xStart + xStep · i (i < n) is not exact in doubles: send this series\' x column instead');
+    // A step above 2^31 from near −2^53: xStep · (n − 1) at 2^53 exactly is kept, one unit past it refused.
+    const step = 2 ** 31 + 1;
+    const n = 4;
+    expect(xOf(regular(-(2 ** 53) + 1, 2 ** 53 / 2, 3))).toEqual([-(2 ** 53) + 1, -(2 ** 52) + 1, 1]);
+    expect(() => decodeBinaryBatch(regular(-(2 ** 53) + 1, 2 ** 53 / 2 + 1, 3))).toThrow('.xStep: xStep · 2 = 9007199254740994 is beyond 2^53');
+    expect(xOf(regular(-(2 ** 53) + 1, step, n))).toEqual([0, 1, 2, 3].map((i) => -(2 ** 53) + 1 + step * i));
+    // xStart + xStep · (n − 1) at 2^53 exactly is kept (1 + (2^53 − 1)); the x limit refuses one past.
+    expect(xOf(regular(1, 2 ** 53 - 1, 2))).toEqual([1, 2 ** 53]);
+    expect(() => decodeBinaryBatch(regular(3, 2 ** 53 - 1, 2))).toThrow('x[1]: x must be at most 2^53');
+    // In units of the finest bit: −2^53 + 2^52 · i is exact (the sum of units is 4 · 2^52), and so kept.
+    expect(xOf(regular(-(2 ** 53), 2 ** 52, 5))).toEqual([-(2 ** 53), -(2 ** 52), 0, 2 ** 52, 2 ** 53]);
+    // Fractions: exact ones kept; a start too coarse for the step's bits, or a step whose products round, refused.
+    expect(xOf(regular(0.5, 0.25))).toEqual([0.5, 0.75, 1, 1.25]);
+    expect(() => decodeBinaryBatch(regular(2 ** 53 - 2, 0.5, 2))).toThrow('executions[0].points[0].xStart: xStart (9007199254740990) at the precision of xStep (0.5) is beyond 2^53 × 2^-1');
+    expect(() => decodeBinaryBatch(regular(0, 0.1))).toThrow(/\.xStep: xStep · 3 = \d+ × 2\^-55 is beyond 2\^53 × 2\^-55/);
+    expect(() => decodeBinaryBatch(regular(5e-324, 1, 2))).toThrow('.xStep: xStep (1) at the precision of xStart (5e-324)');
   });
 
   it('keeps the x column when x is not exactly regular', () => {

@@ -1,4 +1,4 @@
-import { markWholeStep, regularStep } from './regular.js';
+import { markWholeStep, regularStep, regularXProblem } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
 import { refuseDuplicateKeys } from './json-duplicate-keys.js';
 import { LIMITS } from './limits.js';
@@ -12,7 +12,8 @@ import { decodeUtf8, markIncreasing, ValidationError, xBeyondLimit } from './val
  *   | zero padding to a multiple of 8 | for each points item in header order: n float64 x, then n float64 y
  *
  * An item whose x are exactly `xStart + xStep · i` (steps, epochs) may say so, `{key, n, xStart, xStep}`, and leave its
- * x out of the columns. An item may carry its record times `t` (`[first, last]` ms, see `RecordTimes`) in the header as
+ * x out of the columns; every such value must be exact in double arithmetic (`regularXProblem`), or the item is refused
+ * naming `xStart` or `xStep`. An item may carry its record times `t` (`[first, last]` ms, see `RecordTimes`) in the header as
  * in JSON; a reader that predates `t` refuses it as an unknown field, and a body without it is read as before (`t` is
  * optional, so older writers stay valid). NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as
  * a JSON one.
@@ -49,7 +50,9 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>,
       ...u,
       points: u.points.map((p) => {
         if (p.x.length !== p.y.length) throw new RangeError(`points "${p.key}": x and y differ in length (${p.x.length}, ${p.y.length})`);
-        const xStep = p.x.length > 1 ? regularStep(p.x) : null;
+        // Only a step the server reads back exactly (a reader refuses any other, see regularXProblem).
+        const step = p.x.length > 1 ? regularStep(p.x) : null;
+        const xStep = step !== null && regularXProblem(p.x[0]!, step, p.x.length) === null ? step : null;
         columns.push({ values: p, withX: xStep === null });
         const times = p.t && { t: p.t };
         return xStep === null ? { key: p.key, n: p.x.length, ...times } : { key: p.key, n: p.x.length, xStart: p.x[0], xStep, ...times };
@@ -207,9 +210,14 @@ export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) =
       const item: Obj = { ...rest, x: isRegular ? null : readColumn(aligned, at, n), y: readColumn(aligned, at + bytes - 8 * n, n) };
       if (isRegular) {
         const whole = isWholeRegular(xStart as number, xStep as number, n);
-        if (!whole && n > 0 && Number.isInteger(xStart) && Number.isInteger(xStep) && (xStep as number) > 0) {
-          const beyond = wholeIndexBeyondLimit(xStart as number, xStep as number, n);
-          if (beyond) throw new ValidationError(`${path}.x[${beyond.i}]`, xBeyondLimit(`${beyond.x} = xStart + ${beyond.i} · xStep`));
+        if (!whole && n > 0) {
+          if (Number.isInteger(xStart) && Number.isInteger(xStep) && (xStep as number) > 0) {
+            const beyond = wholeIndexBeyondLimit(xStart as number, xStep as number, n);
+            if (beyond) throw new ValidationError(`${path}.x[${beyond.i}]`, xBeyondLimit(`${beyond.x} = xStart + ${beyond.i} · xStep`));
+          }
+          // Within the limit, a value double arithmetic rounds would be stored as another x than the one meant.
+          const inexact = regularXProblem(xStart as number, xStep as number, n);
+          if (inexact) throw new ValidationError(`${path}.${inexact.field}`, inexact.rule);
         }
         regular.push({ item, start: xStart as number, step: xStep as number, n, whole });
         if (whole) wholePoints += n;
