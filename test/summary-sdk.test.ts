@@ -34,6 +34,21 @@ async function predictSummary(predict: () => void | Promise<void>) {
 }
 
 
+describe('summary −0 through the TypeScript SDK', () => {
+  it('arrives and reads back as −0 (the binary header writes it -0), nested too; scope.metrics keeps it', async () => {
+    let local: unknown;
+    const summary = await predictSummary(() => {
+      recordMetric('neg', -0);
+      recordMetric('obj', { a: -0, b: [-0, 1] });
+      local = currentScope().metrics.get('obj');
+    });
+    expect(Object.is(summary.neg, -0)).toBe(true);
+    expect(Object.is(summary.obj.a, -0)).toBe(true);
+    expect(Object.is(summary.obj.b[0], -0)).toBe(true);
+    expect(Object.is((local as { a: number }).a, -0)).toBe(true);
+  });
+});
+
 describe('Cog seed examples through SDK → server', () => {
   it('overview: simple values', async () => {
     expect(await predictSummary(() => {

@@ -2,6 +2,7 @@ import { markWholeStep, regularStep, regularXProblem } from './regular.js';
 import type { IngestBatch, RecordTimes } from './types.js';
 import { refuseDuplicateKeys } from './json-duplicate-keys.js';
 import { LIMITS } from './limits.js';
+import { jsonExact } from './numbers.js';
 import { decodeUtf8, markIncreasing, ValidationError, xBeyondLimit } from './validate.js';
 
 /**
@@ -59,7 +60,8 @@ export function encodeBinaryBatch(batch: IngestBatch<NumberColumns>,
       }),
     })),
   };
-  const json = utf8.encode(JSON.stringify(header));
+  // −0 in a summary value travels as -0.
+  const json = utf8.encode(jsonExact(header));
   const dataStart = align8(PREAMBLE + json.length);
   const total = columns.reduce((sum, c) => sum + (c.withX ? 16 : 8) * c.values.y.length, dataStart);
   const bytes = allocate(total);

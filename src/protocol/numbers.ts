@@ -37,8 +37,13 @@ function holdsNegativeZero(v: unknown): boolean {
  * a stored value read back as JSON is the value stored, to the bit. As fast as JSON.stringify when there is no −0.
  */
 export function jsonExact(value: unknown): string {
-  if (!holdsNegativeZero(value)) return JSON.stringify(value);
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && v === 0 && 1 / v < 0 ? NEGATIVE_ZERO : v)).replaceAll(`"${NEGATIVE_ZERO}"`, '-0');
+  const plain = JSON.stringify(value);
+  if (!holdsNegativeZero(value)) return plain;
+  // A stand-in no string or key of the value holds (JSON.stringify writes private-use characters as they are, so one that
+  // did would show in `plain`): a summary string equal to the stand-in must stay a string.
+  let mark = NEGATIVE_ZERO;
+  for (let k = 0; plain.includes(mark); k++) mark = `${NEGATIVE_ZERO}${k}\u{E000}`;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && v === 0 && 1 / v < 0 ? mark : v)).replaceAll(`"${mark}"`, '-0');
 }
 
 export function fromWire(v: WireNumber): number {

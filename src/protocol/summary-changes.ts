@@ -1,3 +1,4 @@
+import { jsonExact } from './numbers.js';
 import type { SummaryObject, SummaryValue } from './types.js';
 
 /**
@@ -11,13 +12,13 @@ export interface SummaryChanges {
   deleted: string[];
 }
 
-/** The top-level differences from `before` to `after` (values compared as JSON). */
+/** The top-level differences from `before` to `after` (values compared as exact JSON: 0 → −0 is a change). */
 export function summaryChanges(before: SummaryObject, after: SummaryObject): SummaryChanges {
   const set: SummaryObject = {};
   const deleted: string[] = [];
   for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) deleted.push(key);
   for (const [key, value] of Object.entries(after)) {
-    if (!Object.hasOwn(before, key) || JSON.stringify(before[key]) !== JSON.stringify(value)) set[key] = value;
+    if (!Object.hasOwn(before, key) || jsonExact(before[key]) !== jsonExact(value)) set[key] = value;
   }
   return { set, deleted };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  applySummaryOp, END_STATUSES, endStatus, LIMITS, SummaryError, validateStart,
+  applySummaryOp, END_STATUSES, endStatus, jsonExact, LIMITS, SummaryError, validateStart,
   type DiscardedCounts, type EndStatus, type Labels, type SummaryMode, type SummaryObject, type SummaryValue,
 } from '../protocol/index.js';
 import { runInExecution } from './context.js';
@@ -285,9 +285,10 @@ export class ExecutionHandle {
   }
 }
 
+/** The value as exact JSON (−0 kept as -0), or undefined when it has none. */
 function tryJson(value: SummaryValue): string | undefined {
   try {
-    return JSON.stringify(value);
+    return jsonExact(value);
   } catch {
     return undefined; // cycles, BigInt…: applySummaryOp names the rule
   }

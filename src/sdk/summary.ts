@@ -1,4 +1,4 @@
-import { getSummaryValue, hasSummaryValue, SUMMARY_MODES, type SummaryMode, type SummaryValue } from '../protocol/index.js';
+import { getSummaryValue, hasSummaryValue, jsonExact, SUMMARY_MODES, type SummaryMode, type SummaryValue } from '../protocol/index.js';
 import { currentExecution } from './context.js';
 import type { ExecutionHandle } from './execution.js';
 
@@ -17,7 +17,7 @@ export interface Scope {
 }
 
 function copy(v: SummaryValue | undefined): SummaryValue | undefined {
-  return v !== null && typeof v === 'object' ? (JSON.parse(JSON.stringify(v)) as SummaryValue) : v;
+  return v !== null && typeof v === 'object' ? (JSON.parse(jsonExact(v)) as SummaryValue) : v;
 }
 
 function checkMode(mode: unknown): SummaryMode {

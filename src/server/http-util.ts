@@ -7,8 +7,9 @@ import { DomainError, type DomainErrorKind } from './domain-error.js';
 /** The HTTP status of each kind of refusal the store and the ingest rules raise. */
 export const STATUS_OF: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409 };
 
+/** Answers `body` as JSON, −0 written `-0` (`jsonExact`): a stored value (a summary number) reads back as it was stored. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = jsonExact(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers,
   });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attachmentDisposition, executionSeconds, runsFileName, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
+import { attachmentDisposition, executionSeconds, jsonExact, runsFileName, ValidationError, type Execution, type SummaryValue } from '../../protocol/index.js';
 import type { AppContext } from '../app.js';
 import { writeAndYield } from '../http-util.js';
 import { parseListQuery } from '../list/list-query.js';
@@ -31,7 +31,7 @@ function summaryAt(summary: Execution['summary'], path: string): SummaryValue | 
 function summaryCell(v: SummaryValue | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'number') return csvNumber(v);
-  return csvField(typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return csvField(typeof v === 'object' ? jsonExact(v) : String(v));
 }
 
 /** One execution as a CSV row (`now`: the clock for a running execution's duration). */

@@ -5,7 +5,7 @@
  * `predict_time` on end. `planBatch` is pure: it decides from the state the store loaded inside the batch's transaction.
  */
 import {
-  LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type RecordTimes, type SeriesColumns,
+  jsonExact, LIMITS, quote, sameDefinition, summaryChanges, type AcceptedBatch, type Execution, type ExecutionUpdate, type MetricDef, type RecordTimes, type SeriesColumns,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
 import type { HubEvent } from '../hub-event.js';
@@ -139,13 +139,14 @@ function planUpdate(
       planAppend(w, es.lastX, d.key, columns.x, columns.y, `${path}.summary`);
       streamed.push(columns);
     }
-    const text = JSON.stringify(summary);
+    // −0 written as -0: a summary is stored and compared exactly (JSON.stringify would make it 0, and 0 → −0 no change).
+    const text = jsonExact(summary);
     const bytes = Buffer.byteLength(text);
     if (bytes > LIMITS.maxSummaryBytes) {
       throw new DomainError('invalid', `${path}.summary`,
         `the execution's summary would take ${bytes} bytes as JSON; a summary holds at most ${LIMITS.maxSummaryBytes} bytes (keep large data out of summary metrics)`);
     }
-    summaryChanged = text !== JSON.stringify(record.summary);
+    summaryChanged = text !== jsonExact(record.summary);
     record.summary = summary;
   }
   if (u.end && !alreadyEnded) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import {
-  marksOfItem, toWireArray,
+  jsonExact, marksOfItem, toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject,
 } from '../../protocol/index.js';
 import { bucketsForBudget } from '../../protocol/downsample.js';
@@ -271,14 +271,14 @@ export class PgStore implements Store {
            ${p(created.map((r) => r.name.toLowerCase()), 'text[]')}, ${p(created.map((r) => JSON.stringify(r.labels)), 'text[]')},
            ${p(created.map((r) => r.status), 'text[]')}, ${p(created.map((r) => r.startedAt), 'float8[]')}, ${p(created.map((r) => r.endedAt), 'float8[]')},
            ${p(created.map((r) => r.lastSeenAt), 'float8[]')}, ${p(created.map((r) => r.error), 'text[]')},
-           ${p(created.map((r) => JSON.stringify(r.summary)), 'text[]')}, ${p(created.map((r) => discardedText(r)), 'text[]')}))`);
+           ${p(created.map((r) => jsonExact(r.summary)), 'text[]')}, ${p(created.map((r) => discardedText(r)), 'text[]')}))`);
     }
     if (updated.length > 0) {
       ctes.push(`updated AS (UPDATE executions e SET status = u.status, ended_at = u.ended_at, last_seen_at = u.last_seen_at, error = u.error,
            summary = COALESCE(u.summary, e.summary), discarded = u.discarded
          FROM unnest(${p(updated.map((w) => w.record.id), 'text[]')}, ${p(updated.map((w) => w.record.status), 'text[]')},
            ${p(updated.map((w) => w.record.endedAt), 'float8[]')}, ${p(updated.map((w) => w.record.lastSeenAt), 'float8[]')},
-           ${p(updated.map((w) => w.record.error), 'text[]')}, ${p(updated.map((w) => (w.summaryChanged ? JSON.stringify(w.record.summary) : null)), 'text[]')},
+           ${p(updated.map((w) => w.record.error), 'text[]')}, ${p(updated.map((w) => (w.summaryChanged ? jsonExact(w.record.summary) : null)), 'text[]')},
            ${p(updated.map((w) => discardedText(w.record)), 'text[]')}) AS u(id, status, ended_at, last_seen_at, error, summary, discarded)
          WHERE e.id = u.id)`);
     }
@@ -336,7 +336,7 @@ export class PgStore implements Store {
       `WITH h AS (UPDATE feed_head SET last_seq = last_seq + $1 RETURNING last_seq - $1 + 1 AS seq_start),
             f AS (INSERT INTO feed (seq_start, n, at, events) SELECT seq_start, $1, $2, $3 FROM h RETURNING seq_start)
        SELECT seq_start, pg_notify($4, seq_start::text) FROM f`,
-      [events.length, at, JSON.stringify(toFeedEvents(events, seriesIds)), this.feed.channel]);
+      [events.length, at, jsonExact(toFeedEvents(events, seriesIds)), this.feed.channel]);
     const seqStart = r.rows[0]!.seq_start;
     this.feed.expect(seqStart, events);
     return seqStart;

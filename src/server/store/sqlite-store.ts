@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  marksOfItem, toWireArray,
+  jsonExact, marksOfItem, toWireArray,
   type Execution, type ExecutionDetail, type ExecutionFields, type ExecutionList, type ExecutionPatch, type MetricDef, type SeriesData, type SummaryObject, type WireNumber,
 } from '../../protocol/index.js';
 import { DomainError } from '../domain-error.js';
@@ -284,13 +284,13 @@ export class SqliteStore implements Store {
       if (w.isNew) {
         this.sql.insertExecution.run({
           ...row, name: r.name, name_lower: r.name.toLowerCase(), labels: JSON.stringify(r.labels), started_at: r.startedAt,
-          summary: JSON.stringify(r.summary),
+          summary: jsonExact(r.summary),
         });
         this.listIndex.index(r, true, true);
       } else {
         this.sql.updateExecution.run(row);
         if (w.summaryChanged) {
-          this.sql.updateSummary.run(JSON.stringify(r.summary), r.id);
+          this.sql.updateSummary.run(jsonExact(r.summary), r.id);
           this.listIndex.index(r, false, true);
         }
       }
