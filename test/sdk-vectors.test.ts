@@ -22,7 +22,8 @@ interface SummaryCase {
   pending?: Pending;
 }
 interface EndCase { given: string; stored: string; pending?: Pending }
-interface Vectors { series: SeriesCase[]; definitions: DefinitionCase[]; summary: SummaryCase[]; end_status: EndCase[] }
+interface AtTypeCase { name: string; at: unknown; error: string[]; then: { x: number[]; refused: number }; pending?: Pending }
+interface Vectors { series: SeriesCase[]; definitions: DefinitionCase[]; summary: SummaryCase[]; end_status: EndCase[]; at_type: AtTypeCase[] }
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/sdk-semantics.json', import.meta.url), 'utf8')) as Vectors;
 
@@ -118,6 +119,30 @@ describe('shared SDK vectors: end status', () => {
       const e = client.startExecution(`end ${c.given}`);
       await e.end(c.given as EndStatus);
       expect((await getJson(`${server.url}/api/executions/${e.id}`)).json.execution.status).toBe(c.stored);
+    });
+  }
+});
+
+describe('shared SDK vectors: the type of at', () => {
+  for (const c of vectors.at_type) {
+    itCase(c)(c.name, async () => {
+      const metric = new Metric('loss', { throttle: null });
+      let discarded: unknown;
+      const id = await client.withExecution(c.name, (e) => {
+        let thrown: unknown;
+        try {
+          metric.record(0.5, { at: c.at as number });
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(TypeError);
+        for (const part of c.error) expect((thrown as Error).message).toContain(part);
+        metric.record(0.25, { at: 1 });
+        discarded = e.discarded();
+        return e.id;
+      });
+      expect((await getJson(`${server.url}/api/executions/${id}/series?key=loss`)).json.series[0].x).toEqual(c.then.x);
+      expect(Object.values(discarded as object).length).toBe(c.then.refused);
     });
   }
 });

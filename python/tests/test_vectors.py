@@ -104,3 +104,19 @@ def test_end_status(case: Dict[str, Any], client: plotline.Client, server: Serve
     ex = client.start_execution(f"end {case['given']}")
     ex.end(case["given"])
     assert server.execution(ex.id)["execution"]["status"] == case["stored"]
+
+
+@pytest.mark.parametrize("case", _V["at_type"], ids=[c["name"] for c in _V["at_type"]])
+def test_at_type(case: Dict[str, Any], client: plotline.Client, server: Server) -> None:
+    """A non-number ``at`` (bool included: an int subclass in Python, no number here, as in the TS SDK) raises TypeError
+    and records nothing; a bad x *value* (NaN, decreasing) is counted instead (see the series vectors)."""
+    skip_if_pending(case)
+    metric = plotline.Metric("loss", throttle=None)
+    with client.execution(case["name"]) as ex:
+        with pytest.raises(TypeError) as err:
+            metric.record(0.5, at=case["at"])
+        for part in case["error"]:
+            assert part in str(err.value)
+        metric.record(0.25, at=1)
+    assert server.series(ex.id, "loss")["loss"]["x"] == case["then"]["x"]
+    assert ex.refused_points == case["then"]["refused"]
