@@ -1,0 +1,67 @@
+import { expect, test, type Page } from '@playwright/test';
+import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+
+// Faults a fresh user found in the charts (session 2026-12-02): settings made from "All panels" reach a long live series.
+let server: StudioServer;
+
+test.beforeAll(async () => {
+  server = await startStudioServer(tempDb());
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+/** A noisy value at step s (a decay, a fast sine and a hash), so smoothing visibly changes the line. */
+const noisy = (s: number) => 2 * Math.exp(-s / 20_000) + 0.5 * Math.sin(s * 0.9) + (((s * 7919) % 13) / 13 - 0.5);
+
+/** Streams `per` points of `key` of execution `id` every `ms` from step `from`+1 until stopped. */
+function stream(id: string, key: string, from: number, per = 200, ms = 100) {
+  let step = from;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const x = Array.from({ length: per }, (_, i) => step + i + 1);
+      step += per;
+      await ingest(server.url, { executions: [{ id, points: [{ key, x, y: x.map(noisy) }] }] });
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  })();
+  return { stop: async () => { stopped = true; await done; } };
+}
+
+const chartShot = (page: Page, name: string) => page.getByRole('region', { name }).locator('.chart').screenshot();
+
+// The smoothing of a long series reads its stored points (or a smoothed line) from the server; that read was aborted by
+// every live batch (its total changed) and never finished while points streamed fast: the line stayed raw until the run
+// ended, whichever slider set it. Now growth waits for the read in flight (model/following-read.ts).
+test('"All panels" smoothing smooths a long series while points stream in fast', async ({ page }) => {
+  const id = 'live-long-1';
+  const group = { name: 'training', units: 'step' };
+  await ingest(server.url, { executions: [{ id, start: { name: 'live-long' }, definitions: [{ key: 'loss', group }] }] });
+  const N = 300_000;
+  for (let from = 0; from < N; from += 50_000) {
+    const x = Array.from({ length: Math.min(50_000, N - from) }, (_, i) => from + i + 1);
+    await ingest(server.url, { executions: [{ id, points: [{ key: 'loss', x, y: x.map(noisy) }] }] });
+  }
+  const producer = stream(id, 'loss', N, 2000, 30);
+  try {
+    await page.goto(`${server.url}/executions/${id}`);
+    const panel = page.getByRole('region', { name: 'training' });
+    const chart = panel.locator('.chart');
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    await page.waitForTimeout(500);
+    const raw = await chartShot(page, 'training');
+    await page.getByRole('toolbar', { name: 'All panels' }).getByRole('slider', { name: 'Smoothing' }).fill('0.95');
+    await expect(chart).toHaveAttribute('data-smoothing', 'ema:0.95', { timeout: 15_000 });
+    // Still live: the line layer draws the smoothed line.
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    await page.waitForTimeout(1500);
+    await expect(chart).toHaveAttribute('data-smoothing', 'ema:0.95');
+    const smoothed = await chartShot(page, 'training');
+    expect(smoothed.equals(raw)).toBe(false);
+    await screenshots(page, 'faults-live-all-panels-smoothing');
+  } finally {
+    await producer.stop();
+  }
+});
