@@ -13,6 +13,7 @@ import { currentPathname, currentSearch, navigate, useLocation } from '../router
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
 import { fullResolutionKeys, useFullResolution } from './use-full-resolution.js';
+import { wantsFullResolution } from '../model/full-resolution.js';
 import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
@@ -98,9 +99,10 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
   const lineKeys = panel.lines.map((l) => l.key);
   // Live points re-render the panel's chart, legend and progress bars (each follows the live version itself), not the
-  // panel: only while smoothing, whose reads follow the series' growth, does the panel re-render per live frame; and when
+  // panel: only while smoothing or ignoring outliers, whose reads follow the series' growth, does the panel re-render per live frame; and when
   // its lines get their first record-time marks (wall time becomes available).
-  const version = useLive((s) => (options.smoothing > 0 ? s.version : 0));
+  const readsFull = wantsFullResolution(options.smoothing, yRange);
+  const version = useLive((s) => (readsFull ? s.version : 0));
   const hasMarks = useLive(() => times !== undefined && panelMarks(lineKeys, times) !== undefined);
   const marksNow = times ? panelMarks(lineKeys, times) : undefined;
   const marksOf = useRef(() => marksNow);
@@ -114,7 +116,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
   );
   // Long series are smoothed from every stored point: read into the tab when they fit, else smoothed by the server.
   const fullKeys = fullResolutionKeys(lineKeys, series);
-  const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, options.smoothing > 0);
+  const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, readsFull);
   const serverKeys = lineKeys.filter((k) => !fullKeys.includes(k));
   const smoothedLines = useServerSmoothing(serverKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const keys = lineKeys;

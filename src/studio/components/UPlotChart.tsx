@@ -6,7 +6,7 @@ import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { lineLayer, rawUnderlayPlugin, type LineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
-import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
+import { AUTO, OutlierWindows, viewAxes, type YRange } from '../model/y-range.js';
 import { measureText } from '../chart/measure.js';
 import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
@@ -179,6 +179,8 @@ export function UPlotChart({
   const liveReductions = useRef(new Map<string, LiveDecimation>());
   /** What live redraws computed of each line's settled points (held or reduced; live-plot.ts). */
   const livePlot = useRef(new LivePlot());
+  /** The percentile windows of "ignore outliers" over full-resolution points, kept between redraws (y-range.ts). */
+  const outlierWindows = useRef(new OutlierWindows());
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -273,7 +275,9 @@ export function UPlotChart({
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
-    const view = viewAxes({ ...viewInput, held: scaled, log });
+    // A line held reduced is framed on its full-resolution points once read (the reduction over-represents extremes).
+    const fullPoints = full && latest.current.yRange.kind === 'outliers' ? p.lines.map((l, i) => (all[i]!.downsampled ? full.get(l.key) : undefined)) : undefined;
+    const view = viewAxes({ ...viewInput, held: scaled, log, full: fullPoints, windows: outlierWindows.current });
     if (view.clipped !== clippedRef.current) {
       clippedRef.current = view.clipped;
       latest.current.onClipped?.(view.clipped);
