@@ -65,3 +65,36 @@ test('"All panels" smoothing smooths a long series while points stream in fast',
     await producer.stop();
   }
 });
+
+test('after a rewind, a zoom past the data\'s end shows no tooltip for a point outside the view', async ({ page }) => {
+  const id = 'rewound-zoom';
+  const x = Array.from({ length: 100 }, (_, i) => i + 1);
+  await ingest(server.url, {
+    executions: [{ id, start: { name: 'rewound' }, definitions: [{ key: 'loss', group: { name: 'training', units: 'step' } }], points: [{ key: 'loss', x, y: x.map((s) => 1 / s) }] }],
+  });
+  // Resumed from step 50: the points from 50 on are dropped.
+  const res = await fetch(`${server.url}/api/ingest`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executions: [{ id, rewind: { x: 50 } }] }),
+  });
+  expect(res.ok, await res.text()).toBe(true);
+  await page.goto(`${server.url}/executions/${id}?from=70&to=90&x=step`);
+  const panel = page.getByRole('region', { name: 'training' });
+  const over = panel.locator('.u-over');
+  await expect(panel.locator('canvas')).toHaveCount(1);
+  const box = (await over.boundingBox())!;
+  const tooltip = panel.locator('.chart-tooltip');
+  for (const at of [0.1, 0.5, 0.9]) {
+    await page.mouse.move(box.x + box.width * at, box.y + box.height / 2);
+    await page.waitForTimeout(100);
+    await expect(tooltip).toBeHidden();
+  }
+  // The legend does not take a value at the cursor either: it keeps the latest one.
+  await expect(panel.getByRole('button', { name: /loss/ })).toContainText(/0\.0204/);
+  // Zoomed where the data is, the tooltip shows the point under the cursor.
+  await page.goto(`${server.url}/executions/${id}?from=10&to=40&x=step`);
+  await expect(panel.locator('canvas')).toHaveCount(1);
+  const box2 = (await over.boundingBox())!;
+  await page.mouse.move(box2.x + box2.width / 2, box2.y + box2.height / 2);
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip.locator('.chart-tooltip-title')).toContainText(/^2\d step/);
+});

@@ -8,7 +8,7 @@ import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/naviga
 import type { Span } from '../model/navigation.js';
 import { AUTO, OutlierWindows, viewAxes, type YRange } from '../model/y-range.js';
 import { measureText } from '../chart/measure.js';
-import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
+import { cursorIndex, tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
@@ -363,8 +363,8 @@ export function UPlotChart({
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
           setCursor: (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const x = idx === null || idx === undefined || (u.cursor.left ?? -1) < 0 ? null : u.data[0][idx] ?? null;
+            const idx = cursorIndex(u);
+            const x = idx === null ? null : u.data[0][idx] ?? null;
             cancelAnimationFrame(cursorFrame);
             cursorFrame = requestAnimationFrame(() => latest.current.onCursor?.(x));
           },
