@@ -98,3 +98,55 @@ test('after a rewind, a zoom past the data\'s end shows no tooltip for a point o
   await expect(tooltip).toBeVisible();
   await expect(tooltip.locator('.chart-tooltip-title')).toContainText(/^2\d step/);
 });
+
+test('smoothing on: the tooltip shows the smoothed value and the raw one; +∞, −∞ and NaN get their own markers', async ({ page }) => {
+  const id = 'smooth-tooltip';
+  const x = Array.from({ length: 200 }, (_, i) => i + 1);
+  const y: (number | string)[] = x.map((s) => 1 + 0.5 * Math.sin(s * 0.9));
+  y[59] = 'Infinity';
+  y[119] = '-Infinity';
+  y[169] = 'NaN';
+  await ingest(server.url, {
+    executions: [{
+      id, start: { name: 'smooth-tooltip' }, definitions: [{ key: 'loss', group: { name: 'training', units: 'step' } }],
+      points: [{ key: 'loss', x, y }], end: { status: 'succeeded' },
+    }],
+  });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`${server.url}/executions/${id}?po=s0.9`);
+  const panel = page.getByRole('region', { name: 'training' });
+  await expect(panel.locator('.chart')).toHaveAttribute('data-smoothing', 'ema:0.9');
+  const box = (await panel.locator('.u-over').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  const value = panel.locator('.chart-tooltip-value').first();
+  await expect(value).toHaveText(/^-?[\d.]+ \(raw -?[\d.]+\)$/);
+  const [smoothed, raw] = (await value.textContent())!.match(/-?[\d.]+/g)!.map(Number);
+  expect(smoothed).not.toBe(raw);
+  await screenshots(page, 'faults-smoothed-tooltip');
+  // The three non-finite values: a ▲ at the top (+∞), a ▼ at the bottom (−∞), a ring at the bottom (NaN), in the odd colour.
+  await page.mouse.move(0, 0);
+  const marks = await panel.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+    const ctx = c.getContext('2d')!;
+    const over = c.parentElement!.querySelector('.u-over') as HTMLElement;
+    const dpr = window.devicePixelRatio || 1;
+    const left = over.offsetLeft * dpr;
+    const top = over.offsetTop * dpr;
+    const w = over.clientWidth * dpr;
+    const h = over.clientHeight * dpr;
+    // Opaque red pixels (the dashed lines are faint) in the top and bottom 10 px bands of the plot, by column.
+    const red = (y0: number) => {
+      const d = ctx.getImageData(left, y0, w, 10 * dpr).data;
+      const cols = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) if (d[i]! > 150 && d[i + 1]! < 90 && d[i + 2]! < 90 && d[i + 3]! > 200) cols.add(Math.floor((i / 4) % w));
+      return [...cols].sort((a, b) => a - b);
+    };
+    return { top: red(top), bottom: red(top + h - 10 * dpr), w };
+  });
+  // One group of red columns at the top (the +∞ at 60/200 of the width), two at the bottom (−∞ and NaN).
+  const groups = (cols: number[]) => cols.reduce((n, c, i) => (i === 0 || c - cols[i - 1]! > 3 ? n + 1 : n), 0);
+  expect(groups(marks.top), JSON.stringify(marks)).toBe(1);
+  expect(groups(marks.bottom)).toBe(2);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await screenshots(page, 'faults-smoothed-tooltip-390');
+});

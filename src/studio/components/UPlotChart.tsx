@@ -16,7 +16,7 @@ import { decimateForDisplay } from '../model/decimate.js';
 import { decimateLive, liveDecimation, liveLineBound, settledPoints, staggeredSlack, type LiveDecimation } from '../model/live-decimate.js';
 import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
-import { readout } from '../model/readout.js';
+import { lineNotation, readout, valueAtOrBefore } from '../model/readout.js';
 import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale, nonPositiveInView, type NonPositiveCount } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
@@ -181,6 +181,8 @@ export function UPlotChart({
   const livePlot = useRef(new LivePlot());
   /** The percentile windows of "ignore outliers" over full-resolution points, kept between redraws (y-range.ts). */
   const outlierWindows = useRef(new OutlierWindows());
+  /** Per line, its smoothed line in real values while smoothing (null: the line is not smoothed yet): the tooltip reads both. */
+  const smoothedRef = useRef<(SeriesBuffer | null)[] | null>(null);
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -224,14 +226,17 @@ export function UPlotChart({
     // server's smoothed line; a series with none of these yet is drawn unsmoothed meanwhile.
     const want = `${algorithm}:${w}`;
     let allSmoothed = true;
+    const smoothedLine: boolean[] = [];
     const smoothed = w > 0 ? all.map((h, i) => {
       const key = p.lines[i]!.key;
       const source = h.downsampled ? full?.get(key) : h;
       const server = source ? undefined : fromServer?.get(key);
       if (!source && (!server || server.smoothing !== want)) allSmoothed = false;
       const line = source ? smoothedSeries(source, algorithm, w) : server ?? h;
+      smoothedLine[i] = line !== h;
       return logX ? positiveX(line) : line;
     }) : null;
+    smoothedRef.current = smoothed ? smoothed.map((l, i) => (smoothedLine[i] ? l : null)) : null;
     // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
     if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
@@ -327,7 +332,7 @@ export function UPlotChart({
     const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
     layerRef.current = lines;
     const plugins = [
-      gapMarkersPlugin(() => oddRef.current, theme.odd),
+      gapMarkersPlugin(() => oddRef.current, theme.odd, () => linesRef.current),
       rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), lineColor),
       lines.plugin,
       clipMarkersPlugin(() => clippedRef.current > 0, lineColor, () => linesRef.current),
@@ -344,7 +349,14 @@ export function UPlotChart({
           // (series stamped microseconds apart are not told apart).
           .map((r) => {
             const at = r.at === undefined ? null : formatX(r.at, p.xUnits);
-            return { label: r.short, color: seriesColor(theme, r.color), value: at === null || at === here ? r.value : `${r.value} at ${at}` };
+            const raw = at === null || at === here ? r.value : `${r.value} at ${at}`;
+            // Smoothing on: the dot sits on the smoothed line, so its value comes first, the raw one after (as TensorBoard
+            // and W&B show both).
+            const i = p.lines.findIndex((l) => l.key === r.key);
+            const sm = smoothedRef.current?.[i];
+            const v = sm ? valueAtOrBefore(sm, x) : undefined;
+            const value = v === undefined ? raw : `${lineNotation(legendFramesRef.current, p.lines[i]!).format(v)} (raw ${raw})`;
+            return { label: r.short, color: seriesColor(theme, r.color), value };
           });
         return { title, rows };
       }),
