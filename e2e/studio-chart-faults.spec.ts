@@ -150,3 +150,29 @@ test('smoothing on: the tooltip shows the smoothed value and the raw one; +∞, 
   await page.waitForTimeout(300);
   await screenshots(page, 'faults-smoothed-tooltip-390');
 });
+
+test('live frames keep the x axis\'s first label ("0"): the x scale spans the data, not the sampled table\'s columns', async ({ page }) => {
+  const id = 'live-zero';
+  const group = { name: 'training', units: 'step' };
+  const x0 = Array.from({ length: 5000 }, (_, i) => i);
+  await ingest(server.url, { executions: [{ id, start: { name: 'live-zero' }, definitions: [{ key: 'loss', group }], points: [{ key: 'loss', x: x0, y: x0.map(noisy) }] }] });
+  const producer = stream(id, 'loss', 4999, 100, 50);
+  try {
+    await page.goto(`${server.url}/executions/${id}`);
+    const panel = page.getByRole('region', { name: 'training' });
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    // Every x tick labelling written over 2 s of live frames starts at 0.
+    const seen = await panel.locator('.chart').evaluate(async (host: HTMLElement) => {
+      const out: string[] = [];
+      const obs = new MutationObserver(() => out.push(host.dataset.xTicks ?? ''));
+      obs.observe(host, { attributes: true, attributeFilter: ['data-x-ticks'] });
+      await new Promise((r) => setTimeout(r, 2000));
+      obs.disconnect();
+      return out;
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((t) => JSON.parse(t)[0] !== '0')).toEqual([]);
+  } finally {
+    await producer.stop();
+  }
+});

@@ -183,6 +183,8 @@ export function UPlotChart({
   const outlierWindows = useRef(new OutlierWindows());
   /** Per line, its smoothed line in real values while smoothing (null: the line is not smoothed yet): the tooltip reads both. */
   const smoothedRef = useRef<(SeriesBuffer | null)[] | null>(null);
+  /** The drawn lines' x extent while uPlot's table is sampled (its columns then start up to a pixel late: chart-options.ts xRange). */
+  const xExtentRef = useRef<readonly [number, number] | null>(null);
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -277,6 +279,7 @@ export function UPlotChart({
     const sampled = tableSampled.current && !logX;
     const snap = !logX && Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / pixels / (sampled ? 1 : SNAP_PER_PIXEL) : 0;
     const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap, sampled };
+    xExtentRef.current = sampled && snap > 0 ? [from, to] : null;
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
@@ -393,6 +396,7 @@ export function UPlotChart({
       timeAxis,
       seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
       layerDots: () => lines.showing,
+      xExtent: () => xExtentRef.current,
       onXTicks: (labels) => setData(host, 'xTicks', JSON.stringify(labels)),
     });
     const u = new uPlot(opts, buildData(), host);
