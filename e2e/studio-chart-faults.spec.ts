@@ -176,3 +176,59 @@ test('live frames keep the x axis\'s first label ("0"): the x scale spans the da
     await producer.stop();
   }
 });
+
+test('"All panels" Log y and ignore outliers reach a long series while points stream in', async ({ page }) => {
+  const id = 'live-long-2';
+  const group = { name: 'training', units: 'step' };
+  // Around 1, a spike to 1000 at 0.25 % of the points: outside the 1st-99th percentiles of every point, but a few % of
+  // the reduced points held for the older part (each spike is its bucket's highest point).
+  const value = (s: number) => (s % 400 === 200 ? 1000 : 1 + 0.1 * Math.sin(s * 0.7));
+  await ingest(server.url, { executions: [{ id, start: { name: 'live-long-2' }, definitions: [{ key: 'loss', group }] }] });
+  for (let from = 0; from < 40_000; from += 20_000) {
+    const x = Array.from({ length: 20_000 }, (_, i) => from + i + 1);
+    await ingest(server.url, { executions: [{ id, points: [{ key: 'loss', x, y: x.map(value) }] }] });
+  }
+  let step = 40_000;
+  let stopped = false;
+  const producer = (async () => {
+    while (!stopped) {
+      const x = Array.from({ length: 500 }, (_, i) => step + i + 1);
+      step += 500;
+      await ingest(server.url, { executions: [{ id, points: [{ key: 'loss', x, y: x.map(value) }] }] });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    await page.goto(`${server.url}/executions/${id}`);
+    const panel = page.getByRole('region', { name: 'training' });
+    const chart = panel.locator('.chart');
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    const top = async () => Math.max(...(JSON.parse((await chart.getAttribute('data-y-ticks'))!)[0] as string[]).map((l) => Number(l.replace(/,/g, ''))));
+    await expect.poll(top).toBeGreaterThanOrEqual(1000);
+    const bar = page.getByRole('toolbar', { name: 'All panels' });
+    // Ignore outliers: the axis frames the values around 1 (the 99th percentile of every point, not of the reduced ones,
+    // where each spike is a bucket's highest point).
+    await bar.getByRole('combobox', { name: /Y range/ }).selectOption('outliers');
+    await expect.poll(top).toBeLessThan(2);
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    await page.waitForTimeout(1000);
+    expect(await top()).toBeLessThan(2);
+    await expect(panel.locator('.panel-clip-note')).toContainText('outside the y range');
+    await screenshots(page, 'faults-live-outliers');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    await screenshots(page, 'faults-live-outliers-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await bar.getByRole('combobox', { name: /Y range/ }).selectOption('auto');
+    await expect.poll(top).toBeGreaterThanOrEqual(1000);
+    // Log y: powers of ten, still following.
+    await bar.getByRole('checkbox', { name: 'Log y' }).check();
+    await expect.poll(async () => JSON.parse((await chart.getAttribute('data-y-ticks'))!)[0]).toContain('1000');
+    await page.waitForTimeout(1000);
+    expect(JSON.parse((await chart.getAttribute('data-y-ticks'))!)[0]).toContain('1000');
+    await screenshots(page, 'faults-live-log-y');
+  } finally {
+    stopped = true;
+    await producer;
+  }
+});
