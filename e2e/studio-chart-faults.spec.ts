@@ -232,3 +232,36 @@ test('"All panels" Log y and ignore outliers reach a long series while points st
     await producer;
   }
 });
+
+// The legend's value at the cursor was set through React state in the next animation frame: while live it showed the
+// previous frame's value beside the tooltip's. Now both are written in the same frame (model/value-store.ts).
+test('while live, the legend at the cursor reads what the tooltip reads in every frame', async ({ page }) => {
+  const id = 'live-legend';
+  const group = { name: 'training', units: 'step' };
+  const x0 = Array.from({ length: 3000 }, (_, i) => i);
+  await ingest(server.url, { executions: [{ id, start: { name: 'live-legend' }, definitions: [{ key: 'loss', group }], points: [{ key: 'loss', x: x0, y: x0.map(noisy) }] }] });
+  const producer = stream(id, 'loss', 2999, 20, 50);
+  try {
+    await page.goto(`${server.url}/executions/${id}`);
+    const panel = page.getByRole('region', { name: 'training' });
+    await expect(panel.locator('.u-lines')).toBeVisible();
+    const box = (await panel.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.waitForTimeout(300);
+    const seen = await panel.evaluate(async (el: HTMLElement) => {
+      const out: [string, string][] = [];
+      const t0 = performance.now();
+      while (performance.now() - t0 < 2000) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const tip = el.querySelector('.chart-tooltip-value')?.textContent ?? '';
+        const leg = el.querySelector('.legend-item')?.textContent ?? '';
+        out.push([tip, leg.replace(/^loss/, '')]);
+      }
+      return out;
+    });
+    expect(new Set(seen.map(([tip]) => tip)).size).toBeGreaterThan(3); // the value under the cursor changed while live
+    expect(seen.filter(([tip, leg]) => tip !== leg)).toEqual([]);
+  } finally {
+    await producer.stop();
+  }
+});

@@ -1,8 +1,9 @@
-import { memo, useCallback, useContext, useMemo, useRef, useState, type ComponentProps } from 'react';
+import { memo, useCallback, useContext, useMemo, useRef, useState, useSyncExternalStore, type ComponentProps } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
+import { valueStore, type ValueStore } from '../model/value-store.js';
 import type { LineSeriesModel } from '../model/panels.js';
 import type { SeriesBuffer } from '../model/series-buffer.js';
 import { useLive, useLiveVersionAtMost } from '../live/react.js';
@@ -128,7 +129,8 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
     [panel.id],
   );
   const [filter, setFilter] = useState('');
-  const [cursorX, setCursorX] = useState<number | null>(null);
+  // The cursor's x: a store, so that only the legend renders as it moves (in the same frame as the tooltip).
+  const [cursor] = useState(() => valueStore<number | null>(null));
   const [downloadError, setDownloadError] = useState<string | null>(null);
   // A lazy panel (LazyCharts) far from the screen is skipped by the browser's rendering (`.panel-far`) until it nears it.
   const lazy = useContext(LazyCharts);
@@ -214,7 +216,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             zoom={zoom}
             onZoom={onZoom}
             onRefine={(from, to, budget) => onRefine(keys, from, to, budget)}
-            onCursor={setCursorX}
+            onCursor={cursor.set}
             onFrames={setFrames}
             smoothing={options.smoothing}
             smoothingAlgorithm={options.smoothingAlgorithm}
@@ -233,7 +235,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             onNear={(near) => setFar(lazy && !near)}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
-          <LiveLegend lines={panel.lines} series={series} frames={frames} cursorX={cursorX} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
+          <LiveLegend lines={panel.lines} series={series} frames={frames} cursor={cursor} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
         </>
       )}
     </section>
@@ -260,9 +262,10 @@ type LegendProps = ComponentProps<typeof Legend>;
 export const LEGEND_LIVE_INTERVAL_MS = 250;
 
 /** The legend with each line's latest value (or its value at the cursor), rewritten as live data arrives. */
-function LiveLegend({ lines, series, frames, cursorX, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
-  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursorX: number | null;
+function LiveLegend({ lines, series, frames, cursor, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
+  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursor: ValueStore<number | null>;
 }) {
+  const cursorX = useSyncExternalStore(cursor.subscribe, cursor.get);
   useLiveVersionAtMost(LEGEND_LIVE_INTERVAL_MS);
   return <Legend {...legend} rows={readout(lines, series, frames, cursorX)} atCursor={cursorX !== null} />;
 }

@@ -46,7 +46,7 @@ export interface ChartSource {
 interface Props extends ChartSource {
   /** Series not drawn (toggled off in the legend, or filtered out). */
   hidden: ReadonlySet<string>;
-  /** The cursor's x over this chart (null when it leaves), at most once per frame. */
+  /** The cursor's x over this chart (null when it leaves), told at once on each cursor update (set a store, not React state). */
   onCursor?: (x: number | null) => void;
   /** The y frames after data changed, when their notation changed (legends write values like their axis). */
   onFrames?: (frames: ReadonlyMap<string, YAxisFrame>) => void;
@@ -329,7 +329,6 @@ export function UPlotChart({
     // Many charts made in one commit each reading the host's width would lay the page out once per chart.
     const width = Math.max(200, nearWidth ?? host.clientWidth);
     madeWidthRef.current = width;
-    let cursorFrame = 0;
     let ownDrag = false;
     const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
     const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
@@ -379,9 +378,8 @@ export function UPlotChart({
           },
           setCursor: (u: uPlot) => {
             const idx = cursorIndex(u);
-            const x = idx === null ? null : u.data[0][idx] ?? null;
-            cancelAnimationFrame(cursorFrame);
-            cursorFrame = requestAnimationFrame(() => latest.current.onCursor?.(x));
+            // At once, as the tooltip: a frame later, the legend at the cursor lagged it while live.
+            latest.current.onCursor?.(idx === null ? null : u.data[0][idx] ?? null);
           },
         },
       },
@@ -428,10 +426,7 @@ export function UPlotChart({
       realY,
       plotY,
     });
-    const onLeave = () => {
-      cancelAnimationFrame(cursorFrame);
-      latest.current.onCursor?.(null);
-    };
+    const onLeave = () => latest.current.onCursor?.(null);
     const onOwnDown = () => (ownDrag = true);
     u.over.addEventListener('mousedown', onOwnDown);
     u.over.addEventListener('dblclick', onDblClick);
@@ -445,7 +440,6 @@ export function UPlotChart({
       drawQueue.cancel(plotRef);
       ro.disconnect();
       detach();
-      cancelAnimationFrame(cursorFrame);
       u.over.removeEventListener('mousedown', onOwnDown);
       u.over.removeEventListener('dblclick', onDblClick);
       u.over.removeEventListener('mouseleave', onLeave);
