@@ -17,7 +17,7 @@ import { decimateLive, liveDecimation, liveLineBound, settledPoints, staggeredSl
 import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
 import { lineNotation, readout, valueAtOrBefore } from '../model/readout.js';
-import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
+import { bufferId, emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale, nonPositiveInView, type NonPositiveCount } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { smoothedSeries } from '../model/full-resolution.js';
@@ -119,9 +119,6 @@ const SNAP_PER_PIXEL = 4;
 /** Room the x-axis and padding take below the plot. */
 const X_AXIS_PX = 60;
 
-const bufferIds = new WeakMap<SeriesBuffer, number>();
-let nextBufferId = 1;
-
 /** Sets a data attribute only when its value changes (a live chart rewrites its tick labels on every redraw). */
 function setData(el: HTMLElement, key: string, value: string): void {
   if (el.dataset[key] !== value) el.dataset[key] = value;
@@ -132,9 +129,7 @@ function dataSignature(panel: PanelModel, series: Map<string, SeriesBuffer>): st
   return panel.lines.map((l) => {
     const s = series.get(l.key);
     if (!s) return '-';
-    let id = bufferIds.get(s);
-    if (id === undefined) bufferIds.set(s, (id = nextBufferId++));
-    return `${id}.${s.rev ?? 0}.${s.length}`;
+    return `${bufferId(s)}.${s.rev ?? 0}.${s.length}`;
   }).join(',');
 }
 

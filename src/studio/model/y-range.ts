@@ -1,5 +1,5 @@
 import type { AxisModel, LineSeriesModel } from './panels.js';
-import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+import { bufferId, lowerBound, type SeriesBuffer } from './series-buffer.js';
 
 /**
  * The y range of a panel (issue #17 "Y range"): `auto` follows the visible data; `fixed` holds a min and/or max per
@@ -208,14 +208,6 @@ function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j:
   }
   return out;
 }
-
-const bufferIds = new WeakMap<SeriesBuffer, number>();
-let nextBufferId = 1;
-const bufferId = (s: SeriesBuffer) => {
-  let id = bufferIds.get(s);
-  if (id === undefined) bufferIds.set(s, (id = nextBufferId++));
-  return id;
-};
 
 /**
  * Percentile windows of a chart's axes, kept from redraw to redraw while an axis is framed on full-resolution points: those
