@@ -217,17 +217,26 @@ function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j:
  * redraw does not select over millions of points.
  */
 export class OutlierWindows {
-  private readonly kept = new Map<string, { signature: string; held: number; window: [number, number] | null }>();
+  private readonly kept = new Map<string, { signature: string; held: number; frame: OutlierFrame }>();
 
-  /** The window of axis `scale`: kept, or computed by `compute` (null: too few values to frame on). */
-  window(scale: string, signature: string, held: number, compute: () => [number, number] | null): [number, number] | null {
+  /** The frame of axis `scale`: kept, or computed by `compute`. */
+  window(scale: string, signature: string, held: number, compute: () => OutlierFrame): OutlierFrame {
     const k = this.kept.get(scale);
-    if (k && k.signature === signature && held >= k.held && held - k.held <= k.held / 64) return k.window;
-    const window = compute();
-    this.kept.set(scale, { signature, held, window });
-    return window;
+    if (k && k.signature === signature && held >= k.held && held - k.held <= k.held / 64) return k.frame;
+    const frame = compute();
+    this.kept.set(scale, { signature, held, frame });
+    return frame;
   }
 }
+
+/** An axis's percentile window (null: too few values, or no spread) and how many full-resolution values it clips. */
+export interface OutlierFrame {
+  window: [number, number] | null;
+  clippedFull: number;
+}
+
+/** Whether line `j` is framed on its full-resolution points. */
+const hasFull = (input: ViewAxesInput, j: number) => (input.full?.[j]?.length ?? 0) > 0;
 
 /** The 1st–99th percentile window of `values` (reordered), padded; null when too few values or no spread. */
 function percentileWindow(values: Float64Array): [number, number] | null {
@@ -240,17 +249,34 @@ function percentileWindow(values: Float64Array): [number, number] | null {
 }
 
 /** The percentile window of an axis ("ignore outliers"): over full-resolution points where read, else over what is held. */
-function outlierWindow(input: ViewAxesInput, scale: string): [number, number] | null {
+function outlierWindow(input: ViewAxesInput, scale: string): OutlierFrame {
   const idx = axisLines(input, scale);
   const log = input.log ?? false;
-  const full = (j: number) => (input.full?.[j]?.length ? input.full[j] : undefined);
+  const full = (j: number) => (hasFull(input, j) ? input.full![j] : undefined);
   const source = (j: number) => {
     const f = full(j);
     if (f) return { s: f, toLog: log };
     const h = input.held[j];
     return h ? { s: h, toLog: false } : undefined;
   };
-  const compute = () => percentileWindow(visibleValues(input, idx, source));
+  const compute = (): OutlierFrame => {
+    const window = percentileWindow(visibleValues(input, idx, source));
+    let clippedFull = 0;
+    if (window) {
+      // The values clipped are counted among every point too, not among the reduced ones.
+      const [lo, hi] = log ? [10 ** window[0], 10 ** window[1]] : window;
+      for (const j of idx) {
+        const f = full(j);
+        if (!f) continue;
+        const c = visibleSlice(input, f);
+        for (let i = 0; i < c.length; i++) {
+          const v = c[i]!;
+          if ((log ? v > 0 && v < Infinity : Number.isFinite(v)) && (v < lo || v > hi)) clippedFull++;
+        }
+      }
+    }
+    return { window, clippedFull };
+  };
   if (!input.windows || !idx.some((j) => full(j))) return compute();
   let held = 0;
   const parts: string[] = [String(input.from), String(input.to), String(log)];
@@ -282,11 +308,14 @@ export function viewAxes(input: ViewAxesInput): ViewAxes {
       upper = log ? toLog(w.max) : w.max;
       if (lower === undefined && upper === undefined) return own;
     } else if (range.kind === 'outliers') {
-      const window = outlierWindow(input, axis.scale);
-      if (!window) return own;
-      [lower, upper] = window;
+      const o = outlierWindow(input, axis.scale);
+      if (!o.window) return own;
+      [lower, upper] = o.window;
+      clipped += o.clippedFull;
     } else return own;
-    const values = visibleValues(input, axisLines(input, axis.scale), (j) => (input.held[j] ? { s: input.held[j], toLog: false } : undefined));
+    // Lines framed on their full-resolution points had their clipped values counted among those.
+    const heldLines = axisLines(input, axis.scale).filter((j) => range.kind !== 'outliers' || !hasFull(input, j));
+    const values = visibleValues(input, heldLines, (j) => (input.held[j] ? { s: input.held[j], toLog: false } : undefined));
     for (let k = 0; k < values.length; k++) {
       const v = values[k]!;
       if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) clipped++;
