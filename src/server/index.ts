@@ -6,7 +6,8 @@ import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
 import { capConnectionsPerAddress, isLoopbackAddress } from './connection-cap.js';
 import { LIMITS } from '../protocol/index.js';
-import { startBackground } from './background.js';
+import { LOOP_BUSY_UTILIZATION, startBackground } from './background.js';
+import { LoopLoad } from './loop-load.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -137,7 +138,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     hub.close();
     throw err;
   }
-  const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS, readsBusy: () => ctx.reads!.busy() });
+  const loopLoad = new LoopLoad();
+  const stopBackground = startBackground(store, hub, {
+    lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+    readsBusy: () => ctx.reads!.busy(),
+    loopBusy: () => loopLoad.sinceLast() > LOOP_BUSY_UTILIZATION,
+  });
   const port = (server.address() as AddressInfo).port;
   ctx.port = port;
   const wildcard = host === '0.0.0.0' || host === '::';
