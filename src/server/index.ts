@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
+import { BodyPool } from './body-pool.js';
 import { capConnectionsPerAddress, isLoopbackAddress } from './connection-cap.js';
 import { LIMITS } from '../protocol/index.js';
 import { LOOP_BUSY_UTILIZATION, startBackground } from './background.js';
@@ -101,7 +102,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? DEFAULT_HOST;
   const store = await openStore(opts.db ?? DEFAULT_DB);
   // On a shared database the feed numbers events, so that an event id means the same on every replica.
-  const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
+  const bodyPool = store.feed ? null : new BodyPool();
+  const hub = new StreamHub({
+    ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }), ...(bodyPool && { blocks: bodyPool }),
+  });
   store.feed?.follow((seq, event) => hub.publish(event, seq));
   let services: ServicesRuntime;
   try {
@@ -118,7 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
     bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services, turns: new Turns(),
-    reads: new ReadActivity(),
+    reads: new ReadActivity(), bodyPool,
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
