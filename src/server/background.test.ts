@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackground } from './background.js';
 import { openStore } from './store/index.js';
-import type { Store } from './store/store.js';
 import { StreamHub } from './stream-hub.js';
 import { LoopLoad } from './loop-load.js';
 
-/** A real SQLite store whose compact() calls are timed (ms after `t0`), with the answer the store gave. */
-async function timedStore(dir: string, t0: number): Promise<{ store: Store; passes: number[] }> {
+/**
+ * Runs the background work for `ms` on a real SQLite store whose compact() calls are timed (ms after the start), with
+ * compaction asked every 50 ms and standing aside for a busy loop at most 600 ms in a row.
+ */
+async function compactionPasses(dir: string, loopBusy: boolean, ms: number): Promise<number[]> {
+  const t0 = Date.now();
   const store = await openStore(join(dir, 'bg.db'));
   const passes: number[] = [];
   const compact = store.compact.bind(store);
@@ -17,26 +20,28 @@ async function timedStore(dir: string, t0: number): Promise<{ store: Store; pass
     passes.push(Date.now() - t0);
     return compact(opts);
   };
-  return { store, passes };
+  const hub = new StreamHub();
+  const stop = startBackground(store, hub, { lostAfterMs: 60_000, loopBusy: () => loopBusy, busyDeferMs: 600, compactEveryMs: 50 });
+  await new Promise((r) => setTimeout(r, ms));
+  await stop();
+  await store.close();
+  hub.close();
+  return passes;
 }
 
 describe('background compaction stands aside for a saturated event loop', () => {
   const dirs: string[] = [];
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'plotline-bg-'));
+    dirs.push(d);
+    return d;
+  };
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('takes no pass while the loop is busy until busyDeferMs have passed, then one, then waits again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plotline-bg-'));
-    dirs.push(dir);
-    const t0 = Date.now();
-    const { store, passes } = await timedStore(dir, t0);
-    const hub = new StreamHub();
-    const stop = startBackground(store, hub, { lostAfterMs: 60_000, loopBusy: () => true, busyDeferMs: 600, compactEveryMs: 50 });
-    await new Promise((r) => setTimeout(r, 1500));
-    await stop();
-    await store.close();
-    hub.close();
+    const passes = await compactionPasses(tempDir(), true, 1500);
     // Every 50 ms the loop is asked; a pass only once 600 ms passed since the previous one (or the start).
     expect(passes.length).toBeGreaterThanOrEqual(1);
     expect(passes.length).toBeLessThanOrEqual(2);
@@ -45,16 +50,7 @@ describe('background compaction stands aside for a saturated event loop', () => 
   });
 
   it('takes a pass every compactEveryMs while the loop is not busy', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plotline-bg-'));
-    dirs.push(dir);
-    const t0 = Date.now();
-    const { store, passes } = await timedStore(dir, t0);
-    const hub = new StreamHub();
-    const stop = startBackground(store, hub, { lostAfterMs: 60_000, loopBusy: () => false, busyDeferMs: 600, compactEveryMs: 50 });
-    await new Promise((r) => setTimeout(r, 500));
-    await stop();
-    await store.close();
-    hub.close();
+    const passes = await compactionPasses(tempDir(), false, 500);
     expect(passes.length).toBeGreaterThanOrEqual(3);
     expect(passes[0]).toBeLessThan(400);
   });
