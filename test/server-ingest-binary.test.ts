@@ -182,3 +182,53 @@ describe('regular x decoded into reused memory', () => {
     live.disconnect();
   });
 });
+
+describe('binary bodies read into reused memory', () => {
+  // 20,000 points with irregular x: a 320 KB body, large enough to be read into pooled memory (body-pool.ts).
+  const n = 20_000;
+  const batchOf = (b: number) => ({
+    key: 'v',
+    x: Array.from({ length: n }, (_, i) => b * n + i + (i % 3) * 0.25),
+    y: Array.from({ length: n }, (_, i) => b * 1e6 + i),
+  });
+  const expected = (batches: Array<{ x: number[]; y: number[] }>) => ({ x: batches.flatMap((p) => p.x), y: batches.flatMap((p) => p.y) });
+
+  it('the ring keeps its views of a body until it lets go: replayed batches are their own, not later bodies', async () => {
+    const bystander = new TestStreamClient(server.url, ['someone-else']);
+    await bystander.connect();
+    const hello = bystander.lastEventId;
+    const batches = Array.from({ length: 6 }, (_, b) => batchOf(b));
+    for (const [b, p] of batches.entries()) {
+      const res = await postBinary(binary({ executions: [{ id: 'bodies', ...(b === 0 && { start: { name: 'bodies' } }), points: [p] }] }));
+      expect(res.status).toBe(200);
+    }
+    const replay = new TestStreamClient(server.url, ['bodies']);
+    await replay.connect(hello);
+    await replay.waitFor(() => replay.points('bodies', 'v').x.length === 6 * n, 10_000);
+    expect(replay.points('bodies', 'v')).toEqual(expected(batches));
+    expect(await exportSeries(server.url, 'bodies', 'v')).toEqual(expected(batches));
+    bystander.disconnect();
+    replay.disconnect();
+  });
+
+  it('a body goes back once the ring has sent or dropped it: live frames and the store keep every batch', async () => {
+    // A ring of about two bodies: it trims (and lets go of) the older ones while the batches arrive.
+    const small = await startServer({ port: 0, db: ':memory:', stream: { ringBytes: 700_000 } });
+    try {
+      const live = new TestStreamClient(small.url, ['bodies']);
+      await live.connect();
+      const batches = Array.from({ length: 8 }, (_, b) => batchOf(b));
+      for (const [b, p] of batches.entries()) {
+        const res = await postBody(`${small.url}/api/ingest`, binary({ executions: [{ id: 'bodies', ...(b === 0 && { start: { name: 'bodies' } }), points: [p] }] }),
+          { 'content-type': BINARY_BATCH_TYPE });
+        expect(res.status).toBe(200);
+      }
+      await live.waitFor(() => live.points('bodies', 'v').x.length === 8 * n, 10_000);
+      expect(live.points('bodies', 'v')).toEqual(expected(batches));
+      expect(await exportSeries(small.url, 'bodies', 'v')).toEqual(expected(batches));
+      live.disconnect();
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import {
 } from '../protocol/index.js';
 import { checkAccess, sameSecret, SESSION_PATH, sessionCookieName, sessionValue, type Access, type AccessPolicy } from './access.js';
 import type { BodyGate } from './body-gate.js';
+import type { BodyPool } from './body-pool.js';
 import {
   booleanParam, integerParam, listParam, mediaType, numberParam, parseJsonBody, readBody, readJson, sendError, sendJson, writeAndYield, writeJsonInSlices,
 } from './http-util.js';
@@ -43,6 +44,8 @@ export interface AppContext {
   turns: Turns;
   /** History reads in flight: background compaction waits for them (read-activity.ts). */
   reads?: ReadActivity;
+  /** Reused memory for binary ingest bodies, which the stream hub tells when it lets go (body-pool.ts); none with a feed. */
+  bodyPool?: BodyPool | null;
 }
 
 /** Labels and a note: far below a batch. */
@@ -150,21 +153,28 @@ export function createHandler(ctx: AppContext) {
 const xBlocks = new XBlocks();
 
 async function postIngest(ctx: AppContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const opts = { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs };
   await ctx.bodies.with(req, async () => {
-    const bytes = await readBody(req, { limit: LIMITS.maxBatchBytes, idleMs: ctx.bodyIdleMs });
-    await ctx.turns.next();
     if (mediaType(req) !== BINARY_BATCH_TYPE) {
+      const bytes = await readBody(req, opts);
+      await ctx.turns.next();
       const doc = parseJsonBody(bytes);
       refuseXRoundedToLimit(doc, () => decodeUtf8(bytes, 'body'));
       sendJson(res, 200, await ingest(ctx.store, ctx.hub, doc));
       return;
     }
-    // A store with a feed keeps the batch's events (views of its x) for the feed: no reused memory there.
-    if (ctx.store.feed) {
+    // A store with a feed keeps the batch's events (views of its columns) for the feed: no reused memory there.
+    if (!ctx.bodyPool) {
+      const bytes = await readBody(req, opts);
+      await ctx.turns.next();
       sendJson(res, 200, await ingest(ctx.store, ctx.hub, decodeBinaryBatch(bytes)));
       return;
     }
-    sendJson(res, 200, await xBlocks.with((allocate) => ingest(ctx.store, ctx.hub, decodeBinaryBatch(bytes, allocate))));
+    await ctx.bodyPool.with((body) => xBlocks.with(async (allocate) => {
+      const bytes = await readBody(req, { ...opts, allocate: body });
+      await ctx.turns.next();
+      sendJson(res, 200, await ingest(ctx.store, ctx.hub, decodeBinaryBatch(bytes, allocate)));
+    }));
   });
 }
 

@@ -8,6 +8,15 @@ export interface BackgroundOptions {
   batchIdTtlMs?: number;
   /** History reads are being answered: compaction waits (at most COMPACT_MAX_DEFER_MS in a row). */
   readsBusy?: () => boolean;
+  /**
+   * The event loop was saturated since the previous call (ingest arriving as fast as it can be stored): compaction waits,
+   * at most `busyDeferMs` in a row, so a burst of ingest is not slowed by packing that can as well run once it is over.
+   */
+  loopBusy?: () => boolean;
+  /** How long compaction stands aside for a busy loop before it takes one pass anyway (default COMPACT_MAX_BUSY_DEFER_MS). */
+  busyDeferMs?: number;
+  /** The period of compaction passes (default COMPACT_EVERY_MS; tests shorten it). */
+  compactEveryMs?: number;
 }
 
 const COMPACT_EVERY_MS = 2000;
@@ -23,6 +32,13 @@ const COMPACT_BUDGET_MS = 50;
 const COMPACT_MIN_SMALL = 8;
 /** Compaction stands aside while history reads are answered (`readsBusy`), but never for longer than this in a row. */
 const COMPACT_MAX_DEFER_MS = 3000;
+/**
+ * Compaction stands aside for a saturated event loop (`loopBusy`) for at most this long in a row: sustained ingest then
+ * pays one 50 ms pass every 10 s (0.5 % of the loop) instead of one every 2 s, and packing catches up when it slows.
+ */
+export const COMPACT_MAX_BUSY_DEFER_MS = 10_000;
+/** Event-loop utilisation above which the loop counts as saturated (see LoopLoad). */
+export const LOOP_BUSY_UTILIZATION = 0.5;
 const FORGET_EVERY_MS = 60_000;
 export const DEFAULT_BATCH_ID_TTL_MS = 3600_000;
 
@@ -62,17 +78,23 @@ export function startBackground(store: Store, hub: StreamHub, opts: BackgroundOp
   });
   let seqAtLastPass = hub.lastSeq;
   let deferredSince: number | null = null;
-  every(COMPACT_EVERY_MS, 'compaction', async () => {
+  let lastPass = Date.now();
+  const compactEvery = opts.compactEveryMs ?? COMPACT_EVERY_MS;
+  every(compactEvery, 'compaction', async () => {
+    const now = Date.now();
     if (opts.readsBusy?.()) {
-      const now = Date.now();
       deferredSince ??= now;
       if (now - deferredSince < COMPACT_MAX_DEFER_MS) return COMPACT_AGAIN_MS;
     }
+    // Asked on every pass so that each answer covers the span since the previous one.
+    const loopBusy = opts.loopBusy?.() ?? false;
+    if (loopBusy && now - lastPass < (opts.busyDeferMs ?? COMPACT_MAX_BUSY_DEFER_MS)) return compactEvery;
     deferredSince = null;
+    lastPass = now;
     const more = await store.compact({ minSmallChunks: COMPACT_MIN_SMALL, budgetMs: COMPACT_BUDGET_MS });
     const quiet = hub.lastSeq === seqAtLastPass;
     seqAtLastPass = hub.lastSeq;
-    return more && quiet ? COMPACT_AGAIN_MS : COMPACT_EVERY_MS;
+    return more && quiet ? COMPACT_AGAIN_MS : compactEvery;
   });
   const ttl = opts.batchIdTtlMs ?? DEFAULT_BATCH_ID_TTL_MS;
   every(FORGET_EVERY_MS, 'forgetting old batch ids', async () => {

@@ -87,6 +87,8 @@ export interface BodyOptions {
   limit: number;
   /** A body that sends nothing for this long is abandoned (408). */
   idleMs: number;
+  /** Memory for a body of known length (e.g. reused, body-pool.ts), or null for new memory. */
+  allocate?: (bytes: number) => Buffer | null;
 }
 
 /**
@@ -103,7 +105,7 @@ export function readBody(req: IncomingMessage, options: BodyOptions | number): P
       reject(new ValidationError('body', `must be at most ${limit} bytes (got ${declared}); send smaller batches`, 413));
       return;
     }
-    const whole = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
+    const whole = Number.isSafeInteger(declared) && declared >= 0 ? opts.allocate?.(declared) ?? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let idle: NodeJS.Timeout | null = null;

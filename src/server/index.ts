@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { accessPolicy, interfaceAddresses } from './access.js';
 import { createHandler, type AppContext } from './app.js';
 import { BodyGate } from './body-gate.js';
+import { BodyPool } from './body-pool.js';
 import { capConnectionsPerAddress, isLoopbackAddress } from './connection-cap.js';
 import { LIMITS } from '../protocol/index.js';
-import { startBackground } from './background.js';
+import { LOOP_BUSY_UTILIZATION, startBackground } from './background.js';
+import { LoopLoad } from './loop-load.js';
 import { startServices, type ServicesRuntime, type Tier } from './services/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -100,7 +102,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const host = opts.host ?? DEFAULT_HOST;
   const store = await openStore(opts.db ?? DEFAULT_DB);
   // On a shared database the feed numbers events, so that an event id means the same on every replica.
-  const hub = new StreamHub({ ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }) });
+  const bodyPool = store.feed ? null : new BodyPool();
+  const hub = new StreamHub({
+    ...opts.stream, ...(store.feed && { epoch: store.feed.epoch, startSeq: store.feed.startSeq }), ...(bodyPool && { blocks: bodyPool }),
+  });
   store.feed?.follow((seq, event) => hub.publish(event, seq));
   let services: ServicesRuntime;
   try {
@@ -117,7 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const ctx: AppContext = {
     store, hub, studioRoot: opts.studioRoot ?? defaultStudioRoot(), policy, port: 0,
     bodies: new BodyGate(edge.maxInFlightBodyBytes, LIMITS.maxBatchBytes), bodyIdleMs: edge.bodyIdleMs, services, turns: new Turns(),
-    reads: new ReadActivity(),
+    reads: new ReadActivity(), bodyPool,
   };
   const server = createServer({
     headersTimeout: edge.headersTimeoutMs,
@@ -137,7 +142,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     hub.close();
     throw err;
   }
-  const stopBackground = startBackground(store, hub, { lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS, readsBusy: () => ctx.reads!.busy() });
+  const loopLoad = new LoopLoad();
+  const stopBackground = startBackground(store, hub, {
+    lostAfterMs: opts.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+    readsBusy: () => ctx.reads!.busy(),
+    loopBusy: () => loopLoad.sinceLast() > LOOP_BUSY_UTILIZATION,
+  });
   const port = (server.address() as AddressInfo).port;
   ctx.port = port;
   const wildcard = host === '0.0.0.0' || host === '::';

@@ -4,6 +4,7 @@ import {
   formatEventId, jsonExact, marksOfItem, parseEventId, summaryPreview, timeAtX, wholeStepOf, type RecordTimes, type SeriesColumns, type StreamEvent,
 } from '../protocol/index.js';
 import { toWireEvent, type HubEvent } from './hub-event.js';
+import { NO_BLOCK_HOLDER, type BlockHolder } from './body-pool.js';
 
 export interface StreamHubOptions {
   /** Events kept for replay on reconnect. */
@@ -22,6 +23,11 @@ export interface StreamHubOptions {
   epoch?: string;
   /** Sequence number of the last event before this hub's first (`StoreFeed.startSeq`); default 0. */
   startSeq?: number;
+  /**
+   * Told when the ring starts keeping views of a memory block (a binary request body, for its y columns) and when it
+   * lets go (the event trimmed, or every part of it encoded), so that the block's owner can reuse it (body-pool.ts).
+   */
+  blocks?: BlockHolder;
 }
 
 interface Stored {
@@ -41,6 +47,8 @@ interface Stored {
   columnBlockBytes: number;
   /** Still counted in the ring's bytes. */
   inRing: boolean;
+  /** The memory blocks behind its columns that `blocks` was told the ring retains, until it lets go of them. */
+  held: ArrayBufferLike[] | null;
 }
 
 interface Connection {
@@ -218,7 +226,7 @@ export class StreamHub {
   constructor(opts: StreamHubOptions = {}) {
     this.opts = {
       ringEvents: 20_000, ringBytes: 64 * 1024 * 1024, maxQueuedBytes: 1024 * 1024, maxPointsPerFrame: 20_000, keepAliveMs: 15_000,
-      epoch: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`, startSeq: 0, ...opts,
+      epoch: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`, startSeq: 0, blocks: NO_BLOCK_HOLDER, ...opts,
     };
     this.epoch = this.opts.epoch;
     this.seq = this.opts.startSeq;
@@ -282,7 +290,12 @@ export class StreamHub {
     if (event.type === 'execution') event = { ...event, execution: { ...event.execution, summary: summaryPreview(event.execution.summary) } };
     let columnBlockBytes = 0;
     if (event.type === 'points') ({ event, bytes: columnBlockBytes } = retainable(event));
-    const stored: Stored = { seq, executionId: executionIdOf(event), event, sent: null, bytes: columnBlockBytes, columnBlockBytes, inRing: false };
+    let held: ArrayBufferLike[] | null = null;
+    if (event.type === 'points') {
+      held = [...blocksOf(event).blocks];
+      for (const b of held) this.opts.blocks.retain(b);
+    }
+    const stored: Stored = { seq, executionId: executionIdOf(event), event, sent: null, bytes: columnBlockBytes, columnBlockBytes, inRing: false, held };
     if (event.type !== 'points') this.encode(stored, 0);
     this.remember(stored);
     if (this.connections.size > 0 && !this.flushScheduled) {
@@ -423,12 +436,20 @@ export class StreamHub {
           delta -= stored.columnBlockBytes;
           // Every part is encoded: the published event's columns are not needed either.
           stored.event = { ...stored.event, series: [] } as HubEvent;
+          this.letGo(stored);
         }
       }
       stored.bytes += delta;
       if (stored.inRing) this.ringBytes += delta;
     }
     return f;
+  }
+
+  /** The ring keeps no view of the blocks behind `stored`'s columns any more: their owner may reuse them. */
+  private letGo(stored: Stored): void {
+    if (!stored.held) return;
+    for (const b of stored.held) this.opts.blocks.release(b);
+    stored.held = null;
   }
 
   private remember(stored: Stored): void {
@@ -442,6 +463,7 @@ export class StreamHub {
     while (this.ring.length - drop > 1 && (this.ring.length - drop > this.opts.ringEvents || this.ringBytes > this.opts.ringBytes * 0.9)) {
       this.ringBytes -= this.ring[drop]!.bytes;
       this.ring[drop]!.inRing = false;
+      this.letGo(this.ring[drop]!);
       drop++;
     }
     this.ring = this.ring.slice(drop);

@@ -7,6 +7,20 @@ export interface TooltipRow {
 }
 
 /**
+ * The data index the cursor shows (tooltip, hover dots, legend at the cursor), or null: none while the cursor is off the
+ * plot, and none when the nearest point uPlot picked lies outside the x range in view (a zoom past the data's end, e.g.
+ * after a rewind: the nearest point is then the last one, off screen).
+ */
+export function cursorIndex(u: uPlot): number | null {
+  const idx = u.cursor.idx;
+  if (idx === null || idx === undefined || (u.cursor.left ?? -1) < 0) return null;
+  const x = u.data[0][idx];
+  const { min, max } = u.scales.x ?? {};
+  if (x === undefined || (min != null && x < min) || (max != null && x > max)) return null;
+  return idx;
+}
+
+/**
  * A tooltip over the plot listing the value of every visible series at the cursor's x. With many series it is as tall
  * as the plot and scrolls: the mouse wheel over the plot scrolls it (the chart itself does not use the wheel).
  * `describe(idx)` returns the heading and rows for the data index under the cursor (null hides it).
@@ -33,9 +47,9 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
       },
       setCursor: (u) => {
         if (!el) return;
-        const idx = u.cursor.idx;
+        const idx = cursorIndex(u);
         const left = u.cursor.left ?? -1;
-        const content = idx === null || idx === undefined || left < 0 ? null : describe(u, idx);
+        const content = idx === null ? null : describe(u, idx);
         if (!content) {
           hide();
           return;

@@ -1,8 +1,9 @@
-import { memo, useCallback, useContext, useMemo, useRef, useState, type ComponentProps } from 'react';
+import { memo, useCallback, useContext, useMemo, useRef, useState, useSyncExternalStore, type ComponentProps } from 'react';
 import { LIMITS, panelFileName, type ExecutionStatus, type TimeMarks } from '../../protocol/index.js';
 import { panelMarks, timeAvailable, timeAxisFor } from '../model/time-axis.js';
 import type { YAxisFrame } from '../model/plot-frame.js';
 import { readout } from '../model/readout.js';
+import { valueStore, type ValueStore } from '../model/value-store.js';
 import type { LineSeriesModel } from '../model/panels.js';
 import type { SeriesBuffer } from '../model/series-buffer.js';
 import { useLive, useLiveVersionAtMost } from '../live/react.js';
@@ -13,6 +14,7 @@ import { currentPathname, currentSearch, navigate, useLocation } from '../router
 import { PanelOptionsButton } from './PanelOptions.js';
 import { useServerSmoothing } from './use-server-smoothing.js';
 import { fullResolutionKeys, useFullResolution } from './use-full-resolution.js';
+import { wantsFullResolution } from '../model/full-resolution.js';
 import { decodeHidden, encodeHidden, onlyShown, toggleHidden } from '../model/hidden-series.js';
 import { YRangeControls } from './view/YRangeControls.js';
 import { Legend, LEGEND_TOOLS_FROM } from './Legend.js';
@@ -98,9 +100,10 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
   const { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef } = view;
   const lineKeys = panel.lines.map((l) => l.key);
   // Live points re-render the panel's chart, legend and progress bars (each follows the live version itself), not the
-  // panel: only while smoothing, whose reads follow the series' growth, does the panel re-render per live frame; and when
+  // panel: only while smoothing or ignoring outliers, whose reads follow the series' growth, does the panel re-render per live frame; and when
   // its lines get their first record-time marks (wall time becomes available).
-  const version = useLive((s) => (options.smoothing > 0 ? s.version : 0));
+  const readsFull = wantsFullResolution(options.smoothing, yRange);
+  const version = useLive((s) => (readsFull ? s.version : 0));
   const hasMarks = useLive(() => times !== undefined && panelMarks(lineKeys, times) !== undefined);
   const marksNow = times ? panelMarks(lineKeys, times) : undefined;
   const marksOf = useRef(() => marksNow);
@@ -114,7 +117,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
   );
   // Long series are smoothed from every stored point: read into the tab when they fit, else smoothed by the server.
   const fullKeys = fullResolutionKeys(lineKeys, series);
-  const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, options.smoothing > 0);
+  const fullResolution = useFullResolution(fullKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, readsFull);
   const serverKeys = lineKeys.filter((k) => !fullKeys.includes(k));
   const smoothedLines = useServerSmoothing(serverKeys.map((k) => ({ key: k, executionId, seriesKey: k })), series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const keys = lineKeys;
@@ -126,7 +129,8 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
     [panel.id],
   );
   const [filter, setFilter] = useState('');
-  const [cursorX, setCursorX] = useState<number | null>(null);
+  // The cursor's x: a store, so that only the legend renders as it moves (in the same frame as the tooltip).
+  const [cursor] = useState(() => valueStore<number | null>(null));
   const [downloadError, setDownloadError] = useState<string | null>(null);
   // A lazy panel (LazyCharts) far from the screen is skipped by the browser's rendering (`.panel-far`) until it nears it.
   const lazy = useContext(LazyCharts);
@@ -212,7 +216,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             zoom={zoom}
             onZoom={onZoom}
             onRefine={(from, to, budget) => onRefine(keys, from, to, budget)}
-            onCursor={setCursorX}
+            onCursor={cursor.set}
             onFrames={setFrames}
             smoothing={options.smoothing}
             smoothingAlgorithm={options.smoothingAlgorithm}
@@ -231,7 +235,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             onNear={(near) => setFar(lazy && !near)}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
-          <LiveLegend lines={panel.lines} series={series} frames={frames} cursorX={cursorX} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
+          <LiveLegend lines={panel.lines} series={series} frames={frames} cursor={cursor} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
         </>
       )}
     </section>
@@ -258,9 +262,10 @@ type LegendProps = ComponentProps<typeof Legend>;
 export const LEGEND_LIVE_INTERVAL_MS = 250;
 
 /** The legend with each line's latest value (or its value at the cursor), rewritten as live data arrives. */
-function LiveLegend({ lines, series, frames, cursorX, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
-  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursorX: number | null;
+function LiveLegend({ lines, series, frames, cursor, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
+  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursor: ValueStore<number | null>;
 }) {
+  const cursorX = useSyncExternalStore(cursor.subscribe, cursor.get);
   useLiveVersionAtMost(LEGEND_LIVE_INTERVAL_MS);
   return <Legend {...legend} rows={readout(lines, series, frames, cursorX)} atCursor={cursorX !== null} />;
 }

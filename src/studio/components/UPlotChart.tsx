@@ -6,9 +6,9 @@ import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { lineLayer, rawUnderlayPlugin, type LineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
-import { AUTO, viewAxes, type YRange } from '../model/y-range.js';
+import { AUTO, OutlierWindows, viewAxes, type YRange } from '../model/y-range.js';
 import { measureText } from '../chart/measure.js';
-import { tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
+import { cursorIndex, tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
 import { formatX } from '../model/format.js';
 import type { PanelModel } from '../model/panels.js';
@@ -16,8 +16,8 @@ import { decimateForDisplay } from '../model/decimate.js';
 import { decimateLive, liveDecimation, liveLineBound, settledPoints, staggeredSlack, type LiveDecimation } from '../model/live-decimate.js';
 import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
-import { readout } from '../model/readout.js';
-import { emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
+import { lineNotation, readout, valueAtOrBefore } from '../model/readout.js';
+import { bufferId, emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale, nonPositiveInView, type NonPositiveCount } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import { smoothedSeries } from '../model/full-resolution.js';
@@ -46,7 +46,7 @@ export interface ChartSource {
 interface Props extends ChartSource {
   /** Series not drawn (toggled off in the legend, or filtered out). */
   hidden: ReadonlySet<string>;
-  /** The cursor's x over this chart (null when it leaves), at most once per frame. */
+  /** The cursor's x over this chart (null when it leaves), told at once on each cursor update (set a store, not React state). */
   onCursor?: (x: number | null) => void;
   /** The y frames after data changed, when their notation changed (legends write values like their axis). */
   onFrames?: (frames: ReadonlyMap<string, YAxisFrame>) => void;
@@ -119,9 +119,6 @@ const SNAP_PER_PIXEL = 4;
 /** Room the x-axis and padding take below the plot. */
 const X_AXIS_PX = 60;
 
-const bufferIds = new WeakMap<SeriesBuffer, number>();
-let nextBufferId = 1;
-
 /** Sets a data attribute only when its value changes (a live chart rewrites its tick labels on every redraw). */
 function setData(el: HTMLElement, key: string, value: string): void {
   if (el.dataset[key] !== value) el.dataset[key] = value;
@@ -132,9 +129,7 @@ function dataSignature(panel: PanelModel, series: Map<string, SeriesBuffer>): st
   return panel.lines.map((l) => {
     const s = series.get(l.key);
     if (!s) return '-';
-    let id = bufferIds.get(s);
-    if (id === undefined) bufferIds.set(s, (id = nextBufferId++));
-    return `${id}.${s.rev ?? 0}.${s.length}`;
+    return `${bufferId(s)}.${s.rev ?? 0}.${s.length}`;
   }).join(',');
 }
 
@@ -179,6 +174,12 @@ export function UPlotChart({
   const liveReductions = useRef(new Map<string, LiveDecimation>());
   /** What live redraws computed of each line's settled points (held or reduced; live-plot.ts). */
   const livePlot = useRef(new LivePlot());
+  /** The percentile windows of "ignore outliers" over full-resolution points, kept between redraws (y-range.ts). */
+  const outlierWindows = useRef(new OutlierWindows());
+  /** Per line, its smoothed line in real values while smoothing (null: the line is not smoothed yet): the tooltip reads both. */
+  const smoothedRef = useRef<(SeriesBuffer | null)[] | null>(null);
+  /** The drawn lines' x extent while uPlot's table is sampled (its columns then start up to a pixel late: chart-options.ts xRange). */
+  const xExtentRef = useRef<readonly [number, number] | null>(null);
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
     timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
@@ -222,14 +223,17 @@ export function UPlotChart({
     // server's smoothed line; a series with none of these yet is drawn unsmoothed meanwhile.
     const want = `${algorithm}:${w}`;
     let allSmoothed = true;
+    const smoothedLine: boolean[] = [];
     const smoothed = w > 0 ? all.map((h, i) => {
       const key = p.lines[i]!.key;
       const source = h.downsampled ? full?.get(key) : h;
       const server = source ? undefined : fromServer?.get(key);
       if (!source && (!server || server.smoothing !== want)) allSmoothed = false;
       const line = source ? smoothedSeries(source, algorithm, w) : server ?? h;
+      smoothedLine[i] = line !== h;
       return logX ? positiveX(line) : line;
     }) : null;
+    smoothedRef.current = smoothed ? smoothed.map((l, i) => (smoothedLine[i] ? l : null)) : null;
     // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
     if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
@@ -270,10 +274,13 @@ export function UPlotChart({
     const sampled = tableSampled.current && !logX;
     const snap = !logX && Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / pixels / (sampled ? 1 : SNAP_PER_PIXEL) : 0;
     const frameOpts = { from: z?.from, to: z?.to, hidden: latest.current.hidden, heightPx: plotHeight, snap, sampled };
+    xExtentRef.current = sampled && snap > 0 ? [from, to] : null;
     const scaled = onScale(held);
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
-    const view = viewAxes({ ...viewInput, held: scaled, log });
+    // A line held reduced is framed on its full-resolution points once read (the reduction over-represents extremes).
+    const fullPoints = full && latest.current.yRange.kind === 'outliers' ? p.lines.map((l, i) => (all[i]!.downsampled ? full.get(l.key) : undefined)) : undefined;
+    const view = viewAxes({ ...viewInput, held: scaled, log, full: fullPoints, windows: outlierWindows.current });
     if (view.clipped !== clippedRef.current) {
       clippedRef.current = view.clipped;
       latest.current.onClipped?.(view.clipped);
@@ -317,13 +324,12 @@ export function UPlotChart({
     // Many charts made in one commit each reading the host's width would lay the page out once per chart.
     const width = Math.max(200, nearWidth ?? host.clientWidth);
     madeWidthRef.current = width;
-    let cursorFrame = 0;
     let ownDrag = false;
     const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
     const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
     layerRef.current = lines;
     const plugins = [
-      gapMarkersPlugin(() => oddRef.current, theme.odd),
+      gapMarkersPlugin(() => oddRef.current, theme.odd, () => linesRef.current),
       rawUnderlayPlugin(() => (lines.showing ? null : rawRef.current), lineColor),
       lines.plugin,
       clipMarkersPlugin(() => clippedRef.current > 0, lineColor, () => linesRef.current),
@@ -340,7 +346,14 @@ export function UPlotChart({
           // (series stamped microseconds apart are not told apart).
           .map((r) => {
             const at = r.at === undefined ? null : formatX(r.at, p.xUnits);
-            return { label: r.short, color: seriesColor(theme, r.color), value: at === null || at === here ? r.value : `${r.value} at ${at}` };
+            const raw = at === null || at === here ? r.value : `${r.value} at ${at}`;
+            // Smoothing on: the dot sits on the smoothed line, so its value comes first, the raw one after (as TensorBoard
+            // and W&B show both).
+            const i = p.lines.findIndex((l) => l.key === r.key);
+            const sm = smoothedRef.current?.[i];
+            const v = sm ? valueAtOrBefore(sm, x) : undefined;
+            const value = v === undefined ? raw : `${lineNotation(legendFramesRef.current, p.lines[i]!).format(v)} (raw ${raw})`;
+            return { label: r.short, color: seriesColor(theme, r.color), value };
           });
         return { title, rows };
       }),
@@ -359,10 +372,9 @@ export function UPlotChart({
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
           setCursor: (u: uPlot) => {
-            const idx = u.cursor.idx;
-            const x = idx === null || idx === undefined || (u.cursor.left ?? -1) < 0 ? null : u.data[0][idx] ?? null;
-            cancelAnimationFrame(cursorFrame);
-            cursorFrame = requestAnimationFrame(() => latest.current.onCursor?.(x));
+            const idx = cursorIndex(u);
+            // At once, as the tooltip: a frame later, the legend at the cursor lagged it while live.
+            latest.current.onCursor?.(idx === null ? null : u.data[0][idx] ?? null);
           },
         },
       },
@@ -377,6 +389,7 @@ export function UPlotChart({
       timeAxis,
       seriesPaths: (v, si, i0, i1) => (lines.showing ? null : linearPaths(v, si, i0, i1)),
       layerDots: () => lines.showing,
+      xExtent: () => xExtentRef.current,
       onXTicks: (labels) => setData(host, 'xTicks', JSON.stringify(labels)),
     });
     const u = new uPlot(opts, buildData(), host);
@@ -408,10 +421,7 @@ export function UPlotChart({
       realY,
       plotY,
     });
-    const onLeave = () => {
-      cancelAnimationFrame(cursorFrame);
-      latest.current.onCursor?.(null);
-    };
+    const onLeave = () => latest.current.onCursor?.(null);
     const onOwnDown = () => (ownDrag = true);
     u.over.addEventListener('mousedown', onOwnDown);
     u.over.addEventListener('dblclick', onDblClick);
@@ -425,7 +435,6 @@ export function UPlotChart({
       drawQueue.cancel(plotRef);
       ro.disconnect();
       detach();
-      cancelAnimationFrame(cursorFrame);
       u.over.removeEventListener('mousedown', onOwnDown);
       u.over.removeEventListener('dblclick', onDblClick);
       u.over.removeEventListener('mouseleave', onLeave);

@@ -5,6 +5,7 @@ import type { SeriesBuffer } from '../model/series-buffer.js';
 import { seriesFrom } from '../model/series-buffer.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
 import type { FullResolutionRef } from './use-full-resolution.js';
+import { browserClock, FollowingRead } from '../model/following-read.js';
 
 /** A smoothed line as the server drew it, with the smoothing it has (`<algorithm>:<weight>`). */
 export interface SmoothedLine extends SeriesBuffer {
@@ -21,8 +22,8 @@ const REFETCH_MS = 250;
  * `FULL_RESOLUTION_SERIES_MAX`, see use-full-resolution.ts): those are smoothed on the server from every stored point
  * (`smooth=` on the series read), since smoothing the per-pixel view would bias the line. Pass only those lines, each as
  * its chart key and the stored series it draws (`refs`; a comparison's lines come from several executions: one read per
- * execution). Read again when the options, the zoom or the held data change (at most every `REFETCH_MS`); the last answer
- * stays drawn meanwhile. Answers are keyed by chart key.
+ * execution). Read again when the options, the zoom or the held data change (at most every `REFETCH_MS`; growth of the
+ * held data waits for the read in flight, following-read.ts); the last answer stays drawn meanwhile. Answers are keyed by chart key.
  */
 export function useServerSmoothing(
   refs: readonly FullResolutionRef[], series: ReadonlyMap<string, SeriesBuffer>, version: number,
@@ -30,9 +31,12 @@ export function useServerSmoothing(
 ): ReadonlyMap<string, SmoothedLine> {
   const [lines, setLines] = useState<ReadonlyMap<string, SmoothedLine>>(() => new Map());
   const coarse = weight > 0 ? refs.filter((r) => r.executionId !== undefined && series.get(r.key)?.downsampled) : [];
-  // What the answer depends on: held totals stand for live growth.
-  const signature = JSON.stringify([coarse.map((r) => [r.key, r.executionId, r.seriesKey]), weight, algorithm, zoom?.from, zoom?.to, coarse.map((r) => series.get(r.key)?.total)]);
-  const last = useRef(0);
+  // What the answer depends on (a change aborts the read in flight), and the held totals, which stand for live growth
+  // (read again once the read in flight is done: aborting it on growth, it would never finish while points stream).
+  const asked = JSON.stringify([coarse.map((r) => [r.key, r.executionId, r.seriesKey]), weight, algorithm, zoom?.from, zoom?.to]);
+  const totals = coarse.map((r) => series.get(r.key)?.total).join(',');
+  const last = useRef(-Infinity);
+  const reader = useRef<FollowingRead | null>(null);
   useEffect(() => {
     if (coarse.length === 0) {
       setLines((l) => (l.size === 0 ? l : new Map()));
@@ -40,15 +44,12 @@ export function useServerSmoothing(
     }
     const byExecution = new Map<string, FullResolutionRef[]>();
     for (const r of coarse) byExecution.set(r.executionId!, [...(byExecution.get(r.executionId!) ?? []), r]);
-    const abort = new AbortController();
-    const wait = Math.max(0, last.current + REFETCH_MS - performance.now());
-    const timer = setTimeout(() => {
-      last.current = performance.now();
-      const smoothing = `${algorithm}:${weight}`;
+    const smoothing = `${algorithm}:${weight}`;
+    const read = new FollowingRead((signal) =>
       Promise.all([...byExecution].map(([executionId, rs]) =>
         getSeries(executionId, {
           keys: [...new Set(rs.map((r) => r.seriesKey))], budget: SMOOTHED_BUDGET, smooth: smoothing, ...(zoom && { from: zoom.from, to: zoom.to }),
-        }, abort.signal).then((r) => {
+        }, signal).then((r) => {
           const out: Array<[string, SmoothedLine]> = [];
           for (const s of r.series) {
             if (!s.smoothed) continue;
@@ -56,14 +57,21 @@ export function useServerSmoothing(
             for (const ref of rs) if (ref.seriesKey === s.key) out.push([ref.key, line]);
           }
           return out;
-        }))).then((parts) => setLines(new Map(parts.flat()))).catch(() => undefined);
-    }, wait);
+        }))).then((parts) => {
+        if (!signal.aborted) setLines(new Map(parts.flat()));
+      }), REFETCH_MS, browserClock, last.current);
+    reader.current = read;
+    read.want();
     return () => {
-      clearTimeout(timer);
-      abort.abort();
+      last.current = read.lastStart;
+      read.dispose();
+      reader.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [signature]);
+  }, [asked]);
+  useEffect(() => {
+    reader.current?.want();
+  }, [totals]);
   void version;
   return lines;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartOptions, xAxisLabel, type ChartTheme } from './chart-options.js';
+import { chartOptions, xAxisLabel, xRange, type ChartTheme } from './chart-options.js';
 import { buildPanels } from './panels.js';
 import { yAxisFrame } from './plot-frame.js';
 
@@ -73,3 +73,16 @@ describe('chartOptions', () => {
   });
 });
 
+
+describe('xRange', () => {
+  it('spans the drawn lines\' x extent when the table does not reach it (a live sampled table starts up to a pixel late)', () => {
+    const [panel] = buildPanels([{ key: 'loss' }]);
+    const u = null as unknown as Parameters<ReturnType<typeof xRange>>[0];
+    // The table's first column is the first pixel's last point (7.9), the data starts at 0: the axis keeps its "0".
+    expect(xRange(panel!, () => [0, 5000])(u, 7.9, 5000, 'x')).toEqual([0, 5000]);
+    // No extent (a table of every point): the table's own.
+    expect(xRange(panel!)(u, 7.9, 5000, 'x')).toEqual([7.9, 5000]);
+    // An extent inside the table's never narrows it.
+    expect(xRange(panel!, () => [10, 20])(u, 0, 5000, 'x')).toEqual([0, 5000]);
+  });
+});

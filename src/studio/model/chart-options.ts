@@ -48,6 +48,8 @@ export interface ChartOptionsInput {
   seriesPaths?: uPlot.Series.PathBuilder;
   /** True while the line layer draws the dots of sparse lines (chart/line-layer.ts): uPlot then draws none of theirs. */
   layerDots?: () => boolean;
+  /** The drawn lines' x extent when uPlot's table does not reach it (see `xRange`). */
+  xExtent?: () => readonly [number, number] | null;
 }
 
 /** A label width estimate for 11 px digits, when nothing can measure. */
@@ -74,8 +76,19 @@ const ANY_INCREMENT = {
 };
 
 /** The x window for the data (or the group's bounds): never empty, never narrower than the float resolution. */
-export function xRange(panel: PanelModel): uPlot.Range.Function {
-  return (_u, dataMin, dataMax) => safeRange(dataMin, dataMax, { lower: panel.xLower, upper: panel.xUpper, pad: 0 });
+/**
+ * The x scale's range: the data's extent within the panel's x bounds. `extent()` is the drawn lines' own x extent when
+ * uPlot's table does not reach it (null: the table does): a live chart's sampled table has a column per pixel at the
+ * largest x shown in it, so its first column lies up to a pixel after the first point, and the x axis lost its first
+ * tick ("0") on every live frame.
+ */
+export function xRange(panel: PanelModel, extent: () => readonly [number, number] | null = () => null): uPlot.Range.Function {
+  return (_u, dataMin, dataMax) => {
+    const e = extent();
+    const lo = e && !(e[0] >= dataMin) ? e[0] : dataMin;
+    const hi = e && !(e[1] <= dataMax) ? e[1] : dataMax;
+    return safeRange(lo, hi, { lower: panel.xLower, upper: panel.xUpper, pad: 0 });
+  };
 }
 
 /** Vertical room a y tick label needs (its line and a gap). */
@@ -222,12 +235,12 @@ export const LINE_WIDTH_PX = 1;
 
 /** uPlot options of one panel's chart (lines only; progress metrics are drawn as bars outside the chart). */
 export function chartOptions({
-  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, seriesPaths, layerDots = () => false,
+  panel, theme, width, height, syncKey, hidden, plugins = [], frames = () => new Map(), isolated = () => [], measure = estimateLabelWidth, onXTicks, logY = false, logX = false, timeAxis = null, seriesPaths, layerDots = () => false, xExtent,
 }: ChartOptionsInput): uPlot.Options {
   const scales: uPlot.Scales = {
     x: logX
       ? { time: false, distr: 3, log: 10, range: (_u, lo, hi) => (lo > 0 && hi > lo ? [lo, hi] : [lo > 0 ? lo : 1, Math.max(hi, (lo > 0 ? lo : 1) * 10)]) }
-      : { time: false, range: xRange(panel) },
+      : { time: false, range: xRange(panel, xExtent) },
   };
   for (const axis of panel.axes) {
     // y data arrives in the plot units of its frame; the window is the frame's.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseNotation, durationNotation, executionSeconds, formatAlone, formatDuration, formatNumber, formatTimestamp, INVALID_TIME } from './format.js';
+import { chooseNotation, durationNotation, executionSeconds, formatAlone, formatDuration, formatNumber, formatTimestamp, INVALID_TIME, readoutNotation } from './format.js';
+import { yAxisFrame } from './plot-frame.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -82,5 +83,49 @@ describe('times and durations of executions', () => {
       expect(executionSeconds({ startedAt: bad, endedAt: null }, now)).toBeNull();
     }
     expect(formatTimestamp(now - 1000, now)).toMatch(/^\w+ \d+, \d\d:\d\d:\d\d$/);
+  });
+});
+
+describe('readoutNotation: a value read off a chart shows itself, whatever its axis ticks', () => {
+  it('on an axis up to a spike at 1e6, 0.932 and 1.05 read apart (not both "1"), each with 4 significant digits', () => {
+    const f = yAxisFrame({ scale: 'y', side: 'left' }, 0.9, 1e6, 200);
+    expect(f.ticks.labels).toContain('1M');
+    expect(f.values.format(0.932)).toBe('0.932');
+    expect(f.values.format(1.05)).toBe('1.05');
+    expect(f.values.format(12345.678)).toBe('12.35k');
+    // Values on the axis still read alike (its SI notation) and as the axis tells them apart.
+    expect(f.values.format(963_400)).toBe('963.4k');
+  });
+
+  it('in a y zoom near 1e300, values in the window differ by their offset; one far outside reads as itself', () => {
+    const f = yAxisFrame({ scale: 'y', side: 'left' }, 5.0553e299, 5.05531e299, 200);
+    expect(f.values.kind).toBe('offset');
+    const inside = [5.055305e299, 5.055306e299].map((v) => f.values.format(v));
+    expect(inside[0]).not.toBe(inside[1]);
+    // Was "5.055e299 − 5.055e299" for 3, 0 and any value far below the window.
+    expect(f.values.format(3)).toBe('3');
+    expect(f.values.format(0)).toBe('0');
+    expect(f.values.format(-2.5)).toBe('-2.5');
+    expect(f.values.format(1e300)).toBe('1e300');
+    expect(f.values.format(1.234567e299)).toBe('1.235e299');
+  });
+
+  it('keeps what read well: offsets near the window, float noise around 1, SI and scientific values', () => {
+    expect(readoutNotation(10, 10 + 1.9e-8, 1e-10).format(10 + 1.9e-8)).toBe('10 + 1.9e-8');
+    expect(yAxisFrame({ scale: 'y', side: 'left' }, 1, 1.0000000000000002, 200).values.format(1.0000000000000002)).toMatch(/^1(\.0+2)?$/);
+    const big = yAxisFrame({ scale: 'y', side: 'left' }, 1e8, 1.902e9, 200);
+    expect(big.values.format(963_400_000)).toBe('963.4M');
+    expect(big.values.format(1.902e9)).toBe('1.902G');
+    expect(yAxisFrame({ scale: 'y', side: 'left' }, 1e300, 5e300, 200).values.format(2e300)).toBe('2e300');
+    expect(readoutNotation(0, 1, 0.001).format(NaN)).toBe('NaN');
+  });
+
+  it('two neighbouring values of any magnitude on any axis never read the same when 4 significant digits tell them apart', () => {
+    const axes: [number, number][] = [[0, 1], [0.9, 1e6], [-1e6, 1], [1e-9, 1e-3], [5.0553e299, 5.05531e299], [10, 10 + 2e-8], [0, 1e15]];
+    const values = [0.932, 1.05, 3.3e-5, 3.4e-5, 123_456, 124_567, 7.1e12, 7.2e12, 10.01, 10.02];
+    for (const [lo, hi] of axes) {
+      const f = yAxisFrame({ scale: 'y', side: 'left' }, lo, hi, 200).values;
+      for (let i = 0; i < values.length; i += 2) expect(f.format(values[i]!), `${values[i]} on [${lo}, ${hi}]`).not.toBe(f.format(values[i + 1]!));
+    }
   });
 });

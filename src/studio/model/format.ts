@@ -107,6 +107,41 @@ export function chooseNotation(min: number, max: number, resolution: number, dep
   return scientificNotation(resExp);
 }
 
+/** Significant digits a value read off a chart (legend, tooltip) shows of itself at least, whatever its axis. */
+export const READOUT_DIGITS = 4;
+/** A value within this many axis windows of an offset axis's base is written as base ± difference; further, as itself. */
+const OFFSET_REACH = 100;
+
+/**
+ * How a legend or tooltip writes the values of an axis framed on `min`…`max` (finite, min ≤ max), with `resolution` the
+ * difference two values must show: the axis's kind of notation (`chooseNotation`: values on one axis read alike), but each
+ * value with at least READOUT_DIGITS significant digits of its own, so a value reads as what was logged whatever the
+ * axis's ticks — on an axis up to a spike at 1e6, 0.932 and 1.05 are not both "1". On an offset axis (a zoom near 1e300,
+ * or 10 + i·1e-9) a value near the window is written as base ± difference; one far outside it (a line beyond a y zoom)
+ * as itself, not as "5.055e299 − 5.055e299".
+ */
+export function readoutNotation(min: number, max: number, resolution: number): Notation {
+  const axis = chooseNotation(min, max, resolution);
+  const maxAbs = Math.max(Math.abs(min), Math.abs(max));
+  const res = resolution > 0 && Number.isFinite(resolution) ? resolution : maxAbs * 1e-4 || 1;
+  const reach = OFFSET_REACH * Math.max(max - min, res);
+  return {
+    kind: axis.kind,
+    offset: axis.offset,
+    format: (v) => {
+      const odd = nonFinite(v);
+      if (odd !== null) return odd;
+      if (v === 0) return '0';
+      const own = 10 ** (log10Floor(Math.abs(v)) - READOUT_DIGITS + 1);
+      if (axis.kind === 'offset') {
+        if (Math.abs(v - axis.offset) <= reach) return axis.format(v);
+        return chooseNotation(v, v, own, 1).format(v);
+      }
+      return own >= res ? axis.format(v) : chooseNotation(min, max, own, 1).format(v);
+    },
+  };
+}
+
 function fixedNotation(decimals: number): Notation {
   return {
     kind: 'fixed',

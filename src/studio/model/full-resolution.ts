@@ -1,4 +1,5 @@
 import { smoothSeries, type SmoothingAlgorithm } from './smoothing.js';
+import type { YRange } from './y-range.js';
 import { appendPoints, emptySeries, touched, type SeriesBuffer } from './series-buffer.js';
 
 /**
@@ -11,6 +12,14 @@ import { appendPoints, emptySeries, touched, type SeriesBuffer } from './series-
  */
 export const FULL_RESOLUTION_SERIES_MAX = 2_000_000;
 export const FULL_RESOLUTION_HELD_MAX = 6_000_000;
+
+/**
+ * Whether a panel reads the full-resolution points of its long series: to smooth them, or to take the percentiles of
+ * "ignore outliers" over every point rather than over the reduced ones held (y-range.ts `ViewAxesInput.full`).
+ */
+export function wantsFullResolution(smoothing: number, yRange: YRange): boolean {
+  return smoothing > 0 || yRange.kind === 'outliers';
+}
 
 /** What to read of one series to bring it up to `total` stored points: everything, or the points from `from` on. */
 export type FullResolutionNeed = { from?: number } | null;

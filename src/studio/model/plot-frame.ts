@@ -1,4 +1,4 @@
-import { chooseNotation, type Notation } from './format.js';
+import { readoutNotation, type Notation } from './format.js';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import { safeRange } from './range.js';
 import { gapsAndIsolated, lineExtent, plotUnits, type LivePlot, type SettledPrefix } from './live-plot.js';
@@ -34,7 +34,7 @@ export interface YAxisFrame {
   plotMax: number;
   /** Tick positions in plot units. */
   plotTicks: number[];
-  /** How legend and tooltip values of this axis's series are written: the tick notation with about two more digits. */
+  /** How legend and tooltip values of this axis's series are written: the tick notation with about two more digits, each value with at least READOUT_DIGITS of its own (format.ts `readoutNotation`). */
   values: Notation;
 }
 
@@ -62,7 +62,7 @@ export function yAxisFrame(axis: AxisModel, dataMin: number | null, dataMax: num
     plotMin: plot(lo),
     plotMax: plot(hi),
     plotTicks: ticks.values.map(plot),
-    values: chooseNotation(lo, hi, Math.min(ticks.step / 100, maxAbs * 1e-4 || ticks.step / 100)),
+    values: readoutNotation(lo, hi, Math.min(ticks.step / 100, maxAbs * 1e-4 || ticks.step / 100)),
   };
 }
 

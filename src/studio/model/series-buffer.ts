@@ -418,3 +418,13 @@ function alignSameX(series: readonly SeriesBuffer[], shared?: Float64Array): Ali
   });
   return { x, ys, odd };
 }
+
+const bufferIds = new WeakMap<SeriesBuffer, number>();
+let nextBufferId = 1;
+
+/** A number naming buffer `s` for as long as it lives (signatures of what was drawn from which buffers). */
+export function bufferId(s: SeriesBuffer): number {
+  let id = bufferIds.get(s);
+  if (id === undefined) bufferIds.set(s, (id = nextBufferId++));
+  return id;
+}

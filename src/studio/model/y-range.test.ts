@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { decodePageYRange, decodeYRange, effectiveYRange, encodeYRange, quantileInPlace, setPageYRange, setPanelYRange, viewAxes } from './y-range.js';
+import { decimateForDisplay } from './decimate.js';
+import { decodePageYRange, decodeYRange, effectiveYRange, encodeYRange, OutlierWindows, quantileInPlace, setPageYRange, setPanelYRange, viewAxes } from './y-range.js';
 
 const series = (ys: number[], x0 = 1): SeriesBuffer => ({
   x: Float64Array.from(ys, (_, i) => x0 + i), y: Float64Array.from(ys), length: ys.length, total: ys.length, downsampled: false,
@@ -80,6 +81,60 @@ describe('viewAxes', () => {
     expect(v.axes[0]).toMatchObject({ lower: 1, upper: 3 });
     expect(v.axes[1]!.lower).toBeUndefined();
     expect(v.axes[1]!.upper).toBe(1);
+  });
+});
+
+describe('ignore outliers on a line held reduced', () => {
+  // 100,000 points around 1 with a dip to 1e-300 at 80 of them (0.08 %): the 1st percentile of every point is ~0.9, but
+  // a per-pixel reduction keeps each bucket's lowest point, so the dips are ~2 % of what is held and sit inside the range.
+  const n = 100_000;
+  const dip = (i: number) => i % 1250 === 625;
+  const every = series(Array.from({ length: n }, (_, i) => (dip(i) ? 1e-300 : 1 + 0.1 * Math.sin(i * 0.37))));
+  const reduced = decimateForDisplay(every, 1, n, 1000);
+  const one = [lines[0]!];
+  const oneAxis = [axes[0]!];
+
+  it('frames on the full-resolution points: the dip is outside the range and counted as clipped', () => {
+    // What was held alone: the dip is inside the range.
+    const before = viewAxes({ held: [reduced], lines: one, axes: oneAxis, range: { kind: 'outliers' } });
+    expect(before.axes[0]!.lower).toBeLessThan(1e-300);
+    const v = viewAxes({ held: [reduced], full: [every], lines: one, axes: oneAxis, range: { kind: 'outliers' } });
+    const lower = v.axes[0]!.lower!;
+    const upper = v.axes[0]!.upper!;
+    // The 1st and 99th percentiles of 1 + 0.1·sin are ≈ 0.9 and 1.1 (padded by 5 % of their width).
+    expect(lower).toBeGreaterThan(0.88);
+    expect(lower).toBeLessThan(0.9);
+    expect(upper).toBeGreaterThan(1.1);
+    expect(upper).toBeLessThan(1.12);
+    // The values clipped are counted among every point: the 80 dips and the values beyond the 1st and 99th percentiles
+    // (there are none: the padding keeps the whole sine in range).
+    expect(v.clipped).toBe(80);
+    // Zoomed: the percentiles of the full-resolution points in view.
+    const zoomed = viewAxes({ held: [reduced], full: [every], lines: one, axes: oneAxis, range: { kind: 'outliers' }, from: 1000, to: 3000 });
+    expect(zoomed.axes[0]!.lower).toBeGreaterThan(0.88);
+  });
+
+  it('on Log y takes the percentiles of log10 of the positive full-resolution values', () => {
+    const logHeld = { ...reduced, y: reduced.y.map(Math.log10) };
+    const v = viewAxes({ held: [logHeld], full: [every], lines: one, axes: oneAxis, range: { kind: 'outliers' }, log: true });
+    expect(v.axes[0]!.lower).toBeGreaterThan(Math.log10(0.88));
+    expect(v.axes[0]!.upper).toBeLessThan(Math.log10(1.12));
+    expect(v.clipped).toBe(80);
+  });
+
+  it('a live redraw keeps the window while only held points grew a little; new full-resolution points take it again', () => {
+    const windows = new OutlierWindows();
+    const lines2: LineSeriesModel[] = [one[0]!, { key: 'other', label: 'other', scale: 'default', color: 2 }];
+    const other = series(Array.from({ length: 6400 }, (_, i) => 1 + 0.05 * Math.cos(i)));
+    const input = { lines: lines2, axes: oneAxis, range: { kind: 'outliers' } as const, full: [every, undefined], windows };
+    const first = viewAxes({ ...input, held: [reduced, other] }).axes[0]!;
+    // 50 more held points of the other line (< 1/64): the window is kept, not taken again over 100,000 points.
+    const grown = series(Array.from({ length: 6450 }, (_, i) => (i >= 6400 ? 50 : 1 + 0.05 * Math.cos(i))));
+    expect(viewAxes({ ...input, held: [reduced, grown] }).axes[0]).toEqual(first);
+    // The full-resolution points were read again (a new buffer): taken again.
+    const more = series(Array.from({ length: n }, (_, i) => 5 + Math.sin(i)));
+    const again = viewAxes({ ...input, full: [more, undefined], held: [reduced, grown] }).axes[0]!;
+    expect(again.upper).toBeGreaterThan(5);
   });
 });
 

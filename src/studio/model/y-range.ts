@@ -1,5 +1,5 @@
 import type { AxisModel, LineSeriesModel } from './panels.js';
-import { lowerBound, type SeriesBuffer } from './series-buffer.js';
+import { bufferId, lowerBound, type SeriesBuffer } from './series-buffer.js';
 
 /**
  * The y range of a panel (issue #17 "Y range"): `auto` follows the visible data; `fixed` holds a min and/or max per
@@ -150,6 +150,15 @@ export interface ViewAxesInput {
   hidden?: ReadonlySet<string>;
   /** Log y: fixed windows and the axes' own bounds are in real values and are taken to log10 (non-positive ends follow the data). */
   log?: boolean;
+  /**
+   * Per line, every stored point of a line held reduced (model/full-resolution.ts), in real values (undefined: none read):
+   * "ignore outliers" takes its percentiles over these rather than over the held points. A reduction keeps each bucket's
+   * lowest and highest point, so extremes are over-represented in what is held: a dip at 0.08 % of the points is in ~2–8 %
+   * of the held ones, inside the 1st percentile.
+   */
+  full?: readonly (SeriesBuffer | undefined)[];
+  /** Keeps percentile windows from redraw to redraw (see `OutlierWindows`). */
+  windows?: OutlierWindows;
 }
 
 export interface ViewAxes {
@@ -159,28 +168,127 @@ export interface ViewAxes {
   clipped: number;
 }
 
-/** Visible finite values of the shown lines of each axis (an axis whose lines are all hidden: of all its lines). */
-function visibleValues(input: ViewAxesInput, scale: string): Float64Array {
-  const { held, lines, hidden } = input;
+/** The lines of an axis whose values frame it: its shown lines (all of them when all are hidden). */
+function axisLines(input: ViewAxesInput, scale: string): number[] {
+  const { lines, hidden } = input;
+  const idx = lines.map((l, j) => (l.scale === scale && !hidden?.has(l.key) ? j : -1)).filter((j) => j >= 0);
+  return idx.length > 0 ? idx : lines.map((l, j) => (l.scale === scale ? j : -1)).filter((j) => j >= 0);
+}
+
+/** The values of `s` with x in the visible window. */
+function visibleSlice(input: ViewAxesInput, s: SeriesBuffer): Float64Array {
   const from = input.from ?? -Infinity;
   const to = input.to ?? Infinity;
-  let idx = lines.map((l, j) => (l.scale === scale && !hidden?.has(l.key) ? j : -1)).filter((j) => j >= 0);
-  if (idx.length === 0) idx = lines.map((l, j) => (l.scale === scale ? j : -1)).filter((j) => j >= 0);
-  const chunks: Float64Array[] = [];
+  const start = from === -Infinity ? 0 : lowerBound(s, from);
+  let end = to === Infinity ? s.length : lowerBound(s, to);
+  while (end < s.length && s.x[end]! <= to) end++;
+  return s.y.subarray(start, end);
+}
+
+/**
+ * Visible finite values of the lines `idx` (in drawn units), each from `source(j)`; `toLog` values (real ones, on Log y)
+ * are taken to log10, the non-positive ones left out.
+ */
+function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j: number) => { s: SeriesBuffer; toLog: boolean } | undefined): Float64Array {
+  const chunks: { c: Float64Array; toLog: boolean }[] = [];
   for (const j of idx) {
-    const s = held[j];
-    if (!s) continue;
-    const start = from === -Infinity ? 0 : lowerBound(s, from);
-    let end = to === Infinity ? s.length : lowerBound(s, to);
-    while (end < s.length && s.x[end]! <= to) end++;
-    chunks.push(s.y.subarray(start, end));
+    const src = source(j);
+    if (src) chunks.push({ c: visibleSlice(input, src.s), toLog: src.toLog });
   }
+  const keep = (v: number, toLog: boolean) => (toLog ? v > 0 && v < Infinity : Number.isFinite(v));
   let n = 0;
-  for (const c of chunks) for (let i = 0; i < c.length; i++) if (Number.isFinite(c[i]!)) n++;
+  for (const { c, toLog } of chunks) for (let i = 0; i < c.length; i++) if (keep(c[i]!, toLog)) n++;
   const out = new Float64Array(n);
   let k = 0;
-  for (const c of chunks) for (let i = 0; i < c.length; i++) if (Number.isFinite(c[i]!)) out[k++] = c[i]!;
+  for (const { c, toLog } of chunks) {
+    for (let i = 0; i < c.length; i++) {
+      const v = c[i]!;
+      if (keep(v, toLog)) out[k++] = toLog ? Math.log10(v) : v;
+    }
+  }
   return out;
+}
+
+/**
+ * Percentile windows of a chart's axes, kept from redraw to redraw while an axis is framed on full-resolution points: those
+ * change when read again (at most once a second while live, use-full-resolution.ts), and the held points of its other
+ * lines change on every live redraw. The window is taken again when the full-resolution points, the visible window or the
+ * lines change, or the held points grew by more than 1/64 since (a percentile of the whole moves little by then): a live
+ * redraw does not select over millions of points.
+ */
+export class OutlierWindows {
+  private readonly kept = new Map<string, { signature: string; held: number; frame: OutlierFrame }>();
+
+  /** The frame of axis `scale`: kept, or computed by `compute`. */
+  window(scale: string, signature: string, held: number, compute: () => OutlierFrame): OutlierFrame {
+    const k = this.kept.get(scale);
+    if (k && k.signature === signature && held >= k.held && held - k.held <= k.held / 64) return k.frame;
+    const frame = compute();
+    this.kept.set(scale, { signature, held, frame });
+    return frame;
+  }
+}
+
+/** An axis's percentile window (null: too few values, or no spread) and how many full-resolution values it clips. */
+export interface OutlierFrame {
+  window: [number, number] | null;
+  clippedFull: number;
+}
+
+/** Whether line `j` is framed on its full-resolution points. */
+const hasFull = (input: ViewAxesInput, j: number) => (input.full?.[j]?.length ?? 0) > 0;
+
+/** The 1st–99th percentile window of `values` (reordered), padded; null when too few values or no spread. */
+function percentileWindow(values: Float64Array): [number, number] | null {
+  if (values.length < 3) return null;
+  const lo = quantileInPlace(values, OUTLIER_QUANTILES[0]);
+  const hi = quantileInPlace(values, OUTLIER_QUANTILES[1]);
+  if (!(hi > lo)) return null;
+  const pad = (hi - lo) * OUTLIER_PAD;
+  return [lo - pad, hi + pad];
+}
+
+/** The percentile window of an axis ("ignore outliers"): over full-resolution points where read, else over what is held. */
+function outlierWindow(input: ViewAxesInput, scale: string): OutlierFrame {
+  const idx = axisLines(input, scale);
+  const log = input.log ?? false;
+  const full = (j: number) => (hasFull(input, j) ? input.full![j] : undefined);
+  const source = (j: number) => {
+    const f = full(j);
+    if (f) return { s: f, toLog: log };
+    const h = input.held[j];
+    return h ? { s: h, toLog: false } : undefined;
+  };
+  const compute = (): OutlierFrame => {
+    const window = percentileWindow(visibleValues(input, idx, source));
+    let clippedFull = 0;
+    if (window) {
+      // The values clipped are counted among every point too, not among the reduced ones.
+      const [lo, hi] = log ? [10 ** window[0], 10 ** window[1]] : window;
+      for (const j of idx) {
+        const f = full(j);
+        if (!f) continue;
+        const c = visibleSlice(input, f);
+        for (let i = 0; i < c.length; i++) {
+          const v = c[i]!;
+          if ((log ? v > 0 && v < Infinity : Number.isFinite(v)) && (v < lo || v > hi)) clippedFull++;
+        }
+      }
+    }
+    return { window, clippedFull };
+  };
+  if (!input.windows || !idx.some((j) => full(j))) return compute();
+  let held = 0;
+  const parts: string[] = [String(input.from), String(input.to), String(log)];
+  for (const j of idx) {
+    const f = full(j);
+    if (f) parts.push(`${j}:${bufferId(f)}.${f.rev ?? 0}.${f.length}`);
+    else {
+      parts.push(`${j}:-`);
+      held += input.held[j]?.length ?? 0;
+    }
+  }
+  return input.windows.window(scale, parts.join(','), held, compute);
 }
 
 const toLog = (v: number | undefined) => (v === undefined ? undefined : v > 0 ? Math.log10(v) : undefined);
@@ -200,15 +308,14 @@ export function viewAxes(input: ViewAxesInput): ViewAxes {
       upper = log ? toLog(w.max) : w.max;
       if (lower === undefined && upper === undefined) return own;
     } else if (range.kind === 'outliers') {
-      const values = visibleValues(input, axis.scale);
-      if (values.length < 3) return own;
-      const lo = quantileInPlace(values, OUTLIER_QUANTILES[0]);
-      const hi = quantileInPlace(values, OUTLIER_QUANTILES[1]);
-      if (!(hi > lo)) return own;
-      const pad = (hi - lo) * OUTLIER_PAD;
-      [lower, upper] = [lo - pad, hi + pad];
+      const o = outlierWindow(input, axis.scale);
+      if (!o.window) return own;
+      [lower, upper] = o.window;
+      clipped += o.clippedFull;
     } else return own;
-    const values = visibleValues(input, axis.scale);
+    // Lines framed on their full-resolution points had their clipped values counted among those.
+    const heldLines = axisLines(input, axis.scale).filter((j) => range.kind !== 'outliers' || !hasFull(input, j));
+    const values = visibleValues(input, heldLines, (j) => (input.held[j] ? { s: input.held[j], toLog: false } : undefined));
     for (let k = 0; k < values.length; k++) {
       const v = values[k]!;
       if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) clipped++;

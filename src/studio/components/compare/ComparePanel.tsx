@@ -11,6 +11,7 @@ import { saveAs } from '../../chart/export-png.js';
 import { fetchDownload } from '../../api/client.js';
 import { UPlotChart, type XRange } from '../UPlotChart.js';
 import { PanelOptionsButton } from '../PanelOptions.js';
+import { wantsFullResolution } from '../../model/full-resolution.js';
 import { fullResolutionKeys, useFullResolution } from '../use-full-resolution.js';
 import { useServerSmoothing } from '../use-server-smoothing.js';
 import { YRangeControls } from '../view/YRangeControls.js';
@@ -94,7 +95,7 @@ export function ComparePanel({ panel, series, version, theme, syncKey, hiddenRun
   };
   const lineKeys = panel.lines.map((l) => l.key);
   const fullKeys = fullResolutionKeys(lineKeys, series);
-  const fullResolution = useFullResolution(fullKeys.map(ref), series, options.smoothing > 0);
+  const fullResolution = useFullResolution(fullKeys.map(ref), series, wantsFullResolution(options.smoothing, view.yRange));
   const smoothedLines = useServerSmoothing(lineKeys.filter((k) => !fullKeys.includes(k)).map(ref), series, version, options.smoothing, options.smoothingAlgorithm, zoom);
   const [hiddenLines, setHiddenLines] = useState<ReadonlySet<string>>(() => new Set());
   const hidden = new Set([...hiddenLines, ...panel.lines.filter((l) => hiddenRuns.has(l.key)).map((l) => l.key)]);
