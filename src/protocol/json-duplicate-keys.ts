@@ -60,10 +60,12 @@ function keyText(bytes: Uint8Array, start: number, end: number): string {
 export function duplicateKeyOffset(bytes: Uint8Array): number {
   const n = bytes.length;
   const at = (i: number) => (i < 0 ? n : i);
-  // The keys of each open object, by depth, reused from object to object: as byte ranges (start and end quote), compared
-  // byte for byte (UTF-8 of equal strings is equal); as decoded strings in a Set once the object has more than 16 keys or
-  // one written with an escape (`"\u0069d"` is `"id"`).
-  const ranges: number[][] = [];
+  // The keys of the open objects, on one stack: an object's keys are `keys[base[depth]]` up to `top`, as byte ranges (start
+  // and end quote) compared byte for byte (UTF-8 of equal strings is equal); as decoded strings in a Set once the object
+  // has more than 16 keys or one written with an escape (`"\u0069d"` is `"id"`). Nothing is allocated per object.
+  const keys: number[] = [];
+  let top = 0;
+  const base: number[] = [];
   const sets: Array<Set<string> | null> = [];
   let depth = -1;
   // Where the next of each byte that matters is, found by indexOf when the byte loop had to look far (a run of numbers),
@@ -85,33 +87,32 @@ export function duplicateKeyOffset(bytes: Uint8Array): number {
     i = p + 1;
     if (c === OPEN) {
       depth++;
-      if (depth === ranges.length) {
-        ranges.push([]);
-        sets.push(null);
-      } else {
-        ranges[depth]!.length = 0;
-        sets[depth] = null;
-      }
+      base[depth] = top;
+      sets[depth] = null;
     } else if (c === CLOSE) {
+      top = base[depth]!;
       depth--;
     } else {
-      let escaped = false, escapes = false;
+      let escapes = false;
       let end = p + 1;
-      for (let b = bytes[end]; b !== QUOTE || escaped; b = bytes[++end]) {
-        escaped = !escaped && b === BACKSLASH;
-        escapes ||= escaped;
+      for (let b = bytes[end]; b !== QUOTE; b = bytes[++end]) {
+        if (b === BACKSLASH) {
+          escapes = true;
+          end++; // the escaped byte (a `"` or `\\` among them) is no end
+        }
       }
       i = end + 1;
       if (!isKey(bytes, end)) continue;
       let set = sets[depth];
-      const list = ranges[depth]!;
       if (!set) {
-        for (let k = 0; k < list.length; k += 2) if (sameBytes(bytes, list[k]!, list[k + 1]!, p, end)) return p;
-        list.push(p, end);
-        if (list.length <= 2 * LIST_MAX && !escapes) continue;
+        const from = base[depth]!;
+        for (let k = from; k < top; k += 2) if (sameBytes(bytes, keys[k]!, keys[k + 1]!, p, end)) return p;
+        keys[top++] = p;
+        keys[top++] = end;
+        if (top - from <= 2 * LIST_MAX && !escapes) continue;
         // An escape, or many keys: from here on this object's keys are compared as strings.
         set = sets[depth] = new Set();
-        for (let k = 0; k < list.length - 2; k += 2) set.add(keyText(bytes, list[k]!, list[k + 1]!));
+        for (let k = from; k < top - 2; k += 2) set.add(keyText(bytes, keys[k]!, keys[k + 1]!));
       }
       const key = keyText(bytes, p, end);
       if (set.has(key)) return p;
