@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+import urllib.request
+
 import pytest
 
 import plotline
@@ -81,3 +85,15 @@ def test_values_are_snapshots(client: plotline.Client, server: Server) -> None:
     summary = server.execution(ex.id)["execution"]["summary"]
     assert summary["config"] == {"temp": 0.7, "layers": [1, 2]}
     assert summary["pair"] == [1, "a"]
+
+
+def test_summary_negative_zero_arrives_as_negative_zero(client: plotline.Client, server: Server) -> None:
+    """−0.0 is sent as -0.0 (json.dumps) and the server stores and answers it as -0, nested too."""
+    with client.execution("negative zero") as ex:
+        plotline.record_metric("neg", -0.0)
+        plotline.record_metric("obj", {"a": -0.0, "b": [-0.0, 1]})
+    with urllib.request.urlopen(f"{server.url}/api/executions/{ex.id}", timeout=10) as res:
+        text = res.read().decode("utf-8")
+    assert '"neg":-0' in text and '"obj":{"a":-0,"b":[-0,1]}' in text
+    summary = json.loads(text, parse_int=float)["execution"]["summary"]
+    assert math.copysign(1, summary["neg"]) == -1 and math.copysign(1, summary["obj"]["b"][0]) == -1
