@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBinaryBatch, encodeBinaryBatch } from './binary-batch.js';
+import { regularXProblem } from './regular.js';
 import { validateIngestBatch } from './validate.js';
 
 describe('binary batch encoding', () => {
@@ -134,11 +135,19 @@ describe('binary batch encoding', () => {
     expect(() => decodeBinaryBatch(regular(3, 2 ** 53 - 1, 2))).toThrow('x[1]: x must be at most 2^53');
     // In units of the finest bit: −2^53 + 2^52 · i is exact (the sum of units is 4 · 2^52), and so kept.
     expect(xOf(regular(-(2 ** 53), 2 ** 52, 5))).toEqual([-(2 ** 53), -(2 ** 52), 0, 2 ** 52, 2 ** 53]);
-    // Fractions: exact ones kept; a start too coarse for the step's bits, or a step whose products round, refused.
+    // Fractions mean xStart + xStep · i in doubles, as the SDKs that sent them (0.1-steps) checked bit for bit: kept as such.
     expect(xOf(regular(0.5, 0.25))).toEqual([0.5, 0.75, 1, 1.25]);
-    expect(() => decodeBinaryBatch(regular(2 ** 53 - 2, 0.5, 2))).toThrow('executions[0].points[0].xStart: xStart (9007199254740990) at the precision of xStep (0.5) is beyond 2^53 × 2^-1');
-    expect(() => decodeBinaryBatch(regular(0, 0.1))).toThrow(/\.xStep: xStep · 3 = \d+ × 2\^-55 is beyond 2\^53 × 2\^-55/);
-    expect(() => decodeBinaryBatch(regular(5e-324, 1, 2))).toThrow('.xStep: xStep (1) at the precision of xStart (5e-324)');
+    expect(xOf(regular(0, 0.1))).toEqual([0, 0.1, 0.2, 0.30000000000000004]);
+    expect(xOf(regular(0.1, 0.1, 1000)).every((x, i) => Object.is(x, 0.1 + 0.1 * i))).toBe(true);
+    expect(xOf(regular(5e-324, 1, 2))).toEqual([5e-324, 1]);
+    // 2^53 − 2 + 0.5 is 2^53 − 2 in doubles: refused by x order, not stored as another x.
+    expect(() => validateIngestBatch(decodeBinaryBatch(regular(2 ** 53 - 2, 0.5, 2)))).toThrow(/x must increase/);
+  });
+
+  it("regularXProblem (the encoder's test of a header it may send) still names fractional steps whose products round", () => {
+    expect(regularXProblem(0, 0.1, 4)).toMatchObject({ field: 'xStep' });
+    expect(regularXProblem(0.5, 0.25, 4)).toBeNull();
+    expect(regularXProblem(5e-324, 1, 2)).toMatchObject({ field: 'xStep' });
   });
 
   it('keeps the x column when x is not exactly regular', () => {

@@ -13,8 +13,9 @@ import { decodeUtf8, markIncreasing, ValidationError, xBeyondLimit } from './val
  *   | zero padding to a multiple of 8 | for each points item in header order: n float64 x, then n float64 y
  *
  * An item whose x are exactly `xStart + xStep · i` (steps, epochs) may say so, `{key, n, xStart, xStep}`, and leave its
- * x out of the columns; every such value must be exact in double arithmetic (`regularXProblem`), or the item is refused
- * naming `xStart` or `xStep`. An item may carry its record times `t` (`[first, last]` ms, see `RecordTimes`) in the header as
+ * x out of the columns. Whole-number `xStart` and `xStep` must give every value exactly (`regularXProblem`), or the
+ * item is refused naming `xStart` or `xStep`; fractional ones mean `xStart + xStep · i` in double arithmetic (what the
+ * SDKs that sent them checked bit for bit; today's encoder sends such x as a column). An item may carry its record times `t` (`[first, last]` ms, see `RecordTimes`) in the header as
  * in JSON; a reader that predates `t` refuses it as an unknown field, and a body without it is read as before (`t` is
  * optional, so older writers stay valid). NaN and ±Infinity travel as plain doubles. The decoded batch goes through the same validation as
  * a JSON one.
@@ -217,8 +218,10 @@ export function decodeBinaryBatch(body: Uint8Array, allocate: (points: number) =
             const beyond = wholeIndexBeyondLimit(xStart as number, xStep as number, n);
             if (beyond) throw new ValidationError(`${path}.x[${beyond.i}]`, xBeyondLimit(`${beyond.x} = xStart + ${beyond.i} · xStep`));
           }
-          // Within the limit, a value double arithmetic rounds would be stored as another x than the one meant.
-          const inexact = regularXProblem(xStart as number, xStep as number, n);
+          // Whole numbers mean whole numbers: within the limit, a value double arithmetic rounds would be stored as another
+          // x than the one meant. A fractional step means `xStart + xStep · i` in doubles, as every SDK that sent one
+          // checked bit for bit (older TS SDKs sent 0.1-steps so; refusing them now would lose their spooled batches).
+          const inexact = Number.isInteger(xStart) && Number.isInteger(xStep) ? regularXProblem(xStart as number, xStep as number, n) : null;
           if (inexact) throw new ValidationError(`${path}.${inexact.field}`, inexact.rule);
         }
         regular.push({ item, start: xStart as number, step: xStep as number, n, whole });
