@@ -91,7 +91,7 @@ describe('binary ingest', () => {
     ['a regular x whose exact x passes 2^53 by one', handMade(points(3, { xStart: 2 ** 53 - 1, xStep: 1 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[2\]: x must be at most 2\^53 \(9007199254740992\) in magnitude; .*\(got 9007199254740993 = xStart \+ 2 · xStep\)/],
     ['a regular x of four from 2^53 − 2', handMade(points(4, { xStart: 2 ** 53 - 2, xStep: 1 }), [1, 2, 3, 4]), /executions\[0\]\.points\[0\]\.x\[3\]: x must be at most 2\^53 .*\(got 9007199254740993/],
     // 2^52 + 0.25 is not a double (it would read as 2^52: x repeats): refused as the inexact regular x it is.
-    ['a step so small that x repeats', handMade(points(3, { xStart: 2 ** 52, xStep: 0.25 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.xStart: xStart \(4503599627370496\) at the precision of xStep \(0.25\) is beyond 2\^53 × 2\^-2/],
+    ['a step so small that x repeats', handMade(points(3, { xStart: 2 ** 52, xStep: 0.25 }), [1, 2, 3]), /executions\[0\]\.points\[0\]\.x\[1\]: x must increase/],
     // 3 · (2^52 + 1) reads as 3 · 2^52 + 4 in doubles: x[3] would be stored as 2^52 + 4 instead of 2^52 + 3.
     ['a regular x whose product rounds (xStart near −2^53, a large step)', handMade(points(4, { xStart: -(2 ** 53), xStep: 2 ** 52 + 1 }), [1, 2, 3, 4]), /executions\[0\]\.points\[0\]\.xStep: xStep · 3 = 13510798882111491 is beyond 2\^53, so xStart \+ xStep · i \(i < n\) is not exact in doubles/],
     ['a step so large that x overflows', handMade(points(2, { xStart: 0, xStep: 1.7e308 }), [1, 2]), /executions\[0\]\.points\[0\]\.x\[1\]: x must be at most 2\^53/],
