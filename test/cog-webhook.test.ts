@@ -174,8 +174,10 @@ describe('Cog values a page cannot show (issue 19, fault 8)', () => {
   const post = (body: unknown) => postJson(`${server.url}/api/ingest/cog?model=acme/m`, body);
 
   it('predict_time: 1e308 ends the prediction at completed_at, keeps a real predict_time and says why', async () => {
-    const started = new Date(Date.now() - 5000).toISOString();
-    const completed = new Date(Date.now() - 2000).toISOString();
+    // One clock reading for both ends: two readings a millisecond apart made it 3.001 s under load.
+    const now = Date.now();
+    const started = new Date(now - 5000).toISOString();
+    const completed = new Date(now - 2000).toISOString();
     const res = await post({ id: 'huge', status: 'succeeded', started_at: started, completed_at: completed, metrics: { predict_time: 1e308, tokens: 3 } });
     expect(res.status).toBe(200);
     const e = (await getJson(`${server.url}/api/executions/cog-huge`)).json.execution;
