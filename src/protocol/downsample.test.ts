@@ -62,6 +62,22 @@ describe('M4 downsampling', () => {
     expect(out.y.slice(0, out.x.indexOf(42) + 1).filter(Number.isFinite)).toEqual(expect.arrayContaining([0, 9]));
   });
 
+  it('keeps the first NaN, +Inf and −Inf of a bucket each: a NaN before a +Inf no longer hides its ▲ (tester: bulk run)', () => {
+    // One bucket of 1,200 points with a NaN at 100, +Inf at 600 and 900, −Inf at 1,000 (as the bulk run's specials 991 apart).
+    const x = Array.from({ length: 1200 }, (_, i) => i);
+    const y = x.map((i) => (i === 100 ? NaN : i === 600 || i === 900 ? Infinity : i === 1000 ? -Infinity : Math.sin(i)));
+    for (const out of [m4Of(x, y, 1), (() => {
+      const m = new M4(0, 1199, 1);
+      x.forEach((xi, i) => m.add(xi, y[i]!));
+      return m.result();
+    })()]) {
+      expect(out.x.filter((_, k) => !Number.isFinite(out.y[k]!))).toEqual([100, 600, 1000]);
+    }
+    // A kind a kept point already shows is not added again: a bucket starting with NaN keeps no second NaN.
+    const nanFirst = m4Of([0, 1, 2, 3], [NaN, 1, NaN, 2], 1);
+    expect(nanFirst.x).toEqual([0, 1, 3]);
+  });
+
   it('keeps a bucket made only of NaN as one point at least', () => {
     const out = m4Of([0, 1, 2, 3], [NaN, NaN, NaN, NaN], 1);
     expect(out.x).toEqual([0, 3]);

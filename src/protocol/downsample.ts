@@ -1,7 +1,8 @@
 /**
  * M4 downsampling: [from, to] is cut into equal-width x buckets and each bucket keeps its first, min, max and last point,
- * so spikes survive any zoom level. min/max look at finite values only; a bucket holding NaN/±Inf also keeps its first
- * such point unless one of its kept points already is non-finite, so gaps and infinities never silently vanish.
+ * so spikes survive any zoom level. min/max look at finite values only; a bucket holding NaN, +Inf or −Inf also keeps its
+ * first point of each of these kinds unless one of its kept points already is of that kind, so gaps and infinities never
+ * silently vanish (a NaN earlier in the bucket no longer hides a +Inf's ▲ marker).
  * Points must be added in increasing x. Output: real x values, x order, no duplicate x.
  */
 
@@ -25,8 +26,13 @@ const FIRST = 0;
 const LAST = 1;
 const MIN = 2;
 const MAX = 3;
-const ODD = 4;
-const SLOTS = 5;
+/** The first NaN, +Inf and −Inf of a bucket. */
+const ODD_NAN = 4;
+const ODD_POS = 5;
+const ODD_NEG = 6;
+const SLOTS = 7;
+/** The odd slot of a non-finite value. */
+const oddSlot = (y: number) => (y > 0 ? ODD_POS : y < 0 ? ODD_NEG : ODD_NAN);
 /** The order kept points are considered in (ties in x keep the first). */
 const KEPT_ORDER = [FIRST, MIN, MAX, LAST] as const;
 
@@ -67,7 +73,8 @@ export class M4 {
     if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, x, y);
     this.set(o + LAST, x, y);
     if (!Number.isFinite(y)) {
-      if (Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, x, y);
+      const slot = o + oddSlot(y);
+      if (Number.isNaN(this.xs[slot]!)) this.set(slot, x, y);
       return;
     }
     if (Number.isNaN(this.xs[o + MIN]!) || y < this.ys[o + MIN]!) this.set(o + MIN, x, y);
@@ -90,13 +97,19 @@ export class M4 {
       const safe = edge - (1e-12 * (Math.abs(edge) + Math.abs(this.from)) + 1e-9 * this.width);
       let minI = -1;
       let maxI = -1;
-      let oddI = -1;
+      let nanI = -1;
+      let posI = -1;
+      let negI = -1;
       let j = i;
       for (; j < end; j++) {
         if (j > i && !(x[j]! < safe) && this.bucketOf(x[j]!) !== b) break;
         const yj = y[j]!;
         if (yj - yj !== 0) {
-          if (oddI < 0) oddI = j;
+          if (yj > 0) {
+            if (posI < 0) posI = j;
+          } else if (yj < 0) {
+            if (negI < 0) negI = j;
+          } else if (nanI < 0) nanI = j;
         } else {
           if (minI < 0 || yj < y[minI]!) minI = j;
           if (maxI < 0 || yj > y[maxI]!) maxI = j;
@@ -105,7 +118,9 @@ export class M4 {
       const o = b * SLOTS;
       if (Number.isNaN(xs[o + FIRST]!)) this.set(o + FIRST, x[i]!, y[i]!);
       this.set(o + LAST, x[j - 1]!, y[j - 1]!);
-      if (oddI >= 0 && Number.isNaN(xs[o + ODD]!)) this.set(o + ODD, x[oddI]!, y[oddI]!);
+      if (nanI >= 0 && Number.isNaN(xs[o + ODD_NAN]!)) this.set(o + ODD_NAN, x[nanI]!, y[nanI]!);
+      if (posI >= 0 && Number.isNaN(xs[o + ODD_POS]!)) this.set(o + ODD_POS, x[posI]!, y[posI]!);
+      if (negI >= 0 && Number.isNaN(xs[o + ODD_NEG]!)) this.set(o + ODD_NEG, x[negI]!, y[negI]!);
       if (minI >= 0 && (Number.isNaN(xs[o + MIN]!) || y[minI]! < ys[o + MIN]!)) this.set(o + MIN, x[minI]!, y[minI]!);
       if (maxI >= 0 && (Number.isNaN(xs[o + MAX]!) || y[maxI]! > ys[o + MAX]!)) this.set(o + MAX, x[maxI]!, y[maxI]!);
       i = j;
@@ -126,7 +141,7 @@ export class M4 {
     const o = bucket * SLOTS;
     if (Number.isNaN(this.xs[o + FIRST]!)) this.set(o + FIRST, s.firstX, s.firstY);
     this.set(o + LAST, s.lastX, s.lastY);
-    if (!Number.isNaN(s.oddX) && Number.isNaN(this.xs[o + ODD]!)) this.set(o + ODD, s.oddX, s.oddY);
+    if (!Number.isNaN(s.oddX) && Number.isNaN(this.xs[o + oddSlot(s.oddY)]!)) this.set(o + oddSlot(s.oddY), s.oddX, s.oddY);
     if (!Number.isNaN(s.minX) && (Number.isNaN(this.xs[o + MIN]!) || s.minY < this.ys[o + MIN]!)) this.set(o + MIN, s.minX, s.minY);
     if (!Number.isNaN(s.maxX) && (Number.isNaN(this.xs[o + MAX]!) || s.maxY > this.ys[o + MAX]!)) this.set(o + MAX, s.maxX, s.maxY);
   }
@@ -172,7 +187,7 @@ export class M4 {
    * taking the doubles would box two of them per point (about 40 MB/s of garbage in a live chart reducing on every redraw).
    */
   private kept(x: Float64Array | null, y: Float64Array | null, offset: number): number {
-    // Slots kept by one bucket (at most 5), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
+    // Slots kept by one bucket (at most 7), sorted by x by insertion: no allocation per bucket, as a read may have 12,500.
     const picked = this.picked;
     const xs = this.xs;
     const ys = this.ys;
@@ -182,14 +197,18 @@ export class M4 {
       const o = b * SLOTS;
       if (Number.isNaN(xs[o + FIRST]!)) continue;
       let n = 0;
-      let hasOddAlready = false;
+      // Bit per odd kind (1 NaN, 2 +Inf, 4 −Inf) a kept point already shows.
+      let oddShown = 0;
       for (let s = 0; s < KEPT_ORDER.length; s++) {
         const i = o + KEPT_ORDER[s]!;
         if (Number.isNaN(xs[i]!)) continue;
         picked[n++] = i;
-        if (!Number.isFinite(ys[i]!)) hasOddAlready = true;
+        const v = ys[i]!;
+        if (v - v !== 0) oddShown |= 1 << (oddSlot(v) - ODD_NAN);
       }
-      if (!hasOddAlready && !Number.isNaN(xs[o + ODD]!)) picked[n++] = o + ODD;
+      for (let slot = ODD_NAN; slot <= ODD_NEG; slot++) {
+        if (!(oddShown & (1 << (slot - ODD_NAN))) && !Number.isNaN(xs[o + slot]!)) picked[n++] = o + slot;
+      }
       for (let q = 1; q < n; q++) {
         const v = picked[q]!;
         let j = q - 1;

@@ -101,7 +101,7 @@ describe('decimateLive', () => {
 });
 
 describe('keepRun', () => {
-  it('keeps first, lowest, highest and last in x order, each once, and the first non-finite value unless one is kept', () => {
+  it('keeps first, lowest, highest and last in x order, each once, and the first NaN, +∞ and −∞ unless one of that kind is kept', () => {
     const run = (ys: number[]) => {
       const x = Float64Array.from(ys, (_, i) => i);
       const outX = new Float64Array(8);
@@ -117,7 +117,11 @@ describe('keepRun', () => {
     expect(run([2, 1, 1, 3, 3, 2])).toEqual([0, 1, 3, 5]);
     // A NaN inside is kept; one at an end already is.
     expect(run([2, NaN, 1, 3, 2])).toEqual([0, 1, 2, 3, 4]);
-    expect(run([NaN, 2, Infinity, 1, 3])).toEqual([0, 3, 4]);
+    // The first NaN, +Infinity and −Infinity each, unless an end already is of that kind: a NaN first no longer hides a
+    // +Infinity (its ▲ was lost in a bulk run's full view).
+    expect(run([NaN, 2, Infinity, 1, 3])).toEqual([0, 2, 3, 4]);
+    expect(run([2, NaN, Infinity, -Infinity, NaN, Infinity, 1, 3])).toEqual([0, 1, 2, 3, 6, 7]);
+    expect(run([Infinity, 2, Infinity, -Infinity, 3])).toEqual([0, 1, 3, 4]);
     expect(run([NaN, NaN])).toEqual([0, 1]);
   });
 });

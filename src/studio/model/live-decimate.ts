@@ -30,8 +30,8 @@ export function staggeredSlack(index: number): number {
   return GRID_SLACK * (1 + (index % 8) / 72);
 }
 
-/** Points a bucket keeps at most: its first, lowest, highest and last, and its first NaN/±Infinity (as M4). */
-export const KEPT_PER_BUCKET = 5;
+/** Points a bucket keeps at most: its first, lowest, highest and last, and its first NaN, +Infinity and −Infinity (as M4). */
+export const KEPT_PER_BUCKET = 7;
 
 /**
  * The points a live chart draws of a series at most, whatever it will hold: its points (at most `capacity`, its buffers'
@@ -118,44 +118,69 @@ export function decimateLive(s: SeriesBuffer, from: number, to: number, pixels: 
   return { x: state.x.subarray(0, k), y: state.y.subarray(0, k), length: k, total: s.total, downsampled: true };
 }
 
+/** The middle points of one bucket being written (lowest, highest, first NaN, +Infinity, −Infinity), sorted: reused. */
+const middle = new Int32Array(5);
+
+/** Inserts index `c` (none when < 0) into the `n` sorted ones of `middle`; returns how many it holds. */
+function insertSorted(n: number, c: number): number {
+  if (c < 0) return n;
+  let q = n;
+  while (q > 0 && middle[q - 1]! > c) {
+    middle[q] = middle[q - 1]!;
+    q--;
+  }
+  middle[q] = c;
+  return n + 1;
+}
+
 /**
  * Writes the kept points of the run [i, j) of one bucket into `outX`/`outY` at `k` and returns the new end: its first,
- * lowest and highest finite (the earliest on ties), and last point, in x order, each once, and its first NaN/±Infinity
- * when none of those is one — what M4 (src/protocol/downsample.ts) keeps of a bucket.
+ * lowest and highest finite (the earliest on ties), and last point, in x order, each once, and its first NaN, +Infinity
+ * and −Infinity each when neither its first nor its last point is of that kind — what M4 (src/protocol/downsample.ts)
+ * keeps of a bucket.
  */
 export function keepRun(x: Float64Array, y: Float64Array, i: number, j: number, outX: Float64Array, outY: Float64Array, k: number): number {
   let minI = -1;
   let maxI = -1;
-  let oddI = -1;
+  let nanI = -1;
+  let posI = -1;
+  let negI = -1;
   for (let p = i; p < j; p++) {
     const v = y[p]!;
     if (v - v !== 0) {
-      if (oddI < 0) oddI = p;
+      if (v > 0) {
+        if (posI < 0) posI = p;
+      } else if (v < 0) {
+        if (negI < 0) negI = p;
+      } else if (nanI < 0) nanI = p;
     } else {
       if (minI < 0 || v < y[minI]!) minI = p;
       if (maxI < 0 || v > y[maxI]!) maxI = p;
     }
   }
   const last = j - 1;
-  // M4 adds the first NaN/±Infinity only when none of the points it keeps is one (min and max are finite).
-  const odd = Number.isFinite(y[i]!) && Number.isFinite(y[last]!) ? oddI : -1;
-  // Indices in increasing order are points in x order: the first, the other three sorted, the last; each once
-  // (KEPT_PER_BUCKET at most).
-  // (Swaps and writes without arrays: this runs per bucket, and over every bucket when a grid is laid.)
-  let a = minI;
-  let b = maxI;
-  let c = odd;
-  let t: number;
-  if (a > b) { t = a; a = b; b = t; }
-  if (b > c) { t = b; b = c; c = t; }
-  if (a > b) { t = a; a = b; b = t; }
+  const first = y[i]!;
+  const end = y[last]!;
+  // M4 adds the first point of a non-finite kind only when none of the points it keeps is of that kind (min and max are
+  // finite). Indices in increasing order are points in x order: the first, the others sorted, the last; each once
+  // (KEPT_PER_BUCKET at most). Sorted by insertion into a reused array, no closures: this runs per bucket.
+  let n = insertSorted(0, minI);
+  n = insertSorted(n, maxI);
+  if (first === first && end === end) n = insertSorted(n, nanI);
+  if (first !== Infinity && end !== Infinity) n = insertSorted(n, posI);
+  if (first !== -Infinity && end !== -Infinity) n = insertSorted(n, negI);
   outX[k] = x[i]!;
   outY[k] = y[i]!;
   k++;
   let prev = i;
-  if (a >= 0 && a !== prev) { outX[k] = x[a]!; outY[k] = y[a]!; k++; prev = a; }
-  if (b >= 0 && b !== prev) { outX[k] = x[b]!; outY[k] = y[b]!; k++; prev = b; }
-  if (c >= 0 && c !== prev) { outX[k] = x[c]!; outY[k] = y[c]!; k++; prev = c; }
+  for (let q = 0; q < n; q++) {
+    const c = middle[q]!;
+    if (c === prev) continue;
+    outX[k] = x[c]!;
+    outY[k] = y[c]!;
+    k++;
+    prev = c;
+  }
   if (last !== prev) { outX[k] = x[last]!; outY[k] = y[last]!; k++; }
   return k;
 }
