@@ -4,6 +4,8 @@ export interface TooltipRow {
   label: string;
   color: string;
   value: string;
+  /** A second line under the row (smoothing on: the raw value and its x), wrapped rather than cut on a narrow screen. */
+  note?: string;
 }
 
 /**
@@ -74,6 +76,12 @@ export function tooltipPlugin(describe: (u: uPlot, idx: number) => { title: stri
           value.className = 'chart-tooltip-value';
           value.textContent = row.value;
           line.append(sw, label, value);
+          if (row.note !== undefined) {
+            const note = document.createElement('span');
+            note.className = 'chart-tooltip-note';
+            note.textContent = row.note;
+            line.appendChild(note);
+          }
           list.appendChild(line);
         }
         el.append(title, list);

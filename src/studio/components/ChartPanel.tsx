@@ -129,13 +129,21 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
     [panel.id],
   );
   const [filter, setFilter] = useState('');
-  // The cursor's x: a store, so that only the legend renders as it moves (in the same frame as the tooltip).
-  const [cursor] = useState(() => valueStore<number | null>(null));
+  // The cursor's x: a store, so that only the legend renders as it moves (in the same frame as the tooltip). A reading
+  // is new when the x or the data under it changed (the same x over a zoom's refined points reads those).
+  const [cursor] = useState(() => valueStore<CursorReading | null>(null));
+  const onCursor = useCallback((x: number | null, generation: number) => {
+    const c = cursor.get();
+    if (x === null) cursor.set(null);
+    else if (c?.x !== x || c.generation !== generation) cursor.set({ x, generation });
+  }, [cursor]);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   // A lazy panel (LazyCharts) far from the screen is skipped by the browser's rendering (`.panel-far`) until it nears it.
   const lazy = useContext(LazyCharts);
   const [far, setFar] = useState(lazy);
   const [frames, setFrames] = useState<ReadonlyMap<string, YAxisFrame>>(() => new Map());
+  // The chart's smoothed lines (written at each data build): the legend at the cursor reads what the tooltip leads with.
+  const smoothedOf = useRef<readonly (SeriesBuffer | null)[] | null>(null);
   const running = status === 'running';
   const toggle = (key: string) => setHidden(toggleHidden(hidden, key));
   const only = (key: string) => setHidden(onlyShown(hidden, keys, key));
@@ -216,7 +224,7 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             zoom={zoom}
             onZoom={onZoom}
             onRefine={(from, to, budget) => onRefine(keys, from, to, budget)}
-            onCursor={cursor.set}
+            onCursor={onCursor}
             onFrames={setFrames}
             smoothing={options.smoothing}
             smoothingAlgorithm={options.smoothingAlgorithm}
@@ -233,13 +241,20 @@ function ChartPanelView({ panel, series, theme, syncKey, status, zoom, onZoom, o
             onClipped={setClipped}
             yWindowsRef={yWindowsRef}
             onNear={(near) => setFar(lazy && !near)}
+            smoothedOut={smoothedOf}
           />
           <ViewNotes yRange={yRange} clipped={clipped} options={options} nonPositive={nonPositive} />
-          <LiveLegend lines={panel.lines} series={series} frames={frames} cursor={cursor} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
+          <LiveLegend lines={panel.lines} series={series} frames={frames} cursor={cursor} smoothed={smoothedOf} theme={theme} hidden={hidden} onToggle={toggle} onOnly={only} filter={filter} onFilter={setFilter} />
         </>
       )}
     </section>
   );
+}
+
+/** Where the legend reads its values at the cursor: the cursor's x, over the chart's data of this generation. */
+interface CursorReading {
+  x: number;
+  generation: number;
 }
 
 /** The live store's version: a component calling this re-renders once per live frame in which data changed. */
@@ -262,10 +277,11 @@ type LegendProps = ComponentProps<typeof Legend>;
 export const LEGEND_LIVE_INTERVAL_MS = 250;
 
 /** The legend with each line's latest value (or its value at the cursor), rewritten as live data arrives. */
-function LiveLegend({ lines, series, frames, cursor, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
-  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursor: ValueStore<number | null>;
+function LiveLegend({ lines, series, frames, cursor, smoothed, ...legend }: Omit<LegendProps, 'rows' | 'atCursor'> & {
+  lines: readonly LineSeriesModel[]; series: ReadonlyMap<string, SeriesBuffer>; frames: ReadonlyMap<string, YAxisFrame>; cursor: ValueStore<CursorReading | null>;
+  smoothed: { readonly current: readonly (SeriesBuffer | null)[] | null };
 }) {
-  const cursorX = useSyncExternalStore(cursor.subscribe, cursor.get);
+  const cursorX = useSyncExternalStore(cursor.subscribe, cursor.get)?.x ?? null;
   useLiveVersionAtMost(LEGEND_LIVE_INTERVAL_MS);
-  return <Legend {...legend} rows={readout(lines, series, frames, cursorX)} atCursor={cursorX !== null} />;
+  return <Legend {...legend} rows={readout(lines, series, frames, cursorX, undefined, false, smoothed.current)} atCursor={cursorX !== null} />;
 }

@@ -6,7 +6,7 @@ import { gapMarkersPlugin } from '../chart/gap-markers.js';
 import { lineLayer, rawUnderlayPlugin, type LineLayer, type PlottedLines } from '../chart/line-layer.js';
 import { attachNavigation, boxWindows, clipMarkersPlugin } from '../chart/navigation.js';
 import type { Span } from '../model/navigation.js';
-import { AUTO, OutlierWindows, viewAxes, type YRange } from '../model/y-range.js';
+import { AUTO, OutlierWindows, viewAxes, type ClipCount, type YRange } from '../model/y-range.js';
 import { measureText } from '../chart/measure.js';
 import { cursorIndex, tooltipPlugin, type TooltipRow } from '../chart/tooltip.js';
 import { chartOptions, logTicks, seriesColor, type ChartTheme } from '../model/chart-options.js';
@@ -16,7 +16,7 @@ import { decimateForDisplay } from '../model/decimate.js';
 import { decimateLive, liveDecimation, liveLineBound, settledPoints, staggeredSlack, type LiveDecimation } from '../model/live-decimate.js';
 import { LivePlot, type SettledPrefix } from '../model/live-plot.js';
 import { plotData, withLegendNotations, type YAxisFrame } from '../model/plot-frame.js';
-import { lineNotation, readout, valueAtOrBefore } from '../model/readout.js';
+import { readout } from '../model/readout.js';
 import { bufferId, emptySeries, type SeriesBuffer } from '../model/series-buffer.js';
 import { forLogScale, nonPositiveInView, type NonPositiveCount } from '../model/panel-options.js';
 import type { SmoothingAlgorithm } from '../model/smoothing.js';
@@ -46,8 +46,12 @@ export interface ChartSource {
 interface Props extends ChartSource {
   /** Series not drawn (toggled off in the legend, or filtered out). */
   hidden: ReadonlySet<string>;
-  /** The cursor's x over this chart (null when it leaves), told at once on each cursor update (set a store, not React state). */
-  onCursor?: (x: number | null) => void;
+  /**
+   * The cursor's x over this chart (null when it leaves), told at once on each cursor update (set a store, not React
+   * state), with the generation of the chart's data it was placed on: the same x over new data (a zoom's refined points)
+   * is a new reading.
+   */
+  onCursor?: (x: number | null, dataGeneration: number) => void;
   /** The y frames after data changed, when their notation changed (legends write values like their axis). */
   onFrames?: (frames: ReadonlyMap<string, YAxisFrame>) => void;
   /** Zoomed into a range: read it again at this many points per series. */
@@ -81,8 +85,11 @@ interface Props extends ChartSource {
   onYWindows?: (windows: ReadonlyMap<string, Span>) => void;
   /** `0` or double-click: the whole data again (default: `onZoom(null)`). */
   onReset?: () => void;
-  /** How many visible values the y range clips (drawn as markers at the edge); told when it changes. */
-  onClipped?: (count: number) => void;
+  /**
+   * How many visible values the y range clips (drawn as markers at the edge), counted among every stored point where read
+   * (`fullResolution`), else among the held ones (`exact` false: a lower bound); told when it changes.
+   */
+  onClipped?: (clipped: ClipCount) => void;
   /** The chart's accessible name (it takes keyboard focus for navigation). */
   label?: string;
   /** Filled with a reader of the y windows in view (real values by scale), e.g. to start a fixed range from them. */
@@ -93,6 +100,11 @@ interface Props extends ChartSource {
    * in view. The chart's box keeps its height meanwhile, so the page does not move.
    */
   onNear?: (near: boolean) => void;
+  /**
+   * Filled with each line's smoothed line (real values, panel line order; null: not smoothed) at every data build while
+   * smoothing, else null: the legend at the cursor reads the value the tooltip leads with (readout.ts `readout`).
+   */
+  smoothedOut?: { current: readonly (SeriesBuffer | null)[] | null };
 }
 
 /** A series with `f` applied to its values (x kept). */
@@ -142,7 +154,7 @@ function notationSignature(frames: ReadonlyMap<string, YAxisFrame>): string {
 export function UPlotChart({
   panel, series, version, theme, syncKey, hidden, zoom, onZoom, onRefine, onCursor, onFrames, tooltipRows, height = 240, smoothing = 0, logY = false, logX = false, timeAxis = null,
   smoothingAlgorithm = 'ema', smoothedLines, fullResolution, onNonPositive, onPlot, yRange = AUTO, onYWindows, onReset, onClipped, label, yWindowsRef,
-  onNear,
+  onNear, smoothedOut,
 }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const { near, width: nearWidth } = useNearViewport(hostRef, useContext(LazyCharts));
@@ -168,6 +180,7 @@ export function UPlotChart({
   /** What the data was last built from when the chart was made: the data effect need not build it again. */
   const builtRef = useRef<readonly unknown[] | null>(null);
   const clippedRef = useRef(0);
+  const clippedExactRef = useRef(true);
   /** This build is for the line layer while live data arrives (drawNow): the reduction per pixel is kept between redraws. */
   const liveBuildRef = useRef(false);
   /** Per line key, the kept per-pixel reduction of its held series (live-decimate.ts). */
@@ -182,11 +195,11 @@ export function UPlotChart({
   const xExtentRef = useRef<readonly [number, number] | null>(null);
   const latest = useRef({
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
-    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
+    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution, smoothedOut,
   });
   latest.current = {
     series, hidden, zoom, onZoom, onRefine, onCursor, onFrames, panel, tooltipRows, smoothing, logY, logX, onNonPositive, yRange, onYWindows, onReset, onClipped,
-    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution,
+    timeAxis, smoothingAlgorithm, smoothedLines, fullResolution, smoothedOut,
   };
   const yRangeKey = JSON.stringify(yRange);
   const shape = useMemo(() => JSON.stringify(panel), [panel]);
@@ -234,6 +247,7 @@ export function UPlotChart({
       return logX ? positiveX(line) : line;
     }) : null;
     smoothedRef.current = smoothed ? smoothed.map((l, i) => (smoothedLine[i] ? l : null)) : null;
+    if (latest.current.smoothedOut) latest.current.smoothedOut.current = smoothedRef.current;
     // Which smoothing the drawn lines have (tests and benchmarks wait for it): empty while some line is not smoothed as asked.
     if (hostRef.current) setData(hostRef.current, 'smoothing', smoothed && allSmoothed ? want : '');
     const onScale = (list: SeriesBuffer[]) => (log ? list.map((h) => mapValues(h, log10All)) : list);
@@ -279,11 +293,12 @@ export function UPlotChart({
     // The y range frames the axes on the full-resolution visible values (the percentiles of "ignore outliers" too).
     const viewInput = { lines: p.lines, axes: p.axes, range: latest.current.yRange, from: z?.from, to: z?.to, hidden: latest.current.hidden };
     // A line held reduced is framed on its full-resolution points once read (the reduction over-represents extremes).
-    const fullPoints = full && latest.current.yRange.kind === 'outliers' ? p.lines.map((l, i) => (all[i]!.downsampled ? full.get(l.key) : undefined)) : undefined;
+    const fullPoints = full && latest.current.yRange.kind !== 'auto' ? p.lines.map((l, i) => (all[i]!.downsampled ? full.get(l.key) : undefined)) : undefined;
     const view = viewAxes({ ...viewInput, held: scaled, log, full: fullPoints, windows: outlierWindows.current });
-    if (view.clipped !== clippedRef.current) {
+    if (view.clipped !== clippedRef.current || view.clippedExact !== clippedExactRef.current) {
       clippedRef.current = view.clipped;
-      latest.current.onClipped?.(view.clipped);
+      clippedExactRef.current = view.clippedExact;
+      latest.current.onClipped?.({ count: view.clipped, exact: view.clippedExact });
     }
     const drawn = decimateHeld(scaled);
     const raw = plotData(drawn.lines, p.lines, view.axes, drawn.settled ? { ...frameOpts, live: { plot: livePlot.current, settled: drawn.settled } } : frameOpts);
@@ -325,6 +340,8 @@ export function UPlotChart({
     const width = Math.max(200, nearWidth ?? host.clientWidth);
     madeWidthRef.current = width;
     let ownDrag = false;
+    let cursorStale = false;
+    let dataGeneration = 0;
     const lineColor = (i: number) => seriesColor(theme, latest.current.panel.lines[i]!.color);
     const lines = lineLayer(() => linesRef.current, () => rawRef.current, lineColor, liveFrameBound);
     layerRef.current = lines;
@@ -340,20 +357,17 @@ export function UPlotChart({
         const here = formatX(x, p.xUnits);
         const title = ta ? `${here} · ${timeLabel(ta, x)}` : here;
         if (custom) return { title, rows: custom(x, (key) => u.series[p.lines.findIndex((l) => l.key === key) + 1]?.show ?? false) };
-        const rows = readout(p.lines, s, legendFramesRef.current, x, h, true)
+        const rows = readout(p.lines, s, legendFramesRef.current, x, h, true, smoothedRef.current)
           .filter((r) => r.value !== '—')
           // A value read from reduced points at another x says which, when that x reads differently from the cursor's
           // (series stamped microseconds apart are not told apart).
-          .map((r) => {
+          .map((r): TooltipRow => {
             const at = r.at === undefined ? null : formatX(r.at, p.xUnits);
-            const raw = at === null || at === here ? r.value : `${r.value} at ${at}`;
-            // Smoothing on: the dot sits on the smoothed line, so its value comes first, the raw one after (as TensorBoard
-            // and W&B show both).
-            const i = p.lines.findIndex((l) => l.key === r.key);
-            const sm = smoothedRef.current?.[i];
-            const v = sm ? valueAtOrBefore(sm, x) : undefined;
-            const value = v === undefined ? raw : `${lineNotation(legendFramesRef.current, p.lines[i]!).format(v)} (raw ${raw})`;
-            return { label: r.short, color: seriesColor(theme, r.color), value };
+            const where = at === null || at === here ? '' : ` at ${at}`;
+            const row = { label: r.short, color: seriesColor(theme, r.color) };
+            // Smoothing on: the dot sits on the smoothed line, so its value comes first, the raw one on a line of its
+            // own under it (as TensorBoard and W&B show both), so a narrow tooltip never cuts either.
+            return r.raw === undefined ? { ...row, value: `${r.value}${where}` } : { ...row, value: r.value, note: `raw ${r.raw}${where}` };
           });
         return { title, rows };
       }),
@@ -371,10 +385,24 @@ export function UPlotChart({
             }
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           },
+          // New data under a still mouse (a zoom's refined points, a redraw of the same x window): uPlot places the
+          // cursor again only when a scale changed, so the tooltip kept the old points' value while the legend read the
+          // new ones. The cursor is placed again after every data change, and both read its one index.
+          setData: () => {
+            cursorStale = true;
+            dataGeneration++;
+          },
+          draw: (u: uPlot) => {
+            if (!cursorStale) return;
+            cursorStale = false;
+            const { left, top } = u.cursor;
+            // (Not published to synced charts: each places its own cursor after its own data changed.)
+            if (left !== undefined && left >= 0 && top !== undefined) u.setCursor({ left, top }, true);
+          },
           setCursor: (u: uPlot) => {
             const idx = cursorIndex(u);
             // At once, as the tooltip: a frame later, the legend at the cursor lagged it while live.
-            latest.current.onCursor?.(idx === null ? null : u.data[0][idx] ?? null);
+            latest.current.onCursor?.(idx === null ? null : u.data[0][idx] ?? null, dataGeneration);
           },
         },
       },
@@ -421,7 +449,7 @@ export function UPlotChart({
       realY,
       plotY,
     });
-    const onLeave = () => latest.current.onCursor?.(null);
+    const onLeave = () => latest.current.onCursor?.(null, dataGeneration);
     const onOwnDown = () => (ownDrag = true);
     u.over.addEventListener('mousedown', onOwnDown);
     u.over.addEventListener('dblclick', onDblClick);

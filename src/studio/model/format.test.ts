@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseNotation, durationNotation, executionSeconds, formatAlone, formatDuration, formatNumber, formatTimestamp, INVALID_TIME, readoutNotation } from './format.js';
+import { chooseNotation, durationNotation, executionSeconds, formatAlone, formatDuration, formatNumber, formatTimestamp, formatX, INVALID_TIME, readoutNotation } from './format.js';
 import { yAxisFrame } from './plot-frame.js';
 
 describe('formatDuration', () => {
@@ -127,5 +127,85 @@ describe('readoutNotation: a value read off a chart shows itself, whatever its a
       const f = yAxisFrame({ scale: 'y', side: 'left' }, lo, hi, 200).values;
       for (let i = 0; i < values.length; i += 2) expect(f.format(values[i]!), `${values[i]} on [${lo}, ${hi}]`).not.toBe(f.format(values[i + 1]!));
     }
+  });
+});
+
+/** A readout text as [mantissa, power of ten] (`1.5e-7`, `963.4M`, `12,500`, `10 + 2e-9` as its base and difference). */
+function parseReadout(text: string): { value: (scale: number) => number; unit: number } {
+  const offset = /^(.+) ([+−]) (.+)$/.exec(text);
+  if (offset) {
+    const base = parseReadout(offset[1]!);
+    const d = parseReadout(offset[3]!);
+    const sign = offset[2] === '+' ? 1 : -1;
+    return { value: (e) => base.value(e) + sign * d.value(e), unit: d.unit };
+  }
+  const m = /^(-?[\d,]*\.?\d*)(?:e(-?\d+)|([kMGT]))?$/.exec(text);
+  if (!m) throw new Error(`not a readout: ${text}`);
+  const digits = m[1]!.replace(/,/g, '');
+  const si: Record<string, number> = { k: 3, M: 6, G: 9, T: 12 };
+  const exp = m[2] !== undefined ? Number(m[2]) : m[3] ? si[m[3]]! : 0;
+  const decimals = digits.includes('.') ? digits.length - digits.indexOf('.') - 1 : 0;
+  // The value in units of 10^e, without overflowing or underflowing a double on the way.
+  return { value: (e) => Number(digits) * 10 ** ((exp - e) / 2) * 10 ** ((exp - e) / 2), unit: exp - decimals };
+}
+
+/** `v` in units of 10^e, computed in two halves (10^±324 alone over/underflows). */
+const scaled = (v: number, e: number) => v * 10 ** (-e / 2) * 10 ** (-e / 2);
+
+describe('every readout reads back as its value (issue: legend values after a zoom with no data in view)', () => {
+  const extremes = [
+    1e300, -1e300, 1e-300, -1e-300, 5e-324, -5e-324, 2 ** 53, -(2 ** 53), -0, 1.7976931348623157e308, -1.7976931348623157e308,
+    8.672652948291765e280, 2.7524547041923283e-83, 57756582067547180000, 1e-257, 2.7e-307, 0.5435, -0.5439, 1999.19, 123_456.789,
+    999_999.9, 1e6, 1e15, 3.3e-5, 1_234_567.89,
+  ];
+  // The frames legends write with: no data in view ([0, 1]), the tester's three series, huge and tiny axes, offsets.
+  const frames: [number | null, number | null][] = [
+    [null, null], [0, 1], [1, 8.672652948291765e280], [1, 2], [-1e300, 1e300], [1e-300, 2e-300], [10, 10 + 2e-8], [0.9, 1e6], [1e8, 1.9e9],
+    [5.0553e299, 5.05531e299], [-1, 57756582067547180000],
+  ];
+  // Each axis's readout notation, and the writers of values with no axis (a legend before its chart is made, tables).
+  const writers: [string, (v: number) => string][] = [
+    ...frames.map(([lo, hi]): [string, (v: number) => string] => [`on [${lo}, ${hi}]`, yAxisFrame({ scale: 'y', side: 'left' }, lo, hi, 200).values.format]),
+    ['formatAlone', formatAlone],
+  ];
+  it('parses back within its printed precision, with at least 4 significant digits and at most 24 characters', () => {
+    for (const [name, format] of writers) {
+      for (const v of extremes) {
+        const text = format(v);
+        const where = `${v} ${name} read "${text}"`;
+        expect(text.length, where).toBeLessThanOrEqual(24);
+        if (v === 0) {
+          expect(text, where).toBe('0');
+          continue;
+        }
+        if (Math.abs(v) < 2.2250738585072014e-308) {
+          // A subnormal double has fewer digits than 4 to give: it reads back as itself.
+          expect(Number(text), where).toBe(v);
+          continue;
+        }
+        const e = Math.floor(Math.log10(Math.abs(v)));
+        const read = parseReadout(text);
+        // Within half a unit of the last digit printed, and that digit no coarser than the 4th significant one.
+        const error = Math.abs(read.value(e) - scaled(v, e));
+        expect(error, where).toBeLessThanOrEqual(0.5 * 10 ** (Math.min(read.unit, e - 3) - e) * (1 + 1e-6) + 1e-15);
+      }
+    }
+  });
+
+  it('the tester\'s values after a zoom into an x range with no data: as without the zoom', () => {
+    const empty = yAxisFrame({ scale: 'y', side: 'left' }, null, null, 200).values;
+    expect(empty.format(8.672652948291765e280)).toBe('8.673e280');
+    expect(empty.format(2.7524547041923283e-83)).toBe('2.752e-83');
+    expect(empty.format(57756582067547180000)).toBe('5.776e19');
+    expect(empty.format(1e-257)).toBe('1e-257');
+    expect(empty.format(2.7e-307)).toBe('2.7e-307');
+    expect(empty.format(5e-324)).toBe('5e-324');
+  });
+
+  it('x in a tooltip heading: whole numbers in full, others to 10 significant digits, none written as 0', () => {
+    expect(formatX(2 ** 53, 'step')).toBe('9,007,199,254,740,992 step');
+    expect(formatX(2.5e-83, 'step')).toBe('2.5e-83 step');
+    expect(formatX(1e300, '')).toBe('1e300');
+    expect(formatX(0.25, 's')).toBe('0.25 s');
   });
 });

@@ -13,6 +13,8 @@ export function formatNumber(v: number | null | undefined): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+∞';
   if (v === -Infinity) return '−∞';
+  // −0 reads as 0, as on an axis (Intl writes "-0").
+  if (v === 0) return '0';
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return NUMBER.format(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return exponential(v, 3);
@@ -27,7 +29,8 @@ export function formatAlone(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v) || (Number.isInteger(v) && Math.abs(v) < 1e15)) return formatNumber(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs >= 1e9 || abs < 1e-4)) return exponential(v, 5);
-  return NUMBER.format(Number(v.toPrecision(6)));
+  // Every digit before the point is written, so it is kept too (1,234,567.89 is not 1,234,570).
+  return NUMBER.format(Number(v.toPrecision(Math.max(6, Math.min(21, Math.floor(Math.log10(abs)) + 1)))));
 }
 
 /** `v` as mantissa and exponent with `decimals` mantissa decimals, trailing zeros dropped: 1.5e-7, -2e308. */
@@ -132,14 +135,31 @@ export function readoutNotation(min: number, max: number, resolution: number): N
       const odd = nonFinite(v);
       if (odd !== null) return odd;
       if (v === 0) return '0';
-      const own = 10 ** (log10Floor(Math.abs(v)) - READOUT_DIGITS + 1);
+      const abs = Math.abs(v);
+      // 10^(exponent − 3), kept above 0 for subnormal values (10^−327 underflows).
+      const own = Math.max(10 ** (log10Floor(abs) - READOUT_DIGITS + 1), Number.MIN_VALUE);
       if (axis.kind === 'offset') {
         if (Math.abs(v - axis.offset) <= reach) return axis.format(v);
         return chooseNotation(v, v, own, 1).format(v);
       }
-      return own >= res ? axis.format(v) : chooseNotation(min, max, own, 1).format(v);
+      // Far outside the window, the axis's resolution means nothing (1.8e308 on an axis up to 8.7e280 would take 33 digits).
+      if (v < min - reach || v > max + reach) return chooseNotation(v, v, own, 1).format(v);
+      const n = own >= res ? axis : chooseNotation(min, max, own, 1);
+      // A value of another magnitude than the axis's (a latest value beyond a zoom with no data in view, a spike far
+      // outside a y zoom) is written as itself: a fixed axis would write 8.67e280 with toFixed, 2.75e-83 with 86
+      // decimals, 1e-257 as 0.
+      return writes(n.kind, abs) ? n.format(v) : chooseNotation(v, v, own, 1).format(v);
     },
   };
+}
+
+/**
+ * Whether a notation of `kind` writes a finite value of magnitude `abs` (> 0) in its own terms, as `chooseNotation` would
+ * pick it for that value: fixed from 1e-4 to below 1e6, SI from 1e-4 to below 1e15 (below 1e3 plainly), scientific all.
+ */
+function writes(kind: NotationKind, abs: number): boolean {
+  if (kind === 'scientific' || kind === 'offset') return true;
+  return abs >= 1e-4 && abs < (kind === 'fixed' ? 1e6 : 1e15);
 }
 
 function fixedNotation(decimals: number): Notation {
@@ -268,7 +288,10 @@ const X_SECONDS = durationNotation(0.001);
  */
 export function formatX(x: number, units?: string): string {
   if (units === undefined) return X_SECONDS(x);
-  const text = nonFinite(x) ?? (Number.isInteger(x) ? NUMBER.format(x) : NUMBER.format(Number(x.toPrecision(10))));
+  const abs = Math.abs(x);
+  // Beyond what Intl writes digit for digit (and below what 10 fraction digits keep): mantissa and exponent.
+  const exp = abs !== 0 && (abs >= 1e21 || (!Number.isInteger(x) && (abs < 1e-4 || abs >= 1e15)));
+  const text = nonFinite(x) ?? (exp ? exponential(x, 9) : Number.isInteger(x) ? NUMBER.format(x) : NUMBER.format(Number(x.toPrecision(10))));
   return units ? `${text} ${units}` : text;
 }
 

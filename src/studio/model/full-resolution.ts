@@ -15,10 +15,11 @@ export const FULL_RESOLUTION_HELD_MAX = 6_000_000;
 
 /**
  * Whether a panel reads the full-resolution points of its long series: to smooth them, or to take the percentiles of
- * "ignore outliers" over every point rather than over the reduced ones held (y-range.ts `ViewAxesInput.full`).
+ * "ignore outliers" over every point rather than over the reduced ones held, or to count every stored value a fixed y
+ * range clips (y-range.ts `ViewAxesInput.full`).
  */
 export function wantsFullResolution(smoothing: number, yRange: YRange): boolean {
-  return smoothing > 0 || yRange.kind === 'outliers';
+  return smoothing > 0 || yRange.kind !== 'auto';
 }
 
 /** What to read of one series to bring it up to `total` stored points: everything, or the points from `from` on. */

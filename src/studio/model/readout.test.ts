@@ -45,6 +45,21 @@ describe('readout', () => {
     expect(readout(panel!.lines, reduced, frames, 399).map((r) => r.at)).toEqual([undefined, undefined]);
   });
 
+  it('smoothing on, at the cursor: leads with the smoothed value at the cursor x (legend and tooltip alike), the raw one after', () => {
+    // The tester's case: a line held reduced with no point at step 422; the raw value read is step 412's (0.5435), the
+    // smoothed line (every stored point smoothed) has 0.4741 at 422. The legend showed 0.5435, the tooltip 0.4741.
+    const reduced = new Map([['a', seriesFrom([400, 412, 430], [0.5, 0.5435, 0.45], 31, true)], ['b', seriesFrom([400, 422], [5, 6])]]);
+    const smooth = seriesFrom([400, 412, 422, 430], [0.49, 0.4811, 0.4741, 0.47]);
+    const rows = readout(panel!.lines, reduced, frames, 422, new Set(), false, [smooth, null]);
+    expect(rows[0]).toMatchObject({ value: '0.4741', raw: '0.5435', at: 412 });
+    // A line not smoothed (null) reads as without smoothing; the latest values (no cursor) are the raw ones.
+    expect(rows[1]!.value).toBe('6');
+    expect(rows[1]!.raw).toBeUndefined();
+    expect(readout(panel!.lines, reduced, frames, null, new Set(), false, [smooth, null]).map((r) => [r.value, r.raw])).toEqual([['0.45', undefined], ['6', undefined]]);
+    // Before the line's first point: no value, smoothed or not.
+    expect(readout(panel!.lines, reduced, frames, 399, new Set(), false, [smooth, null])[0]!.value).toBe('—');
+  });
+
   it('names each row by its own line, whatever point is read (the point index once shadowed the line index: rows lost their names)', () => {
     for (const x of [null, 0, 0.5, 1, 1.5, 2, -1]) {
       expect(readout(panel!.lines, series, frames, x).map((r) => [r.key, r.short])).toEqual([['a', 'a'], ['b', 'b']]);

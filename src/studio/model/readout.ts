@@ -17,8 +17,13 @@ export interface ReadoutRow {
   color: number;
   /** The line's dash pattern (canvas px, on/off…), so the swatch looks like the line; absent for a solid line. */
   dash?: number[];
-  /** The value as text ("—" when the line has no point yet). */
+  /**
+   * The value as text ("—" when the line has no point yet). Smoothing on (`readout`'s `smoothed`), at the cursor: the
+   * smoothed line's value there — what the line drawn and the cursor's dot show.
+   */
   value: string;
+  /** Smoothing on, at the cursor: the raw value (read as without smoothing; `at` is its x). Absent otherwise. */
+  raw?: string;
   /**
    * The x of the value, when the line is held reduced (per-pixel first/min/max/last) and has no held point at the
    * cursor's x: the value is then its held point at or before the cursor, which a tooltip names rather than pass off as
@@ -109,6 +114,7 @@ export function readout(
   x: number | null,
   hidden: ReadonlySet<string> = new Set(),
   skipHidden = false,
+  smoothed?: readonly (SeriesBuffer | null | undefined)[] | null,
 ): ReadoutRow[] {
   const rows: ReadoutRow[] = [];
   const shorts = shortLabels(lines);
@@ -118,9 +124,16 @@ export function readout(
     const p = !s ? -1 : x === null ? s.length - 1 : indexAtOrBefore(s, x);
     const v = p >= 0 ? s!.y[p] : undefined;
     const at = x !== null && p >= 0 && s!.downsampled ? s!.x[p] : undefined;
+    const notation = lineNotation(frames, line);
+    const value = v === undefined ? '—' : notation.format(v);
+    // Smoothing on: the legend and tooltip at the cursor lead with the smoothed value at the cursor's x (the dot on the
+    // line drawn), not the raw value of the last held point before it, which may be another x.
+    const sm = x !== null && v !== undefined ? smoothed?.[i] : undefined;
+    const sv = sm ? valueAtOrBefore(sm, x!) : undefined;
     rows.push({
       key: line.key, label: line.label, short: shorts[i]!, color: line.color, ...(line.dash && { dash: line.dash }),
-      value: v === undefined ? '—' : lineNotation(frames, line).format(v),
+      value: sv === undefined ? value : notation.format(sv),
+      ...(sv !== undefined && { raw: value }),
       ...(at !== undefined && at !== x && { at }),
     });
   }

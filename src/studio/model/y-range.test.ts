@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AxisModel, LineSeriesModel } from './panels.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { decimateForDisplay } from './decimate.js';
-import { decodePageYRange, decodeYRange, effectiveYRange, encodeYRange, OutlierWindows, quantileInPlace, setPageYRange, setPanelYRange, viewAxes } from './y-range.js';
+import { clipNote, decodePageYRange, decodeYRange, effectiveYRange, encodeYRange, OutlierWindows, quantileInPlace, setPageYRange, setPanelYRange, viewAxes } from './y-range.js';
 
 const series = (ys: number[], x0 = 1): SeriesBuffer => ({
   x: Float64Array.from(ys, (_, i) => x0 + i), y: Float64Array.from(ys), length: ys.length, total: ys.length, downsampled: false,
@@ -156,5 +156,44 @@ describe('page-level y range', () => {
     s = setPageYRange(s, { kind: 'auto' });
     expect(s).toBe('?x=step');
     expect(effectiveYRange(s, 'b')).toEqual({ kind: 'auto' });
+  });
+});
+
+describe('a fixed y range on a line held reduced counts every stored value it clips', () => {
+  // The tester's case: ~100,000 points of a noisy line, a fixed window -0.5…0.5 clipping about two thirds of them, while
+  // the per-pixel reduction held (first/min/max/last of ~1,000 columns) has only a few thousand points.
+  const n = 99_993;
+  const every = series(Array.from({ length: n }, (_, i) => Math.sin(i * 0.731) * 1.2 + ((i * 7919) % 13) / 13 - 0.5));
+  const reduced = decimateForDisplay(every, 1, n, 1000);
+  const one = [lines[0]!];
+  const oneAxis = [axes[0]!];
+  const range = { kind: 'fixed' as const, axes: [{ min: -0.5, max: 0.5 }] };
+  const outside = (from = -Infinity, to = Infinity) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (every.x[i]! >= from && every.x[i]! <= to && (every.y[i]! < -0.5 || every.y[i]! > 0.5)) c++;
+    return c;
+  };
+
+  it('among the full-resolution points where read: the exact count, in view only', () => {
+    expect(reduced.downsampled).toBe(true);
+    const v = viewAxes({ held: [reduced], full: [every], lines: one, axes: oneAxis, range });
+    expect(v.clipped).toBe(outside());
+    expect(v.clipped).toBeGreaterThan(n / 2);
+    expect(v.clippedExact).toBe(true);
+    const zoomed = viewAxes({ held: [reduced], full: [every], lines: one, axes: oneAxis, range, from: 1000, to: 3000 });
+    expect(zoomed.clipped).toBe(outside(1000, 3000));
+  });
+
+  it('among the held points otherwise, said as a lower bound ("at least")', () => {
+    const v = viewAxes({ held: [reduced], lines: one, axes: oneAxis, range });
+    expect(v.clippedExact).toBe(false);
+    expect(v.clipped).toBeLessThan(outside());
+    expect(clipNote(v.clipped, v.clippedExact)).toMatch(/^At least [\d,]+ values are outside the y range/);
+    // A line held whole is counted exactly without reading anything more.
+    const whole = viewAxes({ held: [every], lines: one, axes: oneAxis, range });
+    expect([whole.clipped, whole.clippedExact]).toEqual([outside(), true]);
+    expect(clipNote(65_961, true)).toBe('65,961 values are outside the y range: clipped, marked ▲▼ at the edge.');
+    expect(clipNote(1, true)).toBe('1 value is outside the y range: clipped, marked ▲▼ at the edge.');
+    expect(clipNote(1, false)).toBe('At least 1 value is outside the y range: clipped, marked ▲▼ at the edge.');
   });
 });

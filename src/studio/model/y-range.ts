@@ -154,7 +154,7 @@ export interface ViewAxesInput {
    * Per line, every stored point of a line held reduced (model/full-resolution.ts), in real values (undefined: none read):
    * "ignore outliers" takes its percentiles over these rather than over the held points. A reduction keeps each bucket's
    * lowest and highest point, so extremes are over-represented in what is held: a dip at 0.08 % of the points is in ~2–8 %
-   * of the held ones, inside the 1st percentile.
+   * of the held ones, inside the 1st percentile. A fixed window counts the values it clips among these too.
    */
   full?: readonly (SeriesBuffer | undefined)[];
   /** Keeps percentile windows from redraw to redraw (see `OutlierWindows`). */
@@ -164,8 +164,25 @@ export interface ViewAxesInput {
 export interface ViewAxes {
   /** The panel's axes with the windows of the y range as their bounds (plot-frame.ts frames an axis on its bounds). */
   axes: AxisModel[];
-  /** Visible values of shown lines outside their axis's window (0 on auto). */
+  /**
+   * Visible values of shown lines outside their axis's window (0 on auto): among every stored point of a line whose
+   * full-resolution points were given (`full`), else among its held points.
+   */
   clipped: number;
+  /** False when `clipped` is a lower bound: some line counted was held reduced (each reduced point is a stored one). */
+  clippedExact: boolean;
+}
+
+/** How many values a y range clips, and whether that is every one (false: at least that many). */
+export interface ClipCount {
+  count: number;
+  exact: boolean;
+}
+
+/** The note under a chart whose y range clips `count` values: `At least 741 values are …` when the count is a lower bound. */
+export function clipNote(count: number, exact: boolean): string {
+  const n = `${count.toLocaleString('en-US')} ${count === 1 ? 'value' : 'values'}`;
+  return `${exact ? n.charAt(0).toUpperCase() + n.slice(1) : `At least ${n}`} ${count === 1 ? 'is' : 'are'} outside the y range: clipped, marked ▲▼ at the edge.`;
 }
 
 /** The lines of an axis whose values frame it: its shown lines (all of them when all are hidden). */
@@ -210,7 +227,8 @@ function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j:
 }
 
 /**
- * Percentile windows of a chart's axes, kept from redraw to redraw while an axis is framed on full-resolution points: those
+ * Percentile windows of a chart's axes (and the values a fixed window clips among full-resolution points), kept from
+ * redraw to redraw while an axis is framed on full-resolution points: those
  * change when read again (at most once a second while live, use-full-resolution.ts), and the held points of its other
  * lines change on every live redraw. The window is taken again when the full-resolution points, the visible window or the
  * lines change, or the held points grew by more than 1/64 since (a percentile of the whole moves little by then): a live
@@ -218,6 +236,17 @@ function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j:
  */
 export class OutlierWindows {
   private readonly kept = new Map<string, { signature: string; held: number; frame: OutlierFrame }>();
+
+  private readonly counts = new Map<string, { signature: string; n: number }>();
+
+  /** A count over full-resolution points under `key` (one a line): kept while `signature` holds, else `compute`d. */
+  count(key: string, signature: string, compute: () => number): number {
+    const k = this.counts.get(key);
+    if (k && k.signature === signature) return k.n;
+    const n = compute();
+    this.counts.set(key, { signature, n });
+    return n;
+  }
 
   /** The frame of axis `scale`: kept, or computed by `compute`. */
   window(scale: string, signature: string, held: number, compute: () => OutlierFrame): OutlierFrame {
@@ -291,12 +320,37 @@ function outlierWindow(input: ViewAxesInput, scale: string): OutlierFrame {
   return input.windows.window(scale, parts.join(','), held, compute);
 }
 
+/**
+ * How many visible full-resolution values of line `j` lie outside [lower, upper] (drawn units: log10 on Log y, where the
+ * non-positive ones are not drawn and not counted). Kept in `input.windows` while the points, window and bounds hold: a
+ * live redraw does not count millions of points again.
+ */
+function fullClipped(input: ViewAxesInput, j: number, lower: number | undefined, upper: number | undefined): number {
+  const f = input.full![j]!;
+  const log = input.log ?? false;
+  const compute = () => {
+    const c = visibleSlice(input, f);
+    let n = 0;
+    for (let i = 0; i < c.length; i++) {
+      const raw = c[i]!;
+      if (log ? !(raw > 0 && raw < Infinity) : !Number.isFinite(raw)) continue;
+      const v = log ? Math.log10(raw) : raw;
+      if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) n++;
+    }
+    return n;
+  };
+  if (!input.windows) return compute();
+  const signature = `${bufferId(f)}.${f.rev ?? 0}.${f.length}:${input.from}:${input.to}:${lower}:${upper}:${log}`;
+  return input.windows.count(`${j}`, signature, compute);
+}
+
 const toLog = (v: number | undefined) => (v === undefined ? undefined : v > 0 ? Math.log10(v) : undefined);
 
 /** The axes a panel is framed on under its y range, and how many visible values that clips. */
 export function viewAxes(input: ViewAxesInput): ViewAxes {
   const { axes, range, log = false } = input;
   let clipped = 0;
+  let exact = true;
   const out = axes.map((axis, i): AxisModel => {
     const own = log ? { ...axis, lower: toLog(axis.lower), upper: toLog(axis.upper) } : axis;
     let lower: number | undefined;
@@ -313,9 +367,16 @@ export function viewAxes(input: ViewAxesInput): ViewAxes {
       [lower, upper] = o.window;
       clipped += o.clippedFull;
     } else return own;
-    // Lines framed on their full-resolution points had their clipped values counted among those.
-    const heldLines = axisLines(input, axis.scale).filter((j) => range.kind !== 'outliers' || !hasFull(input, j));
-    const values = visibleValues(input, heldLines, (j) => (input.held[j] ? { s: input.held[j], toLog: false } : undefined));
+    // Lines framed on their full-resolution points had their clipped values counted among those (outliers); under a
+    // fixed window every stored point read is counted too, not the reduced ones drawn.
+    const counted = axisLines(input, axis.scale);
+    const heldLines = counted.filter((j) => !hasFull(input, j));
+    if (range.kind === 'fixed') for (const j of counted) if (hasFull(input, j)) clipped += fullClipped(input, j, lower, upper);
+    const values = visibleValues(input, heldLines, (j) => {
+      const h = input.held[j];
+      if (h?.downsampled) exact = false;
+      return h ? { s: h, toLog: false } : undefined;
+    });
     for (let k = 0; k < values.length; k++) {
       const v = values[k]!;
       if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) clipped++;
@@ -325,5 +386,5 @@ export function viewAxes(input: ViewAxesInput): ViewAxes {
     if (upper !== undefined) bounded.upper = upper;
     return bounded;
   });
-  return { axes: out, clipped };
+  return { axes: out, clipped, clippedExact: exact };
 }

@@ -6,7 +6,7 @@ import type { Span } from '../../model/navigation.js';
 import { effectivePanelOptions, panelOverrides, setPanelOptions } from '../../model/page-options.js';
 import { nonPositiveNote, type NonPositiveCount, type PanelOptions } from '../../model/panel-options.js';
 import type { PanelModel } from '../../model/panels.js';
-import { AUTO, effectiveYRange, setPanelYRange, type YRange } from '../../model/y-range.js';
+import { AUTO, clipNote, effectiveYRange, setPanelYRange, type ClipCount, type YRange } from '../../model/y-range.js';
 import { currentPathname, currentSearch, navigate, useLocation } from '../../router.js';
 
 /**
@@ -46,7 +46,7 @@ export function usePanelView(panel: PanelModel, onZoom: (r: null) => void) {
     onZoom(null);
     if (yZoomed) setYRange(AUTO);
   };
-  const [clipped, setClipped] = useState(0);
+  const [clipped, setClipped] = useState<ClipCount>({ count: 0, exact: true });
   const [nonPositive, setNonPositive] = useState<NonPositiveCount>({ x: 0, y: 0, exact: true });
   const plotRef = useRef<uPlot | null>(null);
   return { options, overrides, setOptions, yRange, setYRange, zoomY, yZoomed, yWindowsRef, windowsInView, resetView, clipped, setClipped, nonPositive, setNonPositive, plotRef };
@@ -64,13 +64,11 @@ export function downloadPanelPng(u: uPlot | null, panel: PanelModel, hidden: Rea
 }
 
 /** Under a chart: how many values the y range clips, and which ones the log axes cannot draw. */
-export function ViewNotes({ yRange, clipped, options, nonPositive }: { yRange: YRange; clipped: number; options: PanelOptions; nonPositive: NonPositiveCount }) {
+export function ViewNotes({ yRange, clipped, options, nonPositive }: { yRange: YRange; clipped: ClipCount; options: PanelOptions; nonPositive: NonPositiveCount }) {
   const logNote = nonPositiveNote(nonPositive, options.logX, options.logY);
   return (
     <>
-      {yRange.kind !== 'auto' && clipped > 0 && (
-        <p className="panel-clip-note">{clipped.toLocaleString()} {clipped === 1 ? 'value is' : 'values are'} outside the y range: clipped, marked ▲▼ at the edge.</p>
-      )}
+      {yRange.kind !== 'auto' && clipped.count > 0 && <p className="panel-clip-note">{clipNote(clipped.count, clipped.exact)}</p>}
       {logNote && <p className="panel-log-note">{logNote}</p>}
     </>
   );
