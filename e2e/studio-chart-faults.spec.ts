@@ -119,8 +119,12 @@ test('smoothing on: the tooltip shows the smoothed value and the raw one; +∞, 
   const box = (await panel.locator('.u-over').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
   const value = panel.locator('.chart-tooltip-value').first();
-  await expect(value).toHaveText(/^-?[\d.]+ \(raw -?[\d.]+\)$/);
-  const [smoothed, raw] = (await value.textContent())!.match(/-?[\d.]+/g)!.map(Number);
+  // The raw value on a line of its own under the smoothed one.
+  await expect(value).toHaveText(/^-?[\d.]+$/);
+  const note = panel.locator('.chart-tooltip-note').first();
+  await expect(note).toHaveText(/^raw -?[\d.]+$/);
+  const smoothed = Number(await value.textContent());
+  const raw = Number((await note.textContent())!.slice(4));
   expect(smoothed).not.toBe(raw);
   await screenshots(page, 'faults-smoothed-tooltip');
   // The three non-finite values: a ▲ at the top (+∞), a ▼ at the bottom (−∞), a ring at the bottom (NaN), in the odd colour.
