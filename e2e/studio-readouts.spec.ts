@@ -55,7 +55,7 @@ test('latest values after a zoom into an x range with no data read as themselves
     await page.goto(`${server.url}/executions/${id}?from=10&to=20&x=step`);
     const values = page.getByRole('region', { name: 'g' }).locator('.legend-value-text');
     // Were `8.672652948291765e+28` (a wrong exponent), `0.0000…02752` (85 characters) and `57,756,582,067,547,176,960`.
-    await expect(values).toHaveText([/^8\.67(27?)?e280$/, /^2\.752\d*e-83$/, /^5\.77(6|57\d*)e19$/]);
+    await expect(values).toHaveText([/^8\.67(3|27)\d*e280$/, /^2\.752\d*e-83$/, /^5\.77(6|57\d*)e19$/]);
     await screenshots(page, `readouts-empty-zoom-${width}`);
   }
 });
@@ -65,7 +65,7 @@ test('after a wheel zoom under a still mouse, the legend at the cursor reads wha
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(`${server.url}/executions/wheel-read`);
   const panel = page.getByRole('region', { name: 'g' });
-  await expect(panel.locator('.u-lines')).toBeVisible();
+  await expect(panel.locator('.chart')).toHaveAttribute('data-y-ticks', /\d/);
   await hover(page, panel, 0.5);
   await expect.poll(async () => (await readouts(panel)).tip).not.toBe('');
   const before = await readouts(panel);
