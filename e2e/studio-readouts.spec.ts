@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ingest, screenshots, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
+import { join } from 'node:path';
+import { ingest, screenshots, SCREENSHOTS, startStudioServer, tempDb, type StudioServer } from './studio-server.js';
 
 // Legend and tooltip readouts a fresh user found wrong (tester 9, session 2026-12-02): values after a zoom with no data
 // in view, the legend after a wheel zoom, the clipped count of a fixed y range, the smoothed tooltip at 390 px and the
@@ -120,5 +121,15 @@ test('smoothing on: the legend at the cursor shows the tooltip\'s lead (smoothed
       expect(cut, `${width} px at ${fx}`).toEqual([]);
     }
     await screenshots(page, `readouts-smoothed-tooltip-${width}`);
+    // With the tooltip showing, in both schemes (a scheme change makes the chart anew, which hides it).
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.waitForTimeout(300);
+      await hover(page, panel, 0.75);
+      await hover(page, panel, 0.77);
+      await expect(panel.locator('.chart-tooltip-note')).toBeVisible();
+      await page.screenshot({ path: join(SCREENSHOTS, `readouts-smoothed-tooltip-hover-${width}-${scheme}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
   }
 });
