@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,10 +19,17 @@ export interface IngestTarget {
   bytes(): Promise<number>;
 }
 
-/** A fresh SQLite file in a temp directory. */
+/** A fresh SQLite file in a temp directory, removed once its bytes are counted. */
 export function sqliteTarget(): IngestTarget {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
-  return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
+  return {
+    db: join(dir, 'bench.db'),
+    bytes: async () => {
+      const bytes = dirBytes(dir);
+      rmSync(dir, { recursive: true, force: true });
+      return bytes;
+    },
+  };
 }
 
 /**
