@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,10 +19,17 @@ export interface IngestTarget {
   bytes(): Promise<number>;
 }
 
-/** A fresh SQLite file in a temp directory. */
+/** A fresh SQLite file in a temp directory, removed once its bytes are counted. */
 export function sqliteTarget(): IngestTarget {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
-  return { db: join(dir, 'bench.db'), bytes: async () => dirBytes(dir) };
+  return {
+    db: join(dir, 'bench.db'),
+    bytes: async () => {
+      const bytes = dirBytes(dir);
+      rmSync(dir, { recursive: true, force: true });
+      return bytes;
+    },
+  };
 }
 
 /**
@@ -160,6 +167,7 @@ export async function rssUnderLoad(seconds: number, rate = 50_000): Promise<{ sa
   } finally {
     await client.close();
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
   const min = Math.min(...samples);
   const max = Math.max(...samples);
@@ -184,10 +192,11 @@ export interface SyncLoopFigures {
  */
 export async function syncLoop(points = 5_000_000): Promise<SyncLoopFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'plotline-bench-'));
+  const spool = mkdtempSync(join(tmpdir(), 'plotline-bench-spool-'));
   const server = await startBenchServer(['--db', join(dir, 'sync.db')]);
   try {
     const child = fileURLToPath(new URL('./sync-loop-child.js', import.meta.url));
-    const env = { ...process.env, PLOTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'plotline-bench-spool-')) };
+    const env = { ...process.env, PLOTLINE_SPOOL_DIR: spool };
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, [child, server.url, String(points)], { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`sync-loop child failed: ${err.message}\n${stderr}`));
@@ -200,5 +209,7 @@ export async function syncLoop(points = 5_000_000): Promise<SyncLoopFigures> {
     return { storedRatio: stored / points, peakRssMiB: r.maxRssBytes / 2 ** 20, loopMs: r.loopMs, endMs: r.endMs, spooled: r.spooled };
   } finally {
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(spool, { recursive: true, force: true });
   }
 }
