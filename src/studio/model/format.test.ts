@@ -207,5 +207,6 @@ describe('every readout reads back as its value (issue: legend values after a zo
     expect(formatX(2.5e-83, 'step')).toBe('2.5e-83 step');
     expect(formatX(1e300, '')).toBe('1e300');
     expect(formatX(0.25, 's')).toBe('0.25 s');
+    expect(formatX(1e15 + 4.875, 'step')).toBe('1,000,000,000,000,004.9 step');
   });
 });

@@ -289,9 +289,10 @@ const X_SECONDS = durationNotation(0.001);
 export function formatX(x: number, units?: string): string {
   if (units === undefined) return X_SECONDS(x);
   const abs = Math.abs(x);
-  // Beyond what Intl writes digit for digit (and below what 10 fraction digits keep): mantissa and exponent.
-  const exp = abs !== 0 && (abs >= 1e21 || (!Number.isInteger(x) && (abs < 1e-4 || abs >= 1e15)));
-  const text = nonFinite(x) ?? (exp ? exponential(x, 9) : Number.isInteger(x) ? NUMBER.format(x) : NUMBER.format(Number(x.toPrecision(10))));
+  // Beyond what Intl writes digit for digit (and below what 10 fraction digits keep): mantissa and exponent. From 1e15
+  // the digits that tell doubles apart are written (1e15 + 4.875 is 1,000,000,000,000,004.9, not 1e15).
+  const exp = abs !== 0 && (abs >= 1e21 || (!Number.isInteger(x) && abs < 1e-4));
+  const text = nonFinite(x) ?? (exp ? exponential(x, 9) : Number.isInteger(x) || abs >= 1e15 ? NUMBER.format(x) : NUMBER.format(Number(x.toPrecision(10))));
   return units ? `${text} ${units}` : text;
 }
 
