@@ -192,6 +192,21 @@ function axisLines(input: ViewAxesInput, scale: string): number[] {
   return idx.length > 0 ? idx : lines.map((l, j) => (l.scale === scale ? j : -1)).filter((j) => j >= 0);
 }
 
+/** Whether a value is drawn: finite, and on Log y (`log`) also positive. */
+const drawable = (v: number, log: boolean) => (log ? v > 0 && v < Infinity : Number.isFinite(v));
+
+/** How many drawn values of `c` lie outside [lower, upper] in drawn units (log10 on Log y; an undefined bound is open). */
+function countOutside(c: Float64Array, log: boolean, lower: number | undefined, upper: number | undefined): number {
+  let n = 0;
+  for (let i = 0; i < c.length; i++) {
+    const raw = c[i]!;
+    if (!drawable(raw, log)) continue;
+    const v = log ? Math.log10(raw) : raw;
+    if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) n++;
+  }
+  return n;
+}
+
 /** The values of `s` with x in the visible window. */
 function visibleSlice(input: ViewAxesInput, s: SeriesBuffer): Float64Array {
   const from = input.from ?? -Infinity;
@@ -212,15 +227,14 @@ function visibleValues(input: ViewAxesInput, idx: readonly number[], source: (j:
     const src = source(j);
     if (src) chunks.push({ c: visibleSlice(input, src.s), toLog: src.toLog });
   }
-  const keep = (v: number, toLog: boolean) => (toLog ? v > 0 && v < Infinity : Number.isFinite(v));
   let n = 0;
-  for (const { c, toLog } of chunks) for (let i = 0; i < c.length; i++) if (keep(c[i]!, toLog)) n++;
+  for (const { c, toLog } of chunks) for (let i = 0; i < c.length; i++) if (drawable(c[i]!, toLog)) n++;
   const out = new Float64Array(n);
   let k = 0;
   for (const { c, toLog } of chunks) {
     for (let i = 0; i < c.length; i++) {
       const v = c[i]!;
-      if (keep(v, toLog)) out[k++] = toLog ? Math.log10(v) : v;
+      if (drawable(v, toLog)) out[k++] = toLog ? Math.log10(v) : v;
     }
   }
   return out;
@@ -293,15 +307,9 @@ function outlierWindow(input: ViewAxesInput, scale: string): OutlierFrame {
     let clippedFull = 0;
     if (window) {
       // The values clipped are counted among every point too, not among the reduced ones.
-      const [lo, hi] = log ? [10 ** window[0], 10 ** window[1]] : window;
       for (const j of idx) {
         const f = full(j);
-        if (!f) continue;
-        const c = visibleSlice(input, f);
-        for (let i = 0; i < c.length; i++) {
-          const v = c[i]!;
-          if ((log ? v > 0 && v < Infinity : Number.isFinite(v)) && (v < lo || v > hi)) clippedFull++;
-        }
+        if (f) clippedFull += countOutside(visibleSlice(input, f), log, window[0], window[1]);
       }
     }
     return { window, clippedFull };
@@ -328,17 +336,7 @@ function outlierWindow(input: ViewAxesInput, scale: string): OutlierFrame {
 function fullClipped(input: ViewAxesInput, j: number, lower: number | undefined, upper: number | undefined): number {
   const f = input.full![j]!;
   const log = input.log ?? false;
-  const compute = () => {
-    const c = visibleSlice(input, f);
-    let n = 0;
-    for (let i = 0; i < c.length; i++) {
-      const raw = c[i]!;
-      if (log ? !(raw > 0 && raw < Infinity) : !Number.isFinite(raw)) continue;
-      const v = log ? Math.log10(raw) : raw;
-      if ((lower !== undefined && v < lower) || (upper !== undefined && v > upper)) n++;
-    }
-    return n;
-  };
+  const compute = () => countOutside(visibleSlice(input, f), log, lower, upper);
   if (!input.windows) return compute();
   const signature = `${bufferId(f)}.${f.rev ?? 0}.${f.length}:${input.from}:${input.to}:${lower}:${upper}:${log}`;
   return input.windows.count(`${j}`, signature, compute);
